@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// The package's bin: runs the TypeScript CLI through tsx so that `npx cartload` works straight after `npm ci`.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('../scripts/cartload.ts');

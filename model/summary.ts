@@ -1,0 +1,89 @@
+// The run summary: one documented JSON format (results/<run-id>/summary.json) that every engine
+// writes, so that reports and comparisons work on any run, k6 or replay, local or merged.
+// No Node APIs here: the k6 handleSummary builds one too.
+
+export const SUMMARY_SCHEMA_VERSION = 1;
+
+export interface LatencyStats {
+  count: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface StepStats {
+  count: number;
+  /** Counts by HTTP status as a string ("200", "409"); "error" for a request that got no answer. */
+  statuses: Record<string, number>;
+  /** Server latency in ms: from the actual send to the answer. */
+  latency: LatencyStats;
+}
+
+export interface ThresholdResult {
+  metric: string;
+  expression: string;
+  ok: boolean;
+}
+
+export interface RunSummary {
+  tool: 'cartload';
+  schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
+  engine: 'k6' | 'replay' | 'harness';
+  runId: string;
+  /** What was run: a scenario name, or the replay input's file name. */
+  scenario: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  /** The target's base URL; never the API key. */
+  target: string;
+  /** The options the run used, with secrets removed (see redact()). */
+  options: Record<string, unknown>;
+  interrupted: boolean;
+  requests: {
+    total: number;
+    failed: number;
+    conflicts409: number;
+    byStatus: Record<string, number>;
+    byStep: Record<string, StepStats>;
+    byEndpoint: Record<string, StepStats>;
+    latency: LatencyStats;
+  };
+  sessions: {
+    started: number;
+    completed: number;
+    failed: number;
+    /** Steps not sent because an earlier step of their session failed. */
+    skippedSteps: number;
+    byKind: Record<string, { completed: number; failed: number }>;
+  };
+  /** Open-model engines only: how late steps were sent against their schedule, in ms. */
+  lag?: LatencyStats & { waitingForPredecessor: LatencyStats };
+  checks?: { passes: number; fails: number };
+  thresholds?: ThresholdResult[];
+  rejectedCoupons?: number;
+  /** Input rows skipped with a reason (replay), by reason. */
+  skippedRows?: Record<string, number>;
+  notes?: string[];
+}
+
+const SECRET_KEY = /(api[-_]?key|authorization|token|secret|password)/i;
+
+/** A copy of an options object with every secret-looking value replaced, at any depth. */
+export function redact<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v) => redact(v)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      out[k] = SECRET_KEY.test(k) ? (v === undefined || v === '' ? v : '[redacted]') : redact(v);
+    }
+    return out as T;
+  }
+  return value;
+}
+
+export const EMPTY_LATENCY: LatencyStats = { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0 };
