@@ -1,0 +1,11 @@
+// Conventions shared by the local target and the generators: which coupon and referral codes the
+// target's default configuration accepts, so that generated sessions use valid ones on purpose
+// (and invalid ones, on purpose, at the share a traffic profile asks for). Real deployments have
+// their own codes: bring them as pools from CSV (see the README, "Generators").
+
+/** Codes the local target accepts as existing coupons unless configured otherwise. */
+export const DEFAULT_VALID_COUPON_PATTERN = '^CL[A-Z0-9]{6,20}$';
+/** Codes the local target accepts as existing referral codes unless configured otherwise. */
+export const DEFAULT_VALID_REFERRAL_PATTERN = '^RF[A-Z0-9]{6,20}$';
+/** Prefix of session IDs that cartload generates, before the run's own namespace. */
+export const DEFAULT_SESSION_PREFIX = 'cartload';
