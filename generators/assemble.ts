@@ -1,0 +1,243 @@
+// Assembly of one session's contents from the pools: customer, store, codes, identifiers, costs,
+// attributes and the cart. Pure and k6-safe (no Node APIs, no faker). Everything that depends only
+// on the profile and the pools is precomputed once per Assembler (one per k6 VU); per session it
+// draws integers and copies pool elements, reading each pool element once (a SharedArray access
+// deserialises the element every time).
+import { LIMITS } from '../model/limits.ts';
+import type { AdditionalCost, CartItem } from '../model/api.ts';
+import type { TrafficProfile } from './profiles.ts';
+import { chance, geometricTable, hashString, logNormalIntTable, mix32, zipfTable, type Rng, type Table } from './random.ts';
+import type { Pools, Product } from './types.ts';
+
+/** A session's fields other than the cart: shared by every request of the session. */
+export interface SessionFields {
+  profileId: string;
+  guest: boolean;
+  storeIntegrationId: string;
+  couponCodes?: string[];
+  referralCode?: string;
+  loyaltyCards?: string[];
+  identifiers?: string[];
+  additionalCosts?: Record<string, AdditionalCost>;
+  attributes: Record<string, unknown>;
+}
+
+/** Tries at drawing an unused product by popularity before walking to the next unused one. */
+const MAX_REDRAWS = 8;
+
+export class Assembler {
+  readonly profile: TrafficProfile;
+  private readonly pools: Pools;
+  private readonly seedHash: number;
+  private readonly prefix: string;
+  private readonly seedText: string;
+  private readonly itemsTable: Table;
+  private readonly itemsMin: number;
+  private readonly quantityTable: Table;
+  private readonly popularity: Table;
+  /** stamp[rank] === generation marks a product already in the cart being drawn (no per-cart Set). */
+  private readonly stamp: Int32Array;
+  private generation = 0;
+  private readonly guestT: number;
+  private readonly couponT: number;
+  private readonly invalidCouponT: number;
+  private readonly referralT: number;
+  private readonly invalidReferralT: number;
+  private readonly loyaltyT: number;
+  private readonly identifiersT: number;
+  private readonly shippingT: number;
+  /** Known profiles are visited in a seeded rotation: session i and i+k share one only if k is a multiple of the pool size. */
+  private readonly profileStride: number;
+  private readonly profileOffset: number;
+  private readonly shippingCosts: Record<string, AdditionalCost>[];
+
+  constructor(pools: Pools, profile: TrafficProfile, seed: string | number, prefix: string) {
+    if (pools.products.length === 0) throw new Error('pools.products: must not be empty');
+    if (pools.stores.length === 0) throw new Error('pools.stores: must not be empty');
+    this.pools = pools;
+    this.profile = profile;
+    this.seedText = String(seed);
+    this.seedHash = hashString(this.seedText);
+    this.prefix = prefix;
+    const c = profile.cart;
+    const maxItems = Math.min(c.items.max, pools.products.length, LIMITS.maxCartItems);
+    const minItems = Math.min(c.items.min, maxItems);
+    this.itemsTable = logNormalIntTable(c.items.median, c.items.sigma, minItems, maxItems);
+    this.itemsMin = minItems;
+    this.quantityTable = geometricTable(c.quantity.mean, c.quantity.max);
+    this.popularity = zipfTable(pools.products.length, c.popularity);
+    this.stamp = new Int32Array(pools.products.length);
+    this.guestT = pools.profileIds.length === 0 ? chance(1) : chance(profile.profiles.guestShare);
+    this.couponT = pools.validCoupons.length + pools.invalidCoupons.length === 0 ? 0 : chance(profile.coupons.sessionShare);
+    this.invalidCouponT = pools.validCoupons.length === 0 ? chance(1) : pools.invalidCoupons.length === 0 ? 0 : chance(profile.coupons.invalidShare);
+    this.referralT = pools.validReferrals.length + pools.invalidReferrals.length === 0 ? 0 : chance(profile.referral.sessionShare);
+    this.invalidReferralT = pools.validReferrals.length === 0 ? chance(1) : pools.invalidReferrals.length === 0 ? 0 : chance(profile.referral.invalidShare);
+    this.loyaltyT = pools.loyaltyCards.length === 0 ? 0 : chance(profile.loyalty.sessionShare);
+    this.identifiersT = chance(profile.identifiers.sessionShare);
+    this.shippingT = profile.shipping.prices.length === 0 ? 0 : chance(profile.shipping.sessionShare);
+    this.shippingCosts = profile.shipping.prices.map((price) => ({ shipping: { price } }));
+    const n = pools.profileIds.length;
+    this.profileOffset = n === 0 ? 0 : mix32(this.seedHash ^ 0x5bd1e995) % n;
+    this.profileStride = n === 0 ? 1 : coprimeStride(n, mix32(this.seedHash ^ 0x27d4eb2f));
+  }
+
+  /** The number of distinct items the session's cart holds at checkout. */
+  cartSize(rng: Rng): number {
+    return this.itemsMin + this.itemsTable.draw(rng);
+  }
+
+  /**
+   * `n` cart items of distinct products (popular ones more often), quantities geometric and their
+   * sum at most `maxTotal` (each item keeps at least 1).
+   */
+  cart(rng: Rng, n: number, maxTotal: number): CartItem[] {
+    const products = this.pools.products;
+    const count = products.length;
+    if (n > count) n = count;
+    const stamp = this.stamp;
+    let gen = ++this.generation;
+    if (gen === 0x7fffffff) {
+      stamp.fill(0);
+      gen = this.generation = 1;
+    }
+    const items: CartItem[] = new Array<CartItem>(n);
+    const withAttributes = this.profile.cart.itemAttributes;
+    let budget = maxTotal - n;
+    for (let i = 0; i < n; i++) {
+      let rank = this.popularity.draw(rng);
+      for (let tries = 1; stamp[rank] === gen && tries < MAX_REDRAWS; tries++) rank = this.popularity.draw(rng);
+      while (stamp[rank] === gen) rank = rank + 1 === count ? 0 : rank + 1;
+      stamp[rank] = gen;
+      let extra = this.quantityTable.draw(rng);
+      if (extra > budget) extra = budget;
+      budget -= extra;
+      items[i] = cartItem(products[rank] as Product, extra + 1, withAttributes);
+    }
+    return items;
+  }
+
+  /** Everything but the cart. `index` decides the customer; `rng` the rest. */
+  fields(rng: Rng, index: number): SessionFields {
+    const pools = this.pools;
+    const guest = rng.hit(this.guestT);
+    let profileId: string;
+    let customerHash: number;
+    if (guest) {
+      profileId = `${this.prefix}-guest-${this.seedText}-${index}`;
+      customerHash = rng.u32();
+    } else {
+      profileId = pools.profileIds[this.knownProfileIndex(index)] as string;
+      customerHash = hashString(profileId);
+    }
+    const f: SessionFields = {
+      profileId,
+      guest,
+      storeIntegrationId: pools.stores[rng.below(pools.stores.length)] as string,
+      attributes: {},
+    };
+    if (rng.hit(this.couponT)) {
+      const k = rng.int(1, this.profile.coupons.max);
+      const codes: string[] = [];
+      for (let i = 0; i < k; i++) {
+        const invalid = rng.hit(this.invalidCouponT);
+        const pool = invalid ? pools.invalidCoupons : pools.validCoupons;
+        const code = pool[rng.below(pool.length)] as string;
+        if (!codes.includes(code)) codes.push(code);
+      }
+      f.couponCodes = codes;
+    }
+    if (rng.hit(this.referralT)) {
+      const pool = rng.hit(this.invalidReferralT) ? pools.invalidReferrals : pools.validReferrals;
+      f.referralCode = pool[rng.below(pool.length)] as string;
+    }
+    // A customer keeps one loyalty card, one set of devices and one home city across sessions.
+    if (rng.hit(this.loyaltyT)) {
+      f.loyaltyCards = [pools.loyaltyCards[(guest ? rng.u32() : mix32(customerHash ^ 0x1b873593)) % pools.loyaltyCards.length] as string];
+    }
+    if (rng.hit(this.identifiersT)) {
+      const k = rng.int(1, this.profile.identifiers.max);
+      const ids: string[] = new Array<string>(k);
+      for (let i = 0; i < k; i++) ids[i] = hex64(mix32(customerHash + Math.imul(i + 1, 0x9e3779b9)));
+      f.identifiers = ids;
+    }
+    if (rng.hit(this.shippingT)) f.additionalCosts = this.shippingCosts[rng.below(this.shippingCosts.length)] as Record<string, AdditionalCost>;
+    if (pools.cities.length > 0) {
+      const city = guest ? rng.below(pools.cities.length) : mix32(customerHash ^ 0xcc9e2d51) % pools.cities.length;
+      f.attributes = { ShippingCity: pools.cities[city] };
+    }
+    return f;
+  }
+
+  /** Campaign IDs for a dry run's evaluableCampaignIds (distinct, possibly none). */
+  campaigns(rng: Rng): number[] | undefined {
+    const pool = this.pools.campaignIds;
+    if (pool.length === 0) return undefined;
+    const d = this.profile.dry.campaigns;
+    const k = Math.min(rng.int(d.min, d.max), pool.length);
+    if (k === 0) return undefined;
+    const ids: number[] = [];
+    let at = rng.below(pool.length);
+    // Consecutive pool entries from a random start: distinct without a set.
+    for (let i = 0; i < k; i++) {
+      ids.push(pool[at] as number);
+      at = at + 1 === pool.length ? 0 : at + 1;
+    }
+    return ids;
+  }
+
+  private knownProfileIndex(index: number): number {
+    const n = this.pools.profileIds.length;
+    return (mulMod(index % n, this.profileStride, n) + this.profileOffset) % n;
+  }
+}
+
+/** A cart item from a catalog product: fixed key order, so that output is byte-identical everywhere. */
+export function cartItem(p: Product, quantity: number, withAttributes: boolean): CartItem {
+  const item: CartItem = {
+    sku: p.sku,
+    name: p.name,
+    price: p.price,
+    category: p.category,
+    quantity,
+    weight: p.weight,
+    height: p.height,
+    width: p.width,
+    length: p.length,
+  };
+  if (withAttributes && p.attributes) item.attributes = p.attributes;
+  return item;
+}
+
+/** The same item with another quantity. */
+export function withQuantity(item: CartItem, quantity: number): CartItem {
+  return { ...item, quantity };
+}
+
+/** (a * b) mod n for a, b < n ≤ 2^31, exact in doubles. */
+function mulMod(a: number, b: number, n: number): number {
+  const hi = ((a * (b >>> 16)) % n) * 65536;
+  return (hi + a * (b & 0xffff)) % n;
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+/** A stride in [1, n) coprime with n, so that i → i·stride mod n visits every profile once per n sessions. */
+function coprimeStride(n: number, h: number): number {
+  if (n <= 2) return 1;
+  let s = 1 + (h % (n - 1));
+  while (gcd(s, n) !== 1) s = s + 1 === n ? 1 : s + 1;
+  return s;
+}
+
+/** 64 hex digits (a SHA-256-looking identifier) from one word, through a chain of mixes. */
+function hex64(h: number): string {
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    h = mix32(h + 0x6d2b79f5);
+    out += (h >>> 0).toString(16).padStart(8, '0');
+  }
+  return out;
+}

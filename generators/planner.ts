@@ -1,0 +1,60 @@
+// The planner: session plans from pools + a traffic profile + a seed, one index at a time.
+// Pure and k6-safe (no Node APIs, no faker): the k6 scenarios bundle it and call plan() once per
+// iteration; `cartload generate` and `cartload run` call it in Node. plan(i) depends only on
+// (pools, profile, seed, sessionPrefix, i): any VU, shard or process can make session i alone,
+// and the same inputs give byte-identical JSON in Node and in k6.
+import { DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
+import { LIMITS } from '../model/limits.ts';
+import { LIFECYCLE_KINDS, type GeneratedKind, type SessionPlan } from '../model/plan.ts';
+import { Assembler } from './assemble.ts';
+import { buildPlan, lifecycleTables } from './lifecycle.ts';
+import { resolveProfile, type ProfileInput, type TrafficProfile } from './profiles.ts';
+import { Table, hashString, rngFor } from './random.ts';
+import type { Pools } from './types.ts';
+
+export interface PlannerOptions {
+  pools: Pools;
+  /** A resolved profile, a preset name, or a profile object over a preset; default `default`. */
+  profile?: TrafficProfile | ProfileInput | string;
+  seed: number | string;
+  /** Namespaces the session and guest profile IDs (`<prefix>-<seed>-<index>`); default `cartload`. */
+  sessionPrefix?: string;
+}
+
+export interface Planner {
+  readonly profile: TrafficProfile;
+  readonly seed: string;
+  /** The plan of session `index` (a non-negative safe integer). */
+  plan(index: number): SessionPlan;
+  /** The session ID that plan(index) uses, without building the plan. */
+  sessionId(index: number): string;
+}
+
+/** Keeps session IDs well inside the API's 1000-character limit whatever the index. */
+const MAX_NAME_LENGTH = 200;
+
+export function createPlanner(options: PlannerOptions): Planner {
+  const profile = resolveProfile(options.profile ?? 'default');
+  const seed = String(options.seed);
+  const prefix = options.sessionPrefix ?? DEFAULT_SESSION_PREFIX;
+  if (seed.length === 0 || seed.length > MAX_NAME_LENGTH) throw new RangeError(`seed: must be 1 to ${MAX_NAME_LENGTH} characters`);
+  if (prefix.length === 0 || prefix.length > MAX_NAME_LENGTH) throw new RangeError(`sessionPrefix: must be 1 to ${MAX_NAME_LENGTH} characters`);
+  if (prefix.length + seed.length + 20 > LIMITS.maxSessionIdLength) throw new RangeError('sessionPrefix + seed: too long for a session ID');
+  const asm = new Assembler(options.pools, profile, seed, prefix);
+  const tables = lifecycleTables(asm);
+  const kinds = new Table(LIFECYCLE_KINDS.map((k) => profile.lifecycles[k]));
+  const seedHash = hashString(seed);
+  const sessionId = (index: number): string => `${prefix}-${seed}-${index}`;
+
+  return {
+    profile,
+    seed,
+    sessionId,
+    plan(index: number): SessionPlan {
+      if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`plan index: must be a non-negative safe integer, got ${index}`);
+      const rng = rngFor(seedHash, 0, index);
+      const kind = LIFECYCLE_KINDS[kinds.draw(rng)] as GeneratedKind;
+      return buildPlan(asm, tables, rng, index, kind, sessionId(index));
+    },
+  };
+}
