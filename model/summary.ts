@@ -52,6 +52,8 @@ export interface RunSummary {
     byStep: Record<string, StepStats>;
     byEndpoint: Record<string, StepStats>;
     latency: LatencyStats;
+    /** Open-model engines only: from the intended send time to the answer (includes lag and waiting). */
+    latencyFromIntended?: LatencyStats;
   };
   sessions: {
     started: number;
@@ -68,6 +70,8 @@ export interface RunSummary {
   rejectedCoupons?: number;
   /** Input rows skipped with a reason (replay), by reason. */
   skippedRows?: Record<string, number>;
+  /** Steps left out by the run's options (replay: --sample, --shard, --from, --to, --state, --limit, --dry), by reason. */
+  filteredSteps?: Record<string, number>;
   notes?: string[];
 }
 

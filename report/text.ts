@@ -16,6 +16,7 @@ export function renderSummaryText(s: RunSummary): string {
       `failed ${r.failed} (${pct(r.failed, r.total)}), 409s ${r.conflicts409}`,
   );
   lines.push(`  latency    ${lat(r.latency)}`);
+  if (r.latencyFromIntended) lines.push(`  from intended send ${lat(r.latencyFromIntended)}`);
   for (const [step, st] of Object.entries(r.byStep).sort()) {
     const statuses = Object.entries(st.statuses)
       .map(([code, n]) => `${code}×${n}`)
@@ -29,6 +30,9 @@ export function renderSummaryText(s: RunSummary): string {
   if (s.rejectedCoupons !== undefined) lines.push(`  coupons    ${s.rejectedCoupons} rejected`);
   if (s.skippedRows && Object.keys(s.skippedRows).length > 0) {
     lines.push(`  skipped rows ${Object.entries(s.skippedRows).map(([why, n]) => `${why}: ${n}`).join(', ')}`);
+  }
+  if (s.filteredSteps && Object.keys(s.filteredSteps).length > 0) {
+    lines.push(`  filtered steps ${Object.entries(s.filteredSteps).map(([why, n]) => `${why}: ${n}`).join(', ')}`);
   }
   for (const t of s.thresholds ?? []) lines.push(`  ${t.ok ? 'ok  ' : 'FAIL'} threshold ${t.metric}: ${t.expression}`);
   for (const n of s.notes ?? []) lines.push(`  note: ${n}`);

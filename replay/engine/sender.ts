@@ -1,0 +1,86 @@
+// Sends requests over one undici Pool: bounded keep-alive connections, no pipelining (a session's
+// requests are never in flight together anyway, and pipelining would hide head-of-line waits in
+// the latency), headers built once per run, timeouts on connect, headers and body.
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+
+export interface SenderOptions {
+  /** Base URL: scheme, host, port and an optional path prefix. */
+  target: string;
+  /** Sent as `Authorization: ApiKey-v1 <key>`; kept in this closure only, never logged. */
+  apiKey?: string;
+  connections: number;
+  timeoutMs: number;
+}
+
+/** What became of one request: an HTTP status, or why there was none. */
+export type Outcome = { status: number; body?: string } | { status: 0; error: 'timeout' | 'connection' | 'aborted' | 'other'; message: string };
+
+/** Answers whose body the caller wants (non-2xx, to explain failures) are read up to this size. */
+const ERROR_BODY_LIMIT = 2048;
+
+function classify(err: unknown): Outcome {
+  const code = (err as { code?: string } | null)?.code ?? '';
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return { status: 0, error: 'timeout', message };
+  if (code === 'UND_ERR_ABORTED' || code === 'UND_ERR_DESTROYED' || code === 'ABORT_ERR') return { status: 0, error: 'aborted', message };
+  if (code.startsWith('E') || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') return { status: 0, error: 'connection', message };
+  return { status: 0, error: 'other', message };
+}
+
+export class Sender {
+  private readonly pool: Pool;
+  private readonly prefix: string;
+  private readonly withBody: Record<string, string>;
+  private readonly withoutBody: Record<string, string>;
+
+  constructor(options: SenderOptions) {
+    const url = new URL(options.target);
+    this.prefix = url.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(url.origin, {
+      connections: options.connections,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      connectTimeout: Math.min(options.timeoutMs, 10_000),
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    });
+    const auth: Record<string, string> = options.apiKey ? { authorization: `ApiKey-v1 ${options.apiKey}` } : {};
+    this.withoutBody = { ...auth, accept: 'application/json' };
+    this.withBody = { ...this.withoutBody, 'content-type': 'application/json' };
+  }
+
+  /** Sends one request and calls `done` once with its outcome; never throws. `pathAndQuery` starts with '/'. */
+  send(method: Dispatcher.HttpMethod, pathAndQuery: string, body: string | undefined, wantErrorBody: boolean, done: (o: Outcome) => void): void {
+    this.pool.request(
+      { method, path: this.prefix + pathAndQuery, headers: body === undefined ? this.withoutBody : this.withBody, body },
+      (err, data) => {
+        if (err) {
+          done(classify(err));
+          return;
+        }
+        const status = data.statusCode;
+        if (wantErrorBody && (status < 200 || status >= 300)) {
+          data.body.text().then(
+            (text) => done({ status, body: text.slice(0, ERROR_BODY_LIMIT) }),
+            () => done({ status }),
+          );
+          return;
+        }
+        data.body.dump().then(
+          () => done({ status }),
+          (e: unknown) => done(classify(e)),
+        );
+      },
+    );
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+
+  /** Ends every in-flight request now (their callbacks report 'aborted'). */
+  destroy(): Promise<void> {
+    return this.pool.destroy();
+  }
+}

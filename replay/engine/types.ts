@@ -1,0 +1,32 @@
+// The engine's internal units: a session in flight and one scheduled step of it.
+import type { Dispatcher } from 'undici';
+import type { Due } from './heap.ts';
+
+export interface Session {
+  /** The ID as sent (namespaced unless --keep-session-ids). */
+  readonly id: string;
+  readonly kind: string;
+  /** A step of this session is being sent or waits for a connection: the next one must wait. */
+  busy: boolean;
+  failed: boolean;
+  /** The recording said no more steps follow (the export knows; a request log does not). */
+  ended: boolean;
+  /** Steps that came due while the session was busy, in order. Allocated only when needed. */
+  queue: StepItem[] | undefined;
+}
+
+export interface StepItem extends Due {
+  readonly session: Session;
+  readonly stepName: string;
+  /** The endpoint name (model/plan.ts ENDPOINTS), or 'other'. */
+  readonly endpoint: string;
+  readonly method: Dispatcher.HttpMethod;
+  /** Path and query, serialised once when the step is read. */
+  readonly path: string;
+  /** The JSON body, serialised once when the step is read. */
+  readonly body: string | undefined;
+  readonly recordedStatus: number | undefined;
+  readonly last: boolean;
+  /** When the session allowed it to go: its due time, or when its predecessor answered. */
+  ready: number;
+}
