@@ -1,0 +1,102 @@
+// Sorted runs on disk as NDJSON: written in large buffered blocks, read back in blocks and parsed
+// a block at a time, so a merge over many runs keeps one block of each in memory.
+import type { FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
+
+const WRITE_BLOCK_CHARS = 1 << 20;
+const READ_BLOCK_BYTES = 128 * 1024;
+
+/** Writes items as one JSON line each; returns the bytes written. */
+export async function writeRun(path: string, items: Iterable<unknown> | AsyncIterable<unknown>): Promise<number> {
+  const fh = await open(path, 'w');
+  let bytes = 0;
+  try {
+    let buf = '';
+    for await (const item of items) {
+      buf += JSON.stringify(item) + '\n';
+      if (buf.length >= WRITE_BLOCK_CHARS) {
+        bytes += (await fh.write(buf)).bytesWritten;
+        buf = '';
+      }
+    }
+    if (buf.length > 0) bytes += (await fh.write(buf)).bytesWritten;
+  } finally {
+    await fh.close();
+  }
+  return bytes;
+}
+
+/** A source of items in order: a run on disk, or the last chunk kept in memory. */
+export interface RunSource<T> {
+  /** The items read and not yet taken; `pos` is the next one. */
+  items: T[];
+  pos: number;
+  /** Reads the next block; false when the run is exhausted. */
+  fill(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export class MemoryRun<T> implements RunSource<T> {
+  pos = 0;
+  constructor(public items: T[]) {}
+  async fill(): Promise<boolean> {
+    this.items = [];
+    this.pos = 0;
+    return false;
+  }
+  async close(): Promise<void> {
+    this.items = [];
+  }
+}
+
+export class FileRun<T> implements RunSource<T> {
+  items: T[] = [];
+  pos = 0;
+  private fh: FileHandle | undefined;
+  private readonly decoder = new StringDecoder('utf8');
+  private readonly block = Buffer.allocUnsafe(READ_BLOCK_BYTES);
+  private rest = '';
+  private ended = false;
+
+  constructor(readonly path: string) {}
+
+  async fill(): Promise<boolean> {
+    this.items = [];
+    this.pos = 0;
+    while (this.items.length === 0 && !this.ended) {
+      this.fh ??= await open(this.path, 'r');
+      const { bytesRead } = await this.fh.read(this.block, 0, READ_BLOCK_BYTES, null);
+      let text: string;
+      if (bytesRead === 0) {
+        this.ended = true;
+        text = this.rest + this.decoder.end();
+        this.rest = '';
+        if (text.length > 0) text += '\n';
+      } else {
+        text = this.rest + this.decoder.write(this.block.subarray(0, bytesRead));
+      }
+      const lastNl = text.lastIndexOf('\n');
+      if (lastNl === -1) {
+        this.rest = text;
+        continue;
+      }
+      this.rest = text.slice(lastNl + 1);
+      let start = 0;
+      while (start <= lastNl) {
+        const nl = text.indexOf('\n', start);
+        if (nl > start) this.items.push(JSON.parse(text.slice(start, nl)) as T);
+        start = nl + 1;
+      }
+    }
+    if (this.ended) await this.close();
+    return this.items.length > 0;
+  }
+
+  async close(): Promise<void> {
+    const fh = this.fh;
+    this.fh = undefined;
+    this.ended = true;
+    if (fh) await fh.close();
+  }
+}
