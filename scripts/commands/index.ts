@@ -1,5 +1,7 @@
 // The CLI's commands, one module each. Add a command by adding its module here.
 import type { CartloadCommand } from '../command.ts';
 import target from './target.ts';
+import generate from './generate.ts';
+import pools from './pools.ts';
 
-export const commands: CartloadCommand<never>[] = [target as unknown as CartloadCommand<never>];
+export const commands: CartloadCommand<never>[] = [generate as unknown as CartloadCommand<never>, pools as unknown as CartloadCommand<never>, target as unknown as CartloadCommand<never>];
