@@ -64,7 +64,9 @@ export async function* csvRecords(source: CsvSource): AsyncGenerator<CsvRecord> 
     }
   } catch (err) {
     if (err instanceof CsvError) {
-      throw new RecordingError({ file, line, reason: 'bad-csv', message: `${file}:${line}: CSV syntax error, cannot read on: ${err.message}` });
+      // The stream may fail before its buffered records reach us, so csv-parse's line is the better one.
+      const at = typeof err.lines === 'number' && err.lines > line ? err.lines : line;
+      throw new RecordingError({ file, line: at, reason: 'bad-csv', message: `${file}:${at}: CSV syntax error, cannot read on: ${err.message}` });
     }
     throw unreadable(file, line, failure ?? err);
   } finally {

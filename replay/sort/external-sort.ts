@@ -100,9 +100,7 @@ export async function* externalSort<T>(source: AsyncIterable<T>, options: Extern
 
   try {
     for await (const item of source) {
-      chunk.push(item);
-      stats.items++;
-      if (weigh) chunkWeight += weigh(item);
+      // Spill only when a full chunk gets one more item: input that exactly fills a chunk stays in memory.
       if (chunk.length >= chunkItems || chunkWeight >= chunkBytes) {
         chunk.sort(byKey);
         const path = await nextPath();
@@ -112,6 +110,9 @@ export async function* externalSort<T>(source: AsyncIterable<T>, options: Extern
         chunk = [];
         chunkWeight = 0;
       }
+      chunk.push(item);
+      stats.items++;
+      if (weigh) chunkWeight += weigh(item);
     }
     chunk.sort(byKey);
     if (runPaths.length === 0) {
