@@ -1,0 +1,41 @@
+// Writes dist/pools.json beside the bundles: seeded pools built in Node with faker (the bundles
+// carry none of it), or a user's own pools file, validated first so a bad file fails the build
+// rather than every VU at init.
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BuildError } from './errors.ts';
+import type { Pools } from '../generators/types.ts';
+import { buildPools, readPools, writePools } from '../generators/pools.ts';
+
+/** The file name the scenarios open relative to their bundle. */
+export const POOLS_FILE = 'pools.json';
+
+export interface PoolsReport {
+  file: string;
+  bytes: number;
+  source: 'generated' | 'file';
+  /** The seed, for generated pools. */
+  seed?: number;
+  /** The file the pools came from, for user pools. */
+  from?: string;
+  /** Entries per pool. */
+  sizes: Record<string, number>;
+}
+
+export async function writeBundlePools(options: { outDir: string; seed: number; from?: string }): Promise<PoolsReport> {
+  const file = join(options.outDir, POOLS_FILE);
+  let pools: Pools;
+  try {
+    pools = options.from ? await readPools(options.from) : buildPools({ seed: options.seed });
+  } catch (err) {
+    if (!options.from) throw err;
+    throw new BuildError([err instanceof Error ? err.message : String(err)]);
+  }
+  await writePools(pools, file);
+  const sizes: Record<string, number> = {};
+  for (const [name, pool] of Object.entries(pools)) sizes[name] = (pool as ArrayLike<unknown>).length;
+  const bytes = (await stat(file)).size;
+  return options.from
+    ? { file, bytes, source: 'file', from: options.from, sizes }
+    : { file, bytes, source: 'generated', seed: options.seed, sizes };
+}

@@ -1,0 +1,35 @@
+// big-carts: B2B-sized carts (hundreds to 1000 items, the API's limit) at a low rate: payload size,
+// rule evaluation over many items, and answer size, rather than request rate.
+//   k6 run -e RATE=1 -e DURATION=5m dist/big-carts.js
+import type { Options } from 'k6/options';
+import { openModel } from './lib/load.ts';
+import { defineScenario } from './lib/scenario.ts';
+import type { RunData } from './lib/setup.ts';
+import type { K6SummaryData } from './lib/k6-summary.ts';
+import { mergeThresholds, observerThresholds, sloThresholds, SUMMARY_TREND_STATS } from './lib/thresholds.ts';
+
+const scenario = defineScenario({ name: 'big-carts', defaultProfile: 'big-carts', thinkScale: 1 });
+const { config } = scenario;
+
+export const options: Options = {
+  scenarios: { big_carts: openModel(config, 'bigCarts', { rate: 0.5, duration: '2m' }) },
+  thresholds: mergeThresholds(sloThresholds(config.slo, config.checkRate), observerThresholds()),
+  summaryTrendStats: SUMMARY_TREND_STATS,
+  setupTimeout: '30s',
+};
+
+export function setup(): RunData {
+  return scenario.setup();
+}
+
+export function bigCarts(data: RunData): void {
+  scenario.iteration(data);
+}
+
+export function teardown(data: RunData): void {
+  scenario.teardown(data);
+}
+
+export function handleSummary(data: K6SummaryData): Record<string, string> {
+  return scenario.handleSummary(data);
+}

@@ -1,0 +1,49 @@
+// capacity: a stepped ramping arrival rate (RATE, RATE+RATE_STEP, ... for STEPS steps of
+// STEP_DURATION each) that raises the load until the SLO breaks. Every request, check and session
+// is tagged `stage` with the rate of the step in which its session started (`ramp` between steps),
+// and handleSummary reports each step and the highest sustainable rate. The SLO is measured, not
+// enforced: a capacity run that finds the limit succeeds (only the checks of the whole run gate it).
+//   k6 run -e RATE=10 -e RATE_STEP=10 -e STEPS=8 -e STEP_DURATION=2m dist/capacity.js
+import exec from 'k6/execution';
+import type { Options } from 'k6/options';
+import { capacityReport, renderCapacity } from './lib/capacity.ts';
+import { capacityScenario, capacitySteps, stageAt } from './lib/load.ts';
+import { defineScenario } from './lib/scenario.ts';
+import type { RunData } from './lib/setup.ts';
+import type { K6SummaryData } from './lib/k6-summary.ts';
+import { mergeThresholds, observerThresholds, stageObservers, SUMMARY_TREND_STATS } from './lib/thresholds.ts';
+
+const scenario = defineScenario({
+  name: 'capacity',
+  defaultProfile: 'default',
+  thinkScale: 1,
+  extraSummary: (data: K6SummaryData) => renderCapacity(capacityReport(data, steps, scenario.config.slo)),
+});
+const { config } = scenario;
+const start = config.rate ?? 5;
+const steps = capacitySteps(start, config.rateStep ?? start, config.steps ?? 6, config.stepDuration ?? '1m', config.ramp ?? '10s');
+
+export const options: Options = {
+  scenarios: { capacity: capacityScenario(config, steps, 'capacity') },
+  thresholds: mergeThresholds({ checks: [`rate>=${config.checkRate}`] }, observerThresholds(), stageObservers(steps.map((s) => s.rate))),
+  summaryTrendStats: SUMMARY_TREND_STATS,
+  setupTimeout: '30s',
+};
+
+export function setup(): RunData {
+  return scenario.setup();
+}
+
+export function capacity(data: RunData): void {
+  // Tags every metric this VU emits from here on, until its next session.
+  exec.vu.metrics.tags.stage = stageAt(steps, Date.now() - exec.scenario.startTime);
+  scenario.iteration(data);
+}
+
+export function teardown(data: RunData): void {
+  scenario.teardown(data);
+}
+
+export function handleSummary(data: K6SummaryData): Record<string, string> {
+  return scenario.handleSummary(data);
+}

@@ -1,0 +1,37 @@
+// dry-run: the profile's sessions with every write sent as dry=true: evaluated by the rule engine,
+// never stored, left out of analytics. The scenario for what-if traffic against a real deployment.
+// Steps that cannot be dry (reopen; cancel, returns and reads of a session never stored) are left
+// out and counted in cartload_dry_skipped_steps.
+//   k6 run -e TALON_BASE_URL=https://yourbaseurl.talon.one -e TALON_API_KEY=... dist/dry-run.js
+import type { Options } from 'k6/options';
+import { openModel } from './lib/load.ts';
+import { defineScenario } from './lib/scenario.ts';
+import type { RunData } from './lib/setup.ts';
+import type { K6SummaryData } from './lib/k6-summary.ts';
+import { mergeThresholds, observerThresholds, sloThresholds, SUMMARY_TREND_STATS } from './lib/thresholds.ts';
+
+const scenario = defineScenario({ name: 'dry-run', defaultProfile: 'default', thinkScale: 1, forceDry: true });
+const { config } = scenario;
+
+export const options: Options = {
+  scenarios: { dry_run: openModel(config, 'dryRun', { rate: 2, duration: '1m' }) },
+  thresholds: mergeThresholds(sloThresholds(config.slo, config.checkRate), observerThresholds()),
+  summaryTrendStats: SUMMARY_TREND_STATS,
+  setupTimeout: '30s',
+};
+
+export function setup(): RunData {
+  return scenario.setup();
+}
+
+export function dryRun(data: RunData): void {
+  scenario.iteration(data);
+}
+
+export function teardown(data: RunData): void {
+  scenario.teardown(data);
+}
+
+export function handleSummary(data: K6SummaryData): Record<string, string> {
+  return scenario.handleSummary(data);
+}

@@ -1,0 +1,208 @@
+// The scenarios' whole configuration, read from k6's __ENV in one place. Pure (no k6 imports), so
+// Node tests can check it directly. Every invalid value fails at init with the variable's name:
+// a load test that silently ran with a default because of a typo is worse than one that did not run.
+import { DEFAULT_SESSION_PREFIX } from '../../model/conventions.ts';
+
+export const LOAD_PRESETS = ['load', 'stress', 'spike', 'soak'] as const;
+export type LoadPreset = (typeof LOAD_PRESETS)[number];
+
+export interface Stage {
+  /** Target rate in sessions per second (arrival-rate executors) at the end of the stage. */
+  target: number;
+  /** A k6 duration: `30s`, `5m`, `1h30m`. */
+  duration: string;
+}
+
+export interface Slo {
+  p95Ms: number;
+  p99Ms: number;
+  /** Largest acceptable share of failed requests, 0..1. */
+  errorRate: number;
+}
+
+export interface ScenarioConfig {
+  baseUrl: string;
+  /** Never printed, tagged or written: see `publicConfig`. */
+  apiKey: string;
+  seed: number;
+  /** A preset name or the path of a JSON profile; undefined means the scenario's own default. */
+  profile?: string;
+  /** Sessions started per second. */
+  rate?: number;
+  duration?: string;
+  vus?: number;
+  preAllocatedVUs?: number;
+  maxVUs?: number;
+  stages?: Stage[];
+  load?: LoadPreset;
+  /** Fixed session prefix; undefined means a fresh per-run namespace chosen in setup. */
+  sessionPrefix?: string;
+  dry: boolean;
+  slo: Slo;
+  /** Share of checks that must pass (smoke always demands 1). */
+  checkRate: number;
+  /** Multiplies the plans' think times; 0 sends each step right after the previous answer. */
+  thinkScale?: number;
+  /** Longest single think time in seconds. */
+  maxThinkSeconds: number;
+  runId?: string;
+  resultsDir: string;
+  /** Capacity: rate added per step (default RATE), number of steps, hold per step, ramp between. */
+  rateStep?: number;
+  steps?: number;
+  stepDuration?: string;
+  ramp?: string;
+  /** The pools file, opened relative to the bundle. */
+  poolsPath: string;
+}
+
+/** Where the local target listens unless told otherwise (`cartload target`). */
+export const DEFAULT_BASE_URL = 'http://127.0.0.1:3000';
+export const DEFAULT_API_KEY = 'local-dev-key';
+export const DEFAULT_SLO: Slo = { p95Ms: 500, p99Ms: 1000, errorRate: 0.01 };
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`cartload: environment variable ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const DURATION = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
+
+function str(env: Env, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+function num(env: Env, name: string, check: (n: number) => boolean, what: string): number | undefined {
+  const v = str(env, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || !check(n)) throw new ConfigError(name, `must be ${what}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+const positiveInt = (n: number): boolean => Number.isSafeInteger(n) && n > 0;
+
+function duration(env: Env, name: string): string | undefined {
+  const v = str(env, name);
+  if (v !== undefined && !DURATION.test(v)) throw new ConfigError(name, `must be a k6 duration such as 30s, 5m or 1h30m, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function bool(env: Env, name: string): boolean {
+  const v = str(env, name)?.toLowerCase();
+  if (v === undefined || v === '0' || v === 'false' || v === 'no') return false;
+  if (v === '1' || v === 'true' || v === 'yes') return true;
+  throw new ConfigError(name, `must be 1/true/yes or 0/false/no, got ${JSON.stringify(env[name])}`);
+}
+
+/**
+ * Stages as JSON (`[{"target":10,"duration":"1m"}]`) or compact (`10:1m,50:5m,0:30s`), where each
+ * item is `rate:duration`.
+ */
+export function parseStages(value: string, variable = 'STAGES'): Stage[] {
+  let items: unknown[];
+  if (value.trimStart().startsWith('[')) {
+    try {
+      items = JSON.parse(value) as unknown[];
+    } catch (err) {
+      throw new ConfigError(variable, `is not valid JSON: ${(err as Error).message}`);
+    }
+    if (!Array.isArray(items)) throw new ConfigError(variable, 'must be a JSON array of {"target", "duration"}');
+  } else {
+    items = value.split(',').map((part, i) => {
+      const [target, dur, extra] = part.trim().split(':');
+      if (target === undefined || dur === undefined || extra !== undefined) {
+        throw new ConfigError(variable, `item ${i + 1} (${JSON.stringify(part.trim())}) must be rate:duration, e.g. 20:1m`);
+      }
+      return { target: Number(target), duration: dur };
+    });
+  }
+  if (items.length === 0) throw new ConfigError(variable, 'has no stages');
+  return items.map((item, i) => {
+    const s = item as Partial<Stage> | null;
+    if (s === null || typeof s !== 'object' || typeof s.target !== 'number' || !Number.isFinite(s.target) || s.target < 0) {
+      throw new ConfigError(variable, `stage ${i + 1} needs a target rate >= 0`);
+    }
+    if (typeof s.duration !== 'string' || !DURATION.test(s.duration)) {
+      throw new ConfigError(variable, `stage ${i + 1} needs a k6 duration such as 30s or 5m, got ${JSON.stringify(s.duration)}`);
+    }
+    return { target: s.target, duration: s.duration };
+  });
+}
+
+function baseUrl(env: Env): string {
+  const v = str(env, 'TALON_BASE_URL') ?? DEFAULT_BASE_URL;
+  if (!/^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(v)) throw new ConfigError('TALON_BASE_URL', `must be an http(s) URL, got ${JSON.stringify(v)}`);
+  return v.replace(/\/+$/, '');
+}
+
+export function parseConfig(env: Env): ScenarioConfig {
+  const load = str(env, 'LOAD');
+  if (load !== undefined && !(LOAD_PRESETS as readonly string[]).includes(load)) {
+    throw new ConfigError('LOAD', `must be one of ${LOAD_PRESETS.join(', ')}, got ${JSON.stringify(load)}`);
+  }
+  const stagesRaw = str(env, 'STAGES');
+  const prefix = str(env, 'SESSION_PREFIX');
+  if (prefix !== undefined && !/^[A-Za-z0-9._~-]{1,100}$/.test(prefix)) {
+    throw new ConfigError('SESSION_PREFIX', 'must be 1-100 characters of A-Z a-z 0-9 . _ ~ -');
+  }
+  const runId = str(env, 'RUN_ID');
+  if (runId !== undefined && !/^[A-Za-z0-9._-]{1,100}$/.test(runId)) {
+    throw new ConfigError('RUN_ID', 'must be 1-100 characters of A-Z a-z 0-9 . _ - (it names a folder)');
+  }
+  const config: ScenarioConfig = {
+    baseUrl: baseUrl(env),
+    apiKey: str(env, 'TALON_API_KEY') ?? DEFAULT_API_KEY,
+    seed: num(env, 'SEED', Number.isSafeInteger, 'an integer') ?? 1,
+    dry: bool(env, 'DRY'),
+    slo: {
+      p95Ms: num(env, 'P95_MS', (n) => n > 0, 'a positive number of milliseconds') ?? DEFAULT_SLO.p95Ms,
+      p99Ms: num(env, 'P99_MS', (n) => n > 0, 'a positive number of milliseconds') ?? DEFAULT_SLO.p99Ms,
+      errorRate: num(env, 'ERROR_RATE', (n) => n >= 0 && n <= 1, 'a share between 0 and 1 (0.01 = 1%)') ?? DEFAULT_SLO.errorRate,
+    },
+    checkRate: num(env, 'CHECK_RATE', (n) => n >= 0 && n <= 1, 'a share between 0 and 1') ?? 0.99,
+    maxThinkSeconds: num(env, 'MAX_THINK', (n) => n >= 0, 'a number of seconds >= 0') ?? 30,
+    resultsDir: (str(env, 'RESULTS_DIR') ?? 'results').replace(/\/+$/, ''),
+    poolsPath: str(env, 'POOLS') ?? './pools.json',
+  };
+  const optional = {
+    profile: str(env, 'PROFILE'),
+    rate: num(env, 'RATE', (n) => n > 0, 'a positive number of sessions per second'),
+    duration: duration(env, 'DURATION'),
+    vus: num(env, 'VUS', positiveInt, 'a positive integer'),
+    preAllocatedVUs: num(env, 'PRE_ALLOCATED_VUS', positiveInt, 'a positive integer'),
+    maxVUs: num(env, 'MAX_VUS', positiveInt, 'a positive integer'),
+    stages: stagesRaw === undefined ? undefined : parseStages(stagesRaw),
+    load: load as LoadPreset | undefined,
+    sessionPrefix: prefix,
+    thinkScale: num(env, 'THINK_SCALE', (n) => n >= 0, 'a number >= 0 (0 = no think time)'),
+    runId,
+    rateStep: num(env, 'RATE_STEP', (n) => n > 0, 'a positive number of sessions per second'),
+    steps: num(env, 'STEPS', (n) => positiveInt(n) && n <= 50, 'an integer from 1 to 50'),
+    stepDuration: duration(env, 'STEP_DURATION'),
+    ramp: duration(env, 'RAMP'),
+  };
+  for (const [k, v] of Object.entries(optional)) if (v !== undefined) (config as unknown as Record<string, unknown>)[k] = v;
+  if (config.preAllocatedVUs !== undefined && config.maxVUs !== undefined && config.maxVUs < config.preAllocatedVUs) {
+    throw new ConfigError('MAX_VUS', `(${config.maxVUs}) must be at least PRE_ALLOCATED_VUS (${config.preAllocatedVUs})`);
+  }
+  return config;
+}
+
+/** The configuration as it may be shown or written: the API key is replaced. */
+export function publicConfig(config: ScenarioConfig): Record<string, unknown> {
+  return { ...config, apiKey: config.apiKey === '' ? '' : '[redacted]' };
+}
+
+/** A fresh per-run namespace for session IDs, so a run never touches real or earlier sessions. */
+export function runNamespace(now: number, random: () => number): string {
+  return `${DEFAULT_SESSION_PREFIX}-${now.toString(36)}${Math.floor(random() * 36 ** 4).toString(36).padStart(4, '0')}`;
+}

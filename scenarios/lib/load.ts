@@ -1,0 +1,158 @@
+// Load shapes: k6 scenario objects built from the configuration. The named presets (load, stress,
+// spike, soak) and the capacity steps are plain functions over the same config, so every entry
+// point runs the same session code under any shape. Pure: no k6 imports.
+import type { Scenario } from 'k6/options';
+import { ConfigError, type LoadPreset, type ScenarioConfig, type Stage } from './config.ts';
+
+export interface ShapeDefaults {
+  /** Sessions per second when RATE is not set. */
+  rate: number;
+  duration: string;
+}
+
+/** k6 lets iterations that run past the end of a scenario finish for this long: sessions think. */
+const GRACEFUL_STOP = '1m';
+
+/** VUs for an arrival rate: enough for sessions that last about a minute at the peak rate. */
+function vusFor(config: ScenarioConfig, peakRate: number): { preAllocatedVUs: number; maxVUs: number } {
+  const maxVUs = config.maxVUs ?? Math.max(20, Math.ceil(peakRate * 60));
+  const preAllocatedVUs = Math.min(maxVUs, config.preAllocatedVUs ?? Math.max(2, Math.ceil(peakRate * 5)));
+  return { preAllocatedVUs, maxVUs };
+}
+
+function ramping(config: ScenarioConfig, stages: Stage[], exec: string, tags: Record<string, string>): Scenario {
+  const peak = Math.max(...stages.map((s) => s.target), 1);
+  return {
+    executor: 'ramping-arrival-rate',
+    exec,
+    startRate: 0,
+    timeUnit: '1s',
+    stages: stages.map((s) => ({ target: s.target, duration: s.duration })),
+    gracefulStop: GRACEFUL_STOP,
+    tags,
+    ...vusFor(config, peak),
+  };
+}
+
+const times = (rate: number, factor: number): number => Math.max(1, Math.round(rate * factor * 100) / 100);
+
+/** A steady test at RATE: ramp up, hold for DURATION (default 10m), ramp down. */
+export function load(config: ScenarioConfig, d: ShapeDefaults): Stage[] {
+  const r = config.rate ?? d.rate;
+  return [
+    { target: r, duration: '1m' },
+    { target: r, duration: config.duration ?? '10m' },
+    { target: 0, duration: '30s' },
+  ];
+}
+
+/** Beyond normal: RATE, then 2× and 3× RATE, each held for DURATION (default 3m). */
+export function stress(config: ScenarioConfig, d: ShapeDefaults): Stage[] {
+  const r = config.rate ?? d.rate;
+  const hold = config.duration ?? '3m';
+  return [
+    { target: r, duration: '1m' },
+    { target: r, duration: hold },
+    { target: times(r, 2), duration: '1m' },
+    { target: times(r, 2), duration: hold },
+    { target: times(r, 3), duration: '1m' },
+    { target: times(r, 3), duration: hold },
+    { target: 0, duration: '1m' },
+  ];
+}
+
+/** A sudden burst to 5× RATE for one minute, and back: does the target recover? */
+export function spike(config: ScenarioConfig, d: ShapeDefaults): Stage[] {
+  const r = config.rate ?? d.rate;
+  return [
+    { target: r, duration: '30s' },
+    { target: r, duration: config.duration ?? '1m' },
+    { target: times(r, 5), duration: '10s' },
+    { target: times(r, 5), duration: '1m' },
+    { target: r, duration: '10s' },
+    { target: r, duration: config.duration ?? '1m' },
+    { target: 0, duration: '10s' },
+  ];
+}
+
+/** RATE held for hours (DURATION, default 2h): leaks, growing queues, budgets running out. */
+export function soak(config: ScenarioConfig, d: ShapeDefaults): Stage[] {
+  const r = config.rate ?? d.rate;
+  return [
+    { target: r, duration: '2m' },
+    { target: r, duration: config.duration ?? '2h' },
+    { target: 0, duration: '2m' },
+  ];
+}
+
+export const PRESET_SHAPES: Record<LoadPreset, (config: ScenarioConfig, d: ShapeDefaults) => Stage[]> = { load, stress, spike, soak };
+
+/**
+ * The scenario for an open-model entry point: STAGES, else a LOAD preset, else a constant arrival
+ * rate of RATE sessions/s for DURATION; VUS instead runs a closed model (VUS looping sessions).
+ */
+export function openModel(config: ScenarioConfig, exec: string, d: ShapeDefaults, tags: Record<string, string> = {}): Scenario {
+  const shapes = [config.stages && 'STAGES', config.load && 'LOAD', config.vus && 'VUS'].filter(Boolean);
+  if (shapes.length > 1) throw new ConfigError(shapes[1] as string, `cannot be combined with ${shapes[0]}: set one load shape`);
+  if (config.vus !== undefined) {
+    if (config.rate !== undefined) throw new ConfigError('VUS', 'runs a closed model (VUs looping sessions) and cannot be combined with RATE');
+    return { executor: 'constant-vus', exec, vus: config.vus, duration: config.duration ?? d.duration, gracefulStop: GRACEFUL_STOP, tags };
+  }
+  if (config.stages) return ramping(config, config.stages, exec, tags);
+  if (config.load) return ramping(config, PRESET_SHAPES[config.load](config, d), exec, { ...tags, load: config.load });
+  const rate = config.rate ?? d.rate;
+  return {
+    executor: 'constant-arrival-rate',
+    exec,
+    rate,
+    timeUnit: '1s',
+    duration: config.duration ?? d.duration,
+    gracefulStop: GRACEFUL_STOP,
+    tags,
+    ...vusFor(config, rate),
+  };
+}
+
+/** A capacity step: the rate held, and the ramp that leads to it. */
+export interface CapacityStep {
+  rate: number;
+  ramp: string;
+  hold: string;
+}
+
+/** Stepped rates from RATE, RATE_STEP apart, STEPS of them (env read by the capacity scenario). */
+export function capacitySteps(start: number, step: number, count: number, hold: string, ramp: string): CapacityStep[] {
+  return Array.from({ length: count }, (_, i) => ({ rate: Math.round((start + i * step) * 100) / 100, ramp, hold }));
+}
+
+export function capacityScenario(config: ScenarioConfig, steps: CapacityStep[], exec: string): Scenario {
+  const stages: Stage[] = steps.flatMap((s) => [
+    { target: s.rate, duration: s.ramp },
+    { target: s.rate, duration: s.hold },
+  ]);
+  return ramping(config, stages, exec, {});
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Milliseconds in a k6 duration such as `1m30s` (already validated by the config). */
+export function durationMs(value: string): number {
+  let ms = 0;
+  for (const m of value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(m[1]) * (UNIT_MS[m[2] as string] ?? 0);
+  return ms;
+}
+
+/**
+ * The capacity step running `elapsedMs` after the scenario started: its rate as a string (the
+ * `stage` tag), or `ramp` between steps. Sessions are tagged by the step in which they started.
+ */
+export function stageAt(steps: CapacityStep[], elapsedMs: number): string {
+  let t = 0;
+  for (const s of steps) {
+    t += durationMs(s.ramp);
+    if (elapsedMs < t) return 'ramp';
+    t += durationMs(s.hold);
+    if (elapsedMs < t) return String(s.rate);
+  }
+  return 'ramp';
+}

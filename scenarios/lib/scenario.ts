@@ -1,0 +1,92 @@
+// What every entry point shares: the configuration and data read at init, the setup health check,
+// one session plan per iteration, the teardown note and handleSummary. An entry point only says
+// what makes it different (profile, load shape, kinds, DRY) and exports k6's functions.
+import exec from 'k6/execution';
+import { createPlanner, type Planner } from '../../generators/planner.ts';
+import type { TrafficProfile } from '../../generators/profiles.ts';
+import type { Pools } from '../../generators/types.ts';
+import { LIFECYCLE_KINDS, type GeneratedKind } from '../../model/plan.ts';
+import { parseConfig, type ScenarioConfig } from './config.ts';
+import type { K6SummaryData } from './k6-summary.ts';
+import { loadPools } from './pools.ts';
+import { loadProfile } from './profile.ts';
+import { createSessionRunner } from './session.ts';
+import { checkTarget, chooseSessionPrefix, type RunData } from './setup.ts';
+import { summaryFiles, type SummaryFilesOptions } from './summary.ts';
+
+export interface ScenarioDefinition {
+  name: string;
+  /** Profile preset when PROFILE is not set. */
+  defaultProfile: string;
+  /** Think-time scale when THINK_SCALE is not set (smoke: 0, to be fast). */
+  thinkScale: number;
+  /** Every write dry whatever DRY says (the dry-run scenario). */
+  forceDry?: boolean;
+  /** Plan exactly these kinds, one per iteration in this order (smoke); default the profile's mix. */
+  kindsInOrder?: readonly GeneratedKind[];
+  extraSummary?: SummaryFilesOptions['extraText'];
+}
+
+export interface ScenarioRuntime {
+  config: ScenarioConfig;
+  profile: TrafficProfile;
+  setup(): RunData;
+  iteration(data: RunData): void;
+  teardown(data: RunData): void;
+  handleSummary(data: K6SummaryData): Record<string, string>;
+}
+
+export function defineScenario(def: ScenarioDefinition, env: Record<string, string | undefined> = __ENV): ScenarioRuntime {
+  const config = parseConfig(env);
+  if (def.forceDry) config.dry = true;
+  const profile = loadProfile(config.profile, def.defaultProfile);
+  const pools: Pools = loadPools(config.poolsPath);
+  const run = createSessionRunner({
+    baseUrl: config.baseUrl,
+    apiKey: config.apiKey,
+    dry: config.dry,
+    thinkScale: config.thinkScale ?? def.thinkScale,
+    maxThinkSeconds: config.maxThinkSeconds,
+  });
+  const kinds = def.kindsInOrder;
+
+  // Planners need the run's session prefix, which setup picks: built on a VU's first iteration.
+  let planners: Planner[] | undefined;
+  const plannersFor = (prefix: string): Planner[] => {
+    if (planners) return planners;
+    const common = { pools, seed: config.seed, sessionPrefix: prefix };
+    planners = kinds
+      ? kinds.map((kind) => createPlanner({ ...common, profile: { ...profile, lifecycles: oneKind(kind) } }))
+      : [createPlanner({ ...common, profile })];
+    return planners;
+  };
+
+  return {
+    config,
+    profile,
+    setup(): RunData {
+      const sessionPrefix = chooseSessionPrefix(config);
+      checkTarget(config, sessionPrefix);
+      return { sessionPrefix };
+    },
+    iteration(data: RunData): void {
+      // Unique across VUs (and, with execution segments, across instances): plan i is session i.
+      const index = exec.scenario.iterationInTest;
+      const ps = plannersFor(data.sessionPrefix);
+      const planner = ps[index % ps.length] as Planner;
+      run(planner.plan(index));
+    },
+    teardown(data: RunData): void {
+      console.log(`cartload ${def.name}: this run's sessions are ${data.sessionPrefix}-${config.seed}-<n>${config.dry ? ' (all dry: nothing was stored)' : ''}`);
+    },
+    handleSummary(data: K6SummaryData): Record<string, string> {
+      return summaryFiles(data, { scenario: def.name, config, ...(def.extraSummary ? { extraText: def.extraSummary } : {}) });
+    },
+  };
+}
+
+function oneKind(kind: GeneratedKind): Record<GeneratedKind, number> {
+  const weights = {} as Record<GeneratedKind, number>;
+  for (const k of LIFECYCLE_KINDS) weights[k] = k === kind ? 1 : 0;
+  return weights;
+}

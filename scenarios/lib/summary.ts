@@ -1,0 +1,62 @@
+// handleSummary: writes the run's files and prints a short text summary. It replaces k6's own
+// end-of-test summary, so stdout carries cartload's summary (with every threshold) instead.
+// No remote jslib: JUnit and text rendering are the project's own, bundled in.
+import { redact } from '../../model/summary.ts';
+import { renderJUnit } from '../../report/junit.ts';
+import { renderSummaryText } from '../../report/text.ts';
+import { publicConfig, type ScenarioConfig } from './config.ts';
+import { junitChecks, realThresholds, toRunSummary, type K6SummaryData } from './k6-summary.ts';
+
+export interface SummaryFilesOptions {
+  scenario: string;
+  config: ScenarioConfig;
+  /** Extra lines for stdout and notes for summary.json (the capacity report). */
+  extraText?: (data: K6SummaryData) => { text: string; notes: string[] } | undefined;
+  now?: Date;
+  random?: () => number;
+}
+
+/** A run ID in the replay engine's format (UTC start time + random), e.g. 20261125-192412-k3x9qa. */
+export function makeK6RunId(start: Date, random: () => number): string {
+  const iso = start.toISOString();
+  let tail = '';
+  for (let i = 0; i < 6; i++) tail += 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(random() * 36)];
+  return `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}-${tail}`;
+}
+
+/**
+ * The files handleSummary returns. With RUN_ID they go to RESULTS_DIR/RUN_ID/ (k6 does not create
+ * folders: create it first); without, to RESULTS_DIR/<scenario>-*, overwritten by the next run.
+ */
+export function summaryFiles(data: K6SummaryData, o: SummaryFilesOptions): Record<string, string> {
+  const now = o.now ?? new Date();
+  const start = new Date(now.getTime() - data.state.testRunDurationMs);
+  const runId = o.config.runId ?? makeK6RunId(start, o.random ?? Math.random);
+  const base = o.config.runId ? `${o.config.resultsDir}/${o.config.runId}/` : `${o.config.resultsDir}/${o.scenario}-`;
+  const extra = o.extraText?.(data);
+  const summary = toRunSummary(data, {
+    scenario: o.scenario,
+    runId,
+    target: o.config.baseUrl,
+    options: redact(publicConfig(o.config)),
+    endedAt: now,
+    ...(extra ? { notes: extra.notes } : {}),
+  });
+  const text = renderSummaryText(summary);
+  const junit = renderJUnit({
+    name: `cartload ${o.scenario}`,
+    checks: junitChecks(data),
+    thresholds: realThresholds(data),
+    durationMs: data.state.testRunDurationMs,
+    timestamp: summary.startedAt,
+  });
+  const failed = (summary.thresholds ?? []).filter((t) => !t.ok).length;
+  const verdict = failed > 0 ? `${failed} threshold(s) crossed: k6 exits 99` : 'all thresholds passed';
+  return {
+    [`${base}k6-summary.json`]: JSON.stringify(data, null, 1),
+    [`${base}junit.xml`]: junit,
+    [`${base}summary.json`]: `${JSON.stringify(summary, null, 2)}\n`,
+    [`${base}summary.txt`]: text + (extra ? extra.text : ''),
+    stdout: `\n${text}${extra ? extra.text : ''}  ${verdict}; results in ${base}{summary.json,summary.txt,junit.xml,k6-summary.json}\n\n`,
+  };
+}

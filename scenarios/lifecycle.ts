@@ -1,0 +1,37 @@
+// lifecycle: the realistic mix of session lifecycles of a traffic profile, arriving at an open rate
+// (RATE sessions/s for DURATION, or STAGES, or a LOAD preset: load, stress, spike, soak). Each
+// iteration is one whole session, its steps sent in order with the profile's think times.
+//   k6 run -e RATE=5 -e DURATION=10m dist/lifecycle.js
+//   k6 run -e LOAD=stress -e RATE=20 dist/lifecycle.js
+import type { Options } from 'k6/options';
+import { openModel } from './lib/load.ts';
+import { defineScenario } from './lib/scenario.ts';
+import type { RunData } from './lib/setup.ts';
+import type { K6SummaryData } from './lib/k6-summary.ts';
+import { mergeThresholds, observerThresholds, sloThresholds, SUMMARY_TREND_STATS } from './lib/thresholds.ts';
+
+const scenario = defineScenario({ name: 'lifecycle', defaultProfile: 'default', thinkScale: 1 });
+const { config } = scenario;
+
+export const options: Options = {
+  scenarios: { lifecycle: openModel(config, 'lifecycle', { rate: 2, duration: '2m' }) },
+  thresholds: mergeThresholds(sloThresholds(config.slo, config.checkRate), observerThresholds()),
+  summaryTrendStats: SUMMARY_TREND_STATS,
+  setupTimeout: '30s',
+};
+
+export function setup(): RunData {
+  return scenario.setup();
+}
+
+export function lifecycle(data: RunData): void {
+  scenario.iteration(data);
+}
+
+export function teardown(data: RunData): void {
+  scenario.teardown(data);
+}
+
+export function handleSummary(data: K6SummaryData): Record<string, string> {
+  return scenario.handleSummary(data);
+}

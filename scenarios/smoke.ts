@@ -1,0 +1,43 @@
+// smoke: every lifecycle kind once, every check must pass. Fast (no think time): the CI gate that
+// says the target and the scenarios agree before any load test runs.
+//   npm run build && k6 run dist/smoke.js
+import type { Options } from 'k6/options';
+import { LIFECYCLE_KINDS } from '../model/plan.ts';
+import { defineScenario } from './lib/scenario.ts';
+import type { RunData } from './lib/setup.ts';
+import type { K6SummaryData } from './lib/k6-summary.ts';
+import { mergeThresholds, observerThresholds, sloThresholds, SUMMARY_TREND_STATS } from './lib/thresholds.ts';
+
+const scenario = defineScenario({ name: 'smoke', defaultProfile: 'default', thinkScale: 0, kindsInOrder: LIFECYCLE_KINDS });
+const { config } = scenario;
+
+export const options: Options = {
+  scenarios: {
+    smoke: {
+      executor: 'shared-iterations',
+      vus: 1,
+      iterations: LIFECYCLE_KINDS.length,
+      maxDuration: '2m',
+    },
+  },
+  // The gate: every check, and the SLO per step.
+  thresholds: mergeThresholds(sloThresholds(config.slo, 1), observerThresholds()),
+  summaryTrendStats: SUMMARY_TREND_STATS,
+  setupTimeout: '30s',
+};
+
+export function setup(): RunData {
+  return scenario.setup();
+}
+
+export default function (data: RunData): void {
+  scenario.iteration(data);
+}
+
+export function teardown(data: RunData): void {
+  scenario.teardown(data);
+}
+
+export function handleSummary(data: K6SummaryData): Record<string, string> {
+  return scenario.handleSummary(data);
+}

@@ -1,0 +1,51 @@
+// `cartload build` (`npm run build`): bundles the k6 scenarios into dist/ and writes their pools.
+import { relative } from 'node:path';
+import { BuildError, buildScenarios, formatBytes } from '../../bundle/index.ts';
+import { defineCommand, EXIT } from '../command.ts';
+
+interface BuildArgs {
+  'out-dir': string;
+  seed: number;
+  pools?: string;
+  entry?: string[];
+}
+
+export default defineCommand<BuildArgs>({
+  command: 'build',
+  describe: 'Bundle the k6 scenarios (scenarios/*.ts) into dist/<name>.js with their data pools',
+  builder: (y) =>
+    y
+      .option('out-dir', { type: 'string', default: 'dist', describe: 'Where the bundles and pools.json go' })
+      .option('seed', { type: 'number', default: 1, describe: 'Seed for the generated data pools' })
+      .option('pools', { type: 'string', describe: 'Ship this pools.json (e.g. your own SKUs and codes) instead of generated pools' })
+      .option('entry', { type: 'string', array: true, describe: 'Bundle only these entry files (default: every scenarios/*.ts)' })
+      .check((a) => {
+        if (!Number.isSafeInteger(a.seed)) throw new Error(`--seed must be an integer, got ${String(a.seed)}`);
+        return true;
+      }),
+  run: async (args) => {
+    try {
+      const report = await buildScenarios({
+        outDir: args['out-dir'],
+        seed: args.seed,
+        ...(args.pools ? { pools: args.pools } : {}),
+        ...(args.entry?.length ? { entries: args.entry } : {}),
+      });
+      const cwd = process.cwd();
+      for (const b of report.bundles) console.log(`  ${relative(cwd, b.file).padEnd(28)} ${formatBytes(b.bytes).padStart(10)}`);
+      if (report.pools) {
+        const p = report.pools;
+        const origin = p.source === 'file' ? `from ${p.from}` : `seed ${p.seed}`;
+        console.log(`  ${relative(cwd, p.file).padEnd(28)} ${formatBytes(p.bytes).padStart(10)}  (${origin})`);
+      }
+      console.log(`built ${report.bundles.length} k6 bundle(s); run one with: k6 run ${relative(cwd, report.bundles[0]?.file ?? 'dist/smoke.js')}`);
+      return EXIT.ok;
+    } catch (err) {
+      if (err instanceof BuildError) {
+        console.error(err.message);
+        return EXIT.badInput;
+      }
+      throw err;
+    }
+  },
+});

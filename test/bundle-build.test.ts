@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { BuildError, buildScenarios, PROJECT_ROOT, scenarioEntries, type BuildReport } from '../bundle/index.ts';
+import { checkBundle } from '../bundle/check.ts';
+import { POOL_NAMES } from '../generators/types.ts';
+
+let dir: string;
+let report: BuildReport;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cartload-build-'));
+  report = await buildScenarios({ outDir: join(dir, 'dist'), seed: 7 });
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const fixture = (name: string): string => join(PROJECT_ROOT, 'test/fixtures/bundle', name);
+
+async function buildError(entry: string): Promise<BuildError> {
+  const out = await mkdtemp(join(dir, 'fail-'));
+  try {
+    await buildScenarios({ outDir: out, entries: [fixture(entry)], writePools: false });
+  } catch (err) {
+    assert.ok(err instanceof BuildError, `expected a BuildError, got ${String(err)}`);
+    assert.deepEqual(await readdir(out), [], 'a failed build leaves no bundle behind');
+    return err;
+  }
+  assert.fail(`building ${entry} should have failed`);
+}
+
+test('every scenarios/*.ts entry becomes dist/<name>.js with a linked source map', async () => {
+  const entries = (await scenarioEntries()).map((e) => e.slice(e.lastIndexOf('/') + 1, -3));
+  assert.deepEqual(report.bundles.map((b) => b.name), entries);
+  for (const name of ['smoke', 'lifecycle', 'capacity', 'big-carts', 'dry-run']) assert.ok(entries.includes(name), `scenario ${name} exists`);
+  for (const b of report.bundles) {
+    const code = await readFile(b.file, 'utf8');
+    assert.equal(Buffer.byteLength(code), b.bytes);
+    assert.match(code, new RegExp(`//# sourceMappingURL=${b.name}\\.js\\.map\\s*$`));
+    const map = JSON.parse(await readFile(b.sourceMap, 'utf8')) as { sources: string[] };
+    assert.ok(map.sources.some((s) => s.endsWith(`scenarios/${b.name}.ts`)), 'the map points at the TypeScript source');
+  }
+});
+
+test('bundles are ESM that import only k6 modules, with no Node globals and no faker, and stay small', async () => {
+  for (const b of report.bundles) {
+    const code = await readFile(b.file, 'utf8');
+    const imports = [...code.matchAll(/^import .* from "([^"]+)";$/gm)].map((m) => m[1] as string);
+    assert.ok(imports.length > 0);
+    for (const i of imports) assert.ok(i === 'k6' || i.startsWith('k6/'), `${b.name} imports ${i}`);
+    assert.match(code, /^export \{/m, 'ESM exports');
+    assert.doesNotMatch(code, /@faker-js|faker\.seed|module\.exports/);
+    assert.ok(b.bytes < 150_000, `${b.name} is ${b.bytes} bytes: something large was bundled`);
+  }
+});
+
+test('pools.json beside the bundles holds every pool, seeded', async () => {
+  assert.ok(report.pools);
+  assert.equal(report.pools.file, join(dir, 'dist', 'pools.json'));
+  assert.equal(report.pools.seed, 7);
+  const pools = JSON.parse(await readFile(report.pools.file, 'utf8')) as Record<string, unknown[]>;
+  assert.deepEqual(Object.keys(pools), [...POOL_NAMES]);
+  assert.ok((pools.products?.length ?? 0) > 0);
+  const again = await buildScenarios({ outDir: join(dir, 'again'), seed: 7, entries: [fixture('clean.ts')] });
+  assert.equal(await readFile(again.pools?.file as string, 'utf8'), await readFile(report.pools.file, 'utf8'), 'same seed, same pools');
+});
+
+test('a user pools file is validated and shipped instead of generated pools', async () => {
+  const own = join(dir, 'own-pools.json');
+  const pools = JSON.parse(await readFile(report.pools?.file as string, 'utf8')) as Record<string, unknown[]>;
+  pools.stores = ['store-a', 'store-b'];
+  await writeFile(own, JSON.stringify(pools));
+  const r = await buildScenarios({ outDir: join(dir, 'own'), pools: own, entries: [fixture('clean.ts')] });
+  assert.equal(r.pools?.source, 'file');
+  assert.equal(r.pools?.sizes.stores, 2);
+
+  const bad = join(dir, 'bad-pools.json');
+  await writeFile(bad, JSON.stringify({ ...pools, products: [{ sku: '' }] }));
+  await assert.rejects(buildScenarios({ outDir: join(dir, 'bad'), pools: bad, entries: [fixture('clean.ts')] }), (err: unknown) => {
+    assert.ok(err instanceof BuildError);
+    assert.match(err.message, /bad-pools\.json/);
+    assert.match(err.message, /products/);
+    return true;
+  });
+});
+
+test('an entry that reaches node:fs fails with the import chain', async () => {
+  const err = await buildError('uses-node.ts');
+  assert.match(err.message, /test\/fixtures\/bundle\/uses-node\.ts → test\/fixtures\/bundle\/lib\/reads-file\.ts → node:fs/);
+  assert.match(err.message, /Node built-in/);
+});
+
+test('an entry that pulls in faker fails with the import chain', async () => {
+  const err = await buildError('uses-faker.ts');
+  assert.match(err.message, /test\/fixtures\/bundle\/uses-faker\.ts → test\/fixtures\/bundle\/lib\/fake-name\.ts → @faker-js\/faker/);
+  assert.match(err.message, /SharedArray/);
+});
+
+test('a Node global in the emitted code fails the build with its line', async () => {
+  const err = await buildError('uses-process.ts');
+  assert.match(err.message, /uses-process\.js uses the Node global process at line \d+/);
+});
+
+test('checkBundle rejects foreign imports, CommonJS and a bundle with nothing to run', () => {
+  const output = { bytes: 10, inputs: {}, imports: [{ path: 'lodash', kind: 'import-statement' as const, external: true }], exports: ['options'] };
+  const problems = checkBundle('module.exports = {};\nconst b = Buffer.from("x");', output);
+  assert.ok(problems.some((p) => p.includes('imports lodash')));
+  assert.ok(problems.some((p) => p.includes('CommonJS')));
+  assert.ok(problems.some((p) => p.includes('Node global Buffer at line 2')));
+  assert.ok(problems.some((p) => p.includes('no function for k6 to run')));
+  const fine = { ...output, imports: [], exports: ['options', 'default'] };
+  assert.deepEqual(checkBundle('const s = "uses process.env in a string"; // require("x")', fine), []);
+  assert.deepEqual(checkBundle('const q = /["\'`]/g; const t = `a ${q} process.env`;', fine), []);
+  assert.equal(checkBundle('const q = /["\']/g;\nconst e = process.env.X;', fine)[0], 'uses the Node global process at line 2: process.env.X;');
+});
+
+test('cartload build prints each bundle size and exits 0; a forbidden import exits 2', () => {
+  const out = join(dir, 'cli');
+  const ok = spawnSync(process.execPath, ['bin/cartload.mjs', 'build', '--out-dir', out, '--entry', 'test/fixtures/bundle/clean.ts'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.match(ok.stdout, /clean\.js\s+\d+(\.\d)? (B|kB)/);
+  assert.match(ok.stdout, /pools\.json .*seed 1/);
+  const bad = spawnSync(process.execPath, ['bin/cartload.mjs', 'build', '--out-dir', out, '--entry', 'test/fixtures/bundle/uses-node.ts'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /uses-node\.ts → .*reads-file\.ts → node:fs/);
+});
