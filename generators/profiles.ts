@@ -10,7 +10,10 @@ export interface IntRange {
   max: number;
 }
 
-/** A log-normal distribution by its median and the standard deviation of its log, clamped to [min, max]. */
+/**
+ * A log-normal distribution by its median and the standard deviation of its log, limited to
+ * [min, max]: cart sizes are truncated to the range (renormalised), think times clamped to it.
+ */
 export interface LogNormal {
   median: number;
   sigma: number;

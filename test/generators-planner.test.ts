@@ -1,0 +1,263 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { CartItem, IntegrationRequest, ReturnIntegrationRequest } from '../model/api.ts';
+import { LIMITS, TRANSITIONS, type SessionState } from '../model/limits.ts';
+import { LIFECYCLE_KINDS, sessionPath, type SessionPlan } from '../model/plan.ts';
+import { createPlanner } from '../generators/planner.ts';
+import { buildPools } from '../generators/pools.ts';
+import { PRESETS, PRESET_NAMES, resolveProfile } from '../generators/profiles.ts';
+
+const pools = buildPools({ seed: 1, sizes: { products: 1500, profileIds: 2000 } });
+
+/** A profile that pushes every limit: near-1000-item carts with quantities that alone would pass 10,000. */
+const EXTREME = resolveProfile({
+  extends: 'big-carts',
+  name: 'extreme',
+  lifecycles: { browse: 1, checkout: 1, checkout_cancel: 1, cancel_before_checkout: 1, return: 1, reopen: 3, dry: 1 },
+  cart: { items: { median: 990, sigma: 0.05, min: 950, max: 1000 }, quantity: { mean: 40, max: 10_000 } },
+  updates: { min: 2, max: 6 },
+  changes: { removeShare: 1, quantityShare: 1 },
+  coupons: { sessionShare: 1, max: 20 },
+  identifiers: { sessionShare: 1, max: 5 },
+  returns: { requests: { min: 3, max: 20 }, itemShare: 1 },
+});
+
+function checkLimits(plan: SessionPlan): void {
+  const where = (i: number): string => `${plan.sessionId} step ${i} (${plan.kind})`;
+  assert.ok(plan.sessionId.length <= LIMITS.maxSessionIdLength);
+  let closed: CartItem[] | undefined;
+  let prevAt = 0;
+  const returned = new Map<number, number>();
+  plan.steps.forEach((s, i) => {
+    assert.ok(Number.isInteger(s.at) && s.at! >= prevAt, `${where(i)}: at ${s.at} after ${prevAt}`);
+    if (i === 0) assert.equal(s.at, 0);
+    prevAt = s.at!;
+    const base = sessionPath(plan.sessionId);
+    assert.equal(s.path, s.step === 'return' ? `${base}/returns` : s.step === 'reopen' ? `${base}/reopen` : base, where(i));
+    if (s.method === 'PUT' && s.step !== 'reopen') {
+      const cs = (s.body as IntegrationRequest).customerSession;
+      const items = cs.cartItems!;
+      assert.ok(items.length >= 1 && items.length <= LIMITS.maxCartItems, `${where(i)}: ${items.length} items`);
+      let sum = 0;
+      for (const it of items) {
+        assert.ok(Number.isInteger(it.quantity) && it.quantity >= 1, `${where(i)}: quantity ${it.quantity}`);
+        assert.ok(it.sku.length > 0);
+        assert.ok(Math.abs(Math.round(it.price! * 100) - it.price! * 100) < 1e-6, `${where(i)}: price ${it.price}`);
+        sum += it.quantity;
+      }
+      assert.ok(sum <= LIMITS.maxTotalQuantity, `${where(i)}: sum of quantities ${sum}`);
+      assert.equal(new Set(items.map((it) => it.sku)).size, items.length, `${where(i)}: SKUs repeat within a cart`);
+      for (const c of cs.couponCodes ?? []) assert.ok(c.length >= 1 && c.length <= LIMITS.maxCouponCodeLength);
+      if (cs.referralCode !== undefined) assert.ok(cs.referralCode.length <= LIMITS.maxReferralCodeLength);
+      assert.ok((cs.loyaltyCards ?? []).length <= LIMITS.maxLoyaltyCards);
+      assert.ok((cs.identifiers ?? []).length <= LIMITS.maxIdentifiers);
+      assert.ok(cs.storeIntegrationId!.length >= LIMITS.minStoreIdLength && cs.storeIntegrationId!.length <= LIMITS.maxStoreIdLength);
+      assert.equal(cs.profileId, plan.profileId);
+      if (s.step === 'dry') assert.deepEqual(s.query, { dry: 'true' });
+      else assert.equal(s.query, undefined);
+      if (s.step === 'close') closed = items;
+    }
+    if (s.step === 'return') {
+      assert.ok(closed, `${where(i)}: return before close`);
+      for (const r of (s.body as ReturnIntegrationRequest).return.returnedCartItems) {
+        const item = closed[r.position];
+        assert.ok(item, `${where(i)}: position ${r.position} outside the closed cart`);
+        const before = returned.get(r.position) ?? 0;
+        assert.ok(r.quantity! >= 1 && before + r.quantity! <= item.quantity, `${where(i)}: returns ${r.quantity} of ${item.quantity} (${before} before)`);
+        returned.set(r.position, before + r.quantity!);
+      }
+    }
+  });
+  if (closed && returned.size > 0) {
+    const total = closed.reduce((a, it) => a + it.quantity, 0);
+    const back = [...returned.values()].reduce((a, b) => a + b, 0);
+    assert.ok(back < total, `${plan.sessionId}: everything returned, the session would not be partially returned`);
+  }
+}
+
+/** Walks the plan through the state machine as the API defines it (no target involved). */
+function checkStates(plan: SessionPlan): void {
+  let state: SessionState | undefined;
+  for (const s of plan.steps) {
+    if (s.step === 'dry') {
+      assert.equal(s.expect, undefined, 'dry runs persist nothing');
+      continue;
+    }
+    if (s.step === 'get') {
+      assert.equal(s.expect, state);
+      continue;
+    }
+    const to = s.expect!;
+    if (state === undefined) assert.equal(to, 'open', `${plan.sessionId}: created as ${to}`);
+    else if (state !== to) {
+      const kind = s.step === 'return' ? 'returns' : s.step === 'reopen' ? 'reopen' : 'update';
+      const ok = (TRANSITIONS[kind] as ReadonlyArray<readonly [string, string]>).some(([f, t]) => f === state && t === to);
+      assert.ok(ok, `${plan.sessionId}: ${s.step} ${state} → ${to} is not allowed`);
+    } else assert.ok(state === 'open' || (state === 'partially_returned' && s.step === 'return'), `${plan.sessionId}: ${s.step} in ${state}`);
+    state = to;
+  }
+  const ends: Record<string, SessionState | undefined> = {
+    browse: 'open',
+    checkout: 'closed',
+    checkout_cancel: 'cancelled',
+    cancel_before_checkout: 'cancelled',
+    return: 'cancelled',
+    reopen: 'closed',
+    dry: undefined,
+  };
+  assert.equal(state, ends[plan.kind], `${plan.sessionId}: ${plan.kind} ends ${state}`);
+}
+
+test('every limit and every transition holds over many seeds, for every preset and an extreme profile', () => {
+  const profiles = [...PRESET_NAMES.map((n) => PRESETS[n]!), EXTREME];
+  for (const profile of profiles) {
+    const big = profile.cart.items.min >= 100;
+    const seeds = big ? 6 : 25;
+    const perSeed = big ? 12 : 60;
+    for (let seed = 1; seed <= seeds; seed++) {
+      const planner = createPlanner({ pools, profile, seed });
+      for (let i = 0; i < perSeed; i++) {
+        const plan = planner.plan(i * 7919 + seed);
+        checkLimits(plan);
+        checkStates(plan);
+      }
+    }
+  }
+});
+
+test('the same (seed, profile, index) gives the same plan, whatever was planned before', () => {
+  const a = createPlanner({ pools, profile: 'coupon-heavy', seed: 'abc' });
+  const b = createPlanner({ pools, profile: 'coupon-heavy', seed: 'abc' });
+  const forward = Array.from({ length: 200 }, (_, i) => JSON.stringify(a.plan(i)));
+  const backward = Array.from({ length: 200 }, (_, i) => JSON.stringify(b.plan(199 - i))).reverse();
+  assert.deepEqual(backward, forward);
+  assert.equal(JSON.stringify(b.plan(10 ** 12)), JSON.stringify(a.plan(10 ** 12)), 'large indices too');
+  const other = createPlanner({ pools, profile: 'coupon-heavy', seed: 'abd' });
+  const same = forward.filter((p, i) => p.replaceAll('-abc-', '-abd-') === JSON.stringify(other.plan(i))).length;
+  assert.ok(same < 5, `${same} of 200 plans do not change with the seed`);
+});
+
+test('session IDs are <prefix>-<seed>-<index>, unique, and guests get their own profile IDs', () => {
+  const p = createPlanner({ pools, seed: 9, sessionPrefix: 'run42' });
+  const ids = new Set<string>();
+  for (let i = 0; i < 500; i++) {
+    const plan = p.plan(i);
+    assert.equal(plan.sessionId, `run42-9-${i}`);
+    assert.equal(p.sessionId(i), plan.sessionId);
+    ids.add(plan.sessionId);
+    if (plan.profileId!.includes('guest')) assert.equal(plan.profileId, `run42-guest-9-${i}`);
+  }
+  assert.equal(ids.size, 500);
+  assert.throws(() => p.plan(-1), /non-negative safe integer/);
+  assert.throws(() => p.plan(1.5), /non-negative safe integer/);
+});
+
+test('a known profile comes back only after every other known profile had a session (few concurrent sessions per profile)', () => {
+  const small = { ...pools, profileIds: pools.profileIds.slice(0, 50) };
+  const p = createPlanner({ pools: small, seed: 3 });
+  const last = new Map<string, number>();
+  let repeats = 0;
+  for (let i = 0; i < 3000; i++) {
+    const plan = p.plan(i);
+    if (plan.profileId!.includes('guest')) continue;
+    const prev = last.get(plan.profileId!);
+    if (prev !== undefined) {
+      assert.ok(i - prev >= 50, `${plan.profileId} at sessions ${prev} and ${i}`);
+      repeats++;
+    }
+    last.set(plan.profileId!, i);
+  }
+  assert.equal(last.size, 50, 'every known profile is used');
+  assert.ok(repeats > 1000, 'known customers come back');
+});
+
+test('the generated traffic follows the profile within tolerance', () => {
+  const profile = PRESETS['default']!;
+  const p = createPlanner({ pools, profile, seed: 11 });
+  const n = 20_000;
+  const kinds: Record<string, number> = {};
+  let guests = 0;
+  let withCoupons = 0;
+  let withReferral = 0;
+  let withLoyalty = 0;
+  let withGet = 0;
+  let withShipping = 0;
+  let invalid = 0;
+  let codes = 0;
+  const sizes: number[] = [];
+  const quantities: number[] = [];
+  const think: number[] = [];
+  const valid = new Set(Array.from(pools.validCoupons));
+  for (let i = 0; i < n; i++) {
+    const plan = p.plan(i);
+    kinds[plan.kind] = (kinds[plan.kind] ?? 0) + 1;
+    if (plan.profileId!.includes('guest')) guests++;
+    const bodies = plan.steps.filter((s) => s.method === 'PUT' && s.body).map((s) => (s.body as IntegrationRequest).customerSession);
+    const last = bodies[bodies.length - 1]!;
+    const all = bodies.find((b) => b.couponCodes) ?? last;
+    if (all.couponCodes) {
+      withCoupons++;
+      for (const c of all.couponCodes) {
+        codes++;
+        if (!valid.has(c)) invalid++;
+      }
+    }
+    if (bodies.some((b) => b.referralCode !== undefined)) withReferral++;
+    if (last.loyaltyCards) withLoyalty++;
+    if (last.additionalCosts) withShipping++;
+    if (plan.steps[plan.steps.length - 1]!.step === 'get') withGet++;
+    if (plan.kind === 'checkout') {
+      sizes.push(last.cartItems!.length);
+      for (const it of last.cartItems!) quantities.push(it.quantity);
+    }
+    for (let k = 1; k < plan.steps.length; k++) think.push(plan.steps[k]!.at! - plan.steps[k - 1]!.at!);
+  }
+  const total = LIFECYCLE_KINDS.reduce((a, k) => a + profile.lifecycles[k], 0);
+  for (const k of LIFECYCLE_KINDS) {
+    const want = profile.lifecycles[k] / total;
+    assert.ok(Math.abs((kinds[k] ?? 0) / n - want) < 0.012, `${k}: ${(kinds[k] ?? 0) / n} vs ${want}`);
+  }
+  const near = (got: number, want: number, tol: number, what: string): void => assert.ok(Math.abs(got - want) < tol, `${what}: ${got} vs ${want}`);
+  near(guests / n, profile.profiles.guestShare, 0.012, 'guest share');
+  near(withCoupons / n, profile.coupons.sessionShare, 0.012, 'coupon share');
+  near(invalid / codes, profile.coupons.invalidShare, 0.02, 'invalid coupon share');
+  near(withReferral / n, profile.referral.sessionShare, 0.006, 'referral share');
+  near(withLoyalty / n, profile.loyalty.sessionShare, 0.012, 'loyalty share');
+  near(withShipping / n, profile.shipping.sessionShare, 0.012, 'shipping share');
+  near(withGet / (n - (kinds['dry'] ?? 0)), profile.getShare, 0.01, 'get share');
+  sizes.sort((a, b) => a - b);
+  near(sizes[sizes.length >> 1]!, profile.cart.items.median, 1.01, 'median cart size');
+  near(quantities.reduce((a, b) => a + b, 0) / quantities.length, profile.cart.quantity.mean, 0.05, 'mean quantity');
+  think.sort((a, b) => a - b);
+  near(think[think.length >> 1]! / profile.thinkTimeMs.median, 1, 0.05, 'median think time');
+});
+
+test('popular products appear in more carts (Zipf-like), and SKUs are shared across sessions', () => {
+  const p = createPlanner({ pools, seed: 4 });
+  const seen = new Map<string, number>();
+  for (let i = 0; i < 3000; i++) {
+    const open = p.plan(i).steps[0]!.body as IntegrationRequest;
+    for (const it of open.customerSession.cartItems!) seen.set(it.sku, (seen.get(it.sku) ?? 0) + 1);
+  }
+  const top = seen.get(pools.products[0]!.sku) ?? 0;
+  const tenth = seen.get(pools.products[9]!.sku) ?? 0;
+  assert.ok(top > 4 * tenth && tenth > 0, `rank 1 in ${top} carts, rank 10 in ${tenth}`);
+  assert.ok(seen.size < pools.products.length, 'a long tail stays unsold');
+});
+
+test('pools without coupons, referrals, loyalty cards or known profiles give sessions without them', () => {
+  const bare = { ...pools, validCoupons: [], invalidCoupons: [], validReferrals: [], invalidReferrals: [], loyaltyCards: [], profileIds: [], campaignIds: [], cities: [] };
+  const p = createPlanner({ pools: bare, profile: 'coupon-heavy', seed: 1 });
+  for (let i = 0; i < 300; i++) {
+    const plan = p.plan(i);
+    assert.ok(plan.profileId!.includes('guest'));
+    for (const s of plan.steps) {
+      if (s.method !== 'PUT' || !s.body) continue;
+      const cs = (s.body as IntegrationRequest).customerSession;
+      assert.equal(cs.couponCodes ?? cs.referralCode ?? cs.loyaltyCards ?? cs.evaluableCampaignIds, undefined);
+      assert.deepEqual(cs.attributes, {});
+    }
+  }
+  assert.throws(() => createPlanner({ pools: { ...pools, products: [] }, seed: 1 }), /pools\.products: must not be empty/);
+  assert.throws(() => createPlanner({ pools, seed: '' }), /seed: must be 1 to 200 characters/);
+});
