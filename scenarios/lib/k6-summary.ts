@@ -69,7 +69,8 @@ function stepStats(data: K6SummaryData, selector: string): StepStats | undefined
   const failed = trues(data.metrics[`http_req_failed{${selector}}`]);
   const lat = latency(duration);
   const total = Math.max(lat.count, failed + (data.metrics[`http_req_failed{${selector}}`]?.values.fails ?? 0));
-  if (total === 0) return undefined;
+  // Without the `count` trend stat (a custom summaryTrendStats) the latency is still worth keeping.
+  if (total === 0 && !duration) return undefined;
   const statuses: Record<string, number> = {};
   if (total - failed > 0) statuses['200'] = total - failed;
   if (failed > 0) statuses.failed = failed;
