@@ -1,0 +1,214 @@
+// The target's HTTP layer: auth, error shapes (400/401/404/409/413), the concurrency rule per
+// session and per profile on real sockets, the knobs, /__stats, and secrets kept out of answers.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { ErrorResponse, IntegrationStateV2 } from '../model/api.ts';
+import { buildTargetApp, startTarget, type RunningTarget, type TargetStats } from '../target/server/index.ts';
+
+const KEY = 'test-key-7f3a';
+const AUTH = { authorization: `ApiKey-v1 ${KEY}`, 'content-type': 'application/json' };
+const sessionBody = (extra: Record<string, unknown> = {}) => JSON.stringify({ customerSession: { cartItems: [{ sku: 'A', quantity: 1, price: 10 }], ...extra } });
+
+describe('with inject (no sockets)', () => {
+  const { app } = buildTargetApp({ apiKey: KEY, bodyLimit: 2_000 });
+  after(() => app.close());
+
+  test('401 in Talon.One shape for a missing, malformed or wrong key; the key never appears', async () => {
+    for (const authorization of [undefined, KEY, `ApiKey-v1 wrong`, `Bearer ${KEY}`]) {
+      const res = await app.inject({ method: 'GET', url: '/v2/customer_sessions/x', headers: authorization ? { authorization } : {} });
+      assert.equal(res.statusCode, 401);
+      const body = res.json() as ErrorResponse;
+      assert.equal(body.message, 'Invalid API key');
+      assert.equal(body.StatusCode, 401);
+      assert.equal(body.errors?.[0]?.source.parameter, 'Authorization');
+      assert.ok(!res.body.includes(KEY), 'the accepted key is not echoed');
+    }
+  });
+
+  test('200 with the key; JSON content type', async () => {
+    const res = await app.inject({ method: 'PUT', url: '/v2/customer_sessions/a?dry=false', headers: AUTH, payload: sessionBody() });
+    assert.equal(res.statusCode, 200);
+    assert.match(String(res.headers['content-type']), /^application\/json/);
+    assert.deepEqual(Object.keys(res.json() as object).sort(), ['createdCoupons', 'createdReferrals', 'effects']);
+  });
+
+  test('bodies are JSON whatever the content type says', async () => {
+    const res = await app.inject({ method: 'PUT', url: '/v2/customer_sessions/b', headers: { authorization: AUTH.authorization, 'content-type': 'text/plain' }, payload: sessionBody() });
+    assert.equal(res.statusCode, 200);
+  });
+
+  test('400 with the field pointer for a body that breaks a limit', async () => {
+    const res = await app.inject({ method: 'PUT', url: '/v2/customer_sessions/c', headers: AUTH, payload: JSON.stringify({ customerSession: { loyaltyCards: ['a', 'b'] } }) });
+    assert.equal(res.statusCode, 400);
+    const body = res.json() as ErrorResponse;
+    assert.equal(body.errors?.[0]?.source.pointer, '/customerSession/loyaltyCards/1');
+  });
+
+  test('400 for malformed JSON, in the same shape', async () => {
+    const res = await app.inject({ method: 'PUT', url: '/v2/customer_sessions/d', headers: AUTH, payload: '{"customerSession": ' });
+    assert.equal(res.statusCode, 400);
+    const body = res.json() as ErrorResponse;
+    assert.match(body.message, /Malformed JSON/);
+    assert.equal(body.errors?.[0]?.title, 'Malformed JSON');
+  });
+
+  test('413 for a body over the limit, in the same shape', async () => {
+    const res = await app.inject({ method: 'PUT', url: '/v2/customer_sessions/e', headers: AUTH, payload: JSON.stringify({ customerSession: { attributes: { pad: 'x'.repeat(3_000) } } }) });
+    assert.equal(res.statusCode, 413);
+    const body = res.json() as ErrorResponse;
+    assert.equal(body.StatusCode, 413);
+    assert.match(body.message, /2000 bytes/);
+  });
+
+  test('reopen takes no body, even with a JSON content type', async () => {
+    await app.inject({ method: 'PUT', url: '/v2/customer_sessions/f', headers: AUTH, payload: sessionBody({ state: 'closed' }) });
+    const res = await app.inject({ method: 'PUT', url: '/v2/customer_sessions/f/reopen', headers: AUTH });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.deepEqual(res.json(), { effects: [] });
+  });
+
+  test('404 in Talon.One shape for unknown paths; /__health answers', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/anything' });
+    assert.equal(res.statusCode, 404);
+    assert.equal(typeof (res.json() as ErrorResponse).message, 'string');
+    assert.deepEqual((await app.inject({ method: 'GET', url: '/__health' })).json(), { ok: true });
+  });
+
+  test('/__stats counts by endpoint, status and transition, and never shows the key', async () => {
+    const res = await app.inject({ method: 'GET', url: '/__stats' });
+    assert.equal(res.statusCode, 200);
+    assert.ok(!res.body.includes(KEY));
+    const s = res.json() as TargetStats;
+    assert.equal(s.http.unauthorized, 4);
+    assert.equal(s.http.byStatus['401'], 4);
+    assert.equal(s.http.byStatus['413'], 1);
+    assert.equal(s.http.malformedJson, 1);
+    assert.ok((s.byEndpoint['PUT /v2/customer_sessions/{id}']?.['200'] ?? 0) >= 2);
+    assert.equal(s.transitions['closed->open'], 1);
+    assert.equal(typeof s.sessionsStored, 'number');
+    assert.equal(s.sessionsEvicted, 0);
+    assert.equal(s.conflicts409, 0);
+  });
+});
+
+async function put(t: RunningTarget, id: string, body = sessionBody()): Promise<Response> {
+  return fetch(`${t.url}/v2/customer_sessions/${id}`, { method: 'PUT', headers: AUTH, body });
+}
+async function statuses(responses: Response[]): Promise<number[]> {
+  await Promise.all(responses.map((r) => r.arrayBuffer()));
+  return responses.map((r) => r.status).sort();
+}
+
+describe('concurrency on real sockets', () => {
+  // Each request holds its session and profile for 1 s, far longer than it takes six requests
+  // sent together to arrive: the three beyond "one in process, two queued" must be refused.
+  let t: RunningTarget;
+  before(async () => {
+    t = await startTarget({ apiKey: KEY, knobs: { latency: '1000' } });
+  });
+  after(() => t.close());
+
+  test('parallel requests on one session: 1 in process + 2 queued, the rest get 409', async () => {
+    const res = await Promise.all(Array.from({ length: 6 }, () => put(t, 'same')));
+    const conflict = res.find((r) => r.status === 409);
+    assert.ok(conflict);
+    const body = (await conflict.clone().json()) as ErrorResponse;
+    assert.equal(body.message, 'Too many requests are updating this profile/session at the same time');
+    assert.equal(body.StatusCode, 409);
+    assert.equal(body.errors?.[0]?.source.parameter, 'customerSessionId');
+    assert.deepEqual(await statuses(res), [200, 200, 200, 409, 409, 409]);
+    assert.equal(t.core.session('same')?.updateCount, 3, 'the queued ones ran, one after another');
+  });
+
+  test('parallel requests of one profile on different sessions: the same rule', async () => {
+    const res = await Promise.all(Array.from({ length: 5 }, (_, i) => put(t, `prof-${i}`, sessionBody({ profileId: 'shared' }))));
+    assert.deepEqual(await statuses(res), [200, 200, 200, 409, 409]);
+    const body = (await (await put(t, 'prof-0', sessionBody({ profileId: 'shared' }))).json()) as IntegrationStateV2;
+    assert.ok(body.effects, 'after the burst the profile is free again');
+  });
+
+  test('different sessions and profiles in parallel never conflict; anonymous sessions share nothing', async () => {
+    const res = await Promise.all([
+      ...Array.from({ length: 4 }, (_, i) => put(t, `free-${i}`, sessionBody({ profileId: `own-${i}` }))),
+      ...Array.from({ length: 4 }, (_, i) => put(t, `anon-${i}`, sessionBody({ profileId: '' }))),
+    ]);
+    assert.deepEqual(await statuses(res), Array(8).fill(200));
+    assert.equal(t.stats().conflicts409, 5);
+    assert.equal(t.stats().http.keysInFlight, 0, 'idle keys are forgotten');
+  });
+});
+
+describe('knobs', () => {
+  test('error rate 1 answers every session request with the chosen status, processing none', async () => {
+    const t = await startTarget({ apiKey: KEY, knobs: { errorRate: 1, errorStatus: 429 } });
+    try {
+      const res = await put(t, 'x');
+      assert.equal(res.status, 429);
+      assert.equal(((await res.json()) as ErrorResponse).StatusCode, 429);
+      assert.equal(t.core.session('x'), undefined);
+      assert.equal(t.stats().http.injectedErrors, 1);
+      assert.equal((await fetch(`${t.url}/__stats`)).status, 200, 'the stats are not subject to errors');
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('a partial error rate injects about that share, repeatably for one seed', async () => {
+    const run = async () => {
+      const t = await startTarget({ apiKey: KEY, knobs: { errorRate: 0.3, seed: 42 } });
+      try {
+        const out: number[] = [];
+        for (let i = 0; i < 200; i++) out.push((await put(t, `e${i}`)).status);
+        return out;
+      } finally {
+        await t.close();
+      }
+    };
+    const a = await run();
+    const b = await run();
+    assert.deepEqual(a, b, 'same seed, same errors');
+    const errors = a.filter((s) => s === 503).length;
+    assert.ok(errors > 30 && errors < 90, `about 30% of 200, got ${errors}`);
+  });
+
+  test('capacity: requests beyond the workers wait in the queue; beyond the queue limit they get 503', async () => {
+    const t = await startTarget({ apiKey: KEY, knobs: { capacity: { workers: 1, serviceTime: '1000', queueLimit: 1 } } });
+    try {
+      const res = await Promise.all(Array.from({ length: 4 }, (_, i) => put(t, `cap-${i}`)));
+      assert.deepEqual(await statuses(res), [200, 200, 503, 503]);
+      assert.equal(t.stats().http.overCapacity, 2);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('bad knob values are refused with the knob named', () => {
+    assert.throws(() => buildTargetApp({ knobs: { latency: 'soon' } }), /latency: cannot read "soon"/);
+    assert.throws(() => buildTargetApp({ knobs: { errorRate: 2 } }), /error rate/);
+    assert.throws(() => buildTargetApp({ knobs: { errorStatus: 200 } }), /error status/);
+    assert.throws(() => buildTargetApp({ knobs: { capacity: { workers: 0, serviceTime: '5' } } }), /workers/);
+    assert.throws(() => buildTargetApp({ knobs: { latency: '9..3' } }), /lower bound/);
+  });
+});
+
+describe('startTarget', () => {
+  test('generates a key when none is given, listens on loopback, closes idempotently', async () => {
+    const t = await startTarget();
+    assert.match(t.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.ok(t.apiKey.length >= 20);
+    const res = await fetch(`${t.url}/v2/customer_sessions/k`, { method: 'PUT', headers: { authorization: `ApiKey-v1 ${t.apiKey}` }, body: sessionBody() });
+    assert.equal(res.status, 200);
+    await Promise.all([t.close(), t.close()]);
+  });
+
+  test('closing while requests wait answers them 503 and ends promptly', async () => {
+    const t = await startTarget({ apiKey: KEY, knobs: { latency: '60000' } });
+    const pending = put(t, 'slow').then(
+      (r) => r.status,
+      () => 'connection closed',
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    await t.close();
+    assert.ok([503, 'connection closed'].includes(await pending));
+  });
+});
