@@ -62,9 +62,12 @@ export async function readCsvPools(specs: readonly CsvPoolSpec[]): Promise<Parti
 }
 
 export async function readCsvPool<K extends PoolName>(pool: K, file: string): Promise<PoolArrays[K]> {
-  const parser = createReadStream(file).pipe(
+  const input = createReadStream(file);
+  const parser = input.pipe(
     parse({ columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), info: true, skip_empty_lines: true, bom: true, trim: true }),
   );
+  // pipe() does not forward a read error (a missing file): hand it to the parser being iterated.
+  input.on('error', (err) => parser.destroy(err));
   const values: unknown[] = [];
   const seen = new Set<string>();
   let column: string | undefined;

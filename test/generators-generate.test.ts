@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { after, before, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { parse } from 'csv-parse/sync';
+import type { SessionPlan } from '../model/plan.ts';
+import { generate } from '../generators/generate.ts';
+import { createPlanner } from '../generators/planner.ts';
+import { buildPools, readPools } from '../generators/pools.ts';
+import { PRESETS } from '../generators/profiles.ts';
+import { runGenerate } from '../generators/run.ts';
+import { readRecording } from '../replay/readers/index.ts';
+import { REQUEST_LOG_COLUMNS } from '../replay/request-log.ts';
+
+const root = join(import.meta.dirname, '..');
+let dir = '';
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cartload-generate-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const base = { seed: 21, format: 'ndjson' as const, stdout: process.stdout };
+
+test('ndjson: one plan a line, byte-identical for the same seed, equal to planner.plan(i)', async () => {
+  const a = join(dir, 'a.ndjson');
+  const b = join(dir, 'b.ndjson');
+  const r = await runGenerate({ ...base, sessions: 120, out: a });
+  await runGenerate({ ...base, sessions: 120, out: b });
+  const text = await readFile(a, 'utf8');
+  assert.equal(text, await readFile(b, 'utf8'));
+  const lines = text.trimEnd().split('\n');
+  assert.equal(lines.length, 120);
+  assert.equal(r.sessions, 120);
+  assert.equal(r.bytes, Buffer.byteLength(text));
+  const planner = createPlanner({ pools: buildPools({ seed: 21 }), profile: 'default', seed: 21 });
+  assert.equal(lines[77], JSON.stringify(planner.plan(77)));
+  assert.equal(r.steps, lines.reduce((n, l) => n + (JSON.parse(l) as SessionPlan).steps.length, 0));
+});
+
+test('--first-index splits one seed over files whose concatenation is the whole', async () => {
+  const whole = join(dir, 'whole.ndjson');
+  const p1 = join(dir, 'p1.ndjson');
+  const p2 = join(dir, 'p2.ndjson');
+  await runGenerate({ ...base, sessions: 60, out: whole, profile: 'returns-heavy' });
+  await runGenerate({ ...base, sessions: 25, out: p1, profile: 'returns-heavy' });
+  await runGenerate({ ...base, sessions: 35, firstIndex: 25, out: p2, profile: 'returns-heavy' });
+  assert.equal((await readFile(p1, 'utf8')) + (await readFile(p2, 'utf8')), await readFile(whole, 'utf8'));
+});
+
+test('csv: the request-log header, one row a step, sessions paced by --rate, readable by cartload replay', async () => {
+  const file = join(dir, 'log.csv');
+  const start = Date.UTC(2026, 5, 1, 12);
+  const r = await runGenerate({ ...base, sessions: 40, format: 'csv', out: file, rate: 4, start });
+  const rows = parse(await readFile(file), { columns: true }) as Record<string, string>[];
+  assert.deepEqual(Object.keys(rows[0]!), [...REQUEST_LOG_COLUMNS]);
+  assert.equal(rows.length, r.steps);
+  const planner = createPlanner({ pools: buildPools({ seed: 21 }), seed: 21 });
+  const plan = planner.plan(10);
+  const mine = rows.filter((x) => x['session_id'] === plan.sessionId);
+  assert.equal(mine.length, plan.steps.length);
+  assert.equal(mine[0]!['timestamp'], new Date(start + 2500).toISOString(), 'session 10 at 4/s starts 2.5 s in');
+  mine.forEach((row, i) => {
+    const s = plan.steps[i]!;
+    assert.equal(Date.parse(row['timestamp']!), start + 2500 + s.at!);
+    assert.equal(row['path'], s.path);
+    assert.equal(row['step'], s.step);
+    assert.deepEqual(row['body'] === '' ? undefined : JSON.parse(row['body']!), s.body);
+  });
+  let events = 0;
+  for await (const e of readRecording({ file, onError: 'abort' })) {
+    assert.ok(e.sessionId.startsWith('cartload-21-'));
+    events++;
+  }
+  assert.equal(events, r.steps);
+});
+
+test('a .gz output is gzip of the same bytes', async () => {
+  const plain = join(dir, 'x.ndjson');
+  const gz = join(dir, 'x.ndjson.gz');
+  await runGenerate({ ...base, sessions: 30, out: plain });
+  await runGenerate({ ...base, sessions: 30, out: gz });
+  assert.equal(gunzipSync(await readFile(gz)).toString(), await readFile(plain, 'utf8'));
+});
+
+test('streams with backpressure: a slow destination never holds more than a chunk or two', async () => {
+  const pools = buildPools({ seed: 1, sizes: { products: 1200 } });
+  let maxHeld = 0;
+  let total = 0;
+  const slow = new Writable({
+    highWaterMark: 16 * 1024,
+    write(chunk: Buffer, _enc, done) {
+      maxHeld = Math.max(maxHeld, this.writableLength);
+      total += chunk.length;
+      setImmediate(done);
+    },
+  });
+  const r = await generate({ sessions: 40, seed: 1, profile: PRESETS['big-carts']!, pools, format: 'ndjson', out: slow });
+  assert.equal(total, r.bytes);
+  assert.ok(total > 4 * 1024 * 1024, `only ${total} bytes`);
+  assert.ok(maxHeld < 512 * 1024, `the destination held ${maxHeld} bytes at once`);
+});
+
+test('an abort signal stops after a whole session', async () => {
+  const controller = new AbortController();
+  let lines = 0;
+  const out = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines += chunk.toString().split('\n').length - 1;
+      if (lines > 0) controller.abort();
+      done();
+    },
+  });
+  const pools = buildPools({ seed: 1, sizes: { products: 1200 } });
+  const r = await generate({ sessions: 1_000_000, seed: 1, profile: PRESETS['big-carts']!, pools, format: 'ndjson', out, signal: controller.signal });
+  assert.ok(r.interrupted);
+  assert.ok(r.sessions < 1_000_000 && r.sessions === lines, `${r.sessions} sessions, ${lines} lines`);
+});
+
+test('cartload generate and cartload pools from the command line: output, summary, and exit 2 naming the bad field', async () => {
+  const cli = (...args: string[]): ReturnType<typeof spawnSync> =>
+    spawnSync(process.execPath, [join(root, 'bin', 'cartload.mjs'), ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  const ok = cli('generate', '--sessions', '3', '--seed', '5', '--profile', 'coupon-heavy');
+  assert.equal(ok.status, 0, String(ok.stderr));
+  assert.equal(String(ok.stdout).trimEnd().split('\n').length, 3);
+  assert.match(String(ok.stderr), /generated 3 sessions, \d+ steps \(.*\) with profile coupon-heavy → -/);
+
+  const profile = join(dir, 'bad-profile.json');
+  await writeFile(profile, JSON.stringify({ lifecycles: { checkout: -1 } }));
+  const bad = cli('generate', '-n', '3', '--profile', profile);
+  assert.equal(bad.status, 2);
+  assert.match(String(bad.stderr), /bad-profile\.json: profile\.lifecycles\.checkout: must be ≥ 0/);
+  assert.equal(bad.stdout, '');
+
+  const out = join(dir, 'cli-pools.json');
+  const pools = cli('pools', '--seed', '9', '--out', out, '--csv', `profileIds=${join(root, 'test', 'fixtures', 'generators', 'profiles.csv')}`);
+  assert.equal(pools.status, 0, String(pools.stderr));
+  assert.deepEqual((await readPools(out)).profileIds, ['customer-1', 'customer-2', 'customer-3']);
+  const badCsv = cli('pools', '--out', out, '--csv', `products=${join(root, 'test', 'fixtures', 'generators', 'products-bad-price.csv')}`);
+  assert.equal(badCsv.status, 2);
+  assert.match(String(badCsv.stderr), /products-bad-price\.csv:4: products: price "abc"/);
+});
