@@ -1,0 +1,140 @@
+// `cartload target` end to end: spawned as a user would run it, its first stdout line parsed as
+// the URL, served, stopped with a signal; plus the code files it reads.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { readCodesFile } from '../target/server/codes-file.ts';
+import { serveTarget, targetOptionsFrom, TargetOptionsError } from '../target/server/serve.ts';
+import type { RunningTarget } from '../target/server/index.ts';
+
+const BIN = fileURLToPath(new URL('../bin/cartload.mjs', import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/target/${name}`, import.meta.url));
+
+function spawnCli(args: string[], env: Record<string, string | undefined> = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, TALON_API_KEY: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const firstLine = new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout });
+    rl.once('line', resolve);
+    child.once('exit', () => reject(new Error(`exited before printing a line; stderr: ${stderr}`)));
+  });
+  // Tests that expect an early exit never read the line: keep its rejection from going unhandled.
+  firstLine.catch(() => {});
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  return { child, firstLine, exited, stderr: () => stderr };
+}
+
+describe('cartload target (spawned)', { timeout: 60_000 }, () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    test(`prints its URL first, serves with the given key, stops cleanly on ${signal}`, async () => {
+      const cli = spawnCli(['target', '--port', '0', '--host', '127.0.0.1', '--api-key', 'cli-key-123']);
+      try {
+        const url = await cli.firstLine;
+        assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+        const res = await fetch(`${url}/v2/customer_sessions/c1`, {
+          method: 'PUT',
+          headers: { authorization: 'ApiKey-v1 cli-key-123' },
+          body: JSON.stringify({ customerSession: { cartItems: [{ sku: 'A', quantity: 1 }] } }),
+        });
+        assert.equal(res.status, 200);
+        cli.child.kill(signal);
+        const [code] = await cli.exited;
+        assert.equal(code, 0, cli.stderr());
+        assert.match(cli.stderr(), new RegExp(`stopped \\(${signal}\\) after 1 requests`));
+        assert.ok(!cli.stderr().includes('cli-key-123'), 'a given key is never printed');
+      } finally {
+        cli.child.kill('SIGKILL');
+      }
+    });
+  }
+
+  test('takes the key from TALON_API_KEY, or generates one and prints it on stderr', async () => {
+    const fromEnv = spawnCli(['target', '--port', '0'], { TALON_API_KEY: 'env-key-456' });
+    const generated = spawnCli(['target', '--port', '0']);
+    try {
+      const url = await fromEnv.firstLine;
+      const ok = await fetch(`${url}/v2/customer_sessions/e`, { method: 'PUT', headers: { authorization: 'ApiKey-v1 env-key-456' }, body: '{"customerSession":{}}' });
+      assert.equal(ok.status, 200);
+      const url2 = await generated.firstLine;
+      await new Promise((r) => setTimeout(r, 100));
+      const key = /generated one: (\S+)/.exec(generated.stderr())?.[1];
+      assert.ok(key, generated.stderr());
+      const ok2 = await fetch(`${url2}/v2/customer_sessions/e`, { method: 'PUT', headers: { authorization: `ApiKey-v1 ${key}` }, body: '{"customerSession":{}}' });
+      assert.equal(ok2.status, 200);
+    } finally {
+      fromEnv.child.kill('SIGTERM');
+      generated.child.kill('SIGTERM');
+      await Promise.all([fromEnv.exited, generated.exited]);
+    }
+  });
+
+  test('bad options exit 2 with the option named', async () => {
+    for (const [args, pattern] of [
+      [['--latency', 'later'], /latency: cannot read "later"/],
+      [['--workers', '2'], /--workers and --service-time go together/],
+      [['--coupons', fixture('bad-limit.csv')], /bad-limit\.csv: line 3: usageLimit/],
+      [['--max-sessions', '0'], /maxSessions/],
+    ] as const) {
+      const cli = spawnCli(['target', '--port', '0', ...args]);
+      const [code] = await cli.exited;
+      assert.equal(code, 2, cli.stderr());
+      assert.match(cli.stderr(), pattern);
+    }
+  });
+});
+
+describe('serveTarget (the library function behind the command)', () => {
+  test('prints the URL first, serves, and stops when told', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    let stop!: (reason: string) => void;
+    let running!: RunningTarget;
+    let served!: Promise<void>;
+    await new Promise<void>((resolve) => {
+      served = serveTarget(
+        { port: 0, host: '127.0.0.1', apiKey: 'k', coupons: fixture('coupons.csv') },
+        {
+          out: (l) => out.push(l),
+          err: (l) => err.push(l),
+          until: new Promise((r) => (stop = r)),
+          onListening: (t) => {
+            running = t;
+            resolve();
+          },
+        },
+      );
+    });
+    assert.equal(out[0], running.url);
+    assert.deepEqual(running.core.config.coupons?.map((c) => c.code), ['WELCOME10', 'SPRING25', 'STAFF']);
+    stop('test');
+    await served;
+    assert.match(err.join('\n'), /stopped \(test\)/);
+  });
+
+  test('options map to the target options', () => {
+    const o = targetOptionsFrom({ port: 0, host: '::1', latency: 'exp:5', errorRate: 0.1, errorStatus: 500, workers: 4, serviceTime: '2..4', queueLimit: 10, seed: 7, maxSessions: 50, bodyLimit: 1000, referrals: fixture('referrals.json') });
+    assert.deepEqual(o.knobs, { latency: 'exp:5', errorRate: 0.1, errorStatus: 500, seed: 7, capacity: { workers: 4, serviceTime: '2..4', queueLimit: 10 } });
+    assert.equal(o.config?.maxSessions, 50);
+    assert.deepEqual(o.config?.referrals, [{ code: 'FRIEND-A' }, { code: 'FRIEND-B', usageLimit: 2 }]);
+    assert.equal(o.bodyLimit, 1000);
+    assert.throws(() => targetOptionsFrom({ port: 0, host: 'x', queueLimit: 3 }), TargetOptionsError);
+  });
+});
+
+describe('code files', () => {
+  test('CSV with code and usageLimit columns; an empty limit is unlimited', () => {
+    assert.deepEqual(readCodesFile(fixture('coupons.csv')), [{ code: 'WELCOME10', usageLimit: 1 }, { code: 'SPRING25', usageLimit: 3 }, { code: 'STAFF' }]);
+  });
+  test('JSON array of codes or objects', () => {
+    assert.deepEqual(readCodesFile(fixture('referrals.json')), [{ code: 'FRIEND-A' }, { code: 'FRIEND-B', usageLimit: 2 }]);
+  });
+  test('errors name the file and the line or entry', () => {
+    assert.throws(() => readCodesFile(fixture('bad-limit.csv')), /bad-limit\.csv: line 3: usageLimit must be an integer ≥ 0/);
+    assert.throws(() => readCodesFile(fixture('no-code-column.csv')), /no-code-column\.csv: line 1: the header needs a "code" column/);
+    assert.throws(() => readCodesFile(fixture('missing.json')), /missing\.json: cannot read/);
+  });
+});
