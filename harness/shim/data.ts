@@ -1,0 +1,58 @@
+// The `k6/data` module: SharedArray. As in k6, the callback runs once per name for the whole test
+// (in the first VU that asks), the items are stored as JSON, and every VU reads them through a
+// read-only array whose items are parsed (and frozen) on each access.
+import { deepFreeze, host } from './runtime.ts';
+
+function readOnly(): never {
+  throw new TypeError('SharedArray is read-only');
+}
+
+function view(texts: string[]): unknown[] {
+  const target: unknown[] = [];
+  const index = (key: string | symbol): number => {
+    if (typeof key !== 'string' || !/^(0|[1-9]\d*)$/.test(key)) return -1;
+    const n = Number(key);
+    return n < texts.length ? n : -1;
+  };
+  return new Proxy(target, {
+    get(t, key, receiver) {
+      if (key === 'length') return texts.length;
+      const i = index(key);
+      if (i !== -1) return deepFreeze(JSON.parse(texts[i]!));
+      return Reflect.get(t, key, receiver);
+    },
+    has(t, key) {
+      return index(key) !== -1 || Reflect.has(t, key);
+    },
+    ownKeys() {
+      const keys: string[] = [];
+      for (let i = 0; i < texts.length; i++) keys.push(String(i));
+      keys.push('length');
+      return keys;
+    },
+    getOwnPropertyDescriptor(t, key) {
+      if (key === 'length') return Reflect.getOwnPropertyDescriptor(t, key);
+      const i = index(key);
+      if (i === -1) return undefined;
+      return { value: deepFreeze(JSON.parse(texts[i]!)), writable: false, enumerable: true, configurable: true };
+    },
+    set: readOnly,
+    defineProperty: readOnly,
+    deleteProperty: readOnly,
+  });
+}
+
+export class SharedArray {
+  constructor(name: string, make: () => unknown[]) {
+    if (typeof make !== 'function') throw new Error('a function is expected');
+    const texts = host.sharedArray(String(name), () => {
+      const items = make();
+      if (!Array.isArray(items)) throw new Error('only arrays can be made into SharedArray');
+      return items.map((x) => JSON.stringify(x) ?? 'null');
+    });
+    // A constructor may return another object: `new SharedArray(...)` gives the read-only view.
+    return view(texts) as unknown as SharedArray;
+  }
+}
+
+export default { SharedArray };
