@@ -123,7 +123,7 @@ test('cartload build prints each bundle size and exits 0; a forbidden import exi
   const ok = spawnSync(process.execPath, ['bin/cartload.mjs', 'build', '--out-dir', out, '--entry', 'test/fixtures/bundle/clean.ts'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 });
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /clean\.js\s+\d+(\.\d)? (B|kB)/);
-  assert.match(ok.stdout, /pools\.json .*seed 1/);
+  assert.match(ok.stdout, /pools\.json .*generated, seed 1/);
   const bad = spawnSync(process.execPath, ['bin/cartload.mjs', 'build', '--out-dir', out, '--entry', 'test/fixtures/bundle/uses-node.ts'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /uses-node\.ts → .*reads-file\.ts → node:fs/);

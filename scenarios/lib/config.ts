@@ -22,7 +22,7 @@ export interface Slo {
 
 export interface ScenarioConfig {
   baseUrl: string;
-  /** Never printed, tagged or written: see `publicConfig`. */
+  /** TALON_API_KEY (the local target accepts the same variable). Never printed, tagged or written: see `publicConfig`. */
   apiKey: string;
   seed: number;
   /** A preset name or the path of a JSON profile; undefined means the scenario's own default. */
@@ -56,9 +56,8 @@ export interface ScenarioConfig {
   poolsPath: string;
 }
 
-/** Where the local target listens unless told otherwise (`cartload target`). */
+/** Where `cartload target` listens by default. */
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:3000';
-export const DEFAULT_API_KEY = 'local-dev-key';
 export const DEFAULT_SLO: Slo = { p95Ms: 500, p99Ms: 1000, errorRate: 0.01 };
 
 export class ConfigError extends Error {
@@ -160,7 +159,7 @@ export function parseConfig(env: Env): ScenarioConfig {
   }
   const config: ScenarioConfig = {
     baseUrl: baseUrl(env),
-    apiKey: str(env, 'TALON_API_KEY') ?? DEFAULT_API_KEY,
+    apiKey: str(env, 'TALON_API_KEY') ?? '',
     seed: num(env, 'SEED', Number.isSafeInteger, 'an integer') ?? 1,
     dry: bool(env, 'DRY'),
     slo: {

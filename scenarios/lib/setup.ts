@@ -27,7 +27,8 @@ export function checkTarget(config: ScenarioConfig, sessionPrefix: string): void
     timeout: '10s',
   });
   if (res.status === 401 || res.status === 403) {
-    throw new Error(`cartload: the target ${config.baseUrl} refused the API key (HTTP ${res.status}); check TALON_API_KEY`);
+    const why = config.apiKey === '' ? 'TALON_API_KEY is not set' : 'check TALON_API_KEY';
+    throw new Error(`cartload: the target ${config.baseUrl} refused the API key (HTTP ${res.status}); ${why}`);
   }
   if (res.status === 0) {
     throw new Error(`cartload: the target ${config.baseUrl} is unreachable (${res.error || 'no answer'}); check TALON_BASE_URL and that the target runs`);

@@ -32,13 +32,15 @@ export default defineCommand<BuildArgs>({
         ...(args.entry?.length ? { entries: args.entry } : {}),
       });
       const cwd = process.cwd();
-      for (const b of report.bundles) console.log(`  ${relative(cwd, b.file).padEnd(28)} ${formatBytes(b.bytes).padStart(10)}`);
+      const rows: [string, string, string][] = report.bundles.map((b) => [relative(cwd, b.file), formatBytes(b.bytes), '']);
       if (report.pools) {
         const p = report.pools;
-        const origin = p.source === 'file' ? `from ${p.from}` : `seed ${p.seed}`;
-        console.log(`  ${relative(cwd, p.file).padEnd(28)} ${formatBytes(p.bytes).padStart(10)}  (${origin})`);
+        rows.push([relative(cwd, p.file), formatBytes(p.bytes), p.source === 'file' ? `(from ${p.from})` : `(generated, seed ${p.seed})`]);
       }
-      console.log(`built ${report.bundles.length} k6 bundle(s); run one with: k6 run ${relative(cwd, report.bundles[0]?.file ?? 'dist/smoke.js')}`);
+      const width = Math.max(...rows.map(([f]) => f.length)) + 2;
+      for (const [file, size, note] of rows) console.log(`  ${file.padEnd(width)}${size.padStart(10)}  ${note}`.trimEnd());
+      const first = report.bundles.find((b) => b.name === 'smoke') ?? report.bundles[0];
+      console.log(`built ${report.bundles.length} k6 bundle(s)${first ? `; run one with: k6 run ${relative(cwd, first.file)}` : ''}`);
       return EXIT.ok;
     } catch (err) {
       if (err instanceof BuildError) {
