@@ -6,7 +6,7 @@
 import { LIMITS } from '../model/limits.ts';
 import type { AdditionalCost, CartItem } from '../model/api.ts';
 import type { TrafficProfile } from './profiles.ts';
-import { chance, geometricTable, hashString, logNormalIntTable, mix32, zipfTable, type Rng, type Table } from './random.ts';
+import { ZipfSampler, chance, geometricTable, hashString, logNormalIntTable, mix32, type Rng, type Table } from './random.ts';
 import type { Pools, Product } from './types.ts';
 
 /** A session's fields other than the cart: shared by every request of the session. */
@@ -24,6 +24,8 @@ export interface SessionFields {
 
 /** Tries at drawing an unused product by popularity before walking to the next unused one. */
 const MAX_REDRAWS = 8;
+/** Carts up to this size check for repeats by scanning; larger ones use the stamp array. */
+const SMALL_CART = 24;
 
 export class Assembler {
   readonly profile: TrafficProfile;
@@ -34,9 +36,12 @@ export class Assembler {
   private readonly itemsTable: Table;
   private readonly itemsMin: number;
   private readonly quantityTable: Table;
-  private readonly popularity: Table;
-  /** stamp[rank] === generation marks a product already in the cart being drawn (no per-cart Set). */
-  private readonly stamp: Int32Array;
+  private readonly popularity: ZipfSampler;
+  /**
+   * stamp[rank] === generation marks a product already in the cart being drawn (no per-cart Set).
+   * One byte a product, allocated on the first cart too big for a linear scan.
+   */
+  private stamp: Uint8Array | undefined;
   private generation = 0;
   private readonly guestT: number;
   private readonly couponT: number;
@@ -65,8 +70,7 @@ export class Assembler {
     this.itemsTable = logNormalIntTable(c.items.median, c.items.sigma, minItems, maxItems);
     this.itemsMin = minItems;
     this.quantityTable = geometricTable(c.quantity.mean, c.quantity.max);
-    this.popularity = zipfTable(pools.products.length, c.popularity);
-    this.stamp = new Int32Array(pools.products.length);
+    this.popularity = new ZipfSampler(pools.products.length, c.popularity);
     this.guestT = pools.profileIds.length === 0 ? chance(1) : chance(profile.profiles.guestShare);
     this.couponT = pools.validCoupons.length + pools.invalidCoupons.length === 0 ? 0 : chance(profile.coupons.sessionShare);
     this.invalidCouponT = pools.validCoupons.length === 0 ? chance(1) : pools.invalidCoupons.length === 0 ? 0 : chance(profile.coupons.invalidShare);
@@ -94,26 +98,49 @@ export class Assembler {
     const products = this.pools.products;
     const count = products.length;
     if (n > count) n = count;
-    const stamp = this.stamp;
-    let gen = ++this.generation;
-    if (gen === 0x7fffffff) {
-      stamp.fill(0);
-      gen = this.generation = 1;
-    }
+    const ranks = n <= SMALL_CART ? this.smallCartRanks(rng, n) : this.largeCartRanks(rng, n);
     const items: CartItem[] = new Array<CartItem>(n);
     const withAttributes = this.profile.cart.itemAttributes;
     let budget = maxTotal - n;
+    for (let i = 0; i < n; i++) {
+      let extra = this.quantityTable.draw(rng);
+      if (extra > budget) extra = budget;
+      budget -= extra;
+      items[i] = cartItem(products[ranks[i] as number] as Product, extra + 1, withAttributes);
+    }
+    return items;
+  }
+
+  /** Distinct ranks by popularity: redraw a taken one a few times, then walk to the next free one. */
+  private smallCartRanks(rng: Rng, n: number): number[] {
+    const count = this.popularity.n;
+    const ranks: number[] = [];
+    for (let i = 0; i < n; i++) {
+      let rank = this.popularity.draw(rng);
+      for (let tries = 1; ranks.includes(rank) && tries < MAX_REDRAWS; tries++) rank = this.popularity.draw(rng);
+      while (ranks.includes(rank)) rank = rank + 1 === count ? 0 : rank + 1;
+      ranks.push(rank);
+    }
+    return ranks;
+  }
+
+  private largeCartRanks(rng: Rng, n: number): Uint32Array {
+    const count = this.popularity.n;
+    const stamp = (this.stamp ??= new Uint8Array(count));
+    let gen = ++this.generation;
+    if (gen === 256) {
+      stamp.fill(0);
+      gen = this.generation = 1;
+    }
+    const ranks = new Uint32Array(n);
     for (let i = 0; i < n; i++) {
       let rank = this.popularity.draw(rng);
       for (let tries = 1; stamp[rank] === gen && tries < MAX_REDRAWS; tries++) rank = this.popularity.draw(rng);
       while (stamp[rank] === gen) rank = rank + 1 === count ? 0 : rank + 1;
       stamp[rank] = gen;
-      let extra = this.quantityTable.draw(rng);
-      if (extra > budget) extra = budget;
-      budget -= extra;
-      items[i] = cartItem(products[rank] as Product, extra + 1, withAttributes);
+      ranks[i] = rank;
     }
-    return items;
+    return ranks;
   }
 
   /** Everything but the cart. `index` decides the customer; `rng` the rest. */

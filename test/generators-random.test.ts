@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { QuantileTable, Rng, Table, chance, geometricTable, hashString, logNormalIntTable, rngFor, zipfTable } from '../generators/random.ts';
+import { QuantileTable, Rng, Table, ZipfSampler, chance, geometricTable, hashString, logNormalIntTable, rngFor } from '../generators/random.ts';
 
 const draws = (n: number, f: () => number): number[] => Array.from({ length: n }, f);
 
@@ -60,11 +60,28 @@ test('Table draws each outcome with its weight, never a zero-weight one', () => 
   assert.throws(() => new Table([0, 0]), /positive weight/);
 });
 
-test('zipfTable: rank 1 is s-times-harmonic more popular than rank k; s = 0 is uniform', () => {
-  const z = zipfTable(1000, 1);
-  assert.ok(Math.abs(z.probability(0) / z.probability(9) - 10) < 0.01);
-  const u = zipfTable(4, 0);
-  for (let i = 0; i < 4; i++) assert.ok(Math.abs(u.probability(i) - 0.25) < 1e-9);
+test('ZipfSampler: rank 1 is ten times as popular as rank 10, the tail follows the law within a bucket, s = 0 is uniform', () => {
+  const z = new ZipfSampler(5000, 1);
+  assert.ok(Math.abs(z.probability(0) / z.probability(9) - 10) < 1e-6);
+  assert.ok(z.buckets < 200, `${z.buckets} buckets`);
+  let total = 0;
+  for (let k = 0; k < 5000; k++) total += z.probability(k);
+  assert.ok(Math.abs(total - 1) < 1e-6);
+  const exact = (k: number): number => 1 / (k + 1) / 9.0945; // H(5000) ≈ 9.0945
+  for (const k of [100, 999, 4000]) assert.ok(Math.abs(z.probability(k) / exact(k) - 1) < 0.07, `rank ${k}`);
+  const r = rngFor(9, 0, 0);
+  let top = 0;
+  let tail = 0;
+  for (let i = 0; i < 100_000; i++) {
+    const k = z.draw(r);
+    assert.ok(k >= 0 && k < 5000);
+    if (k === 0) top++;
+    if (k >= 2500) tail++;
+  }
+  assert.ok(Math.abs(top / 100_000 - z.probability(0)) < 0.004, `top ${top}`);
+  assert.ok(Math.abs(tail / 100_000 - Math.log(2) / 9.0945) < 0.006, `tail ${tail}`);
+  const u = new ZipfSampler(300, 0);
+  for (const k of [0, 63, 64, 150, 299]) assert.ok(Math.abs(u.probability(k) - 1 / 300) < 1e-9);
 });
 
 test('logNormalIntTable: median near the asked one, truncated to [min, max]', () => {
