@@ -333,6 +333,8 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
         timer = setTimeout(onTimer, Math.max(0, at - t));
       }
     }
+    // Due steps of failed sessions are dropped here: the run may just have ended.
+    checkDone();
   };
   const onTimer = (): void => {
     timer = undefined;
