@@ -41,7 +41,7 @@ test('observers stay out of the thresholds, and the sub-metrics fill the breakdo
   const data: K6SummaryData = structuredClone(realData);
   const m = data.metrics;
   m['http_req_duration{step:close}'] = { type: 'trend', values: { count: 60, avg: 2, min: 1, med: 2, max: 5, 'p(90)': 3, 'p(95)': 4, 'p(99)': 4.5 }, thresholds: { 'max>=0': { ok: true } } };
-  m['http_req_failed{step:close}'] = { type: 'rate', values: { rate: 0.05, passes: 3, fails: 57 }, thresholds: { 'rate>=0': { ok: true } } };
+  m['http_req_failed{step:close}'] = { type: 'rate', values: { rate: 0.05, passes: 3, fails: 57 }, thresholds: { 'rate!=-1': { ok: true } } };
   m['http_reqs{status:200}'] = { type: 'counter', values: { count: 120, rate: 40 }, thresholds: { 'count>=0': { ok: true } } };
   m['http_reqs{status:409}'] = { type: 'counter', values: { count: 3, rate: 1 }, thresholds: { 'count>=0': { ok: true } } };
   m['http_reqs{status:0}'] = { type: 'counter', values: { count: 1, rate: 0.3 }, thresholds: { 'count>=0': { ok: true } } };
@@ -59,7 +59,7 @@ test('observers stay out of the thresholds, and the sub-metrics fill the breakdo
   assert.equal(s.sessions.skippedSteps, 2);
   assert.equal(s.requests.conflicts409, 3);
   assert.equal(s.rejectedCoupons, 9);
-  assert.ok(!s.thresholds?.some((t) => t.expression === 'max>=0' || t.expression === 'rate>=0' || t.expression === 'count>=0'));
+  assert.ok(!s.thresholds?.some((t) => t.expression === 'max>=0' || t.expression === 'rate!=-1' || t.expression === 'count>=0'));
   assert.equal(realThresholds(data).length, 4);
 });
 

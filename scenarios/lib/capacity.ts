@@ -74,7 +74,9 @@ export function renderCapacity(report: CapacityReport): { text: string; notes: s
     );
   }
   const verdict =
-    report.sustainable === undefined
+    report.rows.length === 0
+      ? 'the run ended before the first step held its rate: nothing to report'
+      : report.sustainable === undefined
       ? 'no step met the SLO'
       : `highest sustainable rate ${report.sustainable} sessions/s${report.breaking !== undefined ? `; the SLO broke at ${report.breaking}/s` : '; the SLO held at every step (raise RATE/STEPS to find the limit)'}`;
   lines.push(`  capacity: ${verdict}`);

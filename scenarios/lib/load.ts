@@ -20,14 +20,32 @@ function vusFor(config: ScenarioConfig, peakRate: number): { preAllocatedVUs: nu
   return { preAllocatedVUs, maxVUs };
 }
 
+const TIME_UNITS: ReadonlyArray<readonly [string, number]> = [
+  ['1s', 1],
+  ['1m', 60],
+  ['1h', 3600],
+];
+
+/**
+ * k6 takes only integer rates per timeUnit: sessions/s become sessions per minute (or hour) when
+ * a rate has a fraction, so RATE=0.5 runs as 30 per 1m.
+ */
+export function timeUnitFor(rates: readonly number[]): { timeUnit: string; per: (rate: number) => number } {
+  for (const [timeUnit, factor] of TIME_UNITS) {
+    if (rates.every((r) => Math.abs(r * factor - Math.round(r * factor)) < 1e-9)) return { timeUnit, per: (r) => Math.round(r * factor) };
+  }
+  return { timeUnit: '1h', per: (r) => Math.max(r > 0 ? 1 : 0, Math.round(r * 3600)) };
+}
+
 function ramping(config: ScenarioConfig, stages: Stage[], exec: string, tags: Record<string, string>): Scenario {
   const peak = Math.max(...stages.map((s) => s.target), 1);
+  const unit = timeUnitFor(stages.map((s) => s.target));
   return {
     executor: 'ramping-arrival-rate',
     exec,
     startRate: 0,
-    timeUnit: '1s',
-    stages: stages.map((s) => ({ target: s.target, duration: s.duration })),
+    timeUnit: unit.timeUnit,
+    stages: stages.map((s) => ({ target: unit.per(s.target), duration: s.duration })),
     gracefulStop: GRACEFUL_STOP,
     tags,
     ...vusFor(config, peak),
@@ -101,11 +119,12 @@ export function openModel(config: ScenarioConfig, exec: string, d: ShapeDefaults
   if (config.stages) return ramping(config, config.stages, exec, tags);
   if (config.load) return ramping(config, PRESET_SHAPES[config.load](config, d), exec, { ...tags, load: config.load });
   const rate = config.rate ?? d.rate;
+  const unit = timeUnitFor([rate]);
   return {
     executor: 'constant-arrival-rate',
     exec,
-    rate,
-    timeUnit: '1s',
+    rate: unit.per(rate),
+    timeUnit: unit.timeUnit,
     duration: config.duration ?? d.duration,
     gracefulStop: GRACEFUL_STOP,
     tags,

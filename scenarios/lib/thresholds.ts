@@ -6,8 +6,12 @@ import { ENDPOINTS, LIFECYCLE_KINDS, STEP_NAMES, type StepName } from '../../mod
 import type { Slo } from './config.ts';
 import { METRICS } from './metric-names.ts';
 
-/** Always-true expressions: a threshold with one of these only asks k6 to keep the sub-metric. */
-export const OBSERVER_EXPRESSIONS: ReadonlySet<string> = new Set(['max>=0', 'rate>=0', 'count>=0']);
+/**
+ * Always-true expressions: a threshold with one of these only asks k6 to keep the sub-metric. They
+ * hold on empty sub-metrics too: k6 evaluates an empty Rate as NaN (0/0), which fails every
+ * comparison but `!=`, while an empty Trend's max and an empty Counter's count are 0.
+ */
+export const OBSERVER_EXPRESSIONS: ReadonlySet<string> = new Set(['max>=0', 'rate!=-1', 'count>=0']);
 
 /** HTTP statuses counted one by one in summary.json (`0` is k6's status for a request with no answer). */
 export const COUNTED_STATUSES = ['0', '200', '400', '401', '404', '409', '429', '500', '502', '503', '504'] as const;
@@ -28,13 +32,13 @@ export function sloThresholds(slo: Slo, checkRate: number, steps: readonly StepN
 export function observerThresholds(steps: readonly StepName[] = STEP_NAMES): Thresholds {
   const t: Thresholds = {};
   for (const step of steps) {
-    t[`http_req_failed{step:${step}}`] = ['rate>=0'];
+    t[`http_req_failed{step:${step}}`] = ['rate!=-1'];
     // Counted with the trend's `count` stat; the gate may already hold this key.
     t[`http_req_duration{step:${step}}`] = ['max>=0'];
   }
   for (const name of Object.values(ENDPOINTS)) {
     t[`http_req_duration{name:${name}}`] = ['max>=0'];
-    t[`http_req_failed{name:${name}}`] = ['rate>=0'];
+    t[`http_req_failed{name:${name}}`] = ['rate!=-1'];
   }
   for (const status of COUNTED_STATUSES) t[`http_reqs{status:${status}}`] = ['count>=0'];
   for (const kind of LIFECYCLE_KINDS) {
@@ -49,9 +53,9 @@ export function stageObservers(rates: readonly number[]): Thresholds {
   const t: Thresholds = {};
   for (const rate of rates) {
     t[`http_req_duration{stage:${rate}}`] = ['max>=0'];
-    t[`http_req_failed{stage:${rate}}`] = ['rate>=0'];
+    t[`http_req_failed{stage:${rate}}`] = ['rate!=-1'];
     t[`iterations{stage:${rate}}`] = ['count>=0'];
-    t[`checks{stage:${rate}}`] = ['rate>=0'];
+    t[`checks{stage:${rate}}`] = ['rate!=-1'];
   }
   return t;
 }
