@@ -185,11 +185,15 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
   let stopping = false;
   let sourceDone = false;
   let badInput: string | undefined;
+  let readError: unknown;
   const errorNotes = new Map<string, string>();
   const errorKinds: Record<string, number> = {};
 
   const startedAt = new Date();
-  const anchor = performance.now();
+  // Re-anchored when the first step is read: a reader that sorts or decompresses before its first
+  // event must not make every step late by that much.
+  let anchor = performance.now();
+  let anchored = false;
   const now = (): number => performance.now() - anchor;
 
   let requestLog: WriteStream | undefined;
@@ -354,6 +358,12 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
           continue;
         }
         const item = await source.next();
+        if (item !== undefined && !anchored) {
+          anchored = true;
+          const shift = performance.now() - anchor;
+          anchor += shift;
+          if (!paced) item.due = 0;
+        }
         if (item === undefined || stopping) {
           if (item) stats.unsentSteps++;
           break;
@@ -366,10 +376,12 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
         else if (item.due < timerAt) pump();
       }
     } catch (err) {
-      if (err instanceof RecordingError) {
-        badInput = err.message;
-        stop();
-      } else throw err;
+      // Kept, not thrown: the run still drains and writes its summary, then reports it.
+      const code = (err as { code?: string } | null)?.code;
+      if (err instanceof RecordingError) badInput = err.message;
+      else if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') badInput = `${o.input.name}: ${(err as Error).message}`;
+      else readError = err;
+      stop();
     } finally {
       sourceDone = true;
       pump();
@@ -469,7 +481,8 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
   const thresholds: ThresholdResult[] | undefined =
     o.maxErrorRate === undefined ? undefined : [{ metric: 'error_rate', expression: `rate<=${o.maxErrorRate}`, ok: errorRate <= o.maxErrorRate }];
   const notes = [...(o.notes ?? [])];
-  if (badInput) notes.push(`stopped at a bad row: ${badInput}`);
+  if (badInput) notes.push(`stopped by bad input: ${badInput}`);
+  if (readError !== undefined) notes.push(`stopped by an error while reading: ${readError instanceof Error ? readError.message : String(readError)}`);
   if (stats.unsentSteps > 0) notes.push(`${stats.unsentSteps} scheduled steps were not sent because the run stopped`);
   if (stats.asRecorded > 0) notes.push(`${stats.asRecorded} non-2xx answers repeated the recorded status and were not counted as failures`);
   for (const [kind, n] of Object.entries(errorKinds)) notes.push(`${n} requests got no answer: ${kind}`);
@@ -512,6 +525,7 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
     ...(notes.length > 0 ? { notes } : {}),
   };
   await writeSummary(r.dir, summary);
+  if (readError !== undefined) throw readError;
   const outcome: EngineOutcome = badInput ? 'bad-input' : interrupted ? 'interrupted' : thresholds?.some((t) => !t.ok) ? 'thresholds' : 'ok';
   return { outcome, summary, ...(badInput ? { message: badInput } : {}) };
 }

@@ -1,0 +1,38 @@
+// `cartload replay` as a library function: a recorded CSV (session export or request log, a file,
+// a .gz or standard input) streamed through the readers into the engine.
+import { readRecording } from '../readers/index.ts';
+import type { RecordingFormat, RowIssue } from '../events.ts';
+import { runEngine, type EngineOptions, type EngineResult } from './index.ts';
+
+export interface ReplayFileOptions extends Omit<EngineOptions, 'input'> {
+  /** A path ('.gz' is decompressed), or '-' for standard input. */
+  file: string;
+  format?: RecordingFormat;
+  /** 'abort' (default) stops at the first bad row; 'skip' counts it and goes on. */
+  onError?: 'skip' | 'abort';
+  /** Where the reader's sort spills to disk (default the OS temp folder). */
+  tmpDir?: string;
+  /** Standard input, when file is '-'. */
+  stdin?: NodeJS.ReadableStream;
+}
+
+export function replayFile(o: ReplayFileOptions): Promise<EngineResult> {
+  const { file, format, onError, tmpDir, stdin, ...engine } = o;
+  return runEngine({
+    ...engine,
+    input: {
+      kind: 'recording',
+      name: file,
+      rewindable: file !== '-',
+      open: (onIssue: (issue: RowIssue) => void) =>
+        readRecording({
+          file,
+          onError: onError ?? 'abort',
+          onIssue,
+          ...(format ? { format } : {}),
+          ...(tmpDir ? { tmpDir } : {}),
+          ...(stdin ? { stdin } : {}),
+        }),
+    },
+  });
+}
