@@ -8,7 +8,12 @@ export function storedItems(items: readonly CartItem[]): StoredCartItem[] {
   const out: StoredCartItem[] = new Array(items.length);
   for (let i = 0; i < items.length; i++) {
     const it = items[i]!;
-    out[i] = { ...it, position: i, returnedQuantity: 0, remainingQuantity: it.quantity };
+    // Object.assign into a fresh object is markedly cheaper than spread for these small records.
+    const stored = Object.assign({}, it) as StoredCartItem;
+    stored.position = i;
+    stored.returnedQuantity = 0;
+    stored.remainingQuantity = it.quantity;
+    out[i] = stored;
   }
   return out;
 }
