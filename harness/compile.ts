@@ -71,6 +71,8 @@ export async function compileBundle(file: string): Promise<CompiledBundle> {
     platform: 'neutral',
     target: 'es2022',
     logLevel: 'silent',
+    // k6 evaluates ES modules, which are strict code; the IIFE must stay strict too.
+    banner: { js: '"use strict";' },
     plugins: [k6Shims],
   });
   const code = result.outputFiles[0]!.text;

@@ -13,14 +13,13 @@ import type { ConsoleEntry, FailedCheck, HarnessRequest, IterationError, SleepRe
 import { describeError } from './records.ts';
 import { buildSummaryData, type SummaryData, type SummaryGroup, type SummaryMetric } from './summary-data.ts';
 import { TestState, type ScenarioInfo } from './test-state.ts';
-import type { HarnessTarget, SentRequest } from './transport.ts';
-import type { CoreResponse } from '../target/core/errors.ts';
+import type { HarnessTarget, InjectedAnswer, SentRequest } from './transport.ts';
 import { isAbort, VirtualUser } from './vu.ts';
 
 export type { HarnessRequest, FailedCheck, IterationError, ConsoleEntry, SleepRecord } from './records.ts';
 export type { SummaryData, SummaryGroup, SummaryMetric, SummaryCheck } from './summary-data.ts';
 export type { MetricSample, ThresholdOutcome } from './metrics.ts';
-export type { HarnessTarget, SentRequest } from './transport.ts';
+export type { HarnessTarget, InjectedAnswer, SentRequest } from './transport.ts';
 export { validateK6Options } from './options.ts';
 export { findK6, locateK6, runK6 } from './k6-binary.ts';
 
@@ -48,8 +47,8 @@ export interface RunK6BundleOptions {
   apiKey?: string;
   /** Which of options.scenarios to run (its exec, env and tags); default the first, or `default`. */
   scenario?: string;
-  /** Sees each request the target would answer; returning { status, body } replaces the answer. */
-  onRequest?: (req: SentRequest) => CoreResponse | void;
+  /** Sees each request the target would answer; returning { status, body } (or text) replaces the answer. */
+  onRequest?: (req: SentRequest) => InjectedAnswer | void;
   /** Validate the script's options with k6's rules and refuse to run on errors (as k6 exits 104). Default true. */
   validateOptions?: boolean;
   /** Stop starting iterations after this long (the test is then marked timedOut). Default 120 s. */
@@ -195,6 +194,9 @@ export class K6Test {
     const data = this.vus.map((vu) => vu.parseHere(this.setupJson));
     const abortChecks = s.metrics.thresholds.some((t) => t.expressions.some((e) => e.abortOnFail));
     s.plannedIterations = iterations;
+    // k6 samples its VU gauges on a timer; the harness has one level: all VUs, all the time.
+    s.metrics.add('vus', this.vus.length, {});
+    s.metrics.add('vus_max', this.vus.length, {});
     const deadline = performance.now() + timeoutMs;
     for (let i = 0; i < iterations; i++) {
       if (s.aborted) break;

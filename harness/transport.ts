@@ -43,8 +43,11 @@ export interface TransportConfig {
   origin: string;
   apiKey: string;
   /** Sees each request before the target; returning an answer replaces the target's (fault injection). */
-  onRequest?: (req: SentRequest) => CoreResponse | void;
+  onRequest?: (req: SentRequest) => InjectedAnswer | void;
 }
+
+/** An answer that replaces the target's: a JSON body, or `text` sent as it is (e.g. a proxy's HTML 502). */
+export type InjectedAnswer = CoreResponse & { text?: string; contentType?: string };
 
 const ZERO_TIMINGS: HostTimings = { duration: 0, blocked: 0, looking_up: 0, connecting: 0, tls_handshaking: 0, sending: 0, waiting: 0, receiving: 0 };
 const ROUTED_METHODS = new Set(['GET', 'PUT', 'POST']);
@@ -124,7 +127,7 @@ export function exchange(req: HostRequest, config: TransportConfig): Exchange {
   }
 
   const started = performance.now();
-  let answer: CoreResponse;
+  let answer: InjectedAnswer;
   let targetError: string | undefined;
   const path = url.pathname;
   if (!ROUTED_METHODS.has(req.method) || !path.startsWith(`${SESSIONS_PATH}/`)) {
@@ -161,9 +164,11 @@ export function exchange(req: HostRequest, config: TransportConfig): Exchange {
   }
   const waiting = performance.now() - started;
 
-  const json = answer.body === undefined ? '' : JSON.stringify(answer.body);
+  const json = answer.text ?? (answer.body === undefined ? '' : JSON.stringify(answer.body));
   const responseHeaders: Record<string, string> = { 'Content-Length': String(Buffer.byteLength(json)) };
-  if (answer.body !== undefined) responseHeaders['Content-Type'] = 'application/json; charset=utf-8';
+  if (answer.text !== undefined || answer.body !== undefined) {
+    responseHeaders['Content-Type'] = answer.contentType ?? (answer.text === undefined ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8');
+  }
   const statusText = `${answer.status} ${STATUS_CODES[answer.status] ?? ''}`.trimEnd();
   const bytesReceived =
     Buffer.byteLength(`HTTP/1.1 ${statusText}\r\n`) +
@@ -188,7 +193,7 @@ export function exchange(req: HostRequest, config: TransportConfig): Exchange {
       remotePort: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
     },
     sent,
-    answer: answer.body,
+    answer: answer.text ?? answer.body,
     bytesSent,
     bytesReceived,
     ...(targetError ? { targetError } : {}),

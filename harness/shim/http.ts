@@ -28,8 +28,10 @@ interface TaggedUrl {
 const NOT_EMULATED = (what: string): Error => new Error(`${what} is not emulated by the cartload k6 harness`);
 
 function jsonErrorPosition(text: string, message: string): { line: number; character: number } {
-  const m = /position (\d+)/.exec(message);
-  const offset = m ? Number(m[1]) : text.length;
+  // V8 names the position in some messages and only the offending token in others.
+  const pos = /position (\d+)/.exec(message);
+  const token = /Unexpected token '(.)'/.exec(message);
+  const offset = pos ? Number(pos[1]) : token ? Math.max(0, text.indexOf(token[1]!)) : text.length;
   let line = 1;
   let character = 0;
   for (let i = 0; i < text.length && i <= offset; i++) {
