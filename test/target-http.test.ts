@@ -67,6 +67,20 @@ describe('with inject (no sockets)', () => {
     assert.deepEqual(res.json(), { effects: [] });
   });
 
+  test('a repeated Idempotency-Key gets the stored answer without being processed again', async () => {
+    const headers = { ...AUTH, 'idempotency-key': '0b5e0c1e-7d1c-4a53-9a4e-2f1d0b7e9c11' };
+    const first = await app.inject({ method: 'PUT', url: '/v2/customer_sessions/idem', headers, payload: sessionBody({ state: 'closed' }) });
+    const again = await app.inject({ method: 'PUT', url: '/v2/customer_sessions/idem', headers, payload: sessionBody({ state: 'closed' }) });
+    assert.equal(first.statusCode, 200);
+    assert.equal(again.statusCode, 200, 'a second close would be a 400 if it were processed');
+    assert.equal(again.body, first.body);
+    const tooLong = await app.inject({ method: 'PUT', url: '/v2/customer_sessions/idem2', headers: { ...AUTH, 'idempotency-key': 'k'.repeat(256) }, payload: sessionBody() });
+    assert.equal(tooLong.statusCode, 400);
+    assert.equal((tooLong.json() as ErrorResponse).errors?.[0]?.source.parameter, 'Idempotency-Key');
+    const fresh = await app.inject({ method: 'PUT', url: '/v2/customer_sessions/idem', headers: AUTH, payload: sessionBody({ state: 'closed' }) });
+    assert.equal(fresh.statusCode, 400, 'without the key it is processed: closed → closed is refused');
+  });
+
   test('404 in Talon.One shape for unknown paths; /__health answers', async () => {
     const res = await app.inject({ method: 'GET', url: '/v1/anything' });
     assert.equal(res.statusCode, 404);
@@ -88,6 +102,8 @@ describe('with inject (no sockets)', () => {
     assert.equal(typeof s.sessionsStored, 'number');
     assert.equal(s.sessionsEvicted, 0);
     assert.equal(s.conflicts409, 0);
+    assert.equal(s.http.idempotentReplays, 1);
+    assert.equal(s.http.idempotencyKeysStored, 1);
   });
 });
 

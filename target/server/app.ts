@@ -9,6 +9,7 @@ import { endpointOf, sessionIdOf } from '../../model/plan.ts';
 import { createTargetCore, type CoreStats, type TargetConfig, type TargetCore } from '../core/index.ts';
 import { CONFLICT_MESSAGE, notFound, withStatus, badRequest, type CoreResponse } from '../core/errors.ts';
 import { resolveKnobs, type TargetKnobs } from './knobs.ts';
+import { IdempotencyStore } from './idempotency.ts';
 import { KeyedSerializer, WorkerPool } from './serializer.ts';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -38,6 +39,9 @@ export interface HttpStats {
   inFlight: number;
   waitingForWorker: number;
   keysInFlight: number;
+  /** Answers repeated for a known Idempotency-Key, and keys remembered. */
+  idempotentReplays: number;
+  idempotencyKeysStored: number;
 }
 
 export interface TargetStats extends CoreStats {
@@ -99,6 +103,7 @@ export function buildTargetApp(options: TargetAppOptions = {}): TargetApp {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const serializer = new KeyedSerializer();
   const pool = knobs.capacity ? new WorkerPool(knobs.capacity.workers, knobs.capacity.queueLimit) : undefined;
+  const idempotency = new IdempotencyStore(core.config.maxSessions);
   const shutdown = new AbortController();
   const started = Date.now();
   const http = { requests: 0, byStatus: {} as Record<string, number>, unauthorized: 0, conflicts409: 0, injectedErrors: 0, overCapacity: 0, payloadTooLarge: 0, malformedJson: 0, inFlight: 0 };
@@ -147,10 +152,31 @@ export function buildTargetApp(options: TargetAppOptions = {}): TargetApp {
     return {
       ...core.stats(),
       conflicts409: http.conflicts409,
-      http: { ...http, byStatus: { ...http.byStatus }, waitingForWorker: pool?.waiting ?? 0, keysInFlight: serializer.keysInFlight },
+      http: {
+        ...http,
+        byStatus: { ...http.byStatus },
+        waitingForWorker: pool?.waiting ?? 0,
+        keysInFlight: serializer.keysInFlight,
+        idempotentReplays: idempotency.replays,
+        idempotencyKeysStored: idempotency.size,
+      },
       knobs: knobs.describe,
       uptimeMs: Date.now() - started,
     };
+  }
+
+  /** Runs the core, or answers again what an earlier request with the same Idempotency-Key got. */
+  function answer(req: FastifyRequest, path: string, query: Record<string, string>): CoreResponse {
+    const key = req.method === 'GET' ? undefined : req.headers['idempotency-key'];
+    if (typeof key !== 'string') return core.handle({ method: req.method, path, query, body: req.body });
+    const invalid = IdempotencyStore.check(key);
+    if (invalid) return badRequest(invalid, [{ title: 'Invalid header', details: invalid, source: { parameter: 'Idempotency-Key' } }]);
+    const now = Date.now();
+    const earlier = idempotency.recall(key, now);
+    if (earlier) return earlier;
+    const res = core.handle({ method: req.method, path, query, body: req.body });
+    idempotency.remember(key, res, now);
+    return res;
   }
 
   app.get(STATS_PATH, async () => stats());
@@ -191,7 +217,7 @@ export function buildTargetApp(options: TargetAppOptions = {}): TargetApp {
         await sleep(knobs.capacity.serviceTime(), undefined, { signal: shutdown.signal });
       }
       if (knobs.latency) await sleep(knobs.latency(), undefined, { signal: shutdown.signal });
-      return send(reply, core.handle({ method: req.method, path, query, body: req.body }));
+      return send(reply, answer(req, path, query));
     } catch (err) {
       if (shutdown.signal.aborted) return send(reply, withStatus(503, 'The local target is shutting down', { title: 'Service unavailable', details: 'closed while the request waited', source: {} }));
       throw err;
@@ -229,7 +255,7 @@ export function buildTargetApp(options: TargetAppOptions = {}): TargetApp {
       }
       // Without delays every request runs to completion synchronously, so no two can overlap and
       // the concurrency rule has nothing to do: skip its bookkeeping on this hot path.
-      if (!knobs.delays || endpointOf(req.method, path) === undefined) return send(reply, core.handle({ method: req.method, path, query, body: req.body }));
+      if (!knobs.delays || endpointOf(req.method, path) === undefined) return send(reply, answer(req, path, query));
       return process(req, reply, path, query);
     },
   });
