@@ -1,0 +1,154 @@
+// `cartload replay` as a user runs it: a spawned CLI over a request-log file, against a loopback
+// recorder. SIGINT drains and still writes an interrupted summary; exit codes; no secret leaks.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { makeEvents } from './fixtures/replay-engine/events.ts';
+import { writeRequestLog } from './fixtures/replay-engine/request-log.ts';
+import { startRecorder, type RecorderServer } from './fixtures/replay-engine/server.ts';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
+const KEY = 'cli-secret-key-9f8e7d6c5b4a';
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cartload-replay-cli-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Spawned {
+  code: Promise<number | null>;
+  stdout: () => string;
+  stderr: () => string;
+  kill: (signal: NodeJS.Signals) => void;
+}
+
+function cartload(args: string[], env: Record<string, string> = {}): Spawned {
+  const child = spawn(process.execPath, [join(ROOT, 'bin/cartload.mjs'), ...args], {
+    cwd: dir,
+    env: { ...process.env, TALON_API_KEY: KEY, TALON_BASE_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  // Bounded: a hung child is killed rather than hanging the suite.
+  const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const code = new Promise<number | null>((res) =>
+    child.on('close', (c) => {
+      clearTimeout(guard);
+      res(c);
+    }),
+  );
+  return { code, stdout: () => out, stderr: () => err, kill: (s) => child.kill(s) };
+}
+
+async function waitFor(server: RecorderServer, n: number): Promise<void> {
+  for (let i = 0; i < 300 && server.received.length < n; i++) await sleep(100);
+}
+
+async function runFiles(resultsDir: string): Promise<Record<string, string>> {
+  const runs = await readdir(resultsDir);
+  assert.equal(runs.length, 1);
+  const files: Record<string, string> = {};
+  for (const f of await readdir(join(resultsDir, runs[0] as string))) files[f] = await readFile(join(resultsDir, runs[0] as string, f), 'utf8');
+  return files;
+}
+
+test('SIGINT stops scheduling, drains, writes an interrupted summary and exits 130', async () => {
+  const server = await startRecorder();
+  try {
+    // 30 sessions 2 s apart: a minute of recorded time, interrupted after the first few steps.
+    const file = join(dir, 'slow.csv');
+    await writeRequestLog(file, makeEvents({ sessions: 30, gapMs: 2000, stepMs: 100 }));
+    const results = join(dir, 'results-sigint');
+    const p = cartload(['replay', file, '--target', server.url, '--results-dir', results, '--no-progress']);
+    // The preflight GET, then at least three steps.
+    await waitFor(server, 4);
+    assert.ok(server.received.length >= 4, `the replay started: ${p.stderr()}`);
+    p.kill('SIGINT');
+    assert.equal(await p.code, 130, p.stderr());
+    const files = await runFiles(results);
+    const summary = JSON.parse(files['summary.json'] ?? '{}');
+    assert.equal(summary.interrupted, true);
+    assert.ok(summary.requests.total >= 3 && summary.requests.total < 90, `${summary.requests.total} requests; ${p.stderr()}`);
+    assert.match(files['summary.txt'] ?? '', /INTERRUPTED/);
+    assert.match(p.stdout(), /INTERRUPTED/, 'the summary is printed too');
+    assert.match(p.stderr(), /SIGINT: stopping/);
+    for (const [name, text] of Object.entries({ ...files, stdout: p.stdout(), stderr: p.stderr() })) assert.ok(!text.includes(KEY), `${name} leaks the API key`);
+    assert.equal(server.received[0]?.headers.authorization, `ApiKey-v1 ${KEY}`);
+  } finally {
+    await server.close();
+  }
+});
+
+test('--max-error-rate crossed exits 99; the summary records the threshold', async () => {
+  const server = await startRecorder({ status: (r) => (r.body.includes('closed') ? 500 : 200) });
+  try {
+    const file = join(dir, 'fail.csv');
+    await writeRequestLog(file, makeEvents({ sessions: 5, gapMs: 1, stepMs: 1 }));
+    const results = join(dir, 'results-99');
+    const p = cartload(['replay', file, '--target', server.url, '--asap', '--max-error-rate', '0.05', '--results-dir', results]);
+    assert.equal(await p.code, 99, p.stderr());
+    const summary = JSON.parse((await runFiles(results))['summary.json'] ?? '{}');
+    assert.deepEqual(summary.thresholds, [{ metric: 'error_rate', expression: 'rate<=0.05', ok: false }]);
+    assert.equal(summary.requests.failed, 5);
+    assert.match(p.stderr(), /thresholds crossed/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('bad usage and bad input exit 2 with a message naming the problem; an absent target exits 3', async () => {
+  const file = join(dir, 'ok.csv');
+  await writeRequestLog(file, makeEvents({ sessions: 1 }));
+  const noTarget = cartload(['replay', file]);
+  assert.equal(await noTarget.code, 2);
+  assert.match(noTarget.stderr(), /--target or TALON_BASE_URL/);
+  const badShard = cartload(['replay', file, '--target', 'http://127.0.0.1:9', '--shard', '4/3']);
+  assert.equal(await badShard.code, 2);
+  assert.match(badShard.stderr(), /--shard 4\/3/);
+  const missing = cartload(['replay', join(dir, 'nope.csv'), '--target', 'http://127.0.0.1:9']);
+  assert.equal(await missing.code, 2);
+  assert.match(missing.stderr(), /nope\.csv/);
+  const both = cartload(['replay', file, '--target', 'http://127.0.0.1:9', '--rate', '5', '--asap']);
+  assert.equal(await both.code, 2);
+  const closed = await startRecorder();
+  const url = closed.url;
+  await closed.close();
+  const down = cartload(['replay', file, '--target', url, '--results-dir', join(dir, 'results-down')]);
+  assert.equal(await down.code, 3);
+  assert.match(down.stderr(), /did not answer/);
+});
+
+test('a bad row with --on-error abort exits 2 naming file and line; with skip it is counted and the rest replays', async () => {
+  const server = await startRecorder();
+  try {
+    const file = join(dir, 'bad.csv');
+    await writeRequestLog(file, makeEvents({ sessions: 3, gapMs: 1, stepMs: 1 }));
+    const text = await readFile(file, 'utf8');
+    const lines = text.split('\n');
+    // Line 3 of the file: break its JSON body.
+    lines[2] = (lines[2] ?? '').replace('{""customerSession""', '{""customerSession"" oops');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(file, lines.join('\n'));
+    const abort = cartload(['replay', file, '--target', server.url, '--asap', '--results-dir', join(dir, 'results-abort')]);
+    assert.equal(await abort.code, 2, abort.stderr());
+    assert.match(abort.stderr(), /bad\.csv:3/);
+    const skip = cartload(['replay', file, '--target', server.url, '--asap', '--on-error', 'skip', '--results-dir', join(dir, 'results-skip')]);
+    assert.equal(await skip.code, 0, skip.stderr());
+    const files = await runFiles(join(dir, 'results-skip'));
+    const summary = JSON.parse(files['summary.json'] ?? '{}');
+    assert.equal(Object.values(summary.skippedRows as Record<string, number>).reduce((a, b) => a + b, 0), 1);
+    assert.match(files['row-issues.ndjson'] ?? '', /"line":3/);
+  } finally {
+    await server.close();
+  }
+});
