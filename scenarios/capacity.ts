@@ -8,7 +8,7 @@ import exec from 'k6/execution';
 import type { Options } from 'k6/options';
 import { capacityReport, renderCapacity } from './lib/capacity.ts';
 import { capacityScenario, capacitySteps, stageAt } from './lib/load.ts';
-import { defineScenario } from './lib/scenario.ts';
+import { defineScenario, optionsOnce } from './lib/scenario.ts';
 import type { RunData } from './lib/setup.ts';
 import type { K6SummaryData } from './lib/k6-summary.ts';
 import { mergeThresholds, observerThresholds, stageObservers, SUMMARY_TREND_STATS } from './lib/thresholds.ts';
@@ -23,12 +23,12 @@ const { config } = scenario;
 const start = config.rate ?? 5;
 const steps = capacitySteps(start, config.rateStep ?? start, config.steps ?? 6, config.stepDuration ?? '1m', config.ramp ?? '10s');
 
-export const options: Options = {
+export const options: Options = optionsOnce(() => ({
   scenarios: { capacity: capacityScenario(config, steps, 'capacity') },
   thresholds: mergeThresholds({ checks: [`rate>=${config.checkRate}`] }, observerThresholds(), stageObservers(steps.map((s) => s.rate))),
   summaryTrendStats: SUMMARY_TREND_STATS,
   setupTimeout: '30s',
-};
+}));
 
 export function setup(): RunData {
   return scenario.setup();

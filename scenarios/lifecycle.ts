@@ -5,7 +5,7 @@
 //   k6 run -e LOAD=stress -e RATE=20 dist/lifecycle.js
 import type { Options } from 'k6/options';
 import { openModel } from './lib/load.ts';
-import { defineScenario } from './lib/scenario.ts';
+import { defineScenario, optionsOnce } from './lib/scenario.ts';
 import type { RunData } from './lib/setup.ts';
 import type { K6SummaryData } from './lib/k6-summary.ts';
 import { mergeThresholds, observerThresholds, sloThresholds, SUMMARY_TREND_STATS } from './lib/thresholds.ts';
@@ -13,12 +13,12 @@ import { mergeThresholds, observerThresholds, sloThresholds, SUMMARY_TREND_STATS
 const scenario = defineScenario({ name: 'lifecycle', defaultProfile: 'default', thinkScale: 1 });
 const { config } = scenario;
 
-export const options: Options = {
+export const options: Options = optionsOnce(() => ({
   scenarios: { lifecycle: openModel(config, 'lifecycle', { rate: 2, duration: '2m' }) },
   thresholds: mergeThresholds(sloThresholds(config.slo, config.checkRate), observerThresholds()),
   summaryTrendStats: SUMMARY_TREND_STATS,
   setupTimeout: '30s',
-};
+}));
 
 export function setup(): RunData {
   return scenario.setup();

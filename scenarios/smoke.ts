@@ -3,7 +3,7 @@
 //   npm run build && k6 run dist/smoke.js
 import type { Options } from 'k6/options';
 import { LIFECYCLE_KINDS } from '../model/plan.ts';
-import { defineScenario } from './lib/scenario.ts';
+import { defineScenario, optionsOnce } from './lib/scenario.ts';
 import type { RunData } from './lib/setup.ts';
 import type { K6SummaryData } from './lib/k6-summary.ts';
 import { mergeThresholds, observerThresholds, sloThresholds, SUMMARY_TREND_STATS } from './lib/thresholds.ts';
@@ -11,7 +11,7 @@ import { mergeThresholds, observerThresholds, sloThresholds, SUMMARY_TREND_STATS
 const scenario = defineScenario({ name: 'smoke', defaultProfile: 'default', thinkScale: 0, kindsInOrder: LIFECYCLE_KINDS });
 const { config } = scenario;
 
-export const options: Options = {
+export const options: Options = optionsOnce(() => ({
   scenarios: {
     smoke: {
       executor: 'shared-iterations',
@@ -24,7 +24,7 @@ export const options: Options = {
   thresholds: mergeThresholds(sloThresholds(config.slo, 1), observerThresholds()),
   summaryTrendStats: SUMMARY_TREND_STATS,
   setupTimeout: '30s',
-};
+}));
 
 export function setup(): RunData {
   return scenario.setup();

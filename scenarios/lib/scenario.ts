@@ -2,6 +2,7 @@
 // one session plan per iteration, the teardown note and handleSummary. An entry point only says
 // what makes it different (profile, load shape, kinds, DRY) and exports k6's functions.
 import exec from 'k6/execution';
+import type { Options } from 'k6/options';
 import { createPlanner, type Planner } from '../../generators/planner.ts';
 import type { TrafficProfile } from '../../generators/profiles.ts';
 import type { Pools } from '../../generators/types.ts';
@@ -13,6 +14,15 @@ import { loadProfile } from './profile.ts';
 import { createSessionRunner } from './session.ts';
 import { checkTarget, chooseSessionPrefix, type RunData } from './setup.ts';
 import { summaryFiles, type SummaryFilesOptions } from './summary.ts';
+
+/**
+ * The exported options, built in the init of VU 0 only: k6 reads a script's options from that one
+ * init (js/bundle.go) and writes the consolidated options over the object every other VU exports,
+ * so building thresholds and scenarios in each VU would only cost each VU their memory.
+ */
+export function optionsOnce(build: () => Options): Options {
+  return __VU === 0 ? build() : {};
+}
 
 export interface ScenarioDefinition {
   name: string;

@@ -18,57 +18,73 @@ export interface SessionOptions {
   maxThinkSeconds: number;
 }
 
-interface CheckNames {
-  status: string;
-  state: string;
-  effects: string;
-  no409: string;
-}
-
 type Answer = Partial<IntegrationStateV2> | undefined;
 type Params = RefinedParams<'text'>;
+type Checks = Record<string, () => boolean>;
 
-/** Plans run by this VU; built once per VU because the headers and tag objects are reused. */
+/** What one kind of step, in one kind of session, shares across all its requests. */
+interface StepShape {
+  params: Params;
+  /** Tags of the step's checks and counters. */
+  tags: { step: string; kind: string };
+  /** Tags of its cartload_step_duration sample. */
+  durationTags: { step: string; kind: string; name: string };
+  /** The check set, with and without the state check. */
+  checks: Checks;
+  checksWithState: Checks;
+}
+
+/**
+ * Plans run by this VU. Built once per VU: headers, tags, params and check functions are made once
+ * per kind of step and reused by every request, so a step allocates little beyond its body.
+ */
 export function createSessionRunner(options: SessionOptions): (plan: SessionPlan) => boolean {
   const headers = { Authorization: `ApiKey-v1 ${options.apiKey}`, 'Content-Type': 'application/json' };
-  // One params object per (step, kind): requests share them instead of allocating tags each time.
-  const paramsCache = new Map<string, Params>();
-  const namesCache = new Map<string, CheckNames>();
+  // The answer being checked: the cached check functions read it from here.
+  const current: { status: number; answer: Answer; expect: string | undefined } = { status: 0, answer: undefined, expect: undefined };
+  const shapes = new Map<string, StepShape>();
 
-  const paramsFor = (step: PlanStep, kind: string): Params => {
-    const key = `${step.step}|${kind}|${step.method}|${step.path.endsWith('/reopen') ? 'r' : step.path.endsWith('/returns') ? 't' : 's'}`;
-    let p = paramsCache.get(key);
-    if (!p) {
+  const shapeOf = (step: PlanStep, kind: string): StepShape => {
+    // In generated plans a step's name and method determine its endpoint.
+    const key = `${step.step}|${kind}|${step.method}`;
+    let shape = shapes.get(key);
+    if (!shape) {
       const name = endpointOf(step.method, step.path) ?? `${step.method} other`;
-      p = { headers, tags: { name, step: step.step, kind }, responseType: 'text' };
-      paramsCache.set(key, p);
+      const s = step.step;
+      const checks: Checks = {
+        [`${s}: status 200`]: () => current.status === 200,
+        [`${s}: no 409`]: () => current.status !== 409,
+      };
+      // Reads answer no effects array; every write does.
+      if (step.method !== 'GET') checks[`${s}: effects is an array`] = () => Array.isArray(current.answer?.effects);
+      shape = {
+        params: { headers, tags: { name, step: s, kind }, responseType: 'text' },
+        tags: { step: s, kind },
+        durationTags: { step: s, kind, name },
+        checks,
+        checksWithState: { ...checks, [`${s}: state as expected`]: () => current.answer?.customerSession?.state === current.expect },
+      };
+      shapes.set(key, shape);
     }
-    return p;
-  };
-  const namesFor = (step: string): CheckNames => {
-    let n = namesCache.get(step);
-    if (!n) {
-      n = { status: `${step}: status 200`, state: `${step}: state as expected`, effects: `${step}: effects is an array`, no409: `${step}: no 409` };
-      namesCache.set(step, n);
-    }
-    return n;
+    return shape;
   };
 
-  const send = (step: PlanStep, kind: string): RefinedResponse<'text'> => {
+  const send = (step: PlanStep, shape: StepShape): RefinedResponse<'text'> => {
     let url = options.baseUrl + step.path;
     if (step.query) {
-      const q = Object.entries(step.query);
-      if (q.length > 0) url += `?${q.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&')}`;
+      let sep = '?';
+      for (const k in step.query) {
+        url += `${sep}${encodeURIComponent(k)}=${encodeURIComponent(step.query[k] as string)}`;
+        sep = '&';
+      }
     }
     const body = step.body === undefined ? null : JSON.stringify(step.body);
-    return http.request(step.method, url, body, paramsFor(step, kind));
+    return http.request(step.method, url, body, shape.params);
   };
 
-  const verify = (step: PlanStep, res: RefinedResponse<'text'>, kind: string): boolean => {
-    const name = endpointOf(step.method, step.path);
-    const tags = { step: step.step, kind };
-    stepDuration.add(res.timings.duration, { step: step.step, kind, name: name ?? 'other' });
-    if (res.status === 409) conflicts.add(1, tags);
+  const verify = (step: PlanStep, res: RefinedResponse<'text'>, shape: StepShape): boolean => {
+    stepDuration.add(res.timings.duration, shape.durationTags);
+    if (res.status === 409) conflicts.add(1, shape.tags);
     // A failed request's body is an error (or nothing): only a 200 is parsed, and k6's json()
     // would throw on the rest.
     let answer: Answer;
@@ -83,21 +99,17 @@ export function createSessionRunner(options: SessionOptions): (plan: SessionPlan
     if (Array.isArray(effects)) {
       let rejected = 0;
       for (const e of effects) if (e && e.effectType === 'rejectCoupon') rejected++;
-      if (rejected > 0) rejectedCoupons.add(rejected, tags);
+      if (rejected > 0) rejectedCoupons.add(rejected, shape.tags);
     }
-    const n = namesFor(step.step);
-    const sets: Record<string, () => boolean> = {
-      [n.status]: () => res.status === 200,
-      [n.no409]: () => res.status !== 409,
-    };
+    current.status = res.status;
+    current.answer = answer;
+    current.expect = step.expect;
     // The state can be checked where the answer carries the session: a GET, or a write that asked
     // for it in responseContent. Reopen answers only effects.
-    if (step.expect !== undefined && (step.method === 'GET' || asksForSession(step))) {
-      const expected = step.expect;
-      sets[n.state] = () => answer?.customerSession?.state === expected;
-    }
-    if (step.method !== 'GET') sets[n.effects] = () => Array.isArray(effects);
-    return check(res, sets, tags);
+    const withState = step.expect !== undefined && (step.method === 'GET' || asksForSession(step));
+    const ok = check(res, withState ? shape.checksWithState : shape.checks, shape.tags);
+    current.answer = undefined;
+    return ok;
   };
 
   return (plan: SessionPlan): boolean => {
@@ -115,8 +127,9 @@ export function createSessionRunner(options: SessionOptions): (plan: SessionPlan
         if (i > 0 && wait > 0) sleep(wait);
         prevAt = step.at;
       }
-      const res = send(step, plan.kind);
-      if (!verify(step, res, plan.kind)) {
+      const shape = shapeOf(step, plan.kind);
+      const res = send(step, shape);
+      if (!verify(step, res, shape)) {
         if (i + 1 < steps.length) skippedSteps.add(steps.length - i - 1, { kind: plan.kind });
         lifecyclesFailed.add(1, { kind: plan.kind });
         return false;
