@@ -123,10 +123,19 @@ const PRESET_INPUTS: Record<string, ProfileInput> = {
 
 export const PRESET_NAMES = Object.keys(PRESET_INPUTS);
 
-/** The named presets, resolved and validated. */
-export const PRESETS: Readonly<Record<string, TrafficProfile>> = Object.fromEntries(
-  PRESET_NAMES.map((name) => [name, finish(merge(DEFAULT_PROFILE, { ...PRESET_INPUTS[name], name }, 'profile') as TrafficProfile)]),
-);
+const resolved: Record<string, TrafficProfile> = {};
+
+/**
+ * The named presets, resolved and validated on first access: a k6 VU that uses one preset does not
+ * pay (in memory per VU) for building the others.
+ */
+export const PRESETS: Readonly<Record<string, TrafficProfile>> = {};
+for (const name of PRESET_NAMES) {
+  Object.defineProperty(PRESETS, name, {
+    enumerable: true,
+    get: () => (resolved[name] ??= finish(merge(DEFAULT_PROFILE, { ...PRESET_INPUTS[name], name }, 'profile') as TrafficProfile)),
+  });
+}
 
 /**
  * A complete, validated profile from a preset name or an object (a parsed profile file).

@@ -21,8 +21,8 @@ export class Rng {
     this.b = b | 0;
     this.c = c | 0;
     this.d = d | 0;
-    // Warm up so that nearby seeds do not start from correlated states.
-    for (let i = 0; i < 12; i++) this.u32();
+    // Seeds come through mix32 (full avalanche), so a short warm-up is enough to decorrelate them.
+    for (let i = 0; i < 4; i++) this.u32();
   }
 
   /** A uniform integer in [0, 2^32). */
@@ -100,6 +100,11 @@ export function rngFor(seedHash: number, stream: number, index: number): Rng {
 export class Table {
   /** cum[i] = upper threshold of outcome i; the last is 2^32 (kept in a Float64Array: 2^32 overflows uint32). */
   private readonly cum: Float64Array;
+  /**
+   * guide[g] = the first outcome whose threshold exceeds g·2^24 (Chen and Asau's guide table): a
+   * draw starts its search there and usually stops within a step or two.
+   */
+  private readonly guide: Uint16Array | Uint32Array;
 
   constructor(weights: ArrayLike<number>) {
     const n = weights.length;
@@ -113,6 +118,12 @@ export class Table {
       this.cum[i] = Math.round((acc / total) * TWO_32);
     }
     this.cum[n - 1] = TWO_32;
+    this.guide = n < 65536 ? new Uint16Array(GUIDE_SIZE) : new Uint32Array(GUIDE_SIZE);
+    let i = 0;
+    for (let g = 0; g < GUIDE_SIZE; g++) {
+      while ((this.cum[i] as number) <= g * GUIDE_STEP) i++;
+      this.guide[g] = i;
+    }
   }
 
   get size(): number {
@@ -122,14 +133,16 @@ export class Table {
   /** The outcome for one uint32 draw. */
   pick(u: number): number {
     const cum = this.cum;
-    let lo = 0;
-    let hi = cum.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (u < (cum[mid] as number)) hi = mid;
-      else lo = mid + 1;
-    }
-    return lo;
+    let i = this.guide[u >>> 24] as number;
+    while (u >= (cum[i] as number)) i++;
+    return i;
+  }
+
+  /** The outcome and where u fell inside it, as a fraction in [0, 1) scaled by `width`, floored. */
+  pickWithin(u: number, width: number): number {
+    const i = this.pick(u);
+    const lo = i === 0 ? 0 : (this.cum[i - 1] as number);
+    return Math.floor(((u - lo) * width) / ((this.cum[i] as number) - lo));
   }
 
   draw(rng: Rng): number {
@@ -142,6 +155,9 @@ export class Table {
     return ((this.cum[i] as number) - prev) / TWO_32;
   }
 }
+
+const GUIDE_SIZE = 256;
+const GUIDE_STEP = TWO_32 / GUIDE_SIZE;
 
 /**
  * Zipf-like popularity over n ranks, P(rank k) ∝ 1 / (k + 1)^s (s = 0 is uniform), in a few KB
@@ -174,10 +190,12 @@ export class ZipfSampler {
   }
 
   draw(rng: Rng): number {
-    const b = this.table.draw(rng);
+    // One draw picks the bucket, and where it fell inside the bucket's interval picks the rank.
+    const u = rng.u32();
+    const b = this.table.pick(u);
     const a = this.starts[b] as number;
     const width = (this.starts[b + 1] as number) - a;
-    return width === 1 ? a : a + rng.below(width);
+    return width === 1 ? a : a + this.table.pickWithin(u, width);
   }
 
   /** The probability of one rank, as the sampler draws it. */
