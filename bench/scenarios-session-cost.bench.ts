@@ -1,0 +1,154 @@
+// Scenarios: what cartload's session machinery costs, like for like. The lifecycle bundle runs one
+// fixed session shape (open + close of 5 items, no think time) against a hand-written k6 script
+// that sends the same two requests with constant bodies, the same tags and a status check; the
+// difference is what cartload adds per session (the seeded plan, the four checks per step, the
+// custom metrics). bench/scenarios-bundles.bench.ts compares the bundles with a one-request script.
+// Real k6 cannot run here, so these are proxies, and the output says so: the harness (one node:vm
+// context per VU, k6's modules as shims) under `node --jitless` (V8's interpreter, as k6's Sobek is
+// an interpreter), with a canned target answer so that both scripts pay only for their own code.
+//  1. sessions/s. Goal: ≥ 0.5× the hand-written script.
+//  2. memory per VU context after init and one session. Goal: ≤ 1.2× the hand-written script.
+// Figures are best-of-rounds with A/B alternating (2 shared, noisy cores).
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildScenarios } from '../bundle/index.ts';
+import type { RunK6BundleOptions } from '../harness/index.ts';
+
+const here = fileURLToPath(import.meta.url);
+const root = join(here, '..', '..');
+const ITEMS = 5;
+
+/** The hand-written script: the same two requests per session, constant bodies, one check each. */
+const HAND_WRITTEN = `
+import http from 'k6/http';
+import { check } from 'k6';
+
+export const options = { vus: 1, iterations: 1 };
+
+const headers = { Authorization: 'ApiKey-v1 ' + __ENV.TALON_API_KEY, 'Content-Type': 'application/json' };
+const items = [];
+for (let j = 0; j < ${ITEMS}; j++) items.push({ sku: 'SKU-' + j, name: 'Practical Steel Chair', price: 24.99, category: 'Home', quantity: 1 });
+
+export default function () {
+  const url = __ENV.TALON_BASE_URL + '/v2/customer_sessions/hand-' + __ITER + '-' + __VU;
+  for (const [step, state] of [['open', 'open'], ['close', 'closed']]) {
+    const body = JSON.stringify({ customerSession: { profileId: 'customer-1', cartItems: items, state }, responseContent: ['customerSession'] });
+    const res = http.put(url, body, { headers, tags: { name: 'PUT /v2/customer_sessions/{id}', step, kind: 'checkout' } });
+    check(res, { [step + ': status 200']: (r) => r.status === 200 });
+  }
+}
+`;
+
+const FIXED_PROFILE = {
+  name: `fixed-${ITEMS}`,
+  lifecycles: { browse: 0, checkout: 1, checkout_cancel: 0, cancel_before_checkout: 0, return: 0, reopen: 0, dry: 0 },
+  cart: { items: { median: ITEMS, sigma: 0, min: ITEMS, max: ITEMS } },
+  updates: { min: 0, max: 0 },
+  getShare: 0,
+};
+
+/** The target's stand-in: a valid answer in the state the request asked for. */
+function canned(req: { body: unknown }): { status: number; body: unknown } {
+  const state = (req.body as { customerSession?: { state?: string } } | undefined)?.customerSession?.state ?? 'open';
+  return { status: 200, body: { effects: [], createdCoupons: [], createdReferrals: [], customerSession: { state } } };
+}
+
+// ---- worker: runs under --jitless (and --expose-gc for memory) ------------------------------------
+
+async function worker(mode: string, dir: string): Promise<void> {
+  const { K6Test } = await import('../harness/index.ts');
+  const options = (bundle: string, env: Record<string, string> = {}): RunK6BundleOptions => ({
+    bundle: join(dir, bundle),
+    env: { THINK_SCALE: '0', ...env },
+    onRequest: canned,
+    record: { requests: false, samples: false },
+  });
+  const hand = options('hand-written.js');
+  const cartload = options('lifecycle.js', { PROFILE: './fixed.json' });
+
+  if (mode === 'cpu') {
+    const rate = async (o: RunK6BundleOptions, n: number): Promise<number> => {
+      const t = new K6Test(o);
+      await t.prepare();
+      t.addVu();
+      await t.setup();
+      await t.iterate(Math.max(1, n >> 4), 600_000); // warm-up
+      const started = performance.now();
+      await t.iterate(n, 600_000);
+      return n / ((performance.now() - started) / 1000);
+    };
+    let a = 0;
+    let b = 0;
+    for (let round = 0; round < 3; round++) {
+      a = Math.max(a, await rate(cartload, 600));
+      b = Math.max(b, await rate(hand, 600));
+    }
+    console.log(JSON.stringify({ cartload: a, hand: b }));
+    return;
+  }
+
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('run with --expose-gc');
+  const held = (): number => {
+    gc();
+    gc();
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
+  const contexts = 16;
+  const perVu = async (o: RunK6BundleOptions): Promise<number> => {
+    const t = new K6Test(o);
+    await t.prepare();
+    await t.setup();
+    const before = held();
+    for (let i = 0; i < contexts; i++) t.addVu();
+    await t.iterate(contexts, 600_000); // one session each: per-VU planner tables and caches
+    return (held() - before) / contexts;
+  };
+  let a = Infinity;
+  let b = Infinity;
+  for (let round = 0; round < 2; round++) {
+    a = Math.min(a, await perVu(cartload));
+    b = Math.min(b, await perVu(hand));
+  }
+  console.log(JSON.stringify({ cartload: a, hand: b }));
+}
+
+// ---- main ------------------------------------------------------------------------------------------
+
+function child(flags: string[], args: string[]): { cartload: number; hand: number } {
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', here, '--worker', ...args], { encoding: 'utf8', timeout: 900_000, cwd: root });
+  if (r.status !== 0) throw new Error(`worker ${args[0]} failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop() as string) as { cartload: number; hand: number };
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'cartload-bench-session-'));
+  try {
+    await writeFile(join(dir, 'hand-written.ts'), HAND_WRITTEN);
+    await writeFile(join(dir, 'fixed.json'), JSON.stringify(FIXED_PROFILE));
+    await buildScenarios({ outDir: dir, seed: 1, entries: [join(root, 'scenarios', 'lifecycle.ts')] });
+    await buildScenarios({ outDir: dir, entries: [join(dir, 'hand-written.ts')], writePools: false });
+    console.log('Scenarios: one session of open + close (5 items), cartload lifecycle bundle vs the same requests hand-written');
+    console.log('(proxies for k6: the k6 harness under node --jitless, one node:vm context per VU, canned target answers; 2 shared cores)');
+
+    const cpu = child(['--jitless'], ['cpu', dir]);
+    const speed = cpu.cartload / cpu.hand;
+    console.log(`1. sessions/s: cartload ${cpu.cartload.toFixed(0)}, hand-written ${cpu.hand.toFixed(0)}: ratio ${speed.toFixed(2)}× (goal ≥ 0.5×: ${speed >= 0.5 ? 'meets' : 'MISSES'})`);
+
+    const mem = child(['--jitless', '--expose-gc'], ['memory', dir]);
+    const ratio = mem.cartload / mem.hand;
+    console.log(
+      `2. memory per VU context after init and one session: cartload ${(mem.cartload / 1024).toFixed(0)} kB, hand-written ${(mem.hand / 1024).toFixed(0)} kB: ratio ${ratio.toFixed(2)}× (goal ≤ 1.2×: ${ratio <= 1.2 ? 'meets' : 'MISSES'})`,
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const at = process.argv.indexOf('--worker');
+if (at !== -1) await worker(process.argv[at + 1] as string, process.argv[at + 2] as string);
+else await main();
