@@ -1,11 +1,11 @@
 // A recording's CSV records, streamed: a file, a gzipped file (by its `.gz` name) or standard
-// input ('-'), parsed by csv-parse with strict quoting. Each record carries the line it starts on,
-// counted here because csv-parse's own line count drifts on CRLF files with quoted newlines.
+// input ('-'), split by the strict tokenizer in csv-tokenizer.ts. Records come in batches, one per
+// chunk read, so the per-record cost stays synchronous; each record carries the line it starts on.
 import { createReadStream } from 'node:fs';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { CsvError, parse } from 'csv-parse';
 import { RecordingError } from '../events.ts';
+import { CsvSyntaxError, CsvTokenizer } from './csv-tokenizer.ts';
 
 export interface CsvRecord {
   fields: string[];
@@ -16,19 +16,11 @@ export interface CsvRecord {
 export interface CsvSource {
   file: string;
   stdin?: NodeJS.ReadableStream;
+  /** Given the header, the columns worth decoding (see CsvTokenizer.keep); must not throw. */
+  columnsToKeep?: (header: readonly string[]) => readonly boolean[] | undefined;
 }
 
-function countNewlines(fields: readonly string[]): number {
-  let n = 0;
-  for (const f of fields) {
-    let i = f.indexOf('\n');
-    while (i !== -1) {
-      n++;
-      i = f.indexOf('\n', i + 1);
-    }
-  }
-  return n;
-}
+const READ_CHUNK_BYTES = 256 * 1024;
 
 function unreadable(file: string, line: number, err: unknown): RecordingError {
   const e = err as NodeJS.ErrnoException;
@@ -41,36 +33,49 @@ function unreadable(file: string, line: number, err: unknown): RecordingError {
   return new RecordingError({ file, line, reason: 'unreadable', message: `${file}: cannot read: ${detail}` });
 }
 
-/** The records of a CSV recording, header first, with the line each starts on. */
-export async function* csvRecords(source: CsvSource): AsyncGenerator<CsvRecord> {
+/** The bytes of a recording: the file, its gunzipped content, or standard input. */
+function openBytes(source: CsvSource): Readable {
   const { file } = source;
-  const input = file === '-' ? ((source.stdin ?? process.stdin) as Readable) : createReadStream(file, { highWaterMark: 256 * 1024 });
-  const parser = parse({ bom: true, relax_column_count: true, relax_quotes: false, skip_empty_lines: false });
-  let failure: unknown;
-  const stages = file.endsWith('.gz') ? [input, createGunzip(), parser] : [input, parser];
-  // pipeline destroys every stage when the consumer stops early; its callback sees the first error.
-  (pipeline as (...s: unknown[]) => void)(...stages, (err: NodeJS.ErrnoException | null) => {
-    if (err && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') failure ??= err;
-  });
-  let line = 1;
+  const input = file === '-' ? ((source.stdin ?? process.stdin) as Readable) : createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
+  if (!file.endsWith('.gz')) return input;
+  // pipeline destroys both ends when one fails or the reader stops early.
+  return pipeline(input, createGunzip({ chunkSize: READ_CHUNK_BYTES }), () => {});
+}
+
+/** The records of a CSV recording, header first, in batches (one per chunk read). */
+export async function* csvRecordBatches(source: CsvSource): AsyncGenerator<CsvRecord[]> {
+  const { file } = source;
+  const bytes = openBytes(source);
+  const tokenizer = new CsvTokenizer();
+  let batch: CsvRecord[] = [];
+  let lastLine = 1;
+  let header = true;
+  const onRecord = (fields: string[], line: number): void => {
+    if (header) {
+      header = false;
+      tokenizer.keep = source.columnsToKeep?.(fields);
+    }
+    batch.push({ fields, line });
+    lastLine = line;
+  };
   try {
-    for await (const fields of parser as AsyncIterable<string[]>) {
-      if (fields.length === 1 && fields[0] === '') {
-        line++;
-        continue;
+    for await (const chunk of bytes as AsyncIterable<Buffer | string>) {
+      tokenizer.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, onRecord);
+      if (batch.length > 0) {
+        const out = batch;
+        batch = [];
+        yield out;
       }
-      yield { fields, line };
-      line += countNewlines(fields) + 1;
     }
+    tokenizer.end(onRecord);
+    if (batch.length > 0) yield batch;
   } catch (err) {
-    if (err instanceof CsvError) {
-      // The stream may fail before its buffered records reach us, so csv-parse's line is the better one.
-      const at = typeof err.lines === 'number' && err.lines > line ? err.lines : line;
-      throw new RecordingError({ file, line: at, reason: 'bad-csv', message: `${file}:${at}: CSV syntax error, cannot read on: ${err.message}` });
+    if (err instanceof CsvSyntaxError) {
+      throw new RecordingError({ file, line: err.line, reason: 'bad-csv', message: `${file}:${err.line}: CSV syntax error, cannot read on: ${err.message}` });
     }
-    throw unreadable(file, line, failure ?? err);
+    if (err instanceof RecordingError) throw err;
+    throw unreadable(file, lastLine, err);
   } finally {
-    if (!parser.destroyed) parser.destroy();
+    if (!bytes.destroyed) bytes.destroy();
   }
-  if (failure) throw unreadable(file, line, failure);
 }

@@ -54,6 +54,28 @@ export function exportLayout(header: readonly string[], at: SourcePosition): Exp
   return { header, index };
 }
 
+/** The columns the reader uses (the others, like discounts and total, are the server's results). */
+const EXPORT_READ: readonly ExportColumn[] = [
+  'integrationid',
+  'created',
+  'state',
+  'profileintegrationid',
+  'cartitems',
+  'attributes',
+  'closedat',
+  'cancelledat',
+  'referral',
+  'identifiers',
+  'additional_costs',
+  'updated',
+  'store_integration_id',
+  'coupons',
+];
+
+export function exportColumnsRead(layout: ExportLayout): number[] {
+  return EXPORT_READ.map((c) => layout.index[c]);
+}
+
 export function isExportHeader(normalized: ReadonlySet<string>): boolean {
   return EXPORT_REQUIRED.every((c) => normalized.has(c)) && normalized.has('cartitems');
 }

@@ -4,9 +4,9 @@
 // ('abort') or are reported and left out ('skip'); nothing is dropped silently.
 import { RecordingError, type ReadRecordingOptions, type RecordingFormat, type ReplayEvent, type RowIssue, type SourcePosition } from '../events.ts';
 import { isRequestLogHeader, parseRequestLogRecord, requestLogLayout } from '../request-log.ts';
-import { externalSort, type SortStats } from '../sort/external-sort.ts';
-import { csvRecords } from './csv.ts';
-import { exportLayout, isExportHeader, parseExportRecord } from './export.ts';
+import { ExternalSorter, type SortStats } from '../sort/external-sort.ts';
+import { csvRecordBatches, type CsvRecord } from './csv.ts';
+import { exportColumnsRead, exportLayout, isExportHeader, parseExportRecord } from './export.ts';
 import { normalizeColumn } from './header.ts';
 import { RowRejected } from './issues.ts';
 
@@ -20,7 +20,7 @@ export const RECORDING_FORMATS: readonly RecordingFormat[] = ['export', 'request
 export interface ReadRecordingTuning {
   /** Events per in-memory chunk before it is spilled to disk (default 100,000). */
   sortChunkItems?: number;
-  /** Bytes of CSV text per chunk before it is spilled (default 16 MiB). */
+  /** Bytes of CSV text per chunk before it is spilled (default 8 MiB: about 15 MB of parsed events). */
   sortChunkBytes?: number;
   /** Filled in with what the sort did (runs spilled, bytes written). */
   sortStats?: SortStats;
@@ -34,93 +34,79 @@ export function detectFormat(headerFields: readonly string[]): RecordingFormat |
   return undefined;
 }
 
-function headerError(err: unknown): never {
-  if (err instanceof RowRejected) throw new RecordingError(err.issue);
-  throw err;
-}
-
 /** The recording's events, time-ordered (ties keep file order). */
 export async function* readRecording(options: ReadRecordingOptions & ReadRecordingTuning): AsyncGenerator<ReplayEvent> {
   const { file } = options;
-  const records = csvRecords({ file, ...(options.stdin ? { stdin: options.stdin } : {}) });
-  // Weighs each event by its row's text, for the sort's memory budget; set just before each yield.
-  let weight = 0;
-  let inferOpen = false;
-
-  async function* rows(): AsyncGenerator<ReplayEvent> {
-    const first = await records.next();
-    if (first.done) throw new RecordingError({ file, line: 1, reason: 'empty', message: `${file}: the file is empty (no header line)` });
-    const header = first.value.fields;
-    const at: SourcePosition = { file, line: first.value.line };
-    const format = options.format ?? detectFormat(header);
-    if (format === undefined) {
-      throw new RecordingError({
-        file,
-        line: at.line,
-        reason: 'unknown-format',
-        message: `${file}:${at.line}: the header is neither a Talon.One session export (integrationid, created, state, cartitems, ...) nor a request log (timestamp, method, path, ...); got: ${header.join(',')}`,
-      });
-    }
-    const onBad = (issue: RowIssue): void => {
-      if (options.onError === 'abort') throw new RecordingError(issue);
-      options.onIssue?.(issue);
-    };
-    if (format === 'export') {
-      let layout;
-      try {
-        layout = exportLayout(header, at);
-      } catch (err) {
-        headerError(err);
-      }
-      for await (const { fields, line } of records) {
-        const out = parseExportRecord(fields, layout, { file, line });
-        if (!Array.isArray(out)) {
-          onBad(out);
-          continue;
-        }
-        weight = rowWeight(fields) / out.length;
-        for (const e of out) yield e;
-      }
-    } else {
-      let layout;
-      try {
-        layout = requestLogLayout(header, at);
-      } catch (err) {
-        headerError(err);
-      }
-      inferOpen = !layout.hasStep;
-      for await (const { fields, line } of records) {
-        const out = parseRequestLogRecord(fields, layout, { file, line });
-        if ('reason' in out) {
-          onBad(out);
-          continue;
-        }
-        weight = rowWeight(fields);
-        yield out;
-      }
-    }
-  }
-
-  const sorted = externalSort(rows(), {
+  const batches = csvRecordBatches({
+    file,
+    ...(options.stdin ? { stdin: options.stdin } : {}),
+    columnsToKeep: (header) => columnsRead(header, options.format ?? detectFormat(header)),
+  });
+  const sorter = new ExternalSorter<ReplayEvent>({
     key: (e) => e.time,
-    weigh: () => weight,
     ...(options.sortChunkItems !== undefined ? { chunkItems: options.sortChunkItems } : {}),
     ...(options.sortChunkBytes !== undefined ? { chunkBytes: options.sortChunkBytes } : {}),
     ...(options.tmpDir !== undefined ? { tmpDir: options.tmpDir } : {}),
     ...(options.sortStats ? { stats: options.sortStats } : {}),
   });
+  const onBad = (issue: RowIssue): void => {
+    if (options.onError === 'abort') throw new RecordingError(issue);
+    options.onIssue?.(issue);
+  };
   try {
-    // The first event comes once the whole input is read, and with it the header that sets inferOpen.
-    const first = await sorted.next();
-    if (first.done) return;
-    if (inferOpen) {
-      yield* nameOpens(first.value, sorted);
-    } else {
-      yield first.value;
-      yield* sorted;
+    let parseRow: ((record: CsvRecord) => ReplayEvent[] | ReplayEvent | RowIssue) | undefined;
+    let inferOpen = false;
+    for await (const batch of batches) {
+      let i = 0;
+      if (parseRow === undefined) {
+        const header = batch[0] as CsvRecord;
+        const at: SourcePosition = { file, line: header.line };
+        const format = options.format ?? detectFormat(header.fields);
+        if (format === undefined) {
+          throw new RecordingError({
+            file,
+            line: at.line,
+            reason: 'unknown-format',
+            message: `${file}:${at.line}: the header is neither a Talon.One session export (integrationid, created, state, cartitems, ...) nor a request log (timestamp, method, path, ...); got: ${header.fields.join(',')}`,
+          });
+        }
+        try {
+          if (format === 'export') {
+            const layout = exportLayout(header.fields, at);
+            parseRow = (r) => parseExportRecord(r.fields, layout, { file, line: r.line });
+          } else {
+            const layout = requestLogLayout(header.fields, at);
+            inferOpen = !layout.hasStep;
+            parseRow = (r) => parseRequestLogRecord(r.fields, layout, { file, line: r.line });
+          }
+        } catch (err) {
+          if (err instanceof RowRejected) throw new RecordingError(err.issue);
+          throw err;
+        }
+        i = 1;
+      }
+      for (; i < batch.length; i++) {
+        const record = batch[i] as CsvRecord;
+        const out = parseRow(record);
+        if (Array.isArray(out)) {
+          const weight = rowWeight(record.fields) / out.length;
+          for (const e of out) {
+            if (sorter.full) await sorter.spill();
+            sorter.add(e, weight);
+          }
+        } else if ('reason' in out) {
+          onBad(out);
+        } else {
+          if (sorter.full) await sorter.spill();
+          sorter.add(out, rowWeight(record.fields));
+        }
+      }
     }
+    if (parseRow === undefined) throw new RecordingError({ file, line: 1, reason: 'empty', message: `${file}: the file is empty (no header line)` });
+    yield* inferOpen ? nameOpens(sorter.drain()) : sorter.drain();
   } finally {
-    await sorted.return(undefined);
+    await sorter.dispose();
+    await batches.return(undefined);
   }
 }
 
@@ -128,7 +114,7 @@ export async function* readRecording(options: ReadRecordingOptions & ReadRecordi
  * Without a `step` column, a session's first update that leaves it open is its `open`. Remembers
  * each session ID seen (about 100 bytes each): memory grows with sessions, not rows.
  */
-async function* nameOpens(first: ReplayEvent, rest: AsyncIterable<ReplayEvent>): AsyncGenerator<ReplayEvent> {
+async function* nameOpens(events: AsyncIterable<ReplayEvent>): AsyncGenerator<ReplayEvent> {
   const opened = new Set<string>();
   const name = (e: ReplayEvent): ReplayEvent => {
     if (e.step.method !== 'PUT' || e.step.step === 'reopen' || e.step.step === 'dry') return e;
@@ -137,8 +123,19 @@ async function* nameOpens(first: ReplayEvent, rest: AsyncIterable<ReplayEvent>):
     if (e.step.step === 'update') e.step.step = 'open';
     return e;
   };
-  yield name(first);
-  for await (const e of rest) yield name(e);
+  for await (const e of events) yield name(e);
+}
+
+/** The columns a format's reader looks at; the rest are not even decoded. */
+function columnsRead(header: readonly string[], format: RecordingFormat | undefined): boolean[] | undefined {
+  if (format === undefined) return undefined;
+  const at = { file: '', line: 1 };
+  try {
+    const used = format === 'export' ? exportColumnsRead(exportLayout(header, at)) : Object.values(requestLogLayout(header, at).index);
+    return header.map((_, i) => used.includes(i));
+  } catch {
+    return undefined; // the reader reports the header's problem itself
+  }
 }
 
 function rowWeight(fields: readonly string[]): number {

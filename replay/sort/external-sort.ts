@@ -24,7 +24,7 @@ export interface ExternalSortOptions<T> {
   key: (item: T) => number;
   /** Items held before a chunk is sorted and spilled (default 100,000). */
   chunkItems?: number;
-  /** Estimated bytes held before a chunk is spilled (default 16 MiB), as counted by `weigh`. */
+  /** Estimated bytes held before a chunk is spilled (default 8 MiB), as counted by `weigh`. */
   chunkBytes?: number;
   weigh?: (item: T) => number;
   /** Where the temporary folder goes (default: the OS temp folder). */
@@ -36,7 +36,7 @@ export interface ExternalSortOptions<T> {
 }
 
 export const DEFAULT_CHUNK_ITEMS = 100_000;
-export const DEFAULT_CHUNK_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_MAX_FAN_IN = 64;
 
 const liveDirs = new Set<string>();
@@ -79,67 +79,125 @@ async function* merge<T>(runs: RunSource<T>[], key: (item: T) => number): AsyncG
   }
 }
 
-export async function* externalSort<T>(source: AsyncIterable<T>, options: ExternalSortOptions<T>): AsyncGenerator<T> {
-  const { key, weigh } = options;
-  const chunkItems = Math.max(1, options.chunkItems ?? DEFAULT_CHUNK_ITEMS);
-  const chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-  const maxFanIn = Math.max(2, options.maxFanIn ?? DEFAULT_MAX_FAN_IN);
-  const stats = options.stats ?? { items: 0, runs: 0, bytesWritten: 0, extraMergePasses: 0 };
-  const byKey = (a: T, b: T): number => key(a) - key(b);
+/**
+ * The sort as an object, for callers that produce items in synchronous batches: `add` items,
+ * `await spill()` whenever `full` says so (before adding the next item), then iterate `drain()`
+ * once. `dispose()` removes the temporary files of a sort that is abandoned before draining.
+ */
+export class ExternalSorter<T> {
+  readonly stats: SortStats;
+  private readonly key: (item: T) => number;
+  private readonly chunkItems: number;
+  private readonly chunkBytes: number;
+  private readonly maxFanIn: number;
+  private readonly tmpBase: string;
+  private chunk: T[] = [];
+  private chunkWeight = 0;
+  private dir: string | undefined;
+  private fileCount = 0;
+  private readonly runPaths: string[] = [];
+  private readonly open: RunSource<T>[] = [];
 
-  let chunk: T[] = [];
-  let chunkWeight = 0;
-  let dir: string | undefined;
-  let fileCount = 0;
-  const runPaths: string[] = [];
-  const open: RunSource<T>[] = [];
-  const nextPath = async (): Promise<string> => {
-    dir ??= await makeTempDir(options.tmpDir ?? tmpdir());
-    return join(dir, `run-${fileCount++}.ndjson`);
-  };
+  constructor(options: Omit<ExternalSortOptions<T>, 'weigh'>) {
+    this.key = options.key;
+    this.chunkItems = Math.max(1, options.chunkItems ?? DEFAULT_CHUNK_ITEMS);
+    this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    this.maxFanIn = Math.max(2, options.maxFanIn ?? DEFAULT_MAX_FAN_IN);
+    this.tmpBase = options.tmpDir ?? tmpdir();
+    this.stats = options.stats ?? { items: 0, runs: 0, bytesWritten: 0, extraMergePasses: 0 };
+  }
 
-  try {
-    for await (const item of source) {
-      // Spill only when a full chunk gets one more item: input that exactly fills a chunk stays in memory.
-      if (chunk.length >= chunkItems || chunkWeight >= chunkBytes) {
-        chunk.sort(byKey);
-        const path = await nextPath();
-        stats.bytesWritten += await writeRun(path, chunk);
-        stats.runs++;
-        runPaths.push(path);
-        chunk = [];
-        chunkWeight = 0;
+  /** True when the chunk in memory is at its budget: spill before adding more. */
+  get full(): boolean {
+    return this.chunk.length >= this.chunkItems || this.chunkWeight >= this.chunkBytes;
+  }
+
+  /** Adds an item; `weight` is its estimated size in bytes, for the chunk budget. */
+  add(item: T, weight = 0): void {
+    this.chunk.push(item);
+    this.chunkWeight += weight;
+    this.stats.items++;
+  }
+
+  private sortChunk(): void {
+    const key = this.key;
+    this.chunk.sort((a, b) => key(a) - key(b));
+  }
+
+  private async nextPath(): Promise<string> {
+    this.dir ??= await makeTempDir(this.tmpBase);
+    return join(this.dir, `run-${this.fileCount++}.ndjson`);
+  }
+
+  /** Sorts the chunk in memory and writes it out as a run. */
+  async spill(): Promise<void> {
+    if (this.chunk.length === 0) return;
+    this.sortChunk();
+    const path = await this.nextPath();
+    const items = this.chunk;
+    this.chunk = [];
+    this.chunkWeight = 0;
+    this.stats.bytesWritten += await writeRun(path, items);
+    this.stats.runs++;
+    this.runPaths.push(path);
+  }
+
+  /** Every item added, in key order (ties in the order added); cleans up when done or stopped. */
+  async *drain(): AsyncGenerator<T> {
+    try {
+      this.sortChunk();
+      if (this.runPaths.length === 0) {
+        const items = this.chunk;
+        this.chunk = [];
+        yield* items;
+        return;
       }
-      chunk.push(item);
-      stats.items++;
-      if (weigh) chunkWeight += weigh(item);
+      // Too many runs to open at once: merge the earliest ones into one, which keeps ties in order.
+      while (this.runPaths.length + 1 > this.maxFanIn) {
+        const group = this.runPaths.slice(0, this.maxFanIn);
+        const runs = group.map((p) => new FileRun<T>(p));
+        this.open.push(...runs);
+        const path = await this.nextPath();
+        this.stats.bytesWritten += await writeRun(path, merge(runs, this.key));
+        this.stats.extraMergePasses++;
+        await Promise.all(group.map((p) => rm(p, { force: true })));
+        this.runPaths.splice(0, group.length, path);
+      }
+      const runs: RunSource<T>[] = this.runPaths.map((p) => new FileRun<T>(p));
+      runs.push(new MemoryRun(this.chunk));
+      this.chunk = [];
+      this.open.push(...runs);
+      yield* merge(runs, this.key);
+    } finally {
+      await this.dispose();
     }
-    chunk.sort(byKey);
-    if (runPaths.length === 0) {
-      yield* chunk;
-      return;
-    }
-    // Too many runs to open at once: merge the earliest ones into one, which keeps ties in order.
-    while (runPaths.length + 1 > maxFanIn) {
-      const group = runPaths.slice(0, maxFanIn);
-      const runs = group.map((p) => new FileRun<T>(p));
-      open.push(...runs);
-      const path = await nextPath();
-      stats.bytesWritten += await writeRun(path, merge(runs, key));
-      stats.extraMergePasses++;
-      await Promise.all(group.map((p) => rm(p, { force: true })));
-      runPaths.splice(0, group.length, path);
-    }
-    const runs: RunSource<T>[] = runPaths.map((p) => new FileRun<T>(p));
-    runs.push(new MemoryRun(chunk));
-    chunk = [];
-    open.push(...runs);
-    yield* merge(runs, key);
-  } finally {
-    await Promise.allSettled(open.map((r) => r.close()));
+  }
+
+  /** Closes open runs and removes the temporary folder; safe to call more than once. */
+  async dispose(): Promise<void> {
+    this.chunk = [];
+    await Promise.allSettled(this.open.splice(0).map((r) => r.close()));
+    const dir = this.dir;
+    this.dir = undefined;
     if (dir !== undefined) {
       await rm(dir, { recursive: true, force: true });
       liveDirs.delete(dir);
     }
+  }
+}
+
+/** Sorts an async stream: see ExternalSorter. */
+export async function* externalSort<T>(source: AsyncIterable<T>, options: ExternalSortOptions<T>): AsyncGenerator<T> {
+  const sorter = new ExternalSorter<T>(options);
+  const weigh = options.weigh;
+  try {
+    for await (const item of source) {
+      // Spill only when a full chunk gets one more item: input that exactly fills a chunk stays in memory.
+      if (sorter.full) await sorter.spill();
+      sorter.add(item, weigh ? weigh(item) : 0);
+    }
+    yield* sorter.drain();
+  } finally {
+    await sorter.dispose();
   }
 }
