@@ -24,8 +24,11 @@ export interface PlannerOptions {
 export interface Planner {
   readonly profile: TrafficProfile;
   readonly seed: string;
-  /** The plan of session `index` (a non-negative safe integer). */
-  plan(index: number): SessionPlan;
+  /**
+   * The plan of session `index` (a non-negative safe integer). `kind` forces the lifecycle (every
+   * other draw stays as it would be): a scenario that cycles through the kinds needs one planner, not one per kind.
+   */
+  plan(index: number, kind?: GeneratedKind): SessionPlan;
   /** The session ID that plan(index) uses, without building the plan. */
   sessionId(index: number): string;
 }
@@ -50,11 +53,12 @@ export function createPlanner(options: PlannerOptions): Planner {
     profile,
     seed,
     sessionId,
-    plan(index: number): SessionPlan {
+    plan(index: number, kind?: GeneratedKind): SessionPlan {
       if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`plan index: must be a non-negative safe integer, got ${index}`);
+      if (kind !== undefined && !(LIFECYCLE_KINDS as readonly string[]).includes(kind)) throw new RangeError(`plan kind: must be one of ${LIFECYCLE_KINDS.join(', ')}, got ${String(kind)}`);
       const rng = rngFor(seedHash, 0, index);
-      const kind = LIFECYCLE_KINDS[kinds.draw(rng)] as GeneratedKind;
-      return buildPlan(asm, tables, rng, index, kind, sessionId(index));
+      const drawn = LIFECYCLE_KINDS[kinds.draw(rng)] as GeneratedKind;
+      return buildPlan(asm, tables, rng, index, kind ?? drawn, sessionId(index));
     },
   };
 }

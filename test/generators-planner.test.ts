@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CartItem, IntegrationRequest, ReturnIntegrationRequest } from '../model/api.ts';
 import { LIMITS, TRANSITIONS, type SessionState } from '../model/limits.ts';
-import { LIFECYCLE_KINDS, sessionPath, type SessionPlan } from '../model/plan.ts';
+import { LIFECYCLE_KINDS, sessionPath, type GeneratedKind, type SessionPlan } from '../model/plan.ts';
 import { createPlanner } from '../generators/planner.ts';
 import { buildPools } from '../generators/pools.ts';
 import { PRESETS, PRESET_NAMES, resolveProfile } from '../generators/profiles.ts';
@@ -137,6 +137,21 @@ test('the same (seed, profile, index) gives the same plan, whatever was planned 
   assert.ok(same < 5, `${same} of 200 plans do not change with the seed`);
 });
 
+test('plan(i, kind) forces the lifecycle and keeps the session otherwise as drawn', () => {
+  const p = createPlanner({ pools, seed: 12 });
+  for (let i = 0; i < 50; i++) {
+    const drawn = p.plan(i);
+    assert.equal(JSON.stringify(p.plan(i, drawn.kind as GeneratedKind)), JSON.stringify(drawn));
+    for (const kind of LIFECYCLE_KINDS) {
+      const forced = p.plan(i, kind);
+      assert.equal(forced.kind, kind);
+      assert.equal(forced.profileId, drawn.profileId);
+      checkLimits(forced);
+      checkStates(forced);
+    }
+  }
+});
+
 test('session IDs are <prefix>-<seed>-<index>, unique, and guests get their own profile IDs', () => {
   const p = createPlanner({ pools, seed: 9, sessionPrefix: 'run42' });
   const ids = new Set<string>();
@@ -149,6 +164,7 @@ test('session IDs are <prefix>-<seed>-<index>, unique, and guests get their own 
   }
   assert.equal(ids.size, 500);
   assert.throws(() => p.plan(-1), /non-negative safe integer/);
+  assert.throws(() => p.plan(1, 'shopping' as never), /plan kind: must be one of browse/);
   assert.throws(() => p.plan(1.5), /non-negative safe integer/);
 });
 
