@@ -56,6 +56,8 @@ export interface EngineOptions {
   loops?: number;
   /** Fail the run (outcome 'thresholds') when failed requests / requests exceeds this fraction. */
   maxErrorRate?: number;
+  /** The k6 scenarios' gate, evaluated the same way: http_req_failed rate < errorRate, and per step p(95) and p(99) under the limits. */
+  slo?: { errorRate: number; p95Ms: number; p99Ms: number };
   runId?: string;
   /** Parent folder of the run folder (default 'results'). */
   resultsDir?: string;
@@ -478,8 +480,17 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
 
   const endedAt = new Date();
   const errorRate = stats.total === 0 ? 0 : stats.failed / stats.total;
-  const thresholds: ThresholdResult[] | undefined =
-    o.maxErrorRate === undefined ? undefined : [{ metric: 'error_rate', expression: `rate<=${o.maxErrorRate}`, ok: errorRate <= o.maxErrorRate }];
+  const gate: ThresholdResult[] = [];
+  if (o.maxErrorRate !== undefined) gate.push({ metric: 'error_rate', expression: `rate<=${o.maxErrorRate}`, ok: errorRate <= o.maxErrorRate });
+  const byStep = stats.steps();
+  if (o.slo) {
+    gate.push({ metric: 'http_req_failed', expression: `rate<${o.slo.errorRate}`, ok: errorRate < o.slo.errorRate });
+    for (const [step, st] of Object.entries(byStep).sort()) {
+      gate.push({ metric: `http_req_duration{step:${step}}`, expression: `p(95)<${o.slo.p95Ms}`, ok: st.latency.p95 < o.slo.p95Ms });
+      gate.push({ metric: `http_req_duration{step:${step}}`, expression: `p(99)<${o.slo.p99Ms}`, ok: st.latency.p99 < o.slo.p99Ms });
+    }
+  }
+  const thresholds = gate.length > 0 ? gate : undefined;
   const notes = [...(o.notes ?? [])];
   if (badInput) notes.push(`stopped by bad input: ${badInput}`);
   if (readError !== undefined) notes.push(`stopped by an error while reading: ${readError instanceof Error ? readError.message : String(readError)}`);
@@ -506,7 +517,7 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
       failed: stats.failed,
       conflicts409: stats.conflicts409,
       byStatus: { ...stats.byStatus },
-      byStep: stats.steps(),
+      byStep,
       byEndpoint: stats.endpoints(),
       latency: latencyOf(stats.latency),
       ...(paced ? { latencyFromIntended: latencyOf(stats.fromIntended) } : {}),

@@ -41,8 +41,8 @@ export interface RecordingInput {
 export interface PlansInput {
   kind: 'plans';
   name: string;
-  /** The plan of session `index` (0-based); the session IDs it returns are sent as they are. */
-  plan: (index: number) => SessionPlan;
+  /** The plan of session `index` (0-based); the session IDs it returns are sent as they are. `filtered` counts steps it left out, by reason. */
+  plan: (index: number, filtered: (reason: string, steps: number) => void) => SessionPlan;
   /** Sessions start over this long (ms), at the timing's rate; required unless `limit` is set. */
   durationMs?: number;
   limit?: number;
@@ -243,7 +243,7 @@ export function planSource(input: PlansInput, timing: Timing, ctx: SourceContext
       if (index >= limit) return undefined;
       const start = timing.mode === 'rate' ? (index * 1000) / timing.rate : timing.mode === 'asap' ? ctx.now() : 0;
       if (start >= durationMs) return undefined;
-      const plan = input.plan(index++);
+      const plan = input.plan(index++, (reason, n) => ctx.stats.filter(reason, n));
       frontier = start;
       const s = ctx.table.start(plan.sessionId, plan.kind);
       let at = 0;
