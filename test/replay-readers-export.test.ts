@@ -1,16 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { readRecording, RecordingError, type ReplayEvent, type RowIssue } from '../replay/readers/index.ts';
+import { RecordingError, type ReplayEvent } from '../replay/readers/index.ts';
+import { FIX, readAll } from './replay-readers-support.ts';
 import { parseExportTime, parseIsoTime } from '../replay/readers/time.ts';
 
-const FIX = 'test/fixtures/replay';
-
-async function read(file: string, onError: 'skip' | 'abort' = 'abort'): Promise<{ events: ReplayEvent[]; issues: RowIssue[] }> {
-  const issues: RowIssue[] = [];
-  const events: ReplayEvent[] = [];
-  for await (const e of readRecording({ file, onError, onIssue: (i) => issues.push(i) })) events.push(e);
-  return { events, issues };
-}
+const read = readAll;
 
 const bySession = (events: ReplayEvent[]): Map<string, ReplayEvent[]> => {
   const m = new Map<string, ReplayEvent[]>();

@@ -7,17 +7,11 @@ import { stringify } from 'csv-stringify/sync';
 import { createPlanner } from '../generators/planner.ts';
 import type { Pools } from '../generators/types.ts';
 import { sessionPath, type PlanStep, type SessionPlan } from '../model/plan.ts';
-import { readRecording, RecordingError, type ReplayEvent, type RowIssue } from '../replay/readers/index.ts';
+import { RecordingError, type ReplayEvent } from '../replay/readers/index.ts';
+import { FIX, readAll } from './replay-readers-support.ts';
 import { planToRequestLogRecords, REQUEST_LOG_COLUMNS } from '../replay/request-log.ts';
 
-const FIX = 'test/fixtures/replay';
-
-async function read(file: string, onError: 'skip' | 'abort' = 'abort'): Promise<{ events: ReplayEvent[]; issues: RowIssue[] }> {
-  const issues: RowIssue[] = [];
-  const events: ReplayEvent[] = [];
-  for await (const e of readRecording({ file, onError, onIssue: (i) => issues.push(i) })) events.push(e);
-  return { events, issues };
-}
+const read = readAll;
 
 test('a request log is read in time order; equal timestamps keep file order', async () => {
   const { events } = await read(`${FIX}/request-log.csv`);

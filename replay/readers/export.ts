@@ -54,26 +54,11 @@ export function exportLayout(header: readonly string[], at: SourcePosition): Exp
   return { header, index };
 }
 
-/** The columns the reader uses (the others, like discounts and total, are the server's results). */
-const EXPORT_READ: readonly ExportColumn[] = [
-  'integrationid',
-  'created',
-  'state',
-  'profileintegrationid',
-  'cartitems',
-  'attributes',
-  'closedat',
-  'cancelledat',
-  'referral',
-  'identifiers',
-  'additional_costs',
-  'updated',
-  'store_integration_id',
-  'coupons',
-];
+/** Columns the reader leaves alone: the server's own results and internal IDs. */
+const EXPORT_IGNORED: readonly ExportColumn[] = ['id', 'firstsession', 'applicationid', 'profileid', 'discounts', 'total'];
 
 export function exportColumnsRead(layout: ExportLayout): number[] {
-  return EXPORT_READ.map((c) => layout.index[c]);
+  return EXPORT_COLUMNS.filter((c) => !EXPORT_IGNORED.includes(c)).map((c) => layout.index[c]);
 }
 
 export function isExportHeader(normalized: ReadonlySet<string>): boolean {

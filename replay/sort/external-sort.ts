@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CursorHeap, type Cursor } from './heap.ts';
+import { DueHeap, type Due } from '../engine/heap.ts';
 import { FileRun, MemoryRun, writeRun, type RunSource } from './runs.ts';
 
 export interface SortStats {
@@ -55,26 +55,25 @@ async function makeTempDir(base: string): Promise<string> {
   return dir;
 }
 
-interface MergeCursor<T> extends Cursor {
+/** A run's place in the merge: ordered by its next item's key, ties by run order (stable). */
+interface MergeCursor<T> extends Due {
   src: RunSource<T>;
 }
 
 async function* merge<T>(runs: RunSource<T>[], key: (item: T) => number): AsyncGenerator<T> {
-  const heap = new CursorHeap<MergeCursor<T>>();
+  const heap = new DueHeap<MergeCursor<T>>();
   for (let i = 0; i < runs.length; i++) {
     const src = runs[i] as RunSource<T>;
-    if (src.pos < src.items.length || (await src.fill())) heap.push({ key: key(src.items[src.pos] as T), run: i, src });
+    if (src.pos < src.items.length || (await src.fill())) heap.push({ due: key(src.items[src.pos] as T), seq: i, src });
   }
   for (;;) {
-    const top = heap.peek();
+    const top = heap.pop();
     if (top === undefined) return;
     const src = top.src;
     yield src.items[src.pos++] as T;
     if (src.pos < src.items.length || (await src.fill())) {
-      top.key = key(src.items[src.pos] as T);
-      heap.updateTop();
-    } else {
-      heap.pop();
+      top.due = key(src.items[src.pos] as T);
+      heap.push(top);
     }
   }
 }
