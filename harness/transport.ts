@@ -75,29 +75,66 @@ function firstValues(params: URLSearchParams): Record<string, string> {
   return out;
 }
 
+interface ParsedUrl {
+  href: string;
+  origin: string;
+  host: string;
+  hostname: string;
+  port: string;
+  protocol: string;
+  pathname: string;
+  search: string;
+}
+
+// A path and query that need no normalising: WHATWG URL parsing would leave them as they are.
+const PLAIN_REST = /^\/[A-Za-z0-9\-._~%!$&'()*+,;=:@/]*(\?[A-Za-z0-9\-._~%!$&'()*+,;=:@/?]*)?$/;
+
+/** Parses a request URL; the common case (the target's origin, a plain path) skips the full parser. */
+function parseUrl(raw: string, origin: string, originUrl: URL): ParsedUrl {
+  if (raw.startsWith(origin) && PLAIN_REST.test(raw.slice(origin.length))) {
+    const rest = raw.slice(origin.length);
+    const q = rest.indexOf('?');
+    return {
+      href: raw,
+      origin,
+      host: originUrl.host,
+      hostname: originUrl.hostname,
+      port: originUrl.port,
+      protocol: originUrl.protocol,
+      pathname: q === -1 ? rest : rest.slice(0, q),
+      search: q === -1 || q === rest.length - 1 ? '' : rest.slice(q),
+    };
+  }
+  try {
+    return new URL(raw);
+  } catch {
+    throw new Error(`invalid URL "${raw}"`);
+  }
+}
+
+const originUrls = new Map<string, URL>();
+
 /** Answers a request synchronously; never throws for what a real server would answer. */
 export function exchange(req: HostRequest, config: TransportConfig): Exchange {
-  let url: URL;
-  try {
-    url = new URL(req.url);
-  } catch {
-    throw new Error(`invalid URL "${req.url}"`);
+  let originUrl = originUrls.get(config.origin);
+  if (!originUrl) {
+    originUrl = new URL(config.origin);
+    originUrls.set(config.origin, originUrl);
   }
+  const url = parseUrl(req.url, config.origin, originUrl);
   const headers: Record<string, string> = { 'User-Agent': K6_USER_AGENT, ...req.headers };
   const text = bodyText(req.body);
   const sent: SentRequest = {
     method: req.method,
     url: url.href,
     path: url.pathname,
-    query: firstValues(url.searchParams),
+    query: url.search === '' ? {} : firstValues(new URLSearchParams(url.search)),
     headers: redacted(headers),
     body: undefined,
   };
-  const requestLine = `${req.method} ${url.pathname}${url.search} HTTP/1.1\r\n`;
-  const bytesSent =
-    Buffer.byteLength(requestLine) +
-    Object.entries(headers).reduce((n, [k, v]) => n + Buffer.byteLength(`${k}: ${v}\r\n`), 0) +
-    (text === null ? 0 : Buffer.byteLength(text));
+  // Sizes as on the wire for ASCII headers (all the scenarios send); bodies counted exactly.
+  let bytesSent = req.method.length + url.pathname.length + url.search.length + 12 + (text === null ? 0 : Buffer.byteLength(text));
+  for (const k in headers) bytesSent += k.length + headers[k]!.length + 4;
 
   if (url.origin !== config.origin) {
     // What k6 reports when nothing listens there (the harness serves one origin only).
@@ -165,15 +202,14 @@ export function exchange(req: HostRequest, config: TransportConfig): Exchange {
   const waiting = performance.now() - started;
 
   const json = answer.text ?? (answer.body === undefined ? '' : JSON.stringify(answer.body));
-  const responseHeaders: Record<string, string> = { 'Content-Length': String(Buffer.byteLength(json)) };
+  const jsonBytes = Buffer.byteLength(json);
+  const responseHeaders: Record<string, string> = { 'Content-Length': String(jsonBytes) };
   if (answer.text !== undefined || answer.body !== undefined) {
     responseHeaders['Content-Type'] = answer.contentType ?? (answer.text === undefined ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8');
   }
   const statusText = `${answer.status} ${STATUS_CODES[answer.status] ?? ''}`.trimEnd();
-  const bytesReceived =
-    Buffer.byteLength(`HTTP/1.1 ${statusText}\r\n`) +
-    Object.entries(responseHeaders).reduce((n, [k, v]) => n + Buffer.byteLength(`${k}: ${v}\r\n`), 0) +
-    Buffer.byteLength(json);
+  let bytesReceived = statusText.length + 11 + jsonBytes;
+  for (const k in responseHeaders) bytesReceived += k.length + responseHeaders[k]!.length + 4;
   const mode = req.responseType === '' ? 'text' : req.responseType;
   return {
     response: {

@@ -119,6 +119,12 @@ test('response callbacks decide expected_response and http_req_failed', () => {
   assert.equal(failed.filter((s) => s.value === 1).length, result.requests.filter((r) => r.tags.expected_response === 'false').length);
 });
 
+test('URLs are normalised as a URL parser does; the first of repeated query parameters counts', () => {
+  assert.deepEqual(seen.spaced, { status: 404, url: 'http://127.0.0.1:3000/v2/customer_sessions/a%20b?x=1&x=2&y=' });
+  const r = result.requests.find((x) => x.path === '/v2/customer_sessions/a%20b')!;
+  assert.deepEqual(r.query, { x: '1', y: '' });
+});
+
 test('paths outside the session API are 404, as the local target answers them', () => {
   assert.deepEqual(seen.notFound, { status: 404, message: 'No such endpoint: POST /v1/other' });
 });

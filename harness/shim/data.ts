@@ -7,39 +7,50 @@ function readOnly(): never {
   throw new TypeError('SharedArray is read-only');
 }
 
+// One handler for every SharedArray of the VU (a closure set per array would cost memory per VU);
+// each view's items live in this map, keyed by the view's target.
+const itemsOf = new WeakMap<object, string[]>();
+
+function indexIn(texts: string[], key: string | symbol): number {
+  if (typeof key !== 'string' || !/^(0|[1-9]\d*)$/.test(key)) return -1;
+  const n = Number(key);
+  return n < texts.length ? n : -1;
+}
+
+const handler: ProxyHandler<unknown[]> = {
+  get(t, key, receiver) {
+    const texts = itemsOf.get(t)!;
+    if (key === 'length') return texts.length;
+    const i = indexIn(texts, key);
+    if (i !== -1) return deepFreeze(JSON.parse(texts[i]!));
+    return Reflect.get(t, key, receiver);
+  },
+  has(t, key) {
+    return indexIn(itemsOf.get(t)!, key) !== -1 || Reflect.has(t, key);
+  },
+  ownKeys(t) {
+    const texts = itemsOf.get(t)!;
+    const keys: string[] = [];
+    for (let i = 0; i < texts.length; i++) keys.push(String(i));
+    keys.push('length');
+    return keys;
+  },
+  getOwnPropertyDescriptor(t, key) {
+    if (key === 'length') return Reflect.getOwnPropertyDescriptor(t, key);
+    const texts = itemsOf.get(t)!;
+    const i = indexIn(texts, key);
+    if (i === -1) return undefined;
+    return { value: deepFreeze(JSON.parse(texts[i]!)), writable: false, enumerable: true, configurable: true };
+  },
+  set: readOnly,
+  defineProperty: readOnly,
+  deleteProperty: readOnly,
+};
+
 function view(texts: string[]): unknown[] {
   const target: unknown[] = [];
-  const index = (key: string | symbol): number => {
-    if (typeof key !== 'string' || !/^(0|[1-9]\d*)$/.test(key)) return -1;
-    const n = Number(key);
-    return n < texts.length ? n : -1;
-  };
-  return new Proxy(target, {
-    get(t, key, receiver) {
-      if (key === 'length') return texts.length;
-      const i = index(key);
-      if (i !== -1) return deepFreeze(JSON.parse(texts[i]!));
-      return Reflect.get(t, key, receiver);
-    },
-    has(t, key) {
-      return index(key) !== -1 || Reflect.has(t, key);
-    },
-    ownKeys() {
-      const keys: string[] = [];
-      for (let i = 0; i < texts.length; i++) keys.push(String(i));
-      keys.push('length');
-      return keys;
-    },
-    getOwnPropertyDescriptor(t, key) {
-      if (key === 'length') return Reflect.getOwnPropertyDescriptor(t, key);
-      const i = index(key);
-      if (i === -1) return undefined;
-      return { value: deepFreeze(JSON.parse(texts[i]!)), writable: false, enumerable: true, configurable: true };
-    },
-    set: readOnly,
-    defineProperty: readOnly,
-    deleteProperty: readOnly,
-  });
+  itemsOf.set(target, texts);
+  return new Proxy(target, handler);
 }
 
 export class SharedArray {
