@@ -182,7 +182,8 @@ export function buildTargetApp(options: TargetAppOptions = {}): TargetApp {
   app.get(STATS_PATH, async () => stats());
   app.get(HEALTH_PATH, async () => ({ ok: true }));
 
-  async function process(req: FastifyRequest, reply: FastifyReply, path: string, query: Record<string, string>): Promise<FastifyReply> {
+  // The path with knobs: admission (409), the session and profile keys, a worker, the delays, then the core.
+  async function serveWithDelays(req: FastifyRequest, reply: FastifyReply, path: string, query: Record<string, string>): Promise<FastifyReply> {
     const sessionId = sessionIdOf(path) ?? '';
     const keys = [`s\u0000${sessionId}`];
     const pk = profileKey(core, req.method, sessionId, req.body);
@@ -256,7 +257,7 @@ export function buildTargetApp(options: TargetAppOptions = {}): TargetApp {
       // Without delays every request runs to completion synchronously, so no two can overlap and
       // the concurrency rule has nothing to do: skip its bookkeeping on this hot path.
       if (!knobs.delays || endpointOf(req.method, path) === undefined) return send(reply, answer(req, path, query));
-      return process(req, reply, path, query);
+      return serveWithDelays(req, reply, path, query);
     },
   });
 
