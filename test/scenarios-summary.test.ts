@@ -141,8 +141,12 @@ test('the capacity report finds the highest rate that met the SLO at every step 
   assert.match(text, /highest sustainable rate 20 sessions\/s; the SLO broke at 30\/s/);
   assert.deepEqual(notes, ['capacity: highest sustainable rate 20 sessions/s; the SLO broke at 30/s']);
 
-  step(10, 80, 0, 300); // k6 started half the sessions: VUs ran short
-  assert.equal(capacityReport(data, steps, { p95Ms: 500, p99Ms: 1000, errorRate: 0.01 }).sustainable, undefined);
+  step(10, 80, 0, 300); // half the sessions finished...
+  assert.equal(capacityReport(data, steps, { p95Ms: 500, p99Ms: 1000, errorRate: 0.01 }).sustainable, 20, '...which alone says nothing');
+  data.metrics.dropped_iterations = { type: 'counter', values: { count: 280 } }; // ...and k6 had no VU for the rest
+  const short = capacityReport(data, steps, { p95Ms: 500, p99Ms: 1000, errorRate: 0.01 });
+  assert.equal(short.sustainable, undefined);
+  assert.match(short.rows[0]?.why.join() ?? '', /VUs short/);
 });
 
 test('allChecks walks nested groups', () => {

@@ -7,7 +7,7 @@ import { durationMs, type CapacityStep } from './load.ts';
 
 export interface CapacityRow {
   rate: number;
-  /** Sessions started per second during the step's hold. */
+  /** Sessions of the step that finished, per second of its hold (k6's `iterations{stage}`). */
   achieved: number;
   p95: number;
   p99: number;
@@ -28,11 +28,16 @@ export interface CapacityReport {
   breaking?: number;
 }
 
-/** A step sustained its rate when k6 started at least this share of the sessions it asked for. */
+/**
+ * When k6 dropped iterations (no free VU), a step whose finished sessions fall below this share of
+ * its rate counts as not sustained: the load generator, not the target, was the limit.
+ */
 export const ACHIEVED_SHARE = 0.95;
 
 export function capacityReport(data: K6SummaryData, steps: readonly CapacityStep[], slo: Slo): CapacityReport {
   const rows: CapacityRow[] = [];
+  // Without dropped iterations, k6 started every session each step asked for.
+  const dropped = data.metrics.dropped_iterations?.values.count ?? 0;
   for (const s of steps) {
     const d = data.metrics[`http_req_duration{stage:${s.rate}}`]?.values ?? {};
     const f = data.metrics[`http_req_failed{stage:${s.rate}}`]?.values ?? {};
@@ -54,7 +59,7 @@ export function capacityReport(data: K6SummaryData, steps: readonly CapacityStep
     if (row.p95 >= slo.p95Ms) row.why.push(`p95 ${row.p95.toFixed(0)} ms ≥ ${slo.p95Ms}`);
     if (row.p99 >= slo.p99Ms) row.why.push(`p99 ${row.p99.toFixed(0)} ms ≥ ${slo.p99Ms}`);
     if (row.failed >= slo.errorRate) row.why.push(`failed ${(100 * row.failed).toFixed(2)}% ≥ ${100 * slo.errorRate}%`);
-    if (row.achieved < ACHIEVED_SHARE * s.rate) row.why.push(`only ${row.achieved.toFixed(2)}/s started (VUs short: raise MAX_VUS)`);
+    if (dropped > 0 && row.achieved < ACHIEVED_SHARE * s.rate) row.why.push(`only ${row.achieved.toFixed(2)}/s finished and k6 dropped sessions (VUs short: raise MAX_VUS)`);
     row.ok = row.why.length === 0;
     rows.push(row);
   }
@@ -67,7 +72,7 @@ export function capacityReport(data: K6SummaryData, steps: readonly CapacityStep
 }
 
 export function renderCapacity(report: CapacityReport): { text: string; notes: string[] } {
-  const lines = ['  capacity   rate/s  started/s     p95 ms     p99 ms   failed  checks'];
+  const lines = ['  capacity   rate/s finished/s     p95 ms     p99 ms   failed  checks'];
   for (const r of report.rows) {
     lines.push(
       `    ${r.ok ? 'ok  ' : 'MISS'} ${String(r.rate).padStart(8)} ${r.achieved.toFixed(2).padStart(10)} ${r.p95.toFixed(1).padStart(10)} ${r.p99.toFixed(1).padStart(10)} ${`${(100 * r.failed).toFixed(2)}%`.padStart(8)} ${`${(100 * r.checks).toFixed(1)}%`.padStart(7)}${r.ok ? '' : `  ${r.why.join('; ')}`}`,

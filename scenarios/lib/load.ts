@@ -156,8 +156,10 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 
 /** Milliseconds in a k6 duration such as `1m30s` (already validated by the config). */
 export function durationMs(value: string): number {
+  // A plain exec loop: k6's runtime need not have String.prototype.matchAll.
+  const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
   let ms = 0;
-  for (const m of value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(m[1]) * (UNIT_MS[m[2] as string] ?? 0);
+  for (let m = part.exec(value); m !== null; m = part.exec(value)) ms += Number(m[1]) * (UNIT_MS[m[2] as string] ?? 0);
   return ms;
 }
 

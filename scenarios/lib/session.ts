@@ -112,7 +112,10 @@ export function createSessionRunner(options: SessionOptions): (plan: SessionPlan
     return ok;
   };
 
+  const kindTags = new Map<string, { kind: string }>();
   return (plan: SessionPlan): boolean => {
+    let tags = kindTags.get(plan.kind);
+    if (!tags) kindTags.set(plan.kind, (tags = { kind: plan.kind }));
     let steps = plan.steps;
     if (options.dry) {
       const d = toDryPlan(plan);
@@ -130,12 +133,12 @@ export function createSessionRunner(options: SessionOptions): (plan: SessionPlan
       const shape = shapeOf(step, plan.kind);
       const res = send(step, shape);
       if (!verify(step, res, shape)) {
-        if (i + 1 < steps.length) skippedSteps.add(steps.length - i - 1, { kind: plan.kind });
-        lifecyclesFailed.add(1, { kind: plan.kind });
+        if (i + 1 < steps.length) skippedSteps.add(steps.length - i - 1, tags);
+        lifecyclesFailed.add(1, tags);
         return false;
       }
     }
-    lifecyclesCompleted.add(1, { kind: plan.kind });
+    lifecyclesCompleted.add(1, tags);
     return true;
   };
 }
