@@ -217,6 +217,22 @@ describe('startTarget', () => {
     await Promise.all([t.close(), t.close()]);
   });
 
+  test('an IPv6 host gives a bracketed URL', async (t) => {
+    let target: RunningTarget;
+    try {
+      target = await startTarget({ host: '::1', apiKey: KEY });
+    } catch (err) {
+      // Some CI containers have no IPv6 loopback; that is the machine's, not the target's, limit.
+      return t.skip(`no IPv6 loopback here: ${(err as Error).message}`);
+    }
+    try {
+      assert.match(target.url, /^http:\/\/\[::1\]:\d+$/);
+      assert.equal((await fetch(`${target.url}/__health`)).status, 200);
+    } finally {
+      await target.close();
+    }
+  });
+
   test('closing while requests wait answers them 503 and ends promptly', async () => {
     const t = await startTarget({ apiKey: KEY, knobs: { latency: '60000' } });
     const pending = put(t, 'slow').then(
