@@ -118,6 +118,18 @@ async function worker(mode: string, bundleFile: string, iifeFile: string, poolsF
     console.log(JSON.stringify(out));
     return;
   }
+  if (mode === 'stream') {
+    // `cartload generate`'s library to a sink that discards: peak RSS after n sessions.
+    const { generate } = await import('../generators/generate.ts');
+    const { PRESETS } = await import('../generators/profiles.ts');
+    const { Writable } = await import('node:stream');
+    const sink = new Writable({ write: (_c, _e, done) => setImmediate(done) });
+    const n = Number(process.argv[process.argv.length - 1]);
+    const t = performance.now();
+    const r = await generate({ sessions: n, seed: 1, profile: PRESETS['default']!, pools, format: 'ndjson', out: sink });
+    console.log(JSON.stringify({ sessions: r.sessions, bytes: r.bytes, seconds: (performance.now() - t) / 1000, maxRssKb: process.resourceUsage().maxRSS }));
+    return;
+  }
   // mode === 'memory': bytes of heap plus typed-array backing stores held per context.
   const iife = (await import('node:fs')).readFileSync(iifeFile, 'utf8');
   const gc = (globalThis as { gc?: () => void }).gc!;
@@ -222,6 +234,11 @@ async function main(): Promise<void> {
     console.log('\n3. Plain Node (JIT), one core: whole sessions (default lifecycle mix) per second');
     console.log(`   typical (default profile):  ${fmt(typical)}/s plan only, ${fmt(typicalJson)}/s with JSON   goal ≥ 20,000: ${verdict(typical >= 20_000)}`);
     console.log(`   1,000-item carts:           ${fmt(big)}/s plan only, ${fmt(bigJson)}/s with JSON   goal ≥ 200: ${verdict(big >= 200)}`);
+    console.log('\n4. cartload generate streams: peak RSS of the whole process (plain Node, ndjson to a slow sink)');
+    const runs = [1000, 200_000].map((n) => child([], ['stream', ...files, String(n)]) as { sessions: number; bytes: number; seconds: number; maxRssKb: number });
+    for (const r of runs) console.log(`   ${String(r.sessions).padStart(7)} sessions, ${(r.bytes / 1e6).toFixed(0).padStart(4)} MB written in ${r.seconds.toFixed(1)} s: peak RSS ${(r.maxRssKb / 1024).toFixed(0)} MB`);
+    const growth = runs[1]!.maxRssKb / runs[0]!.maxRssKb;
+    console.log(`   200× the sessions: ${growth.toFixed(2)}× the peak memory   goal ≈ 1× (flat): ${verdict(growth < 1.25)}`);
     const items: CartItem[] = (createPlanner({ pools, profile: thousand, seed: 1 }).plan(0).steps[0]!.body as { customerSession: { cartItems: CartItem[] } }).customerSession.cartItems;
     console.log(`   (a 1,000-item session body is ${(JSON.stringify(items).length / 1024).toFixed(0)} KB of cart items)`);
   } finally {

@@ -102,9 +102,10 @@ export class Assembler {
     // Filled by push: a preallocated `new Array(n)` is holey, and JSON.stringify of a holey array is several times slower.
     const items: CartItem[] = [];
     const withAttributes = this.profile.cart.itemAttributes;
+    const quantities = this.quantityTable;
     let budget = maxTotal - n;
     for (let i = 0; i < n; i++) {
-      let extra = this.quantityTable.draw(rng);
+      let extra = quantities.pick(rng.u32());
       if (extra > budget) extra = budget;
       budget -= extra;
       items.push(cartItem(products[ranks[i] as number] as Product, extra + 1, withAttributes));
@@ -114,11 +115,12 @@ export class Assembler {
 
   /** Distinct ranks by popularity: redraw a taken one a few times, then walk to the next free one. */
   private smallCartRanks(rng: Rng, n: number): number[] {
-    const count = this.popularity.n;
+    const popularity = this.popularity;
+    const count = popularity.n;
     const ranks: number[] = [];
     for (let i = 0; i < n; i++) {
-      let rank = this.popularity.draw(rng);
-      for (let tries = 1; ranks.includes(rank) && tries < MAX_REDRAWS; tries++) rank = this.popularity.draw(rng);
+      let rank = popularity.draw(rng);
+      for (let tries = 1; ranks.includes(rank) && tries < MAX_REDRAWS; tries++) rank = popularity.draw(rng);
       while (ranks.includes(rank)) rank = rank + 1 === count ? 0 : rank + 1;
       ranks.push(rank);
     }
@@ -126,7 +128,8 @@ export class Assembler {
   }
 
   private largeCartRanks(rng: Rng, n: number): Uint32Array {
-    const count = this.popularity.n;
+    const popularity = this.popularity;
+    const count = popularity.n;
     const stamp = (this.stamp ??= new Uint8Array(count));
     let gen = ++this.generation;
     if (gen === 256) {
@@ -135,8 +138,8 @@ export class Assembler {
     }
     const ranks = new Uint32Array(n);
     for (let i = 0; i < n; i++) {
-      let rank = this.popularity.draw(rng);
-      for (let tries = 1; stamp[rank] === gen && tries < MAX_REDRAWS; tries++) rank = this.popularity.draw(rng);
+      let rank = popularity.draw(rng);
+      for (let tries = 1; stamp[rank] === gen && tries < MAX_REDRAWS; tries++) rank = popularity.draw(rng);
       while (stamp[rank] === gen) rank = rank + 1 === count ? 0 : rank + 1;
       stamp[rank] = gen;
       ranks[i] = rank;
@@ -154,8 +157,10 @@ export class Assembler {
       profileId = `${this.prefix}-guest-${this.seedText}-${index}`;
       customerHash = rng.u32();
     } else {
-      profileId = pools.profileIds[this.knownProfileIndex(index)] as string;
-      customerHash = hashString(profileId);
+      const at = this.knownProfileIndex(index);
+      profileId = pools.profileIds[at] as string;
+      // By pool position, not by hashing the ID: the same customer whatever the seed, at no per-session cost.
+      customerHash = mix32(at ^ 0x2545f491);
     }
     const f: SessionFields = {
       profileId,
@@ -262,12 +267,19 @@ function coprimeStride(n: number, h: number): number {
 
 const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => (b < 16 ? '0' : '') + b.toString(16));
 
-/** 64 hex digits (a SHA-256-looking identifier) from one word, through a chain of mixes. */
+/**
+ * 64 hex digits (a SHA-256-looking identifier) from one word: eight mulberry32 outputs, inlined
+ * (calls are dear in an interpreter), joined once so the result is one flat string (a chain of
+ * `+=` would leave V8 a rope that every JSON.stringify walks).
+ */
 function hex64(h: number): string {
-  let out = '';
+  const parts: string[] = [];
   for (let i = 0; i < 8; i++) {
-    h = mix32(h + 0x6d2b79f5);
-    out += (HEX_BYTE[h >>> 24] as string) + (HEX_BYTE[(h >>> 16) & 255] as string) + (HEX_BYTE[(h >>> 8) & 255] as string) + (HEX_BYTE[h & 255] as string);
+    h = (h + 0x6d2b79f5) | 0;
+    let t = Math.imul(h ^ (h >>> 15), h | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    t ^= t >>> 14;
+    parts.push(HEX_BYTE[(t >>> 24) & 255] as string, HEX_BYTE[(t >>> 16) & 255] as string, HEX_BYTE[(t >>> 8) & 255] as string, HEX_BYTE[t & 255] as string);
   }
-  return out;
+  return parts.join('');
 }

@@ -21,8 +21,8 @@ export class Rng {
     this.b = b | 0;
     this.c = c | 0;
     this.d = d | 0;
-    // Seeds come through mix32 (full avalanche), so a short warm-up is enough to decorrelate them.
-    for (let i = 0; i < 4; i++) this.u32();
+    // Seeds come through mix32 (full avalanche), so one round is enough to decorrelate them.
+    this.u32();
   }
 
   /** A uniform integer in [0, 2^32). */
@@ -138,9 +138,8 @@ export class Table {
     return i;
   }
 
-  /** The outcome and where u fell inside it, as a fraction in [0, 1) scaled by `width`, floored. */
-  pickWithin(u: number, width: number): number {
-    const i = this.pick(u);
+  /** Where u fell inside outcome i's interval (i = pick(u)), as a fraction in [0, 1) scaled by `width`, floored. */
+  within(i: number, u: number, width: number): number {
     const lo = i === 0 ? 0 : (this.cum[i - 1] as number);
     return Math.floor(((u - lo) * width) / ((this.cum[i] as number) - lo));
   }
@@ -195,7 +194,7 @@ export class ZipfSampler {
     const b = this.table.pick(u);
     const a = this.starts[b] as number;
     const width = (this.starts[b + 1] as number) - a;
-    return width === 1 ? a : a + this.table.pickWithin(u, width);
+    return width === 1 ? a : a + this.table.within(b, u, width);
   }
 
   /** The probability of one rank, as the sampler draws it. */
