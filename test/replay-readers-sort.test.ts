@@ -173,3 +173,21 @@ test('an aborted read (bad row after spilling) leaves no temporary files', async
   }
   assert.deepEqual(await readdir(spill), []);
 });
+
+test('too many runs for one merge: only as many as needed are merged first', async (t) => {
+  const dir = await tempDir(t);
+  const items = shuffled(
+    Array.from({ length: 110 }, (_, i) => ({ t: i % 17, seq: 0 })),
+    11,
+  ).map((x, seq) => ({ ...x, seq }));
+  const stats: SortStats = { items: 0, runs: 0, bytesWritten: 0, extraMergePasses: 0 };
+  const out: Item[] = [];
+  for await (const x of externalSort(from(items), { key: (x) => x.t, chunkItems: 10, maxFanIn: 8, tmpDir: dir, stats })) out.push(x);
+  assert.deepEqual(out, expectedOrder(items));
+  assert.equal(stats.runs, 10, '10 runs on disk + the last chunk in memory');
+  assert.equal(stats.extraMergePasses, 1);
+  // 11 sources, 8 at a time: merging the first 4 into one leaves 7 + 1; those 40 items are written twice.
+  const perItem = stats.bytesWritten / (100 + 40);
+  assert.ok(Math.abs(perItem - JSON.stringify(items[0]).length - 1) < 2, `about 140 items written, got ${stats.bytesWritten} bytes`);
+  assert.deepEqual(await readdir(dir), []);
+});

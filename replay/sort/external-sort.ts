@@ -29,7 +29,7 @@ export interface ExternalSortOptions<T> {
   weigh?: (item: T) => number;
   /** Where the temporary folder goes (default: the OS temp folder). */
   tmpDir?: string;
-  /** Most runs merged at once (open files); more runs are merged in extra passes (default 64). */
+  /** Most runs merged at once (open files); more runs are merged in extra passes (default 128). */
   maxFanIn?: number;
   /** Filled in as the sort goes, for benchmarks and tests. */
   stats?: SortStats;
@@ -37,7 +37,7 @@ export interface ExternalSortOptions<T> {
 
 export const DEFAULT_CHUNK_ITEMS = 100_000;
 export const DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024;
-export const DEFAULT_MAX_FAN_IN = 64;
+export const DEFAULT_MAX_FAN_IN = 128;
 
 const liveDirs = new Set<string>();
 let exitHookInstalled = false;
@@ -151,9 +151,11 @@ export class ExternalSorter<T> {
         yield* items;
         return;
       }
-      // Too many runs to open at once: merge the earliest ones into one, which keeps ties in order.
+      // Too many runs to open at once: merge the earliest ones into one (which keeps ties in order),
+      // only as many as needed, so the extra pass rewrites as little of the data as it can.
       while (this.runPaths.length + 1 > this.maxFanIn) {
-        const group = this.runPaths.slice(0, this.maxFanIn);
+        const k = Math.min(this.maxFanIn, this.runPaths.length + 2 - this.maxFanIn);
+        const group = this.runPaths.slice(0, k);
         const runs = group.map((p) => new FileRun<T>(p));
         this.open.push(...runs);
         const path = await this.nextPath();

@@ -5,7 +5,8 @@ import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 
 const WRITE_BLOCK_CHARS = 1 << 20;
-const READ_BLOCK_BYTES = 128 * 1024;
+// Small enough that a merge of 128 runs holds about 20 MB, large enough to keep reads few.
+const READ_BLOCK_BYTES = 64 * 1024;
 
 /** Writes items as one JSON line each; returns the bytes written. */
 export async function writeRun(path: string, items: Iterable<unknown> | AsyncIterable<unknown>): Promise<number> {
