@@ -1,12 +1,11 @@
 // The request bodies as TypeBox schemas: one definition gives the runtime validation (compiled
 // once) and, through Static<>, a compile-time check that it agrees with the shared types in
-// model/api.ts. Limits that a schema cannot express (sum of quantities) live in validate.ts.
+// model/api.ts. Limits that a schema cannot express (sum of quantities) are checked in update.ts.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
-import type { IntegrationRequest, ReturnIntegrationRequest } from '../../model/api.ts';
+import type { ApiError, IntegrationRequest, ReturnIntegrationRequest } from '../../model/api.ts';
 import { LIMITS, RESPONSE_CONTENT, RETURN_RESPONSE_CONTENT, SESSION_STATES } from '../../model/limits.ts';
-import type { ApiError } from '../../model/api.ts';
 
 const Attributes = Type.Record(Type.String(), Type.Unknown());
 const AdditionalCost = Type.Object({ price: Type.Number() });
@@ -64,6 +63,8 @@ export const ReturnRequestSchema = Type.Object({
 // Compile-time proof that what the schemas accept is what the shared types describe: if someone
 // changes one without the other, `tsc` fails here.
 const _updateAgrees = (v: Static<typeof IntegrationRequestSchema>): IntegrationRequest => v;
+// Talon.One lets a returned item name its cart item by position or by sku, so the schema has
+// position optional where the shared type (what cartload sends) requires it: the check maps that one field.
 const _returnAgrees = (v: Static<typeof ReturnRequestSchema>): ReturnIntegrationRequest => ({
   ...v,
   return: { returnedCartItems: v.return.returnedCartItems.map((r) => ({ ...r, position: r.position ?? 0 })) },
