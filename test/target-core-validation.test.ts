@@ -150,7 +150,16 @@ describe('path and query parameters', () => {
     const at = new Date('2030-01-01T00:00:00Z');
     const call = (query: Record<string, string>) =>
       core.handle({ method: 'PUT', path: `/v2/customer_sessions/now${n++}`, query, body: { customerSession: {} }, now: at });
-    assert.equal(call({ dry: 'true', now: '2030-01-02T00:00:00Z' }).status, 200);
+    const whatIf = call({ dry: 'true', now: '2030-01-02T00:00:00+02:00' });
+    assert.equal(whatIf.status, 200);
+    const answered = core.handle({
+      method: 'PUT',
+      path: `/v2/customer_sessions/now${n++}`,
+      query: { dry: 'true', now: '2030-01-02T00:00:00+02:00' },
+      body: { customerSession: {}, responseContent: ['customerSession'] },
+      now: at,
+    }).body as { customerSession: { updated: string } };
+    assert.equal(answered.customerSession.updated, '2030-01-01T22:00:00.000Z', 'the answer reads as if sent at `now`');
     assert.equal(call({ dry: 'true', now: '2030-01-01T00:00:01.5+01:00' }).status, 400, 'an hour earlier in UTC: the past');
     assert.deepEqual(pointers(call({ now: '2030-01-02T00:00:00Z' })), ['?now']);
     assert.deepEqual(pointers(call({ dry: 'true', now: '2029-12-31T23:59:59Z' })), ['?now']);

@@ -99,7 +99,8 @@ export function updateSession(ctx: CoreContext, id: string, query: Record<string
   const refused = transitionError(id, from, to);
   if (refused) return refused;
 
-  const nowIso = now.toISOString();
+  // A dry run's `now` is the time the rules see: the answer reads as if sent then.
+  const nowIso = (query['now'] !== undefined ? new Date(query['now']) : now).toISOString();
   const view = nextView(ctx, id, existing, cs, dry, nowIso);
   view.state = to;
 
