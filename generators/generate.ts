@@ -2,7 +2,6 @@
 // request-log CSV that `cartload replay` reads (one row a step). Node only. Memory does not grow
 // with the number of sessions: each plan is serialised as soon as it is made, written in chunks,
 // and the writer waits for 'drain' whenever the destination is full.
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import { REQUEST_LOG_COLUMNS, planToRequestLogRecords } from '../replay/request-log.ts';
@@ -65,7 +64,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     buffer = [];
     result.bytes += Buffer.byteLength(chunk);
     buffered = 0;
-    if (!out.write(chunk)) await once(out, 'drain');
+    if (!out.write(chunk)) await drained(out, options.signal);
   };
   const push = async (text: string): Promise<void> => {
     buffer.push(text);
@@ -75,7 +74,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
 
   if (format === 'csv') await push(stringify([REQUEST_LOG_COLUMNS as unknown as string[]]));
   for (let i = first; i < first + sessions; i++) {
-    if (options.signal?.aborted) {
+    if (options.signal?.aborted || out.destroyed) {
       result.interrupted = true;
       break;
     }
@@ -88,4 +87,24 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   }
   await flush();
   return result;
+}
+
+/**
+ * Waits until the destination wants more, or can take nothing more: it failed or closed (the
+ * caller watches its 'error' and decides), or the run was aborted.
+ */
+function drained(out: Writable, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      out.off('drain', done);
+      out.off('error', done);
+      out.off('close', done);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('error', done);
+    out.on('close', done);
+    signal?.addEventListener('abort', done);
+  });
 }

@@ -125,6 +125,21 @@ test('an abort signal stops after a whole session', async () => {
   assert.ok(r.sessions < 1_000_000 && r.sessions === lines, `${r.sessions} sessions, ${lines} lines`);
 });
 
+test('a destination that fails mid-run ends generate instead of hanging it', async () => {
+  let writes = 0;
+  const failing = new Writable({
+    highWaterMark: 1024,
+    write(_chunk, _enc, done) {
+      writes++;
+      done(writes > 1 ? Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }) : undefined);
+    },
+  });
+  failing.on('error', () => {});
+  const pools = buildPools({ seed: 1, sizes: { products: 1200 } });
+  const r = await generate({ sessions: 100_000, seed: 1, profile: PRESETS['big-carts']!, pools, format: 'ndjson', out: failing });
+  assert.ok(r.interrupted && r.sessions < 100_000, `${r.sessions} sessions`);
+});
+
 test('cartload generate and cartload pools from the command line: output, summary, and exit 2 naming the bad field', async () => {
   const cli = (...args: string[]): ReturnType<typeof spawnSync> =>
     spawnSync(process.execPath, [join(root, 'bin', 'cartload.mjs'), ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
