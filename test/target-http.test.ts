@@ -143,6 +143,14 @@ describe('concurrency on real sockets', () => {
     assert.ok(body.effects, 'after the burst the profile is free again');
   });
 
+  test('reads wait for no one: parallel GETs of a busy session all answer', async () => {
+    const writes = Array.from({ length: 3 }, () => put(t, 'read-me'));
+    const reads = Array.from({ length: 5 }, () => fetch(`${t.url}/v2/customer_sessions/read-me`, { headers: AUTH }));
+    const statusesOfReads = await statuses(await Promise.all(reads));
+    assert.ok(statusesOfReads.every((s) => s === 200 || s === 404), `no 409 for reads: ${statusesOfReads.join(' ')}`);
+    assert.deepEqual(await statuses(await Promise.all(writes)), [200, 200, 200]);
+  });
+
   test('different sessions and profiles in parallel never conflict; anonymous sessions share nothing', async () => {
     const res = await Promise.all([
       ...Array.from({ length: 4 }, (_, i) => put(t, `free-${i}`, sessionBody({ profileId: `own-${i}` }))),

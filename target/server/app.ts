@@ -185,9 +185,13 @@ export function buildTargetApp(options: TargetAppOptions = {}): TargetApp {
   // The path with knobs: admission (409), the session and profile keys, a worker, the delays, then the core.
   async function serveWithDelays(req: FastifyRequest, reply: FastifyReply, path: string, query: Record<string, string>): Promise<FastifyReply> {
     const sessionId = sessionIdOf(path) ?? '';
-    const keys = [`s\u0000${sessionId}`];
-    const pk = profileKey(core, req.method, sessionId, req.body);
-    if (pk) keys.push(pk);
+    // Reads change nothing, so they wait for no one (the 409 message speaks of requests "updating").
+    const keys: string[] = [];
+    if (req.method !== 'GET') {
+      keys.push(`s\u0000${sessionId}`);
+      const pk = profileKey(core, req.method, sessionId, req.body);
+      if (pk) keys.push(pk);
+    }
     const full = serializer.admit(keys);
     if (full !== undefined) {
       http.conflicts409++;
