@@ -215,6 +215,23 @@ describe('knobs', () => {
   });
 });
 
+describe('request log', () => {
+  test('off by default; when on, one line per request with no header in it', async () => {
+    const lines: string[] = [];
+    const { app } = buildTargetApp({ apiKey: KEY, logRequest: (l) => lines.push(l) });
+    try {
+      await app.inject({ method: 'PUT', url: '/v2/customer_sessions/logged?dry=true', headers: AUTH, payload: sessionBody() });
+      await app.inject({ method: 'GET', url: '/v2/customer_sessions/logged', headers: { authorization: 'ApiKey-v1 wrong' } });
+      assert.equal(lines.length, 2);
+      assert.match(lines[0]!, /^PUT \/v2\/customer_sessions\/logged\?dry=true 200 \d+\.\d ms$/);
+      assert.match(lines[1]!, /^GET \/v2\/customer_sessions\/logged 401 /);
+      assert.ok(!lines.join('\n').includes(KEY) && !lines.join('\n').includes('wrong'));
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('startTarget', () => {
   test('generates a key when none is given, listens on loopback, closes idempotently', async () => {
     const t = await startTarget();

@@ -26,6 +26,7 @@ export default defineCommand<ServeTargetOptions>({
       .option('referrals', { type: 'string', describe: 'File (JSON or CSV) of the referral codes that exist, with usage limits' })
       .option('coupon-pattern', { type: 'string', describe: 'Regular expression of valid coupon codes when no --coupons file is given' })
       // yargs types the options by their dashed names; the parsed arguments also carry the camelCase ones we read.
+      .option('log-requests', { type: 'boolean', default: false, describe: 'Print one line per request on stderr (off by default: it costs throughput)' })
       .option('referral-pattern', { type: 'string', describe: 'Regular expression of valid referral codes when no --referrals file is given' }) as unknown as Argv<ServeTargetOptions>,
   run: async (args) => {
     const options: ServeTargetOptions = { ...args, apiKey: args.apiKey || process.env['TALON_API_KEY'] || undefined };

@@ -25,6 +25,8 @@ export interface TargetAppOptions {
   knobs?: TargetKnobs;
   /** Largest accepted request body in bytes; larger ones get 413. */
   bodyLimit?: number;
+  /** Log one line per request (method, path, status, ms; never headers) through this function. Off by default. */
+  logRequest?: (line: string) => void;
 }
 
 export interface HttpStats {
@@ -116,6 +118,12 @@ export function buildTargetApp(options: TargetAppOptions = {}): TargetApp {
     http.requests++;
     http.byStatus[res.status] = (http.byStatus[res.status] ?? 0) + 1;
     return reply.code(res.status).send(res.body);
+  }
+
+  const log = options.logRequest;
+  if (log) {
+    // Only the request line: headers carry the API key.
+    app.addHook('onResponse', async (req, reply) => log(`${req.method} ${req.url} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)} ms`));
   }
 
   app.removeAllContentTypeParsers();

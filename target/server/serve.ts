@@ -28,6 +28,8 @@ export interface ServeTargetOptions {
   referrals?: string;
   couponPattern?: string;
   referralPattern?: string;
+  /** One line per request on stderr (method, path, status, ms). */
+  logRequests?: boolean;
 }
 
 export interface ServeIo {
@@ -73,6 +75,7 @@ export function targetOptionsFrom(o: ServeTargetOptions): StartTargetOptions {
 
 export async function serveTarget(options: ServeTargetOptions, io: ServeIo): Promise<void> {
   const startOptions = targetOptionsFrom(options);
+  if (options.logRequests) startOptions.logRequest = io.err;
   let target: RunningTarget;
   try {
     target = await startTarget(startOptions);
