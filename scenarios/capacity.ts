@@ -6,7 +6,7 @@
 //   k6 run -e RATE=10 -e RATE_STEP=10 -e STEPS=8 -e STEP_DURATION=2m dist/capacity.js
 import exec from 'k6/execution';
 import type { Options } from 'k6/options';
-import { capacityReport, renderCapacity } from './lib/capacity.ts';
+import { capacitySummary } from './lib/capacity.ts';
 import { capacityScenario, capacitySteps, stageAt } from './lib/load.ts';
 import { defineScenario, optionsOnce } from './lib/scenario.ts';
 import type { RunData } from './lib/setup.ts';
@@ -17,7 +17,7 @@ const scenario = defineScenario({
   name: 'capacity',
   defaultProfile: 'default',
   thinkScale: 1,
-  extraSummary: (data: K6SummaryData) => renderCapacity(capacityReport(data, steps, scenario.config.slo)),
+  extraSummary: (data: K6SummaryData) => capacitySummary(data, steps, scenario.config.slo),
 });
 const { config } = scenario;
 const start = config.rate ?? 5;

@@ -238,4 +238,6 @@ test('capacity tags every request with its stage and reports the steps', async (
   for (const q of r.requests.filter((x) => x.phase === 'iteration')) assert.equal(q.tags.stage, 'ramp');
   assert.ok(r.metrics['http_req_duration{stage:2}'], 'a sub-metric per step for the capacity report');
   assert.match(r.summary.stdout as string, /capacity: the run ended before the first step held its rate/);
+  const file = JSON.parse(r.summary['results/capacity-capacity.json'] as string) as { steps: { rate: number }[] };
+  assert.deepEqual(file.steps.map((s) => s.rate), [2, 4, 6], 'capacity.json keeps the steps for cartload capacity-report');
 });

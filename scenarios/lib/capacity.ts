@@ -71,6 +71,20 @@ export function capacityReport(data: K6SummaryData, steps: readonly CapacityStep
   return report;
 }
 
+/** What capacity.json holds: enough to recompute the report from k6-summary.json with another SLO. */
+export interface CapacityFile {
+  steps: CapacityStep[];
+  slo: Slo;
+  report: CapacityReport;
+}
+
+/** The capacity scenario's addition to handleSummary: the table, the verdict, and capacity.json. */
+export function capacitySummary(data: K6SummaryData, steps: CapacityStep[], slo: Slo): { text: string; notes: string[]; files: Record<string, string> } {
+  const report = capacityReport(data, steps, slo);
+  const file: CapacityFile = { steps, slo, report };
+  return { ...renderCapacity(report), files: { 'capacity.json': `${JSON.stringify(file, null, 2)}\n` } };
+}
+
 export function renderCapacity(report: CapacityReport): { text: string; notes: string[] } {
   const lines = ['  capacity   rate/s finished/s     p95 ms     p99 ms   failed  checks'];
   for (const r of report.rows) {

@@ -10,10 +10,17 @@ import { junitChecks, realThresholds, toRunSummary, type K6SummaryData } from '.
 export interface SummaryFilesOptions {
   scenario: string;
   config: ScenarioConfig;
-  /** Extra lines for stdout and notes for summary.json (the capacity report). */
-  extraText?: (data: K6SummaryData) => { text: string; notes: string[] } | undefined;
+  /** What a scenario adds (the capacity report): lines for stdout, notes for summary.json, files. */
+  extraText?: (data: K6SummaryData) => SummaryExtra | undefined;
   now?: Date;
   random?: () => number;
+}
+
+export interface SummaryExtra {
+  text: string;
+  notes: string[];
+  /** More files for the run, by name (written beside summary.json). */
+  files?: Record<string, string>;
 }
 
 /** A run ID in the replay engine's format (UTC start time + random), e.g. 20261125-192412-k3x9qa. */
@@ -52,11 +59,14 @@ export function summaryFiles(data: K6SummaryData, o: SummaryFilesOptions): Recor
   });
   const failed = (summary.thresholds ?? []).filter((t) => !t.ok).length;
   const verdict = failed > 0 ? `${failed} threshold(s) crossed: k6 exits 99` : 'all thresholds passed';
+  const extraFiles: Record<string, string> = {};
+  for (const [name, content] of Object.entries(extra?.files ?? {})) extraFiles[`${base}${name}`] = content;
   return {
+    ...extraFiles,
     [`${base}k6-summary.json`]: JSON.stringify(data, null, 1),
     [`${base}junit.xml`]: junit,
     [`${base}summary.json`]: `${JSON.stringify(summary, null, 2)}\n`,
     [`${base}summary.txt`]: text + (extra ? extra.text : ''),
-    stdout: `\n${text}${extra ? extra.text : ''}  ${verdict}; results in ${base}{summary.json,summary.txt,junit.xml,k6-summary.json}\n\n`,
+    stdout: `\n${text}${extra ? extra.text : ''}  ${verdict}; results in ${base}{${['summary.json', 'summary.txt', 'junit.xml', 'k6-summary.json', ...Object.keys(extra?.files ?? {})].join(',')}}\n\n`,
   };
 }
