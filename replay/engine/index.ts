@@ -133,7 +133,10 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
   if (invalid) return { outcome: 'bad-input', message: invalid };
   const connections = o.connections ?? DEFAULTS.connections;
   const lookahead = o.lookaheadMs ?? DEFAULTS.lookaheadMs;
-  const maxBuffered = Math.max(o.maxBuffered ?? DEFAULTS.maxBuffered, connections * 2);
+  // As fast as possible, time gives no bound: keep enough steps read to fill every connection
+  // from many sessions, and no more (a big buffer only feeds the garbage collector).
+  const asapBuffer = Math.max(1024, connections * 32);
+  const maxBuffered = Math.max(o.timing.mode === 'asap' ? Math.min(o.maxBuffered ?? asapBuffer, asapBuffer) : (o.maxBuffered ?? DEFAULTS.maxBuffered), connections * 2);
   const drainTimeoutMs = o.drainTimeoutMs ?? DEFAULTS.drainTimeoutMs;
   const random = shortRandom();
   const runId = o.runId ?? makeRunId(new Date(), random);

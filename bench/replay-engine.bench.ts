@@ -1,0 +1,224 @@
+// The replay engine against a minimal loopback HTTP server (a child process, so it does not share
+// the engine's event loop), each figure with a baseline measured in the same run:
+//  1. throughput: as fast as possible with C connections, vs autocannon with the same C (goal ≥ 0.7×);
+//  2. schedule lag at 2,000 steps/s, vs the lateness of a bare anchored timer loop (goal p99 ≤ 5 ms);
+//  3. peak RSS while replaying a 1,000,000-row request log, vs a 10,000-row one (goal < 200 MB),
+//     each in its own process so the peak is its own.
+// Everything is bounded by counts; temporary files go to .cartload-tmp/ and are deleted.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { once } from 'node:events';
+import { dirname, join } from 'node:path';
+import { createHistogram, performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { stringify } from 'csv-stringify/sync';
+import { sessionPath } from '../model/plan.ts';
+import { runEngine } from '../replay/engine/index.ts';
+import { replayFile } from '../replay/engine/replay-file.ts';
+import type { ReplayEvent } from '../replay/events.ts';
+import { REQUEST_LOG_COLUMNS } from '../replay/request-log.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const TMP = join(here, '..', '.cartload-tmp', 'bench-replay-engine');
+const CONNECTIONS = 32;
+const THROUGHPUT_REQUESTS = 100_000;
+const THROUGHPUT_SECONDS = 3;
+const LAG_RATE = 2000;
+const LAG_SECONDS = 10;
+const MEMORY_ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+
+// Answers every request 200 with a small JSON body after reading it; prints its port.
+const SERVER = `
+const http = require('node:http');
+const s = http.createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json', 'content-length': 2 }); res.end('{}'); }); });
+s.keepAliveTimeout = 60000;
+s.listen(0, '127.0.0.1', () => console.log(s.address().port));
+process.stdin.on('end', () => process.exit(0)); process.stdin.resume();
+`;
+
+async function startServer(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['-e', SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const [chunk] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
+  return { url: `http://127.0.0.1:${chunk.toString().trim()}`, child };
+}
+
+function stopServer(child: ChildProcess): void {
+  child.stdin?.end();
+}
+
+const BODY = JSON.stringify({
+  customerSession: {
+    profileId: 'bench-profile',
+    storeIntegrationId: 'store-1',
+    cartItems: Array.from({ length: 4 }, (_, i) => ({ sku: `SKU${1000 + i}`, name: `Item ${i}`, price: 9.99 + i, quantity: 1 + (i % 3), category: 'Bench' })),
+    couponCodes: ['CLBENCH2026'],
+  },
+  responseContent: ['customerSession'],
+});
+const BODY_OBJECT: unknown = JSON.parse(BODY);
+
+/** `sessions` sessions of `steps` update steps each; session i at i·gapMs, steps stepMs apart. */
+function events(sessions: number, steps: number, gapMs: number, stepMs: number): ReplayEvent[] {
+  const out: ReplayEvent[] = [];
+  for (let i = 0; i < sessions; i++) {
+    const id = `bench-${i}`;
+    for (let k = 0; k < steps; k++) {
+      out.push({ time: i * gapMs + k * stepMs, sessionId: id, kind: 'recorded', step: { step: k === 0 ? 'open' : 'update', method: 'PUT', path: sessionPath(id), body: BODY_OBJECT }, source: { file: 'bench', line: out.length + 2 } });
+    }
+  }
+  return out.sort((a, b) => a.time - b.time);
+}
+
+const input = (evs: ReplayEvent[]) => ({
+  kind: 'recording' as const,
+  name: 'bench',
+  rewindable: true,
+  open: () =>
+    (async function* () {
+      yield* evs;
+    })(),
+});
+
+async function throughput(url: string): Promise<void> {
+  const evs = events(THROUGHPUT_REQUESTS / 4, 4, 0, 0);
+  // autocannon's own mode: a fixed duration, its completed requests ÷ its measured duration. (With
+  // `amount` it ends on its next whole-second tick, which understates it.)
+  const cannon = async (): Promise<number> => {
+    const r = await autocannon({ url: `${url}${sessionPath('bench-ac')}`, connections: CONNECTIONS, pipelining: 1, duration: THROUGHPUT_SECONDS, method: 'PUT', body: BODY, headers: { 'content-type': 'application/json', authorization: 'ApiKey-v1 bench' } });
+    if (r.errors > 0 || r.non2xx > 0) throw new Error(`autocannon: ${r.errors} errors, ${r.non2xx} non-2xx`);
+    return r.requests.total / r.duration;
+  };
+  const engine = async (): Promise<number> => {
+    const t0 = performance.now();
+    const res = await runEngine({ target: url, apiKey: 'bench', input: input(evs), timing: { mode: 'asap' }, connections: CONNECTIONS, resultsDir: join(TMP, 'results'), preflight: false });
+    const s = (performance.now() - t0) / 1000;
+    if (res.summary?.requests.total !== THROUGHPUT_REQUESTS) throw new Error(`engine sent ${res.summary?.requests.total}`);
+    return THROUGHPUT_REQUESTS / s;
+  };
+  // Warm both up, then alternate so drift on a shared machine hits both alike; the median counts.
+  await cannon();
+  await engine();
+  const a: number[] = [];
+  const e: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    a.push(await cannon());
+    e.push(await engine());
+  }
+  const med = (xs: number[]): number => [...xs].sort((x, y) => x - y)[1] as number;
+  console.log(`throughput, ${CONNECTIONS} connections, PUTs of ${BODY.length} B (autocannon for ${THROUGHPUT_SECONDS} s, the engine ${THROUGHPUT_REQUESTS} requests), median of 3:`);
+  console.log(`  autocannon        ${med(a).toFixed(0)} req/s   (runs: ${a.map((x) => x.toFixed(0)).join(', ')})`);
+  console.log(`  replay engine     ${med(e).toFixed(0)} req/s   (runs: ${e.map((x) => x.toFixed(0)).join(', ')})`);
+  console.log(`  ratio             ${(med(e) / med(a)).toFixed(2)}× autocannon (goal ≥ 0.70×)`);
+}
+
+/** The floor: an anchored timer loop firing LAG_RATE ticks/s, lateness of each tick, nothing sent. */
+async function timerFloor(): Promise<{ p50: number; p99: number; max: number }> {
+  const h = createHistogram();
+  const n = LAG_RATE * LAG_SECONDS;
+  const period = 1000 / LAG_RATE;
+  const t0 = performance.now();
+  let i = 0;
+  await new Promise<void>((resolve) => {
+    const tick = (): void => {
+      const now = performance.now() - t0;
+      while (i < n && i * period <= now) {
+        h.record(Math.max(1, Math.round((now - i * period) * 1000)));
+        i++;
+      }
+      if (i >= n) resolve();
+      else setTimeout(tick, Math.max(0, i * period - (performance.now() - t0)));
+    };
+    tick();
+  });
+  return { p50: h.percentile(50) / 1000, p99: h.percentile(99) / 1000, max: h.max / 1000 };
+}
+
+async function lag(url: string): Promise<void> {
+  // 500 sessions/s × 4 steps 40 ms apart = 2,000 steps/s; no step waits for its predecessor.
+  const sessions = (LAG_RATE / 4) * LAG_SECONDS;
+  const evs = events(sessions, 4, 1000 / (LAG_RATE / 4), 40);
+  const floor = await timerFloor();
+  const res = await runEngine({ target: url, apiKey: 'bench', input: input(evs), timing: { mode: 'speed', speed: 1 }, connections: CONNECTIONS, resultsDir: join(TMP, 'results'), preflight: false });
+  const l = res.summary?.lag;
+  if (!l) throw new Error('no lag in the summary');
+  console.log(`schedule lag at ${LAG_RATE} steps/s for ${LAG_SECONDS} s (${l.count} steps, ${l.waitingForPredecessor.count} waited for a predecessor):`);
+  console.log(`  bare timer loop   p50 ${floor.p50.toFixed(2)}  p99 ${floor.p99.toFixed(2)}  max ${floor.max.toFixed(2)} ms`);
+  console.log(`  replay engine     p50 ${l.p50.toFixed(2)}  p99 ${l.p99.toFixed(2)}  max ${l.max.toFixed(2)} ms  (goal p99 ≤ 5 ms)`);
+  console.log(`  ratio             p99 ${(l.p99 / Math.max(floor.p99, 0.001)).toFixed(2)}× the bare timer loop's`);
+}
+
+/** A request log of `rows` rows (4 steps a session, 200 sessions/s), written by streaming. */
+async function writeLog(file: string, rows: number): Promise<void> {
+  const out = createWriteStream(file);
+  out.write(stringify([[...REQUEST_LOG_COLUMNS]]));
+  const t0 = Date.UTC(2026, 0, 1);
+  const body = BODY;
+  let batch: string[][] = [];
+  for (let r = 0; r < rows; r++) {
+    const i = Math.floor(r / 4);
+    const k = r % 4;
+    const id = `mem-${i}`;
+    const row: Record<string, string> = { timestamp: new Date(t0 + i * 5 + k * 1000).toISOString(), session_id: id, method: 'PUT', path: sessionPath(id), query: '', body, status: '', step: k === 0 ? 'open' : k === 3 ? 'close' : 'update', kind: 'recorded', expect: '' };
+    batch.push(REQUEST_LOG_COLUMNS.map((c) => row[c] ?? ''));
+    if (batch.length === 5000 || r === rows - 1) {
+      if (!out.write(stringify(batch))) await once(out, 'drain');
+      batch = [];
+    }
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+/** Child phase: replays one file as fast as possible and prints its peak RSS as JSON. */
+async function memoryPhase(url: string, file: string): Promise<void> {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
+  const t0 = performance.now();
+  const res = await replayFile({ file, target: url, apiKey: 'bench', timing: { mode: 'asap' }, connections: CONNECTIONS, resultsDir: join(TMP, 'results'), preflight: false, tmpDir: TMP });
+  clearInterval(timer);
+  console.log(JSON.stringify({ rssMb: Math.max(peak, process.memoryUsage.rss()) / 2 ** 20, requests: res.summary?.requests.total, failed: res.summary?.requests.failed, seconds: (performance.now() - t0) / 1000 }));
+}
+
+async function memory(url: string): Promise<void> {
+  const big = join(TMP, 'big.csv');
+  const small = join(TMP, 'small.csv');
+  await writeLog(small, 10_000);
+  await writeLog(big, MEMORY_ROWS);
+  const mb = (await stat(big)).size / 2 ** 20;
+  const run = (file: string): { rssMb: number; requests: number; seconds: number } => {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--phase', 'memory', url, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    if (r.status !== 0) throw new Error(`memory phase failed: ${r.stderr}`);
+    return JSON.parse(r.stdout.trim().split('\n').pop() as string);
+  };
+  try {
+    const s = run(small);
+    const b = run(big);
+    console.log(`memory, replaying a request log as fast as possible (${CONNECTIONS} connections), peak RSS of the process:`);
+    console.log(`  10,000 rows                        ${s.rssMb.toFixed(0)} MB  (${s.requests} requests in ${s.seconds.toFixed(1)} s)`);
+    console.log(`  ${MEMORY_ROWS.toLocaleString('en')} rows (${mb.toFixed(0)} MB file)   ${b.rssMb.toFixed(0)} MB  (${b.requests} requests in ${b.seconds.toFixed(1)} s, ${(b.requests / b.seconds).toFixed(0)} req/s)`);
+    console.log(`  ratio                              ${(b.rssMb / s.rssMb).toFixed(2)}× for ${(MEMORY_ROWS / 10_000).toFixed(0)}× the rows (goal < 200 MB)`);
+  } finally {
+    await rm(big, { force: true });
+    await rm(small, { force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const [flag, phase, url, file] = process.argv.slice(2);
+  if (flag === '--phase' && phase === 'memory' && url && file) return memoryPhase(url, file);
+  await mkdir(TMP, { recursive: true });
+  const server = await startServer();
+  try {
+    const parts = (process.env.BENCH_PARTS ?? 'throughput,lag,memory').split(',');
+    if (parts.includes('throughput')) await throughput(server.url);
+    if (parts.includes('lag')) await lag(server.url);
+    if (parts.includes('memory')) await memory(server.url);
+  } finally {
+    stopServer(server.child);
+    await rm(TMP, { recursive: true, force: true });
+  }
+}
+
+await main();
