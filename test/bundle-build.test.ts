@@ -127,4 +127,8 @@ test('cartload build prints each bundle size and exits 0; a forbidden import exi
   const bad = spawnSync(process.execPath, ['bin/cartload.mjs', 'build', '--out-dir', out, '--entry', 'test/fixtures/bundle/uses-node.ts'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /uses-node\.ts → .*reads-file\.ts → node:fs/);
+  // Relative paths are the user's: taken from where cartload runs, not from the project.
+  const elsewhere = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin/cartload.mjs'), 'build', '--out-dir', 'rel-out', '--entry', fixture('clean.ts')], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(elsewhere.status, 0, elsewhere.stderr);
+  assert.match(elsewhere.stdout, /rel-out\/clean\.js/);
 });

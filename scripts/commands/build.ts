@@ -1,5 +1,5 @@
 // `cartload build` (`npm run build`): bundles the k6 scenarios into dist/ and writes their pools.
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { BuildError, buildScenarios, formatBytes } from '../../bundle/index.ts';
 import { defineCommand, EXIT } from '../command.ts';
 
@@ -25,11 +25,12 @@ export default defineCommand<BuildArgs>({
       }),
   run: async (args) => {
     try {
+      // Paths on the command line are the user's, relative to where they run it.
       const report = await buildScenarios({
-        outDir: args['out-dir'],
+        outDir: resolve(args['out-dir']),
         seed: args.seed,
-        ...(args.pools ? { pools: args.pools } : {}),
-        ...(args.entry?.length ? { entries: args.entry } : {}),
+        ...(args.pools ? { pools: resolve(args.pools) } : {}),
+        ...(args.entry?.length ? { entries: args.entry.map((e) => resolve(e)) } : {}),
       });
       const cwd = process.cwd();
       const rows: [string, string, string][] = report.bundles.map((b) => [relative(cwd, b.file), formatBytes(b.bytes), '']);
