@@ -191,3 +191,18 @@ test('too many runs for one merge: only as many as needed are merged first', asy
   assert.ok(Math.abs(perItem - JSON.stringify(items[0]).length - 1) < 2, `about 140 items written, got ${stats.bytesWritten} bytes`);
   assert.deepEqual(await readdir(dir), []);
 });
+
+test('events read back from disk equal the events sorted in memory, for every fixture', async (t) => {
+  const dir = await tempDir(t);
+  for (const name of ['request-log.csv', 'access-log.csv', 'session-export.csv', 'session-export-excel.csv']) {
+    const file = `test/fixtures/replay/${name}`;
+    const inMemory: ReplayEvent[] = [];
+    for await (const e of readRecording({ file, onError: 'abort' })) inMemory.push(e);
+    const stats: SortStats = { items: 0, runs: 0, bytesWritten: 0, extraMergePasses: 0 };
+    const spilled: ReplayEvent[] = [];
+    for await (const e of readRecording({ file, onError: 'abort', tmpDir: dir, sortChunkItems: 2, sortStats: stats })) spilled.push(e);
+    assert.ok(stats.runs > 0, name);
+    assert.deepEqual(spilled, inMemory, name);
+  }
+  assert.deepEqual(await readdir(dir), []);
+});

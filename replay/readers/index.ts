@@ -5,6 +5,7 @@
 import { RecordingError, type ReadRecordingOptions, type RecordingFormat, type ReplayEvent, type RowIssue, type SourcePosition } from '../events.ts';
 import { isRequestLogHeader, parseRequestLogRecord, requestLogLayout } from '../request-log.ts';
 import { ExternalSorter, type SortStats } from '../sort/external-sort.ts';
+import type { LineCodec } from '../sort/runs.ts';
 import { csvRecordBatches, type CsvRecord } from './csv.ts';
 import { exportColumnsRead, exportLayout, isExportHeader, parseExportRecord } from './export.ts';
 import { normalizeColumn } from './header.ts';
@@ -42,8 +43,9 @@ export async function* readRecording(options: ReadRecordingOptions & ReadRecordi
     ...(options.stdin ? { stdin: options.stdin } : {}),
     columnsToKeep: (header) => columnsRead(header, options.format ?? detectFormat(header)),
   });
-  const sorter = new ExternalSorter<ReplayEvent>({
-    key: (e) => e.time,
+  const sorter = new ExternalSorter<Pending>({
+    key: (p) => p.e.time,
+    codec: PENDING_LINES,
     ...(options.sortChunkItems !== undefined ? { chunkItems: options.sortChunkItems } : {}),
     ...(options.sortChunkBytes !== undefined ? { chunkBytes: options.sortChunkBytes } : {}),
     ...(options.tmpDir !== undefined ? { tmpDir: options.tmpDir } : {}),
@@ -56,6 +58,7 @@ export async function* readRecording(options: ReadRecordingOptions & ReadRecordi
   try {
     let parseRow: ((record: CsvRecord) => ReplayEvent[] | ReplayEvent | RowIssue) | undefined;
     let inferOpen = false;
+    let bodyColumn = -1;
     for await (const batch of batches) {
       let i = 0;
       if (parseRow === undefined) {
@@ -77,6 +80,7 @@ export async function* readRecording(options: ReadRecordingOptions & ReadRecordi
           } else {
             const layout = requestLogLayout(header.fields, at);
             inferOpen = !layout.hasStep;
+            bodyColumn = layout.index.body;
             parseRow = (r) => parseRequestLogRecord(r.fields, layout, { file, line: r.line });
           }
         } catch (err) {
@@ -92,22 +96,55 @@ export async function* readRecording(options: ReadRecordingOptions & ReadRecordi
           const weight = rowWeight(record.fields) / out.length;
           for (const e of out) {
             if (sorter.full) await sorter.spill();
-            sorter.add(e, weight);
+            sorter.add({ e, raw: undefined }, weight);
           }
         } else if ('reason' in out) {
           onBad(out);
         } else {
           if (sorter.full) await sorter.spill();
-          sorter.add(out, rowWeight(record.fields));
+          sorter.add({ e: out, raw: out.step.body === undefined ? undefined : record.fields[bodyColumn] }, rowWeight(record.fields));
         }
       }
     }
     if (parseRow === undefined) throw new RecordingError({ file, line: 1, reason: 'empty', message: `${file}: the file is empty (no header line)` });
-    yield* inferOpen ? nameOpens(sorter.drain()) : sorter.drain();
+    const events = unwrap(sorter.drain());
+    yield* inferOpen ? nameOpens(events) : events;
   } finally {
     await sorter.dispose();
     await batches.return(undefined);
   }
+}
+
+/**
+ * An event waiting in the sort, with the body's JSON text as the row had it: a spill writes that
+ * text as it is instead of serialising the parsed body again (most of an event's bytes).
+ */
+interface Pending {
+  e: ReplayEvent;
+  raw: string | undefined;
+}
+
+/** `<event JSON without its body>` TAB `<body JSON>`: JSON escapes tabs in strings, so the first raw tab splits. */
+const PENDING_LINES: LineCodec<Pending> = {
+  encode({ e, raw }) {
+    if (raw === undefined || raw.includes('\n')) return JSON.stringify(e);
+    const body = e.step.body;
+    e.step.body = undefined;
+    const head = JSON.stringify(e);
+    e.step.body = body;
+    return `${head}\t${raw}`;
+  },
+  decode(line) {
+    const tab = line.indexOf('\t');
+    if (tab === -1) return { e: JSON.parse(line) as ReplayEvent, raw: undefined };
+    const e = JSON.parse(line.slice(0, tab)) as ReplayEvent;
+    e.step.body = JSON.parse(line.slice(tab + 1));
+    return { e, raw: undefined };
+  },
+};
+
+async function* unwrap(pending: AsyncIterable<Pending>): AsyncGenerator<ReplayEvent> {
+  for await (const p of pending) yield p.e;
 }
 
 /**

@@ -1,5 +1,5 @@
 // Orders a stream by a numeric key with bounded memory: an external merge sort. Items gather into
-// a chunk; a full chunk is sorted (stably) and spilled to a temporary NDJSON file; at the end the
+// a chunk; a full chunk is sorted (stably) and spilled to a temporary file, one item a line; at the end the
 // spilled runs and the last, in-memory chunk are merged with a heap. Input that fits in one chunk
 // never touches the disk. Ties keep input order. Temporary files are removed when the iteration
 // ends, fails or is stopped early, and at process exit as a last resort.
@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DueHeap, type Due } from '../engine/heap.ts';
-import { FileRun, MemoryRun, writeRun, type RunSource } from './runs.ts';
+import { FileRun, JSON_LINES, MemoryRun, writeRun, type LineCodec, type RunSource } from './runs.ts';
 
 export interface SortStats {
   items: number;
@@ -33,6 +33,8 @@ export interface ExternalSortOptions<T> {
   maxFanIn?: number;
   /** Filled in as the sort goes, for benchmarks and tests. */
   stats?: SortStats;
+  /** How items are written to and read from the temporary files (default: JSON, one a line). */
+  codec?: LineCodec<T>;
 }
 
 export const DEFAULT_CHUNK_ITEMS = 100_000;
@@ -90,6 +92,7 @@ export class ExternalSorter<T> {
   private readonly chunkBytes: number;
   private readonly maxFanIn: number;
   private readonly tmpBase: string;
+  private readonly codec: LineCodec<T>;
   private chunk: T[] = [];
   private chunkWeight = 0;
   private dir: string | undefined;
@@ -104,6 +107,7 @@ export class ExternalSorter<T> {
     this.maxFanIn = Math.max(2, options.maxFanIn ?? DEFAULT_MAX_FAN_IN);
     this.tmpBase = options.tmpDir ?? tmpdir();
     this.stats = options.stats ?? { items: 0, runs: 0, bytesWritten: 0, extraMergePasses: 0 };
+    this.codec = options.codec ?? (JSON_LINES as LineCodec<T>);
   }
 
   /** True when the chunk in memory is at its budget: spill before adding more. */
@@ -136,7 +140,7 @@ export class ExternalSorter<T> {
     const items = this.chunk;
     this.chunk = [];
     this.chunkWeight = 0;
-    this.stats.bytesWritten += await writeRun(path, items);
+    this.stats.bytesWritten += await writeRun(path, items, this.codec);
     this.stats.runs++;
     this.runPaths.push(path);
   }
@@ -156,15 +160,15 @@ export class ExternalSorter<T> {
       while (this.runPaths.length + 1 > this.maxFanIn) {
         const k = Math.min(this.maxFanIn, this.runPaths.length + 2 - this.maxFanIn);
         const group = this.runPaths.slice(0, k);
-        const runs = group.map((p) => new FileRun<T>(p));
+        const runs = group.map((p) => new FileRun<T>(p, this.codec));
         this.open.push(...runs);
         const path = await this.nextPath();
-        this.stats.bytesWritten += await writeRun(path, merge(runs, this.key));
+        this.stats.bytesWritten += await writeRun(path, merge(runs, this.key), this.codec);
         this.stats.extraMergePasses++;
         await Promise.all(group.map((p) => rm(p, { force: true })));
         this.runPaths.splice(0, group.length, path);
       }
-      const runs: RunSource<T>[] = this.runPaths.map((p) => new FileRun<T>(p));
+      const runs: RunSource<T>[] = this.runPaths.map((p) => new FileRun<T>(p, this.codec));
       runs.push(new MemoryRun(this.chunk));
       this.chunk = [];
       this.open.push(...runs);

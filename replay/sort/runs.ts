@@ -1,5 +1,6 @@
-// Sorted runs on disk as NDJSON: written in large buffered blocks, read back in blocks and parsed
-// a block at a time, so a merge over many runs keeps one block of each in memory.
+// Sorted runs on disk, one line an item (NDJSON unless the caller brings its own line codec):
+// written in large buffered blocks, read back in blocks and decoded a block at a time, so a merge
+// over many runs keeps one block of each in memory.
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
@@ -8,14 +9,22 @@ const WRITE_BLOCK_CHARS = 1 << 20;
 // Small enough that a merge of 128 runs holds about 20 MB, large enough to keep reads few.
 const READ_BLOCK_BYTES = 64 * 1024;
 
-/** Writes items as one JSON line each; returns the bytes written. */
-export async function writeRun(path: string, items: Iterable<unknown> | AsyncIterable<unknown>): Promise<number> {
+/** How items become lines and back; a line must not contain '\n'. */
+export interface LineCodec<T> {
+  encode: (item: T) => string;
+  decode: (line: string) => T;
+}
+
+export const JSON_LINES: LineCodec<unknown> = { encode: (item) => JSON.stringify(item), decode: (line) => JSON.parse(line) as unknown };
+
+/** Writes items one line each; returns the bytes written. */
+export async function writeRun<T>(path: string, items: Iterable<T> | AsyncIterable<T>, codec: LineCodec<T>): Promise<number> {
   const fh = await open(path, 'w');
   let bytes = 0;
   try {
     let buf = '';
     for await (const item of items) {
-      buf += JSON.stringify(item) + '\n';
+      buf += codec.encode(item) + '\n';
       if (buf.length >= WRITE_BLOCK_CHARS) {
         bytes += (await fh.write(buf)).bytesWritten;
         buf = '';
@@ -60,7 +69,10 @@ export class FileRun<T> implements RunSource<T> {
   private rest = '';
   private ended = false;
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    private readonly codec: LineCodec<T>,
+  ) {}
 
   async fill(): Promise<boolean> {
     this.items = [];
@@ -86,7 +98,7 @@ export class FileRun<T> implements RunSource<T> {
       let start = 0;
       while (start <= lastNl) {
         const nl = text.indexOf('\n', start);
-        if (nl > start) this.items.push(JSON.parse(text.slice(start, nl)) as T);
+        if (nl > start) this.items.push(this.codec.decode(text.slice(start, nl)));
         start = nl + 1;
       }
     }
