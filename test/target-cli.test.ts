@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -83,6 +85,22 @@ describe('cartload target (spawned)', { timeout: 60_000 }, () => {
       const [code] = await cli.exited;
       assert.equal(code, 2, cli.stderr());
       assert.match(cli.stderr(), pattern);
+    }
+  });
+});
+
+describe('cartload target on a taken port', { timeout: 30_000 }, () => {
+  test('exits 2 naming the address', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (busy.address() as AddressInfo).port;
+      const cli = spawnCli(['target', '--port', String(port)]);
+      const [code] = await cli.exited;
+      assert.equal(code, 2, cli.stderr());
+      assert.match(cli.stderr(), new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE`));
+    } finally {
+      busy.close();
     }
   });
 });

@@ -83,7 +83,7 @@ export async function serveTarget(options: ServeTargetOptions, io: ServeIo): Pro
     // Bad knob values are RangeErrors from the core or the knobs; a taken port is the user's to fix too.
     if (err instanceof RangeError) throw new TargetOptionsError(err.message, { cause: err });
     const code = (err as { code?: string }).code;
-    if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES') {
+    if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
       throw new TargetOptionsError(`cannot listen on ${options.host}:${options.port}: ${code}`, { cause: err });
     }
     throw err;
