@@ -63,8 +63,13 @@ test('every scenario and load preset has options k6 accepts', async () => {
       const t = new K6Test({ bundle: bundle(name), env, validateOptions: false });
       await t.prepare();
       const exports = Object.keys(t.vu0.exports).filter((k) => typeof t.vu0.exports[k] === 'function');
+      const o = t.state.options as { scenarios?: Record<string, { executor: string }>; thresholds?: Record<string, string[]> };
+      assert.equal(Object.keys(o.scenarios ?? {}).length, 1, `${name}: one scenario`);
+      assert.ok(Object.keys(o.thresholds ?? {}).length > 10, `${name}: thresholds`);
       assert.deepEqual(validateK6Options(t.state.options, { exports, metrics: t.state.metrics.types() }), [], `${name} ${JSON.stringify(env)}`);
       for (const fn of ['setup', 'teardown', 'handleSummary']) assert.ok(exports.includes(fn), `${name} exports ${fn}`);
+      // k6 takes the options from VU 0's init only; the other VUs skip building them.
+      assert.equal(JSON.stringify(t.addVu().exports.options), '{}');
     }
   }
 });
