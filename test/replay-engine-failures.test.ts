@@ -116,3 +116,21 @@ test('--max-error-rate: crossing it is the outcome "thresholds", staying under i
     await server2.close();
   }
 });
+
+test('sessions idle for longer than sessionIdleMs are forgotten, but a failed one stays and its later steps stay skipped', async () => {
+  // 5,000 sessions without last-step marks (a request log), 10 s apart; session 1 fails at once
+  // and has one more step a whole hour later, long after the idle sweep ran.
+  const events = makeEvents({ sessions: 5000, steps: ['open'], gapMs: 10_000, last: false });
+  const t0 = events[0]?.time ?? 0;
+  const late = makeEvents({ sessions: 2, steps: ['close'], t0: t0 + 3_600_000 * 24, last: false }).filter((e) => e.sessionId === 's1');
+  const server = await startRecorder({ status: (r) => (sessionOfPath(r.path) === 's1' ? 500 : 200) });
+  try {
+    const res = await runEngine({ target: server.url, input: eventsInput([...events, ...late]), timing: { mode: 'asap' }, sessionPrefix: '', sessionIdleMs: 60_000, resultsDir, preflight: false });
+    assert.equal(res.outcome, 'ok', res.message);
+    assert.equal(server.received.filter((r) => sessionOfPath(r.path) === 's1').length, 1, 'the failed session gets nothing more');
+    assert.equal(res.summary?.sessions.skippedSteps, 1);
+    assert.ok(res.summary?.notes?.some((n) => /sessions idle for more than 1 min of recorded time were forgotten/.test(n)), JSON.stringify(res.summary?.notes));
+  } finally {
+    await server.close();
+  }
+});

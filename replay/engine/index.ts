@@ -49,6 +49,8 @@ export interface EngineOptions {
   maxBuffered?: number;
   /** Prefix for recorded session IDs; '' keeps them. Default `cartload-<random>-`. Ignored for plans. */
   sessionPrefix?: string;
+  /** Forget a recorded session after this much recorded time without a step (default 1 h); see SessionTable.forgetIdle. */
+  sessionIdleMs?: number;
   /** Add dry=true to update and return steps; reopen steps, which have no dry mode, are filtered. */
   dry?: boolean;
   filters?: Filters;
@@ -228,7 +230,7 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
   try {
     source =
       o.input.kind === 'recording'
-        ? recordingSource(o.input, { timing: o.timing, filters: o.filters ?? {}, sessionPrefix: r.sessionPrefix, loops: o.loops ?? 1, dry: o.dry === true }, ctx)
+        ? recordingSource(o.input, { timing: o.timing, filters: o.filters ?? {}, sessionPrefix: r.sessionPrefix, loops: o.loops ?? 1, dry: o.dry === true, sessionIdleMs: o.sessionIdleMs ?? 3_600_000 }, ctx)
         : planSource(o.input, o.timing, ctx);
   } catch (err) {
     return { outcome: 'bad-input', message: err instanceof Error ? err.message : String(err) };
@@ -254,6 +256,7 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
     if (s.failed) {
       stats.skippedSteps++;
       buffered--;
+      s.pending--;
       forgetIfIdle(s);
       return;
     }
@@ -268,6 +271,7 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
     const t = now();
     inFlight--;
     buffered--;
+    item.session.pending--;
     const s = item.session;
     s.busy = false;
     const status = outcome.status;
@@ -293,6 +297,7 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
       const dropped = s.queue?.length ?? 0;
       stats.skippedSteps += dropped;
       buffered -= dropped;
+      s.pending -= dropped;
       s.queue = undefined;
     } else if (s.queue !== undefined && s.queue.length > 0 && !stopping) {
       const next = s.queue.shift() as StepItem;
@@ -410,12 +415,14 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
     for (let item = heap.pop(); item; item = heap.pop()) {
       stats.unsentSteps++;
       buffered--;
+      item.session.pending--;
       cut.add(item.session);
     }
     for (let i = readyHead; i < ready.length; i++) {
       const item = ready[i] as StepItem;
       stats.unsentSteps++;
       buffered--;
+      item.session.pending--;
       cut.add(item.session);
     }
     ready.length = 0;
@@ -424,6 +431,7 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
       if (s.queue && s.queue.length > 0) {
         stats.unsentSteps += s.queue.length;
         buffered -= s.queue.length;
+        s.pending -= s.queue.length;
         s.queue = undefined;
         cut.add(s);
       }
@@ -498,6 +506,7 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
   if (badInput) notes.push(`stopped by bad input: ${badInput}`);
   if (readError !== undefined) notes.push(`stopped by an error while reading: ${readError instanceof Error ? readError.message : String(readError)}`);
   if (stats.unsentSteps > 0) notes.push(`${stats.unsentSteps} scheduled steps were not sent because the run stopped`);
+  if (table.forgotten > 0) notes.push(`${table.forgotten} sessions idle for more than ${((o.sessionIdleMs ?? 3_600_000) / 60_000).toFixed(0)} min of recorded time were forgotten; a later step of one would count as a new session`);
   if (stats.asRecorded > 0) notes.push(`${stats.asRecorded} non-2xx answers repeated the recorded status and were not counted as failures`);
   for (const [kind, n] of Object.entries(errorKinds)) notes.push(`${n} requests got no answer: ${kind}`);
   for (const [key, detail] of errorNotes) notes.push(`first ${key}: ${detail}`);

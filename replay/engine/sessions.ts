@@ -16,8 +16,11 @@ export class SessionTable {
     return this.map.get(id);
   }
 
-  start(id: string, kind: string): Session {
-    const s: Session = { id, kind, busy: false, failed: false, ended: false, queue: undefined };
+  /** Sessions forgotten while idle (see forgetIdle). */
+  forgotten = 0;
+
+  start(id: string, kind: string, time = 0): Session {
+    const s: Session = { id, kind, busy: false, failed: false, ended: false, pending: 0, lastTime: time, queue: undefined };
     this.map.set(id, s);
     this.stats.sessionStarted(kind);
     return s;
@@ -26,6 +29,20 @@ export class SessionTable {
   /** Forgets a session once its last step answered (or it failed and its last step was read). */
   forget(s: Session): void {
     this.map.delete(s.id);
+  }
+
+  /**
+   * Forgets healthy sessions with nothing in flight whose latest step was recorded before `before`.
+   * A request log never says which step is a session's last; without this the table would grow
+   * with every session of the file. Failed sessions are kept, so their later steps stay skipped.
+   */
+  forgetIdle(before: number): void {
+    for (const s of this.map.values()) {
+      if (s.pending === 0 && !s.failed && s.lastTime < before) {
+        this.map.delete(s.id);
+        this.forgotten++;
+      }
+    }
   }
 
   values(): IterableIterator<Session> {

@@ -80,6 +80,7 @@ function pathWithQuery(path: string, query: Record<string, string> | undefined, 
 const DRY_ABLE = new Set(['PUT /v2/customer_sessions/{id}', 'POST /v2/customer_sessions/{id}/returns']);
 
 function makeItem(session: Session, step: PlanStep, path: string, due: number, last: boolean, dry: boolean): StepItem {
+  session.pending++;
   const endpoint = endpointOf(step.method, step.path) ?? 'other';
   return {
     due,
@@ -103,7 +104,13 @@ export interface RecordingSourceOptions {
   sessionPrefix: string;
   loops: number;
   dry: boolean;
+  /** Forget a session after this long of recorded time without a step (request logs never mark a session's last step). */
+  sessionIdleMs: number;
 }
+
+/** How often (in events read) idle sessions are swept, once the table is big enough to matter. */
+const SWEEP_EVERY = 4096;
+const SWEEP_MIN_SESSIONS = 1000;
 
 const SESSION_ROOT = `${SESSIONS_PATH}/`;
 
@@ -120,8 +127,9 @@ export function recordingSource(input: RecordingInput, o: RecordingSourceOptions
   let lastDue = 0;
   let admitted = 0;
   let frontier = 0;
-  /** Sessions already filtered by --from, so that their later steps are filtered too. */
-  const beforeFrom = new Set<string>();
+  let read = 0;
+  /** Sessions already filtered by --from (→ recorded time of their latest step), so that their later steps are filtered too. */
+  const beforeFrom = new Map<string, number>();
 
   const startLoop = (): void => {
     idPrefix = o.sessionPrefix + (loop > 0 ? `L${loop + 1}-` : '');
@@ -169,6 +177,11 @@ export function recordingSource(input: RecordingInput, o: RecordingSourceOptions
         continue;
       }
       const ev = r.value;
+      if (++read % SWEEP_EVERY === 0) {
+        const before = ev.time - o.sessionIdleMs;
+        if (table.size > SWEEP_MIN_SESSIONS) table.forgetIdle(before);
+        if (beforeFrom.size > SWEEP_MIN_SESSIONS) for (const [id, t] of beforeFrom) if (t < before) beforeFrom.delete(id);
+      }
       const id = idPrefix + ev.sessionId;
       let s = table.get(id);
       let isNew = false;
@@ -176,18 +189,20 @@ export function recordingSource(input: RecordingInput, o: RecordingSourceOptions
         if (beforeFrom.has(id)) {
           stats.filter('before-from');
           if (ev.lastOfSession) beforeFrom.delete(id);
+          else beforeFrom.set(id, ev.time);
           continue;
         }
         const reason = admit(ev);
         if (reason !== undefined) {
           stats.filter(reason);
-          if (reason === 'before-from' && !ev.lastOfSession) beforeFrom.add(id);
+          if (reason === 'before-from' && !ev.lastOfSession) beforeFrom.set(id, ev.time);
           continue;
         }
         admitted++;
         isNew = true;
-        s = table.start(id, ev.kind);
+        s = table.start(id, ev.kind, ev.time);
       }
+      s.lastTime = ev.time;
       if (s.failed) {
         stats.skippedSteps++;
         if (ev.lastOfSession) {

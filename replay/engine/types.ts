@@ -11,6 +11,10 @@ export interface Session {
   failed: boolean;
   /** The recording said no more steps follow (the export knows; a request log does not). */
   ended: boolean;
+  /** Steps read and not yet answered or dropped. */
+  pending: number;
+  /** Recorded time (epoch ms) of its latest step read, for forgetting idle sessions. */
+  lastTime: number;
   /** Steps that came due while the session was busy, in order. Allocated only when needed. */
   queue: StepItem[] | undefined;
 }
