@@ -5,20 +5,17 @@
 //   k6 run -e TALON_BASE_URL=https://yourbaseurl.talon.one -e TALON_API_KEY=... dist/dry-run.js
 import type { Options } from 'k6/options';
 import { openModel } from './lib/load.ts';
-import { defineScenario, optionsOnce } from './lib/scenario.ts';
+import { defineScenario, optionsOnce, scenarioOptions } from './lib/scenario.ts';
 import type { RunData } from './lib/setup.ts';
 import type { K6SummaryData } from './lib/k6-summary.ts';
-import { mergeThresholds, observerThresholds, sloThresholds, SUMMARY_TREND_STATS } from './lib/thresholds.ts';
+import { sloThresholds } from './lib/thresholds.ts';
 
 const scenario = defineScenario({ name: 'dry-run', defaultProfile: 'default', thinkScale: 1, forceDry: true });
 const { config } = scenario;
 
-export const options: Options = optionsOnce(() => ({
-  scenarios: { dry_run: openModel(config, 'dryRun', { rate: 2, duration: '1m' }) },
-  thresholds: mergeThresholds(sloThresholds(config.slo, config.checkRate), observerThresholds()),
-  summaryTrendStats: SUMMARY_TREND_STATS,
-  setupTimeout: '30s',
-}));
+export const options: Options = optionsOnce(() =>
+  scenarioOptions({ dry_run: openModel(config, 'dryRun', { rate: 2, duration: '1m' }) }, sloThresholds(config.slo, config.checkRate)),
+);
 
 export function setup(): RunData {
   return scenario.setup();

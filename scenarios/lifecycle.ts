@@ -5,20 +5,17 @@
 //   k6 run -e LOAD=stress -e RATE=20 dist/lifecycle.js
 import type { Options } from 'k6/options';
 import { openModel } from './lib/load.ts';
-import { defineScenario, optionsOnce } from './lib/scenario.ts';
+import { defineScenario, optionsOnce, scenarioOptions } from './lib/scenario.ts';
 import type { RunData } from './lib/setup.ts';
 import type { K6SummaryData } from './lib/k6-summary.ts';
-import { mergeThresholds, observerThresholds, sloThresholds, SUMMARY_TREND_STATS } from './lib/thresholds.ts';
+import { sloThresholds } from './lib/thresholds.ts';
 
 const scenario = defineScenario({ name: 'lifecycle', defaultProfile: 'default', thinkScale: 1 });
 const { config } = scenario;
 
-export const options: Options = optionsOnce(() => ({
-  scenarios: { lifecycle: openModel(config, 'lifecycle', { rate: 2, duration: '2m' }) },
-  thresholds: mergeThresholds(sloThresholds(config.slo, config.checkRate), observerThresholds()),
-  summaryTrendStats: SUMMARY_TREND_STATS,
-  setupTimeout: '30s',
-}));
+export const options: Options = optionsOnce(() =>
+  scenarioOptions({ lifecycle: openModel(config, 'lifecycle', { rate: 2, duration: '2m' }) }, sloThresholds(config.slo, config.checkRate)),
+);
 
 export function setup(): RunData {
   return scenario.setup();

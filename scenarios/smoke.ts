@@ -3,28 +3,21 @@
 //   npm run build && k6 run dist/smoke.js
 import type { Options } from 'k6/options';
 import { LIFECYCLE_KINDS } from '../model/plan.ts';
-import { defineScenario, optionsOnce } from './lib/scenario.ts';
+import { defineScenario, optionsOnce, scenarioOptions } from './lib/scenario.ts';
 import type { RunData } from './lib/setup.ts';
 import type { K6SummaryData } from './lib/k6-summary.ts';
-import { mergeThresholds, observerThresholds, sloThresholds, SUMMARY_TREND_STATS } from './lib/thresholds.ts';
+import { sloThresholds } from './lib/thresholds.ts';
 
 const scenario = defineScenario({ name: 'smoke', defaultProfile: 'default', thinkScale: 0, kindsInOrder: LIFECYCLE_KINDS });
 const { config } = scenario;
 
-export const options: Options = optionsOnce(() => ({
-  scenarios: {
-    smoke: {
-      executor: 'shared-iterations',
-      vus: 1,
-      iterations: LIFECYCLE_KINDS.length,
-      maxDuration: '2m',
-    },
-  },
-  // The gate: every check, and the SLO per step.
-  thresholds: mergeThresholds(sloThresholds(config.slo, 1), observerThresholds()),
-  summaryTrendStats: SUMMARY_TREND_STATS,
-  setupTimeout: '30s',
-}));
+export const options: Options = optionsOnce(() =>
+  scenarioOptions(
+    { smoke: { executor: 'shared-iterations', vus: 1, iterations: LIFECYCLE_KINDS.length, maxDuration: '2m' } },
+    // The gate: every check, and the SLO per step.
+    sloThresholds(config.slo, 1),
+  ),
+);
 
 export function setup(): RunData {
   return scenario.setup();

@@ -2,7 +2,7 @@
 // one session plan per iteration, the teardown note and handleSummary. An entry point only says
 // what makes it different (profile, load shape, kinds, DRY) and exports k6's functions.
 import exec from 'k6/execution';
-import type { Options } from 'k6/options';
+import type { Options, Scenario } from 'k6/options';
 import { createPlanner, type Planner } from '../../generators/planner.ts';
 import type { TrafficProfile } from '../../generators/profiles.ts';
 import type { Pools } from '../../generators/types.ts';
@@ -14,6 +14,7 @@ import { loadProfile } from './profile.ts';
 import { createSessionRunner } from './session.ts';
 import { checkTarget, chooseSessionPrefix, type RunData } from './setup.ts';
 import { summaryFiles, type SummaryFilesOptions } from './summary.ts';
+import { mergeThresholds, observerThresholds, SUMMARY_TREND_STATS, type Thresholds } from './thresholds.ts';
 
 /**
  * The exported options, built in the init of VU 0 only: k6 reads a script's options from that one
@@ -22,6 +23,16 @@ import { summaryFiles, type SummaryFilesOptions } from './summary.ts';
  */
 export function optionsOnce(build: () => Options): Options {
   return __VU === 0 ? build() : {};
+}
+
+/** The options every entry point shares: its scenarios, its gate plus the observers, the trend stats. */
+export function scenarioOptions(scenarios: Record<string, Scenario>, gate: Thresholds): Options {
+  return {
+    scenarios,
+    thresholds: mergeThresholds(gate, observerThresholds()),
+    summaryTrendStats: SUMMARY_TREND_STATS,
+    setupTimeout: '30s',
+  };
 }
 
 export interface ScenarioDefinition {
