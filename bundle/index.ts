@@ -63,7 +63,16 @@ export async function buildScenarios(options: BuildOptions = {}): Promise<BuildR
   const entries = (options.entries ?? (await scenarioEntries(rootDir))).map((e) => resolve(rootDir, e));
   if (entries.length === 0) throw new BuildError([`no entry points: ${join(rootDir, 'scenarios')} has no *.ts file`]);
 
-  const metafile = await bundle(entries, outDir, rootDir);
+  let metafile: Metafile;
+  try {
+    metafile = await bundle(entries, outDir, rootDir);
+  } catch (err) {
+    // esbuild writes nothing when it fails: remove what an earlier build left, or `k6 run` would
+    // quietly run yesterday's bundle.
+    const stale = entries.map((e) => join(outDir, `${basename(e).replace(/\.[cm]?[jt]s$/, '')}.js`));
+    await Promise.all(stale.flatMap((f) => [rm(f, { force: true }), rm(`${f}.map`, { force: true })]));
+    throw err;
+  }
   const problems: string[] = [];
   const bundles: BundleInfo[] = [];
   for (const [outPath, output] of Object.entries(metafile.outputs)) {

@@ -23,11 +23,15 @@ const fixture = (name: string): string => join(PROJECT_ROOT, 'test/fixtures/bund
 
 async function buildError(entry: string): Promise<BuildError> {
   const out = await mkdtemp(join(dir, 'fail-'));
+  // What an earlier, good build of the same entry left behind.
+  const name = entry.replace(/\.ts$/, '');
+  await writeFile(join(out, `${name}.js`), 'export default function () {}');
+  await writeFile(join(out, `${name}.js.map`), '{}');
   try {
     await buildScenarios({ outDir: out, entries: [fixture(entry)], writePools: false });
   } catch (err) {
     assert.ok(err instanceof BuildError, `expected a BuildError, got ${String(err)}`);
-    assert.deepEqual(await readdir(out), [], 'a failed build leaves no bundle behind');
+    assert.deepEqual(await readdir(out), [], 'a failed build leaves no bundle behind, not even an old one');
     return err;
   }
   assert.fail(`building ${entry} should have failed`);
