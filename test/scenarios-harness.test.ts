@@ -2,7 +2,7 @@
 // the local target's in-process core: every check passes, every lifecycle takes its path, DRY stores
 // nothing, a refused key stops setup, and handleSummary's files are right.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -85,6 +85,7 @@ test('smoke walks every lifecycle kind once through its states, every check pass
 
   const sessions = bySession(r.requests);
   assert.equal(sessions.size, LIFECYCLE_KINDS.length);
+  for (const id of sessions.keys()) assert.match(id, /^cartload-smoke-test-1-\d$/, 'RUN_ID names the session namespace');
   const byKind = new Map([...sessions.values()].map((reqs) => [reqs[0]?.tags.kind as string, reqs]));
   assert.deepEqual([...byKind.keys()].sort(), [...LIFECYCLE_KINDS].sort(), 'each kind exactly once');
   for (const [kind, reqs] of byKind) {
@@ -144,6 +145,21 @@ test('lifecycle runs the profile mix across VUs with think times, every check pa
   const ids = [...sessions.keys()];
   const prefix = (r.setupData as { sessionPrefix: string }).sessionPrefix;
   assert.ok(ids.every((id) => id.startsWith(`${prefix}-1-`)), 'IDs in the run namespace');
+});
+
+test('PROFILE names a JSON profile file beside the bundle, and SESSION_PREFIX fixes the IDs', async () => {
+  await writeFile(join(dir, 'three-items.json'), JSON.stringify({ extends: 'default', lifecycles: { browse: 0, checkout: 1, checkout_cancel: 0, cancel_before_checkout: 0, return: 0, reopen: 0, dry: 0 }, cart: { items: { median: 3, sigma: 0, min: 3, max: 3 } }, updates: { min: 0, max: 0 }, getShare: 0 }));
+  const r = await runK6Bundle({ bundle: bundle('lifecycle'), iterations: 5, apiKey: KEY, env: { PROFILE: './three-items.json', SESSION_PREFIX: 'ci-run', SEED: '9', THINK_SCALE: '0' } });
+  assert.equal(r.exitCode, 0);
+  assertAllChecksPassed(r);
+  const sessions = bySession(r.requests);
+  assert.deepEqual([...sessions.keys()].sort(), ['ci-run-9-0', 'ci-run-9-1', 'ci-run-9-2', 'ci-run-9-3', 'ci-run-9-4']);
+  for (const reqs of sessions.values()) {
+    assert.deepEqual(reqs.map((q) => q.tags.step), ['open', 'close'], 'checkout only, no updates');
+    const cart = (reqs[1]?.requestBody as { customerSession: { cartItems: unknown[] } }).customerSession.cartItems;
+    assert.equal(cart.length, 3);
+  }
+  await assert.rejects(runK6Bundle({ bundle: bundle('lifecycle'), apiKey: KEY, env: { PROFILE: './missing-profile.json' } }), /environment variable PROFILE names a file that cannot be opened/);
 });
 
 test('big-carts sends carts of hundreds of items and passes every check', async () => {
