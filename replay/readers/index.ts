@@ -102,7 +102,7 @@ export async function* readRecording(options: ReadRecordingOptions & ReadRecordi
           onBad(out);
         } else {
           if (sorter.full) await sorter.spill();
-          sorter.add({ e: out, raw: out.step.body === undefined ? undefined : record.fields[bodyColumn] }, rowWeight(record.fields));
+          sorter.add(pending(out, record.fields[bodyColumn]), rowWeight(record.fields));
         }
       }
     }
@@ -116,35 +116,38 @@ export async function* readRecording(options: ReadRecordingOptions & ReadRecordi
 }
 
 /**
- * An event waiting in the sort, with the body's JSON text as the row had it: a spill writes that
- * text as it is instead of serialising the parsed body again (most of an event's bytes).
+ * An event waiting in the sort. A request's body waits as the JSON text the row had (validated,
+ * then parsed again when the event leaves the sort): a string is far lighter for the garbage
+ * collector than the parsed cart, and a spill writes it as it is instead of serialising it again.
  */
 interface Pending {
   e: ReplayEvent;
+  /** The body's JSON text, while e.step.body is left unset. */
   raw: string | undefined;
+}
+
+function pending(e: ReplayEvent, raw: string | undefined): Pending {
+  // A body with line breaks (pretty-printed JSON) stays parsed: a spill line must not contain one.
+  if (e.step.body === undefined || raw === undefined || raw.includes('\n')) return { e, raw: undefined };
+  e.step.body = undefined;
+  return { e, raw };
 }
 
 /** `<event JSON without its body>` TAB `<body JSON>`: JSON escapes tabs in strings, so the first raw tab splits. */
 const PENDING_LINES: LineCodec<Pending> = {
-  encode({ e, raw }) {
-    if (raw === undefined || raw.includes('\n')) return JSON.stringify(e);
-    const body = e.step.body;
-    e.step.body = undefined;
-    const head = JSON.stringify(e);
-    e.step.body = body;
-    return `${head}\t${raw}`;
-  },
+  encode: ({ e, raw }) => (raw === undefined ? JSON.stringify(e) : `${JSON.stringify(e)}\t${raw}`),
   decode(line) {
     const tab = line.indexOf('\t');
     if (tab === -1) return { e: JSON.parse(line) as ReplayEvent, raw: undefined };
-    const e = JSON.parse(line.slice(0, tab)) as ReplayEvent;
-    e.step.body = JSON.parse(line.slice(tab + 1));
-    return { e, raw: undefined };
+    return { e: JSON.parse(line.slice(0, tab)) as ReplayEvent, raw: line.slice(tab + 1) };
   },
 };
 
-async function* unwrap(pending: AsyncIterable<Pending>): AsyncGenerator<ReplayEvent> {
-  for await (const p of pending) yield p.e;
+async function* unwrap(items: AsyncIterable<Pending>): AsyncGenerator<ReplayEvent> {
+  for await (const { e, raw } of items) {
+    if (raw !== undefined) e.step.body = JSON.parse(raw);
+    yield e;
+  }
 }
 
 /**
