@@ -12,7 +12,7 @@ const scenario = defineScenario({ name: 'big-carts', defaultProfile: 'big-carts'
 const { config } = scenario;
 
 export const options: Options = optionsOnce(() =>
-  scenarioOptions({ big_carts: openModel(config, 'bigCarts', { rate: 0.5, duration: '2m' }) }, sloThresholds(config.slo, config.checkRate)),
+  scenarioOptions(config, { big_carts: openModel(config, 'bigCarts', { rate: 0.5, duration: '2m' }) }, sloThresholds(config.slo, config.checkRate)),
 );
 
 export function setup(): RunData {

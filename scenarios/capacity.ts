@@ -25,6 +25,7 @@ const steps = capacitySteps(start, config.rateStep ?? start, config.steps ?? 6, 
 
 export const options: Options = optionsOnce(() =>
   scenarioOptions(
+    config,
     { capacity: capacityScenario(config, steps, 'capacity') },
     // Only the checks gate a capacity run: finding where the SLO breaks is its purpose.
     { checks: [`rate>=${config.checkRate}`], ...stageObservers(steps.map((s) => s.rate)) },

@@ -14,7 +14,7 @@ const scenario = defineScenario({ name: 'dry-run', defaultProfile: 'default', th
 const { config } = scenario;
 
 export const options: Options = optionsOnce(() =>
-  scenarioOptions({ dry_run: openModel(config, 'dryRun', { rate: 2, duration: '1m' }) }, sloThresholds(config.slo, config.checkRate)),
+  scenarioOptions(config, { dry_run: openModel(config, 'dryRun', { rate: 2, duration: '1m' }) }, sloThresholds(config.slo, config.checkRate)),
 );
 
 export function setup(): RunData {

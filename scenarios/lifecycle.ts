@@ -14,7 +14,7 @@ const scenario = defineScenario({ name: 'lifecycle', defaultProfile: 'default', 
 const { config } = scenario;
 
 export const options: Options = optionsOnce(() =>
-  scenarioOptions({ lifecycle: openModel(config, 'lifecycle', { rate: 2, duration: '2m' }) }, sloThresholds(config.slo, config.checkRate)),
+  scenarioOptions(config, { lifecycle: openModel(config, 'lifecycle', { rate: 2, duration: '2m' }) }, sloThresholds(config.slo, config.checkRate)),
 );
 
 export function setup(): RunData {

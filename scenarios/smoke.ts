@@ -13,6 +13,7 @@ const { config } = scenario;
 
 export const options: Options = optionsOnce(() =>
   scenarioOptions(
+    config,
     { smoke: { executor: 'shared-iterations', vus: 1, iterations: LIFECYCLE_KINDS.length, maxDuration: '2m' } },
     // The gate: every check, and the SLO per step.
     sloThresholds(config.slo, 1),

@@ -91,6 +91,16 @@ test('invalid values fail at init naming the variable', () => {
   rejects({ RUN_ID: '../escape' }, 'RUN_ID');
   rejects({ STEPS: '0' }, 'STEPS');
   rejects({ STEP_DURATION: 'long' }, 'STEP_DURATION');
+  rejects({ THRESHOLDS: '[1]' }, 'THRESHOLDS', /JSON object of metric/);
+  rejects({ THRESHOLDS: '{"checks": []}' }, 'THRESHOLDS', /"checks" must have a threshold expression/);
+  rejects({ THRESHOLDS: '{' }, 'THRESHOLDS', /not valid JSON/);
+});
+
+test('THRESHOLDS adds thresholds: a list, or one expression', () => {
+  assert.deepEqual(parseConfig({ THRESHOLDS: '{"http_req_duration{step:close}":["p(95)<300","p(99)<600"],"checks":"rate>0.999"}' }).thresholds, {
+    'http_req_duration{step:close}': ['p(95)<300', 'p(99)<600'],
+    checks: ['rate>0.999'],
+  });
 });
 
 test('STAGES accepts JSON and the compact rate:duration form', () => {

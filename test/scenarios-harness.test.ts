@@ -251,6 +251,16 @@ test('a failing step fails its session, skips the rest and crosses the checks th
   assert.match(r.summary.stdout as string, /FAIL threshold checks: rate==1/);
 });
 
+test('THRESHOLDS adds to the gate: a crossed one fails the run and shows in JUnit; a malformed one is refused as k6 would', async () => {
+  const r = await runK6Bundle({ bundle: bundle('smoke'), iterations: LIFECYCLE_KINDS.length, apiKey: KEY, env: { THRESHOLDS: '{"http_reqs":["count<5"]}' } });
+  assert.equal(r.exitCode, 99);
+  assertAllChecksPassed(r);
+  const junit = parseXml(r.summary['results/smoke-junit.xml'] as string);
+  const failed = junit.children.flatMap((suite) => suite.children).filter((c) => c.children.some((f) => f.name === 'failure'));
+  assert.deepEqual(failed.map((c) => c.attrs.name), ['http_reqs: count<5']);
+  await assert.rejects(runK6Bundle({ bundle: bundle('smoke'), apiKey: KEY, env: { THRESHOLDS: '{"http_req_duration":["p95<100"]}' } }), /exit code 104[\s\S]*p95<100/);
+});
+
 test('capacity tags every request with its stage and reports the steps', async () => {
   const r = await runK6Bundle({ bundle: bundle('capacity'), vus: 2, iterations: 10, apiKey: KEY, env: { THINK_SCALE: '0', RATE: '2', STEPS: '3' } });
   assert.equal(r.exitCode, 0);

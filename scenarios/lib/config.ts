@@ -41,6 +41,8 @@ export interface ScenarioConfig {
   slo: Slo;
   /** Share of checks that must pass (smoke always demands 1). */
   checkRate: number;
+  /** More thresholds, added to the scenario's own (THRESHOLDS, JSON: metric → expressions). */
+  thresholds?: Record<string, string[]>;
   /** Multiplies the plans' think times; 0 sends each step right after the previous answer. */
   thinkScale?: number;
   /** Longest single think time in seconds. */
@@ -188,12 +190,35 @@ export function parseConfig(env: Env): ScenarioConfig {
     steps: num(env, 'STEPS', (n) => positiveInt(n) && n <= 50, 'an integer from 1 to 50'),
     stepDuration: duration(env, 'STEP_DURATION'),
     ramp: duration(env, 'RAMP'),
+    thresholds: str(env, 'THRESHOLDS') === undefined ? undefined : parseThresholds(str(env, 'THRESHOLDS') as string),
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (config as unknown as Record<string, unknown>)[k] = v;
   if (config.preAllocatedVUs !== undefined && config.maxVUs !== undefined && config.maxVUs < config.preAllocatedVUs) {
     throw new ConfigError('MAX_VUS', `(${config.maxVUs}) must be at least PRE_ALLOCATED_VUS (${config.preAllocatedVUs})`);
   }
   return config;
+}
+
+/** THRESHOLDS: a JSON object of k6 thresholds, `{"http_req_duration{step:close}": ["p(95)<300"]}`. */
+export function parseThresholds(value: string, variable = 'THRESHOLDS'): Record<string, string[]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (err) {
+    throw new ConfigError(variable, `is not valid JSON: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(variable, 'must be a JSON object of metric → threshold expressions, e.g. {"http_req_duration{step:close}":["p(95)<300"]}');
+  }
+  const out: Record<string, string[]> = {};
+  for (const [metric, exprs] of Object.entries(parsed as Record<string, unknown>)) {
+    const list = typeof exprs === 'string' ? [exprs] : exprs;
+    if (!Array.isArray(list) || list.length === 0 || list.some((e) => typeof e !== 'string' || e.trim() === '')) {
+      throw new ConfigError(variable, `"${metric}" must have a threshold expression or a list of them, e.g. ["p(95)<300"]`);
+    }
+    out[metric] = list as string[];
+  }
+  return out;
 }
 
 /** The configuration as it may be shown or written: the API key is replaced. */

@@ -25,11 +25,14 @@ export function optionsOnce(build: () => Options): Options {
   return __VU === 0 ? build() : {};
 }
 
-/** The options every entry point shares: its scenarios, its gate plus the observers, the trend stats. */
-export function scenarioOptions(scenarios: Record<string, Scenario>, gate: Thresholds): Options {
+/**
+ * The options every entry point shares: its scenarios, its gate plus the user's THRESHOLDS and the
+ * observers, the trend stats.
+ */
+export function scenarioOptions(config: ScenarioConfig, scenarios: Record<string, Scenario>, gate: Thresholds): Options {
   return {
     scenarios,
-    thresholds: mergeThresholds(gate, observerThresholds()),
+    thresholds: mergeThresholds(gate, config.thresholds ?? {}, observerThresholds()),
     summaryTrendStats: SUMMARY_TREND_STATS,
     setupTimeout: '30s',
   };
