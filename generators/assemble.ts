@@ -76,7 +76,9 @@ export class Assembler {
     this.invalidCouponT = pools.validCoupons.length === 0 ? chance(1) : pools.invalidCoupons.length === 0 ? 0 : chance(profile.coupons.invalidShare);
     this.referralT = pools.validReferrals.length + pools.invalidReferrals.length === 0 ? 0 : chance(profile.referral.sessionShare);
     this.invalidReferralT = pools.validReferrals.length === 0 ? chance(1) : pools.invalidReferrals.length === 0 ? 0 : chance(profile.referral.invalidShare);
-    this.loyaltyT = pools.loyaltyCards.length === 0 ? 0 : chance(profile.loyalty.sessionShare);
+    // Guests have no loyalty card: known customers carry one often enough that the share over all sessions is as asked.
+    const knownShare = pools.profileIds.length === 0 ? 0 : 1 - profile.profiles.guestShare;
+    this.loyaltyT = pools.loyaltyCards.length === 0 || knownShare === 0 ? 0 : chance(Math.min(1, profile.loyalty.sessionShare / knownShare));
     this.identifiersT = chance(profile.identifiers.sessionShare);
     this.shippingT = profile.shipping.prices.length === 0 ? 0 : chance(profile.shipping.sessionShare);
     this.shippingCosts = profile.shipping.prices.map((price) => ({ shipping: { price } }));
@@ -108,7 +110,11 @@ export class Assembler {
       let extra = quantities.pick(rng.u32());
       if (extra > budget) extra = budget;
       budget -= extra;
-      items.push(cartItem(products[ranks[i] as number] as Product, extra + 1, withAttributes));
+      const p = products[ranks[i] as number] as Product;
+      // Built inline (a call per item is dear in an interpreter), in a fixed key order so output is byte-identical everywhere.
+      const item: CartItem = { sku: p.sku, name: p.name, price: p.price, category: p.category, quantity: extra + 1, weight: p.weight, height: p.height, width: p.width, length: p.length };
+      if (withAttributes && p.attributes) item.attributes = p.attributes;
+      items.push(item);
     }
     return items;
   }
@@ -184,9 +190,7 @@ export class Assembler {
       f.referralCode = pool[rng.below(pool.length)] as string;
     }
     // A customer keeps one loyalty card, one set of devices and one home city across sessions.
-    if (rng.hit(this.loyaltyT)) {
-      f.loyaltyCards = [pools.loyaltyCards[(guest ? rng.u32() : mix32(customerHash ^ 0x1b873593)) % pools.loyaltyCards.length] as string];
-    }
+    if (!guest && rng.hit(this.loyaltyT)) f.loyaltyCards = [pools.loyaltyCards[mix32(customerHash ^ 0x1b873593) % pools.loyaltyCards.length] as string];
     if (rng.hit(this.identifiersT)) {
       const k = rng.int(1, this.profile.identifiers.max);
       const ids: string[] = [];
@@ -222,23 +226,6 @@ export class Assembler {
     const n = this.pools.profileIds.length;
     return (mulMod(index % n, this.profileStride, n) + this.profileOffset) % n;
   }
-}
-
-/** A cart item from a catalog product: fixed key order, so that output is byte-identical everywhere. */
-export function cartItem(p: Product, quantity: number, withAttributes: boolean): CartItem {
-  const item: CartItem = {
-    sku: p.sku,
-    name: p.name,
-    price: p.price,
-    category: p.category,
-    quantity,
-    weight: p.weight,
-    height: p.height,
-    width: p.width,
-    length: p.length,
-  };
-  if (withAttributes && p.attributes) item.attributes = p.attributes;
-  return item;
 }
 
 /** The same item with another quantity. */

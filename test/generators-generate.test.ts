@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,6 +148,17 @@ test('cartload generate and cartload pools from the command line: output, summar
   assert.equal(ok.status, 0, String(ok.stderr));
   assert.equal(String(ok.stdout).trimEnd().split('\n').length, 3);
   assert.match(String(ok.stderr), /generated 3 sessions, \d+ steps \(.*\) with profile coupon-heavy → -/);
+
+  // A reader that stops early (`| head`): the run ends quietly, with success.
+  const piped = spawn(process.execPath, [join(root, 'bin', 'cartload.mjs'), 'generate', '-n', '1000000'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const killer = setTimeout(() => piped.kill('SIGKILL'), 60_000);
+  let stderr = '';
+  piped.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  piped.stdout.once('data', () => piped.stdout.destroy());
+  const [code] = (await once(piped, 'close')) as [number | null];
+  clearTimeout(killer);
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, /generated \d+ sessions/);
 
   const profile = join(dir, 'bad-profile.json');
   await writeFile(profile, JSON.stringify({ lifecycles: { checkout: -1 } }));

@@ -219,7 +219,10 @@ test('the generated traffic follows the profile within tolerance', () => {
       }
     }
     if (bodies.some((b) => b.referralCode !== undefined)) withReferral++;
-    if (last.loyaltyCards) withLoyalty++;
+    if (last.loyaltyCards) {
+      withLoyalty++;
+      assert.ok(!plan.profileId!.includes('guest'), 'guests have no loyalty card');
+    }
     if (last.additionalCosts) withShipping++;
     if (plan.steps[plan.steps.length - 1]!.step === 'get') withGet++;
     if (plan.kind === 'checkout') {
