@@ -55,5 +55,3 @@ export const POOL_NAMES = [
   'campaignIds',
 ] as const satisfies readonly PoolName[];
 
-/** Pools that may be empty: a deployment without referrals or loyalty simply sends none. */
-export const OPTIONAL_POOLS: readonly PoolName[] = ['invalidCoupons', 'invalidReferrals', 'validCoupons', 'validReferrals', 'loyaltyCards', 'campaignIds', 'profileIds', 'cities'];
