@@ -4,7 +4,8 @@
 // The shims' globals (__ENV, __VU, __ITER, open, console) are evaluated before the script's code.
 import { build, type Plugin } from 'esbuild';
 import { statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { SourceMap } from 'node:module';
+import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 
@@ -29,6 +30,26 @@ export interface CompiledBundle {
   script: vm.Script;
   /** Size of the compiled script (bundle plus shims), in bytes. */
   bytes: number;
+  /**
+   * A stack trace with the compiled script's positions replaced by the sources' (through the
+   * bundle's own source map when it has one: scenarios/*.ts), as k6 reports them.
+   */
+  mapStack(stack: string): string;
+}
+
+/** Script name in stack traces; mapStack() replaces its positions. */
+const SCRIPT_SUFFIX = ' [k6 harness]';
+
+function stackMapper(map: SourceMap, scriptName: string, bundleDir: string): (stack: string) => string {
+  const escaped = scriptName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const frame = new RegExp(`${escaped}:(\\d+):(\\d+)`, 'g');
+  return (stack) =>
+    stack.replace(frame, (whole, line: string, column: string) => {
+      const e = map.findEntry(Number(line) - 1, Number(column) - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
+      if (e.originalSource === undefined || e.originalLine === undefined || e.originalColumn === undefined) return whole;
+      const source = e.originalSource.startsWith('file://') ? fileURLToPath(e.originalSource) : resolve(bundleDir, e.originalSource);
+      return `${relative(process.cwd(), source) || source}:${e.originalLine + 1}:${e.originalColumn + 1}`;
+    });
 }
 
 const k6Shims: Plugin = {
@@ -65,8 +86,12 @@ export async function compileBundle(file: string): Promise<CompiledBundle> {
   ].join('\n');
   const result = await build({
     stdin: { contents: entry, resolveDir: dirname(abs), sourcefile: 'cartload-harness-entry.js', loader: 'js' },
+    outfile: `${abs}.harness.js`,
     bundle: true,
     write: false,
+    // esbuild follows the bundle's own sourceMappingURL, so positions map to the TypeScript sources.
+    sourcemap: 'external',
+    sourcesContent: false,
     format: 'iife',
     platform: 'neutral',
     target: 'es2022',
@@ -75,8 +100,15 @@ export async function compileBundle(file: string): Promise<CompiledBundle> {
     banner: { js: '"use strict";' },
     plugins: [k6Shims],
   });
-  const code = result.outputFiles[0]!.text;
-  const compiled: CompiledBundle = { file: abs, script: new vm.Script(code, { filename: abs }), bytes: Buffer.byteLength(code) };
+  const code = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
+  const mapText = result.outputFiles.find((f) => f.path.endsWith('.map'))!.text;
+  const scriptName = `${abs}${SCRIPT_SUFFIX}`;
+  const compiled: CompiledBundle = {
+    file: abs,
+    script: new vm.Script(code, { filename: scriptName }),
+    bytes: Buffer.byteLength(code),
+    mapStack: stackMapper(new SourceMap(JSON.parse(mapText) as ConstructorParameters<typeof SourceMap>[0]), scriptName, dirname(`${abs}.harness.js`)),
+  };
   cache.set(abs, { key, compiled });
   return compiled;
 }

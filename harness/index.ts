@@ -10,7 +10,6 @@ import { compileBundle } from './compile.ts';
 import { validateK6Options } from './options.ts';
 import type { MetricSample, ThresholdOutcome } from './metrics.ts';
 import type { ConsoleEntry, FailedCheck, HarnessRequest, IterationError, SleepRecord } from './records.ts';
-import { describeError } from './records.ts';
 import { buildSummaryData, type SummaryData, type SummaryGroup, type SummaryMetric } from './summary-data.ts';
 import { TestState, type ScenarioInfo } from './test-state.ts';
 import type { HarnessTarget, InjectedAnswer, SentRequest } from './transport.ts';
@@ -189,7 +188,8 @@ export class K6Test {
   /** Runs the iterations round-robin over the VUs, one at a time. */
   async iterate(iterations: number, timeoutMs: number): Promise<{ timedOut: boolean }> {
     const s = this.state;
-    const fn = this.vus[0]?.exports[s.scenario.exec];
+    if (this.vus.length === 0) throw new Error('no VUs: call addVu() before iterate()');
+    const fn = this.vus[0]!.exports[s.scenario.exec];
     if (typeof fn !== 'function') throw new Error(`function '${s.scenario.exec}' not found in exports`);
     const data = this.vus.map((vu) => vu.parseHere(this.setupJson));
     const abortChecks = s.metrics.thresholds.some((t) => t.expressions.some((e) => e.abortOnFail));
@@ -223,7 +223,7 @@ export class K6Test {
       return undefined;
     } catch (err) {
       if (isAbort(err)) return undefined;
-      const d = describeError(err);
+      const d = this.vu0.describe(err);
       return d.stack ?? d.message;
     }
   }
@@ -249,7 +249,7 @@ export class K6Test {
         if (out !== null && typeof out === 'object') for (const [k, v] of Object.entries(out)) summary[k] = toText(v);
         else if (out !== undefined) throw new Error('handleSummary() must return an object of file name → content');
       } catch (err) {
-        const d = describeError(err);
+        const d = this.vu0.describe(err);
         summaryError = d.stack ?? d.message;
       }
     }
@@ -315,7 +315,7 @@ export async function runK6Bundle(options: RunK6BundleOptions): Promise<HarnessR
       await test.setup();
     } catch (err) {
       if (!isAbort(err)) {
-        const d = describeError(err);
+        const d = test.vu0.describe(err);
         const e = new Error(`setup() failed: ${d.message}`);
         if (d.stack) e.stack = `${e.message}\n${d.stack}`;
         throw e;

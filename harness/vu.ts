@@ -57,6 +57,7 @@ export function isAbort(err: unknown): boolean {
 export class VirtualUser implements HostApi {
   readonly context: vm.Context;
   exports: Record<string, unknown> = {};
+  private compiled: CompiledBundle | undefined;
   private currentPhase: Phase = 'init';
   /** __ITER and vu.iterationInInstance / iterationInScenario. */
   private iter = 0;
@@ -78,14 +79,21 @@ export class VirtualUser implements HostApi {
     this.parseInRealm = vm.runInContext('JSON.parse', this.context) as (text: string) => unknown;
   }
 
+  /** An error from this VU's script, its stack in the sources' positions. */
+  describe(err: unknown): { message: string; stack?: string } {
+    const d = describeError(err);
+    return d.stack && this.compiled ? { message: d.message, stack: this.compiled.mapStack(d.stack) } : d;
+  }
+
   /** Runs the script's init code in this VU's context (k6's init stage). */
   init(compiled: CompiledBundle): void {
     this.currentPhase = 'init';
+    this.compiled = compiled;
     try {
-      compiled.script.runInContext(this.context);
+      compiled.script.runInContext(this.context, { displayErrors: false });
     } catch (err) {
       if (isAbort(err)) throw err;
-      const d = describeError(err);
+      const d = this.describe(err);
       const e = new Error(`init of VU ${this.vuId} failed: ${d.message}`);
       if (d.stack) e.stack = `${e.message}\n${d.stack}`;
       throw e;
@@ -124,7 +132,7 @@ export class VirtualUser implements HostApi {
     } catch (err) {
       if (isAbort(err)) interrupted = true;
       else {
-        const d = describeError(err);
+        const d = this.describe(err);
         this.test.errors.push({ vu: this.vuId, iteration: indexInTest, ...d });
         this.log('error', d.stack ?? d.message);
       }

@@ -21,6 +21,8 @@ test('throwing iterations are recorded, the others run, and failing checks count
     ],
   );
   assert.match(r.errors[0]!.stack ?? '', /boom in iteration 1/);
+  // Stacks point into the script's source (through the bundle's source map), as k6 reports them.
+  assert.match(r.errors[0]!.stack ?? '', /test\/fixtures\/harness\/errors\.js:14:\d+/);
   assert.deepEqual(r.iterations, { completed: 6, interrupted: 0 }, 'k6 counts an iteration that threw as run');
   assert.equal(r.requests.length, 6);
   assert.deepEqual(r.checks, { found: { passes: 0, fails: 6 }, answered: { passes: 6, fails: 0 } });

@@ -1,5 +1,5 @@
 // Bundles a k6 script from test/fixtures/harness/ the way `cartload build` bundles the scenarios
-// (ESM, `k6` and `k6/*` external), into a temporary folder that also holds the fixtures' data/,
+// (ESM, `k6` and `k6/*` external, a linked source map), into a temporary folder that also holds the fixtures' data/,
 // so that the harness runs a real bundle and open() resolves relative to it.
 import { build } from 'esbuild';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,7 +30,7 @@ export function fixtureBundles(): FixtureBundles {
         writeFileSync(entry, nameOrSource);
       }
       const outfile = join(dir, as ?? (inline ? `inline-${n}.js` : nameOrSource));
-      await build({ entryPoints: [entry], outfile, bundle: true, format: 'esm', platform: 'neutral', external: ['k6', 'k6/*'], logLevel: 'silent' });
+      await build({ entryPoints: [entry], outfile, bundle: true, format: 'esm', platform: 'neutral', external: ['k6', 'k6/*'], sourcemap: 'linked', logLevel: 'silent' });
       return outfile;
     },
     cleanup() {
