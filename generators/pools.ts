@@ -7,7 +7,7 @@ import { faker as enFaker } from '@faker-js/faker/locale/en';
 import type { Faker } from '@faker-js/faker';
 import { LIMITS } from '../model/limits.ts';
 import { DEFAULT_VALID_COUPON_PATTERN, DEFAULT_VALID_REFERRAL_PATTERN } from '../model/conventions.ts';
-import { normalQuantile } from './random.ts';
+import { fnv1a, normalQuantile } from './random.ts';
 import { POOL_NAMES, type PoolName, type Pools, type Product } from './types.ts';
 
 export type PoolSizes = Record<PoolName, number>;
@@ -198,15 +198,9 @@ export function checkProduct(p: unknown, fail: (msg: string) => void): void {
   if (o.attributes !== undefined && (o.attributes === null || typeof o.attributes !== 'object' || Array.isArray(o.attributes))) return fail('.attributes: must be an object');
 }
 
-/** A 32-bit faker seed from a number or a string seed (the planner hashes its seed the same way). */
+/** A 32-bit faker seed from a number or a string seed. */
 function seedNumber(seed: number | string): number {
-  const s = String(seed);
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
+  return fnv1a(String(seed));
 }
 
 function round2(v: number): number {

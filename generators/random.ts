@@ -69,14 +69,19 @@ export function mix32(h: number): number {
   return h >>> 0;
 }
 
-/** FNV-1a over a string's UTF-16 code units, finalised with mix32: seeds and names to one word. */
-export function hashString(s: string): number {
+/** FNV-1a over a string's UTF-16 code units (weak low bits: finalise with mix32 before using them alone). */
+export function fnv1a(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return mix32(h);
+  return h >>> 0;
+}
+
+/** A string (a seed, a name) to one well-mixed word. */
+export function hashString(s: string): number {
+  return mix32(fnv1a(s));
 }
 
 /**
