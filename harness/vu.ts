@@ -68,6 +68,8 @@ export class VirtualUser implements HostApi {
   private readonly tags: Tags = {};
   private readonly metadata: Record<string, string> = {};
   private expected: { min: number; max: number }[] | null = DEFAULT_EXPECTED;
+  private bytesSent = 0;
+  private bytesReceived = 0;
   /** The context's own JSON.parse: values handed to the script belong to its realm, as in k6. */
   private readonly parseInRealm: (text: string) => unknown;
 
@@ -118,6 +120,8 @@ export class VirtualUser implements HostApi {
       return r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function' ? await r : r;
     } finally {
       this.groupPath = '';
+      // Iterations report their bytes with their own metrics; setup and teardown here.
+      if (phase !== 'iteration' && (this.bytesSent > 0 || this.bytesReceived > 0)) this.flushData(this.stateTags());
     }
   }
 
@@ -141,13 +145,23 @@ export class VirtualUser implements HostApi {
       this.test.iterationsInterrupted++;
     } else {
       const tags = this.stateTags();
+      this.flushData(tags);
       this.test.metrics.add('iterations', 1, tags);
       this.test.metrics.add('iteration_duration', performance.now() - started, tags);
       this.test.iterationsCompleted++;
     }
+    this.bytesSent = 0;
+    this.bytesReceived = 0;
     this.iter++;
     this.testIteration = -1;
     this.currentPhase = 'iteration';
+  }
+
+  private flushData(tags: Tags): void {
+    this.test.metrics.add('data_sent', this.bytesSent, tags);
+    this.test.metrics.add('data_received', this.bytesReceived, tags);
+    this.bytesSent = 0;
+    this.bytesReceived = 0;
   }
 
   private stateTags(): Tags {
@@ -198,8 +212,9 @@ export class VirtualUser implements HostApi {
     m.add('http_req_duration', r.timings.duration, tags);
     for (const metric of HTTP_TRENDS) m.add(metric, r.timings[TIMING_OF[metric]], tags);
     if (tags.expected_response !== undefined) m.add('http_req_failed', tags.expected_response === 'true' ? 0 : 1, tags);
-    m.add('data_sent', ex.bytesSent, base);
-    m.add('data_received', ex.bytesReceived, base);
+    // Counted per request, reported per iteration (k6's network trail), with the iteration's tags.
+    this.bytesSent += ex.bytesSent;
+    this.bytesReceived += ex.bytesReceived;
     if (this.test.recording.requests) {
       this.test.requests.push({
         vu: this.vuId,

@@ -115,6 +115,14 @@ test('custom metrics and tagged sub-metrics reach the summary', () => {
   assert.equal(m.http_reqs?.values.count, 10);
   assert.equal(m.iterations?.values.count, 5);
   assert.deepEqual(m.checks?.values, { rate: 1, passes: 20, fails: 0 });
+  // As in k6's --out json: bytes and iterations once per iteration, with the iteration's tags.
+  for (const metric of ['data_sent', 'data_received', 'iterations']) {
+    const samples = result.samples.filter((s) => s.metric === metric);
+    assert.equal(samples.length, 5, metric);
+    assert.deepEqual({ ...samples[0]!.tags }, { kind: 'lifecycle', group: '', scenario: 'lifecycle' }, metric);
+  }
+  assert.ok(result.samples.filter((s) => s.metric === 'data_sent').every((s) => s.value > 200), 'two requests with bodies per iteration');
+  assert.deepEqual({ ...result.samples.find((s) => s.metric === 'checks')!.tags }, { kind: 'lifecycle', group: '::lifecycle', scenario: 'lifecycle', check: 'status is 200', step: 'open' });
   const kinds = result.samples.filter((s) => s.metric === 'cartload_lifecycles_completed').map((s) => s.tags.kind);
   assert.deepEqual(kinds, ['checkout', 'checkout', 'checkout', 'checkout', 'checkout'], "the add() tags win over the scenario's");
 });
