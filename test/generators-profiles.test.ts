@@ -15,6 +15,13 @@ test('the four presets exist, resolve, and differ where their names say', () => 
   assert.ok(Object.isFrozen(PRESETS['default']!.cart), 'presets cannot be changed by a caller');
 });
 
+test('every preset passes validation (presets skip it at run time)', () => {
+  for (const name of PRESET_NAMES) {
+    const preset = PRESETS[name]!;
+    assert.deepEqual(resolveProfile(JSON.parse(JSON.stringify(preset)) as never), preset, name);
+  }
+});
+
 test('a profile object overrides its preset field by field', () => {
   const p = resolveProfile({ extends: 'big-carts', name: 'mine', coupons: { sessionShare: 0.5 }, lifecycles: { dry: 0 } });
   assert.equal(p.name, 'mine');
