@@ -40,7 +40,10 @@ export interface RunK6BundleOptions {
   iterations?: number;
   /** The target's in-process core; default a fresh createTargetCore(). */
   core?: HarnessTarget;
-  /** Origin the core answers under; requests to any other origin fail as unanswered. */
+  /**
+   * Origin the in-process core answers under (default http://127.0.0.1:3000); requests to any other
+   * origin fail as unanswered. Nothing goes over the network, even when a server listens there.
+   */
   baseUrl?: string;
   /** The API key the target accepts (`Authorization: ApiKey-v1 <key>`). */
   apiKey?: string;
