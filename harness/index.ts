@@ -59,6 +59,11 @@ export interface RunK6BundleOptions {
   record?: { requests?: boolean; samples?: boolean };
   /** Print the script's console output to stderr as well as recording it. Default false. */
   printConsole?: boolean;
+  /**
+   * Longest one synchronous call into the script (the init code, setup, one iteration, teardown,
+   * handleSummary) may run before the harness stops it: an endless loop fails instead of hanging. Default 60 s.
+   */
+  callTimeoutMs?: number;
 }
 
 export interface HarnessResult {
@@ -149,6 +154,7 @@ export class K6Test {
       { target: opts.core ?? createTargetCore(), origin: baseUrl.origin, apiKey, ...(opts.onRequest ? { onRequest: opts.onRequest } : {}) },
       { requests: opts.record?.requests ?? true, samples: opts.record?.samples ?? true },
       opts.printConsole ?? false,
+      opts.callTimeoutMs ?? 60_000,
     );
     this.vu0 = new VirtualUser(0, this.state);
   }

@@ -57,6 +57,8 @@ export class TestState {
     readonly transport: TransportConfig,
     readonly recording: RecordingOptions,
     readonly printConsole: boolean,
+    /** Longest a single call into a script (init, setup, one iteration, ...) may run synchronously. */
+    readonly callTimeoutMs: number,
   ) {
     this.bundleDir = dirname(resolve(bundle));
     this.metrics = new MetricsEngine(recording.samples);

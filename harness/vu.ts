@@ -50,6 +50,17 @@ function encode(buf: Buffer, encoding: string): string | number[] {
 
 export type AbortError = Error & { [ABORT_MARK]: true };
 
+/** Calls the function the host left in the context; compiled once for every VU. */
+const INVOKE = new vm.Script('globalThis.__cartloadCall.fn.apply(undefined, globalThis.__cartloadCall.args)', { filename: 'k6-harness-call' });
+
+/** Node's timeout error, said in the harness's terms; any other error as it is. */
+function timeoutError(err: unknown, what: string, ms: number): unknown {
+  if (err !== null && typeof err === 'object' && (err as { code?: unknown }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+    return new Error(`${what} ran longer than ${ms} ms (callTimeoutMs): an endless loop?`);
+  }
+  return err;
+}
+
 export function isAbort(err: unknown): boolean {
   return err !== null && typeof err === 'object' && (err as Record<string, unknown>)[ABORT_MARK] === true;
 }
@@ -87,14 +98,31 @@ export class VirtualUser implements HostApi {
     return d.stack && this.compiled ? { message: d.message, stack: this.compiled.mapStack(d.stack) } : d;
   }
 
+  /**
+   * Calls a script function through the context with a time limit: a synchronous endless loop in a
+   * script would otherwise hang the test process (k6 has gracefulStop; the harness has this).
+   */
+  private invoke(fn: (...args: unknown[]) => unknown, args: unknown[], what: string): unknown {
+    const sandbox = this.context as { __cartloadCall?: { fn: (...a: unknown[]) => unknown; args: unknown[] } };
+    sandbox.__cartloadCall = { fn, args };
+    try {
+      return INVOKE.runInContext(this.context, { timeout: this.test.callTimeoutMs, displayErrors: false });
+    } catch (err) {
+      throw timeoutError(err, `${what} of VU ${this.vuId}`, this.test.callTimeoutMs);
+    } finally {
+      sandbox.__cartloadCall = undefined;
+    }
+  }
+
   /** Runs the script's init code in this VU's context (k6's init stage). */
   init(compiled: CompiledBundle): void {
     this.currentPhase = 'init';
     this.compiled = compiled;
     try {
-      compiled.script.runInContext(this.context, { displayErrors: false });
-    } catch (err) {
-      if (isAbort(err)) throw err;
+      compiled.script.runInContext(this.context, { timeout: this.test.callTimeoutMs, displayErrors: false });
+    } catch (thrown) {
+      if (isAbort(thrown)) throw thrown;
+      const err = timeoutError(thrown, `the init code of VU ${this.vuId}`, this.test.callTimeoutMs);
       const d = this.describe(err);
       const e = new Error(`init of VU ${this.vuId} failed: ${d.message}`);
       if (d.stack) e.stack = `${e.message}\n${d.stack}`;
@@ -116,7 +144,7 @@ export class VirtualUser implements HostApi {
     this.groupPath = phase === 'setup' ? `${GROUP_SEPARATOR}setup` : phase === 'teardown' ? `${GROUP_SEPARATOR}teardown` : '';
     this.groupStarts = [];
     try {
-      const r = fn(...args);
+      const r = this.invoke(fn, args, phase);
       return r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function' ? await r : r;
     } finally {
       this.groupPath = '';

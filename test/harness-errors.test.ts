@@ -97,6 +97,20 @@ test('metrics follow k6\'s rules: declared in init only, valid names, one type p
   assert.equal(nan.metrics.t?.values.avg, 3);
 });
 
+test('an endless loop fails its iteration (or the init) at callTimeoutMs instead of hanging the tests', async () => {
+  const loop = await runK6Bundle({
+    bundle: await fx.bundle(`export default function () { if (__ITER === 0) { for (;;) { /* endless */ } } console.log('iteration ' + __ITER); }`),
+    iterations: 2,
+    callTimeoutMs: 300,
+  });
+  assert.deepEqual(loop.errors.map((e) => e.message), ['iteration of VU 1 ran longer than 300 ms (callTimeoutMs): an endless loop?']);
+  assert.deepEqual(loop.console.map((c) => c.message).filter((m) => /^iteration \d+$/.test(m)), ['iteration 1'], 'the VU goes on after it');
+  await assert.rejects(
+    runK6Bundle({ bundle: await fx.bundle(`while (true) { /* endless */ }\nexport default function () {}`), callTimeoutMs: 300 }),
+    /init of VU 0 failed: the init code of VU 0 ran longer than 300 ms/,
+  );
+});
+
 test('setup() that throws stops the test before any iteration', async () => {
   const bundle = await fx.bundle(`export function setup() { throw new Error('target unreachable'); }\nexport default function () {}`);
   await assert.rejects(runK6Bundle({ bundle }), /setup\(\) failed: target unreachable/);
