@@ -7,7 +7,7 @@ import { stringify } from 'csv-stringify/sync';
 import { sessionPath } from '../model/plan.ts';
 import { readRecording, RecordingError, type ReplayEvent, type SortStats } from '../replay/readers/index.ts';
 import { REQUEST_LOG_COLUMNS } from '../replay/request-log.ts';
-import { externalSort } from '../replay/sort/external-sort.ts';
+import { externalSort, SortSpillError } from '../replay/sort/external-sort.ts';
 
 interface Item {
   t: number;
@@ -205,4 +205,18 @@ test('events read back from disk equal the events sorted in memory, for every fi
     assert.deepEqual(spilled, inMemory, name);
   }
   assert.deepEqual(await readdir(dir), []);
+});
+
+test('a temporary folder that cannot be made is a clear error', async (t) => {
+  const dir = await tempDir(t);
+  const missing = join(dir, 'no', 'such', 'folder');
+  const items = Array.from({ length: 30 }, (_, i) => ({ t: 30 - i, seq: i }));
+  await assert.rejects(
+    async () => {
+      for await (const _x of externalSort(from(items), { key: (x) => x.t, chunkItems: 10, tmpDir: missing })) {
+        // draining
+      }
+    },
+    (err: unknown) => err instanceof SortSpillError && err.message.includes(missing) && /TMPDIR/.test(err.message),
+  );
 });

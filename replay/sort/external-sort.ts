@@ -44,8 +44,22 @@ export const DEFAULT_MAX_FAN_IN = 128;
 const liveDirs = new Set<string>();
 let exitHookInstalled = false;
 
+/** A disk error with what the user can do about it: the sort needs room for about the input's size. */
+export class SortSpillError extends Error {
+  constructor(where: string, cause: unknown) {
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(`sorting the recording needs temporary files and ${where} failed: ${why} (point TMPDIR at a folder with room for about the recording's size)`, { cause });
+    this.name = 'SortSpillError';
+  }
+}
+
 async function makeTempDir(base: string): Promise<string> {
-  const dir = await mkdtemp(join(base, 'cartload-sort-'));
+  let dir: string;
+  try {
+    dir = await mkdtemp(join(base, 'cartload-sort-'));
+  } catch (err) {
+    throw new SortSpillError(`creating a folder in ${base}`, err);
+  }
   liveDirs.add(dir);
   if (!exitHookInstalled) {
     exitHookInstalled = true;
@@ -140,7 +154,11 @@ export class ExternalSorter<T> {
     const items = this.chunk;
     this.chunk = [];
     this.chunkWeight = 0;
-    this.stats.bytesWritten += await writeRun(path, items, this.codec);
+    try {
+      this.stats.bytesWritten += await writeRun(path, items, this.codec);
+    } catch (err) {
+      throw new SortSpillError(`writing ${path}`, err);
+    }
     this.stats.runs++;
     this.runPaths.push(path);
   }
