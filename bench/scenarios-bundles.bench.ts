@@ -60,9 +60,11 @@ async function child(bundle: string): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with --expose-gc');
   const env = { THINK_SCALE: '0', SESSION_PREFIX: 'bench' };
+  // No per-call time limit: its watchdog thread per call would be most of the minimal script's cost.
+  const callTimeoutMs = 0;
 
   // Memory: VU 0 (options, shared arrays) first, then VUS_FOR_HEAP more contexts.
-  const heapTest = new K6Test({ bundle, env, record: { requests: false, samples: false } });
+  const heapTest = new K6Test({ bundle, env, callTimeoutMs, record: { requests: false, samples: false } });
   await heapTest.prepare();
   heapTest.addVu(); // the first VU warms lazily compiled code paths shared by all
   gc();
@@ -75,7 +77,7 @@ async function child(bundle: string): Promise<void> {
   if (heapTest.vus.length !== VUS_FOR_HEAP + 1) throw new Error('VUs were not kept');
 
   // Speed: a fresh test, no recording, fixed iteration count.
-  const speedTest = new K6Test({ bundle, env, record: { requests: false, samples: false } });
+  const speedTest = new K6Test({ bundle, env, callTimeoutMs, record: { requests: false, samples: false } });
   await speedTest.prepare();
   for (let i = 0; i < SPEED_VUS; i++) speedTest.addVu();
   await speedTest.setup();

@@ -61,7 +61,8 @@ export interface RunK6BundleOptions {
   printConsole?: boolean;
   /**
    * Longest one synchronous call into the script (the init code, setup, one iteration, teardown,
-   * handleSummary) may run before the harness stops it: an endless loop fails instead of hanging. Default 60 s.
+   * handleSummary) may run before the harness stops it: an endless loop fails instead of hanging.
+   * Default 60 s; 0 turns it off (each limited call costs a watchdog thread, ~0.2 ms: benchmarks turn it off).
    */
   callTimeoutMs?: number;
 }

@@ -106,7 +106,8 @@ export class VirtualUser implements HostApi {
     const sandbox = this.context as { __cartloadCall?: { fn: (...a: unknown[]) => unknown; args: unknown[] } };
     sandbox.__cartloadCall = { fn, args };
     try {
-      return INVOKE.runInContext(this.context, { timeout: this.test.callTimeoutMs, displayErrors: false });
+      const ms = this.test.callTimeoutMs;
+      return INVOKE.runInContext(this.context, ms > 0 ? { timeout: ms, displayErrors: false } : { displayErrors: false });
     } catch (err) {
       throw timeoutError(err, `${what} of VU ${this.vuId}`, this.test.callTimeoutMs);
     } finally {
@@ -119,7 +120,8 @@ export class VirtualUser implements HostApi {
     this.currentPhase = 'init';
     this.compiled = compiled;
     try {
-      compiled.script.runInContext(this.context, { timeout: this.test.callTimeoutMs, displayErrors: false });
+      const ms = this.test.callTimeoutMs;
+      compiled.script.runInContext(this.context, ms > 0 ? { timeout: ms, displayErrors: false } : { displayErrors: false });
     } catch (thrown) {
       if (isAbort(thrown)) throw thrown;
       const err = timeoutError(thrown, `the init code of VU ${this.vuId}`, this.test.callTimeoutMs);
