@@ -301,6 +301,8 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
       s.queue = undefined;
     } else if (s.queue !== undefined && s.queue.length > 0 && !stopping) {
       const next = s.queue.shift() as StepItem;
+      // Most sessions wait for one step at most: give the array back rather than keep its capacity.
+      if (s.queue.length === 0) s.queue = undefined;
       next.ready = t;
       if (paced && t > next.due) recordMs(stats.waiting, t - next.due);
       dispatch(next, t);
