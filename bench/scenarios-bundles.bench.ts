@@ -18,7 +18,10 @@ const HERE = fileURLToPath(import.meta.url);
 const ROOT = resolve(dirname(HERE), '..');
 const VUS_FOR_HEAP = 20;
 const SPEED_VUS = 4;
-const ITERATIONS = 300;
+const MIN_ITERATIONS = 300;
+const MIN_SECONDS = 1.5;
+const MAX_ITERATIONS = 100_000;
+const CHUNK = 100;
 /** Untimed first iterations: V8 compiles each function's bytecode on its first call. */
 const WARMUP = 30;
 const ROUNDS = 3;
@@ -83,15 +86,21 @@ async function child(bundle: string): Promise<void> {
   await speedTest.setup();
   await speedTest.iterate(WARMUP, CHILD_TIMEOUT_MS);
   const warmRequests = speedTest.state.metrics.valuesOf('http_reqs')?.values.length ?? 0;
+  // At least MIN_ITERATIONS and MIN_SECONDS (a fast script's 300 iterations take a few ms: too
+  // short to time on a noisy machine), at most MAX_ITERATIONS.
   const started = performance.now();
-  await speedTest.iterate(ITERATIONS, CHILD_TIMEOUT_MS);
+  let iterations = 0;
+  while (iterations < MIN_ITERATIONS || (performance.now() - started < MIN_SECONDS * 1000 && iterations < MAX_ITERATIONS)) {
+    await speedTest.iterate(CHUNK, CHILD_TIMEOUT_MS);
+    iterations += CHUNK;
+  }
   const seconds = (performance.now() - started) / 1000;
   const result = await speedTest.finish({ timedOut: false, teardownError: undefined });
   if (result.errors.length > 0) throw new Error(`iterations failed: ${result.errors[0]!.message}`);
   const requests = (result.metrics.http_reqs?.values.count ?? 0) - warmRequests;
   const out: Measured = {
     heapPerVu,
-    iterationsPerSecond: ITERATIONS / seconds,
+    iterationsPerSecond: iterations / seconds,
     requestsPerSecond: requests / seconds,
     compiledBytes: (await compileBundle(bundle)).bytes,
   };
@@ -137,7 +146,7 @@ async function main(): Promise<void> {
     const fig = (name: string, key: keyof Measured): number => median(samples.get(name)!.map((m) => m[key]));
     const base = scripts[0]!.name;
     console.log(`k6 bundles through the harness, node --jitless, ${process.arch}, ${ROUNDS} rounds (medians);`);
-    console.log(`heap per VU over ${VUS_FOR_HEAP} contexts; speed over ${ITERATIONS} iterations (after ${WARMUP} untimed) on ${SPEED_VUS} VUs, think times 0`);
+    console.log(`heap per VU over ${VUS_FOR_HEAP} contexts; speed over at least ${MIN_ITERATIONS} iterations and ${MIN_SECONDS} s (after ${WARMUP} untimed) on ${SPEED_VUS} VUs, think times 0`);
     console.log('');
     console.log('script              bundle    heap/VU   ×base  goal≤1.2   iter/s   ×base  goal≥0.5   req/s   ×base');
     for (const s of scripts) {

@@ -144,6 +144,8 @@ export class K6Test {
   readonly vus: VirtualUser[] = [];
   private compiled!: Awaited<ReturnType<typeof compileBundle>>;
   private setupJson: string | undefined;
+  private readonly vuData: unknown[] = [];
+  private nextIteration = 0;
 
   constructor(private readonly opts: RunK6BundleOptions) {
     const baseUrl = new URL(opts.baseUrl ?? HARNESS_BASE_URL);
@@ -195,25 +197,32 @@ export class K6Test {
     this.setupJson = data === undefined ? undefined : JSON.stringify(data);
   }
 
-  /** Runs the iterations round-robin over the VUs, one at a time. */
+  /**
+   * Runs the next `iterations` iterations round-robin over the VUs, one at a time. Calls continue
+   * one another: iteration indexes (exec.scenario.iterationInTest) and each VU's data carry on.
+   */
   async iterate(iterations: number, timeoutMs: number): Promise<{ timedOut: boolean }> {
     const s = this.state;
     if (this.vus.length === 0) throw new Error('no VUs: call addVu() before iterate()');
     const fn = this.vus[0]!.exports[s.scenario.exec];
     if (typeof fn !== 'function') throw new Error(`function '${s.scenario.exec}' not found in exports`);
-    const data = this.vus.map((vu) => vu.parseHere(this.setupJson));
+    // Each VU parses its own copy of setup's data once, as in k6.
+    while (this.vuData.length < this.vus.length) this.vuData.push(this.vus[this.vuData.length]!.parseHere(this.setupJson));
     const abortChecks = s.metrics.thresholds.some((t) => t.expressions.some((e) => e.abortOnFail));
-    s.plannedIterations = iterations;
-    // k6 samples its VU gauges on a timer; the harness has one level: all VUs, all the time.
-    s.metrics.add('vus', this.vus.length, {});
-    s.metrics.add('vus_max', this.vus.length, {});
+    if (s.plannedIterations === 0) {
+      // k6 samples its VU gauges on a timer; the harness has one level: all VUs, all the time.
+      s.metrics.add('vus', this.vus.length, {});
+      s.metrics.add('vus_max', this.vus.length, {});
+    }
+    s.plannedIterations += iterations;
     const deadline = performance.now() + timeoutMs;
-    for (let i = 0; i < iterations; i++) {
+    for (let n = 0; n < iterations; n++) {
       if (s.aborted) break;
       if (performance.now() > deadline) return { timedOut: true };
+      const i = this.nextIteration++;
       const k = i % this.vus.length;
       const vu = this.vus[k]!;
-      await vu.runIteration(vu.exports[s.scenario.exec] as (d: unknown) => unknown, data[k], i);
+      await vu.runIteration(vu.exports[s.scenario.exec] as (d: unknown) => unknown, this.vuData[k], i);
       if (abortChecks) {
         const crossed = s.metrics.evaluate(s.elapsedMs(), true).filter((o) => !o.ok);
         if (crossed.length > 0) {

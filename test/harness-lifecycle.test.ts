@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createTargetCore } from '../target/core/index.ts';
-import { runK6Bundle, type HarnessResult } from '../harness/index.ts';
+import { K6Test, runK6Bundle, type HarnessResult } from '../harness/index.ts';
 import { fixtureBundles } from './harness-fixture-bundle.ts';
 
 const fx = fixtureBundles();
@@ -142,4 +142,29 @@ test('another run with the same core and prefix continues on the stored sessions
   assert.equal(again.requests[0]?.status, 400);
   assert.equal(again.exitCode, 99, 'the checks threshold fails');
   assert.equal(again.thresholds.find((t) => t.metric === 'checks')?.ok, false);
+});
+
+test('K6Test step by step: iterate() calls continue the iteration indexes and each VU keeps its data', async () => {
+  const t = new K6Test({ bundle: await fx.bundle('lifecycle.js', 'lifecycle-steps.js'), env: { RUN: 'steps' } });
+  await t.prepare();
+  t.addVu();
+  t.addVu();
+  await t.setup();
+  await t.iterate(3, 60_000);
+  await t.iterate(2, 60_000);
+  const r = await t.finish({ timedOut: false, teardownError: undefined });
+  const seen = logs(r).filter((l) => 'vu' in l);
+  assert.deepEqual(
+    seen.map((l) => [l.inTest, l.vu, l.listLength]),
+    [
+      [0, 1, 4],
+      [1, 2, 4],
+      [2, 1, 5],
+      [3, 2, 5],
+      [4, 1, 6],
+    ],
+  );
+  assert.equal(new Set(r.requests.map((q) => q.path)).size, 5);
+  assert.equal(r.metrics.vus?.values.value, 2);
+  assert.deepEqual(r.iterations, { completed: 5, interrupted: 0 });
 });
