@@ -38,6 +38,7 @@ interface ReplayArgs {
   runId?: string;
   logRequests: boolean;
   drainTimeout: string;
+  sessionIdle: string;
   preflight: boolean;
   progress: boolean;
   tmpDir?: string;
@@ -146,6 +147,7 @@ export default defineCommand<ReplayArgs>({
       .option('results-dir', { type: 'string', default: 'results', describe: 'Where the run folder <run-id>/ is written' })
       .option('run-id', { type: 'string', describe: 'Name of the run folder (default UTC time + random)' })
       .option('log-requests', { type: 'boolean', default: false, describe: 'Also write requests.csv: one line per request with intended, sent and answered times' })
+      .option('session-idle', { type: 'string', default: '1h', describe: 'Forget a session after this much recorded time without a step (request logs do not mark last steps)' })
       .option('drain-timeout', { type: 'string', default: '10s', describe: 'After Ctrl-C, how long requests in flight may take' })
       .option('preflight', { type: 'boolean', default: true, describe: 'Check the target answers and accepts the key first (--no-preflight to skip)' })
       .option('progress', { type: 'boolean', default: true, describe: 'Live progress on stderr (--no-progress to silence)' })
@@ -181,6 +183,7 @@ export default defineCommand<ReplayArgs>({
         connections: a.connections,
         timeoutMs: ms('timeout', a.timeout),
         drainTimeoutMs: ms('drain-timeout', a.drainTimeout),
+        sessionIdleMs: ms('session-idle', a.sessionIdle),
         ...(a.keepSessionIds ? { sessionPrefix: '' } : a.sessionPrefix !== undefined ? { sessionPrefix: a.sessionPrefix } : {}),
         dry: a.dry,
         filters,
@@ -200,6 +203,7 @@ export default defineCommand<ReplayArgs>({
           dry: a.dry,
           filters,
           loop: a.loop,
+          sessionIdle: a.sessionIdle,
           onError: a.onError,
           maxErrorRate: a.maxErrorRate,
         },
