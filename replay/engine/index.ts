@@ -508,6 +508,9 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
   if (badInput) notes.push(`stopped by bad input: ${badInput}`);
   if (readError !== undefined) notes.push(`stopped by an error while reading: ${readError instanceof Error ? readError.message : String(readError)}`);
   if (stats.unsentSteps > 0) notes.push(`${stats.unsentSteps} scheduled steps were not sent because the run stopped`);
+  if (o.filters?.states && stats.sessionsStarted === 0 && (stats.filtered.state ?? 0) > 0) {
+    notes.push('--state kept no session: only a session export records final states (a request log has none)');
+  }
   if (table.forgotten > 0) notes.push(`${table.forgotten} sessions idle for more than ${((o.sessionIdleMs ?? 3_600_000) / 60_000).toFixed(0)} min of recorded time were forgotten; a later step of one would count as a new session`);
   if (stats.asRecorded > 0) notes.push(`${stats.asRecorded} non-2xx answers repeated the recorded status and were not counted as failures`);
   for (const [kind, n] of Object.entries(errorKinds)) notes.push(`${n} requests got no answer: ${kind}`);
