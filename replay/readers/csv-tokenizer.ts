@@ -1,9 +1,11 @@
-// A strict RFC 4180 CSV tokenizer over bytes, built for throughput: tight loops over a Uint8Array,
-// one string decoded per field, nothing else allocated. Measured against csv-parse in bench/replay-parse.bench.ts and checked against
-// it field for field in test/replay-readers-tokenizer.test.ts. Strict like csv-parse without
+// A strict RFC 4180 CSV tokenizer over bytes. Recordings are mostly JSON cells, whose quotes CSV
+// doubles every few bytes; csv-parse, the obvious choice, read them at well under the speed the
+// replay needs (bench/replay-parse.bench.ts keeps it as the baseline), so this one runs tight
+// loops over the bytes and decodes one string per field. The tests check it field for field
+// against csv-parse (test/replay-readers-tokenizer.test.ts). Strict like csv-parse without
 // relax_quotes: a quote inside an unquoted field, text after a closing quote or an unclosed quote
-// is a syntax error (the rest of the file cannot be split into rows reliably after one).
-// Fields are decoded into fresh strings, so rows kept for sorting never pin the chunk they came from.
+// is a syntax error (after one, the rest of the file cannot be split into rows reliably).
+// Fields are fresh strings, so rows kept for sorting never pin the chunk they came from.
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
