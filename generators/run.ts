@@ -1,8 +1,7 @@
 // What the `generate` and `pools` commands do, as library functions that tests call directly:
 // resolve the profile and pools (a pools file, or pools built from the seed, with CSV overrides),
 // open the output (a file written atomically, gzipped by extension, or standard output) and run.
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -12,6 +11,14 @@ import { buildPools, readPools, writePools, type PoolArrays } from './pools.ts';
 import { loadProfile } from './profile-file.ts';
 import { parseCsvPoolSpec, readCsvPools } from './user-pools.ts';
 import type { TrafficProfile } from './profiles.ts';
+
+/** The output named by --out cannot be written (a bad path or permissions). */
+export class OutputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutputError';
+  }
+}
 
 export interface PoolSource {
   /** A pools.json to use instead of generated pools. */
@@ -58,8 +65,14 @@ export async function runGenerate(o: RunGenerateOptions): Promise<RunGenerateRes
   let sink: Writable;
   let file: Writable | undefined;
   if (tmp) {
-    await mkdir(dirname(tmp), { recursive: true });
-    file = createWriteStream(tmp);
+    let handle: FileHandle;
+    try {
+      await mkdir(dirname(tmp), { recursive: true });
+      handle = await open(tmp, 'w');
+    } catch (err) {
+      throw new OutputError(`--out ${target}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    file = handle.createWriteStream();
     sink = target!.endsWith('.gz') ? createGzip() : file;
     if (sink !== file) sink.pipe(file);
   } else {

@@ -13,7 +13,7 @@ import { generate } from '../generators/generate.ts';
 import { createPlanner } from '../generators/planner.ts';
 import { buildPools, readPools } from '../generators/pools.ts';
 import { PRESETS } from '../generators/profiles.ts';
-import { runGenerate } from '../generators/run.ts';
+import { OutputError, runGenerate } from '../generators/run.ts';
 import { readRecording } from '../replay/readers/index.ts';
 import { REQUEST_LOG_COLUMNS } from '../replay/request-log.ts';
 
@@ -79,6 +79,13 @@ test('csv: the request-log header, one row a step, sessions paced by --rate, rea
     events++;
   }
   assert.equal(events, r.steps);
+});
+
+test('an --out that cannot be written is named in the error, and nothing is left behind', async () => {
+  const blocker = join(dir, 'a-file');
+  await writeFile(blocker, 'x');
+  await assert.rejects(runGenerate({ ...base, sessions: 3, out: join(blocker, 'plans.ndjson') }), (err: Error) => err instanceof OutputError && err.message.startsWith(`--out ${join(blocker, 'plans.ndjson')}: cannot write (`));
+  assert.equal(await readFile(blocker, 'utf8'), 'x');
 });
 
 test('a .gz output is gzip of the same bytes', async () => {

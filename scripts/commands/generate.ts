@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import { GENERATE_FORMATS, type GenerateFormat } from '../../generators/generate.ts';
 import { PRESET_NAMES, ProfileError } from '../../generators/profiles.ts';
 import { PoolsError } from '../../generators/pools.ts';
-import { runGenerate } from '../../generators/run.ts';
+import { OutputError, runGenerate } from '../../generators/run.ts';
 import { defineCommand, EXIT } from '../command.ts';
 
 interface GenerateArgs {
@@ -70,7 +70,7 @@ export default defineCommand<GenerateArgs>({
       console.error(`generated ${r.sessions} sessions, ${r.steps} steps (${kinds}) with profile ${r.profile.name} → ${r.out}`);
       return r.interrupted ? EXIT.interrupted : EXIT.ok;
     } catch (err) {
-      if (err instanceof ProfileError || err instanceof PoolsError || err instanceof RangeError) {
+      if (err instanceof ProfileError || err instanceof PoolsError || err instanceof RangeError || err instanceof OutputError) {
         console.error(`cartload generate: ${err.message}`);
         return EXIT.badInput;
       }
