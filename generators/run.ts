@@ -132,6 +132,10 @@ export interface RunPoolsOptions extends PoolSource {
 /** Writes pools.json (generated from the seed, or a pools file), with CSV overrides; returns the sizes. */
 export async function runPools(o: RunPoolsOptions): Promise<Record<string, number>> {
   const pools = await resolvePools(o);
-  await writePools(pools, o.out);
+  try {
+    await writePools(pools, o.out);
+  } catch (err) {
+    throw new OutputError(`--out ${o.out}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
   return Object.fromEntries(Object.entries(pools).map(([k, v]) => [k, (v as unknown[]).length]));
 }

@@ -1,7 +1,7 @@
 // `cartload pools`: writes the seeded data pools (pools.json) that k6 loads through SharedArray,
 // optionally with pools replaced by the user's CSV files.
 import { PoolsError } from '../../generators/pools.ts';
-import { runPools } from '../../generators/run.ts';
+import { OutputError, runPools } from '../../generators/run.ts';
 import { defineCommand, EXIT } from '../command.ts';
 
 interface PoolsArgs {
@@ -26,7 +26,7 @@ export default defineCommand<PoolsArgs>({
       console.error(`wrote ${args.out}: ${Object.entries(sizes).map(([k, n]) => `${k} ${n}`).join(', ')}`);
       return EXIT.ok;
     } catch (err) {
-      if (err instanceof PoolsError) {
+      if (err instanceof PoolsError || err instanceof OutputError) {
         console.error(`cartload pools: ${err.message}`);
         return EXIT.badInput;
       }
