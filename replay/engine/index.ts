@@ -49,7 +49,7 @@ export interface EngineOptions {
   maxBuffered?: number;
   /** Prefix for recorded session IDs; '' keeps them. Default `cartload-<random>-`. Ignored for plans. */
   sessionPrefix?: string;
-  /** Forget a recorded session after this much recorded time without a step (default 1 h); see SessionTable.forgetIdle. */
+  /** Forget a recorded session after this much recorded time without a step (default 10 min); see SessionTable.forgetIdle. */
   sessionIdleMs?: number;
   /** Add dry=true to update and return steps; reopen steps, which have no dry mode, are filtered. */
   dry?: boolean;
@@ -230,7 +230,7 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
   try {
     source =
       o.input.kind === 'recording'
-        ? recordingSource(o.input, { timing: o.timing, filters: o.filters ?? {}, sessionPrefix: r.sessionPrefix, loops: o.loops ?? 1, dry: o.dry === true, sessionIdleMs: o.sessionIdleMs ?? 3_600_000 }, ctx)
+        ? recordingSource(o.input, { timing: o.timing, filters: o.filters ?? {}, sessionPrefix: r.sessionPrefix, loops: o.loops ?? 1, dry: o.dry === true, sessionIdleMs: o.sessionIdleMs ?? 600_000 }, ctx)
         : planSource(o.input, o.timing, ctx);
   } catch (err) {
     return { outcome: 'bad-input', message: err instanceof Error ? err.message : String(err) };
@@ -511,7 +511,7 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
   if (o.filters?.states && stats.sessionsStarted === 0 && (stats.filtered.state ?? 0) > 0) {
     notes.push('--state kept no session: only a session export records final states (a request log has none)');
   }
-  if (table.forgotten > 0) notes.push(`${table.forgotten} sessions idle for more than ${((o.sessionIdleMs ?? 3_600_000) / 60_000).toFixed(0)} min of recorded time were forgotten; a later step of one would count as a new session`);
+  if (table.forgotten > 0) notes.push(`${table.forgotten} sessions idle for more than ${((o.sessionIdleMs ?? 600_000) / 60_000).toFixed(0)} min of recorded time were forgotten; a later step of one would count as a new session`);
   if (stats.asRecorded > 0) notes.push(`${stats.asRecorded} non-2xx answers repeated the recorded status and were not counted as failures`);
   for (const [kind, n] of Object.entries(errorKinds)) notes.push(`${n} requests got no answer: ${kind}`);
   for (const [key, detail] of errorNotes) notes.push(`first ${key}: ${detail}`);

@@ -147,7 +147,7 @@ export default defineCommand<ReplayArgs>({
       .option('results-dir', { type: 'string', default: 'results', describe: 'Where the run folder <run-id>/ is written' })
       .option('run-id', { type: 'string', describe: 'Name of the run folder (default UTC time + random)' })
       .option('log-requests', { type: 'boolean', default: false, describe: 'Also write requests.csv: one line per request with intended, sent and answered times' })
-      .option('session-idle', { type: 'string', default: '1h', describe: 'Forget a session after this much recorded time without a step (request logs do not mark last steps)' })
+      .option('session-idle', { type: 'string', default: '10m', describe: 'Forget a session after this much recorded time without a step (request logs do not mark last steps)' })
       .option('drain-timeout', { type: 'string', default: '10s', describe: 'After Ctrl-C, how long requests in flight may take' })
       .option('preflight', { type: 'boolean', default: true, describe: 'Check the target answers and accepts the key first (--no-preflight to skip)' })
       .option('progress', { type: 'boolean', default: true, describe: 'Live progress on stderr (--no-progress to silence)' })
