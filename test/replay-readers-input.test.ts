@@ -130,3 +130,14 @@ test('a recording with only a header yields nothing', async (t) => {
   const stdin = Readable.from(['integrationid,created,state,cartitems\r\n']);
   assert.deepEqual(await collect({ file: '-', stdin, onError: 'abort' }), []);
 });
+
+test('gzipped standard input is recognised by its magic bytes', async () => {
+  const text = await readFile(`${FIX}/access-log.csv`);
+  const zipped = gzipSync(text);
+  // Chunks of 7 bytes: the magic bytes arrive in the first, the rest trickles in.
+  const pieces = Array.from({ length: Math.ceil(zipped.length / 7) }, (_, i) => zipped.subarray(i * 7, i * 7 + 7));
+  const fromGzip = await collect({ file: '-', stdin: Readable.from(pieces), onError: 'abort' });
+  const plain = await collect({ file: '-', stdin: Readable.from([text]), onError: 'abort' });
+  assert.equal(fromGzip.length, 10);
+  assert.deepEqual(fromGzip, plain);
+});

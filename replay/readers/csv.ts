@@ -1,8 +1,8 @@
 // A recording's CSV records, streamed: a file, a gzipped file (by its `.gz` name) or standard
-// input ('-'), split by the strict tokenizer in csv-tokenizer.ts. Records come in batches, one per
+// input ('-', gunzipped when it starts like gzip), split by the strict tokenizer in csv-tokenizer.ts. Records come in batches, one per
 // chunk read, so the per-record cost stays synchronous; each record carries the line it starts on.
 import { createReadStream } from 'node:fs';
-import { pipeline, type Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { RecordingError } from '../events.ts';
 import { CsvSyntaxError, CsvTokenizer } from './csv-tokenizer.ts';
@@ -33,13 +33,46 @@ function unreadable(file: string, line: number, err: unknown): RecordingError {
   return new RecordingError({ file, line, reason: 'unreadable', message: `${file}: cannot read: ${detail}` });
 }
 
-/** The bytes of a recording: the file, its gunzipped content, or standard input. */
-function openBytes(source: CsvSource): Readable {
+const toBuffer = (chunk: Buffer | string): Buffer => (typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+
+/**
+ * Standard input, gunzipped when it starts with gzip's magic bytes: a pipe has no file name to
+ * tell, and `cat export.csv.gz | cartload replay -` should just work.
+ */
+async function* stdinBytes(input: Readable): AsyncGenerator<Buffer> {
+  const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  const first = await chunks.next();
+  if (first.done) return;
+  const head = toBuffer(first.value);
+  async function* all(): AsyncGenerator<Buffer> {
+    yield head;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield toBuffer(next.value);
+  }
+  if (head[0] !== 0x1f || head[1] !== 0x8b) {
+    yield* all();
+    return;
+  }
+  const gunzipped = pipeline(Readable.from(all()), createGunzip({ chunkSize: READ_CHUNK_BYTES }), () => {});
+  yield* gunzipped as AsyncIterable<Buffer>;
+}
+
+interface Bytes {
+  chunks: AsyncIterable<Buffer | string>;
+  /** Stops reading: a file stream is destroyed; standard input is left open. */
+  close: () => Promise<unknown> | void;
+}
+
+/** The bytes of a recording: the file, its gunzipped content (by the `.gz` name), or standard input. */
+function openBytes(source: CsvSource): Bytes {
   const { file } = source;
-  const input = file === '-' ? ((source.stdin ?? process.stdin) as Readable) : createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
-  if (!file.endsWith('.gz')) return input;
+  if (file === '-') {
+    const chunks = stdinBytes((source.stdin ?? process.stdin) as Readable);
+    return { chunks, close: () => chunks.return(undefined) };
+  }
+  const input = createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
   // pipeline destroys both ends when one fails or the reader stops early.
-  return pipeline(input, createGunzip({ chunkSize: READ_CHUNK_BYTES }), () => {});
+  const stream = file.endsWith('.gz') ? pipeline(input, createGunzip({ chunkSize: READ_CHUNK_BYTES }), () => {}) : input;
+  return { chunks: stream, close: () => void stream.destroy() };
 }
 
 /** The records of a CSV recording, header first, in batches (one per chunk read). */
@@ -59,8 +92,8 @@ export async function* csvRecordBatches(source: CsvSource): AsyncGenerator<CsvRe
     lastLine = line;
   };
   try {
-    for await (const chunk of bytes as AsyncIterable<Buffer | string>) {
-      tokenizer.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk, onRecord);
+    for await (const chunk of bytes.chunks) {
+      tokenizer.push(toBuffer(chunk), onRecord);
       if (batch.length > 0) {
         const out = batch;
         batch = [];
@@ -76,6 +109,6 @@ export async function* csvRecordBatches(source: CsvSource): AsyncGenerator<CsvRe
     if (err instanceof RecordingError) throw err;
     throw unreadable(file, lastLine, err);
   } finally {
-    if (!bytes.destroyed) bytes.destroy();
+    await bytes.close();
   }
 }
