@@ -318,6 +318,10 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
   let wakeReader: (() => void) | undefined;
 
   const readerMayRead = (t: number): boolean => buffered < maxBuffered && source.frontier <= t + lookahead;
+  // A waiting reader is woken only once the buffer has drained to a quarter below full, so it reads
+  // in runs rather than one step per answer (one promise and wake-up per run, not per step).
+  const lowWater = maxBuffered - Math.max(1, maxBuffered >> 2);
+  const readerShouldWake = (t: number): boolean => buffered <= lowWater && source.frontier <= t + lookahead;
 
   const pump = (): void => {
     if (stopping) return;
@@ -332,14 +336,14 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
       ready.length = 0;
       readyHead = 0;
     }
-    if (wakeReader && readerMayRead(t)) {
+    if (wakeReader && readerShouldWake(t)) {
       const w = wakeReader;
       wakeReader = undefined;
       w();
     }
     // Next wake-up: the earliest due step, or the moment the reader may read again.
     let at = heap.peek()?.due ?? Infinity;
-    if (wakeReader && buffered < maxBuffered) at = Math.min(at, source.frontier - lookahead);
+    if (wakeReader && buffered <= lowWater) at = Math.min(at, source.frontier - lookahead);
     if (at < timerAt || timer === undefined) {
       if (timer) clearTimeout(timer);
       timer = undefined;
