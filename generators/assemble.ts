@@ -29,6 +29,8 @@ const SMALL_CART = 24;
 
 export class Assembler {
   readonly profile: TrafficProfile;
+  /** The most distinct items one cart can hold: the item limit, or fewer when the catalog is smaller. */
+  readonly maxDistinct: number;
   private readonly pools: Pools;
   private readonly seedHash: number;
   private readonly prefix: string;
@@ -61,6 +63,7 @@ export class Assembler {
     if (pools.stores.length === 0) throw new Error('pools.stores: must not be empty');
     this.pools = pools;
     this.profile = profile;
+    this.maxDistinct = Math.min(pools.products.length, LIMITS.maxCartItems);
     this.seedText = String(seed);
     this.seedHash = hashString(this.seedText);
     this.prefix = prefix;

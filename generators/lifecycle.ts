@@ -97,8 +97,9 @@ export function buildPlan(asm: Assembler, t: LifecycleTables, rng: Rng, index: n
   let u = isDry ? rng.int(profile.dry.checks.min, profile.dry.checks.max) - 1 : rng.int(profile.updates.min, profile.updates.max);
   if (kind === 'browse' && u === 0) u = 1;
 
-  // Events per update j (1..u): a removal needs one extra distinct product; room is bounded by the item limit.
-  let room = LIMITS.maxCartItems - n;
+  // Events per update j (1..u): a removal needs one extra distinct product; room is bounded by the
+  // item limit and by the catalog (a 3-product catalog has no extra product for a 3-item cart).
+  let room = asm.maxDistinct - n;
   const wantsReopenExtra = kind === 'reopen' && room > 0;
   if (wantsReopenExtra) room--;
   let removals: boolean[] | undefined;
@@ -221,7 +222,7 @@ export function buildPlan(asm: Assembler, t: LifecycleTables, rng: Rng, index: n
         changed = final.slice();
         changed.push(reopenExtra);
       } else {
-        // A full cart (1000 items): the customer raises a quantity instead (the budget kept one unit for it).
+        // A full cart (1000 items, or the whole catalog): the customer raises a quantity instead (the budget kept one unit for it).
         const k = rng.below(size);
         changed = final.slice();
         changed[k] = withQuantity(final[k] as CartItem, (final[k] as CartItem).quantity + 1);

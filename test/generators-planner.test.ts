@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { CartItem, IntegrationRequest, ReturnIntegrationRequest } from '../model/api.ts';
 import { LIMITS, TRANSITIONS, type SessionState } from '../model/limits.ts';
@@ -6,6 +9,8 @@ import { LIFECYCLE_KINDS, sessionPath, type GeneratedKind, type SessionPlan } fr
 import { createPlanner } from '../generators/planner.ts';
 import { buildPools } from '../generators/pools.ts';
 import { PRESETS, PRESET_NAMES, resolveProfile } from '../generators/profiles.ts';
+import { readCsvPool } from '../generators/user-pools.ts';
+import { createTargetCore } from '../target/core/index.ts';
 
 const pools = buildPools({ seed: 1, sizes: { products: 1500, profileIds: 2000 } });
 
@@ -279,4 +284,50 @@ test('pools without coupons, referrals, loyalty cards or known profiles give ses
   }
   assert.throws(() => createPlanner({ pools: { ...pools, products: [] }, seed: 1 }), /pools\.products: must not be empty/);
   assert.throws(() => createPlanner({ pools, seed: '' }), /seed: must be 1 to 200 characters/);
+});
+
+/** Plans of a catalog smaller than the carts the profile draws: every limit, transition and step against the core. */
+function checkTinyCatalog(what: string, tiny: Parameters<typeof createPlanner>[0]['pools']): void {
+  for (const profile of [...PRESET_NAMES.map((n) => PRESETS[n]!), EXTREME]) {
+    for (let seed = 1; seed <= 8; seed++) {
+      const planner = createPlanner({ pools: tiny, profile, seed });
+      const core = createTargetCore();
+      for (let i = 0; i < 40; i++) {
+        const plan = planner.plan(i);
+        assert.doesNotThrow(() => {
+          checkLimits(plan);
+          checkStates(plan);
+        }, `${what}, ${profile.name} seed ${seed} plan ${i}`);
+        for (const [k, s] of plan.steps.entries()) {
+          const r = core.handle({ method: s.method, path: s.path, query: s.query ?? {}, body: s.body });
+          assert.equal(r.status, 200, `${what}, ${profile.name} seed ${seed} ${plan.sessionId} step ${k} ${s.step}: ${JSON.stringify(r.body).slice(0, 200)}`);
+        }
+      }
+      // Every kind forced on the same index: the reopen and return paths with a catalog already used up.
+      for (const kind of LIFECYCLE_KINDS) checkStates(planner.plan(seed, kind));
+    }
+  }
+}
+
+test('tiny pools (1 to 3 products, 1 store, 1 coupon) give valid plans for every preset', () => {
+  for (const products of [1, 2, 3]) {
+    const tiny = buildPools({ seed: products, sizes: { products, stores: 1, validCoupons: 1, invalidCoupons: 0, validReferrals: 1, invalidReferrals: 0, profileIds: 3 } });
+    checkTinyCatalog(`${products} products`, tiny);
+  }
+});
+
+test('a user CSV catalog of 1 to 3 products gives valid plans for every preset', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cartload-tiny-'));
+  try {
+    for (const products of [1, 2, 3]) {
+      const file = join(dir, `products-${products}.csv`);
+      const rows = ['sku,name,price', 'T-1,Tee,19.99', 'T-2,Cap,7', 'T-3,Mug,4.5'].slice(0, products + 1);
+      writeFileSync(file, rows.join('\n') + '\n');
+      const catalog = await readCsvPool('products', file);
+      assert.equal(catalog.length, products);
+      checkTinyCatalog(`CSV of ${products} products`, { ...buildPools({ seed: 9, sizes: { products: 1, stores: 1, validCoupons: 1, invalidCoupons: 0 } }), products: catalog });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
