@@ -28,41 +28,43 @@ const MAX_REDRAWS = 8;
 const SMALL_CART = 24;
 
 export class Assembler {
-  readonly profile: TrafficProfile;
+  declare readonly profile: TrafficProfile;
   /** The most distinct items one cart can hold: the item limit, or fewer when the catalog is smaller. */
-  readonly maxDistinct: number;
-  private readonly pools: Pools;
-  private readonly seedHash: number;
-  private readonly prefix: string;
-  private readonly seedText: string;
-  private readonly itemsTable: Table;
-  private readonly itemsMin: number;
-  private readonly quantityTable: Table;
-  private readonly popularity: ZipfSampler;
+  declare readonly maxDistinct: number;
+  private declare readonly pools: Pools;
+  private declare readonly seedHash: number;
+  private declare readonly prefix: string;
+  private declare readonly seedText: string;
+  private declare readonly itemsTable: Table;
+  private declare readonly itemsMin: number;
+  private declare readonly quantityTable: Table;
+  private declare readonly popularity: ZipfSampler;
   /**
    * stamp[rank] === generation marks a product already in the cart being drawn (no per-cart Set).
    * One byte a product, allocated on the first cart too big for a linear scan.
    */
-  private stamp: Uint8Array | undefined;
-  private generation = 0;
-  private readonly guestT: number;
-  private readonly couponT: number;
-  private readonly invalidCouponT: number;
-  private readonly referralT: number;
-  private readonly invalidReferralT: number;
-  private readonly loyaltyT: number;
-  private readonly identifiersT: number;
-  private readonly shippingT: number;
+  private declare stamp: Uint8Array | undefined;
+  private declare generation: number;
+  private declare readonly guestT: number;
+  private declare readonly couponT: number;
+  private declare readonly invalidCouponT: number;
+  private declare readonly referralT: number;
+  private declare readonly invalidReferralT: number;
+  private declare readonly loyaltyT: number;
+  private declare readonly identifiersT: number;
+  private declare readonly shippingT: number;
   /** Known profiles are visited in a seeded rotation: session i and i+k share one only if k is a multiple of the pool size. */
-  private readonly profileStride: number;
-  private readonly profileOffset: number;
-  private readonly shippingCosts: Record<string, AdditionalCost>[];
+  private declare readonly profileStride: number;
+  private declare readonly profileOffset: number;
+  private declare readonly shippingCosts: Record<string, AdditionalCost>[];
 
   constructor(pools: Pools, profile: TrafficProfile, seed: string | number, prefix: string) {
     if (pools.products.length === 0) throw new Error('pools.products: must not be empty');
     if (pools.stores.length === 0) throw new Error('pools.stores: must not be empty');
     this.pools = pools;
     this.profile = profile;
+    this.stamp = undefined;
+    this.generation = 0;
     this.maxDistinct = Math.min(pools.products.length, LIMITS.maxCartItems);
     this.seedText = String(seed);
     this.seedHash = hashString(this.seedText);
@@ -107,10 +109,25 @@ export class Assembler {
     // Filled by push: a preallocated `new Array(n)` is holey, and JSON.stringify of a holey array is several times slower.
     const items: CartItem[] = [];
     const withAttributes = this.profile.cart.itemAttributes;
-    const quantities = this.quantityTable;
+    const cum = this.quantityTable.cum;
+    const guide = this.quantityTable.guide;
+    const guided = guide.length > 0;
     let budget = maxTotal - n;
+    // rng.u32() and quantityTable.pick() inlined (once per item; calls are dear in an interpreter).
+    let a = rng.a;
+    let b = rng.b;
+    let c = rng.c;
+    let d = rng.d;
     for (let i = 0; i < n; i++) {
-      let extra = quantities.pick(rng.u32());
+      const t = (((a + b) | 0) + d) | 0;
+      d = (d + 1) | 0;
+      a = b ^ (b >>> 9);
+      b = (c + (c << 3)) | 0;
+      c = (c << 21) | (c >>> 11);
+      c = (c + t) | 0;
+      const u = t >>> 0;
+      let extra = guided ? (guide[u >>> 24] as number) : 0;
+      while (u >= (cum[extra] as number)) extra++;
       if (extra > budget) extra = budget;
       budget -= extra;
       const p = products[ranks[i] as number] as Product;
@@ -119,6 +136,10 @@ export class Assembler {
       if (withAttributes && p.attributes) item.attributes = p.attributes;
       items.push(item);
     }
+    rng.a = a;
+    rng.b = b;
+    rng.c = c;
+    rng.d = d;
     return items;
   }
 
@@ -146,13 +167,7 @@ export class Assembler {
       gen = this.generation = 1;
     }
     const ranks = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
-      let rank = popularity.draw(rng);
-      for (let tries = 1; stamp[rank] === gen && tries < MAX_REDRAWS; tries++) rank = popularity.draw(rng);
-      while (stamp[rank] === gen) rank = rank + 1 === count ? 0 : rank + 1;
-      stamp[rank] = gen;
-      ranks[i] = rank;
-    }
+    popularity.drawDistinct(rng, ranks, stamp, gen, MAX_REDRAWS);
     return ranks;
   }
 
@@ -255,7 +270,12 @@ function coprimeStride(n: number, h: number): number {
   return s;
 }
 
-const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => (b < 16 ? '0' : '') + b.toString(16));
+/**
+ * The 256 byte values in hex. Split from one literal: V8 caches the split of a literal string per
+ * process, so every VU context shares the 256 strings and holds only the array (computing them
+ * per context cost 8 KB each; padStart per byte instead is twice as slow under --jitless).
+ */
+const HEX_BYTE: readonly string[] = '00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 10 11 12 13 14 15 16 17 18 19 1a 1b 1c 1d 1e 1f 20 21 22 23 24 25 26 27 28 29 2a 2b 2c 2d 2e 2f 30 31 32 33 34 35 36 37 38 39 3a 3b 3c 3d 3e 3f 40 41 42 43 44 45 46 47 48 49 4a 4b 4c 4d 4e 4f 50 51 52 53 54 55 56 57 58 59 5a 5b 5c 5d 5e 5f 60 61 62 63 64 65 66 67 68 69 6a 6b 6c 6d 6e 6f 70 71 72 73 74 75 76 77 78 79 7a 7b 7c 7d 7e 7f 80 81 82 83 84 85 86 87 88 89 8a 8b 8c 8d 8e 8f 90 91 92 93 94 95 96 97 98 99 9a 9b 9c 9d 9e 9f a0 a1 a2 a3 a4 a5 a6 a7 a8 a9 aa ab ac ad ae af b0 b1 b2 b3 b4 b5 b6 b7 b8 b9 ba bb bc bd be bf c0 c1 c2 c3 c4 c5 c6 c7 c8 c9 ca cb cc cd ce cf d0 d1 d2 d3 d4 d5 d6 d7 d8 d9 da db dc dd de df e0 e1 e2 e3 e4 e5 e6 e7 e8 e9 ea eb ec ed ee ef f0 f1 f2 f3 f4 f5 f6 f7 f8 f9 fa fb fc fd fe ff'.split(' ');
 
 /**
  * 64 hex digits (a SHA-256-looking identifier) from one word: eight mulberry32 outputs, inlined

@@ -52,12 +52,17 @@ interface Override {
 
 /** Accumulates steps with their time offsets. */
 class Steps {
-  readonly list: PlanStep[] = [];
-  private at = 0;
-  constructor(
-    private readonly rng: Rng,
-    private readonly think: QuantileTable,
-  ) {}
+  declare readonly list: PlanStep[];
+  private declare at: number;
+  private declare readonly rng: Rng;
+  private declare readonly think: QuantileTable;
+
+  constructor(rng: Rng, think: QuantileTable) {
+    this.list = [];
+    this.at = 0;
+    this.rng = rng;
+    this.think = think;
+  }
 
   push(step: StepName, method: PlanStep['method'], path: string, body: unknown, expect: SessionState | undefined, query?: Record<string, string>): void {
     if (this.list.length > 0) this.at += this.think.draw(this.rng);

@@ -11,10 +11,15 @@ const TWO_32 = 4294967296;
 
 /** sfc32 (Chris Doty-Humphrey's Small Fast Chaotic PRNG): 128 bits of state, passes PractRand. */
 export class Rng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  // `declare` fields (here and in every class of the assembly): assigned in the constructor, not
+  // defined by emitted class-field code, which esbuild lowers for k6's target to one
+  // Object.defineProperty call per field: dear in an interpreter for objects made per session.
+  // The state is public for the few per-item loops that inline u32() and write the state back
+  // (a call per draw is dear in an interpreter); everything else calls u32().
+  declare a: number;
+  declare b: number;
+  declare c: number;
+  declare d: number;
 
   constructor(a: number, b: number, c: number, d: number) {
     this.a = a | 0;
@@ -103,13 +108,16 @@ export function rngFor(seedHash: number, stream: number, index: number): Rng {
  * over integers. Built from weights once (setup cost, not per session).
  */
 export class Table {
-  /** cum[i] = upper threshold of outcome i; the last is 2^32 (kept in a Float64Array: 2^32 overflows uint32). */
-  private readonly cum: Float64Array;
+  /**
+   * cum[i] = upper threshold of outcome i; the last is 2^32 (kept in a Float64Array: 2^32 overflows
+   * uint32). Read directly by the loops that inline pick().
+   */
+  declare readonly cum: Float64Array;
   /**
    * guide[g] = the first outcome whose threshold exceeds g·2^24 (Chen and Asau's guide table): a
    * draw starts its search there and usually stops within a step or two.
    */
-  private readonly guide: Uint16Array | Uint32Array;
+  declare readonly guide: Uint16Array | Uint32Array;
 
   constructor(weights: ArrayLike<number>) {
     const n = weights.length;
@@ -172,14 +180,14 @@ const NO_GUIDE = new Uint16Array(0);
  * second draw the rank inside it. A per-rank table would cost 8 bytes a product in every k6 VU.
  */
 export class ZipfSampler {
-  private readonly table: Table;
+  private declare readonly table: Table;
   /** starts[b] = first rank of bucket b; starts[buckets] = n. */
-  private readonly starts: Uint32Array;
+  private declare readonly starts: Uint32Array;
 
-  constructor(
-    readonly n: number,
-    s: number,
-  ) {
+  declare readonly n: number;
+
+  constructor(n: number, s: number) {
+    this.n = n;
     const starts: number[] = [0];
     while ((starts[starts.length - 1] as number) < n) {
       const a = starts[starts.length - 1] as number;
@@ -202,6 +210,54 @@ export class ZipfSampler {
     const a = this.starts[b] as number;
     const width = (this.starts[b + 1] as number) - a;
     return width === 1 ? a : a + this.table.within(b, u, width);
+  }
+
+  /**
+   * Fills `out` with distinct ranks, as draw() would one by one (a taken rank is drawn again up to
+   * `maxDraws` times in all, then the next free rank is taken), marking each in `stamp` with `gen`.
+   * The PRNG and the table search are inlined: this runs once per item of a large cart.
+   */
+  drawDistinct(rng: Rng, out: Uint32Array, stamp: Uint8Array, gen: number, maxDraws: number): void {
+    const cum = this.table.cum;
+    const guide = this.table.guide;
+    const starts = this.starts;
+    const count = this.n;
+    const guided = guide.length > 0;
+    let a = rng.a;
+    let b = rng.b;
+    let c = rng.c;
+    let d = rng.d;
+    for (let i = 0; i < out.length; i++) {
+      let rank: number;
+      for (let draws = 1; ; draws++) {
+        // rng.u32()
+        const t = (((a + b) | 0) + d) | 0;
+        d = (d + 1) | 0;
+        a = b ^ (b >>> 9);
+        b = (c + (c << 3)) | 0;
+        c = (c << 21) | (c >>> 11);
+        c = (c + t) | 0;
+        const u = t >>> 0;
+        // this.table.pick(u), then within()
+        let k = guided ? (guide[u >>> 24] as number) : 0;
+        while (u >= (cum[k] as number)) k++;
+        const first = starts[k] as number;
+        const width = (starts[k + 1] as number) - first;
+        if (width === 1) rank = first;
+        else {
+          const lo = k === 0 ? 0 : (cum[k - 1] as number);
+          rank = first + Math.floor(((u - lo) * width) / ((cum[k] as number) - lo));
+        }
+        if (stamp[rank] !== gen || draws >= maxDraws) break;
+      }
+      while (stamp[rank] === gen) rank = rank + 1 === count ? 0 : rank + 1;
+      stamp[rank] = gen;
+      out[i] = rank;
+    }
+    rng.a = a;
+    rng.b = b;
+    rng.c = c;
+    rng.d = d;
   }
 
   /** The probability of one rank, as the sampler draws it. */
@@ -260,7 +316,7 @@ export function geometricTable(mean: number, max: number): Table {
  */
 export class QuantileTable {
   /** Integers of at most a day in ms: Int32 holds them in half the memory of doubles. */
-  private readonly q: Int32Array;
+  private declare readonly q: Int32Array;
 
   constructor(median: number, sigma: number, min: number, max: number) {
     const q = new Int32Array(257);
