@@ -6,7 +6,7 @@ import type { Options, Scenario } from 'k6/options';
 import { createPlanner, type Planner } from '../../generators/planner.ts';
 import type { TrafficProfile } from '../../generators/profiles.ts';
 import type { Pools } from '../../generators/types.ts';
-import { LIFECYCLE_KINDS, type GeneratedKind } from '../../model/plan.ts';
+import type { GeneratedKind } from '../../model/plan.ts';
 import { parseConfig, type ScenarioConfig } from './config.ts';
 import type { K6SummaryData } from './k6-summary.ts';
 import { loadPools } from './pools.ts';
@@ -74,16 +74,10 @@ export function defineScenario(def: ScenarioDefinition, env: Record<string, stri
   });
   const kinds = def.kindsInOrder;
 
-  // Planners need the run's session prefix, which setup picks: built on a VU's first iteration.
-  let planners: Planner[] | undefined;
-  const plannersFor = (prefix: string): Planner[] => {
-    if (planners) return planners;
-    const common = { pools, seed: config.seed, sessionPrefix: prefix };
-    planners = kinds
-      ? kinds.map((kind) => createPlanner({ ...common, profile: { ...profile, lifecycles: oneKind(kind) } }))
-      : [createPlanner({ ...common, profile })];
-    return planners;
-  };
+  // The planner needs the run's session prefix, which setup picks: built on a VU's first iteration.
+  // One planner serves every kind (plan(index, kind) forces one): its tables are built once per VU.
+  let planner: Planner | undefined;
+  const plannerFor = (prefix: string): Planner => (planner ??= createPlanner({ pools, profile, seed: config.seed, sessionPrefix: prefix }));
 
   return {
     config,
@@ -96,9 +90,8 @@ export function defineScenario(def: ScenarioDefinition, env: Record<string, stri
     iteration(data: RunData): void {
       // Unique across VUs (and, with execution segments, across instances): plan i is session i.
       const index = exec.scenario.iterationInTest;
-      const ps = plannersFor(data.sessionPrefix);
-      const planner = ps[index % ps.length] as Planner;
-      run(planner.plan(index));
+      const p = plannerFor(data.sessionPrefix);
+      run(kinds ? p.plan(index, kinds[index % kinds.length]) : p.plan(index));
     },
     teardown(data: RunData): void {
       console.log(`cartload ${def.name}: this run's sessions are ${data.sessionPrefix}-${config.seed}-<n>${config.dry ? ' (all dry: nothing was stored)' : ''}`);
@@ -107,10 +100,4 @@ export function defineScenario(def: ScenarioDefinition, env: Record<string, stri
       return summaryFiles(data, { scenario: def.name, config, ...(def.extraSummary ? { extraText: def.extraSummary } : {}) });
     },
   };
-}
-
-function oneKind(kind: GeneratedKind): Record<GeneratedKind, number> {
-  const weights = {} as Record<GeneratedKind, number>;
-  for (const k of LIFECYCLE_KINDS) weights[k] = k === kind ? 1 : 0;
-  return weights;
 }
