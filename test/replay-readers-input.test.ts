@@ -122,6 +122,35 @@ test('line numbers count quoted newlines, CRLF line ends and blank lines', async
   assert.equal(events[0]?.step.step, 'open', 'the BOM does not hide the first column');
 });
 
+test('line numbers stay right with bare CRs in cells, mixed line ends, and however the bytes arrive', async (t) => {
+  const dir = await tempDir(t);
+  const put = (id: string, body: string, note = ''): string => `2026-03-14T09:00:0${id.slice(1)}Z,${id},PUT,/v2/customer_sessions/${id},${body},${note}`;
+  const text =
+    'timestamp,session_id,method,path,body,note\r\n' + // line 1
+    put('s1', '"{""customerSession"": {}}"', '"a\rb"') + '\n' + // 2: a bare CR is data, not a line
+    put('s2', '"{\r\n""customerSession"": {}}"') + '\r\n' + // 3-4: a quoted CRLF is one line break
+    put('s3', '"{\n""customerSession"": {}}"') + '\n' + // 5-6
+    '\r\n' + // 7: blank
+    put('s4', '{bad') + '\n'; // 8
+  const broken = put('s5', '"{""customerSession"": {}}"x') + '\n'; // 9: broken quoting stops the read
+  const sources = async (name: string, content: string): Promise<Array<Pick<ReadRecordingOptions, 'file' | 'stdin'>>> => {
+    const file = join(dir, name);
+    const bytes = Buffer.from(content);
+    await writeFile(file, bytes);
+    const pieces = Array.from({ length: Math.ceil(bytes.length / 5) }, (_, i) => bytes.subarray(i * 5, i * 5 + 5));
+    return [{ file }, { file: '-', stdin: Readable.from(pieces) }];
+  };
+  for (const source of await sources('mixed.csv', text)) {
+    const issues: RowIssue[] = [];
+    const events = await collect({ ...source, onError: 'skip', onIssue: (i) => issues.push(i) });
+    assert.deepEqual(events.map((e) => e.source.line), [2, 3, 5]);
+    assert.deepEqual(issues.map((i) => [i.line, i.reason]), [[8, 'bad-json']]);
+  }
+  for (const source of await sources('broken.csv', text + broken)) {
+    await assert.rejects(collect({ ...source, onError: 'skip' }), rejectsWith('bad-csv', /:9: CSV syntax error/));
+  }
+});
+
 test('a recording with only a header yields nothing', async (t) => {
   const dir = await tempDir(t);
   const file = join(dir, 'header.csv');

@@ -54,13 +54,6 @@ export function exportLayout(header: readonly string[], at: SourcePosition): Exp
   return { header, index };
 }
 
-/** Columns the reader leaves alone: the server's own results and internal IDs. */
-const EXPORT_IGNORED: readonly ExportColumn[] = ['id', 'firstsession', 'applicationid', 'profileid', 'discounts', 'total'];
-
-export function exportColumnsRead(layout: ExportLayout): number[] {
-  return EXPORT_COLUMNS.filter((c) => !EXPORT_IGNORED.includes(c)).map((c) => layout.index[c]);
-}
-
 export function isExportHeader(normalized: ReadonlySet<string>): boolean {
   return EXPORT_REQUIRED.every((c) => normalized.has(c)) && normalized.has('cartitems');
 }

@@ -7,7 +7,7 @@ import { isRequestLogHeader, parseRequestLogRecord, requestLogLayout } from '../
 import { ExternalSorter, type SortStats } from '../sort/external-sort.ts';
 import type { LineCodec } from '../sort/runs.ts';
 import { csvRecordBatches, type CsvRecord } from './csv.ts';
-import { exportColumnsRead, exportLayout, isExportHeader, parseExportRecord } from './export.ts';
+import { exportLayout, isExportHeader, parseExportRecord } from './export.ts';
 import { normalizeColumn } from './header.ts';
 import { RowRejected } from './issues.ts';
 
@@ -38,11 +38,7 @@ export function detectFormat(headerFields: readonly string[]): RecordingFormat |
 /** The recording's events, time-ordered (ties keep file order). */
 export async function* readRecording(options: ReadRecordingOptions & ReadRecordingTuning): AsyncGenerator<ReplayEvent> {
   const { file } = options;
-  const batches = csvRecordBatches({
-    file,
-    ...(options.stdin ? { stdin: options.stdin } : {}),
-    columnsToKeep: (header) => columnsRead(header, options.format ?? detectFormat(header)),
-  });
+  const batches = csvRecordBatches({ file, ...(options.stdin ? { stdin: options.stdin } : {}) });
   const sorter = new ExternalSorter<Pending>({
     key: (p) => p.e.time,
     codec: PENDING_LINES,
@@ -164,18 +160,6 @@ async function* nameOpens(events: AsyncIterable<ReplayEvent>): AsyncGenerator<Re
     return e;
   };
   for await (const e of events) yield name(e);
-}
-
-/** The columns a format's reader looks at; the rest are not even decoded. */
-function columnsRead(header: readonly string[], format: RecordingFormat | undefined): boolean[] | undefined {
-  if (format === undefined) return undefined;
-  const at = { file: '', line: 1 };
-  try {
-    const used = format === 'export' ? exportColumnsRead(exportLayout(header, at)) : Object.values(requestLogLayout(header, at).index);
-    return header.map((_, i) => used.includes(i));
-  } catch {
-    return undefined; // the reader reports the header's problem itself
-  }
 }
 
 function rowWeight(fields: readonly string[]): number {
