@@ -4,13 +4,15 @@ import type { LatencyStats, RunSummary } from '../model/summary.ts';
 
 const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const pct = (part: number, whole: number): string => (whole === 0 ? '0%' : `${((100 * part) / whole).toFixed(2)}%`);
+/** The engine as the README names it: the replay engine is "the Node engine" wherever it runs. */
+const ENGINE_NAMES: Record<RunSummary['engine'], string> = { k6: 'k6', replay: 'Node engine', harness: 'k6 harness' };
 const lat = (l: LatencyStats): string => `p50 ${ms(l.p50)}  p95 ${ms(l.p95)}  p99 ${ms(l.p99)}  max ${ms(l.max)} ms`;
 
 export function renderSummaryText(s: RunSummary): string {
   const r = s.requests;
   const seconds = s.durationMs / 1000;
   const lines: string[] = [];
-  lines.push(`cartload ${s.engine} run ${s.runId}: ${s.scenario} against ${s.target}${s.interrupted ? '  (INTERRUPTED)' : ''}`);
+  lines.push(`cartload run ${s.runId} (${ENGINE_NAMES[s.engine]}): ${s.scenario} against ${s.target}${s.interrupted ? '  (INTERRUPTED)' : ''}`);
   lines.push(
     `  requests   ${r.total} in ${seconds.toFixed(1)} s (${seconds > 0 ? (r.total / seconds).toFixed(1) : '0'}/s), ` +
       `failed ${r.failed} (${pct(r.failed, r.total)}), 409s ${r.conflicts409}`,

@@ -48,7 +48,7 @@ test('cartload run with no k6 on the machine: the node engine runs a short lifec
   assert.equal(summary.sessions.failed, 0, JSON.stringify(summary.notes));
   assert.equal(summary.requests.conflicts409, 0);
   assert.ok(summary.thresholds.every((t: { ok: boolean }) => t.ok));
-  assert.match(out, /cartload replay run .*: lifecycle against http:\/\/127\.0\.0\.1/);
+  assert.match(out, /cartload run \S+ \(Node engine\): lifecycle against http:\/\/127\.0\.0\.1/);
   assert.ok(!JSON.stringify(summary).match(/apiKey":"[^[]/), 'no API key in the summary');
 });
 

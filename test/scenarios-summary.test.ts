@@ -108,7 +108,7 @@ test('summaryFiles writes the four files under RESULTS_DIR/RUN_ID and a short st
   assert.equal(summary.options.apiKey, '[redacted]');
   assert.deepEqual(JSON.parse(files['out/ci-42/k6-summary.json'] as string), realData);
   parseXml(files['out/ci-42/junit.xml'] as string);
-  assert.match(files.stdout as string, /cartload k6 run ci-42: smoke/);
+  assert.match(files.stdout as string, /cartload run ci-42 \(k6\): smoke/);
   assert.match(files.stdout as string, /FAIL threshold http_req_failed: rate<0\.01/);
   assert.match(files.stdout as string, /1 threshold\(s\) crossed: k6 exits 99/);
   for (const text of Object.values(files)) assert.doesNotMatch(text, /k-very-secret/);
