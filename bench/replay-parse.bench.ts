@@ -3,7 +3,8 @@
 // plus one JSON.parse of each body.
 // Files: a request log of about BENCH_ROWS rows (default 200,000) made by the generators, once with
 // sessions starting in file order ("sorted") and once with session starts scattered over the file,
-// as in an export sorted by ID ("shuffled"). Each phase runs in its own process (clean RSS), three
+// as in an export sorted by ID ("shuffled"), plus the same requests in time order, read with the
+// full sort and with a 60 s reorder window (sortWindowMs). Each phase runs in its own process (clean RSS), three
 // times; the median counts. Prints rows/s, ratios, the sort's disk traffic and peak RSS.
 import { spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -26,6 +27,8 @@ interface PhaseResult {
   ms: number;
   rssMb: number;
   sort?: SortStats;
+  /** ms from the start to the first event out. */
+  firstMs?: number;
 }
 
 function sampleRss(): () => number {
@@ -46,6 +49,7 @@ async function phase(name: string, file: string, tmp: string): Promise<PhaseResu
   const t0 = performance.now();
   let rows = 0;
   let sort: SortStats | undefined;
+  let firstMs: number | undefined;
   if (name === 'csv-parse' || name === 'floor') {
     // The same parser options as replay/readers/csv.ts; the floor also parses each JSON body once,
     // which any reader must do at least.
@@ -66,11 +70,12 @@ async function phase(name: string, file: string, tmp: string): Promise<PhaseResu
       tmpDir: tmp,
       sortStats: sort,
       ...(inMemory ? { sortChunkItems: Number.POSITIVE_INFINITY, sortChunkBytes: Number.POSITIVE_INFINITY } : {}),
+      ...(name === 'read-window' ? { sortWindowMs: 60_000 } : {}),
     });
-    for await (const _e of events) rows++;
+    for await (const _e of events) if (rows++ === 0) firstMs = performance.now() - t0;
   }
   const ms = performance.now() - t0;
-  return { rows, ms, rssMb: rss(), ...(sort ? { sort } : {}) };
+  return { rows, ms, rssMb: rss(), ...(sort ? { sort } : {}), ...(firstMs !== undefined ? { firstMs } : {}) };
 }
 
 /** Writes the request log: session i starts at base + slot(i) seconds/10, where slot scatters or not. */
@@ -105,6 +110,35 @@ async function writeLog(file: string, scatter: boolean): Promise<{ rows: number;
   return { rows, sessions };
 }
 
+/** The same requests in time order, as a log written while the traffic happened would be. */
+async function writeTimeOrdered(from: string, file: string, tmp: string): Promise<void> {
+  const out = createWriteStream(file);
+  let buf = stringify([[...REQUEST_LOG_COLUMNS]]);
+  for await (const e of readRecording({ file: from, onError: 'abort', tmpDir: tmp })) {
+    const s = e.step;
+    buf += stringify([
+      [
+        new Date(e.time).toISOString(),
+        e.sessionId,
+        s.method,
+        s.path,
+        s.query ? new URLSearchParams(s.query).toString() : '',
+        s.body === undefined ? '' : JSON.stringify(s.body),
+        s.recordedStatus === undefined ? '' : String(s.recordedStatus),
+        s.step,
+        e.kind,
+        s.expect ?? '',
+      ],
+    ]);
+    if (buf.length > 1 << 20) {
+      if (!out.write(buf)) await once(out, 'drain');
+      buf = '';
+    }
+  }
+  out.end(buf);
+  await once(out, 'finish');
+}
+
 function runPhase(name: string, file: string, tmp: string): PhaseResult {
   const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--phase', name, file, tmp], {
     encoding: 'utf8',
@@ -133,6 +167,8 @@ async function main(): Promise<void> {
     const shuffled = join(dir, 'shuffled.csv');
     const made = await writeLog(sorted, false);
     await writeLog(shuffled, true);
+    const ordered = join(dir, 'time-ordered.csv');
+    await writeTimeOrdered(sorted, ordered, spill);
     const mb = (await stat(sorted)).size / 2 ** 20;
     console.log(`request log: ${made.rows} rows, ${made.sessions} sessions, ${mb.toFixed(0)} MiB; median of ${REPEAT} runs each (2 shared cores)`);
 
@@ -142,9 +178,11 @@ async function main(): Promise<void> {
     const readSorted = measure('read', sorted);
     const readShuffled = measure('read', shuffled);
     const readShuffledMem = measure('read-in-memory', shuffled);
+    const readOrdered = measure('read', ordered);
+    const readWindow = measure('read-window', ordered);
     const rate = (r: PhaseResult): number => (r.rows * 1000) / r.ms;
     const line = (label: string, r: PhaseResult, extra = ''): void =>
-      console.log(`${label.padEnd(44)} ${Math.round(rate(r)).toLocaleString('en').padStart(9)} rows/s  ${(r.ms / 1000).toFixed(2).padStart(6)} s  peak RSS ${r.rssMb.toFixed(0).padStart(4)} MB${extra}`);
+      console.log(`${label.padEnd(50)} ${Math.round(rate(r)).toLocaleString('en').padStart(9)} rows/s  ${(r.ms / 1000).toFixed(2).padStart(6)} s  peak RSS ${r.rssMb.toFixed(0).padStart(4)} MB${extra}`);
     const spilled = (r: PhaseResult): string => (r.sort ? `  spilled ${r.sort.runs} runs, ${(r.sort.bytesWritten / 2 ** 20).toFixed(0)} MiB` : '');
 
     line('baseline: csv-parse alone (records only)', base);
@@ -152,10 +190,14 @@ async function main(): Promise<void> {
     line('readRecording, sorted input', readSorted, spilled(readSorted));
     line('readRecording, shuffled input', readShuffled, spilled(readShuffled));
     line('readRecording, shuffled, sort in memory only', readShuffledMem, spilled(readShuffledMem));
+    line('readRecording, time-ordered input', readOrdered, spilled(readOrdered));
+    line('readRecording, time-ordered, 60 s reorder window', readWindow, spilled(readWindow));
+    console.log(`first event out after: full sort ${(readOrdered.firstMs ?? 0).toFixed(0)} ms, 60 s window ${(readWindow.firstMs ?? 0).toFixed(0)} ms (time-ordered input)`);
     console.log(`ratio readRecording / csv-parse (sorted)             ${(rate(readSorted) / rate(base)).toFixed(2)}×`);
     console.log(`ratio readRecording / floor (sorted)                 ${(rate(readSorted) / rate(floor)).toFixed(2)}×`);
     console.log(`ratio shuffled / sorted                              ${(rate(readShuffled) / rate(readSorted)).toFixed(2)}×`);
     console.log(`ratio spilling sort / in-memory sort (shuffled)      ${(rate(readShuffled) / rate(readShuffledMem)).toFixed(2)}×`);
+    console.log(`ratio 60 s window / full sort (time-ordered)         ${(rate(readWindow) / rate(readOrdered)).toFixed(2)}×`);
     const goal = rate(readShuffled) >= GOAL_ROWS_PER_S && rate(readSorted) >= GOAL_ROWS_PER_S;
     console.log(`goal ≥ ${GOAL_ROWS_PER_S.toLocaleString('en')} rows/s (sorted and shuffled): ${goal ? 'met' : 'NOT met'}`);
   } finally {

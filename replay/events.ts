@@ -55,4 +55,10 @@ export interface ReadRecordingOptions {
   stdin?: NodeJS.ReadableStream;
   /** Where sorting spills runs to disk; defaults to the OS temp folder. */
   tmpDir?: string;
+  /**
+   * Order events with a reorder window of this many ms instead of sorting the whole file first:
+   * events leave once older than the newest row's time less the window, so a replay starts at
+   * once; a row later than that is reported (reason "out-of-order"). For nearly sorted request logs.
+   */
+  sortWindowMs?: number;
 }

@@ -12,12 +12,14 @@ export interface ReplayFileOptions extends Omit<EngineOptions, 'input'> {
   onError?: 'skip' | 'abort';
   /** Where the reader's sort spills to disk (default the OS temp folder). */
   tmpDir?: string;
+  /** Order rows within this reorder window (ms) instead of sorting the whole file first (see ReadRecordingOptions). */
+  sortWindowMs?: number;
   /** Standard input, when file is '-'. */
   stdin?: NodeJS.ReadableStream;
 }
 
 export function replayFile(o: ReplayFileOptions): Promise<EngineResult> {
-  const { file, format, onError, tmpDir, stdin, ...engine } = o;
+  const { file, format, onError, tmpDir, sortWindowMs, stdin, ...engine } = o;
   return runEngine({
     ...engine,
     input: {
@@ -31,6 +33,7 @@ export function replayFile(o: ReplayFileOptions): Promise<EngineResult> {
           onIssue,
           ...(format ? { format } : {}),
           ...(tmpDir ? { tmpDir } : {}),
+          ...(sortWindowMs !== undefined ? { sortWindowMs } : {}),
           ...(stdin ? { stdin } : {}),
         }),
     },

@@ -1,6 +1,7 @@
 // Reads a recorded-traffic CSV (a Talon.One session export or a request log) into ReplayEvents in
 // nondecreasing time, whatever order the rows come in, in bounded memory: rows are parsed as they
-// stream in, and ordered by an external merge sort (replay/sort). Bad rows stop the read
+// stream in, and ordered by an external merge sort (replay/sort), or, with sortWindowMs, by a
+// bounded reorder window that lets events out while the file is still being read. Bad rows stop the read
 // ('abort') or are reported and left out ('skip'); nothing is dropped silently.
 import { RecordingError, type ReadRecordingOptions, type RecordingFormat, type ReplayEvent, type RowIssue, type SourcePosition } from '../events.ts';
 import { isRequestLogHeader, parseRequestLogRecord, requestLogLayout } from '../request-log.ts';
@@ -9,7 +10,8 @@ import type { LineCodec } from '../sort/runs.ts';
 import { csvRecordBatches, type CsvRecord } from './csv.ts';
 import { exportLayout, isExportHeader, parseExportRecord } from './export.ts';
 import { normalizeColumn } from './header.ts';
-import { RowRejected } from './issues.ts';
+import { RowRejected, rowIssue } from './issues.ts';
+import { ReorderWindow } from './window.ts';
 
 export { RecordingError } from '../events.ts';
 export type { ReadRecordingOptions, RecordingFormat, ReplayEvent, RowIssue } from '../events.ts';
@@ -38,6 +40,7 @@ export function detectFormat(headerFields: readonly string[]): RecordingFormat |
 /** The recording's events, time-ordered (ties keep file order). */
 export async function* readRecording(options: ReadRecordingOptions & ReadRecordingTuning): AsyncGenerator<ReplayEvent> {
   const { file } = options;
+  const window = options.sortWindowMs !== undefined ? new ReorderWindow(options.sortWindowMs) : undefined;
   const batches = csvRecordBatches({ file, ...(options.stdin ? { stdin: options.stdin } : {}) });
   const sorter = new ExternalSorter<Pending>({
     key: (p) => p.e.time,
@@ -51,9 +54,17 @@ export async function* readRecording(options: ReadRecordingOptions & ReadRecordi
     if (options.onError === 'abort') throw new RecordingError(issue);
     options.onIssue?.(issue);
   };
+  /** Into the window; a row too late for it is a bad row. */
+  const toWindow = (w: ReorderWindow, events: readonly ReplayEvent[], line: number): void => {
+    const late = w.add(events);
+    if (late === undefined) return;
+    onBad(
+      rowIssue({ file, line }, 'out-of-order', undefined, `out of order: the row's time is ${Math.round(late)} ms before the newest row read before it, more than the sort window of ${w.windowMs} ms allows (widen the window, or leave it out to sort the whole file)`),
+    );
+  };
   try {
     let parseRow: ((record: CsvRecord) => ReplayEvent[] | ReplayEvent | RowIssue) | undefined;
-    let inferOpen = false;
+    let name: (e: ReplayEvent) => ReplayEvent = (e) => e;
     let bodyColumn = -1;
     for await (const batch of batches) {
       let i = 0;
@@ -75,7 +86,7 @@ export async function* readRecording(options: ReadRecordingOptions & ReadRecordi
             parseRow = (r) => parseExportRecord(r.fields, layout, { file, line: r.line });
           } else {
             const layout = requestLogLayout(header.fields, at);
-            inferOpen = !layout.hasStep;
+            if (!layout.hasStep) name = opensNamer();
             bodyColumn = layout.index.body;
             parseRow = (r) => parseRequestLogRecord(r.fields, layout, { file, line: r.line });
           }
@@ -88,23 +99,29 @@ export async function* readRecording(options: ReadRecordingOptions & ReadRecordi
       for (; i < batch.length; i++) {
         const record = batch[i] as CsvRecord;
         const out = parseRow(record);
-        if (Array.isArray(out)) {
+        if (!Array.isArray(out) && 'reason' in out) {
+          onBad(out);
+        } else if (window) {
+          toWindow(window, Array.isArray(out) ? out : [out], record.line);
+        } else if (Array.isArray(out)) {
           const weight = rowWeight(record.fields) / out.length;
           for (const e of out) {
             if (sorter.full) await sorter.spill();
             sorter.add({ e, raw: undefined }, weight);
           }
-        } else if ('reason' in out) {
-          onBad(out);
         } else {
           if (sorter.full) await sorter.spill();
           sorter.add(pending(out, record.fields[bodyColumn]), rowWeight(record.fields));
         }
       }
+      if (window) for (const e of window.ready()) yield name(e);
     }
     if (parseRow === undefined) throw new RecordingError({ file, line: 1, reason: 'empty', message: `${file}: the file is empty (no header line)` });
-    const events = unwrap(sorter.drain());
-    yield* inferOpen ? nameOpens(events) : events;
+    if (window) {
+      for (const e of window.rest()) yield name(e);
+    } else {
+      for await (const e of unwrap(sorter.drain())) yield name(e);
+    }
   } finally {
     await sorter.dispose();
     await batches.return(undefined);
@@ -150,16 +167,15 @@ async function* unwrap(items: AsyncIterable<Pending>): AsyncGenerator<ReplayEven
  * Without a `step` column, a session's first update that leaves it open is its `open`. Remembers
  * each session ID seen (about 100 bytes each): memory grows with sessions, not rows.
  */
-async function* nameOpens(events: AsyncIterable<ReplayEvent>): AsyncGenerator<ReplayEvent> {
+function opensNamer(): (e: ReplayEvent) => ReplayEvent {
   const opened = new Set<string>();
-  const name = (e: ReplayEvent): ReplayEvent => {
+  return (e) => {
     if (e.step.method !== 'PUT' || e.step.step === 'reopen' || e.step.step === 'dry') return e;
     if (opened.has(e.sessionId)) return e;
     opened.add(e.sessionId);
     if (e.step.step === 'update') e.step.step = 'open';
     return e;
   };
-  for await (const e of events) yield name(e);
 }
 
 function rowWeight(fields: readonly string[]): number {

@@ -12,7 +12,8 @@ export type RowIssueReason =
   | 'bad-value'
   | 'over-limit'
   | 'unsupported-endpoint'
-  | 'inconsistent-row';
+  | 'inconsistent-row'
+  | 'out-of-order';
 
 export function rowIssue(at: SourcePosition, reason: RowIssueReason, column: string | undefined, detail: string): RowIssue {
   const where = column === undefined ? '' : ` column "${column}":`;

@@ -42,6 +42,7 @@ interface ReplayArgs {
   preflight: boolean;
   progress: boolean;
   tmpDir?: string;
+  sortWindow?: string;
 }
 
 /** The exit code for an engine's outcome (shared with `cartload run`). */
@@ -152,6 +153,7 @@ export default defineCommand<ReplayArgs>({
       .option('preflight', { type: 'boolean', default: true, describe: 'Check the target answers and accepts the key first (--no-preflight to skip)' })
       .option('progress', { type: 'boolean', default: true, describe: 'Live progress on stderr (--no-progress to silence)' })
       // yargs types the options by their dashed names; the parsed arguments also carry the camelCase ones we read.
+      .option('sort-window', { type: 'string', describe: 'Start at once and order rows within this much recorded time (e.g. 30s) instead of sorting the whole file first; a row later than that is a bad row (for nearly time-ordered request logs)' })
       .option('tmp-dir', { type: 'string', describe: 'Where sorting a large unsorted recording spills to disk (default the OS temp folder)' }) as unknown as Argv<ReplayArgs>,
   run: async (a) => {
     const target = a.target ?? process.env.TALON_BASE_URL;
@@ -176,6 +178,7 @@ export default defineCommand<ReplayArgs>({
         ...(a.format ? { format: a.format } : {}),
         onError: a.onError,
         ...(a.tmpDir ? { tmpDir: a.tmpDir } : {}),
+        ...(a.sortWindow !== undefined ? { sortWindowMs: ms('sort-window', a.sortWindow) } : {}),
         stdin: process.stdin,
         target,
         apiKey: process.env.TALON_API_KEY,
