@@ -27,8 +27,26 @@ test('each export row becomes the requests that produced its final state, in tim
   for (const [, list] of s) {
     assert.equal(list.filter((e) => e.lastOfSession).length, 1);
     assert.equal(list[list.length - 1]?.lastOfSession, true);
-    assert.ok(list.every((e) => e.kind === 'recorded' && e.finalState !== undefined));
+    assert.ok(list.every((e) => e.finalState !== undefined));
   }
+});
+
+test("each export event is labelled with the generated lifecycle kind its session's final state corresponds to", async () => {
+  const { events } = await read(`${FIX}/session-export.csv`);
+  const kinds = new Map<string, Set<string>>();
+  for (const e of events) kinds.set(e.sessionId, (kinds.get(e.sessionId) ?? new Set()).add(e.kind));
+  assert.deepEqual(Object.fromEntries([...kinds].map(([id, k]) => [id, [...k]])), {
+    'ORD-2026-0001': ['checkout'], // closed
+    'ORD-2026-0002': ['browse'], // open
+    'ORD-2026-0003': ['checkout_cancel'], // cancelled, with a close time
+    'ORD-2026-0004': ['return'], // partially returned
+    'ORD-2026-0005': ['cancel_before_checkout'], // cancelled, never closed
+    'ORD-2026-0006': ['reopen'], // open, with a close time
+    'guest/2026 #7': ['checkout'],
+  });
+  // The excel-dated twin of the fixture says the same.
+  const excel = await read(`${FIX}/session-export-excel.csv`);
+  assert.ok(excel.events.every((e) => e.kind !== 'recorded'));
 });
 
 test('the open carries the whole recorded session; read-only cart fields are dropped', async () => {

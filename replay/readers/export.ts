@@ -4,7 +4,7 @@
 // cancel at `cancelledat`, a return for `partially_returned`, a reopen for a closed-then-open session.
 import type { CartItem, IntegrationRequest, NewCustomerSessionV2, ReturnedCartItem } from '../../model/api.ts';
 import { SESSION_STATES, type SessionState } from '../../model/limits.ts';
-import { sessionPath, type PlanStep, type StepName } from '../../model/plan.ts';
+import { sessionPath, type GeneratedKind, type PlanStep, type StepName } from '../../model/plan.ts';
 import type { ReplayEvent, RowIssue, SourcePosition } from '../events.ts';
 import { jsonCell, listCell } from './cells.ts';
 import { checkWidth, indexColumns } from './header.ts';
@@ -194,12 +194,32 @@ export function exportEvents(fields: readonly string[], layout: ExportLayout, at
     }
   }
   const profile = session.profileId;
+  const kind = lifecycleKind(state, closedAt !== undefined);
   return steps.map(({ time: t, step }, i) => {
-    const e: ReplayEvent = { time: t, sessionId, kind: 'recorded', step, finalState: state, source: { file: at.file, line: at.line } };
+    const e: ReplayEvent = { time: t, sessionId, kind, step, finalState: state, source: { file: at.file, line: at.line } };
     if (profile !== undefined) e.profileId = profile;
     if (i === steps.length - 1) e.lastOfSession = true;
     return e;
   });
+}
+
+/**
+ * The generated lifecycle a session's final state corresponds to (model/plan.ts LIFECYCLE_KINDS),
+ * so a replayed export's summary counts sessions by the same kinds a generated run does. A closed
+ * session that is open again was reopened; a cancelled one with a close time was cancelled after
+ * checkout.
+ */
+export function lifecycleKind(state: SessionState, closed: boolean): GeneratedKind {
+  switch (state) {
+    case 'open':
+      return closed ? 'reopen' : 'browse';
+    case 'closed':
+      return 'checkout';
+    case 'cancelled':
+      return closed ? 'checkout_cancel' : 'cancel_before_checkout';
+    case 'partially_returned':
+      return 'return';
+  }
 }
 
 export function parseExportRecord(fields: readonly string[], layout: ExportLayout, at: SourcePosition): ReplayEvent[] | RowIssue {
