@@ -131,3 +131,22 @@ test('--loop 2 replays the recording twice, the second pass under fresh IDs afte
     await server.close();
   }
 });
+
+test('--loop 2 as fast as possible: a session that failed in the first pass is a new session in the second, not skipped', async () => {
+  // The first pass's s1 fails on its first step and, with no last step marked, stays in the
+  // session table as failed; the second pass must still send every step of L2-s1.
+  const server = await startRecorder({ status: (r) => (r.path.includes('/run-s1') ? 500 : 200) });
+  try {
+    const events = makeEvents({ sessions: 3, gapMs: 0, stepMs: 0, last: false });
+    const res = await runEngine({ target: server.url, input: eventsInput(events), timing: { mode: 'asap' }, loops: 2, sessionPrefix: 'run-', connections: 4, resultsDir, runId: 'loop-fail', logRequests: true, preflight: false });
+    const log = await readRequestLog(join(resultsDir, 'loop-fail'));
+    const perPass = events.length / 3;
+    assert.equal(log.filter((l) => l.sessionId === 'run-s1').length, 1, 'the first pass stops s1 at its failed step');
+    assert.equal(log.filter((l) => l.sessionId === 'run-L2-s1').length, perPass, 'the second pass sends every step of L2-s1');
+    assert.equal(res.summary?.sessions.started, 6);
+    assert.equal(res.summary?.sessions.failed, 1);
+    assert.equal(res.summary?.sessions.skippedSteps, perPass - 1);
+  } finally {
+    await server.close();
+  }
+});

@@ -122,7 +122,7 @@ function validate(o: EngineOptions): string | undefined {
 
 /** One GET for a session that cannot exist: any answer but 401/403 proves the target is there and takes the key. */
 async function preflight(sender: Sender, prefix: string): Promise<string | undefined> {
-  const o = await new Promise<Outcome>((resolve) => sender.send('GET', sessionPath(`${prefix}preflight-${shortRandom(8)}`), undefined, false, resolve));
+  const o = await new Promise<Outcome>((resolve) => sender.send('GET', sessionPath(`${prefix}preflight-${shortRandom(8)}`), undefined, false, (done: (o: Outcome) => void, o) => done(o), resolve));
   if (o.status === 0) return `the target did not answer: ${'message' in o ? o.message : 'no answer'}`;
   if (o.status === 401 || o.status === 403) return `the target refused the API key (HTTP ${o.status}); set TALON_API_KEY`;
   return undefined;
@@ -241,7 +241,9 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
     inFlight++;
     sent++;
     if (paced) recordMs(stats.lag, t - item.ready);
-    sender.send(item.method, item.path, item.body, errorNotes.size < MAX_ERROR_NOTES, (outcome) => onAnswer(item, t, outcome));
+    item.sentAt = t;
+    // onAnswer itself is the callback, the item its context: no closure per request.
+    sender.send(item.method, item.path, item.body, errorNotes.size < MAX_ERROR_NOTES, onAnswer, item);
   };
 
   /** The session is free: send now, or wait for a connection. */
@@ -267,8 +269,9 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
     dispatch(item, t);
   };
 
-  const onAnswer = (item: StepItem, sentAt: number, outcome: Outcome): void => {
+  const onAnswer = (item: StepItem, outcome: Outcome): void => {
     const t = now();
+    const sentAt = item.sentAt;
     inFlight--;
     buffered--;
     item.session.pending--;

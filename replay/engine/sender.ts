@@ -28,8 +28,15 @@ function classify(err: unknown): Outcome {
   return { status: 0, error: 'other', message };
 }
 
+/** Called once per request with the caller's own context object, so no closure is made per request. */
+export type Answered<T> = (ctx: T, o: Outcome) => void;
+
+// Bodiless outcomes are shared per status: a 2xx answer allocates nothing here.
+const BARE: Outcome[] = [];
+const bare = (status: number): Outcome => (BARE[status] ??= Object.freeze({ status }) as Outcome);
+
 /** One request's answer as undici reports it; reports once. */
-class Exchange implements Dispatcher.DispatchHandler {
+class Exchange<T> implements Dispatcher.DispatchHandler {
   private status = 0;
   private chunks: Buffer[] | undefined;
   private size = 0;
@@ -37,7 +44,8 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   constructor(
     private readonly wantErrorBody: boolean,
-    private readonly done: (o: Outcome) => void,
+    private readonly done: Answered<T>,
+    private readonly ctx: T,
   ) {}
 
   /** undici tells the handler APIs apart by this method's presence. */
@@ -58,13 +66,13 @@ class Exchange implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     if (this.settled) return;
     this.settled = true;
-    this.done(this.chunks ? { status: this.status, body: Buffer.concat(this.chunks).toString('utf8', 0, ERROR_BODY_LIMIT) } : { status: this.status });
+    this.done(this.ctx, this.chunks ? { status: this.status, body: Buffer.concat(this.chunks).toString('utf8', 0, ERROR_BODY_LIMIT) } : this.status < 1000 ? bare(this.status) : { status: this.status });
   }
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
     if (this.settled) return;
     this.settled = true;
-    this.done(classify(err));
+    this.done(this.ctx, classify(err));
   }
 }
 
@@ -90,11 +98,11 @@ export class Sender {
     this.withBody = { ...this.withoutBody, 'content-type': 'application/json' };
   }
 
-  /** Sends one request and calls `done` once with its outcome; never throws. `pathAndQuery` starts with '/'. */
-  send(method: Dispatcher.HttpMethod, pathAndQuery: string, body: string | undefined, wantErrorBody: boolean, done: (o: Outcome) => void): void {
+  /** Sends one request and calls `done(ctx, outcome)` once; never throws. `pathAndQuery` starts with '/'. */
+  send<T>(method: Dispatcher.HttpMethod, pathAndQuery: string, body: string | undefined, wantErrorBody: boolean, done: Answered<T>, ctx: T): void {
     // dispatch() with a handler, not request(): no response stream, promise or body mixin per
     // request, which is most of a client's cost at tens of thousands of requests per second.
-    const exchange = new Exchange(wantErrorBody, done);
+    const exchange = new Exchange(wantErrorBody, done, ctx);
     try {
       this.pool.dispatch({ method, path: this.prefix + pathAndQuery, headers: body === undefined ? this.withoutBody : this.withBody, body }, exchange);
     } catch (err) {

@@ -94,6 +94,7 @@ function makeItem(session: Session, step: PlanStep, path: string, due: number, l
     recordedStatus: step.recordedStatus,
     last,
     ready: due,
+    sentAt: 0,
   };
 }
 
@@ -182,7 +183,9 @@ export function recordingSource(input: RecordingInput, o: RecordingSourceOptions
         if (table.size > SWEEP_MIN_SESSIONS) table.forgetIdle(before);
         if (beforeFrom.size > SWEEP_MIN_SESSIONS) for (const [id, t] of beforeFrom) if (t < before) beforeFrom.delete(id);
       }
-      const id = idPrefix + ev.sessionId;
+      // Keyed by the recorded ID in the first pass (no concatenation per event); later passes'
+      // keys carry the pass, so a session of pass 1 still in flight is not taken for pass 2's.
+      const id = loop === 0 ? ev.sessionId : `${loop}\u0000${ev.sessionId}`;
       let s = table.get(id);
       let isNew = false;
       if (!s) {
@@ -200,7 +203,7 @@ export function recordingSource(input: RecordingInput, o: RecordingSourceOptions
         }
         admitted++;
         isNew = true;
-        s = table.start(id, ev.kind, ev.time);
+        s = table.start(ev.sessionId, ev.kind, ev.time, idPrefix, id);
       }
       s.lastTime = ev.time;
       if (s.failed) {

@@ -5,6 +5,8 @@ import type { Due } from './heap.ts';
 export interface Session {
   /** The ID as sent (namespaced unless --keep-session-ids). */
   readonly id: string;
+  /** Its key in the SessionTable: the recorded ID (per loop), or the sent ID. */
+  readonly key: string;
   readonly kind: string;
   /** A step of this session is being sent or waits for a connection: the next one must wait. */
   busy: boolean;
@@ -33,4 +35,6 @@ export interface StepItem extends Due {
   readonly last: boolean;
   /** When the session allowed it to go: its due time, or when its predecessor answered. */
   ready: number;
+  /** When it was handed to the connection pool (ms since the anchor). */
+  sentAt: number;
 }
