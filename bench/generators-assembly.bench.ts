@@ -47,9 +47,10 @@ const fixedShape = (k: number): ProfileInput => ({
 /** The baseline: what a k6 script without a generator sends, a constant session built per iteration. */
 const BASELINE_SOURCE = `
 function baselineSession(i, k) {
-  const items = new Array(k);
+  // Filled by push, as the assembly does: a preallocated new Array(k) is holey, which slows JSON.stringify.
+  const items = [];
   for (let j = 0; j < k; j++) {
-    items[j] = { sku: 'SKU0000001', name: 'Practical Steel Chair', price: 24.99, category: 'Home', quantity: 1, weight: 1200, height: 300, width: 400, length: 500 };
+    items.push({ sku: 'SKU0000001', name: 'Practical Steel Chair', price: 24.99, category: 'Home', quantity: 1, weight: 1200, height: 300, width: 400, length: 500 });
   }
   const id = 'baseline-1-' + i;
   const session = { profileId: 'customer-00000001', storeIntegrationId: 'store-berlin-001', loyaltyCards: ['LC0000000001'], cartItems: items,
