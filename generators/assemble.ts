@@ -6,8 +6,9 @@
 import { LIMITS } from '../model/limits.ts';
 import type { AdditionalCost, CartItem } from '../model/api.ts';
 import type { TrafficProfile } from './profiles.ts';
-import { ZipfSampler, chance, geometricTable, hashString, logNormalIntTable, mix32, type Rng, type Table } from './random.ts';
+import { ZipfSampler, chance, geometricTable, logNormalIntTable, type Rng, type Table } from './random.ts';
 import type { Pools, Product } from './types.ts';
+import { hashString, mix32 } from '../model/hash.ts';
 
 /** A session's fields other than the cart: shared by every request of the session. */
 export interface SessionFields {

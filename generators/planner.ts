@@ -9,8 +9,9 @@ import { LIFECYCLE_KINDS, type GeneratedKind, type SessionPlan } from '../model/
 import { Assembler } from './assemble.ts';
 import { buildPlan, lifecycleTables } from './lifecycle.ts';
 import { resolveProfile, type ProfileInput, type TrafficProfile } from './profiles.ts';
-import { Table, hashString, rngFor } from './random.ts';
+import { Table, rngFor } from './random.ts';
 import type { Pools } from './types.ts';
+import { hashString } from '../model/hash.ts';
 
 export interface PlannerOptions {
   pools: Pools;

@@ -5,6 +5,7 @@
 // (Sobek, whose Math.log/exp are Go's). Transcendental functions are not guaranteed to agree in the
 // last bit across engines, so they are used only once, to build a table whose thresholds are then
 // rounded to integers; every per-session draw compares 32-bit integers and nothing else.
+import { mix32 } from '../model/hash.ts';
 
 /** 2^32 as a double: uint32 draws are compared against cumulative thresholds on this scale. */
 const TWO_32 = 4294967296;
@@ -62,31 +63,6 @@ export function chance(p: number): number {
   if (!(p > 0)) return 0;
   if (p >= 1) return TWO_32;
   return Math.round(p * TWO_32);
-}
-
-/** murmur3's 32-bit finaliser: a full-avalanche mix of one word. */
-export function mix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-/** FNV-1a over a string's UTF-16 code units (weak low bits: finalise with mix32 before using them alone). */
-export function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-/** A string (a seed, a name) to one well-mixed word. */
-export function hashString(s: string): number {
-  return mix32(fnv1a(s));
 }
 
 /**

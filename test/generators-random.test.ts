@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { QuantileTable, Rng, Table, ZipfSampler, chance, geometricTable, hashString, logNormalIntTable, rngFor } from '../generators/random.ts';
+import { QuantileTable, Rng, Table, ZipfSampler, chance, geometricTable, logNormalIntTable, rngFor } from '../generators/random.ts';
+import { hashString } from '../model/hash.ts';
 
 const draws = (n: number, f: () => number): number[] => Array.from({ length: n }, f);
 

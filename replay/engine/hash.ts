@@ -1,27 +1,12 @@
 // Session-consistent choices (--sample, --shard) from a hash of the recorded session ID, so that
 // every step of a session lands on the same side and n processes on n machines split one file
 // without talking to each other. Pure and deterministic across machines and Node versions.
-
-/** FNV-1a (32 bit) over the ID's UTF-16 code units. */
-export function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
+import { fnv1a, mix32 } from '../../model/hash.ts';
 
 /** murmur3's finaliser: spreads FNV's weak low bits, and with different salts gives the sample and
  * the shard independent bits (otherwise `--sample 0.5 --shard 1/2` would pick correlated halves). */
 function mix(h: number, salt: number): number {
-  let x = (h ^ salt) >>> 0;
-  x ^= x >>> 16;
-  x = Math.imul(x, 0x85ebca6b);
-  x ^= x >>> 13;
-  x = Math.imul(x, 0xc2b2ae35);
-  x ^= x >>> 16;
-  return x >>> 0;
+  return mix32((h ^ salt) >>> 0);
 }
 
 const SAMPLE_SALT = 0x9e3779b9;

@@ -1,6 +1,7 @@
 // Which coupon and referral codes exist, and how often each has been redeemed. Redemptions are
 // consumed when a session closes and given back when it is cancelled or reopened, as Talon.One
 // does with coupon budgets.
+import { fnv1a } from '../../model/hash.ts';
 import type { CodeSpec } from './config.ts';
 
 export interface CodeEntry {
@@ -13,14 +14,9 @@ export interface CodeEntry {
 
 export type CodeCheck = { ok: true; entry: CodeEntry } | { ok: false; reason: 'not-found' | 'limit-reached'; entry?: CodeEntry };
 
-/** FNV-1a: a stable numeric ID for a pattern code, so answers repeat across runs. */
+/** A stable numeric ID for a pattern code, so answers repeat across runs. */
 function stableId(code: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < code.length; i++) {
-    h ^= code.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) + 1;
+  return fnv1a(code) + 1;
 }
 
 export class CodeBook {
