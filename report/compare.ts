@@ -159,8 +159,8 @@ export function compareRuns(baseline: RunSummary, current: RunSummary, options: 
   }
   const opts = differingOptions(baseline.options, current.options);
   if (opts.length > 0) warnings.push(`the runs differ in options (${opts.join(', ')}): their figures are less comparable`);
-  if (baseline.interrupted || current.interrupted) {
-    warnings.push(`the ${baseline.interrupted ? 'baseline' : 'current'} run was interrupted: it holds only part of its traffic`);
+  for (const [name, run] of [['baseline', baseline], ['current', current]] as const) {
+    if (run.interrupted) warnings.push(`the ${name} run was interrupted: it holds only part of its traffic`);
   }
 
   const br = baseline.requests;

@@ -88,6 +88,11 @@ test('runs of another engine, scenario, target or rate are compared with a warni
   assert.match(c.warnings[0]!, /engine \(replay → k6\)/);
   assert.match(c.warnings[1]!, /target \(http:\/\/127\.0\.0\.1:40001 → https:\/\/staging/);
   assert.match(c.warnings[2]!, /options \(rate 5 → 10\)/, 'the session prefix differs on every run and is not mentioned');
+  const both = compareRuns({ ...base, interrupted: true }, { ...base, interrupted: true });
+  assert.deepEqual(both.warnings, [
+    'the baseline run was interrupted: it holds only part of its traffic',
+    'the current run was interrupted: it holds only part of its traffic',
+  ]);
   // The local target runs on a new port every time: loopback URLs differing only in port are one target.
   assert.deepEqual(compareRuns(BASELINE, CURRENT).warnings.filter((w) => w.includes('target')), []);
 });
