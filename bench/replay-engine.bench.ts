@@ -16,8 +16,8 @@ import autocannon from 'autocannon';
 import { stringify } from 'csv-stringify/sync';
 import { sessionPath } from '../model/plan.ts';
 import { runEngine } from '../replay/engine/index.ts';
-import { replayFile } from '../replay/engine/replay-file.ts';
 import type { ReplayEvent } from '../replay/events.ts';
+import { readRecording } from '../replay/readers/index.ts';
 import { REQUEST_LOG_COLUMNS } from '../replay/request-log.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -171,14 +171,54 @@ async function writeLog(file: string, rows: number): Promise<void> {
   await once(out, 'finish');
 }
 
-/** Child phase: replays one file as fast as possible and prints its peak RSS as JSON. */
-async function memoryPhase(url: string, file: string): Promise<void> {
-  let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
+/**
+ * Child phase: replays one file as fast as possible and prints, as JSON, its peak RSS, split into
+ * the reading phase (before the reader's first event: parsing and the sort's spill) and the
+ * replaying phase, with V8's heap (committed and used) at the replaying peak. It is replayFile()
+ * with the reader wrapped to see its first event.
+ */
+async function memoryPhase(url: string, file: string, sessionIdleMs?: number): Promise<void> {
+  const mb = (n: number): number => n / 2 ** 20;
+  let replaying = false;
+  let readPeak = process.memoryUsage.rss();
+  let replayPeak = 0;
+  let heap = { total: 0, used: 0 };
+  const sample = (): void => {
+    const rss = process.memoryUsage.rss();
+    if (!replaying) readPeak = Math.max(readPeak, rss);
+    else if (rss > replayPeak) {
+      replayPeak = rss;
+      const m = process.memoryUsage();
+      heap = { total: mb(m.heapTotal), used: mb(m.heapUsed) };
+    }
+  };
+  const timer = setInterval(sample, 50);
   const t0 = performance.now();
-  const res = await replayFile({ file, target: url, apiKey: 'bench', timing: { mode: 'asap' }, connections: CONNECTIONS, resultsDir: join(TMP, 'results'), preflight: false, tmpDir: TMP });
+  const res = await runEngine({
+    target: url,
+    apiKey: 'bench',
+    timing: { mode: 'asap' },
+    connections: CONNECTIONS,
+    resultsDir: join(TMP, 'results'),
+    preflight: false,
+    ...(sessionIdleMs !== undefined ? { sessionIdleMs } : {}),
+    input: {
+      kind: 'recording',
+      name: file,
+      rewindable: true,
+      open: (onIssue) =>
+        (async function* () {
+          for await (const e of readRecording({ file, onError: 'abort', onIssue, tmpDir: TMP })) {
+            replaying = true;
+            yield e;
+          }
+        })(),
+    },
+  });
   clearInterval(timer);
-  console.log(JSON.stringify({ rssMb: Math.max(peak, process.memoryUsage.rss()) / 2 ** 20, requests: res.summary?.requests.total, failed: res.summary?.requests.failed, seconds: (performance.now() - t0) / 1000 }));
+  sample();
+  const rssMb = mb(Math.max(readPeak, replayPeak));
+  console.log(JSON.stringify({ rssMb, readMb: mb(readPeak), replayMb: mb(replayPeak), heap, requests: res.summary?.requests.total, failed: res.summary?.requests.failed, seconds: (performance.now() - t0) / 1000 }));
 }
 
 async function memory(url: string): Promise<void> {
@@ -187,8 +227,10 @@ async function memory(url: string): Promise<void> {
   await writeLog(small, 10_000);
   await writeLog(big, MEMORY_ROWS);
   const mb = (await stat(big)).size / 2 ** 20;
-  const run = (file: string, v8Flags: string[] = []): { rssMb: number; requests: number; seconds: number } => {
-    const r = spawnSync(process.execPath, [...v8Flags, '--import', 'tsx', fileURLToPath(import.meta.url), '--phase', 'memory', url, file], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  type Phase = { rssMb: number; readMb: number; replayMb: number; heap: { total: number; used: number }; requests: number; seconds: number };
+  const run = (file: string, v8Flags: string[] = [], sessionIdleMs?: number): Phase => {
+    const args = [...v8Flags, '--import', 'tsx', fileURLToPath(import.meta.url), '--phase', 'memory', url, file, ...(sessionIdleMs !== undefined ? [String(sessionIdleMs)] : [])];
+    const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
     if (r.status !== 0) throw new Error(`memory phase failed: ${r.stderr}`);
     return JSON.parse(r.stdout.trim().split('\n').pop() as string);
   };
@@ -199,12 +241,15 @@ async function memory(url: string): Promise<void> {
     const s = run(small);
     const b = run(big);
     const c = run(big, capped);
-    const line = (what: string, x: { rssMb: number; requests: number; seconds: number }): string =>
-      `  ${what.padEnd(44)} ${x.rssMb.toFixed(0).padStart(4)} MB  (${x.requests} requests in ${x.seconds.toFixed(1)} s, ${(x.requests / x.seconds).toFixed(0)} req/s)`;
+    // Idle sessions of a request log are most of what is live while replaying (see --session-idle).
+    const i = run(big, [], 60_000);
+    const line = (what: string, x: Phase): string =>
+      `  ${what.padEnd(44)} ${x.rssMb.toFixed(0).padStart(4)} MB  (reading ${x.readMb.toFixed(0)} MB, replaying ${x.replayMb.toFixed(0)} MB with V8 heap ${x.heap.total.toFixed(0)} MB committed / ${x.heap.used.toFixed(0)} MB used; ${x.requests} requests in ${x.seconds.toFixed(1)} s, ${(x.requests / x.seconds).toFixed(0)} req/s)`;
     console.log(`memory, replaying a request log as fast as possible (${CONNECTIONS} connections), peak RSS of the process:`);
     console.log(line('10,000 rows', s));
     console.log(line(`${MEMORY_ROWS.toLocaleString('en')} rows (${mb.toFixed(0)} MB file)`, b));
     console.log(line(`same, node ${capped.join(' ')}`, c));
+    console.log(line('same, --session-idle 1m (default 10m)', i));
     console.log(`  ratio                                        ${(b.rssMb / s.rssMb).toFixed(2)}× (capped heap ${(c.rssMb / s.rssMb).toFixed(2)}×) for ${(MEMORY_ROWS / 10_000).toFixed(0)}× the rows (goal < 200 MB)`);
   } finally {
     await rm(big, { force: true });
@@ -213,8 +258,8 @@ async function memory(url: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const [flag, phase, url, file] = process.argv.slice(2);
-  if (flag === '--phase' && phase === 'memory' && url && file) return memoryPhase(url, file);
+  const [flag, phase, url, file, idle] = process.argv.slice(2);
+  if (flag === '--phase' && phase === 'memory' && url && file) return memoryPhase(url, file, idle === undefined ? undefined : Number(idle));
   await mkdir(TMP, { recursive: true });
   const server = await startServer();
   try {
