@@ -1,7 +1,6 @@
 // `cartload compare` as a user runs it: spawned CLI on the committed fixtures, on two real smoke
 // runs made at test time, and on bad input.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Comparison } from '../report/compare.ts';
 import { BASELINE, CURRENT } from './fixtures/compare/summaries.ts';
+import { runCartload } from './helpers/cli.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 const FIX = join(ROOT, 'test/fixtures/compare');
@@ -20,21 +20,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function cartload(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/cartload.mjs'), ...args], {
-      cwd: dir,
-      env: { ...process.env, TALON_BASE_URL: '', TALON_API_KEY: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const cartload = (args: string[]) => runCartload(args, { cwd: dir, env: { TALON_BASE_URL: '', TALON_API_KEY: '' } });
 
 test('the JSON fixtures are the typed summaries written out', async () => {
   assert.deepEqual(JSON.parse(await readFile(join(FIX, 'baseline.json'), 'utf8')), BASELINE);

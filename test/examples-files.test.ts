@@ -1,7 +1,6 @@
 // The files in examples/ work as the README says: the profile resolves, the pools load, the export
 // replays against the local target without a failure, and the workflow calls real commands and options.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +11,7 @@ import { resolveProfile } from '../generators/profiles.ts';
 import { readCsvPool } from '../generators/user-pools.ts';
 import type { RunSummary } from '../model/summary.ts';
 import { startTarget } from '../target/server/index.ts';
+import { runCartload } from './helpers/cli.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 const EX = join(ROOT, 'examples');
@@ -23,21 +23,8 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function cartload(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/cartload.mjs'), ...args], {
-      cwd: dir,
-      env: { ...process.env, TALON_BASE_URL: '', TALON_API_KEY: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
+const cartload = (args: string[], env: Record<string, string> = {}) =>
+  runCartload(args, { cwd: dir, env: { TALON_BASE_URL: '', TALON_API_KEY: '', ...env } });
 
 test('examples/traffic-profile.json resolves over its preset', async () => {
   const p = await loadProfile(join(EX, 'traffic-profile.json'));

@@ -1,18 +1,16 @@
 // `cartload replay` as a user runs it: a spawned CLI over a request-log file, against a loopback
 // recorder. SIGINT drains and still writes an interrupted summary; exit codes; no secret leaks.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { makeEvents } from './fixtures/replay-engine/events.ts';
 import { writeRequestLog } from './fixtures/replay-engine/request-log.ts';
 import { startRecorder, type RecorderServer } from './fixtures/replay-engine/server.ts';
+import { spawnCartload, type SpawnedCli } from './helpers/cli.ts';
 
-const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 const KEY = 'cli-secret-key-9f8e7d6c5b4a';
 let dir: string;
 before(async () => {
@@ -22,32 +20,8 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Spawned {
-  code: Promise<number | null>;
-  stdout: () => string;
-  stderr: () => string;
-  kill: (signal: NodeJS.Signals) => void;
-}
-
-function cartload(args: string[], env: Record<string, string> = {}): Spawned {
-  const child = spawn(process.execPath, [join(ROOT, 'bin/cartload.mjs'), ...args], {
-    cwd: dir,
-    env: { ...process.env, TALON_API_KEY: KEY, TALON_BASE_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  // Bounded: a hung child is killed rather than hanging the suite.
-  const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  const code = new Promise<number | null>((res) =>
-    child.on('close', (c) => {
-      clearTimeout(guard);
-      res(c);
-    }),
-  );
-  return { code, stdout: () => out, stderr: () => err, kill: (s) => child.kill(s) };
+function cartload(args: string[], env: Record<string, string> = {}): SpawnedCli {
+  return spawnCartload(args, { cwd: dir, env: { TALON_API_KEY: KEY, TALON_BASE_URL: '', ...env } });
 }
 
 async function waitFor(server: RecorderServer, n: number): Promise<void> {

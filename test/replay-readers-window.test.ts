@@ -2,17 +2,15 @@
 // the file is still being read; a row later than the window is reported; stopping early cleans up;
 // `cartload replay --sort-window` passes it through.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { readRecording, RecordingError, type ReadRecordingOptions, type ReplayEvent, type RowIssue } from '../replay/readers/index.ts';
 import { startRecorder } from './fixtures/replay-engine/server.ts';
+import { runCartload } from './helpers/cli.ts';
 
-const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 const BASE = Date.UTC(2026, 2, 14, 9);
 
 async function tempDir(t: TestContext): Promise<string> {
@@ -145,17 +143,10 @@ test('cartload replay --sort-window passes the window to the reader', async (t) 
   const server = await startRecorder();
   t.after(() => server.close());
   const run = async (args: string[]): Promise<{ code: number | null; stderr: string }> => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/cartload.mjs'), 'replay', file, '--target', server.url, '--asap', '--no-progress', '--results-dir', join(dir, 'results'), ...args], {
-      cwd: dir,
-      env: { ...process.env, TALON_API_KEY: 'window-test-key' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    // Bounded: a hung child is killed rather than hanging the suite.
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    const code = await new Promise<number | null>((res) => child.on('close', res));
-    clearTimeout(guard);
+    const { code, stderr } = await runCartload(
+      ['replay', file, '--target', server.url, '--asap', '--no-progress', '--results-dir', join(dir, 'results'), ...args],
+      { cwd: dir, env: { TALON_API_KEY: 'window-test-key' } },
+    );
     return { code, stderr };
   };
   const narrow = await run(['--sort-window', '1s']);

@@ -1,16 +1,14 @@
 // `cartload run`: the node engine end to end (a spawned CLI against its own local target), the
 // engine choice, k6's exit code passed through, and the errors a user can make.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { runScenario, scaleThinkTimes } from '../replay/engine/run-scenario.ts';
 import { sessionPath, type SessionPlan } from '../model/plan.ts';
+import { runCartload } from './helpers/cli.ts';
 
-const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 let dir: string;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cartload-run-'));
@@ -24,18 +22,10 @@ const NO_K6 = { PATH: '/nonexistent', K6_BIN: '', TALON_BASE_URL: '', TALON_API_
 
 test('cartload run with no k6 on the machine: the node engine runs a short lifecycle test against its own local target', async () => {
   const results = join(dir, 'results-cli');
-  const child = spawn(process.execPath, [join(ROOT, 'bin/cartload.mjs'), 'run', '--duration', '2s', '--rate', '5', '--think-scale', '0', '--results-dir', results, '--no-progress'], {
-    cwd: dir,
-    env: { ...process.env, ...NO_K6 },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const guard = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  const code = await new Promise<number | null>((res) => child.on('close', res));
-  clearTimeout(guard);
+  const { code, stdout: out, stderr: err } = await runCartload(
+    ['run', '--duration', '2s', '--rate', '5', '--think-scale', '0', '--results-dir', results, '--no-progress'],
+    { cwd: dir, env: NO_K6, timeoutMs: 90_000 },
+  );
   assert.equal(code, 0, err);
   assert.match(err, /engine: node: no k6 binary/);
   assert.match(err, /target: the local reference target at http:\/\/127\.0\.0\.1:\d+/);
