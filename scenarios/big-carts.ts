@@ -7,12 +7,14 @@ import { defineScenario, optionsOnce, scenarioOptions } from './lib/scenario.ts'
 import type { RunData } from './lib/setup.ts';
 import type { K6SummaryData } from './lib/k6-summary.ts';
 import { sloThresholds } from './lib/thresholds.ts';
+import { SCENARIO_DEFAULTS } from './lib/defaults.ts';
 
-const scenario = defineScenario({ name: 'big-carts', defaultProfile: 'big-carts', thinkScale: 1 });
+const DEFAULTS = SCENARIO_DEFAULTS['big-carts'];
+const scenario = defineScenario({ name: 'big-carts', defaultProfile: DEFAULTS.profile, thinkScale: DEFAULTS.thinkScale });
 const { config } = scenario;
 
 export const options: Options = optionsOnce(() =>
-  scenarioOptions(config, { big_carts: openModel(config, 'bigCarts', { rate: 0.5, duration: '2m' }) }, sloThresholds(config.slo, config.checkRate)),
+  scenarioOptions(config, { big_carts: openModel(config, 'bigCarts', DEFAULTS) }, sloThresholds(config.slo, config.checkRate)),
 );
 
 export function setup(): RunData {

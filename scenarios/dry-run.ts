@@ -9,12 +9,14 @@ import { defineScenario, optionsOnce, scenarioOptions } from './lib/scenario.ts'
 import type { RunData } from './lib/setup.ts';
 import type { K6SummaryData } from './lib/k6-summary.ts';
 import { sloThresholds } from './lib/thresholds.ts';
+import { SCENARIO_DEFAULTS } from './lib/defaults.ts';
 
-const scenario = defineScenario({ name: 'dry-run', defaultProfile: 'default', thinkScale: 1, forceDry: true });
+const DEFAULTS = SCENARIO_DEFAULTS['dry-run'];
+const scenario = defineScenario({ name: 'dry-run', defaultProfile: DEFAULTS.profile, thinkScale: DEFAULTS.thinkScale, forceDry: DEFAULTS.forceDry });
 const { config } = scenario;
 
 export const options: Options = optionsOnce(() =>
-  scenarioOptions(config, { dry_run: openModel(config, 'dryRun', { rate: 2, duration: '1m' }) }, sloThresholds(config.slo, config.checkRate)),
+  scenarioOptions(config, { dry_run: openModel(config, 'dryRun', DEFAULTS) }, sloThresholds(config.slo, config.checkRate)),
 );
 
 export function setup(): RunData {

@@ -9,12 +9,14 @@ import { defineScenario, optionsOnce, scenarioOptions } from './lib/scenario.ts'
 import type { RunData } from './lib/setup.ts';
 import type { K6SummaryData } from './lib/k6-summary.ts';
 import { sloThresholds } from './lib/thresholds.ts';
+import { SCENARIO_DEFAULTS } from './lib/defaults.ts';
 
-const scenario = defineScenario({ name: 'lifecycle', defaultProfile: 'default', thinkScale: 1 });
+const DEFAULTS = SCENARIO_DEFAULTS.lifecycle;
+const scenario = defineScenario({ name: 'lifecycle', defaultProfile: DEFAULTS.profile, thinkScale: DEFAULTS.thinkScale });
 const { config } = scenario;
 
 export const options: Options = optionsOnce(() =>
-  scenarioOptions(config, { lifecycle: openModel(config, 'lifecycle', { rate: 2, duration: '2m' }) }, sloThresholds(config.slo, config.checkRate)),
+  scenarioOptions(config, { lifecycle: openModel(config, 'lifecycle', DEFAULTS) }, sloThresholds(config.slo, config.checkRate)),
 );
 
 export function setup(): RunData {

@@ -7,8 +7,10 @@ import { defineScenario, optionsOnce, scenarioOptions } from './lib/scenario.ts'
 import type { RunData } from './lib/setup.ts';
 import type { K6SummaryData } from './lib/k6-summary.ts';
 import { sloThresholds } from './lib/thresholds.ts';
+import { SCENARIO_DEFAULTS } from './lib/defaults.ts';
 
-const scenario = defineScenario({ name: 'smoke', defaultProfile: 'default', thinkScale: 0, kindsInOrder: LIFECYCLE_KINDS });
+const DEFAULTS = SCENARIO_DEFAULTS.smoke;
+const scenario = defineScenario({ name: 'smoke', defaultProfile: DEFAULTS.profile, thinkScale: DEFAULTS.thinkScale, kindsInOrder: DEFAULTS.kindsInOrder });
 const { config } = scenario;
 
 export const options: Options = optionsOnce(() =>

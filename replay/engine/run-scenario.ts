@@ -18,27 +18,12 @@ import { toDryPlan } from '../../scenarios/lib/dry.ts';
 import { startTarget, type RunningTarget } from '../../target/server/index.ts';
 import { runEngine, type EngineResult, type ProgressSink } from './index.ts';
 import { makeRunId, shortRandom } from './run-id.ts';
+import { SCENARIO_DEFAULTS, type ScenarioDefaults } from '../../scenarios/lib/defaults.ts';
 
 type Env = Record<string, string | undefined>;
 
-/** How the Node engine runs each scenario: the same defaults as the k6 entry points in scenarios/. */
-interface NodeScenario {
-  profile: string;
-  /** Sessions per second and duration when RATE / DURATION are not set. */
-  rate: number;
-  duration: string;
-  thinkScale: number;
-  forceDry?: boolean;
-  /** One session of each kind, in this order, one at a time (smoke). */
-  kindsInOrder?: readonly GeneratedKind[];
-}
-
-export const NODE_SCENARIOS: Readonly<Record<string, NodeScenario>> = {
-  lifecycle: { profile: 'default', rate: 2, duration: '2m', thinkScale: 1 },
-  smoke: { profile: 'default', rate: 1, duration: '1m', thinkScale: 0, kindsInOrder: LIFECYCLE_KINDS },
-  'dry-run': { profile: 'default', rate: 2, duration: '1m', thinkScale: 1, forceDry: true },
-  'big-carts': { profile: 'big-carts', rate: 0.5, duration: '2m', thinkScale: 1 },
-};
+/** How the Node engine runs each scenario: the k6 entry points' own defaults (capacity needs k6). */
+export const NODE_SCENARIOS: Readonly<Record<string, ScenarioDefaults>> = SCENARIO_DEFAULTS;
 
 export interface RunScenarioOptions {
   /** A scenario in scenarios/ (default lifecycle). */
@@ -172,7 +157,7 @@ export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioRes
   o.say(`engine: ${engine === 'k6' ? 'k6' : 'node'}: ${why}`);
   try {
     if (engine === 'k6') return await runWithK6(o, { scenario, rootDir, outDir: o.distDir ?? join(rootDir, 'dist'), resultsDir, runId, env: { ...env, TALON_BASE_URL: target, TALON_API_KEY: apiKey }, bin: k6.bin as string, seed: config.seed, why, target });
-    return await runWithNode(o, { scenario, def: node as NodeScenario, config, target, apiKey, resultsDir, runId, why });
+    return await runWithNode(o, { scenario, def: node as ScenarioDefaults, config, target, apiKey, resultsDir, runId, why });
   } finally {
     await local?.close();
   }
@@ -202,7 +187,7 @@ async function runWithK6(
 
 async function runWithNode(
   o: RunScenarioOptions,
-  r: { scenario: string; def: NodeScenario; config: ScenarioConfig; target: string; apiKey: string; resultsDir: string; runId: string; why: string },
+  r: { scenario: string; def: ScenarioDefaults; config: ScenarioConfig; target: string; apiKey: string; resultsDir: string; runId: string; why: string },
 ): Promise<RunScenarioResult> {
   const { def, config } = r;
   const duration = parseK6Duration(config.duration ?? def.duration);
