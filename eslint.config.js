@@ -1,6 +1,37 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// The layers, bottom up: a folder may import only from the folders listed for it (and itself), so
+// arrows point down the data flow: sources (recordings, generators) → engines (scenarios for k6,
+// engine for Node) → results (report) → orchestrate → cli. Production code never imports tests.
+const TOP = ['model', 'recordings', 'generators', 'emulator', 'report', 'scenarios', 'bundle', 'engine', 'orchestrate', 'cli', 'test', 'bench'];
+const MAY_IMPORT = {
+  model: [],
+  recordings: ['model'],
+  generators: ['model', 'recordings'],
+  emulator: ['model'],
+  report: ['model'],
+  scenarios: ['model', 'generators', 'report'],
+  bundle: ['model', 'generators'],
+  engine: ['model', 'recordings', 'report'],
+  orchestrate: ['model', 'recordings', 'generators', 'emulator', 'report', 'scenarios', 'bundle', 'engine'],
+  cli: ['model', 'recordings', 'generators', 'emulator', 'report', 'scenarios', 'bundle', 'engine', 'orchestrate'],
+};
+const layering = Object.entries(MAY_IMPORT).map(([folder, allowed]) => ({
+  files: [`${folder}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: TOP.filter((t) => t !== folder && !allowed.includes(t)).map((t) => ({
+          group: [`**/${t}/**`, `../${t}`],
+          message: `${folder}/ sits below ${t}/ in the layering (see eslint.config.js): move the shared piece down instead.`,
+        })),
+      },
+    ],
+  },
+}));
+
 export default tseslint.config(
   // .cartload-tmp/ holds scratch files (git-ignored); linting them would fail every local npm test.
   { ignores: ['node_modules/', 'dist/', 'results/', '.cartload-tmp/'] },
@@ -14,10 +45,11 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  ...layering,
   {
     // The CLI entry point is the only place allowed to end the process.
     files: ['**/*.ts'],
-    ignores: ['scripts/cartload.ts', 'bin/**'],
-    rules: { 'no-restricted-properties': ['error', { object: 'process', property: 'exit', message: 'Return an exit code; only scripts/cartload.ts calls process.exit.' }] },
+    ignores: ['cli/main.ts', 'bin/**'],
+    rules: { 'no-restricted-properties': ['error', { object: 'process', property: 'exit', message: 'Return an exit code; only cli/main.ts calls process.exit.' }] },
   },
 );

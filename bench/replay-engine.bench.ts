@@ -15,10 +15,10 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { stringify } from 'csv-stringify/sync';
 import { sessionPath } from '../model/plan.ts';
-import { runEngine } from '../replay/engine/index.ts';
-import type { ReplayEvent } from '../replay/events.ts';
-import { readRecording } from '../replay/readers/index.ts';
-import { REQUEST_LOG_COLUMNS } from '../replay/request-log.ts';
+import { runEngine } from '../engine/index.ts';
+import type { ReplayEvent } from '../recordings/events.ts';
+import { readRecording } from '../recordings/index.ts';
+import { REQUEST_LOG_COLUMNS } from '../recordings/request-log.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TMP = join(here, '..', '.cartload-tmp', 'bench-replay-engine');

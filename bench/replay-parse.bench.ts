@@ -14,8 +14,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
-import { readRecording, type SortStats } from '../replay/readers/index.ts';
-import { planToRequestLogRecords, REQUEST_LOG_COLUMNS } from '../replay/request-log.ts';
+import { readRecording, type SortStats } from '../recordings/index.ts';
+import { planToRequestLogRecords, REQUEST_LOG_COLUMNS } from '../recordings/request-log.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROWS = Number(process.env.BENCH_ROWS ?? 200_000);

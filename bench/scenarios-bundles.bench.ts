@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import type { RunK6BundleOptions } from '../harness/index.ts';
+import type { RunK6BundleOptions } from '../test/harness/index.ts';
 
 const HERE = fileURLToPath(import.meta.url);
 const ROOT = resolve(dirname(HERE), '..');
@@ -120,7 +120,7 @@ function canned(req: { body: unknown }): { status: number; body: unknown } {
 // ---- child: one script, under --jitless --expose-gc --------------------------------------------
 
 async function child(script: Script): Promise<void> {
-  const { K6Test } = await import('../harness/index.ts');
+  const { K6Test } = await import('../test/harness/index.ts');
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with --expose-gc');
   const options: RunK6BundleOptions = {

@@ -4,7 +4,7 @@
 // ratio to that ceiling (the baseline: computed, not measured), and the latency it took.
 // BENCH_SECONDS (default 3) a step.
 import autocannon from 'autocannon';
-import { startTarget } from '../target/server/index.ts';
+import { startTarget } from '../emulator/server/index.ts';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
 const WORKERS = 4;

@@ -2,7 +2,7 @@
 // it, against the least any JSON API does with the same requests: JSON.parse of the body and
 // JSON.stringify of an answer (the baseline, measured in the same run). Three rounds each,
 // alternating, the best counts; BENCH_OPS (default 100,000) requests a round.
-import { createTargetCore } from '../target/core/index.ts';
+import { createTargetCore } from '../emulator/core/index.ts';
 
 const OPS = Number(process.env['BENCH_OPS'] ?? 100_000);
 const cart = Array.from({ length: 5 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1 + (i % 3), price: 9.99 + i, category: 'shoes' }));

@@ -5,7 +5,7 @@
 // after full collections. BENCH_SESSIONS (default 50,000).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createTargetCore } from '../target/core/index.ts';
+import { createTargetCore } from '../emulator/core/index.ts';
 
 
 const N = Number(process.env['BENCH_SESSIONS'] ?? 50_000);

@@ -4,7 +4,7 @@
 // and the writer waits for 'drain' whenever the destination is full.
 import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
-import { REQUEST_LOG_COLUMNS, planToRequestLogRecords } from '../replay/request-log.ts';
+import { REQUEST_LOG_COLUMNS, planToRequestLogRecords } from '../recordings/request-log.ts';
 import { createPlanner } from './planner.ts';
 import type { TrafficProfile } from './profiles.ts';
 import type { Pools } from './types.ts';

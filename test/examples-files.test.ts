@@ -10,7 +10,7 @@ import { loadProfile } from '../generators/profile-file.ts';
 import { resolveProfile } from '../generators/profiles.ts';
 import { readCsvPool } from '../generators/user-pools.ts';
 import type { RunSummary } from '../model/summary.ts';
-import { startTarget } from '../target/server/index.ts';
+import { startTarget } from '../emulator/server/index.ts';
 import { runCartload } from './helpers/cli.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');

@@ -14,8 +14,8 @@ import { createPlanner } from '../generators/planner.ts';
 import { buildPools, readPools } from '../generators/pools.ts';
 import { PRESETS } from '../generators/profiles.ts';
 import { OutputError, runGenerate } from '../generators/run.ts';
-import { readRecording } from '../replay/readers/index.ts';
-import { REQUEST_LOG_COLUMNS } from '../replay/request-log.ts';
+import { readRecording } from '../recordings/index.ts';
+import { REQUEST_LOG_COLUMNS } from '../recordings/request-log.ts';
 
 const root = join(import.meta.dirname, '..');
 let dir = '';

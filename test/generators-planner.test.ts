@@ -10,7 +10,7 @@ import { createPlanner } from '../generators/planner.ts';
 import { buildPools } from '../generators/pools.ts';
 import { PRESETS, PRESET_NAMES, resolveProfile } from '../generators/profiles.ts';
 import { readCsvPool } from '../generators/user-pools.ts';
-import { createTargetCore } from '../target/core/index.ts';
+import { createTargetCore } from '../emulator/core/index.ts';
 
 const pools = buildPools({ seed: 1, sizes: { products: 1500, profileIds: 2000 } });
 

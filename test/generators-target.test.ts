@@ -8,8 +8,8 @@ import type { SessionPlan } from '../model/plan.ts';
 import { createPlanner } from '../generators/planner.ts';
 import { buildPools } from '../generators/pools.ts';
 import { PRESET_NAMES } from '../generators/profiles.ts';
-import { createTargetCore, type TargetCore } from '../target/core/index.ts';
-import { startTarget } from '../target/server/index.ts';
+import { createTargetCore, type TargetCore } from '../emulator/core/index.ts';
+import { startTarget } from '../emulator/server/index.ts';
 
 const pools = buildPools({ seed: 2, sizes: { products: 1200 } });
 const validCoupons = new Set(Array.from(pools.validCoupons));

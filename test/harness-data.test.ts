@@ -2,7 +2,7 @@
 // open() relative to the bundle and only in the init context, as in k6.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { runK6Bundle } from '../harness/index.ts';
+import { runK6Bundle } from './harness/index.ts';
 import { fixtureBundles } from './harness-fixture-bundle.ts';
 
 const fx = fixtureBundles();

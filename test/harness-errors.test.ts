@@ -3,7 +3,7 @@
 // start (init throws, bad options, unknown modules, Node APIs) are refused with the reason.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { K6_EXIT, runK6Bundle } from '../harness/index.ts';
+import { K6_EXIT, runK6Bundle } from './harness/index.ts';
 import { fixtureBundles } from './harness-fixture-bundle.ts';
 
 const fx = fixtureBundles();

@@ -2,7 +2,7 @@
 // response types, unanswered requests, batch, http.url, response callbacks, and fault injection.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { runK6Bundle, type HarnessResult } from '../harness/index.ts';
+import { runK6Bundle, type HarnessResult } from './harness/index.ts';
 import { fixtureBundles } from './harness-fixture-bundle.ts';
 
 const fx = fixtureBundles();

@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { after, test } from 'node:test';
-import { findK6, locateK6, runK6 } from '../harness/k6-binary.ts';
+import { findK6, locateK6, runK6 } from '../orchestrate/k6-binary.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'cartload-k6bin-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { buildScenarios } from '../bundle/index.ts';
-import { locateK6, runK6 } from '../harness/k6-binary.ts';
-import { startTarget } from '../target/server/index.ts';
+import { locateK6, runK6 } from '../orchestrate/k6-binary.ts';
+import { startTarget } from '../emulator/server/index.ts';
 
 const k6 = locateK6();
 

@@ -2,8 +2,8 @@
 // setup once, iterations over VUs with k6/execution's counters, teardown, thresholds, handleSummary.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createTargetCore } from '../target/core/index.ts';
-import { K6Test, runK6Bundle, type HarnessResult } from '../harness/index.ts';
+import { createTargetCore } from '../emulator/core/index.ts';
+import { K6Test, runK6Bundle, type HarnessResult } from './harness/index.ts';
 import { fixtureBundles } from './harness-fixture-bundle.ts';
 
 const fx = fixtureBundles();

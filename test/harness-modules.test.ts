@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { after, test } from 'node:test';
-import { HARNESS_API_KEY, HARNESS_BASE_URL, runK6Bundle, type RunK6BundleOptions } from '../harness/index.ts';
+import { HARNESS_API_KEY, HARNESS_BASE_URL, runK6Bundle, type RunK6BundleOptions } from './harness/index.ts';
 import { fixtureBundles } from './harness-fixture-bundle.ts';
 
 const fx = fixtureBundles();

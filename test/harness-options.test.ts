@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { formatDuration, parseK6Duration } from '../harness/duration.ts';
-import { parseMetricSelector, parseThresholdExpression, validateK6Options } from '../harness/options.ts';
+import { formatDuration, parseK6Duration } from '../model/duration.ts';
+import { parseMetricSelector, parseThresholdExpression, validateK6Options } from './harness/options.ts';
 
 const k6Console = readFileSync(new URL('./fixtures/harness/k6-console-bad-options.txt', import.meta.url), 'utf8');
 /** The messages real k6 logged (msg="..."), unescaped. */

@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, test } from 'node:test';
-import { runK6Bundle } from '../harness/index.ts';
-import { aggregate, percentile } from '../harness/metrics.ts';
+import { runK6Bundle } from './harness/index.ts';
+import { aggregate, percentile } from './harness/metrics.ts';
 import { fixtureBundles } from './harness-fixture-bundle.ts';
 
 const fx = fixtureBundles();

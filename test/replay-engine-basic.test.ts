@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { runEngine } from '../replay/engine/index.ts';
+import { runEngine } from '../engine/index.ts';
 import { eventsInput, makeEvents } from './fixtures/replay-engine/events.ts';
 import { sessionOfPath, startRecorder } from './fixtures/replay-engine/server.ts';
 

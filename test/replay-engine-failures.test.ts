@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { runEngine, type Timing } from '../replay/engine/index.ts';
+import { runEngine, type Timing } from '../engine/index.ts';
 import { eventsInput, makeEvents } from './fixtures/replay-engine/events.ts';
 import { sessionOfPath, startRecorder, type Received } from './fixtures/replay-engine/server.ts';
 

@@ -5,9 +5,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { runEngine, type Filters } from '../replay/engine/index.ts';
-import { inSample, parseShard, shardOf } from '../replay/engine/hash.ts';
-import type { ReplayEvent } from '../replay/events.ts';
+import { runEngine, type Filters } from '../engine/index.ts';
+import { inSample, parseShard, shardOf } from '../engine/hash.ts';
+import type { ReplayEvent } from '../recordings/events.ts';
 import { eventsInput, makeEvents } from './fixtures/replay-engine/events.ts';
 import { sessionOfPath, startRecorder } from './fixtures/replay-engine/server.ts';
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatProgress, startProgress, type ProgressSnapshot } from '../replay/engine/progress.ts';
+import { formatProgress, startProgress, type ProgressSnapshot } from '../engine/progress.ts';
 
 const snap = (sent: number, elapsedMs: number): ProgressSnapshot => ({ elapsedMs, sent, inFlight: 3, errors: 1, lagP99: 1.234 });
 

@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { runEngine } from '../replay/engine/index.ts';
+import { runEngine } from '../engine/index.ts';
 import type { SessionPlan } from '../model/plan.ts';
 import { eventsInput, makeEvents, step } from './fixtures/replay-engine/events.ts';
 import { readRequestLog } from './fixtures/replay-engine/results.ts';

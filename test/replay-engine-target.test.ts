@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createPlanner } from '../generators/planner.ts';
 import { buildPools } from '../generators/pools.ts';
-import { runEngine } from '../replay/engine/index.ts';
-import { scaleThinkTimes } from '../replay/engine/run-scenario.ts';
-import { startTarget } from '../target/server/index.ts';
+import { runEngine } from '../engine/index.ts';
+import { scaleThinkTimes } from '../orchestrate/run.ts';
+import { startTarget } from '../emulator/server/index.ts';
 
 let resultsDir: string;
 before(async () => {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { RecordingError, type ReplayEvent } from '../replay/readers/index.ts';
+import { RecordingError, type ReplayEvent } from '../recordings/index.ts';
 import { FIX, readAll } from './replay-readers-support.ts';
-import { parseExportTime, parseIsoTime } from '../replay/readers/time.ts';
+import { parseExportTime, parseIsoTime } from '../recordings/time.ts';
 
 const read = readAll;
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { detectFormat, readRecording, RecordingError, type ReadRecordingOptions, type ReplayEvent, type RowIssue } from '../replay/readers/index.ts';
+import { detectFormat, readRecording, RecordingError, type ReadRecordingOptions, type ReplayEvent, type RowIssue } from '../recordings/index.ts';
 
 const FIX = 'test/fixtures/replay';
 

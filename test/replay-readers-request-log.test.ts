@@ -7,9 +7,9 @@ import { stringify } from 'csv-stringify/sync';
 import { createPlanner } from '../generators/planner.ts';
 import type { Pools } from '../generators/types.ts';
 import { sessionPath, type PlanStep, type SessionPlan } from '../model/plan.ts';
-import { RecordingError, type ReplayEvent } from '../replay/readers/index.ts';
+import { RecordingError, type ReplayEvent } from '../recordings/index.ts';
 import { FIX, readAll } from './replay-readers-support.ts';
-import { planToRequestLogRecords, REQUEST_LOG_COLUMNS } from '../replay/request-log.ts';
+import { planToRequestLogRecords, REQUEST_LOG_COLUMNS } from '../recordings/request-log.ts';
 
 const read = readAll;
 

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { stringify } from 'csv-stringify/sync';
 import { sessionPath } from '../model/plan.ts';
-import { readRecording, RecordingError, type ReplayEvent, type SortStats } from '../replay/readers/index.ts';
-import { REQUEST_LOG_COLUMNS } from '../replay/request-log.ts';
-import { externalSort, SortSpillError } from '../replay/sort/external-sort.ts';
+import { readRecording, RecordingError, type ReplayEvent, type SortStats } from '../recordings/index.ts';
+import { REQUEST_LOG_COLUMNS } from '../recordings/request-log.ts';
+import { externalSort, SortSpillError } from '../recordings/sort/external-sort.ts';
 
 interface Item {
   t: number;

@@ -1,5 +1,5 @@
 // Shared by the reader tests: read a whole recording, keeping the events and the reported bad rows.
-import { readRecording, type ReplayEvent, type RowIssue } from '../replay/readers/index.ts';
+import { readRecording, type ReplayEvent, type RowIssue } from '../recordings/index.ts';
 
 export const FIX = 'test/fixtures/replay';
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
-import { readRecording, RecordingError, type ReadRecordingOptions, type ReplayEvent, type RowIssue } from '../replay/readers/index.ts';
+import { readRecording, RecordingError, type ReadRecordingOptions, type ReplayEvent, type RowIssue } from '../recordings/index.ts';
 import { startRecorder } from './fixtures/replay-engine/server.ts';
 import { runCartload } from './helpers/cli.ts';
 

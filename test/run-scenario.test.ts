@@ -5,7 +5,7 @@ import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { runScenario, scaleThinkTimes } from '../replay/engine/run-scenario.ts';
+import { runScenario, scaleThinkTimes } from '../orchestrate/run.ts';
 import { sessionPath, type SessionPlan } from '../model/plan.ts';
 import { runCartload } from './helpers/cli.ts';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { PROJECT_ROOT } from '../bundle/index.ts';
-import { capacityFromRun, CapacityInputError } from '../report/capacity.ts';
+import { capacityFromRun, CapacityInputError } from '../orchestrate/capacity-report.ts';
 import { capacitySummary, type CapacityFile } from '../scenarios/lib/capacity.ts';
 import type { K6SummaryData } from '../scenarios/lib/k6-summary.ts';
 import { capacitySteps } from '../scenarios/lib/load.ts';

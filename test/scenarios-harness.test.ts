@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildScenarios } from '../bundle/index.ts';
-import { K6Test, runK6Bundle, validateK6Options, type HarnessRequest, type HarnessResult } from '../harness/index.ts';
+import { K6Test, runK6Bundle, validateK6Options, type HarnessRequest, type HarnessResult } from './harness/index.ts';
 import { LIFECYCLE_KINDS } from '../model/plan.ts';
 import type { RunSummary } from '../model/summary.ts';
-import { createTargetCore } from '../target/core/index.ts';
+import { createTargetCore } from '../emulator/core/index.ts';
 import { parseXml } from './xml-wellformed.ts';
 
 let dir: string;

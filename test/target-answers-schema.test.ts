@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RESPONSE_CONTENT, RETURN_RESPONSE_CONTENT } from '../model/limits.ts';
-import { createTargetCore } from '../target/core/index.ts';
+import { createTargetCore } from '../emulator/core/index.ts';
 
 const REQUIRED: Record<string, string[]> = {
   IntegrationStateV2: ['effects', 'createdCoupons', 'createdReferrals'],

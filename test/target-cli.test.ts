@@ -8,12 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { readCodesFile } from '../target/server/codes-file.ts';
-import { serveTarget, targetOptionsFrom, TargetOptionsError } from '../target/server/serve.ts';
-import type { RunningTarget } from '../target/server/index.ts';
+import { readCodesFile } from '../emulator/server/codes-file.ts';
+import { serveTarget, targetOptionsFrom, TargetOptionsError } from '../emulator/server/serve.ts';
+import type { RunningTarget } from '../emulator/server/index.ts';
 
 const BIN = fileURLToPath(new URL('../bin/cartload.mjs', import.meta.url));
-const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/target/${name}`, import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/emulator/${name}`, import.meta.url));
 
 function spawnCli(args: string[], env: Record<string, string | undefined> = {}) {
   const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, TALON_API_KEY: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

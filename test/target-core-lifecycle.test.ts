@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { CustomerSessionV2, Effect, ErrorResponse, IntegrationStateV2 } from '../model/api.ts';
 import { SESSION_STATES, TRANSITIONS, type SessionState } from '../model/limits.ts';
-import { createTargetCore, type TargetConfig } from '../target/core/index.ts';
+import { createTargetCore, type TargetConfig } from '../emulator/core/index.ts';
 
 const VALID = 'CLVALID001';
 const VALID2 = 'CLVALID002';

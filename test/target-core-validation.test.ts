@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ErrorResponse } from '../model/api.ts';
 import { LIMITS, RESPONSE_CONTENT } from '../model/limits.ts';
-import { createTargetCore } from '../target/core/index.ts';
+import { createTargetCore } from '../emulator/core/index.ts';
 
 const core = createTargetCore();
 let n = 0;

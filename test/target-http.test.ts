@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ErrorResponse, IntegrationStateV2 } from '../model/api.ts';
-import { buildTargetApp, startTarget, type RunningTarget, type TargetStats } from '../target/server/index.ts';
+import { buildTargetApp, startTarget, type RunningTarget, type TargetStats } from '../emulator/server/index.ts';
 
 const KEY = 'test-key-7f3a';
 const AUTH = { authorization: `ApiKey-v1 ${KEY}`, 'content-type': 'application/json' };

@@ -2,8 +2,8 @@
 // one-in-process-two-queued rule), the worker pool, and the knob parsers and samplers.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseDistribution, resolveKnobs, sampler, seededRandom } from '../target/server/knobs.ts';
-import { KeyedSerializer, WorkerPool } from '../target/server/serializer.ts';
+import { parseDistribution, resolveKnobs, sampler, seededRandom } from '../emulator/server/knobs.ts';
+import { KeyedSerializer, WorkerPool } from '../emulator/server/serializer.ts';
 
 describe('KeyedSerializer', () => {
   test('admits 1 in process + 2 queued per key, refuses the 4th, and names the full key', () => {
