@@ -1,7 +1,8 @@
 // The cartload CLI's entry point: the only module that reads process.argv or ends the process.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { EXIT, UsageError } from './command.ts';
+import { CartloadError, EXIT } from '../model/errors.ts';
+import { UsageError } from './command.ts';
 import { commands } from './commands/index.ts';
 
 async function main(argv: string[]): Promise<number> {
@@ -24,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     await cli.parseAsync();
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof CartloadError) {
       console.error(`cartload: ${err.message}\nRun 'cartload --help' for usage.`);
       return err.exitCode;
     }

@@ -10,6 +10,7 @@ import { DEFAULT_VALID_COUPON_PATTERN, DEFAULT_VALID_REFERRAL_PATTERN } from '..
 import { normalQuantile } from './random.ts';
 import { POOL_NAMES, type PoolName, type Pools, type Product } from './types.ts';
 import { fnv1a } from '../model/hash.ts';
+import { CartloadError } from '../model/errors.ts';
 
 export type PoolSizes = Record<PoolName, number>;
 
@@ -29,7 +30,7 @@ export const DEFAULT_POOL_SIZES: Readonly<PoolSizes> = Object.freeze({
 /** The pools as plain arrays (what Node builds and reads; k6 sees the same through SharedArrays). */
 export type PoolArrays = { [K in PoolName]: Pools[K] extends ArrayLike<infer T> ? T[] : never };
 
-export class PoolsError extends Error {
+export class PoolsError extends CartloadError {
   constructor(message: string) {
     super(message);
     this.name = 'PoolsError';

@@ -4,6 +4,7 @@
 // (generators/profile-file.ts); k6 receives the resolved object.
 import { LIMITS, RESPONSE_CONTENT, type ResponseContent } from '../model/limits.ts';
 import { LIFECYCLE_KINDS, type GeneratedKind } from '../model/plan.ts';
+import { CartloadError } from '../model/errors.ts';
 
 export interface IntRange {
   min: number;
@@ -67,7 +68,7 @@ export type ProfileInput = DeepPartial<TrafficProfile> & { extends?: string };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
-export class ProfileError extends Error {
+export class ProfileError extends CartloadError {
   constructor(message: string) {
     super(message);
     this.name = 'ProfileError';

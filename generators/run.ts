@@ -11,9 +11,10 @@ import { buildPools, readPools, writePools, type PoolArrays } from './pools.ts';
 import { loadProfile } from './profile-file.ts';
 import { parseCsvPoolSpec, readCsvPools } from './user-pools.ts';
 import type { TrafficProfile } from './profiles.ts';
+import { CartloadError } from '../model/errors.ts';
 
 /** The output named by --out cannot be written (a bad path or permissions). */
-export class OutputError extends Error {
+export class OutputError extends CartloadError {
   constructor(message: string) {
     super(message);
     this.name = 'OutputError';

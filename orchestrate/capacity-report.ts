@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { capacityReport, renderCapacity, type CapacityFile, type CapacityReport } from '../scenarios/lib/capacity.ts';
 import type { Slo } from '../scenarios/lib/config.ts';
 import type { K6SummaryData } from '../scenarios/lib/k6-summary.ts';
+import { CartloadError } from '../model/errors.ts';
 
-export class CapacityInputError extends Error {
+export class CapacityInputError extends CartloadError {
   override name = 'CapacityInputError';
 }
 

@@ -3,6 +3,7 @@
 // one queue per session and sends a session's step only after the previous one answered.
 import type { SessionState } from '../model/limits.ts';
 import type { LifecycleKind, PlanStep } from '../model/plan.ts';
+import { CartloadError } from '../model/errors.ts';
 
 export type RecordingFormat = 'export' | 'request-log';
 
@@ -36,7 +37,7 @@ export interface RowIssue extends SourcePosition {
   message: string;
 }
 
-export class RecordingError extends Error {
+export class RecordingError extends CartloadError {
   constructor(readonly issue: RowIssue) {
     super(issue.message);
     this.name = 'RecordingError';

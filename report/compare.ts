@@ -4,8 +4,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SUMMARY_SCHEMA_VERSION, type RunSummary, type StepStats } from '../model/summary.ts';
+import { CartloadError } from '../model/errors.ts';
 
-export class CompareInputError extends Error {
+export class CompareInputError extends CartloadError {
   override name = 'CompareInputError';
 }
 

@@ -4,8 +4,9 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { redact, type RunSummary } from '../model/summary.ts';
 import { renderSummaryText } from './text.ts';
+import { CartloadError } from '../model/errors.ts';
 
-export class RunDirError extends Error {
+export class RunDirError extends CartloadError {
   override name = 'RunDirError';
 }
 

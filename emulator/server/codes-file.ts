@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { CodeSpec } from '../core/config.ts';
+import { CartloadError } from '../../model/errors.ts';
 
-export class CodesFileError extends Error {
+export class CodesFileError extends CartloadError {
   override name = 'CodesFileError';
 }
 

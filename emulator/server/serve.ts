@@ -5,8 +5,9 @@ import { CodesFileError, readCodesFile } from './codes-file.ts';
 import { startTarget, type RunningTarget, type StartTargetOptions } from './index.ts';
 import type { TargetConfig } from '../core/config.ts';
 import type { TargetKnobs } from './knobs.ts';
+import { CartloadError } from '../../model/errors.ts';
 
-export class TargetOptionsError extends Error {
+export class TargetOptionsError extends CartloadError {
   override name = 'TargetOptionsError';
 }
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DueHeap, type Due } from './heap.ts';
 import { FileRun, JSON_LINES, MemoryRun, writeRun, type LineCodec, type RunSource } from './runs.ts';
+import { CartloadError } from '../../model/errors.ts';
 
 export interface SortStats {
   items: number;
@@ -45,7 +46,7 @@ const liveDirs = new Set<string>();
 let exitHookInstalled = false;
 
 /** A disk error with what the user can do about it: the sort needs room for about the input's size. */
-export class SortSpillError extends Error {
+export class SortSpillError extends CartloadError {
   constructor(where: string, cause: unknown) {
     const why = cause instanceof Error ? cause.message : String(cause);
     super(`sorting the recording needs temporary files and ${where} failed: ${why} (point TMPDIR at a folder with room for about the recording's size)`, { cause });

@@ -2,6 +2,7 @@
 // Node tests can check it directly. Every invalid value fails at init with the variable's name:
 // a load test that silently ran with a default because of a typo is worse than one that did not run.
 import { DEFAULT_SESSION_PREFIX } from '../../model/conventions.ts';
+import { CartloadError } from '../../model/errors.ts';
 
 export const LOAD_PRESETS = ['load', 'stress', 'spike', 'soak'] as const;
 export type LoadPreset = (typeof LOAD_PRESETS)[number];
@@ -62,7 +63,7 @@ export interface ScenarioConfig {
 export const DEFAULT_BASE_URL = 'http://127.0.0.1:3000';
 export const DEFAULT_SLO: Slo = { p95Ms: 500, p99Ms: 1000, errorRate: 0.01 };
 
-export class ConfigError extends Error {
+export class ConfigError extends CartloadError {
   constructor(
     readonly variable: string,
     problem: string,
