@@ -140,6 +140,8 @@ export interface RunEnd {
   forgottenSessions: number;
   /** The --session-idle it used (ms). */
   sessionIdleMs: number;
+  /** Notes learned while running (e.g. the preflight check's warning), after run-start's. */
+  notes: readonly string[];
 }
 
 export type ResultsEvent = RunStart | PhaseChange | StepOutcome | SessionChange | StepsLeftOut | RowIssueEvent | RunEnd;

@@ -27,12 +27,22 @@ export interface ThresholdResult {
   metric: string;
   expression: string;
   ok: boolean;
+  /** The measured value the expression was judged on (a rate, or ms), when known. */
+  value?: number;
+}
+
+/** The engines' machine names. Summaries written before the Node engine had one name say 'replay'. */
+export type EngineName = 'k6' | 'node' | 'harness';
+
+/** An engine name as read from any summary.json: the old 'replay' is the Node engine. */
+export function engineName(name: string): string {
+  return name === 'replay' ? 'node' : name;
 }
 
 export interface RunSummary {
   tool: 'cartload';
   schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
-  engine: 'k6' | 'replay' | 'harness';
+  engine: EngineName;
   runId: string;
   /** What was run: a scenario name, or the replay input's file name. */
   scenario: string;

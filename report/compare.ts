@@ -3,7 +3,7 @@
 // compareRunFiles add the file handling and validation the command needs.
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SUMMARY_SCHEMA_VERSION, type RunSummary, type StepStats } from '../model/summary.ts';
+import { engineName, SUMMARY_SCHEMA_VERSION, type RunSummary, type StepStats } from '../model/summary.ts';
 import { CartloadError } from '../model/errors.ts';
 
 export class CompareInputError extends CartloadError {
@@ -320,6 +320,7 @@ export function validateSummary(data: unknown, file: string): RunSummary {
     `is ${JSON.stringify(data.schemaVersion)}; this cartload reads schemaVersion ${SUMMARY_SCHEMA_VERSION}`,
   );
   for (const k of ['engine', 'runId', 'scenario', 'target'] as const) need(typeof data[k] === 'string', file, k, 'must be a string');
+  data.engine = engineName(data.engine as string);
   need(typeof data.durationMs === 'number', file, 'durationMs', 'must be a number');
   need(isObject(data.options), file, 'options', 'must be an object');
   const r = data.requests;

@@ -85,7 +85,7 @@ test('runs of another engine, scenario, target or rate are compared with a warni
   const c = compareRuns(base, cur);
   assert.equal(c.ok, true);
   assert.equal(c.warnings.length, 3);
-  assert.match(c.warnings[0]!, /engine \(replay → k6\)/);
+  assert.match(c.warnings[0]!, /engine \(node → k6\)/);
   assert.match(c.warnings[1]!, /target \(http:\/\/127\.0\.0\.1:40001 → https:\/\/staging/);
   assert.match(c.warnings[2]!, /options \(rate 5 → 10\)/, 'the session prefix differs on every run and is not mentioned');
   const both = compareRuns({ ...base, interrupted: true }, { ...base, interrupted: true });

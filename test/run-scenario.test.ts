@@ -32,7 +32,7 @@ test('cartload run with no k6 on the machine: the node engine runs a short lifec
   const [runId] = await readdir(results);
   assert.ok(runId);
   const summary = JSON.parse(await readFile(join(results, runId, 'summary.json'), 'utf8'));
-  assert.equal(summary.engine, 'replay');
+  assert.equal(summary.engine, 'node');
   assert.equal(summary.scenario, 'lifecycle');
   assert.equal(summary.sessions.started, 10, '2 s at 5 sessions/s');
   assert.equal(summary.sessions.failed, 0, JSON.stringify(summary.notes));
