@@ -25,7 +25,7 @@ export class SpeedPacer implements Pacer {
 
   constructor(private readonly speed: number) {}
 
-  recorded(time: number): number {
+  recorded(time: number, _newSession?: boolean): number {
     this.t0 ??= time;
     const due = this.offset + Math.max(0, time - this.t0) / this.speed;
     if (due > this.last) this.last = due;
@@ -37,7 +37,7 @@ export class SpeedPacer implements Pacer {
     this.t0 = undefined;
   }
 
-  planStart(): number {
+  planStart(_index?: number): number {
     return 0;
   }
 
@@ -79,17 +79,17 @@ export class AsapPacer implements Pacer {
 
   constructor(private readonly now: () => number) {}
 
-  recorded(): number {
+  recorded(_time?: number, _newSession?: boolean): number {
     return this.now();
   }
 
   nextPass(): void {}
 
-  planStart(): number {
+  planStart(_index?: number): number {
     return this.now();
   }
 
-  planStep(start: number): number {
+  planStep(start: number, _atMs?: number): number {
     return start;
   }
 }

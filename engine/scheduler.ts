@@ -168,10 +168,10 @@ export class Scheduler {
   }
 
   private fail(s: Session): void {
-    if (!s.failed) {
-      s.failed = true;
-      this.hooks.session('failed', s);
-    }
+    // A session the stop already cut is counted once, as cut: its in-flight step failing then
+    // (usually aborted by the drain) is the stop's doing.
+    if (!s.failed && !s.cut) this.hooks.session('failed', s);
+    s.failed = true;
     const dropped = s.queue?.length ?? 0;
     this.buffered -= dropped;
     s.pending -= dropped;
