@@ -16,7 +16,8 @@ import { LIFECYCLE_KINDS, type GeneratedKind, type SessionPlan } from '../model/
 import { ConfigError, parseConfig, type ScenarioConfig } from '../scenarios/lib/config.ts';
 import { toDryPlan } from '../scenarios/lib/dry.ts';
 import { startTarget, type RunningTarget } from '../emulator/server/index.ts';
-import { runEngine, type EngineResult, type ProgressSink } from '../engine/index.ts';
+import { ENGINE_DEFAULTS, EngineOptionError, runEngine, validateEngineOptions, type EngineOptions, type EngineResult, type PlansInput, type ProgressSink } from '../engine/index.ts';
+import type { ResultsConsumer } from '../model/results-events.ts';
 import { makeRunId, shortRandom } from '../engine/run-id.ts';
 import { SCENARIO_DEFAULTS, type ScenarioDefaults } from '../scenarios/lib/defaults.ts';
 
@@ -42,6 +43,8 @@ export interface RunScenarioOptions {
   dry?: boolean;
   /** Node engine: connections and the cap on requests in flight (default 64). */
   connections?: number;
+  /** Node engine: more consumers of the results stream (model/results-events.ts). */
+  consumers?: ResultsConsumer[];
   resultsDir?: string;
   runId?: string;
   signal?: AbortSignal;
@@ -185,20 +188,25 @@ async function runWithK6(
   return { engine: 'k6', why: r.why, target: r.target, runId: r.runId, dir, exitCode: res.code ?? (interrupted ? 130 : 1), interrupted };
 }
 
-async function runWithNode(
-  o: RunScenarioOptions,
-  r: { scenario: string; def: ScenarioDefaults; config: ScenarioConfig; target: string; apiKey: string; resultsDir: string; runId: string; why: string },
-): Promise<RunScenarioResult> {
+interface NodeRun {
+  scenario: string;
+  def: ScenarioDefaults;
+  config: ScenarioConfig;
+  target: string;
+  apiKey: string;
+  resultsDir: string;
+  runId: string;
+  why: string;
+}
+
+/** The generated plans, as the k6 entry points would make them (dry, think times), built once pools and profile are loaded. */
+async function plansOf(r: NodeRun, sessionPrefix: string): Promise<{ plan: PlansInput['plan']; kinds: number; profile: string }> {
   const { def, config } = r;
-  const duration = parseK6Duration(config.duration ?? def.duration);
-  if ('error' in duration) return fail(`DURATION: ${duration.error}`);
-  const rate = config.rate ?? def.rate;
   const thinkScale = config.thinkScale ?? def.thinkScale;
   const maxThinkMs = config.maxThinkSeconds * 1000;
   const dry = config.dry || def.forceDry === true;
   const profile = await loadProfile(config.profile ?? def.profile);
   const pools = await resolvePools({ seed: config.seed });
-  const sessionPrefix = config.sessionPrefix ?? `${DEFAULT_SESSION_PREFIX}-${shortRandom()}`;
   const common = { pools, seed: config.seed, sessionPrefix };
   const planners: Planner[] = def.kindsInOrder
     ? def.kindsInOrder.map((kind) => createPlanner({ ...common, profile: { ...profile, lifecycles: oneKind(kind) } }))
@@ -212,39 +220,65 @@ async function runWithNode(
     }
     return thinkScale === 1 && maxThinkMs >= 3_600_000 ? p : scaleThinkTimes(p, thinkScale, maxThinkMs);
   };
+  return { plan, kinds: planners.length, profile: profile.name };
+}
+
+const perSecond = (n: number, what: string): string => `${n} ${n === 1 ? what : `${what}s`}/s`;
+
+async function runWithNode(o: RunScenarioOptions, r: NodeRun): Promise<RunScenarioResult> {
+  const { def, config } = r;
+  const duration = parseK6Duration(config.duration ?? def.duration);
+  if ('error' in duration) return fail(`DURATION: ${duration.error}`);
+  const rate = config.rate ?? def.rate;
+  const thinkScale = config.thinkScale ?? def.thinkScale;
+  const dry = config.dry || def.forceDry === true;
   const smoke = def.kindsInOrder !== undefined;
-  o.say(
-    smoke
-      ? `running ${r.scenario}: one session of each kind (${def.kindsInOrder?.join(', ')}), one at a time; session IDs ${sessionPrefix}-${config.seed}-<n>`
-      : `running ${r.scenario}: ${rate} sessions/s for ${config.duration ?? def.duration}, profile ${profile.name}, think time × ${thinkScale} (at most ${config.maxThinkSeconds} s)${dry ? ', all dry' : ''}; session IDs ${sessionPrefix}-${config.seed}-<n>`,
-  );
-  const result = await runEngine({
+  const sessionPrefix = config.sessionPrefix ?? `${DEFAULT_SESSION_PREFIX}-${shortRandom()}`;
+  // The options are checked before the pools and profile load; the engine asks for plans only once it runs.
+  const made: { plans?: Awaited<ReturnType<typeof plansOf>> } = {};
+  const plan: PlansInput['plan'] = (index, filtered) => (made.plans as NonNullable<typeof made.plans>).plan(index, filtered);
+  const engine: EngineOptions = {
     target: r.target,
     apiKey: r.apiKey,
-    input: smoke ? { kind: 'plans', name: r.scenario, plan, limit: planners.length } : { kind: 'plans', name: r.scenario, plan, durationMs: duration.ms },
+    input: smoke ? { kind: 'plans', name: r.scenario, plan, limit: def.kindsInOrder?.length ?? 1 } : { kind: 'plans', name: r.scenario, plan, durationMs: duration.ms },
     timing: smoke ? { mode: 'asap' } : { mode: 'rate', rate },
-    connections: smoke ? 1 : (o.connections ?? 64),
+    connections: smoke ? 1 : (o.connections ?? ENGINE_DEFAULTS.connections),
     runId: r.runId,
     resultsDir: r.resultsDir,
     scenario: r.scenario,
     slo: config.slo,
-    options: {
-      engine: 'node',
-      scenario: r.scenario,
-      rate: smoke ? undefined : rate,
-      duration: smoke ? undefined : (config.duration ?? def.duration),
-      seed: config.seed,
-      profile: profile.name,
-      thinkScale,
-      maxThinkSeconds: config.maxThinkSeconds,
-      dry,
-      sessionPrefix,
-      slo: config.slo,
-    },
-    notes: [`engine: node (${r.why})`],
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.hardSignal ? { hardSignal: o.hardSignal } : {}),
     ...(o.progress ? { progress: o.progress } : {}),
-  });
+    ...(o.consumers ? { consumers: o.consumers } : {}),
+  };
+  try {
+    validateEngineOptions(engine);
+  } catch (err) {
+    if (err instanceof EngineOptionError) return fail(err.message);
+    throw err;
+  }
+  const plans = await plansOf(r, sessionPrefix);
+  made.plans = plans;
+  o.say(
+    smoke
+      ? `running ${r.scenario}: one session of each kind (${def.kindsInOrder?.join(', ')}), one at a time; session IDs ${sessionPrefix}-${config.seed}-<n>`
+      : `running ${r.scenario}: ${perSecond(rate, 'session')} for ${config.duration ?? def.duration}, profile ${plans.profile}, think time × ${thinkScale} (at most ${config.maxThinkSeconds} s)${dry ? ', all dry' : ''}; session IDs ${sessionPrefix}-${config.seed}-<n>`,
+  );
+  engine.options = {
+    engine: 'node',
+    engineChoice: r.why,
+    scenario: r.scenario,
+    rate: smoke ? undefined : rate,
+    duration: smoke ? undefined : (config.duration ?? def.duration),
+    seed: config.seed,
+    profile: plans.profile,
+    thinkScale,
+    maxThinkSeconds: config.maxThinkSeconds,
+    dry,
+    sessionPrefix,
+    slo: config.slo,
+  };
+  const result = await runEngine(engine);
   return { engine: 'node', why: r.why, target: r.target, runId: r.runId, result };
 }
