@@ -105,3 +105,9 @@ test('validateSummary names the file and the field', () => {
   assert.throws(() => validateSummary(broken, 'y.json'), (e: unknown) => e instanceof CompareInputError && e.message === 'y.json: requests.byStep.open.latency.p95: must be a number');
   assert.equal(validateSummary(JSON.parse(JSON.stringify(BASELINE)), 'ok.json').runId, 'baseline');
 });
+
+test("a summary written when the Node engine was called 'replay' reads as engine 'node'", () => {
+  const old = JSON.parse(JSON.stringify({ ...BASELINE, engine: 'replay' }));
+  assert.equal(validateSummary(old, 'old/summary.json').engine, 'node');
+  assert.ok(!compareRuns(validateSummary(old, 'old/summary.json'), BASELINE).warnings.some((w) => /differ in engine/.test(w)), 'no "differ in engine" warning');
+});
