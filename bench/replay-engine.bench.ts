@@ -95,11 +95,15 @@ async function throughput(url: string): Promise<void> {
     if (r.errors > 0 || r.non2xx > 0) throw new Error(`autocannon: ${r.errors} errors, ${r.non2xx} non-2xx`);
     return r.requests.total / r.duration;
   };
+  const cpu: number[] = [];
   const engine = async (): Promise<number> => {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const res = await runEngine({ target: url, apiKey: 'bench', input: input(evs), timing: { mode: 'asap' }, connections: CONNECTIONS, resultsDir: join(TMP, 'results'), preflight: false });
+    const c = process.cpuUsage(c0);
     const s = (performance.now() - t0) / 1000;
     if (res.summary?.requests.total !== THROUGHPUT_REQUESTS) throw new Error(`engine sent ${res.summary?.requests.total}`);
+    cpu.push((c.user + c.system) / THROUGHPUT_REQUESTS);
     return THROUGHPUT_REQUESTS / s;
   };
   // Warm both up, then alternate so drift on a shared machine hits both alike; the median counts.
@@ -116,6 +120,8 @@ async function throughput(url: string): Promise<void> {
   console.log(`  autocannon        ${med(a).toFixed(0)} req/s   (runs: ${a.map((x) => x.toFixed(0)).join(', ')})`);
   console.log(`  replay engine     ${med(e).toFixed(0)} req/s   (runs: ${e.map((x) => x.toFixed(0)).join(', ')})`);
   console.log(`  ratio             ${(med(e) / med(a)).toFixed(2)}× autocannon (goal ≥ 0.70×)`);
+  // CPU time of this process (the server is another one) per request: less swayed by other load than req/s.
+  console.log(`  engine CPU        ${med(cpu.slice(1)).toFixed(1)} µs per request (runs: ${cpu.slice(1).map((x) => x.toFixed(1)).join(', ')})`);
 }
 
 /** The floor: an anchored timer loop firing LAG_RATE ticks/s, lateness of each tick, nothing sent. */
