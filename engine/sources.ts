@@ -78,7 +78,8 @@ function pathWithQuery(path: string, query: Record<string, string> | undefined, 
   return s ? `${path}?${s}` : path;
 }
 
-function makeItem(session: Session, step: PlanStep, path: string, due: number, last: boolean, dry: boolean): StepItem {
+/** `bodyText`: a recorded body, sent as it was read; a plan's body is serialised here, once. */
+function makeItem(session: Session, step: PlanStep, path: string, due: number, last: boolean, dry: boolean, bodyText?: string): StepItem {
   session.pending++;
   const endpoint = endpointOf(step.method, step.path) ?? 'other';
   return {
@@ -89,7 +90,7 @@ function makeItem(session: Session, step: PlanStep, path: string, due: number, l
     endpoint,
     method: step.method as Dispatcher.HttpMethod,
     path: pathWithQuery(path, step.query, dry),
-    body: step.body === undefined ? undefined : JSON.stringify(step.body),
+    body: bodyText ?? (step.body === undefined ? undefined : JSON.stringify(step.body)),
     recordedStatus: step.recordedStatus,
     last,
     ready: due,
@@ -200,7 +201,8 @@ class RecordingSource implements Source {
     this.last = due;
     const path = this.idPrefix === '' || !ev.step.path.startsWith(SESSION_ROOT) ? ev.step.path : SESSION_ROOT + this.encodedPrefix + ev.step.path.slice(SESSION_ROOT.length);
     if (ev.lastOfSession) s.ended = true;
-    return makeItem(s, ev.step, path, due, ev.lastOfSession === true, this.o.dry);
+    // Neither --dry (a query parameter) nor the session prefix (in the path) touches the body.
+    return makeItem(s, ev.step, path, due, ev.lastOfSession === true, this.o.dry, ev.bodyText);
   }
 
   /** A session's first event: the session, or undefined when an option keeps it out. */

@@ -43,7 +43,7 @@ export async function* readRecording(options: ReadRecordingOptions & ReadRecordi
   const window = options.sortWindowMs !== undefined ? new ReorderWindow(options.sortWindowMs) : undefined;
   const batches = csvRecordBatches({ file, ...(options.stdin ? { stdin: options.stdin } : {}) });
   const sorter = new ExternalSorter<Pending>({
-    key: (p) => p.e.time,
+    key: (p) => p.time,
     codec: PENDING_LINES,
     ...(options.sortChunkItems !== undefined ? { chunkItems: options.sortChunkItems } : {}),
     ...(options.sortChunkBytes !== undefined ? { chunkBytes: options.sortChunkBytes } : {}),
@@ -65,7 +65,6 @@ export async function* readRecording(options: ReadRecordingOptions & ReadRecordi
   try {
     let parseRow: ((record: CsvRecord) => ReplayEvent[] | ReplayEvent | RowIssue) | undefined;
     let name: (e: ReplayEvent) => ReplayEvent = (e) => e;
-    let bodyColumn = -1;
     for await (const batch of batches) {
       let i = 0;
       if (parseRow === undefined) {
@@ -87,7 +86,6 @@ export async function* readRecording(options: ReadRecordingOptions & ReadRecordi
           } else {
             const layout = requestLogLayout(header.fields, at);
             if (!layout.hasStep) name = opensNamer();
-            bodyColumn = layout.index.body;
             parseRow = (r) => parseRequestLogRecord(r.fields, layout, { file, line: r.line });
           }
         } catch (err) {
@@ -107,11 +105,11 @@ export async function* readRecording(options: ReadRecordingOptions & ReadRecordi
           const weight = rowWeight(record.fields) / out.length;
           for (const e of out) {
             if (sorter.full) await sorter.spill();
-            sorter.add({ e, raw: undefined }, weight);
+            sorter.add(e, weight);
           }
         } else {
           if (sorter.full) await sorter.spill();
-          sorter.add(pending(out, record.fields[bodyColumn]), rowWeight(record.fields));
+          sorter.add(out, rowWeight(record.fields));
         }
       }
       if (window) for (const e of window.ready()) yield name(e);
@@ -120,7 +118,7 @@ export async function* readRecording(options: ReadRecordingOptions & ReadRecordi
     if (window) {
       for (const e of window.rest()) yield name(e);
     } else {
-      for await (const e of unwrap(sorter.drain())) yield name(e);
+      for await (const e of sorter.drain()) yield name(e);
     }
   } finally {
     await sorter.dispose();
@@ -129,39 +127,30 @@ export async function* readRecording(options: ReadRecordingOptions & ReadRecordi
 }
 
 /**
- * An event waiting in the sort. A request's body waits as the JSON text the row had (validated,
- * then parsed again when the event leaves the sort): a string is far lighter for the garbage
- * collector than the parsed cart, and a spill writes it as it is instead of serialising it again.
+ * Events wait in the sort as they are: the body as the JSON text the row had, which a spill writes
+ * as it is (after a tab) and the merge reads back as it is, never parsed again.
  */
-interface Pending {
-  e: ReplayEvent;
-  /** The body's JSON text, while e.step.body is left unset. */
-  raw: string | undefined;
-}
+type Pending = ReplayEvent;
 
-function pending(e: ReplayEvent, raw: string | undefined): Pending {
-  // A body with line breaks (pretty-printed JSON) stays parsed: a spill line must not contain one.
-  if (e.step.body === undefined || raw === undefined || raw.includes('\n')) return { e, raw: undefined };
-  e.step.body = undefined;
-  return { e, raw };
-}
-
-/** `<event JSON without its body>` TAB `<body JSON>`: JSON escapes tabs in strings, so the first raw tab splits. */
+/** `<event JSON without its body>` TAB `<body text>`: JSON escapes tabs in strings, so the first raw tab splits. */
 const PENDING_LINES: LineCodec<Pending> = {
-  encode: ({ e, raw }) => (raw === undefined ? JSON.stringify(e) : `${JSON.stringify(e)}\t${raw}`),
+  encode(e) {
+    const body = e.bodyText;
+    // A body with a line break (pretty-printed JSON) goes inside the event JSON, escaped: a run line must not contain one.
+    if (body === undefined || body.includes('\n')) return JSON.stringify(e);
+    e.bodyText = undefined;
+    const head = JSON.stringify(e);
+    e.bodyText = body;
+    return `${head}\t${body}`;
+  },
   decode(line) {
     const tab = line.indexOf('\t');
-    if (tab === -1) return { e: JSON.parse(line) as ReplayEvent, raw: undefined };
-    return { e: JSON.parse(line.slice(0, tab)) as ReplayEvent, raw: line.slice(tab + 1) };
+    if (tab === -1) return JSON.parse(line) as ReplayEvent;
+    const e = JSON.parse(line.slice(0, tab)) as ReplayEvent;
+    e.bodyText = line.slice(tab + 1);
+    return e;
   },
 };
-
-async function* unwrap(items: AsyncIterable<Pending>): AsyncGenerator<ReplayEvent> {
-  for await (const { e, raw } of items) {
-    if (raw !== undefined) e.step.body = JSON.parse(raw);
-    yield e;
-  }
-}
 
 /**
  * Without a `step` column, a session's first update that leaves it open is its `open`. Remembers

@@ -188,7 +188,8 @@ export function requestLogEvent(fields: readonly string[], layout: RequestLogLay
   parseQuery(cell(fields, ix.query), query, at, name('query'));
   const hasQuery = Object.keys(query).length > 0;
 
-  const body = jsonCell(cell(fields, ix.body), at, name('body'));
+  const bodyCell = cell(fields, ix.body);
+  const body = jsonCell(bodyCell, at, name('body'));
   let profileId: string | undefined;
   if (body !== undefined) {
     if (!isObject(body)) reject(at, 'bad-value', name('body'), 'the body must be a JSON object');
@@ -243,11 +244,12 @@ export function requestLogEvent(fields: readonly string[], layout: RequestLogLay
 
   const planStep: PlanStep = { step, method, path };
   if (hasQuery) planStep.query = query;
-  if (body !== undefined) planStep.body = body;
   if (expect !== undefined) planStep.expect = expect;
   if (recordedStatus !== undefined) planStep.recordedStatus = recordedStatus;
   const event: ReplayEvent = { time, sessionId, kind, step: planStep, source: { file: at.file, line: at.line } };
   if (profileId !== undefined) event.profileId = profileId;
+  // The cell itself goes on: the engine sends the bytes that were recorded.
+  if (body !== undefined) event.bodyText = bodyCell;
   return event;
 }
 
