@@ -63,6 +63,8 @@ export class SummaryWriter implements ResultsConsumer {
   readonly stats = new RunStats();
   private start: RunStart | undefined;
   private end: RunEnd | undefined;
+  /** When the first request went: after the reader put the first step in order. */
+  private sendingAt: number | undefined;
 
   constructor(private readonly o: SummaryOptions) {}
 
@@ -70,6 +72,7 @@ export class SummaryWriter implements ResultsConsumer {
     this.stats.event(e);
     if (e.type === 'run-start') this.start = e;
     else if (e.type === 'run-end') this.end = e;
+    else if (e.type === 'phase' && e.phase === 'sending') this.sendingAt = e.epochMs;
   }
 
   /** The summary, once the stream has ended; undefined when the run never started. */
@@ -87,6 +90,7 @@ export class SummaryWriter implements ResultsConsumer {
       startedAt: new Date(start.epochMs).toISOString(),
       endedAt: new Date(end.epochMs).toISOString(),
       durationMs: Math.round(end.epochMs - start.epochMs),
+      ...(this.sendingAt !== undefined ? { sendingStartedAt: new Date(this.sendingAt).toISOString(), sendingMs: Math.round(end.epochMs - this.sendingAt) } : {}),
       target: start.target,
       options: { ...start.options },
       interrupted: end.interrupted,

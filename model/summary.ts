@@ -49,6 +49,13 @@ export interface RunSummary {
   startedAt: string;
   endedAt: string;
   durationMs: number;
+  /**
+   * When the first request was sent (the Node engine): a replay first reads its recording far
+   * enough to put the first request in order, which for an unsorted file is the whole file.
+   */
+  sendingStartedAt?: string;
+  /** From sendingStartedAt to endedAt: the sending phase, over which request rates are figured. */
+  sendingMs?: number;
   /** The target's base URL; never the API key. */
   target: string;
   /** The options the run used, with secrets removed (see redact()). */
@@ -83,6 +90,11 @@ export interface RunSummary {
   /** Steps left out by the run's options (replay: --sample, --shard, --from, --to, --state, --limit, --dry), by reason. */
   filteredSteps?: Record<string, number>;
   notes?: string[];
+}
+
+/** The time requests were being sent, in ms: the sending phase when the run reports one. */
+export function sendingDurationMs(s: Pick<RunSummary, 'durationMs' | 'sendingMs'>): number {
+  return s.sendingMs ?? s.durationMs;
 }
 
 const SECRET_KEY = /(api[-_]?key|authorization|token|secret|password)/i;

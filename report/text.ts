@@ -1,6 +1,6 @@
 // Renders a run summary as the short human-readable text that runs print and write to summary.txt.
 // Pure: the k6 handleSummary bundles it too.
-import type { LatencyStats, RunSummary, ThresholdResult } from '../model/summary.ts';
+import { sendingDurationMs, type LatencyStats, type RunSummary, type ThresholdResult } from '../model/summary.ts';
 
 const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const pct = (part: number, whole: number): string => (whole === 0 ? '0%' : `${((100 * part) / whole).toFixed(2)}%`);
@@ -12,13 +12,16 @@ const lat = (l: LatencyStats): string => `p50 ${ms(l.p50)}  p95 ${ms(l.p95)}  p9
 
 export function renderSummaryText(s: RunSummary): string {
   const r = s.requests;
-  const seconds = s.durationMs / 1000;
+  // The rate is over the sending phase: a replay's reading and ordering before it is shown apart.
+  const seconds = sendingDurationMs(s) / 1000;
+  const before = (s.durationMs - sendingDurationMs(s)) / 1000;
   const lines: string[] = [];
   lines.push(`cartload run ${s.runId} (${ENGINE_NAMES[s.engine] ?? s.engine}): ${s.scenario} against ${s.target}${s.interrupted ? '  (INTERRUPTED)' : ''}`);
   lines.push(
     `  requests   ${r.total} in ${seconds.toFixed(1)} s (${seconds > 0 ? (r.total / seconds).toFixed(1) : '0'}/s), ` +
       `failed ${r.failed} (${pct(r.failed, r.total)}), 409s ${r.conflicts409}`,
   );
+  if (before >= 0.1) lines.push(`  reading    ${before.toFixed(1)} s before the first request (reading and ordering the input)`);
   lines.push(`  latency    ${lat(r.latency)}`);
   if (r.latencyFromIntended) lines.push(`  from intended send ${lat(r.latencyFromIntended)}`);
   for (const [step, st] of Object.entries(r.byStep).sort()) {

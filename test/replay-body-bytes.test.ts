@@ -57,6 +57,9 @@ for (const order of ['sorted', 'reordered'] as const) {
       try {
         const res = await replayFile({ file, target: server.url, timing: { mode: 'asap' }, resultsDir: join(dir, 'results'), preflight: false, dry, sessionPrefix: 'p-' });
         assert.equal(res.outcome, 'ok', res.message);
+        const sum = res.summary;
+        assert.ok(sum?.sendingStartedAt !== undefined && sum.sendingMs !== undefined, 'the summary says when sending started');
+        assert.ok(Date.parse(sum.sendingStartedAt) >= Date.parse(sum.startedAt) && sum.sendingMs <= sum.durationMs);
         const got = new Map(server.received.map((r) => [sessionOfPath(r.path), r]));
         for (const [id, body] of [['x1', BODIES.a], ['x2', BODIES.b], ['x3', BODIES.c]] as const) {
           const r = got.get(`p-${id}`);
