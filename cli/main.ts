@@ -3,7 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CartloadError, EXIT } from '../model/errors.ts';
 import { UsageError } from './command.ts';
-import { commands } from './commands/index.ts';
+import { loadCommands } from './commands/index.ts';
 
 async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -17,7 +17,7 @@ async function main(argv: string[]): Promise<number> {
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);
     });
-  for (const c of commands) {
+  for (const c of await loadCommands(argv)) {
     cli = cli.command(c.command as string | string[], c.describe, c.builder, async (args) => {
       exitCode = await c.run(args as never);
     });
