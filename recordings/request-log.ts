@@ -293,3 +293,27 @@ export function planToRequestLogRecords(plan: SessionPlan, sessionStartMs: numbe
   }
   return records;
 }
+
+const NEEDS_QUOTES = /[",\r\n]/;
+// A global regex, not replaceAll('"', ...): on a 100 KB body V8's replaceAll with a string pattern
+// measured about 17× slower here.
+const QUOTES = /"/g;
+
+/**
+ * Records as CSV text, quoted as csv-stringify quotes them by default (a cell with a comma, a quote,
+ * a CR or an LF is quoted, its quotes doubled; records end with LF), byte for byte. Done here
+ * because csv-stringify doubles quotes through a callback per quote, which for a 1,000-item
+ * cart's 100-150 KB body was most of `cartload generate`'s time.
+ */
+export function requestLogCsv(records: readonly (readonly string[])[]): string {
+  let out = '';
+  for (const r of records) {
+    for (let i = 0; i < r.length; i++) {
+      const v = r[i] as string;
+      if (i > 0) out += ',';
+      out += NEEDS_QUOTES.test(v) ? `"${v.replace(QUOTES, '""')}"` : v;
+    }
+    out += '\n';
+  }
+  return out;
+}

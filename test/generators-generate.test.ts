@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 import type { SessionPlan } from '../model/plan.ts';
 import { generate } from '../generators/generate.ts';
 import { createPlanner } from '../generators/planner.ts';
@@ -15,7 +16,7 @@ import { buildPools, readPools } from '../generators/pools.ts';
 import { PRESETS } from '../generators/profiles.ts';
 import { OutputError, runGenerate } from '../generators/run.ts';
 import { readRecording } from '../recordings/index.ts';
-import { REQUEST_LOG_COLUMNS } from '../recordings/request-log.ts';
+import { planToRequestLogRecords, REQUEST_LOG_COLUMNS, requestLogCsv } from '../recordings/request-log.ts';
 
 const root = join(import.meta.dirname, '..');
 let dir = '';
@@ -181,4 +182,13 @@ test('cartload generate and cartload pools from the command line: output, summar
   const badCsv = cli('pools', '--out', out, '--csv', `products=${join(root, 'test', 'fixtures', 'generators', 'products-bad-price.csv')}`);
   assert.equal(badCsv.status, 2);
   assert.match(String(badCsv.stderr), /products-bad-price\.csv:4: products: price "abc"/);
+});
+
+test('csv: the request-log writer quotes exactly as csv-stringify does', () => {
+  const awkward = ['', 'plain', 'a,b', 'say "hi"', 'line\nbreak', 'cr\rhere', 'crlf\r\nhere', '"', '""', ' lead', 'trail ', '=1+1', '-x', 'tab\there', 'é€', '{"a":[1,"b"]}'];
+  const records = awkward.map((v, i) => [v, awkward[(i * 7) % awkward.length] as string, String(i)]);
+  assert.equal(requestLogCsv(records), stringify(records));
+  const plan = createPlanner({ pools: buildPools({ seed: 3 }), profile: 'coupon-heavy', seed: 3 }).plan(5);
+  const rows = planToRequestLogRecords(plan, Date.UTC(2026, 0, 1));
+  assert.equal(requestLogCsv(rows), stringify(rows));
 });
