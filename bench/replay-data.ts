@@ -9,10 +9,8 @@ import { once } from 'node:events';
 
 export const LOG_HEADER = 'timestamp,session_id,method,path,query,body,status,step,kind,expect\n';
 
-/** Sessions start this far apart (ms): 200 sessions/s, 800 rows/s of recorded time. */
-const GAP_MS = 5;
-/** Each step's offset from its session's start, in GAP_MS ticks (0, 2 s, 5 s, 9 s). */
-const STEP_TICKS = [0, 400, 1000, 1800];
+/** Each step's offset from its session's start (ms). */
+const STEP_MS = [0, 2000, 5000, 9000];
 const STEPS = ['open', 'update', 'update', 'close'] as const;
 const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
 
@@ -53,17 +51,20 @@ export function sessionBody(i: number, k: number): string {
 
 const csvQuote = (s: string): string => `"${s.replaceAll('"', '""')}"`;
 
-function row(i: number, k: number): string {
+function row(i: number, k: number, gapMs: number): string {
   const id = `bench-${i}`;
-  const time = new Date(T0 + i * GAP_MS + (STEP_TICKS[k] as number) * GAP_MS).toISOString();
+  const time = new Date(T0 + i * gapMs + (STEP_MS[k] as number)).toISOString();
   return `${time},${id},PUT,/v2/customer_sessions/${id},,${csvQuote(sessionBody(i, k))},,${STEPS[k]},recorded,\n`;
 }
 
 /**
- * Writes a request log of `rows` rows (a multiple of 4: whole sessions). `order` 'time': rows in
- * time order; 'session': each session's four rows together, sessions in start order.
+ * Writes a request log of `rows` rows (whole sessions of 4), a session starting every `gapMs`
+ * (which must divide 1000: 5 ms is 200 sessions/s, 800 rows/s). `order` 'time': rows in time
+ * order; 'session': each session's four rows together, sessions in start order.
  */
-export async function writeRequestLog(file: string, rows: number, order: 'time' | 'session' = 'time'): Promise<{ rows: number; bytes: number }> {
+export async function writeRequestLog(file: string, rows: number, order: 'time' | 'session' = 'time', gapMs = 5): Promise<{ rows: number; bytes: number }> {
+  if (!(gapMs > 0 && 1000 % gapMs === 0)) throw new RangeError('gapMs must divide 1000');
+  const ticks = STEP_MS.map((ms) => ms / gapMs);
   const sessions = Math.ceil(rows / 4);
   const out = createWriteStream(file);
   let buf = LOG_HEADER;
@@ -77,15 +78,15 @@ export async function writeRequestLog(file: string, rows: number, order: 'time' 
     }
   };
   if (order === 'session') {
-    for (let i = 0; i < sessions; i++) for (let k = 0; k < 4; k++) await put(row(i, k));
+    for (let i = 0; i < sessions; i++) for (let k = 0; k < 4; k++) await put(row(i, k, gapMs));
   } else {
-    // Tick j holds step k of session j − STEP_TICKS[k]; later steps first, as they were sent
+    // Tick j holds step k of session j − ticks[k]; later steps first, as they were sent
     // earlier in their sessions' lives (any order of equal times would do).
-    const last = sessions - 1 + (STEP_TICKS[3] as number);
+    const last = sessions - 1 + (ticks[3] as number);
     for (let j = 0; j <= last; j++) {
       for (let k = 3; k >= 0; k--) {
-        const i = j - (STEP_TICKS[k] as number);
-        if (i >= 0 && i < sessions) await put(row(i, k));
+        const i = j - (ticks[k] as number);
+        if (i >= 0 && i < sessions) await put(row(i, k, gapMs));
       }
     }
   }
