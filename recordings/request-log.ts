@@ -16,6 +16,7 @@ import {
 } from '../model/plan.ts';
 import type { ReplayEvent, RowIssue, SourcePosition } from './events.ts';
 import { jsonCell } from './cells.ts';
+import { scanJsonBody } from './json-body.ts';
 import { checkWidth, indexColumns } from './header.ts';
 import { quoteCell, reject, RowRejected } from './issues.ts';
 import { checkCustomerSession, checkSessionId, isObject } from './limits.ts';
@@ -189,7 +190,9 @@ export function requestLogEvent(fields: readonly string[], layout: RequestLogLay
   const hasQuery = Object.keys(query).length > 0;
 
   const bodyCell = cell(fields, ix.body);
-  const body = jsonCell(bodyCell, at, name('body'));
+  // The body is sent as its text: checked by a scan that builds only what the checks read, and
+  // parsed whole only when the scan does not vouch for it (JSON.parse then names the error).
+  const body = scanJsonBody(bodyCell) ?? jsonCell(bodyCell, at, name('body'));
   let profileId: string | undefined;
   if (body !== undefined) {
     if (!isObject(body)) reject(at, 'bad-value', name('body'), 'the body must be a JSON object');
