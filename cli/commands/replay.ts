@@ -153,8 +153,8 @@ export default defineCommand<ReplayArgs>({
       .option('preflight', { type: 'boolean', default: true, describe: 'Check the target answers and accepts the key first (--no-preflight to skip)' })
       .option('progress', { type: 'boolean', default: true, describe: 'Live progress on stderr (--no-progress to silence)' })
       // yargs types the options by their dashed names; the parsed arguments also carry the camelCase ones we read.
-      .option('sort-window', { type: 'string', describe: 'Start at once and order rows within this much recorded time (e.g. 30s) instead of sorting the whole file first; a row later than that is a bad row (for nearly time-ordered request logs)' })
-      .option('tmp-dir', { type: 'string', describe: 'Where sorting a large unsorted recording spills to disk (default the OS temp folder)' }) as unknown as Argv<ReplayArgs>,
+      .option('sort-window', { type: 'string', describe: 'Read the file once, without the order check first: order rows within this much recorded time (e.g. 30s) and start at once; a row later than that is a bad row (for standard input that is nearly in time order)' })
+      .option('tmp-dir', { type: 'string', describe: 'Where sorting the rows out of time order spills to disk (default the OS temp folder)' }) as unknown as Argv<ReplayArgs>,
   run: async (a) => {
     const target = a.target ?? process.env.TALON_BASE_URL;
     if (!target) throw new UsageError('name the deployment with --target or TALON_BASE_URL (for a local try: cartload target, then --target http://127.0.0.1:3000)');
