@@ -139,6 +139,11 @@ async function execute(r: Run): Promise<EngineResult> {
   });
   stream.emit({ type: 'phase', phase: 'preparing', epochMs: startedAt });
   const first = await run.prime(source);
+  // An error that is not the input's fault (a disk failing under the sort) is a crash, not bad input.
+  if (first === undefined && run.stopped.readError !== undefined) {
+    await source.close().catch(() => undefined);
+    throw run.stopped.readError;
+  }
   const early = first === undefined ? run.stopped.message ?? nothingToSend(o.input.name, stream) : undefined;
   const check = early === undefined && o.preflight !== false ? await preflight(r.sender, r.sessionPrefix) : { ok: true as const };
   if (early !== undefined || !check.ok) {

@@ -81,8 +81,8 @@ export const DEFAULT_MAX_ERROR_RATE = 0.01;
  * The most sessions per second the engine accepts for --rate. A session is at least one request,
  * and one engine process sends at most about 16,000 requests/s as fast as possible against a
  * loopback server that answers at once (bench/replay-engine.bench.ts, "throughput", best runs on
- * a 2-core machine); the pacer and scheduler alone handle over 4 million one-step sessions/s
- * ("scheduler ceiling"), so it is HTTP that bounds it. About 3× that send rate leaves room for
+ * a 2-core machine); the pacer and scheduler alone handle 1.9 to 4.3 million one-step sessions/s
+ * there ("scheduler ceiling", runs on a busy machine), so it is HTTP that bounds it. About 3× that send rate leaves room for
  * faster machines; a rate beyond it cannot be kept by one process and is most likely a typo.
  */
 export const MAX_RATE = 50_000;
