@@ -3,9 +3,9 @@
 // is found (K6_BIN or PATH), otherwise with the Node engine over the same generated plans, at the
 // scenario's rate for its duration. Both engines read the same variables (scenarios/lib/config.ts)
 // with the same validation, so a CI job behaves the same with or without k6.
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { buildScenarios, PROJECT_ROOT } from '../bundle/index.ts';
+import { makeDirs } from '../io/dirs.ts';
 import { parseK6Duration } from '../model/duration.ts';
 import { locateK6, runK6 } from './k6-binary.ts';
 import { createPlanner, type Planner } from '../generators/planner.ts';
@@ -172,7 +172,7 @@ async function runWithK6(
   const bundle = built.bundles.find((b) => b.name === r.scenario)?.file ?? join(r.outDir, `${r.scenario}.js`);
   // k6 does not create folders: handleSummary writes into RESULTS_DIR/RUN_ID, which must exist.
   const dir = resolve(r.resultsDir, r.runId);
-  await mkdir(dir, { recursive: true });
+  await makeDirs(dir);
   const res = await runK6(r.bin, ['run', bundle], {
     env: r.env,
     cwd: process.cwd(),

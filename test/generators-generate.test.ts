@@ -84,7 +84,7 @@ test('csv: the request-log header, one row a step, sessions paced by --rate, rea
 test('an --out that cannot be written is named in the error, and nothing is left behind', async () => {
   const blocker = join(dir, 'a-file');
   await writeFile(blocker, 'x');
-  await assert.rejects(runGenerate({ ...base, sessions: 3, out: join(blocker, 'plans.ndjson') }), (err: Error) => err instanceof OutputError && err.message.startsWith(`--out ${join(blocker, 'plans.ndjson')}: cannot write (`));
+  await assert.rejects(runGenerate({ ...base, sessions: 3, out: join(blocker, 'plans.ndjson') }), (err: Error) => err instanceof OutputError && err.message.startsWith(`--out ${join(blocker, 'plans.ndjson')}: cannot write: `));
   assert.equal(await readFile(blocker, 'utf8'), 'x');
 });
 
