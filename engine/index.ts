@@ -13,7 +13,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
+import { DEFAULT_CONNECTIONS, DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
 import { sessionPath } from '../model/plan.ts';
 import { redact, SUMMARY_SCHEMA_VERSION, type RunSummary, type ThresholdResult } from '../model/summary.ts';
 import { prepareRunDir, RunDirError, writeSummary } from '../report/write.ts';
@@ -37,7 +37,7 @@ export interface EngineOptions {
   apiKey?: string;
   input: RecordingInput | PlansInput;
   timing: Timing;
-  /** Connections in the pool, and the cap on requests in flight (default 64). */
+  /** Connections in the pool, and the cap on requests in flight (default DEFAULT_CONNECTIONS). */
   connections?: number;
   /** Per-request connect/headers/body timeout in ms (default 30 s). */
   timeoutMs?: number;
@@ -93,7 +93,7 @@ export interface EngineResult {
   dir?: string;
 }
 
-const DEFAULTS = { connections: 64, timeoutMs: 30_000, drainTimeoutMs: 10_000, lookaheadMs: 250, maxBuffered: 50_000 };
+const DEFAULTS = { connections: DEFAULT_CONNECTIONS, timeoutMs: 30_000, drainTimeoutMs: 10_000, lookaheadMs: 250, maxBuffered: 50_000 };
 const MAX_ERROR_NOTES = 5;
 
 function validate(o: EngineOptions): string | undefined {

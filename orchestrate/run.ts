@@ -11,7 +11,7 @@ import { locateK6, runK6 } from './k6-binary.ts';
 import { createPlanner, type Planner } from '../generators/planner.ts';
 import { loadProfile } from '../generators/profile-file.ts';
 import { resolvePools } from '../generators/run.ts';
-import { DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
+import { DEFAULT_CONNECTIONS, DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
 import { LIFECYCLE_KINDS, type GeneratedKind, type SessionPlan } from '../model/plan.ts';
 import { ConfigError, parseConfig, type ScenarioConfig } from '../scenarios/lib/config.ts';
 import { toDryPlan } from '../scenarios/lib/dry.ts';
@@ -40,7 +40,7 @@ export interface RunScenarioOptions {
   thinkScale?: number;
   maxThink?: number;
   dry?: boolean;
-  /** Node engine: connections and the cap on requests in flight (default 64). */
+  /** Node engine: connections and the cap on requests in flight (default DEFAULT_CONNECTIONS). */
   connections?: number;
   resultsDir?: string;
   runId?: string;
@@ -223,7 +223,7 @@ async function runWithNode(
     apiKey: r.apiKey,
     input: smoke ? { kind: 'plans', name: r.scenario, plan, limit: planners.length } : { kind: 'plans', name: r.scenario, plan, durationMs: duration.ms },
     timing: smoke ? { mode: 'asap' } : { mode: 'rate', rate },
-    connections: smoke ? 1 : (o.connections ?? 64),
+    connections: smoke ? 1 : (o.connections ?? DEFAULT_CONNECTIONS),
     runId: r.runId,
     resultsDir: r.resultsDir,
     scenario: r.scenario,
