@@ -38,7 +38,7 @@ export function describeErrno(err: unknown): string {
     case 'EISDIR':
       return 'is a folder (EISDIR)';
     case 'ENOENT':
-      return 'no such folder, and none can be created there (ENOENT)';
+      return 'the file system does not allow it (ENOENT)';
     case 'ENAMETOOLONG':
       return 'the name is too long (ENAMETOOLONG)';
     case 'ELOOP':
