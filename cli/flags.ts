@@ -168,15 +168,16 @@ export function durationFlag(flag: string, v: string, o: { zero?: boolean } = {}
   return d.ms;
 }
 
-/** An http(s) URL. */
-export function urlFlag(flag: string, v: string): string {
+/** An http(s) URL, from a flag or (`variable`) from the environment variable that stands for it. */
+export function urlFlag(flag: string, v: string, variable?: string): string {
+  const named = variable === undefined ? `--${flag} ${v}` : `${variable}=${v}`;
   let u: URL;
   try {
     u = new URL(v);
   } catch {
-    throw new UsageError(`--${flag} ${v}: not a URL (for example https://yourbaseurl.talon.one)`);
+    throw new UsageError(`${named}: not a URL (for example https://yourbaseurl.talon.one)`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--${flag} ${v}: use an http:// or https:// URL`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`${named}: use an http:// or https:// URL`);
   return v.replace(/\/+$/, '');
 }
 

@@ -8,7 +8,7 @@ import { SESSION_STATES, type SessionState } from '../../model/limits.ts';
 import type { RecordingFormat, RowIssue } from '../../recordings/events.ts';
 import type { Filters, Timing } from '../../engine/index.ts';
 import { defineCommand, UsageError, type CommandContext } from '../command.ts';
-import { durationFlag, instantFlag, numberFlag, wholeFlag } from '../flags.ts';
+import { durationFlag, instantFlag, numberFlag, urlFlag, wholeFlag } from '../flags.ts';
 import { confirmWrites } from '../guard.ts';
 import { checkRunOptions, withRunOptions, type SharedRunArgs } from '../run-options.ts';
 
@@ -129,9 +129,10 @@ export default defineCommand<ReplayArgs>({
     ) as unknown as Argv<ReplayArgs>,
   run: async (a, ctx) => {
     // 1. Flags.
-    const target = a.target ?? ctx.env.TALON_BASE_URL;
-    if (!target) throw new UsageError('name the deployment with --target or TALON_BASE_URL (for a local try: cartload target, then --target http://127.0.0.1:3000)');
-    const { connections } = checkRunOptions({ ...a, target });
+    const fromEnv = a.target === undefined ? (ctx.env.TALON_BASE_URL ?? '').trim() : undefined;
+    if (fromEnv === '') throw new UsageError('name the deployment with --target or TALON_BASE_URL (for a local try: cartload target, then --target http://127.0.0.1:3000)');
+    const target = fromEnv === undefined ? (a.target as string) : urlFlag('target', fromEnv, 'TALON_BASE_URL');
+    const { connections } = checkRunOptions(a);
     if (a.keepSessionIds && a.sessionPrefix !== undefined) throw new UsageError('choose one of --keep-session-ids and --session-prefix');
     const timing = timingOf(a);
     const filters = await filtersOf(a);
