@@ -20,7 +20,7 @@ export interface SharedRunArgs {
   yes: boolean;
 }
 
-export function withRunOptions<T>(y: Argv<T>, o: { target: string; sessionPrefix: string; dry: string; gate: string }): Argv<T> {
+export function withRunOptions<T>(y: Argv<T>, o: { target: string; sessionPrefix: string; dry: string; gate: string; latency: [string, string] }): Argv<T> {
   return y
     .option('target', { type: 'string', describe: o.target })
     .option('session-prefix', { type: 'string', describe: o.sessionPrefix })
@@ -29,8 +29,8 @@ export function withRunOptions<T>(y: Argv<T>, o: { target: string; sessionPrefix
     .option('concurrency', { type: 'number', hidden: true })
     .option('dry', { type: 'boolean', default: false, describe: o.dry })
     .option('max-error-rate', { type: 'number', describe: `Fail (exit 99) above this share of failed requests, 0..1 ${o.gate}` })
-    .option('p95-ms', { type: 'number', describe: 'Fail (exit 99) when a step\'s p95 latency reaches this many ms (run: default 500)' })
-    .option('p99-ms', { type: 'number', describe: 'Fail (exit 99) when a step\'s p99 latency reaches this many ms (run: default 1000)' })
+    .option('p95-ms', { type: 'number', describe: `Fail (exit 99) when a step's p95 latency reaches this many ms ${o.latency[0]}` })
+    .option('p99-ms', { type: 'number', describe: `Fail (exit 99) when a step's p99 latency reaches this many ms ${o.latency[1]}` })
     .option('results-dir', { type: 'string', default: 'results', describe: 'Where the run folder <run-id>/ is written' })
     .option('run-id', { type: 'string', describe: 'Name of the run folder (default UTC time + random)' })
     .option('progress', { type: 'boolean', default: true, describe: 'Live progress on stderr, Node engine (--no-progress to silence)' })

@@ -124,6 +124,7 @@ export default defineCommand<ReplayArgs>({
         sessionPrefix: 'Prefix for recorded session IDs (default cartload-<random>-, new every run)',
         dry: 'Send updates with dry=true (nothing stored); steps a never-stored session cannot take are left out',
         gate: '(default: no gate)',
+        latency: ['(default: no latency gate; with --p99-ms alone, 500)', '(default: no latency gate; with --p95-ms alone, 1000)'],
       },
       // yargs types the options by their dashed names; the parsed arguments also carry the camelCase ones we read.
     ) as unknown as Argv<ReplayArgs>,

@@ -40,6 +40,7 @@ export default defineCommand<RunArgs>({
         sessionPrefix: 'Prefix of the generated session IDs (env SESSION_PREFIX; default cartload-<random>, new every run)',
         dry: 'Send every write with dry=true (env DRY)',
         gate: '(env ERROR_RATE; default 0.01)',
+        latency: ['(env P95_MS; default 500)', '(env P99_MS; default 1000)'],
       },
       // yargs types the options by their dashed names; the parsed arguments also carry the camelCase ones we read.
     ) as unknown as Argv<RunArgs>,
