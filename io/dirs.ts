@@ -6,7 +6,7 @@
 // spinning a core, and the process then ignores SIGINT and SIGTERM because the call never returns.
 // Creating one level at a time is bounded by the path's depth.
 import { randomBytes } from 'node:crypto';
-import { mkdir, rmdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CartloadError } from '../model/errors.ts';
 
@@ -104,4 +104,18 @@ export async function checkDirWritable(dir: string, label: string, named: string
     throw new OutputPathError(`${label} ${named}: cannot create a folder in ${found.at}: ${describeErrno(err)}`, err);
   }
   await rmdir(probe).catch(() => undefined);
+}
+
+/** Throws OutputPathError when results/<run-id>/ already holds a run (a run is never overwritten) or is a file. */
+export async function checkRunFolderFree(resultsDir: string, runId: string): Promise<void> {
+  const dir = resolve(resultsDir, runId);
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (err) {
+    if (errno(err) === 'ENOENT') return;
+    if (errno(err) === 'ENOTDIR') throw new OutputPathError(`--run-id ${runId}: ${dir} is a file, not a folder; choose another --run-id`, err);
+    throw new OutputPathError(`--run-id ${runId}: ${dir}: ${describeErrno(err)}`, err);
+  }
+  if (entries.length > 0) throw new OutputPathError(`--run-id ${runId}: ${dir} already holds a run; choose another --run-id`);
 }

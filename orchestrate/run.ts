@@ -5,8 +5,8 @@
 // with the same validation, so a CI job behaves the same with or without k6.
 import { join, resolve } from 'node:path';
 import { buildScenarios, PROJECT_ROOT } from '../bundle/index.ts';
-import { access, readdir } from 'node:fs/promises';
-import { checkDirWritable, makeDirs } from '../io/dirs.ts';
+import { access } from 'node:fs/promises';
+import { checkDirWritable, checkRunFolderFree, makeDirs } from '../io/dirs.ts';
 import { durationMs as durationMsOf } from '../model/duration.ts';
 import { CartloadError } from '../model/errors.ts';
 import { locateK6, runK6 } from './k6-binary.ts';
@@ -198,9 +198,7 @@ export async function prepareRun(o: RunScenarioOptions): Promise<PreparedRun> {
   }
   const named = (env.TALON_BASE_URL ?? '').trim() === '' ? undefined : config.baseUrl;
   await checkDirWritable(resultsDir, '--results-dir');
-  const runDir = resolve(resultsDir, runId);
-  const existing = await readdir(runDir).catch(() => [] as string[]);
-  if (existing.length > 0) throw new RunOptionsError(`--run-id ${runId}: ${runDir} already holds a run; choose another --run-id`);
+  await checkRunFolderFree(resultsDir, runId);
   const dry = config.dry || (NODE_SCENARIOS[scenario]?.forceDry ?? false);
   const prepared: PreparedRun = { scenario, engine, why, config, env, runId, resultsDir, named, dry };
   if (engine === 'k6') prepared.k6Bin = k6.bin as string;

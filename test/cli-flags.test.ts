@@ -36,6 +36,8 @@ before(async () => {
   await writeFile('malformed.csv', lines.join('\n'));
   await writeFile('a-file', 'x');
   await mkdir('a-folder');
+  await mkdir('a-folder-with-a-run');
+  await writeFile(join('a-folder-with-a-run', 'summary.json'), '{}');
 });
 
 after(async () => {
@@ -44,7 +46,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const FIXTURES = ['a-file', 'a-folder', 'binary.csv', 'empty.csv', 'header-only.csv', 'malformed.csv', 'ok.csv', 'wrong-header.csv'];
+const FIXTURES = ['a-file', 'a-folder', 'a-folder-with-a-run', 'binary.csv', 'empty.csv', 'header-only.csv', 'malformed.csv', 'ok.csv', 'wrong-header.csv'];
 
 type Case = [argv: string[], names: RegExp, extraEnv?: Record<string, string>];
 
@@ -154,6 +156,7 @@ const CASES: Record<string, Case[]> = {
     [rep('--results-dir', '/proc/cartload-no'), /--results-dir \/proc\/cartload-no/],
     [rep('--results-dir', 'a-file'), /--results-dir a-file: is a file/],
     [rep('--run-id', '../escape'), /--run-id "\.\.\/escape"/],
+    [rep('--results-dir', '.', '--run-id', 'a-folder-with-a-run'), /--run-id a-folder-with-a-run: .* already holds a run/],
     [rep('--log-requests=maybe'), /--log-requests=maybe/],
     [rep('--session-idle', '0s'), /--session-idle 0s/],
     [rep('--drain-timeout', 'soon'), /--drain-timeout soon/],
@@ -187,6 +190,7 @@ const CASES: Record<string, Case[]> = {
     [run('--p99-ms', 'x'), /--p99-ms x/],
     [run('--results-dir', '/proc/cartload-no'), /--results-dir \/proc\/cartload-no/],
     [run('--run-id', '.hidden'), /--run-id "\.hidden"/],
+    [run('--results-dir', '.', '--run-id', 'a-folder-with-a-run'), /--run-id a-folder-with-a-run: .* already holds a run/],
     [run('--progress=maybe'), /--progress=maybe/],
     [run('--yes=maybe'), /--yes=maybe/],
     [runOnly(), /environment variable RATE/, { RATE: 'fast' }],

@@ -146,8 +146,9 @@ export default defineCommand<ReplayArgs>({
     const slo = a.p95Ms !== undefined || a.p99Ms !== undefined ? { errorRate: a.maxErrorRate ?? 1, p95Ms: a.p95Ms ?? DEFAULT_P95_MS, p99Ms: a.p99Ms ?? DEFAULT_P99_MS } : undefined;
     // 2. Paths.
     await checkFile(a.file);
-    const { checkDirWritable } = await import('../../io/dirs.ts');
+    const { checkDirWritable, checkRunFolderFree } = await import('../../io/dirs.ts');
     await checkDirWritable(a.resultsDir, '--results-dir');
+    if (a.runId !== undefined) await checkRunFolderFree(a.resultsDir, a.runId);
     if (a.tmpDir !== undefined) await checkDirWritable(a.tmpDir, '--tmp-dir');
     // 3. The guard rail, before anything is read or sent.
     const sessionPrefix = a.keepSessionIds ? '' : a.sessionPrefix;
