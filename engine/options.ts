@@ -1,6 +1,7 @@
 // The engine's options, their defaults, and the one check of all of them that runs before
 // anything starts (no results folder, nothing sent): validateEngineOptions throws an
 // EngineOptionError naming the flag a user would have given.
+import { DEFAULT_CONNECTIONS } from '../model/conventions.ts';
 import { CartloadError } from '../model/errors.ts';
 import type { ResultsConsumer } from '../model/results-events.ts';
 import type { ProgressSink } from './progress.ts';
@@ -14,7 +15,7 @@ export interface EngineOptions {
   apiKey?: string;
   input: RecordingInput | PlansInput;
   timing: Timing;
-  /** Connections in the pool, and the cap on requests in flight (default 64). */
+  /** Connections in the pool, and the cap on requests in flight (default DEFAULT_CONNECTIONS). */
   connections?: number;
   /** Per-request connect/headers/body timeout in ms (default 30 s). */
   timeoutMs?: number;
@@ -64,7 +65,7 @@ export interface EngineOptions {
 }
 
 export const ENGINE_DEFAULTS = {
-  connections: 64,
+  connections: DEFAULT_CONNECTIONS,
   timeoutMs: 30_000,
   drainTimeoutMs: 10_000,
   gracefulStopMs: 30_000,

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { exitCodeFor } from '../cli/commands/replay.ts';
+import { exitCodeFor } from '../cli/results.ts';
 import { startTarget } from '../emulator/server/index.ts';
 import { runGenerate } from '../generators/run.ts';
 import { EXIT } from '../model/errors.ts';

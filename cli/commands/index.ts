@@ -1,25 +1,15 @@
-// The CLI's commands, one module each. Add a command by adding its module here, under its name.
-// Modules are loaded on demand: a command pulls in what it needs (fastify for `target`, faker for
-// `generate`, esbuild for `build`), and loading every one for `replay` would cost tens of MB.
+// The CLI's commands, one module each. Add a command by adding its module here. Each module is
+// small (options and checks); what a command runs is imported inside its run() (see ../command.ts).
 import type { CartloadCommand } from '../command.ts';
+import target from './target.ts';
+import generate from './generate.ts';
+import pools from './pools.ts';
+import build from './build.ts';
+import capacityReport from './capacity-report.ts';
+import replay from './replay.ts';
+import run from './run.ts';
+import compare from './compare.ts';
 
-type Loader = () => Promise<{ default: unknown }>;
+const erase = <A>(c: CartloadCommand<A>): CartloadCommand<never> => c as unknown as CartloadCommand<never>;
 
-export const commandModules: Readonly<Record<string, Loader>> = {
-  generate: () => import('./generate.ts'),
-  pools: () => import('./pools.ts'),
-  target: () => import('./target.ts'),
-  build: () => import('./build.ts'),
-  'capacity-report': () => import('./capacity-report.ts'),
-  replay: () => import('./replay.ts'),
-  run: () => import('./run.ts'),
-  compare: () => import('./compare.ts'),
-};
-
-/** The commands to register: only the one named first on the command line, or all of them (help, typos). */
-export async function loadCommands(argv: readonly string[]): Promise<CartloadCommand<never>[]> {
-  const first = argv.find((a) => !a.startsWith('-'));
-  const names = first !== undefined && first in commandModules ? [first] : Object.keys(commandModules);
-  const modules = await Promise.all(names.map((n) => (commandModules[n] as Loader)()));
-  return modules.map((m) => m.default as CartloadCommand<never>);
-}
+export const commands: CartloadCommand<never>[] = [erase(generate), erase(pools), erase(target), erase(build), erase(capacityReport), erase(replay), erase(run), erase(compare)];
