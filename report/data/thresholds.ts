@@ -72,8 +72,10 @@ export function thresholdValue(r: Results, metric: string, expression: string): 
     case 'error_rate': {
       const t = tallyOf(r, sel.tags);
       if (!t || stat !== 'rate') return undefined;
-      // k6 evaluates a rate with no samples as NaN, which fails every comparison but `!=`.
-      return t.count === 0 ? Number.NaN : t.failed / t.count;
+      // k6 evaluates a rate with no samples as NaN, which fails every comparison but `!=`;
+      // cartload's own error_rate (--max-error-rate) is 0 when nothing was sent.
+      if (t.count === 0) return sel.name === 'error_rate' ? 0 : Number.NaN;
+      return t.failed / t.count;
     }
     case 'http_reqs': {
       let n: number | undefined;
