@@ -14,6 +14,9 @@ export const commandModules: Readonly<Record<string, Loader>> = {
   replay: () => import('./replay.ts'),
   run: () => import('./run.ts'),
   compare: () => import('./compare.ts'),
+  convert: () => import('./convert.ts'),
+  merge: () => import('./merge.ts'),
+  report: () => import('./report.ts'),
 };
 
 /** The commands to register: only the one named first on the command line, or all of them (help, typos). */

@@ -3,7 +3,7 @@
 // opens from disk, from a CI artifact or an e-mail, offline, years later. Tables are rendered
 // here; charts are drawn in the page by client.js from the embedded data. Pure: the caller
 // passes the assets' text.
-import type { LatencyStats, RunSummary, StepStats } from '../../model/summary.ts';
+import type { LatencyStats, RunSummary, StepStats, ThresholdResult } from '../../model/summary.ts';
 import type { Results } from '../data/format.ts';
 import { chartData } from './series.ts';
 
@@ -70,16 +70,29 @@ function stepTable(title: string, rows: Record<string, StepStats>): string {
 <tbody>${body}</tbody></table>`;
 }
 
-function thresholdTable(s: RunSummary, r: Results | undefined): string {
-  const list = r?.thresholds ?? s.thresholds ?? [];
-  if (list.length === 0) return '<p class="muted">This run had no thresholds: nothing failed it but errors.</p>';
-  const rows = list
+function thresholdRows(list: readonly (ThresholdResult & { recomputed?: boolean })[]): string {
+  return list
     .map((t) => {
-      const recomputed = 'recomputed' in t && t.recomputed === false ? ' <span class="muted">(from the parts\' verdicts)</span>' : '';
+      const recomputed = t.recomputed === false ? ' <span class="muted">(from the parts\' verdicts)</span>' : '';
       return `<tr><td><span class="badge ${t.ok ? 'good' : 'bad'}">${t.ok ? 'ok' : 'crossed'}</span></td><td><code>${esc(t.metric)}</code></td><td><code>${esc(t.expression)}</code>${recomputed}</td></tr>`;
     })
     .join('\n');
-  return `<table class="thresholds"><thead><tr><th></th><th>metric</th><th>threshold</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/** Crossed thresholds in full; passed ones folded away when there are many (a per-step SLO has two per step). */
+function thresholdTable(s: RunSummary, r: Results | undefined): string {
+  const list = r?.thresholds ?? s.thresholds ?? [];
+  if (list.length === 0) return '<p class="muted">This run had no thresholds.</p>';
+  const head = '<thead><tr><th></th><th>metric</th><th>threshold</th></tr></thead>';
+  const crossed = list.filter((t) => !t.ok);
+  const passed = list.filter((t) => t.ok);
+  const out: string[] = [];
+  if (crossed.length > 0) out.push(`<table class="thresholds" id="crossed">${head}<tbody>${thresholdRows(crossed)}</tbody></table>`);
+  if (passed.length > 0) {
+    const table = `<table class="thresholds">${head}<tbody>${thresholdRows(passed)}</tbody></table>`;
+    out.push(passed.length > 6 || crossed.length > 0 ? `<details><summary>${passed.length} threshold${passed.length === 1 ? '' : 's'} passed</summary>${table}</details>` : table);
+  }
+  return out.join('\n');
 }
 
 function sessionBars(s: RunSummary): string {
