@@ -78,6 +78,7 @@ export default defineCommand<RunArgs>({
           console.error(`cartload run: ${res.message}`);
           return res.outcome === 'unavailable' ? EXIT.targetUnavailable : EXIT.badInput;
         case 'k6':
+          if (res.conversionError) console.error(`cartload run: ${res.conversionError}`);
           console.error(`results: ${res.dir}`);
           // k6's own exit code, as CI expects it (99 = thresholds crossed).
           return res.interrupted ? EXIT.interrupted : res.exitCode;
