@@ -11,6 +11,10 @@
 // burst together: a difference that only one burst makes shows up in few resamples. A real change
 // shows up in every slice, so in every resample. Runs with too few slices (shorter than about
 // three seconds) fall back to resampling single requests.
+//
+// Runs made side by side (a CI job that runs baseline and candidate at once, k6 instances of one
+// test) share their slices' times: they are resampled in pairs, the same instants for both, so a
+// stall that slowed both at that instant is drawn into both sides of the difference and cancels.
 // Pure and deterministic: a fixed seed, so the same two runs always get the same verdict.
 import { bucketRange, LogHistogram } from './data/histogram.ts';
 import type { SliceStep } from './data/format.ts';
@@ -38,14 +42,27 @@ export interface ChangeEvidence {
   interval: [number, number];
 }
 
+export interface TimedSlice {
+  /** The slice's start, epoch ms. */
+  t: number;
+  slice: SliceStep;
+}
+
 export interface StepEvidence {
-  mode: 'slices' | 'requests';
+  /** paired: the runs ran at the same time and their slices were drawn by instant; slices: each run's drawn on its own; requests: single requests (too few slices). */
+  mode: 'paired' | 'slices' | 'requests';
   /** Blocks per run that were resampled (slices, or groups of them; requests in the fallback). */
   blocks: [number, number];
   /** Per quantile, the change of that percentile in ms. */
   latency: Map<number, ChangeEvidence>;
   /** The change of the error rate in percentage points. */
   errorRate: ChangeEvidence;
+  /**
+   * The whole latency distribution: the change of P(current > baseline) − ½ for a request drawn
+   * from each (the rank statistic of a Mann–Whitney test). It uses every request, so it sees a
+   * broad slowdown in runs too short for their percentiles to be sure of it.
+   */
+  shift: ChangeEvidence;
 }
 
 /** sfc32 seeded from one number: fast, and the same sequence everywhere. */
@@ -136,6 +153,18 @@ function quantileOf(dense: Float64Array, n: number, q: number, sp: Space): numbe
   return sp.value[dense.length - 1]!;
 }
 
+/** P(b > a) + ½ P(b = a) for one request of each, from dense counts over the shared space. */
+function probabilitySlower(da: Float64Array, na: number, db: Float64Array, nb: number): number {
+  if (na === 0 || nb === 0) return Number.NaN;
+  let below = 0;
+  let sum = 0;
+  for (let k = 0; k < da.length; k++) {
+    sum += db[k]! * (below + 0.5 * da[k]!);
+    below += da[k]!;
+  }
+  return sum / (na * nb);
+}
+
 function evidence(diffs: Float64Array, coverage: number): ChangeEvidence {
   let worse = 0;
   let better = 0;
@@ -156,6 +185,8 @@ function evidence(diffs: Float64Array, coverage: number): ChangeEvidence {
 
 interface RunSide {
   blocks: Block[];
+  /** Paired mode: blocks[i] of both runs cover the same instants and are drawn together. */
+  paired?: boolean;
   /** Single-request mode: cumulative latency counts over the space, and the request totals. */
   cumulative?: Float64Array;
   n: number;
@@ -163,7 +194,7 @@ interface RunSide {
   failed: number;
 }
 
-function side(slices: readonly SliceStep[], sp: Space, o: BootstrapOptions, mode: 'slices' | 'requests'): RunSide {
+function side(slices: readonly SliceStep[], sp: Space, o: BootstrapOptions, mode: StepEvidence['mode']): RunSide {
   const decoded = slices.map((s) => ({ h: LogHistogram.decode(s.latency), requests: s.n, failed: s.failed }));
   let n = 0;
   let requests = 0;
@@ -180,8 +211,38 @@ function side(slices: readonly SliceStep[], sp: Space, o: BootstrapOptions, mode
   return { blocks: [], cumulative, n, requests, failed };
 }
 
-/** One resample of one run into `dense`; returns [latency samples, requests, failed]. */
-function resample(s: RunSide, dense: Float64Array, random: () => number, o: BootstrapOptions): [number, number, number] {
+/** Both runs' slices grouped by the same instants: block i of each covers the same times (maybe empty on one side). */
+function pairedSides(a: readonly TimedSlice[], b: readonly TimedSlice[], sp: Space, o: BootstrapOptions): [RunSide, RunSide] {
+  const times = [...new Set([...a, ...b].map((x) => x.t))].sort((x, y) => x - y);
+  const per = Math.max(1, Math.ceil(times.length / o.maxBlocks));
+  const groupOf = new Map(times.map((t, i) => [t, Math.floor(i / per)]));
+  const groups = Math.ceil(times.length / per);
+  const build = (list: readonly TimedSlice[]): RunSide => {
+    const byGroup: { h: LogHistogram; requests: number; failed: number }[][] = Array.from({ length: groups }, () => []);
+    let n = 0;
+    let requests = 0;
+    let failed = 0;
+    for (const x of list) {
+      const h = LogHistogram.decode(x.slice.latency);
+      byGroup[groupOf.get(x.t)!]!.push({ h, requests: x.slice.n, failed: x.slice.failed });
+      n += h.n;
+      requests += x.slice.n;
+      failed += x.slice.failed;
+    }
+    // One block per group: blocksOf with maxBlocks 1 merges a group's slices into one.
+    const blocks = byGroup.map((g) => blocksOf(g, sp, 1)[0] ?? { pos: new Int32Array(0), cnt: new Float64Array(0), n: 0, requests: 0, failed: 0 });
+    return { blocks, paired: true, n, requests, failed };
+  };
+  return [build(a), build(b)];
+}
+
+/** The block indices of one paired resample: the same instants for both runs. */
+function drawIndices(k: number, random: () => number, into: Int32Array): void {
+  for (let i = 0; i < k; i++) into[i] = Math.floor(random() * k);
+}
+
+/** One resample of one run into `dense`; returns [latency samples, requests, failed]. `drawn`: paired mode's shared indices. */
+function resample(s: RunSide, dense: Float64Array, random: () => number, o: BootstrapOptions, drawn?: Int32Array): [number, number, number] {
   dense.fill(0);
   if (s.cumulative) {
     const draws = Math.min(s.n, o.maxDraws);
@@ -213,7 +274,7 @@ function resample(s: RunSide, dense: Float64Array, random: () => number, o: Boot
   let failed = 0;
   const k = s.blocks.length;
   for (let i = 0; i < k; i++) {
-    const b = s.blocks[Math.floor(random() * k)]!;
+    const b = s.blocks[drawn ? drawn[i]! : Math.floor(random() * k)]!;
     for (let j = 0; j < b.pos.length; j++) dense[b.pos[j]!]! += b.cnt[j]!;
     n += b.n;
     requests += b.requests;
@@ -226,30 +287,43 @@ function resample(s: RunSide, dense: Float64Array, random: () => number, o: Boot
  * The evidence that one step changed between two runs: per quantile and for the error rate, the
  * share of resamples in which the current run is worse, and the interval of the change.
  */
-export function stepEvidence(baseline: readonly SliceStep[], current: readonly SliceStep[], coverage: number, options: Partial<BootstrapOptions> = {}): StepEvidence {
+export function stepEvidence(baseline: readonly TimedSlice[], current: readonly TimedSlice[], coverage: number, options: Partial<BootstrapOptions> = {}): StepEvidence {
   const o = { ...DEFAULT_BOOTSTRAP, ...options };
-  const sp = space([...baseline, ...current].map((s) => LogHistogram.decode(s.latency)));
-  const enoughSlices = (list: readonly SliceStep[]): boolean => list.filter((s) => s.n > 0).length >= o.minBlocks;
-  const mode = enoughSlices(baseline) && enoughSlices(current) ? 'slices' : 'requests';
-  const a = side(baseline.filter((s) => s.n > 0), sp, o, mode);
-  const b = side(current.filter((s) => s.n > 0), sp, o, mode);
+  const a0 = baseline.filter((x) => x.slice.n > 0);
+  const b0 = current.filter((x) => x.slice.n > 0);
+  const sp = space([...a0, ...b0].map((x) => LogHistogram.decode(x.slice.latency)));
+  const ta = new Set(a0.map((x) => x.t));
+  const tb = new Set(b0.map((x) => x.t));
+  const shared = [...ta].filter((t) => tb.has(t)).length;
+  const union = new Set([...ta, ...tb]).size;
+  // Side by side: most instants hold both runs.
+  const mode: StepEvidence['mode'] = union >= o.minBlocks && shared >= 0.5 * union ? 'paired' : ta.size >= o.minBlocks && tb.size >= o.minBlocks ? 'slices' : 'requests';
+  const [a, b] =
+    mode === 'paired'
+      ? pairedSides(a0, b0, sp, o)
+      : [side(a0.map((x) => x.slice), sp, o, mode), side(b0.map((x) => x.slice), sp, o, mode)];
   const random = rng(o.seed);
   const da = new Float64Array(sp.value.length);
   const db = new Float64Array(sp.value.length);
   const latency = o.quantiles.map(() => new Float64Array(o.resamples));
   const errors = new Float64Array(o.resamples);
+  const shifts = new Float64Array(o.resamples);
+  const drawn = mode === 'paired' ? new Int32Array(a.blocks.length) : undefined;
   for (let r = 0; r < o.resamples; r++) {
-    const [na, ra, fa] = resample(a, da, random, o);
-    const [nb, rb, fb] = resample(b, db, random, o);
+    if (drawn) drawIndices(drawn.length, random, drawn);
+    const [na, ra, fa] = resample(a, da, random, o, drawn);
+    const [nb, rb, fb] = resample(b, db, random, o, drawn);
     o.quantiles.forEach((q, i) => {
       latency[i]![r] = quantileOf(db, nb, q, sp) - quantileOf(da, na, q, sp);
     });
     errors[r] = ra === 0 || rb === 0 ? Number.NaN : (100 * fb) / rb - (100 * fa) / ra;
+    shifts[r] = probabilitySlower(da, na, db, nb) - 0.5;
   }
   return {
     mode,
-    blocks: mode === 'slices' ? [a.blocks.length, b.blocks.length] : [a.n, b.n],
+    blocks: mode === 'requests' ? [a.n, b.n] : [a.blocks.length, b.blocks.length],
     latency: new Map(o.quantiles.map((q, i) => [q, evidence(latency[i]!, coverage)])),
     errorRate: evidence(errors, coverage),
+    shift: evidence(shifts, coverage),
   };
 }

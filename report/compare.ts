@@ -1,5 +1,5 @@
 // `cartload compare`: a regression gate between two runs of any engine that does not cry wolf.
-// A step's latency (p95, p99) or error rate is a regression only when the change is both LARGE
+// A step's (or the whole run's) latency (p50, p95, p99) or error rate is a regression only when the change is both LARGE
 // (beyond a relative and an absolute floor: by default +20% and +5 ms, or +0.5 percentage points)
 // and BEYOND NOISE (worse in at least 99% of block-bootstrap resamples of the two runs' recorded
 // time slices; see compare-stats.ts). A large change within the noise is reported as `noise`, not
@@ -7,16 +7,16 @@
 // reads the run folders. Rendering is in compare-render.ts.
 import { CartloadError } from '../model/errors.ts';
 import { LogHistogram } from './data/histogram.ts';
-import type { Results, SliceStep } from './data/format.ts';
+import type { Results } from './data/format.ts';
 import { readRunResults } from './read.ts';
-import { stepEvidence, type ChangeEvidence, type StepEvidence } from './compare-stats.ts';
+import { stepEvidence, type ChangeEvidence, type StepEvidence, type TimedSlice } from './compare-stats.ts';
 
 export class CompareInputError extends CartloadError {
   override name = 'CompareInputError';
 }
 
 export interface CompareOptions {
-  /** Relative floor: a latency change below this share of the baseline is never a regression (0.2 = +20%). */
+  /** Relative floor: a latency change (p50, p95, p99) below this share of the baseline is never a regression (0.2 = +20%). */
   maxLatencyIncrease: number;
   /** Absolute floor: a latency change below this many ms is never a regression. */
   minLatencyIncreaseMs: number;
@@ -111,6 +111,13 @@ const ref = (r: Results): RunRef => ({
   ...(r.run.git ? { git: r.run.git.revision } : {}),
 });
 
+/** The percentiles judged, per step and overall. */
+const JUDGED: readonly [string, number][] = [
+  ['p50', 0.5],
+  ['p95', 0.95],
+  ['p99', 0.99],
+];
+
 const errorPct = (failed: number, total: number): number => (total === 0 ? 0 : (100 * failed) / total);
 const msOf = (h: LogHistogram, q: number): number => Math.round(h.quantile(q)) / 1000;
 
@@ -134,7 +141,22 @@ export function fmtRel(v: number | null | undefined): string {
 const share = (v: number): string => `${(100 * v).toFixed(1)}%`;
 const signed = (v: number, digits = 2): string => `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
 
-function judgeLatency(metric: string, b: number, c: number, ev: ChangeEvidence, o: CompareOptions, resamples: number): MetricComparison {
+/** The percentile's own evidence must be at least this strong when a broad shift carries the verdict. */
+const SUPPORT = 0.9;
+
+/**
+ * Beyond noise: the percentile is higher in `confidence` of the resamples, or the whole distribution
+ * is slower in `confidence` of them and the percentile higher in 90% (a broad slowdown that short
+ * runs cannot pin on one percentile alone). Returns the reason, or undefined.
+ */
+function beyondNoise(ev: ChangeEvidence, shift: ChangeEvidence, o: CompareOptions, resamples: number, dir: 'worse' | 'better'): string | undefined {
+  const word = dir === 'worse' ? 'slower' : 'faster';
+  if (ev[dir] >= o.confidence) return `${word} in ${share(ev[dir])} of ${resamples} resamples`;
+  if (shift[dir] >= o.confidence && ev[dir] >= SUPPORT) return `the whole distribution ${word} in ${share(shift[dir])} of ${resamples} resamples, this percentile in ${share(ev[dir])}`;
+  return undefined;
+}
+
+function judgeLatency(metric: string, b: number, c: number, ev: ChangeEvidence, shift: ChangeEvidence, o: CompareOptions, resamples: number): MetricComparison {
   const change = c - b;
   const relative = b > 0 ? change / b : null;
   const floors = `+${(100 * o.maxLatencyIncrease).toFixed(0)}% and +${o.minLatencyIncreaseMs} ms`;
@@ -143,15 +165,17 @@ function judgeLatency(metric: string, b: number, c: number, ev: ChangeEvidence, 
   // "Large": beyond both floors. A change exactly at a floor is not beyond it.
   const large = relative !== null && relative > o.maxLatencyIncrease + 1e-9 && change > o.minLatencyIncreaseMs + 1e-9;
   const largeDrop = relative !== null && -relative > o.maxLatencyIncrease + 1e-9 && -change > o.minLatencyIncreaseMs + 1e-9;
-  if (large && ev.worse >= o.confidence) {
+  const slower = large ? beyondNoise(ev, shift, o, resamples, 'worse') : undefined;
+  const faster = largeDrop ? beyondNoise(ev, shift, o, resamples, 'better') : undefined;
+  if (slower) {
     m.verdict = 'regression';
-    m.why = `${size}: beyond the floors (${floors}) and beyond noise (slower in ${share(ev.worse)} of ${resamples} resamples)`;
+    m.why = `${size}: beyond the floors (${floors}) and beyond noise (${slower})`;
   } else if (large) {
     m.verdict = 'noise';
-    m.why = `${size}: beyond the floors, but within the runs' noise (slower in only ${share(ev.worse)} of resamples; ${share(o.confidence)} needed)`;
-  } else if (largeDrop && ev.better >= o.confidence) {
+    m.why = `${size}: beyond the floors, but within the runs' noise (slower in only ${share(ev.worse)} of resamples, the whole distribution in ${share(shift.worse)}; ${share(o.confidence)} needed)`;
+  } else if (faster) {
     m.verdict = 'better';
-    m.why = `${size}: faster beyond the floors and beyond noise (faster in ${share(ev.better)} of resamples)`;
+    m.why = `${size}: faster beyond the floors and beyond noise (${faster})`;
   } else {
     m.why = `${size}: ${change > 0 ? `below the floors (${floors})` : 'not slower'}`;
   }
@@ -212,12 +236,12 @@ function identity(r: Results): { what: string; profile: string | undefined } {
 }
 
 /** One step's slices, in time order; `undefined` step = all steps together. */
-function stepSlices(r: Results, step: string | undefined): SliceStep[] {
-  const out: SliceStep[] = [];
+function stepSlices(r: Results, step: string | undefined): TimedSlice[] {
+  const out: TimedSlice[] = [];
   for (const s of r.timeline.slices) {
     if (step !== undefined) {
       const st = s.steps[step];
-      if (st && st.n > 0) out.push(st);
+      if (st && st.n > 0) out.push({ t: s.t, slice: st });
       continue;
     }
     const h = new LogHistogram();
@@ -228,7 +252,7 @@ function stepSlices(r: Results, step: string | undefined): SliceStep[] {
       n += st.n;
       failed += st.failed;
     }
-    if (n > 0) out.push({ n, failed, latency: h.encode() });
+    if (n > 0) out.push({ t: s.t, slice: { n, failed, latency: h.encode() } });
   }
   return out;
 }
@@ -267,23 +291,28 @@ export function compareResults(baseline: Results, current: Results, options: Par
   const ch = LogHistogram.decode(cr.latency);
   const overallEnough = br.count >= o.minRequests && cr.count >= o.minRequests;
   let overallError: MetricComparison;
+  let overallLatency: MetricComparison[];
   if (overallEnough) {
-    const ev = stepEvidence(stepSlices(baseline, undefined), stepSlices(current, undefined), coverage, { resamples: o.resamples, quantiles: [] });
+    // All steps together: the most requests, so the surest verdict on a broad slowdown.
+    const ev = stepEvidence(stepSlices(baseline, undefined), stepSlices(current, undefined), coverage, { resamples: o.resamples, quantiles: JUDGED.map(([, q]) => q) });
     overallError = judgeErrorRate(errorPct(br.failed, br.count), errorPct(cr.failed, cr.count), ev.errorRate, o);
-    if (overallError.verdict === 'regression') regressions.push(`overall: error rate ${fmtPct(overallError.baseline)} → ${fmtPct(overallError.current)} (${overallError.why})`);
-    if (overallError.verdict === 'noise') noise.push(`overall: error rate ${fmtPct(overallError.baseline)} → ${fmtPct(overallError.current)} (${overallError.why})`);
+    overallLatency = JUDGED.map(([name, q]) => judgeLatency(name, msOf(bh, q), msOf(ch, q), ev.latency.get(q)!, ev.shift, o, o.resamples));
+    for (const m of [overallError, ...overallLatency]) {
+      const line = m.unit === 'ms' ? `overall: ${m.metric} ${fmtMs(m.baseline)} → ${fmtMs(m.current)} ms (${m.why})` : `overall: error rate ${fmtPct(m.baseline)} → ${fmtPct(m.current)} (${m.why})`;
+      if (m.verdict === 'regression') regressions.push(line);
+      if (m.verdict === 'noise') noise.push(line);
+    }
   } else {
     overallError = { ...info('error rate', 'pct', errorPct(br.failed, br.count), errorPct(cr.failed, cr.count)), verdict: 'too-few' };
-    warnings.push(`overall: fewer than ${o.minRequests} requests in a run; the error rate is not judged`);
+    overallLatency = JUDGED.map(([name, q]) => ({ ...info(name, 'ms', msOf(bh, q), msOf(ch, q)), verdict: 'too-few' as const }));
+    warnings.push(`overall: fewer than ${o.minRequests} requests in a run; nothing overall is judged`);
   }
   const overall: MetricComparison[] = [
     info('requests', 'count', br.count, cr.count),
     info('requests/s', 'per-s', perSecond(br.count, baseline.run.durationMs), perSecond(cr.count, current.run.durationMs)),
     overallError,
     info('409s', 'count', br.statuses['409'] ?? 0, cr.statuses['409'] ?? 0),
-    info('p50', 'ms', msOf(bh, 0.5), msOf(ch, 0.5)),
-    info('p95', 'ms', msOf(bh, 0.95), msOf(ch, 0.95)),
-    info('p99', 'ms', msOf(bh, 0.99), msOf(ch, 0.99)),
+    ...overallLatency,
     info('sessions failed', 'count', baseline.sessions.failed, current.sessions.failed),
   ];
 
@@ -312,22 +341,19 @@ export function compareResults(baseline: Results, current: Results, options: Par
       const shown = [
         ...base,
         { ...info('error rate', 'pct', errorPct(b.failed, b.count), errorPct(c.failed, c.count)), verdict: 'too-few' as const },
-        info('p50', 'ms', msOf(hb, 0.5), msOf(hc, 0.5)),
-        { ...info('p95', 'ms', msOf(hb, 0.95), msOf(hc, 0.95)), verdict: 'too-few' as const },
-        { ...info('p99', 'ms', msOf(hb, 0.99), msOf(hc, 0.99)), verdict: 'too-few' as const },
+        ...JUDGED.map(([name, q]) => ({ ...info(name, 'ms', msOf(hb, q), msOf(hc, q)), verdict: 'too-few' as const })),
       ];
       return { step, verdict: 'too-few', metrics: shown };
     }
-    const ev = stepEvidence(stepSlices(baseline, step), stepSlices(current, step), coverage, { resamples: o.resamples, quantiles: [0.95, 0.99] });
+    const ev = stepEvidence(stepSlices(baseline, step), stepSlices(current, step), coverage, { resamples: o.resamples, quantiles: JUDGED.map(([, q]) => q) });
     const err = judgeErrorRate(errorPct(b.failed, b.count), errorPct(c.failed, c.count), ev.errorRate, o);
-    const p95 = judgeLatency('p95', msOf(hb, 0.95), msOf(hc, 0.95), ev.latency.get(0.95)!, o, o.resamples);
-    const p99 = judgeLatency('p99', msOf(hb, 0.99), msOf(hc, 0.99), ev.latency.get(0.99)!, o, o.resamples);
-    for (const m of [err, p95, p99]) {
+    const latency = JUDGED.map(([name, q]) => judgeLatency(name, msOf(hb, q), msOf(hc, q), ev.latency.get(q)!, ev.shift, o, o.resamples));
+    for (const m of [err, ...latency]) {
       const line = m.unit === 'ms' ? `step ${step}: ${m.metric} ${fmtMs(m.baseline)} → ${fmtMs(m.current)} ms (${m.why})` : `step ${step}: error rate ${fmtPct(m.baseline)} → ${fmtPct(m.current)} (${m.why})`;
       if (m.verdict === 'regression') regressions.push(line);
       if (m.verdict === 'noise') noise.push(line);
     }
-    const metrics = [...base, err, info('409s', 'count', b.statuses['409'] ?? 0, c.statuses['409'] ?? 0), info('p50', 'ms', msOf(hb, 0.5), msOf(hc, 0.5)), p95, p99];
+    const metrics = [...base, err, info('409s', 'count', b.statuses['409'] ?? 0, c.statuses['409'] ?? 0), ...latency];
     return { step, verdict: rollUp(metrics), metrics, noise: { mode: ev.mode, blocks: ev.blocks } };
   });
   if (tooFew.length > 0) warnings.push(`not judged, fewer than ${o.minRequests} requests in a run: ${tooFew.join(', ')}`);

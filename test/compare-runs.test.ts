@@ -17,7 +17,29 @@ test('two runs of the same distribution (different draws) pass: no regression, n
   assert.equal(c.ok, true, c.regressions.join('\n'));
   assert.deepEqual(c.noise, []);
   assert.deepEqual(c.steps.map((s) => [s.step, s.verdict]), [['open', 'ok'], ['update', 'ok']]);
-  assert.deepEqual(c.steps[0]!.noise, { mode: 'slices', blocks: [10, 10] });
+  // Both synthetic runs cover the same ten seconds: their slices are resampled in pairs.
+  assert.deepEqual(c.steps[0]!.noise, { mode: 'paired', blocks: [10, 10] });
+});
+
+test('runs made at different times are resampled each on its own, with the same verdicts', () => {
+  const later = Date.UTC(2026, 10, 26, 9, 0, 0);
+  const same = compareResults(synthRun('a', steps(), { seed: 1 }), synthRun('b', steps(), { seed: 2, startMs: later }));
+  assert.deepEqual(same.steps[0]!.noise, { mode: 'slices', blocks: [10, 10] });
+  assert.equal(same.ok, true);
+  const slow = compareResults(synthRun('a', steps(), { seed: 1 }), synthRun('b', steps(1.3), { seed: 2, startMs: later }));
+  assert.equal(slow.ok, false);
+  const burst = compareResults(synthRun('a', steps(), { seed: 1 }), synthRun('b', steps(), { seed: 2, startMs: later, burst: { seconds: [6], ms: 120 } }));
+  assert.equal(burst.ok, true, burst.regressions.join('\n'));
+});
+
+test('side by side, a stall that hits both runs at once cancels out', () => {
+  // The same slow second in both runs (one machine, one pause): the tails move together.
+  const stalled = { seconds: [4], ms: 150 };
+  const c = compareResults(synthRun('a', steps(), { seed: 1, burst: stalled }), synthRun('b', steps(1.3), { seed: 2, burst: stalled }));
+  assert.equal(c.ok, false, 'the real +30% is still caught');
+  const p50 = c.steps.find((s) => s.step === 'open')!.metrics.find((m) => m.metric === 'p50')!;
+  assert.equal(p50.verdict, 'regression');
+  assert.equal(p50.worse, 1);
 });
 
 test('a real slowdown (+30% at every second) is a regression, with the reason', () => {
@@ -78,7 +100,8 @@ test('the verdict is deterministic: the same runs give the same comparison', () 
 
 test('steps with too few requests are shown, not judged; a step in one run only is new or missing', () => {
   const few = { ...steps(), reopen: { rate: 1, latency: uniformMs(5, 6) } };
-  const slowFew = { ...steps(), reopen: { rate: 1, latency: uniformMs(50, 60) } };
+  // 4× slower, but still within the other steps' range: the overall tail does not move.
+  const slowFew = { ...steps(), reopen: { rate: 1, latency: uniformMs(20, 24) } };
   const c = compareResults(synthRun('a', few, { seconds: 10 }), synthRun('b', slowFew, { seconds: 10, seed: 2 }));
   assert.equal(c.steps.find((s) => s.step === 'reopen')!.verdict, 'too-few');
   assert.ok(c.warnings.some((w) => w === 'not judged, fewer than 20 requests in a run: reopen (10 → 10)'));
