@@ -53,8 +53,11 @@
     return u;
   }
 
+  // A run of one or two slices has no line to draw between its points: show the points.
+  var few = data.x.length <= 2;
+
   function line(label, color, value, extra) {
-    var s = { label: label, stroke: color, width: 1.6, value: value, spanGaps: false, points: { show: false } };
+    var s = { label: label, stroke: color, width: 1.6, value: value, spanGaps: false, points: { show: few, size: 7, fill: color } };
     if (extra) for (var k in extra) s[k] = extra[k];
     return s;
   }
