@@ -9,3 +9,8 @@ export const DEFAULT_VALID_COUPON_PATTERN = '^CL[A-Z0-9]{6,20}$';
 export const DEFAULT_VALID_REFERRAL_PATTERN = '^RF[A-Z0-9]{6,20}$';
 /** Prefix of session IDs that cartload generates, before the run's own namespace. */
 export const DEFAULT_SESSION_PREFIX = 'cartload';
+/**
+ * The folder runs write their results into, relative to where they run. `cartload build` creates
+ * it: a k6 script's handleSummary can write files but k6 cannot create folders.
+ */
+export const DEFAULT_RESULTS_DIR = 'results';

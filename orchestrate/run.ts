@@ -170,11 +170,12 @@ async function runWithK6(
   const entry = join(r.rootDir, 'scenarios', `${r.scenario}.ts`);
   const built = await buildScenarios({ rootDir: r.rootDir, entries: [entry], outDir: r.outDir, seed: r.seed });
   const bundle = built.bundles.find((b) => b.name === r.scenario)?.file ?? join(r.outDir, `${r.scenario}.js`);
-  // k6 does not create folders: handleSummary writes into RESULTS_DIR/RUN_ID, which must exist.
+  // k6 does not create folders: the run folder is made here and handed over as RUN_DIR, where
+  // handleSummary writes the run's files under their plain names.
   const dir = resolve(r.resultsDir, r.runId);
   await mkdir(dir, { recursive: true });
   const res = await runK6(r.bin, ['run', bundle], {
-    env: r.env,
+    env: { ...r.env, RUN_DIR: dir },
     cwd: process.cwd(),
     timeoutMs: 24 * 3_600_000,
     ...(o.signal ? { signal: o.signal } : {}),

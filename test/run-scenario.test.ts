@@ -59,7 +59,7 @@ test('a k6 binary found on K6_BIN runs the built bundle with the scenario variab
   // exits 99 (k6's code for crossed thresholds). The real k6 runs this same path when present.
   const fake = join(dir, 'fake-k6.sh');
   const record = join(dir, 'fake-k6.out');
-  await writeFile(fake, `#!/bin/sh\necho "$@" > "${record}"\nenv | grep -E '^(TALON_BASE_URL|RUN_ID|RESULTS_DIR|RATE|DURATION|SEED|TALON_API_KEY)=' | sed 's/^TALON_API_KEY=.*/TALON_API_KEY=set/' | sort >> "${record}"\nexit 99\n`);
+  await writeFile(fake, `#!/bin/sh\necho "$@" > "${record}"\nenv | grep -E '^(TALON_BASE_URL|RUN_ID|RUN_DIR|RESULTS_DIR|RATE|DURATION|SEED|TALON_API_KEY)=' | sed 's/^TALON_API_KEY=.*/TALON_API_KEY=set/' | sort >> "${record}"\nexit 99\n`);
   await chmod(fake, 0o755);
   const lines: string[] = [];
   const res = await runScenario({
@@ -77,7 +77,7 @@ test('a k6 binary found on K6_BIN runs the built bundle with the scenario variab
   assert.equal(res.exitCode, 99);
   const called = (await readFile(record, 'utf8')).trim().split('\n');
   assert.equal(called[0], `run ${join(dir, 'dist', 'lifecycle.js')}`);
-  assert.deepEqual(called.slice(1).filter((l) => !l.startsWith('TALON_BASE_URL')), ['DURATION=5s', 'RATE=3', `RESULTS_DIR=${join(dir, 'results-k6')}`, 'RUN_ID=k6-run', 'SEED=4', 'TALON_API_KEY=set']);
+  assert.deepEqual(called.slice(1).filter((l) => !l.startsWith('TALON_BASE_URL')), ['DURATION=5s', 'RATE=3', `RESULTS_DIR=${join(dir, 'results-k6')}`, `RUN_DIR=${join(dir, 'results-k6', 'k6-run')}`, 'RUN_ID=k6-run', 'SEED=4', 'TALON_API_KEY=set']);
   assert.ok(called.some((l) => /^TALON_BASE_URL=http:\/\/127\.0\.0\.1:\d+$/.test(l)), 'k6 is aimed at the local target');
   assert.ok((await readdir(join(dir, 'results-k6'))).includes('k6-run'), 'the run folder exists before k6 writes into it');
   assert.ok(lines.some((l) => l.startsWith(`engine: k6: k6 found at ${fake}`)));
