@@ -286,14 +286,15 @@ async function runWithK6(
   const entry = join(r.rootDir, 'scenarios', `${r.scenario}.ts`);
   const built = await buildScenarios({ rootDir: r.rootDir, entries: [entry], outDir: r.outDir, seed: r.seed });
   const bundle = built.bundles.find((b) => b.name === r.scenario)?.file ?? join(r.outDir, `${r.scenario}.js`);
-  // k6 does not create folders: handleSummary writes into RESULTS_DIR/RUN_ID, which must exist.
+  // k6 does not create folders: the run folder is made here and handed over as RUN_DIR, where
+  // handleSummary writes the run's files under their plain names.
   const dir = resolve(r.resultsDir, r.runId);
   await makeDirs(dir);
   // k6's metric stream, converted into the results format when k6 is done (results.json, report.html).
   const csv = join(dir, K6_METRICS_FILE);
   const res = await runK6(r.bin, ['run', '--out', `csv=${csv}`, bundle], {
     // Millisecond timestamps: whole seconds (k6's default) would blur the start and end of the run.
-    env: { K6_CSV_TIME_FORMAT: 'unix_milli', ...r.env },
+    env: { K6_CSV_TIME_FORMAT: 'unix_milli', ...r.env, RUN_DIR: dir },
     cwd: process.cwd(),
     timeoutMs: 24 * 3_600_000,
     ...(o.signal ? { signal: o.signal } : {}),

@@ -67,7 +67,7 @@ test('a k6 binary found on K6_BIN runs the built bundle with the scenario variab
   await writeFile(
     fake,
     `#!/bin/sh\nif [ "$1" = version ]; then echo "k6 v2.2.1 (commit/87883075, go1.26, linux/amd64)"; exit 0; fi\n` +
-      `echo "$@" > "${record}"\nenv | grep -E '^(TALON_BASE_URL|RUN_ID|RESULTS_DIR|RATE|DURATION|SEED|TALON_API_KEY|K6_CSV_TIME_FORMAT)=' | sed 's/^TALON_API_KEY=.*/TALON_API_KEY=set/' | sort >> "${record}"\n` +
+      `echo "$@" > "${record}"\nenv | grep -E '^(TALON_BASE_URL|RUN_ID|RUN_DIR|RESULTS_DIR|RATE|DURATION|SEED|TALON_API_KEY|K6_CSV_TIME_FORMAT)=' | sed 's/^TALON_API_KEY=.*/TALON_API_KEY=set/' | sort >> "${record}"\n` +
       `gzip -c "${sample}" > "\${3#csv=}"\nexit 99\n`,
   );
   await chmod(fake, 0o755);
@@ -88,7 +88,7 @@ test('a k6 binary found on K6_BIN runs the built bundle with the scenario variab
   const called = (await readFile(record, 'utf8')).trim().split('\n');
   const runDir = join(dir, 'results-k6', 'k6-run');
   assert.equal(called[0], `run --out csv=${join(runDir, 'k6-metrics.csv.gz')} ${join(dir, 'dist', 'lifecycle.js')}`);
-  assert.deepEqual(called.slice(1).filter((l) => !l.startsWith('TALON_BASE_URL')), ['DURATION=5s', 'K6_CSV_TIME_FORMAT=unix_milli', 'RATE=3', `RESULTS_DIR=${join(dir, 'results-k6')}`, 'RUN_ID=k6-run', 'SEED=4', 'TALON_API_KEY=set']);
+  assert.deepEqual(called.slice(1).filter((l) => !l.startsWith('TALON_BASE_URL')), ['DURATION=5s', 'K6_CSV_TIME_FORMAT=unix_milli', 'RATE=3', `RESULTS_DIR=${join(dir, 'results-k6')}`, `RUN_DIR=${runDir}`, 'RUN_ID=k6-run', 'SEED=4', 'TALON_API_KEY=set']);
   // The metric stream became the run's results: results.json, summary.json and the report.
   assert.equal(res.conversionError, undefined);
   assert.deepEqual((await readdir(runDir)).sort(), ['k6-metrics.csv.gz', 'report.html', 'results.json', 'summary.json', 'summary.txt']);
