@@ -122,6 +122,11 @@ const CASES: Record<string, Case[]> = {
     [['compare', 'a', 'b', '--max-error-rate-increase', 'abc'], /--max-error-rate-increase abc/],
     [['compare', 'a', 'b', '--min-requests', '1.5'], /--min-requests 1\.5/],
     [['compare', 'a', 'b', '--json', '/proc/cartload-no/c.json'], /--json \/proc\/cartload-no/],
+    [['compare', 'a', 'b', '--min-latency-increase', '-1'], /--min-latency-increase -1/],
+    [['compare', 'a', 'b', '--confidence', '2'], /--confidence/],
+    [['compare', 'a', 'b', '--allow-different=maybe'], /--allow-different=maybe/],
+    [['compare', 'a', 'b', '--format', 'xml'], /--format xml/],
+    [['compare', 'a', 'b', '--markdown', '/proc/cartload-no/c.md'], /--markdown \/proc\/cartload-no/],
   ],
   replay: [
     [['replay', 'no-such.csv'], /no-such\.csv: no such file/],
