@@ -24,7 +24,7 @@ const DEPENDENCIES = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg
 
 /**
  * The compiled entry's path when dist-cli/ is fresh (no input changed since it was built), else
- * undefined. Costs one small read and one stat per source file (about 1 ms).
+ * undefined. Costs one small read and one stat per source file (about 160 files: 5 ms of CPU).
  */
 export function freshEntry() {
   let manifest;
