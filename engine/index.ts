@@ -6,10 +6,11 @@
 //   and the bad-row log (logs.ts), live progress, and any the caller adds.
 // Nothing starts before every option is checked and the input's first step is read: a bad flag, an
 // empty or malformed file leaves no results folder and sends nothing.
-import { mkdirSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
+import { makeDirsSync } from '../io/dirs.ts';
 import { CartloadError } from '../model/errors.ts';
 import type { ResultsConsumer, RunStart } from '../model/results-events.ts';
 import { redact, type RunSummary } from '../model/summary.ts';
@@ -92,7 +93,8 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
 
 /** The run-start event; creating the run folder first (the stream calls it when the run starts). */
 function runStart(r: Run, startedAt: number): RunStart {
-  mkdirSync(r.dir, { recursive: true });
+  // Not mkdirSync({ recursive: true }): under /proc it never returns (io/dirs.ts).
+  makeDirsSync(r.dir);
   if (readdirSync(r.dir).length > 0) throw new CartloadError(`${r.dir} already holds a run; choose another --run-id`);
   const { o } = r;
   return {
