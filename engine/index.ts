@@ -144,7 +144,8 @@ async function execute(r: Run): Promise<EngineResult> {
     ...(o.slo ? { slo: o.slo } : {}),
     statesFiltered: o.filters?.states !== undefined,
   });
-  const startedAt = Date.now();
+  const openedAt = o.input.kind === 'recording' ? o.input.openedAt : undefined;
+  const startedAt = Math.min(openedAt ?? Date.now(), Date.now());
   const results = new ResultsStreamWriter();
   const stream = new ResultsStream(consumersOf(r, summary, results), () => runStart(r, startedAt));
   const table = new SessionTable((s) => stream.session('started', s));

@@ -38,6 +38,12 @@ export interface RecordingInput {
   open: (onIssue: (issue: RowIssue) => void) => AsyncIterable<ReplayEvent>;
   /** False for standard input, which cannot be read twice (--loop). */
   rewindable: boolean;
+  /**
+   * Epoch ms at which reading began, when the caller read ahead before the engine started (the
+   * order check, or the whole-file sort, happens before the first event): the run starts then,
+   * so its summary shows that time before sendingStartedAt instead of leaving it out.
+   */
+  openedAt?: number;
 }
 
 export interface PlansInput {
