@@ -150,3 +150,16 @@ test('Markdown for a pull-request comment: the verdict first, the changes with t
   assert.match(ok, /^### cartload compare: ✅ no regression\n/);
   assert.match(ok, /No figure changed beyond the floors\./);
 });
+
+test('--percentiles chooses what is judged: a tail that only pauses moved can be left to the eye', () => {
+  // The same traffic, but the current run's slowest 4% of requests hit a pause of 300 ms in every second.
+  const tail = { open: { rate: 100, latency: (u: number) => (u > 0.96 ? 300 : 10 + 10 * u) } };
+  const c = compareResults(synthRun('a', { open: { rate: 100, latency: uniformMs(10, 20) } }, { seed: 1 }), synthRun('b', tail, { seed: 2 }));
+  assert.equal(c.ok, false);
+  assert.ok(c.regressions.every((r) => / p99 /.test(r)), c.regressions.join('\n'));
+  const withoutP99 = compareResults(synthRun('a', { open: { rate: 100, latency: uniformMs(10, 20) } }, { seed: 1 }), synthRun('b', tail, { seed: 2 }), { percentiles: [50, 95] });
+  assert.equal(withoutP99.ok, true);
+  const p99 = withoutP99.steps[0]!.metrics.find((m) => m.metric === 'p99')!;
+  assert.equal(p99.verdict, 'info', 'p99 is still shown');
+  assert.ok(p99.relative! > 5);
+});
