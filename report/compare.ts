@@ -32,6 +32,11 @@ export interface CompareOptions {
   allowDifferent: boolean;
   /** The latency percentiles judged (the others of p50, p95, p99 are shown only). */
   percentiles: number[];
+  /**
+   * A percentile is judged only when both runs have at least this many answers beyond it (p95: 20
+   * times this, p99: 100 times): p99 of 96 requests is their maximum, one pause away from 5×.
+   */
+  minTail: number;
 }
 
 export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
@@ -43,6 +48,7 @@ export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
   resamples: 1000,
   allowDifferent: false,
   percentiles: [50, 95, 99],
+  minTail: 10,
 };
 
 /**
@@ -266,8 +272,16 @@ export function compareResults(baseline: Results, current: Results, options: Par
   const o: CompareOptions = { ...DEFAULT_COMPARE_OPTIONS, ...options };
   const shown = percentilesOf(o);
   const quantiles = shown.map(([, q]) => q);
-  const judge = (name: string, q: number, judged: boolean, b: LogHistogram, c: LogHistogram, ev: StepEvidence): MetricComparison =>
-    judged ? judgeLatency(name, msOf(b, q), msOf(c, q), ev.latency.get(q)!, ev.shift, o, o.resamples) : info(name, 'ms', msOf(b, q), msOf(c, q));
+  const thinTails = new Set<string>();
+  const judge = (where: string, name: string, q: number, judged: boolean, b: LogHistogram, c: LogHistogram, ev: StepEvidence): MetricComparison => {
+    if (!judged) return info(name, 'ms', msOf(b, q), msOf(c, q));
+    const need = Math.ceil(o.minTail / (1 - q) - 1e-9);
+    if (b.n < need || c.n < need) {
+      thinTails.add(`${name} of ${where} (${b.n} → ${c.n} answers, ${need} needed)`);
+      return { ...info(name, 'ms', msOf(b, q), msOf(c, q)), verdict: 'too-few' };
+    }
+    return judgeLatency(name, msOf(b, q), msOf(c, q), ev.latency.get(q)!, ev.shift, o, o.resamples);
+  };
   const warnings: string[] = [];
   const regressions: string[] = [];
   const noise: string[] = [];
@@ -302,7 +316,7 @@ export function compareResults(baseline: Results, current: Results, options: Par
     // All steps together: the most requests, so the surest verdict on a broad slowdown.
     const ev = stepEvidence(stepSlices(baseline, undefined), stepSlices(current, undefined), coverage, { resamples: o.resamples, quantiles });
     overallError = judgeErrorRate(errorPct(br.failed, br.count), errorPct(cr.failed, cr.count), ev.errorRate, o);
-    overallLatency = shown.map(([name, q, judged]) => judge(name, q, judged, bh, ch, ev));
+    overallLatency = shown.map(([name, q, judged]) => judge('the whole run', name, q, judged, bh, ch, ev));
     for (const m of [overallError, ...overallLatency]) {
       const line = m.unit === 'ms' ? `overall: ${m.metric} ${fmtMs(m.baseline)} → ${fmtMs(m.current)} ms (${m.why})` : `overall: error rate ${fmtPct(m.baseline)} → ${fmtPct(m.current)} (${m.why})`;
       if (m.verdict === 'regression') regressions.push(line);
@@ -353,7 +367,7 @@ export function compareResults(baseline: Results, current: Results, options: Par
     }
     const ev = stepEvidence(stepSlices(baseline, step), stepSlices(current, step), coverage, { resamples: o.resamples, quantiles });
     const err = judgeErrorRate(errorPct(b.failed, b.count), errorPct(c.failed, c.count), ev.errorRate, o);
-    const latency = shown.map(([name, q, judged]) => judge(name, q, judged, hb, hc, ev));
+    const latency = shown.map(([name, q, judged]) => judge(step, name, q, judged, hb, hc, ev));
     for (const m of [err, ...latency]) {
       const line = m.unit === 'ms' ? `step ${step}: ${m.metric} ${fmtMs(m.baseline)} → ${fmtMs(m.current)} ms (${m.why})` : `step ${step}: error rate ${fmtPct(m.baseline)} → ${fmtPct(m.current)} (${m.why})`;
       if (m.verdict === 'regression') regressions.push(line);
@@ -363,6 +377,7 @@ export function compareResults(baseline: Results, current: Results, options: Par
     return { step, verdict: rollUp(metrics), metrics, noise: { mode: ev.mode, blocks: ev.blocks } };
   });
   if (tooFew.length > 0) warnings.push(`not judged, fewer than ${o.minRequests} requests in a run: ${tooFew.join(', ')}`);
+  if (thinTails.size > 0) warnings.push(`not judged, fewer than ${o.minTail} answers beyond the percentile in a run: ${[...thinTails].join(', ')}`);
   if (steps.some((s) => s.noise?.mode === 'requests')) warnings.push('some steps have too few time slices (runs shorter than about 3 s): their noise is estimated from single requests, which misses bursts');
 
   const { allowDifferent: _allow, ...settings } = o;
