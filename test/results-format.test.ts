@@ -171,7 +171,7 @@ test('cartload convert writes a run folder from k6 output; cartload report rewri
   assert.deepEqual((await readdir(join(dir, 'conv', 'k6run'))).sort(), ['report.html', 'results.json', 'summary.json', 'summary.txt']);
   const again = await runCartload(['convert', SAMPLE, '--results-dir', 'conv', '--run-id', 'k6run'], { cwd: dir });
   assert.equal(again.code, 2);
-  assert.match(again.stderr, /already holds files/);
+  assert.match(again.stderr, /--run-id k6run: .*conv\/k6run already holds a run/);
   await rm(join(dir, 'conv', 'k6run', 'report.html'));
   const rep = await runCartload(['report', 'conv/k6run'], { cwd: dir });
   assert.equal(rep.code, 0, rep.stderr);
