@@ -124,6 +124,8 @@ const CASES: Record<string, Case[]> = {
     [['compare', 'a', 'b', '--json', '/proc/cartload-no/c.json'], /--json \/proc\/cartload-no/],
     [['compare', 'a', 'b', '--min-latency-increase', '-1'], /--min-latency-increase -1/],
     [['compare', 'a', 'b', '--confidence', '2'], /--confidence 2: must be a number at least 0\.5 and at most 0\.9999/],
+    [['compare', 'a', 'b', '--min-tail', '0'], /--min-tail 0/],
+    [['compare', 'a', 'b', '--percentiles', '95,100'], /--percentiles 95,100: give percentiles between 0 and 100/],
     [['compare', 'a', 'b', '--allow-different=maybe'], /--allow-different=maybe/],
     [['compare', 'a', 'b', '--format', 'xml'], /--format xml: use one of text, markdown, json/],
     [['compare', 'a', 'b', '--markdown', 'a-folder'], /--markdown a-folder: is a folder/],
