@@ -7,9 +7,11 @@ import { DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
 import { LIMITS } from '../model/limits.ts';
 import { LIFECYCLE_KINDS, type GeneratedKind, type SessionPlan } from '../model/plan.ts';
 import { Assembler } from './assemble.ts';
-import { buildPlan, lifecycleTables } from './lifecycle.ts';
+import { buildPlan } from './lifecycle.ts';
+import { compilePlanModel, poolSizes, readyPlanModel, type PlanModel } from './plan-model.ts';
+import type { ItemTexts } from './plan-text.ts';
 import { resolveProfile, type ProfileInput, type TrafficProfile } from './profiles.ts';
-import { Table, rngFor } from './random.ts';
+import { rngFor } from './random.ts';
 import type { Pools } from './types.ts';
 import { hashString } from '../model/hash.ts';
 
@@ -17,13 +19,25 @@ export interface PlannerOptions {
   pools: Pools;
   /** A resolved profile, a preset name, or a profile object over a preset; default `default`. */
   profile?: TrafficProfile | ProfileInput | string;
+  /**
+   * The profile already compiled against these pools (what k6 reads from the pools data); wins
+   * over `profile`. Its sizes must be the pools' sizes.
+   */
+  model?: PlanModel;
+  /**
+   * Plan bodies as JSON text (PlanStep.bodyText, byte for byte JSON.stringify of the objects),
+   * with cart items from these texts of the products instead of the product objects: what k6 VUs
+   * hold (see plan-text.ts).
+   */
+  itemTexts?: ItemTexts;
   seed: number | string;
   /** Namespaces the session and guest profile IDs (`<prefix>-<seed>-<index>`); default `cartload`. */
   sessionPrefix?: string;
 }
 
 export interface Planner {
-  readonly profile: TrafficProfile;
+  /** The profile's name. */
+  readonly profileName: string;
   readonly seed: string;
   /**
    * The plan of session `index` (a non-negative safe integer). `kind` forces the lifecycle (every
@@ -38,20 +52,25 @@ export interface Planner {
 const MAX_NAME_LENGTH = 200;
 
 export function createPlanner(options: PlannerOptions): Planner {
-  const profile = resolveProfile(options.profile ?? 'default');
+  if (options.pools.products.length === 0) throw new RangeError('pools.products: must not be empty');
+  if (options.pools.stores.length === 0) throw new RangeError('pools.stores: must not be empty');
+  const model = options.model ?? compilePlanModel(resolveProfile(options.profile ?? 'default'), poolSizes(options.pools));
+  const sizes = poolSizes(options.pools);
+  if (model.sizes.length !== sizes.length || model.sizes.some((n, i) => n !== sizes[i])) {
+    throw new RangeError(`model: compiled for pools of sizes ${model.sizes.join(', ')}, given pools of sizes ${sizes.join(', ')}`);
+  }
   const seed = String(options.seed);
   const prefix = options.sessionPrefix ?? DEFAULT_SESSION_PREFIX;
   if (seed.length === 0 || seed.length > MAX_NAME_LENGTH) throw new RangeError(`seed: must be 1 to ${MAX_NAME_LENGTH} characters`);
   if (prefix.length === 0 || prefix.length > MAX_NAME_LENGTH) throw new RangeError(`sessionPrefix: must be 1 to ${MAX_NAME_LENGTH} characters`);
   if (prefix.length + seed.length + 20 > LIMITS.maxSessionIdLength) throw new RangeError('sessionPrefix + seed: too long for a session ID');
-  const asm = new Assembler(options.pools, profile, seed, prefix);
-  const tables = lifecycleTables(asm);
-  const kinds = new Table(LIFECYCLE_KINDS.map((k) => profile.lifecycles[k]));
+  const asm = new Assembler(options.pools, readyPlanModel(model), seed, prefix, options.itemTexts);
+  const kinds = asm.kinds;
   const seedHash = hashString(seed);
   const sessionId = (index: number): string => `${prefix}-${seed}-${index}`;
 
   return {
-    profile,
+    profileName: model.name,
     seed,
     sessionId,
     plan(index: number, kind?: GeneratedKind): SessionPlan {
@@ -59,7 +78,7 @@ export function createPlanner(options: PlannerOptions): Planner {
       if (kind !== undefined && !(LIFECYCLE_KINDS as readonly string[]).includes(kind)) throw new RangeError(`plan kind: must be one of ${LIFECYCLE_KINDS.join(', ')}, got ${String(kind)}`);
       const rng = rngFor(seedHash, 0, index);
       const drawn = LIFECYCLE_KINDS[kinds.draw(rng)] as GeneratedKind;
-      return buildPlan(asm, tables, rng, index, kind ?? drawn, sessionId(index));
+      return buildPlan(asm, rng, index, kind ?? drawn, sessionId(index));
     },
   };
 }

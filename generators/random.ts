@@ -81,57 +81,87 @@ export function rngFor(seedHash: number, stream: number, index: number): Rng {
 
 /**
  * A discrete distribution over 0..n-1 as cumulative uint32 thresholds: draw() is a binary search
- * over integers. Built from weights once (setup cost, not per session).
+ * over integers. Built from weights once (setup cost, not per session), or read where
+ * Table.write put it in a table buffer: the pools data carries the presets' tables, so a k6 VU
+ * reads them instead of building its own.
+ *
+ * Layout in a buffer, from `at`: n, the guide's length g, the n thresholds, the g guide entries.
  */
 export class Table {
+  /** The buffer holding the thresholds (and the guide). Read directly by the loops that inline pick(). */
+  declare readonly data: Float64Array;
   /**
-   * cum[i] = upper threshold of outcome i; the last is 2^32 (kept in a Float64Array: 2^32 overflows
-   * uint32). Read directly by the loops that inline pick().
+   * data[base + i] = upper threshold of outcome i; the last is 2^32 (doubles: 2^32 overflows uint32).
    */
-  declare readonly cum: Float64Array;
+  declare readonly base: number;
+  declare readonly size: number;
   /**
-   * guide[g] = the first outcome whose threshold exceeds g·2^24 (Chen and Asau's guide table): a
-   * draw starts its search there and usually stops within a step or two.
+   * Where the guide starts, or -1 without one: data[guide + g] = the first outcome whose threshold
+   * exceeds g·2^24 (Chen and Asau's guide table), so a draw starts its search there and usually
+   * stops within a step or two.
    */
-  declare readonly guide: Uint16Array | Uint32Array;
+  declare readonly guide: number;
 
   constructor(weights: ArrayLike<number>) {
+    const out: number[] = [];
+    Table.write(out, weights);
+    Table.view(this, Float64Array.from(out), 0);
+  }
+
+  /** Appends a table of these weights to `out` (a table buffer being built); returns where it starts. */
+  static write(out: number[], weights: ArrayLike<number>): number {
+    const at = out.length;
     const n = weights.length;
     let total = 0;
     for (let i = 0; i < n; i++) total += weights[i] ?? 0;
     if (!(total > 0)) throw new Error('a distribution needs at least one positive weight');
-    this.cum = new Float64Array(n);
+    // Up to GUIDE_FROM outcomes a scan from the first is short enough (the tables with that few
+    // outcomes put their mass up front): no guide, and 2 KB less in every k6 VU.
+    const guideLength = n <= GUIDE_FROM ? 0 : GUIDE_SIZE;
+    out.push(n, guideLength);
+    const base = out.length;
     let acc = 0;
     for (let i = 0; i < n; i++) {
       acc += weights[i] ?? 0;
-      this.cum[i] = Math.round((acc / total) * TWO_32);
+      out.push(Math.round((acc / total) * TWO_32));
     }
-    this.cum[n - 1] = TWO_32;
-    // A few outcomes are found as fast by scanning from the first: no guide, less memory per VU.
-    this.guide = n <= 8 ? NO_GUIDE : n < 65536 ? new Uint16Array(GUIDE_SIZE) : new Uint32Array(GUIDE_SIZE);
+    out[base + n - 1] = TWO_32;
     let i = 0;
-    for (let g = 0; g < this.guide.length; g++) {
-      while ((this.cum[i] as number) <= g * GUIDE_STEP) i++;
-      this.guide[g] = i;
+    for (let g = 0; g < guideLength; g++) {
+      while ((out[base + i] as number) <= g * GUIDE_STEP) i++;
+      out.push(i);
     }
+    return at;
   }
 
-  get size(): number {
-    return this.cum.length;
+  /** The table Table.write put at `at` in `data`. */
+  static over(data: Float64Array, at: number): Table {
+    return Table.view(Object.create(Table.prototype) as Table, data, at);
+  }
+
+  private static view(t: Table, data: Float64Array, at: number): Table {
+    const w = t as { -readonly [K in keyof Table]: Table[K] };
+    const n = data[at] as number;
+    w.data = data;
+    w.size = n;
+    w.base = at + 2;
+    w.guide = (data[at + 1] as number) > 0 ? at + 2 + n : -1;
+    return t;
   }
 
   /** The outcome for one uint32 draw. */
   pick(u: number): number {
-    const cum = this.cum;
-    let i = this.guide === NO_GUIDE ? 0 : (this.guide[u >>> 24] as number);
-    while (u >= (cum[i] as number)) i++;
+    const data = this.data;
+    const base = this.base;
+    let i = this.guide < 0 ? 0 : (data[this.guide + (u >>> 24)] as number);
+    while (u >= (data[base + i] as number)) i++;
     return i;
   }
 
   /** Where u fell inside outcome i's interval (i = pick(u)), as a fraction in [0, 1) scaled by `width`, floored. */
   within(i: number, u: number, width: number): number {
-    const lo = i === 0 ? 0 : (this.cum[i - 1] as number);
-    return Math.floor(((u - lo) * width) / ((this.cum[i] as number) - lo));
+    const lo = i === 0 ? 0 : (this.data[this.base + i - 1] as number);
+    return Math.floor(((u - lo) * width) / ((this.data[this.base + i] as number) - lo));
   }
 
   draw(rng: Rng): number {
@@ -140,30 +170,40 @@ export class Table {
 
   /** The probability of outcome i, as the table holds it (for tests and documentation). */
   probability(i: number): number {
-    const prev = i === 0 ? 0 : (this.cum[i - 1] as number);
-    return ((this.cum[i] as number) - prev) / TWO_32;
+    const prev = i === 0 ? 0 : (this.data[this.base + i - 1] as number);
+    return ((this.data[this.base + i] as number) - prev) / TWO_32;
   }
 }
 
 const GUIDE_SIZE = 256;
+const GUIDE_FROM = 64;
 const GUIDE_STEP = TWO_32 / GUIDE_SIZE;
-const NO_GUIDE = new Uint16Array(0);
 
 /**
  * Zipf-like popularity over n ranks, P(rank k) ∝ 1 / (k + 1)^s (s = 0 is uniform), in a few KB
  * whatever n: the first 64 ranks are exact, then ranks are grouped into buckets about 6% wide,
  * uniform within (the law changes by at most ~6% across one). One table draw picks the bucket, a
  * second draw the rank inside it. A per-rank table would cost 8 bytes a product in every k6 VU.
+ *
+ * Layout in a table buffer, from `at`: n, the bucket count b, the b + 1 bucket starts (the last is
+ * n), then the buckets' Table.
  */
 export class ZipfSampler {
   private declare readonly table: Table;
-  /** starts[b] = first rank of bucket b; starts[buckets] = n. */
-  private declare readonly starts: Uint32Array;
+  private declare readonly data: Float64Array;
+  /** data[starts + b] = first rank of bucket b; data[starts + buckets] = n. */
+  private declare readonly starts: number;
 
   declare readonly n: number;
 
   constructor(n: number, s: number) {
-    this.n = n;
+    const out: number[] = [];
+    ZipfSampler.write(out, n, s);
+    ZipfSampler.view(this, Float64Array.from(out), 0);
+  }
+
+  /** Appends the sampler for n ranks and exponent s to `out`; returns where it starts. */
+  static write(out: number[], n: number, s: number): number {
     const starts: number[] = [0];
     while ((starts[starts.length - 1] as number) < n) {
       const a = starts[starts.length - 1] as number;
@@ -175,16 +215,33 @@ export class ZipfSampler {
       for (let k = starts[b] as number; k < (starts[b + 1] as number); k++) w += 1 / Math.pow(k + 1, s);
       weights[b] = w;
     }
-    this.table = new Table(weights);
-    this.starts = Uint32Array.from(starts);
+    const at = out.length;
+    out.push(n, weights.length, ...starts);
+    Table.write(out, weights);
+    return at;
+  }
+
+  /** The sampler ZipfSampler.write put at `at` in `data`. */
+  static over(data: Float64Array, at: number): ZipfSampler {
+    return ZipfSampler.view(Object.create(ZipfSampler.prototype) as ZipfSampler, data, at);
+  }
+
+  private static view(z: ZipfSampler, data: Float64Array, at: number): ZipfSampler {
+    const w = z as unknown as { n: number; data: Float64Array; starts: number; table: Table };
+    const buckets = data[at + 1] as number;
+    w.n = data[at] as number;
+    w.data = data;
+    w.starts = at + 2;
+    w.table = Table.over(data, at + 2 + buckets + 1);
+    return z;
   }
 
   draw(rng: Rng): number {
     // One draw picks the bucket, and where it fell inside the bucket's interval picks the rank.
     const u = rng.u32();
     const b = this.table.pick(u);
-    const a = this.starts[b] as number;
-    const width = (this.starts[b + 1] as number) - a;
+    const a = this.data[this.starts + b] as number;
+    const width = (this.data[this.starts + b + 1] as number) - a;
     return width === 1 ? a : a + this.table.within(b, u, width);
   }
 
@@ -194,11 +251,11 @@ export class ZipfSampler {
    * The PRNG and the table search are inlined: this runs once per item of a large cart.
    */
   drawDistinct(rng: Rng, out: Uint32Array, stamp: Uint8Array, gen: number, maxDraws: number): void {
-    const cum = this.table.cum;
+    const data = this.data;
+    const cum = this.table.base;
     const guide = this.table.guide;
     const starts = this.starts;
     const count = this.n;
-    const guided = guide.length > 0;
     let a = rng.a;
     let b = rng.b;
     let c = rng.c;
@@ -215,14 +272,14 @@ export class ZipfSampler {
         c = (c + t) | 0;
         const u = t >>> 0;
         // this.table.pick(u), then within()
-        let k = guided ? (guide[u >>> 24] as number) : 0;
-        while (u >= (cum[k] as number)) k++;
-        const first = starts[k] as number;
-        const width = (starts[k + 1] as number) - first;
+        let k = guide < 0 ? 0 : (data[guide + (u >>> 24)] as number);
+        while (u >= (data[cum + k] as number)) k++;
+        const first = data[starts + k] as number;
+        const width = (data[starts + k + 1] as number) - first;
         if (width === 1) rank = first;
         else {
-          const lo = k === 0 ? 0 : (cum[k - 1] as number);
-          rank = first + Math.floor(((u - lo) * width) / ((cum[k] as number) - lo));
+          const lo = k === 0 ? 0 : (data[cum + k - 1] as number);
+          rank = first + Math.floor(((u - lo) * width) / ((data[cum + k] as number) - lo));
         }
         if (stamp[rank] !== gen || draws >= maxDraws) break;
       }
@@ -239,8 +296,8 @@ export class ZipfSampler {
   /** The probability of one rank, as the sampler draws it. */
   probability(rank: number): number {
     let b = 0;
-    while ((this.starts[b + 1] as number) <= rank) b++;
-    return this.table.probability(b) / ((this.starts[b + 1] as number) - (this.starts[b] as number));
+    while ((this.data[this.starts + b + 1] as number) <= rank) b++;
+    return this.table.probability(b) / ((this.data[this.starts + b + 1] as number) - (this.data[this.starts + b] as number));
   }
 
   get buckets(): number {
@@ -258,9 +315,9 @@ function normalCdf(x: number): number {
 
 /**
  * A log-normal distribution (median, sigma of the log) discretised onto the integers min..max:
- * P(k) = P(k - 0.5 < X ≤ k + 0.5), truncated and renormalised. Index i of the table is k = min + i.
+ * P(k) = P(k - 0.5 < X ≤ k + 0.5), truncated and renormalised. Index i of the weights is k = min + i.
  */
-export function logNormalIntTable(median: number, sigma: number, min: number, max: number): Table {
+export function logNormalIntWeights(median: number, sigma: number, min: number, max: number): Float64Array {
   const mu = Math.log(median);
   const w = new Float64Array(max - min + 1);
   const cdf = (x: number): number => (x <= 0 ? 0 : sigma === 0 ? (x >= median ? 1 : 0) : normalCdf((Math.log(x) - mu) / sigma));
@@ -269,11 +326,15 @@ export function logNormalIntTable(median: number, sigma: number, min: number, ma
   for (let i = 0; i < w.length; i++) total += w[i] as number;
   // A median far outside [min, max] leaves no mass inside: fall back to the nearest bound.
   if (!(total > 0)) w[median < min ? 0 : w.length - 1] = 1;
-  return new Table(w);
+  return w;
+}
+
+export function logNormalIntTable(median: number, sigma: number, min: number, max: number): Table {
+  return new Table(logNormalIntWeights(median, sigma, min, max));
 }
 
 /** A geometric distribution on 1..max with the given mean (≥ 1), truncated and renormalised. */
-export function geometricTable(mean: number, max: number): Table {
+export function geometricWeights(mean: number, max: number): Float64Array {
   const p = mean <= 1 ? 1 : 1 / mean;
   const w = new Float64Array(max);
   let q = 1;
@@ -282,34 +343,54 @@ export function geometricTable(mean: number, max: number): Table {
     q *= 1 - p;
   }
   if (p === 1) w[0] = 1;
-  return new Table(w);
+  return w;
+}
+
+export function geometricTable(mean: number, max: number): Table {
+  return new Table(geometricWeights(mean, max));
 }
 
 /**
  * Quantiles of a continuous log-normal (in ms) at 256 evenly spaced probabilities, rounded to
  * integers: a draw picks a bucket with the high 8 bits and interpolates with the low 24, in exact
- * integer arithmetic.
+ * integer arithmetic. Layout in a table buffer: the 257 quantiles.
  */
 export class QuantileTable {
-  /** Integers of at most a day in ms: Int32 holds them in half the memory of doubles. */
-  private declare readonly q: Int32Array;
+  private declare readonly data: Float64Array;
+  private declare readonly at: number;
 
   constructor(median: number, sigma: number, min: number, max: number) {
-    const q = new Int32Array(257);
+    const out: number[] = [];
+    QuantileTable.write(out, median, sigma, min, max);
+    this.data = Float64Array.from(out);
+    this.at = 0;
+  }
+
+  /** Appends the quantiles to `out`; returns where they start. */
+  static write(out: number[], median: number, sigma: number, min: number, max: number): number {
+    const at = out.length;
     const mu = Math.log(median);
     for (let i = 0; i <= 256; i++) {
       const p = Math.min(Math.max(i / 256, 1e-6), 1 - 1e-6);
       const v = sigma === 0 ? median : Math.exp(mu + sigma * normalQuantile(p));
-      q[i] = Math.round(Math.min(Math.max(v, min), max));
+      out.push(Math.round(Math.min(Math.max(v, min), max)));
     }
-    this.q = q;
+    return at;
+  }
+
+  /** The table QuantileTable.write put at `at` in `data`. */
+  static over(data: Float64Array, at: number): QuantileTable {
+    const q = Object.create(QuantileTable.prototype) as { data: Float64Array; at: number };
+    q.data = data;
+    q.at = at;
+    return q as unknown as QuantileTable;
   }
 
   draw(rng: Rng): number {
     const u = rng.u32();
-    const b = u >>> 24;
-    const lo = this.q[b] as number;
-    const hi = this.q[b + 1] as number;
+    const b = this.at + (u >>> 24);
+    const lo = this.data[b] as number;
+    const hi = this.data[b + 1] as number;
     return lo + Math.floor(((hi - lo) * (u & 0xffffff)) / 16777216);
   }
 }

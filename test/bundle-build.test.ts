@@ -8,6 +8,8 @@ import { after, before, test } from 'node:test';
 import { BuildError, buildScenarios, PROJECT_ROOT, scenarioEntries, type BuildReport } from '../bundle/index.ts';
 import { checkBundle } from '../bundle/check.ts';
 import { POOL_NAMES } from '../generators/types.ts';
+import { compilePlanModel } from '../generators/plan-model.ts';
+import { PRESET_NAMES, PRESETS } from '../generators/profiles.ts';
 
 let dir: string;
 let report: BuildReport;
@@ -68,8 +70,16 @@ test('pools.json beside the bundles holds every pool, seeded', async () => {
   assert.equal(report.pools.file, join(dir, 'dist', 'pools.json'));
   assert.equal(report.pools.seed, 7);
   const pools = JSON.parse(await readFile(report.pools.file, 'utf8')) as Record<string, unknown[]>;
-  assert.deepEqual(Object.keys(pools), [...POOL_NAMES]);
+  assert.deepEqual(Object.keys(pools), [...POOL_NAMES, 'planModels']);
   assert.ok((pools.products?.length ?? 0) > 0);
+  // Every preset compiled against these pools, so that no k6 VU builds a profile's tables itself.
+  const sizes = POOL_NAMES.map((name) => pools[name]!.length);
+  const models = pools.planModels as { name: string; sizes: number[]; tables: number[] }[];
+  assert.deepEqual(models.map((m) => m.name), PRESET_NAMES);
+  for (const m of models) {
+    assert.deepEqual(m.sizes, sizes);
+    assert.deepEqual(m, JSON.parse(JSON.stringify(compilePlanModel(PRESETS[m.name]!, sizes))), `${m.name}: as compiled in Node`);
+  }
   const again = await buildScenarios({ outDir: join(dir, 'again'), seed: 7, entries: [fixture('clean.ts')] });
   assert.equal(await readFile(again.pools?.file as string, 'utf8'), await readFile(report.pools.file, 'utf8'), 'same seed, same pools');
 });
