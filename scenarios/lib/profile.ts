@@ -3,8 +3,7 @@
 import { resolveProfile, type ProfileInput, type TrafficProfile } from '../../generators/profiles.ts';
 import { ConfigError } from './config.ts';
 
-export function loadProfile(value: string | undefined, fallback: string): TrafficProfile {
-  const name = value ?? fallback;
+export function loadProfile(name: string): TrafficProfile {
   const isFile = /\.json$/i.test(name) || name.includes('/');
   let input: string | ProfileInput = name;
   if (isFile) {

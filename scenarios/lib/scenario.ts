@@ -4,13 +4,10 @@
 import exec from 'k6/execution';
 import type { Options, Scenario } from 'k6/options';
 import { createPlanner, type Planner } from '../../generators/planner.ts';
-import type { TrafficProfile } from '../../generators/profiles.ts';
-import type { Pools } from '../../generators/types.ts';
 import type { GeneratedKind } from '../../model/plan.ts';
 import { parseConfig, type ScenarioConfig } from './config.ts';
 import type { K6SummaryData } from './k6-summary.ts';
-import { loadPools } from './pools.ts';
-import { loadProfile } from './profile.ts';
+import { loadData } from './pools.ts';
 import { createSessionRunner } from './session.ts';
 import { checkTarget, chooseSessionPrefix, type RunData } from './setup.ts';
 import { summaryFiles, type SummaryFilesOptions } from './summary.ts';
@@ -53,7 +50,6 @@ export interface ScenarioDefinition {
 
 export interface ScenarioRuntime {
   config: ScenarioConfig;
-  profile: TrafficProfile;
   setup(): RunData;
   iteration(data: RunData): void;
   teardown(data: RunData): void;
@@ -63,8 +59,7 @@ export interface ScenarioRuntime {
 export function defineScenario(def: ScenarioDefinition, env: Record<string, string | undefined> = __ENV): ScenarioRuntime {
   const config = parseConfig(env);
   if (def.forceDry) config.dry = true;
-  const profile = loadProfile(config.profile, def.defaultProfile);
-  const pools: Pools = loadPools(config.poolsPath);
+  const data = loadData(config.poolsPath, config.profile ?? def.defaultProfile);
   const run = createSessionRunner({
     baseUrl: config.baseUrl,
     apiKey: config.apiKey,
@@ -75,13 +70,12 @@ export function defineScenario(def: ScenarioDefinition, env: Record<string, stri
   const kinds = def.kindsInOrder;
 
   // The planner needs the run's session prefix, which setup picks: built on a VU's first iteration.
-  // One planner serves every kind (plan(index, kind) forces one): its tables are built once per VU.
+  // One planner serves every kind (plan(index, kind) forces one); its tables come with the data.
   let planner: Planner | undefined;
-  const plannerFor = (prefix: string): Planner => (planner ??= createPlanner({ pools, profile, seed: config.seed, sessionPrefix: prefix }));
+  const plannerFor = (prefix: string): Planner => (planner ??= createPlanner({ pools: data.pools, model: data.model(), itemTexts: data.itemTexts, seed: config.seed, sessionPrefix: prefix }));
 
   return {
     config,
-    profile,
     setup(): RunData {
       const sessionPrefix = chooseSessionPrefix(config);
       checkTarget(config, sessionPrefix);
