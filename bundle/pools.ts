@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { BuildError } from './errors.ts';
 import type { Pools } from '../generators/types.ts';
 import { buildPools, readPools, writePools } from '../generators/pools.ts';
-import { compilePlanModel, poolSizes } from '../generators/plan-model.ts';
+import { compilePlanModel } from '../generators/plan-compile.ts';
+import { poolSizes } from '../generators/plan-model.ts';
 import { PRESET_NAMES, PRESETS } from '../generators/profiles.ts';
 
 /** The file name the scenarios open relative to their bundle. */

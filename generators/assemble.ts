@@ -66,11 +66,11 @@ export class Assembler {
     this.seedHash = hashString(this.seedText);
     this.prefix = prefix;
     const data = model.tables;
-    this.kinds = Table.over(data, model.kinds);
-    this.itemsTable = Table.over(data, model.items);
-    this.quantityTable = Table.over(data, model.quantity);
-    this.popularity = ZipfSampler.over(data, model.popularity);
-    this.think = QuantileTable.over(data, model.think);
+    this.kinds = new Table(data, model.kinds);
+    this.itemsTable = new Table(data, model.items);
+    this.quantityTable = new Table(data, model.quantity);
+    this.popularity = new ZipfSampler(data, model.popularity);
+    this.think = new QuantileTable(data, model.think);
     const n = pools.profileIds.length;
     this.profileOffset = n === 0 ? 0 : mix32(this.seedHash ^ 0x5bd1e995) % n;
     this.profileStride = n === 0 ? 1 : coprimeStride(n, mix32(this.seedHash ^ 0x27d4eb2f));

@@ -6,7 +6,7 @@ import { faker as enFaker } from '@faker-js/faker/locale/en';
 import type { Faker } from '@faker-js/faker';
 import { LIMITS } from '../model/limits.ts';
 import { DEFAULT_VALID_COUPON_PATTERN, DEFAULT_VALID_REFERRAL_PATTERN } from '../model/conventions.ts';
-import { normalQuantile } from './random.ts';
+import { normalQuantile } from './tables.ts';
 import { POOL_NAMES, type PoolName, type Pools, type Product } from './types.ts';
 import { fnv1a } from '../model/hash.ts';
 import { writeOutputText } from '../io/output.ts';

@@ -1,5 +1,5 @@
 // The seeded randomness of the assembly layer: a tiny PRNG and integer-only draws from precomputed
-// tables. Pure and k6-safe (no Node APIs).
+// tables (built by tables.ts, at build time for the presets). Pure and k6-safe (no Node APIs).
 //
 // Why tables of integers: the same seed must give byte-identical plans in Node (V8) and in k6
 // (Sobek, whose Math.log/exp are Go's). Transcendental functions are not guaranteed to agree in the
@@ -8,7 +8,7 @@
 import { mix32 } from '../model/hash.ts';
 
 /** 2^32 as a double: uint32 draws are compared against cumulative thresholds on this scale. */
-const TWO_32 = 4294967296;
+export const TWO_32 = 4294967296;
 
 /** sfc32 (Chris Doty-Humphrey's Small Fast Chaotic PRNG): 128 bits of state, passes PractRand. */
 export class Rng {
@@ -81,18 +81,15 @@ export function rngFor(seedHash: number, stream: number, index: number): Rng {
 
 /**
  * A discrete distribution over 0..n-1 as cumulative uint32 thresholds: draw() is a binary search
- * over integers. Built from weights once (setup cost, not per session), or read where
- * Table.write put it in a table buffer: the pools data carries the presets' tables, so a k6 VU
- * reads them instead of building its own.
+ * over integers. Reads the table where tables.ts wrote it in a table buffer: built from weights
+ * once (setup cost, not per session), and for the presets at build time, so a k6 VU only reads it.
  *
  * Layout in a buffer, from `at`: n, the guide's length g, the n thresholds, the g guide entries.
  */
 export class Table {
   /** The buffer holding the thresholds (and the guide). Read directly by the loops that inline pick(). */
   declare readonly data: Float64Array;
-  /**
-   * data[base + i] = upper threshold of outcome i; the last is 2^32 (doubles: 2^32 overflows uint32).
-   */
+  /** data[base + i] = upper threshold of outcome i; the last is 2^32 (doubles: 2^32 overflows uint32). */
   declare readonly base: number;
   declare readonly size: number;
   /**
@@ -102,51 +99,12 @@ export class Table {
    */
   declare readonly guide: number;
 
-  constructor(weights: ArrayLike<number>) {
-    const out: number[] = [];
-    Table.write(out, weights);
-    Table.view(this, Float64Array.from(out), 0);
-  }
-
-  /** Appends a table of these weights to `out` (a table buffer being built); returns where it starts. */
-  static write(out: number[], weights: ArrayLike<number>): number {
-    const at = out.length;
-    const n = weights.length;
-    let total = 0;
-    for (let i = 0; i < n; i++) total += weights[i] ?? 0;
-    if (!(total > 0)) throw new Error('a distribution needs at least one positive weight');
-    // Up to GUIDE_FROM outcomes a scan from the first is short enough (the tables with that few
-    // outcomes put their mass up front): no guide, and 2 KB less in every k6 VU.
-    const guideLength = n <= GUIDE_FROM ? 0 : GUIDE_SIZE;
-    out.push(n, guideLength);
-    const base = out.length;
-    let acc = 0;
-    for (let i = 0; i < n; i++) {
-      acc += weights[i] ?? 0;
-      out.push(Math.round((acc / total) * TWO_32));
-    }
-    out[base + n - 1] = TWO_32;
-    let i = 0;
-    for (let g = 0; g < guideLength; g++) {
-      while ((out[base + i] as number) <= g * GUIDE_STEP) i++;
-      out.push(i);
-    }
-    return at;
-  }
-
-  /** The table Table.write put at `at` in `data`. */
-  static over(data: Float64Array, at: number): Table {
-    return Table.view(Object.create(Table.prototype) as Table, data, at);
-  }
-
-  private static view(t: Table, data: Float64Array, at: number): Table {
-    const w = t as { -readonly [K in keyof Table]: Table[K] };
+  constructor(data: Float64Array, at: number) {
     const n = data[at] as number;
-    w.data = data;
-    w.size = n;
-    w.base = at + 2;
-    w.guide = (data[at + 1] as number) > 0 ? at + 2 + n : -1;
-    return t;
+    this.data = data;
+    this.size = n;
+    this.base = at + 2;
+    this.guide = (data[at + 1] as number) > 0 ? at + 2 + n : -1;
   }
 
   /** The outcome for one uint32 draw. */
@@ -175,10 +133,6 @@ export class Table {
   }
 }
 
-const GUIDE_SIZE = 256;
-const GUIDE_FROM = 64;
-const GUIDE_STEP = TWO_32 / GUIDE_SIZE;
-
 /**
  * Zipf-like popularity over n ranks, P(rank k) ∝ 1 / (k + 1)^s (s = 0 is uniform), in a few KB
  * whatever n: the first 64 ranks are exact, then ranks are grouped into buckets about 6% wide,
@@ -196,44 +150,12 @@ export class ZipfSampler {
 
   declare readonly n: number;
 
-  constructor(n: number, s: number) {
-    const out: number[] = [];
-    ZipfSampler.write(out, n, s);
-    ZipfSampler.view(this, Float64Array.from(out), 0);
-  }
-
-  /** Appends the sampler for n ranks and exponent s to `out`; returns where it starts. */
-  static write(out: number[], n: number, s: number): number {
-    const starts: number[] = [0];
-    while ((starts[starts.length - 1] as number) < n) {
-      const a = starts[starts.length - 1] as number;
-      starts.push(Math.min(n, a < 64 ? a + 1 : Math.floor(a * 1.0625)));
-    }
-    const weights = new Float64Array(starts.length - 1);
-    for (let b = 0; b < weights.length; b++) {
-      let w = 0;
-      for (let k = starts[b] as number; k < (starts[b + 1] as number); k++) w += 1 / Math.pow(k + 1, s);
-      weights[b] = w;
-    }
-    const at = out.length;
-    out.push(n, weights.length, ...starts);
-    Table.write(out, weights);
-    return at;
-  }
-
-  /** The sampler ZipfSampler.write put at `at` in `data`. */
-  static over(data: Float64Array, at: number): ZipfSampler {
-    return ZipfSampler.view(Object.create(ZipfSampler.prototype) as ZipfSampler, data, at);
-  }
-
-  private static view(z: ZipfSampler, data: Float64Array, at: number): ZipfSampler {
-    const w = z as unknown as { n: number; data: Float64Array; starts: number; table: Table };
+  constructor(data: Float64Array, at: number) {
     const buckets = data[at + 1] as number;
-    w.n = data[at] as number;
-    w.data = data;
-    w.starts = at + 2;
-    w.table = Table.over(data, at + 2 + buckets + 1);
-    return z;
+    this.n = data[at] as number;
+    this.data = data;
+    this.starts = at + 2;
+    this.table = new Table(data, at + 2 + buckets + 1);
   }
 
   draw(rng: Rng): number {
@@ -305,51 +227,6 @@ export class ZipfSampler {
   }
 }
 
-/** Standard normal CDF (Abramowitz–Stegun 7.1.26 through erf; ample for building tables). */
-function normalCdf(x: number): number {
-  const z = Math.abs(x) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * z);
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
-  return x >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
-}
-
-/**
- * A log-normal distribution (median, sigma of the log) discretised onto the integers min..max:
- * P(k) = P(k - 0.5 < X ≤ k + 0.5), truncated and renormalised. Index i of the weights is k = min + i.
- */
-export function logNormalIntWeights(median: number, sigma: number, min: number, max: number): Float64Array {
-  const mu = Math.log(median);
-  const w = new Float64Array(max - min + 1);
-  const cdf = (x: number): number => (x <= 0 ? 0 : sigma === 0 ? (x >= median ? 1 : 0) : normalCdf((Math.log(x) - mu) / sigma));
-  for (let k = min; k <= max; k++) w[k - min] = cdf(k + 0.5) - cdf(k - 0.5);
-  let total = 0;
-  for (let i = 0; i < w.length; i++) total += w[i] as number;
-  // A median far outside [min, max] leaves no mass inside: fall back to the nearest bound.
-  if (!(total > 0)) w[median < min ? 0 : w.length - 1] = 1;
-  return w;
-}
-
-export function logNormalIntTable(median: number, sigma: number, min: number, max: number): Table {
-  return new Table(logNormalIntWeights(median, sigma, min, max));
-}
-
-/** A geometric distribution on 1..max with the given mean (≥ 1), truncated and renormalised. */
-export function geometricWeights(mean: number, max: number): Float64Array {
-  const p = mean <= 1 ? 1 : 1 / mean;
-  const w = new Float64Array(max);
-  let q = 1;
-  for (let k = 1; k <= max; k++) {
-    w[k - 1] = q * p;
-    q *= 1 - p;
-  }
-  if (p === 1) w[0] = 1;
-  return w;
-}
-
-export function geometricTable(mean: number, max: number): Table {
-  return new Table(geometricWeights(mean, max));
-}
-
 /**
  * Quantiles of a continuous log-normal (in ms) at 256 evenly spaced probabilities, rounded to
  * integers: a draw picks a bucket with the high 8 bits and interpolates with the low 24, in exact
@@ -359,31 +236,9 @@ export class QuantileTable {
   private declare readonly data: Float64Array;
   private declare readonly at: number;
 
-  constructor(median: number, sigma: number, min: number, max: number) {
-    const out: number[] = [];
-    QuantileTable.write(out, median, sigma, min, max);
-    this.data = Float64Array.from(out);
-    this.at = 0;
-  }
-
-  /** Appends the quantiles to `out`; returns where they start. */
-  static write(out: number[], median: number, sigma: number, min: number, max: number): number {
-    const at = out.length;
-    const mu = Math.log(median);
-    for (let i = 0; i <= 256; i++) {
-      const p = Math.min(Math.max(i / 256, 1e-6), 1 - 1e-6);
-      const v = sigma === 0 ? median : Math.exp(mu + sigma * normalQuantile(p));
-      out.push(Math.round(Math.min(Math.max(v, min), max)));
-    }
-    return at;
-  }
-
-  /** The table QuantileTable.write put at `at` in `data`. */
-  static over(data: Float64Array, at: number): QuantileTable {
-    const q = Object.create(QuantileTable.prototype) as { data: Float64Array; at: number };
-    q.data = data;
-    q.at = at;
-    return q as unknown as QuantileTable;
+  constructor(data: Float64Array, at: number) {
+    this.data = data;
+    this.at = at;
   }
 
   draw(rng: Rng): number {
@@ -393,28 +248,4 @@ export class QuantileTable {
     const hi = this.data[b + 1] as number;
     return lo + Math.floor(((hi - lo) * (u & 0xffffff)) / 16777216);
   }
-}
-
-/** Inverse standard normal CDF (Acklam's rational approximation, relative error < 1.2e-9). */
-export function normalQuantile(p: number): number {
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
-  const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
-  const [a0, a1, a2, a3, a4, a5] = a as [number, number, number, number, number, number];
-  const [b0, b1, b2, b3, b4] = b as [number, number, number, number, number];
-  const [c0, c1, c2, c3, c4, c5] = c as [number, number, number, number, number, number];
-  const [d0, d1, d2, d3] = d as [number, number, number, number];
-  const pl = 0.02425;
-  if (p < pl) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    return (((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5) / ((((d0 * q + d1) * q + d2) * q + d3) * q + 1);
-  }
-  if (p > 1 - pl) {
-    const q = Math.sqrt(-2 * Math.log(1 - p));
-    return -(((((c0 * q + c1) * q + c2) * q + c3) * q + c4) * q + c5) / ((((d0 * q + d1) * q + d2) * q + d3) * q + 1);
-  }
-  const q = p - 0.5;
-  const r = q * q;
-  return ((((((a0 * r + a1) * r + a2) * r + a3) * r + a4) * r + a5) * q) / (((((b0 * r + b1) * r + b2) * r + b3) * r + b4) * r + 1);
 }

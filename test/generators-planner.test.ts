@@ -7,7 +7,8 @@ import type { CartItem, IntegrationRequest, ReturnIntegrationRequest } from '../
 import { LIMITS, TRANSITIONS, type SessionState } from '../model/limits.ts';
 import { LIFECYCLE_KINDS, sessionPath, type GeneratedKind, type SessionPlan } from '../model/plan.ts';
 import { createPlanner } from '../generators/planner.ts';
-import { compilePlanModel, poolSizes, type PlanModel } from '../generators/plan-model.ts';
+import { compilePlanModel } from '../generators/plan-compile.ts';
+import { poolSizes, type PlanModel } from '../generators/plan-model.ts';
 import { itemTextsOf } from '../generators/plan-text.ts';
 import { buildPools } from '../generators/pools.ts';
 import { PRESETS, PRESET_NAMES, resolveProfile } from '../generators/profiles.ts';

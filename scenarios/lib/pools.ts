@@ -5,11 +5,10 @@
 // compiled once, in the first VU, for a profile file. Init context only (open() and SharedArray
 // are not allowed later).
 import { SharedArray } from 'k6/data';
-import { compilePlanModel, poolSizes, readyPlanModel, type PlanModel } from '../../generators/plan-model.ts';
-import { PRESET_NAMES } from '../../generators/profiles.ts';
+import { poolSizes, readyPlanModel, type PlanModel } from '../../generators/plan-model.ts';
 import { itemAttributes, itemHead, itemTail, type ItemTexts } from '../../generators/plan-text.ts';
 import { POOL_NAMES, type Pools, type Product } from '../../generators/types.ts';
-import { loadProfile } from './profile.ts';
+import { compileProfile } from './profile.lazy.ts';
 
 /** Relative paths resolve from the bundle (dist/), where `cartload build` writes pools.json. */
 export const DEFAULT_POOLS_PATH = './pools.json';
@@ -66,11 +65,12 @@ export function loadData(path: string, profile: string): ScenarioData {
 /** A preset's model as `cartload build` compiled it for these pools, or the profile compiled now. */
 function modelFor(profile: string, shipped: unknown, pools: Pools): PlanModel {
   const sizes = poolSizes(pools);
-  if (PRESET_NAMES.includes(profile) && Array.isArray(shipped)) {
+  // A file's path never names a preset, so a name found there is the preset's.
+  if (Array.isArray(shipped)) {
     for (const m of shipped as PlanModel[]) {
       if (m.name === profile && m.sizes.length === sizes.length && m.sizes.every((n, i) => n === sizes[i])) return m;
     }
   }
   // A profile file, or pools without the compiled presets (a POOLS file of your own).
-  return compilePlanModel(loadProfile(profile), sizes);
+  return compileProfile(profile, sizes);
 }

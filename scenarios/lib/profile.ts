@@ -1,5 +1,9 @@
 // PROFILE: a preset name (`default`, `big-carts`, ...) or the path of a JSON profile file, opened in
-// the init context (relative paths resolve from the bundle, so `../profiles/x.json` from dist/).
+// the init context (relative paths resolve from the bundle, so `../profiles/x.json` from dist/),
+// and compiled against the pools. Loaded lazily (profile.lazy.ts): only the first VU does it, and
+// only for a profile that pools.json does not carry compiled.
+import { compilePlanModel } from '../../generators/plan-compile.ts';
+import type { PlanModel } from '../../generators/plan-model.ts';
 import { resolveProfile, type ProfileInput, type TrafficProfile } from '../../generators/profiles.ts';
 import { ConfigError } from './config.ts';
 
@@ -24,4 +28,9 @@ export function loadProfile(name: string): TrafficProfile {
   } catch (err) {
     throw new ConfigError('PROFILE', `${isFile ? `file ${name}` : JSON.stringify(name)}: ${(err as Error).message}`);
   }
+}
+
+/** The profile named by PROFILE, compiled against pools of these sizes. */
+export function compileProfile(name: string, sizes: number[]): PlanModel {
+  return compilePlanModel(loadProfile(name), sizes);
 }
