@@ -5,7 +5,7 @@
 // SharedArray access deserialises the element every time).
 import type { AdditionalCost, CartItem } from '../model/api.ts';
 import type { PlanModel } from './plan-model.ts';
-import type { ItemTexts, TextItem } from './plan-text.ts';
+import { textItem, type ItemTexts, type TextItem } from './plan-text.ts';
 import { QuantileTable, Table, ZipfSampler, type Rng } from './random.ts';
 import type { Pools, Product } from './types.ts';
 import { hashString, mix32 } from '../model/hash.ts';
@@ -118,10 +118,10 @@ export class Assembler {
       budget -= extra;
       const rank = ranks[i] as number;
       if (texts) {
-        // Three strings instead of a product object (its 10 properties parsed from the SharedArray).
+        // One string from the SharedArray instead of a product object and its 10 properties.
         const attributes = withAttributes ? (texts.attributes[rank] as string) : '';
-        const item: TextItem = { head: texts.heads[rank] as string, tail: attributes === '' ? `${texts.tails[rank] as string}}` : `${texts.tails[rank] as string},${attributes}}`, quantity: extra + 1 };
-        items.push(item as unknown as CartItem);
+        const template = texts.templates[rank] as string;
+        items.push(textItem(attributes === '' ? template : `${template.slice(0, -1)},${attributes}}`, extra + 1) as unknown as CartItem);
         continue;
       }
       const p = products[rank] as Product;
@@ -243,7 +243,8 @@ export class Assembler {
 
 /** The same item with another quantity. */
 export function withQuantity(item: CartItem, quantity: number): CartItem {
-  return { ...item, quantity };
+  const template = (item as unknown as Partial<TextItem>).template;
+  return template === undefined ? { ...item, quantity } : (textItem(template, quantity) as unknown as CartItem);
 }
 
 /** (a * b) mod n for a, b < n ≤ 2^31, exact in doubles. */

@@ -11,7 +11,7 @@ import { LIMITS, type ResponseContent, type SessionState } from '../model/limits
 import type { CartItem, IntegrationRequest, NewCustomerSessionV2, ReturnedCartItem, ReturnIntegrationRequest } from '../model/api.ts';
 import { sessionPath, type GeneratedKind, type PlanStep, type SessionPlan, type StepName } from '../model/plan.ts';
 import { withQuantity, type Assembler, type SessionFields } from './assemble.ts';
-import { bodyJson } from './plan-text.ts';
+import { sessionBodyTexts, type TextItem } from './plan-text.ts';
 import type { QuantileTable, Rng } from './random.ts';
 
 interface Override {
@@ -43,7 +43,8 @@ class Steps {
     const s: PlanStep = { step, method, path };
     if (query) s.query = query;
     if (body !== undefined) {
-      if (this.text) s.bodyText = bodyJson(body);
+      // In text mode session bodies come as text already; a return's body has no items.
+      if (this.text) s.bodyText = typeof body === 'string' ? body : JSON.stringify(body);
       else s.body = body;
     }
     s.at = this.at;
@@ -52,7 +53,7 @@ class Steps {
   }
 }
 
-function sessionBody(f: SessionFields, items: CartItem[], state: SessionState | undefined, codes: boolean, rc: ResponseContent[] | undefined, campaigns?: number[]): IntegrationRequest {
+function sessionObject(f: SessionFields, items: CartItem[], state: SessionState | undefined, codes: boolean, rc: ResponseContent[] | undefined, campaigns?: number[]): IntegrationRequest {
   const cs: NewCustomerSessionV2 = { profileId: f.profileId, storeIntegrationId: f.storeIntegrationId };
   if (campaigns) cs.evaluableCampaignIds = campaigns;
   if (codes && f.couponCodes) cs.couponCodes = f.couponCodes;
@@ -72,6 +73,10 @@ export function buildPlan(asm: Assembler, rng: Rng, index: number, kind: Generat
   const path = sessionPath(sessionId);
   const steps = new Steps(rng, asm.think, asm.texts !== undefined);
   const rc = t.responseContent;
+  // The session's bodies: objects, or (k6) text with the session's fields serialized once.
+  const texts = asm.texts === undefined ? undefined : sessionBodyTexts(f, rc);
+  const sessionBody = (items: CartItem[], state: SessionState | undefined, codes: boolean, campaigns?: number[]): unknown =>
+    texts ? texts(items as unknown as TextItem[], state, codes, campaigns) : sessionObject(f, items, state, codes, rc, campaigns);
 
   const n = asm.cartSize(rng);
   const isDry = kind === 'dry';
@@ -141,17 +146,17 @@ export function buildPlan(asm: Assembler, rng: Rng, index: number, kind: Generat
 
   if (isDry) {
     for (let s = 0; s <= u; s++) {
-      steps.push('dry', 'PUT', path, sessionBody(f, cartAt(s), undefined, true, rc, asm.campaigns(rng)), undefined, { dry: 'true' });
+      steps.push('dry', 'PUT', path, sessionBody(cartAt(s), undefined, true, asm.campaigns(rng)), undefined, { dry: 'true' });
     }
     return finish(sessionId, f, kind, steps.list);
   }
 
-  steps.push('open', 'PUT', path, sessionBody(f, cartAt(0), undefined, couponFrom === 0, rc), 'open');
-  for (let s = 1; s <= u; s++) steps.push('update', 'PUT', path, sessionBody(f, cartAt(s), undefined, s >= couponFrom, rc), 'open');
+  steps.push('open', 'PUT', path, sessionBody(cartAt(0), undefined, couponFrom === 0), 'open');
+  for (let s = 1; s <= u; s++) steps.push('update', 'PUT', path, sessionBody(cartAt(s), undefined, s >= couponFrom), 'open');
 
   let last: SessionState = 'open';
   const transition = (step: StepName, state: SessionState, items: CartItem[]): void => {
-    steps.push(step, 'PUT', path, sessionBody(f, items, state, true, rc), state);
+    steps.push(step, 'PUT', path, sessionBody(items, state, true), state);
     last = state;
   };
 
@@ -209,7 +214,7 @@ export function buildPlan(asm: Assembler, rng: Rng, index: number, kind: Generat
         changed = final.slice();
         changed[k] = withQuantity(final[k] as CartItem, (final[k] as CartItem).quantity + 1);
       }
-      steps.push('update', 'PUT', path, sessionBody(f, changed, undefined, true, rc), 'open');
+      steps.push('update', 'PUT', path, sessionBody(changed, undefined, true), 'open');
       transition('close', 'closed', changed);
       break;
     }

@@ -4,90 +4,69 @@
 // per-item objects a SharedArray read would parse. The text is byte for byte what
 // JSON.stringify gives for the same plan built with objects (the tests compare them).
 // Pure and k6-safe.
-import type { CartItem } from '../model/api.ts';
+import type { SessionFields } from './assemble.ts';
 import type { Product } from './types.ts';
 
+/** Where an item's quantity goes in its template (a control character: never in JSON text). */
+export const QUANTITY_MARK = '\u0001';
+
 /**
- * A cart item as text around its quantity: `head` is `{"sku":…,"category":…` and `tail` the rest
- * after the quantity, `"weight":…,"length":…` (and the attributes) up to the closing brace.
+ * A cart item as text: its JSON, and the template it was made from (its product's, with the
+ * quantity to fill in), for another quantity.
  */
 export interface TextItem {
-  head: string;
-  tail: string;
+  template: string;
   quantity: number;
+  json: string;
 }
 
 /** Where an item's text comes from: one entry per product, in the catalog's order. */
 export interface ItemTexts {
-  heads: ArrayLike<string>;
-  tails: ArrayLike<string>;
+  /** The item's JSON in CartItem's key order with QUANTITY_MARK for its quantity, without attributes. */
+  templates: ArrayLike<string>;
   /** `"attributes":{…}` for products that have attributes, else ''. */
   attributes: ArrayLike<string>;
 }
 
-/** A product's text before its quantity, in CartItem's key order. */
-export function itemHead(p: Product): string {
-  return `{"sku":${JSON.stringify(p.sku)},"name":${JSON.stringify(p.name)},"price":${JSON.stringify(p.price)},"category":${JSON.stringify(p.category)}`;
-}
-
-/** A product's text after its quantity, without attributes and the closing brace. */
-export function itemTail(p: Product): string {
-  return `"weight":${JSON.stringify(p.weight)},"height":${JSON.stringify(p.height)},"width":${JSON.stringify(p.width)},"length":${JSON.stringify(p.length)}`;
+/** A product's item template: CartItem's keys in CartItem's order, the quantity to fill in. */
+export function itemTemplate(p: Product): string {
+  const j = JSON.stringify;
+  return `{"sku":${j(p.sku)},"name":${j(p.name)},"price":${j(p.price)},"category":${j(p.category)},"quantity":${QUANTITY_MARK},"weight":${j(p.weight)},"height":${j(p.height)},"width":${j(p.width)},"length":${j(p.length)}}`;
 }
 
 export function itemAttributes(p: Product): string {
   return p.attributes ? `"attributes":${JSON.stringify(p.attributes)}` : '';
 }
 
-function isTextItem(item: CartItem | TextItem): item is TextItem {
-  return (item as TextItem).head !== undefined;
-}
-
-function itemJson(item: CartItem | TextItem): string {
-  return isTextItem(item) ? `${item.head},"quantity":${item.quantity},${item.tail}` : JSON.stringify(item);
-}
-
-/**
- * JSON.stringify(body) for a plan's request body whose `customerSession.cartItems` may hold
- * TextItems: object members in their order, undefined ones left out, as JSON.stringify does.
- */
-export function bodyJson(body: unknown): string {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return JSON.stringify(body);
-  let out = '{';
-  for (const key in body as Record<string, unknown>) {
-    const value = (body as Record<string, unknown>)[key];
-    if (value === undefined) continue;
-    if (out.length > 1) out += ',';
-    out += `${JSON.stringify(key)}:${key === 'customerSession' ? sessionJson(value as Record<string, unknown>) : JSON.stringify(value)}`;
-  }
-  return `${out}}`;
-}
-
-function sessionJson(cs: Record<string, unknown>): string {
-  let out = '{';
-  for (const key in cs) {
-    const value = cs[key];
-    if (value === undefined) continue;
-    if (out.length > 1) out += ',';
-    if (key === 'cartItems' && Array.isArray(value)) {
-      const items: string[] = [];
-      for (const item of value as (CartItem | TextItem)[]) items.push(itemJson(item));
-      out += `"cartItems":[${items.join(',')}]`;
-    } else out += `${JSON.stringify(key)}:${JSON.stringify(value)}`;
-  }
-  return `${out}}`;
+/** An item of a template with this quantity. */
+export function textItem(template: string, quantity: number): TextItem {
+  return { template, quantity, json: template.replace(QUANTITY_MARK, String(quantity)) };
 }
 
 /** The texts of a catalog's items (what the k6 scenarios keep in SharedArrays, built once per test). */
 export function itemTextsOf(products: ArrayLike<Product>): ItemTexts {
-  const heads: string[] = [];
-  const tails: string[] = [];
+  const templates: string[] = [];
   const attributes: string[] = [];
   for (let i = 0; i < products.length; i++) {
-    const p = products[i] as Product;
-    heads.push(itemHead(p));
-    tails.push(itemTail(p));
-    attributes.push(itemAttributes(p));
+    templates.push(itemTemplate(products[i] as Product));
+    attributes.push(itemAttributes(products[i] as Product));
   }
-  return { heads, tails, attributes };
+  return { templates, attributes };
+}
+
+/**
+ * A session's request bodies as text, the fields it keeps from step to step serialized once:
+ * byte for byte JSON.stringify of lifecycle.ts's sessionBody() (same keys, same order).
+ */
+export function sessionBodyTexts(f: SessionFields, rc: readonly string[] | undefined): (items: TextItem[], state: string | undefined, codes: boolean, campaigns?: number[]) => string {
+  const j = JSON.stringify;
+  const head = `{"customerSession":{"profileId":${j(f.profileId)},"storeIntegrationId":${j(f.storeIntegrationId)}`;
+  const codeText = (f.couponCodes ? `,"couponCodes":${j(f.couponCodes)}` : '') + (f.referralCode !== undefined ? `,"referralCode":${j(f.referralCode)}` : '');
+  const loyalty = f.loyaltyCards ? `,"loyaltyCards":${j(f.loyaltyCards)}` : '';
+  const tail = `${f.additionalCosts ? `,"additionalCosts":${j(f.additionalCosts)}` : ''}${f.identifiers ? `,"identifiers":${j(f.identifiers)}` : ''},"attributes":${j(f.attributes)}}${rc ? `,"responseContent":${j(rc)}}` : '}'}`;
+  return (items, state, codes, campaigns) => {
+    const cart: string[] = [];
+    for (const item of items) cart.push(item.json);
+    return `${head}${campaigns ? `,"evaluableCampaignIds":${j(campaigns)}` : ''}${codes ? codeText : ''}${loyalty}${state ? `,"state":${j(state)}` : ''},"cartItems":[${cart.join(',')}]${tail}`;
+  };
 }

@@ -6,7 +6,7 @@
 // are not allowed later).
 import { SharedArray } from 'k6/data';
 import { poolSizes, readyPlanModel, type PlanModel } from '../../generators/plan-model.ts';
-import { itemAttributes, itemHead, itemTail, type ItemTexts } from '../../generators/plan-text.ts';
+import { itemAttributes, itemTemplate, type ItemTexts } from '../../generators/plan-text.ts';
 import { POOL_NAMES, type Pools, type Product } from '../../generators/types.ts';
 import { compileProfile } from './profile.lazy.ts';
 
@@ -15,7 +15,7 @@ export const DEFAULT_POOLS_PATH = './pools.json';
 
 export interface ScenarioData {
   pools: Pools;
-  /** The cart items' texts around their quantities, one per product: plans carry their bodies as text. */
+  /** The cart items' templates, one per product: plans carry their bodies as text. */
   itemTexts: ItemTexts;
   /** The compiled profile, read on first use (an idle VU holds none of it). */
   model(): PlanModel & { tables: Float64Array };
@@ -48,12 +48,11 @@ export function loadData(path: string, profile: string): ScenarioData {
   const arrays: Record<string, ArrayLike<unknown>> = {};
   for (const name of POOL_NAMES) arrays[name] = new SharedArray(`cartload:${name}`, () => member(name));
   const pools = arrays as unknown as Pools;
-  // Built from the catalog once per test, shared like the pools: a cart item is then three short
-  // strings, not a product object parsed from the SharedArray.
+  // Built from the catalog once per test, shared like the pools: a cart item is then one string,
+  // not a product object parsed from the SharedArray.
   const products = (): Product[] => member('products') as Product[];
   const itemTexts: ItemTexts = {
-    heads: new SharedArray('cartload:itemHeads', () => products().map(itemHead)),
-    tails: new SharedArray('cartload:itemTails', () => products().map(itemTail)),
+    templates: new SharedArray('cartload:itemTemplates', () => products().map(itemTemplate)),
     attributes: new SharedArray('cartload:itemAttributes', () => products().map(itemAttributes)),
   };
   const compiled = new SharedArray(`cartload:planModel:${profile}`, () => [modelFor(profile, file().planModels, pools)]);
