@@ -34,9 +34,9 @@ const MIN_REQUESTS = 1500;
 const MIN_CPU_SECONDS = 1;
 const CHUNK = 50;
 const ROUNDS = 3;
-const CHILD_TIMEOUT_MS = 300_000;
+const CHILD_TIMEOUT_MS = 900_000;
 /** Sessions sampled for what a VU holds in the middle of one. */
-const SESSIONS_SAMPLED = 4;
+const SESSIONS_SAMPLED = 3;
 
 /** Real k6 v2.2, 2 cores, peak RSS per added VU (/usr/bin/time -v), and CPU per request. */
 const K6 = { minimalMb: 0.18, lifecycleIdleMb: 0.54, lifecycleActiveMb: 1.29, fixedUs: [198, 228], lifecycleUs: [621, 660], goalMb: 0.35, goalCpu: 1.6 };
