@@ -1,12 +1,12 @@
 // Assembly of one session's contents from the pools: customer, store, codes, identifiers, costs,
 // attributes and the cart. Pure and k6-safe (no Node APIs, no faker). Everything that depends only
-// on the profile and the pools is precomputed once per Assembler (one per k6 VU); per session it
-// draws integers and copies pool elements, reading each pool element once (a SharedArray access
-// deserialises the element every time).
-import { LIMITS } from '../model/limits.ts';
+// on the profile and the pools' sizes is in the compiled PlanModel (in k6, read from the pools
+// data); per session it draws integers and copies pool elements, reading each pool element once (a
+// SharedArray access deserialises the element every time).
 import type { AdditionalCost, CartItem } from '../model/api.ts';
-import type { TrafficProfile } from './profiles.ts';
-import { ZipfSampler, chance, geometricTable, logNormalIntTable, type Rng, type Table } from './random.ts';
+import type { PlanModel } from './plan-model.ts';
+import { textItem, type ItemTexts, type TextItem } from './plan-text.ts';
+import { QuantileTable, Table, ZipfSampler, type Rng } from './random.ts';
 import type { Pools, Product } from './types.ts';
 import { hashString, mix32 } from '../model/hash.ts';
 
@@ -29,15 +29,16 @@ const MAX_REDRAWS = 8;
 const SMALL_CART = 24;
 
 export class Assembler {
-  declare readonly profile: TrafficProfile;
+  declare readonly model: PlanModel;
   /** The most distinct items one cart can hold: the item limit, or fewer when the catalog is smaller. */
   declare readonly maxDistinct: number;
+  declare readonly kinds: Table;
+  declare readonly think: QuantileTable;
   private declare readonly pools: Pools;
   private declare readonly seedHash: number;
   private declare readonly prefix: string;
   private declare readonly seedText: string;
   private declare readonly itemsTable: Table;
-  private declare readonly itemsMin: number;
   private declare readonly quantityTable: Table;
   private declare readonly popularity: ZipfSampler;
   /**
@@ -46,48 +47,30 @@ export class Assembler {
    */
   private declare stamp: Uint8Array | undefined;
   private declare generation: number;
-  private declare readonly guestT: number;
-  private declare readonly couponT: number;
-  private declare readonly invalidCouponT: number;
-  private declare readonly referralT: number;
-  private declare readonly invalidReferralT: number;
-  private declare readonly loyaltyT: number;
-  private declare readonly identifiersT: number;
-  private declare readonly shippingT: number;
+  /** Items as text (k6 plans), or undefined for CartItem objects. */
+  declare readonly texts: ItemTexts | undefined;
   /** Known profiles are visited in a seeded rotation: session i and i+k share one only if k is a multiple of the pool size. */
   private declare readonly profileStride: number;
   private declare readonly profileOffset: number;
-  private declare readonly shippingCosts: Record<string, AdditionalCost>[];
 
-  constructor(pools: Pools, profile: TrafficProfile, seed: string | number, prefix: string) {
+  constructor(pools: Pools, model: PlanModel & { tables: Float64Array }, seed: string | number, prefix: string, texts?: ItemTexts) {
     if (pools.products.length === 0) throw new Error('pools.products: must not be empty');
     if (pools.stores.length === 0) throw new Error('pools.stores: must not be empty');
     this.pools = pools;
-    this.profile = profile;
+    this.model = model;
     this.stamp = undefined;
     this.generation = 0;
-    this.maxDistinct = Math.min(pools.products.length, LIMITS.maxCartItems);
+    this.texts = texts;
+    this.maxDistinct = model.maxDistinct;
     this.seedText = String(seed);
     this.seedHash = hashString(this.seedText);
     this.prefix = prefix;
-    const c = profile.cart;
-    const maxItems = Math.min(c.items.max, pools.products.length, LIMITS.maxCartItems);
-    const minItems = Math.min(c.items.min, maxItems);
-    this.itemsTable = logNormalIntTable(c.items.median, c.items.sigma, minItems, maxItems);
-    this.itemsMin = minItems;
-    this.quantityTable = geometricTable(c.quantity.mean, c.quantity.max);
-    this.popularity = new ZipfSampler(pools.products.length, c.popularity);
-    this.guestT = pools.profileIds.length === 0 ? chance(1) : chance(profile.profiles.guestShare);
-    this.couponT = pools.validCoupons.length + pools.invalidCoupons.length === 0 ? 0 : chance(profile.coupons.sessionShare);
-    this.invalidCouponT = pools.validCoupons.length === 0 ? chance(1) : pools.invalidCoupons.length === 0 ? 0 : chance(profile.coupons.invalidShare);
-    this.referralT = pools.validReferrals.length + pools.invalidReferrals.length === 0 ? 0 : chance(profile.referral.sessionShare);
-    this.invalidReferralT = pools.validReferrals.length === 0 ? chance(1) : pools.invalidReferrals.length === 0 ? 0 : chance(profile.referral.invalidShare);
-    // Guests have no loyalty card: known customers carry one often enough that the share over all sessions is as asked.
-    const knownShare = pools.profileIds.length === 0 ? 0 : 1 - profile.profiles.guestShare;
-    this.loyaltyT = pools.loyaltyCards.length === 0 || knownShare === 0 ? 0 : chance(Math.min(1, profile.loyalty.sessionShare / knownShare));
-    this.identifiersT = chance(profile.identifiers.sessionShare);
-    this.shippingT = profile.shipping.prices.length === 0 ? 0 : chance(profile.shipping.sessionShare);
-    this.shippingCosts = profile.shipping.prices.map((price) => ({ shipping: { price } }));
+    const data = model.tables;
+    this.kinds = new Table(data, model.kinds);
+    this.itemsTable = new Table(data, model.items);
+    this.quantityTable = new Table(data, model.quantity);
+    this.popularity = new ZipfSampler(data, model.popularity);
+    this.think = new QuantileTable(data, model.think);
     const n = pools.profileIds.length;
     this.profileOffset = n === 0 ? 0 : mix32(this.seedHash ^ 0x5bd1e995) % n;
     this.profileStride = n === 0 ? 1 : coprimeStride(n, mix32(this.seedHash ^ 0x27d4eb2f));
@@ -95,24 +78,26 @@ export class Assembler {
 
   /** The number of distinct items the session's cart holds at checkout. */
   cartSize(rng: Rng): number {
-    return this.itemsMin + this.itemsTable.draw(rng);
+    return this.model.itemsMin + this.itemsTable.draw(rng);
   }
 
   /**
    * `n` cart items of distinct products (popular ones more often), quantities geometric and their
-   * sum at most `maxTotal` (each item keeps at least 1).
+   * sum at most `maxTotal` (each item keeps at least 1). With item texts they are TextItems (typed
+   * as CartItem: only `quantity` is read, and bodyJson turns them into the same JSON).
    */
   cart(rng: Rng, n: number, maxTotal: number): CartItem[] {
     const products = this.pools.products;
+    const texts = this.texts;
     const count = products.length;
     if (n > count) n = count;
     const ranks = n <= SMALL_CART ? this.smallCartRanks(rng, n) : this.largeCartRanks(rng, n);
     // Filled by push: a preallocated `new Array(n)` is holey, and JSON.stringify of a holey array is several times slower.
     const items: CartItem[] = [];
-    const withAttributes = this.profile.cart.itemAttributes;
-    const cum = this.quantityTable.cum;
+    const withAttributes = this.model.itemAttributes;
+    const data = this.quantityTable.data;
+    const cum = this.quantityTable.base;
     const guide = this.quantityTable.guide;
-    const guided = guide.length > 0;
     let budget = maxTotal - n;
     // rng.u32() and quantityTable.pick() inlined (once per item; calls are dear in an interpreter).
     let a = rng.a;
@@ -127,11 +112,19 @@ export class Assembler {
       c = (c << 21) | (c >>> 11);
       c = (c + t) | 0;
       const u = t >>> 0;
-      let extra = guided ? (guide[u >>> 24] as number) : 0;
-      while (u >= (cum[extra] as number)) extra++;
+      let extra = guide < 0 ? 0 : (data[guide + (u >>> 24)] as number);
+      while (u >= (data[cum + extra] as number)) extra++;
       if (extra > budget) extra = budget;
       budget -= extra;
-      const p = products[ranks[i] as number] as Product;
+      const rank = ranks[i] as number;
+      if (texts) {
+        // One string from the SharedArray instead of a product object and its 10 properties.
+        const attributes = withAttributes ? (texts.attributes[rank] as string) : '';
+        const template = texts.templates[rank] as string;
+        items.push(textItem(attributes === '' ? template : `${template.slice(0, -1)},${attributes}}`, extra + 1) as unknown as CartItem);
+        continue;
+      }
+      const p = products[rank] as Product;
       // Built inline (a call per item is dear in an interpreter), in a fixed key order so output is byte-identical everywhere.
       const item: CartItem = { sku: p.sku, name: p.name, price: p.price, category: p.category, quantity: extra + 1, weight: p.weight, height: p.height, width: p.width, length: p.length };
       if (withAttributes && p.attributes) item.attributes = p.attributes;
@@ -175,7 +168,8 @@ export class Assembler {
   /** Everything but the cart. `index` decides the customer; `rng` the rest. */
   fields(rng: Rng, index: number): SessionFields {
     const pools = this.pools;
-    const guest = rng.hit(this.guestT);
+    const m = this.model;
+    const guest = rng.hit(m.guestT);
     let profileId: string;
     let customerHash: number;
     if (guest) {
@@ -193,30 +187,31 @@ export class Assembler {
       storeIntegrationId: pools.stores[rng.below(pools.stores.length)] as string,
       attributes: {},
     };
-    if (rng.hit(this.couponT)) {
-      const k = rng.int(1, this.profile.coupons.max);
+    if (rng.hit(m.couponT)) {
+      const k = rng.int(1, m.couponsMax);
       const codes: string[] = [];
       for (let i = 0; i < k; i++) {
-        const invalid = rng.hit(this.invalidCouponT);
+        const invalid = rng.hit(m.invalidCouponT);
         const pool = invalid ? pools.invalidCoupons : pools.validCoupons;
         const code = pool[rng.below(pool.length)] as string;
         if (!codes.includes(code)) codes.push(code);
       }
       f.couponCodes = codes;
     }
-    if (rng.hit(this.referralT)) {
-      const pool = rng.hit(this.invalidReferralT) ? pools.invalidReferrals : pools.validReferrals;
+    if (rng.hit(m.referralT)) {
+      const pool = rng.hit(m.invalidReferralT) ? pools.invalidReferrals : pools.validReferrals;
       f.referralCode = pool[rng.below(pool.length)] as string;
     }
     // A customer keeps one loyalty card, one set of devices and one home city across sessions.
-    if (!guest && rng.hit(this.loyaltyT)) f.loyaltyCards = [pools.loyaltyCards[mix32(customerHash ^ 0x1b873593) % pools.loyaltyCards.length] as string];
-    if (rng.hit(this.identifiersT)) {
-      const k = rng.int(1, this.profile.identifiers.max);
+    if (!guest && rng.hit(m.loyaltyT)) f.loyaltyCards = [pools.loyaltyCards[mix32(customerHash ^ 0x1b873593) % pools.loyaltyCards.length] as string];
+    if (rng.hit(m.identifiersT)) {
+      const k = rng.int(1, m.identifiersMax);
       const ids: string[] = [];
       for (let i = 0; i < k; i++) ids.push(hex64(mix32(customerHash + Math.imul(i + 1, 0x9e3779b9))));
       f.identifiers = ids;
     }
-    if (rng.hit(this.shippingT)) f.additionalCosts = this.shippingCosts[rng.below(this.shippingCosts.length)] as Record<string, AdditionalCost>;
+    // Made per session: an object per price kept by every VU would cost more than it saves.
+    if (rng.hit(m.shippingT)) f.additionalCosts = { shipping: { price: m.shippingPrices[rng.below(m.shippingPrices.length)] as number } };
     if (pools.cities.length > 0) {
       const city = guest ? rng.below(pools.cities.length) : mix32(customerHash ^ 0xcc9e2d51) % pools.cities.length;
       f.attributes = { ShippingCity: pools.cities[city] };
@@ -228,8 +223,7 @@ export class Assembler {
   campaigns(rng: Rng): number[] | undefined {
     const pool = this.pools.campaignIds;
     if (pool.length === 0) return undefined;
-    const d = this.profile.dry.campaigns;
-    const k = Math.min(rng.int(d.min, d.max), pool.length);
+    const k = Math.min(rng.int(this.model.campaignsMin, this.model.campaignsMax), pool.length);
     if (k === 0) return undefined;
     const ids: number[] = [];
     let at = rng.below(pool.length);
@@ -249,7 +243,8 @@ export class Assembler {
 
 /** The same item with another quantity. */
 export function withQuantity(item: CartItem, quantity: number): CartItem {
-  return { ...item, quantity };
+  const template = (item as unknown as Partial<TextItem>).template;
+  return template === undefined ? { ...item, quantity } : (textItem(template, quantity) as unknown as CartItem);
 }
 
 /** (a * b) mod n for a, b < n ≤ 2^31, exact in doubles. */
@@ -272,16 +267,10 @@ function coprimeStride(n: number, h: number): number {
 }
 
 /**
- * The 256 byte values in hex. Split from one literal: V8 caches the split of a literal string per
- * process, so every VU context shares the 256 strings and holds only the array (computing them
- * per context cost 8 KB each; padStart per byte instead is twice as slow under --jitless).
- */
-const HEX_BYTE: readonly string[] = '00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f 10 11 12 13 14 15 16 17 18 19 1a 1b 1c 1d 1e 1f 20 21 22 23 24 25 26 27 28 29 2a 2b 2c 2d 2e 2f 30 31 32 33 34 35 36 37 38 39 3a 3b 3c 3d 3e 3f 40 41 42 43 44 45 46 47 48 49 4a 4b 4c 4d 4e 4f 50 51 52 53 54 55 56 57 58 59 5a 5b 5c 5d 5e 5f 60 61 62 63 64 65 66 67 68 69 6a 6b 6c 6d 6e 6f 70 71 72 73 74 75 76 77 78 79 7a 7b 7c 7d 7e 7f 80 81 82 83 84 85 86 87 88 89 8a 8b 8c 8d 8e 8f 90 91 92 93 94 95 96 97 98 99 9a 9b 9c 9d 9e 9f a0 a1 a2 a3 a4 a5 a6 a7 a8 a9 aa ab ac ad ae af b0 b1 b2 b3 b4 b5 b6 b7 b8 b9 ba bb bc bd be bf c0 c1 c2 c3 c4 c5 c6 c7 c8 c9 ca cb cc cd ce cf d0 d1 d2 d3 d4 d5 d6 d7 d8 d9 da db dc dd de df e0 e1 e2 e3 e4 e5 e6 e7 e8 e9 ea eb ec ed ee ef f0 f1 f2 f3 f4 f5 f6 f7 f8 f9 fa fb fc fd fe ff'.split(' ');
-
-/**
  * 64 hex digits (a SHA-256-looking identifier) from one word: eight mulberry32 outputs, inlined
  * (calls are dear in an interpreter), joined once so the result is one flat string (a chain of
- * `+=` would leave V8 a rope that every JSON.stringify walks).
+ * `+=` would leave V8 a rope that every JSON.stringify walks). Each word is formatted by the
+ * engine: a table of the 256 byte values would be 512 more allocations in every k6 VU.
  */
 function hex64(h: number): string {
   const parts: string[] = [];
@@ -290,7 +279,7 @@ function hex64(h: number): string {
     let t = Math.imul(h ^ (h >>> 15), h | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     t ^= t >>> 14;
-    parts.push(HEX_BYTE[(t >>> 24) & 255] as string, HEX_BYTE[(t >>> 16) & 255] as string, HEX_BYTE[(t >>> 8) & 255] as string, HEX_BYTE[t & 255] as string);
+    parts.push((t >>> 0).toString(16).padStart(8, '0'));
   }
   return parts.join('');
 }

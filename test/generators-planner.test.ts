@@ -7,6 +7,9 @@ import type { CartItem, IntegrationRequest, ReturnIntegrationRequest } from '../
 import { LIMITS, TRANSITIONS, type SessionState } from '../model/limits.ts';
 import { LIFECYCLE_KINDS, sessionPath, type GeneratedKind, type SessionPlan } from '../model/plan.ts';
 import { createPlanner } from '../generators/planner.ts';
+import { compilePlanModel } from '../generators/plan-compile.ts';
+import { poolSizes, type PlanModel } from '../generators/plan-model.ts';
+import { itemTextsOf } from '../generators/plan-text.ts';
 import { buildPools } from '../generators/pools.ts';
 import { PRESETS, PRESET_NAMES, resolveProfile } from '../generators/profiles.ts';
 import { readCsvPool } from '../generators/user-pools.ts';
@@ -329,5 +332,43 @@ test('a user CSV catalog of 1 to 3 products gives valid plans for every preset',
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a profile compiled against the pools and read back from JSON (as k6 VUs read it from pools.json) plans byte for byte the same', () => {
+  for (const name of PRESET_NAMES) {
+    const model = compilePlanModel(PRESETS[name]!, poolSizes(pools));
+    const shipped = JSON.parse(JSON.stringify(model)) as PlanModel;
+    const direct = createPlanner({ pools, profile: name, seed: 'm' });
+    const read = createPlanner({ pools, model: shipped, seed: 'm' });
+    assert.equal(read.profileName, name);
+    for (let i = 0; i < 150; i++) assert.equal(JSON.stringify(read.plan(i)), JSON.stringify(direct.plan(i)), `${name} plan ${i}`);
+  }
+  const other = compilePlanModel(PRESETS['default']!, poolSizes({ ...pools, stores: ['one'] }));
+  assert.throws(() => createPlanner({ pools, model: other, seed: 1 }), /model: compiled for pools of sizes .* given pools of sizes/);
+});
+
+test('plans with their bodies as text (what k6 VUs hold) are byte for byte the plans with objects, JSON.stringify of each body', () => {
+  const attributes = resolveProfile({ name: 'with-attributes', cart: { itemAttributes: true }, lifecycles: { return: 30, reopen: 30, dry: 20 }, getShare: 0.5 });
+  const tiny = buildPools({ seed: 3, sizes: { products: 4, profileIds: 2 } });
+  for (const [what, p] of [['pools', pools], ['a 4-product catalog', tiny]] as const) {
+    const texts = itemTextsOf(p.products);
+    for (const profile of [...PRESET_NAMES.map((n) => PRESETS[n]!), EXTREME, attributes]) {
+      const objects = createPlanner({ pools: p, profile, seed: 'text' });
+      const text = createPlanner({ pools: p, profile, seed: 'text', itemTexts: texts });
+      const n = profile.cart.items.min >= 100 ? 15 : 120;
+      for (let i = 0; i < n; i++) {
+        const a = objects.plan(i);
+        const b = text.plan(i);
+        const where = `${what}, ${profile.name}, plan ${i}`;
+        assert.deepEqual({ ...b, steps: [] }, { ...a, steps: [] }, where);
+        assert.equal(b.steps.length, a.steps.length, where);
+        a.steps.forEach(({ body, ...rest }, k) => {
+          const { bodyText, ...others } = b.steps[k]!;
+          assert.deepEqual(others, rest, `${where}, step ${k}`);
+          assert.equal(bodyText, body === undefined ? undefined : JSON.stringify(body), `${where}, step ${k}`);
+        });
+      }
+    }
   }
 });

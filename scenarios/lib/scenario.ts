@@ -1,20 +1,26 @@
 // What every entry point shares: the configuration and data read at init, the setup health check,
 // one session plan per iteration, the teardown note and handleSummary. An entry point only says
 // what makes it different (profile, load shape, kinds, DRY) and exports k6's functions.
+//
+// Only what every VU runs is loaded eagerly: parsing the configuration (the first VU parses it for
+// all, through a SharedArray), building the options (VU 0), the setup check and the summary are
+// lazy modules (bundle/lazy.ts), whose functions only the VU that calls them creates.
+import { SharedArray } from 'k6/data';
 import exec from 'k6/execution';
-import type { Options, Scenario } from 'k6/options';
-import { createPlanner, type Planner } from '../../generators/planner.ts';
-import type { TrafficProfile } from '../../generators/profiles.ts';
-import type { Pools } from '../../generators/types.ts';
+import type { Options } from 'k6/options';
+import { createModelPlanner, type Planner } from '../../generators/model-planner.ts';
 import type { GeneratedKind } from '../../model/plan.ts';
-import { parseConfig, type ScenarioConfig } from './config.ts';
+import type { ScenarioConfig } from './config.ts';
+import { parseConfig } from './config.lazy.ts';
 import type { K6SummaryData } from './k6-summary.ts';
-import { loadPools } from './pools.ts';
-import { loadProfile } from './profile.ts';
+import { loadData } from './pools.ts';
+import { summaryFiles } from './report.lazy.ts';
 import { createSessionRunner } from './session.ts';
-import { checkTarget, chooseSessionPrefix, type RunData } from './setup.ts';
-import { summaryFiles, type SummaryFilesOptions } from './summary.ts';
-import { mergeThresholds, observerThresholds, SUMMARY_TREND_STATS, type Thresholds } from './thresholds.ts';
+import { checkTarget, chooseSessionPrefix } from './setup.lazy.ts';
+import type { RunData } from './setup.ts';
+import type { SummaryFilesOptions } from './summary.ts';
+
+export { openModelOptions, scenarioOptions, smokeOptions } from './options.lazy.ts';
 
 /**
  * The exported options, built in the init of VU 0 only: k6 reads a script's options from that one
@@ -23,19 +29,6 @@ import { mergeThresholds, observerThresholds, SUMMARY_TREND_STATS, type Threshol
  */
 export function optionsOnce(build: () => Options): Options {
   return __VU === 0 ? build() : {};
-}
-
-/**
- * The options every entry point shares: its scenarios, its gate plus the user's THRESHOLDS and the
- * observers, the trend stats.
- */
-export function scenarioOptions(config: ScenarioConfig, scenarios: Record<string, Scenario>, gate: Thresholds): Options {
-  return {
-    scenarios,
-    thresholds: mergeThresholds(gate, config.thresholds ?? {}, observerThresholds()),
-    summaryTrendStats: SUMMARY_TREND_STATS,
-    setupTimeout: '30s',
-  };
 }
 
 export interface ScenarioDefinition {
@@ -53,7 +46,6 @@ export interface ScenarioDefinition {
 
 export interface ScenarioRuntime {
   config: ScenarioConfig;
-  profile: TrafficProfile;
   setup(): RunData;
   iteration(data: RunData): void;
   teardown(data: RunData): void;
@@ -61,10 +53,11 @@ export interface ScenarioRuntime {
 }
 
 export function defineScenario(def: ScenarioDefinition, env: Record<string, string | undefined> = __ENV): ScenarioRuntime {
-  const config = parseConfig(env);
+  // Parsed once per test, by the first VU (a bad variable fails it, with the variable's name): the
+  // others read the result, as a copy they may change.
+  const config: ScenarioConfig = { ...(new SharedArray('cartload:config', () => [parseConfig(env)])[0] as ScenarioConfig) };
   if (def.forceDry) config.dry = true;
-  const profile = loadProfile(config.profile, def.defaultProfile);
-  const pools: Pools = loadPools(config.poolsPath);
+  const data = loadData(config.poolsPath, config.profile ?? def.defaultProfile);
   const run = createSessionRunner({
     baseUrl: config.baseUrl,
     apiKey: config.apiKey,
@@ -75,13 +68,12 @@ export function defineScenario(def: ScenarioDefinition, env: Record<string, stri
   const kinds = def.kindsInOrder;
 
   // The planner needs the run's session prefix, which setup picks: built on a VU's first iteration.
-  // One planner serves every kind (plan(index, kind) forces one): its tables are built once per VU.
+  // One planner serves every kind (plan(index, kind) forces one); its tables come with the data.
   let planner: Planner | undefined;
-  const plannerFor = (prefix: string): Planner => (planner ??= createPlanner({ pools, profile, seed: config.seed, sessionPrefix: prefix }));
+  const plannerFor = (prefix: string): Planner => (planner ??= createModelPlanner({ pools: data.pools, model: data.model(), itemTexts: data.itemTexts, seed: config.seed, sessionPrefix: prefix }));
 
   return {
     config,
-    profile,
     setup(): RunData {
       const sessionPrefix = chooseSessionPrefix(config);
       checkTarget(config, sessionPrefix);

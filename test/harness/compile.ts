@@ -35,6 +35,13 @@ export interface CompiledBundle {
    * bundle's own source map when it has one: scenarios/*.ts), as k6 reports them.
    */
   mapStack(stack: string): string;
+  /**
+   * The source file (relative to the working folder) that a position of the compiled script
+   * comes from: the script's own sources through its source map, or the harness's shims; 0-based.
+   */
+  sourceAt(line: number, column: number): string | undefined;
+  /** The compiled script's name in stack traces and CPU profiles. */
+  scriptName: string;
 }
 
 /** Script name in stack traces; mapStack() replaces its positions. */
@@ -103,11 +110,20 @@ export async function compileBundle(file: string): Promise<CompiledBundle> {
   const code = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
   const mapText = result.outputFiles.find((f) => f.path.endsWith('.map'))!.text;
   const scriptName = `${abs}${SCRIPT_SUFFIX}`;
+  const map = new SourceMap(JSON.parse(mapText) as ConstructorParameters<typeof SourceMap>[0]);
+  const mapDir = dirname(`${abs}.harness.js`);
   const compiled: CompiledBundle = {
     file: abs,
     script: new vm.Script(code, { filename: scriptName }),
     bytes: Buffer.byteLength(code),
-    mapStack: stackMapper(new SourceMap(JSON.parse(mapText) as ConstructorParameters<typeof SourceMap>[0]), scriptName, dirname(`${abs}.harness.js`)),
+    mapStack: stackMapper(map, scriptName, mapDir),
+    sourceAt: (line, column) => {
+      const e = map.findEntry(line, column) as { originalSource?: string };
+      if (e.originalSource === undefined) return undefined;
+      const source = e.originalSource.startsWith('file://') ? fileURLToPath(e.originalSource) : resolve(mapDir, e.originalSource);
+      return relative(process.cwd(), source) || source;
+    },
+    scriptName,
   };
   cache.set(abs, { key, compiled });
   return compiled;
