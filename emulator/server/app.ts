@@ -213,6 +213,7 @@ export function buildTargetApp(options: TargetAppOptions = {}): TargetApp {
       );
     }
     let worker = false;
+    let serviceEnd: number | undefined;
     http.inFlight++;
     try {
       for (const k of keys) {
@@ -220,14 +221,21 @@ export function buildTargetApp(options: TargetAppOptions = {}): TargetApp {
         if (wait) await wait;
       }
       if (pool && knobs.capacity) {
+        const asked = performance.now();
         const taken = pool.take();
         if (taken === false) {
           http.overCapacity++;
           return send(reply, withStatus(503, 'The local target is over capacity', { title: 'Service unavailable', details: 'the capacity knob queue is full', source: {} }));
         }
-        if (taken) await taken;
+        const freedAt = taken ? await taken : undefined;
         worker = true;
-        await sleep(knobs.capacity.serviceTime(), undefined, { signal: shutdown.signal });
+        // Service starts when the worker fell free by the schedule (or when this request asked, if
+        // later), and ends by the schedule: a late timer delays this answer but not the next one's.
+        serviceEnd = Math.max(asked, freedAt ?? asked) + knobs.capacity.serviceTime();
+        const wait = serviceEnd - performance.now();
+        if (wait > 0) await sleep(wait, undefined, { signal: shutdown.signal });
+        worker = false;
+        pool.give(serviceEnd);
       }
       if (knobs.latency) await sleep(knobs.latency(), undefined, { signal: shutdown.signal });
       return send(reply, answer(req, path, query));
@@ -236,7 +244,9 @@ export function buildTargetApp(options: TargetAppOptions = {}): TargetApp {
       throw err;
     } finally {
       http.inFlight--;
-      if (worker) pool!.give();
+      // Only when the service sleep was cut short (shutdown): the worker is otherwise given back
+      // as soon as its service ends, before the latency knob's delay.
+      if (worker) pool!.give(serviceEnd);
       // Every exit comes after all keys were taken (waits end only by a hand-over, and on shutdown
       // each holder's sleep aborts and hands on), so every key is released here.
       for (const k of keys) serializer.release(k);
