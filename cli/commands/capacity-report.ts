@@ -24,8 +24,8 @@ export default defineCommand<CapacityReportArgs>({
   run: async (args) => {
     try {
       const r = await capacityFromRun(args.run, { p95Ms: args['p95-ms'], p99Ms: args['p99-ms'], errorRate: args['error-rate'] });
-      if (args.json) console.log(JSON.stringify({ slo: r.slo, ...r.report }, null, 2));
-      else console.log(`SLO: p95 < ${r.slo.p95Ms} ms, p99 < ${r.slo.p99Ms} ms, failed < ${100 * r.slo.errorRate}%\n${r.text.trimEnd()}`);
+      if (args.json) console.log(JSON.stringify(r.file, null, 2));
+      else console.log(r.text.trimEnd());
       return EXIT.ok;
     } catch (err) {
       if (err instanceof CapacityInputError) {
