@@ -139,7 +139,7 @@ export interface CapacityReport {
 }
 
 /** A probe whose target served less than this share of the offered requests fell behind. */
-export const KEEP_UP_SHARE = 0.9;
+export const KEEP_UP_SHARE = 0.95;
 /** Latency climbing within the hold: the second half's median above the first's by both of these. */
 export const CLIMB_FACTOR = 1.5;
 export const CLIMB_FLOOR_MS = 20;

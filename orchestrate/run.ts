@@ -185,23 +185,25 @@ async function runWithK6(
   return { engine: 'k6', why: r.why, target: r.target, runId: r.runId, dir, exitCode: res.code ?? (interrupted ? 130 : 1), interrupted };
 }
 
-async function runWithNode(
-  o: RunScenarioOptions,
-  r: { scenario: string; def: ScenarioDefaults; config: ScenarioConfig; target: string; apiKey: string; resultsDir: string; runId: string; why: string },
-): Promise<RunScenarioResult> {
-  const { def, config } = r;
-  const duration = parseK6Duration(config.duration ?? def.duration);
-  if ('error' in duration) return fail(`DURATION: ${duration.error}`);
-  const rate = config.rate ?? def.rate;
-  const thinkScale = config.thinkScale ?? def.thinkScale;
+/** Generated session plans as the Node engine runs them: the scenario's mix, think times scaled, DRY applied. */
+export interface NodePlans {
+  plan: (index: number, filtered: (reason: string, steps: number) => void) => SessionPlan;
+  /** How many planners take turns (one per kind for smoke). */
+  planners: number;
+  profile: string;
+  sessionPrefix: string;
+}
+
+/** The plans of `cartload run` (and of capacity probes): the same planner, pools and think-time scaling as k6's session runner. */
+export async function nodePlans(o: { config: ScenarioConfig; profile: string; thinkScale: number; dry: boolean; kindsInOrder?: readonly GeneratedKind[] }): Promise<NodePlans> {
+  const { config, thinkScale, dry } = o;
   const maxThinkMs = config.maxThinkSeconds * 1000;
-  const dry = config.dry || def.forceDry === true;
-  const profile = await loadProfile(config.profile ?? def.profile);
+  const profile = await loadProfile(o.profile);
   const pools = await resolvePools({ seed: config.seed });
   const sessionPrefix = config.sessionPrefix ?? `${DEFAULT_SESSION_PREFIX}-${shortRandom()}`;
   const common = { pools, seed: config.seed, sessionPrefix };
-  const planners: Planner[] = def.kindsInOrder
-    ? def.kindsInOrder.map((kind) => createPlanner({ ...common, profile: { ...profile, lifecycles: oneKind(kind) } }))
+  const planners: Planner[] = o.kindsInOrder
+    ? o.kindsInOrder.map((kind) => createPlanner({ ...common, profile: { ...profile, lifecycles: oneKind(kind) } }))
     : [createPlanner({ ...common, profile })];
   const plan = (index: number, filtered: (reason: string, steps: number) => void): SessionPlan => {
     let p = (planners[index % planners.length] as Planner).plan(index);
@@ -212,16 +214,31 @@ async function runWithNode(
     }
     return thinkScale === 1 && maxThinkMs >= 3_600_000 ? p : scaleThinkTimes(p, thinkScale, maxThinkMs);
   };
+  return { plan, planners: planners.length, profile: profile.name, sessionPrefix };
+}
+
+async function runWithNode(
+  o: RunScenarioOptions,
+  r: { scenario: string; def: ScenarioDefaults; config: ScenarioConfig; target: string; apiKey: string; resultsDir: string; runId: string; why: string },
+): Promise<RunScenarioResult> {
+  const { def, config } = r;
+  const duration = parseK6Duration(config.duration ?? def.duration);
+  if ('error' in duration) return fail(`DURATION: ${duration.error}`);
+  const rate = config.rate ?? def.rate;
+  const thinkScale = config.thinkScale ?? def.thinkScale;
+  const dry = config.dry || def.forceDry === true;
+  const plans = await nodePlans({ config, profile: config.profile ?? def.profile, thinkScale, dry, ...(def.kindsInOrder ? { kindsInOrder: def.kindsInOrder } : {}) });
+  const { plan, sessionPrefix } = plans;
   const smoke = def.kindsInOrder !== undefined;
   o.say(
     smoke
       ? `running ${r.scenario}: one session of each kind (${def.kindsInOrder?.join(', ')}), one at a time; session IDs ${sessionPrefix}-${config.seed}-<n>`
-      : `running ${r.scenario}: ${rate} sessions/s for ${config.duration ?? def.duration}, profile ${profile.name}, think time × ${thinkScale} (at most ${config.maxThinkSeconds} s)${dry ? ', all dry' : ''}; session IDs ${sessionPrefix}-${config.seed}-<n>`,
+      : `running ${r.scenario}: ${rate} sessions/s for ${config.duration ?? def.duration}, profile ${plans.profile}, think time × ${thinkScale} (at most ${config.maxThinkSeconds} s)${dry ? ', all dry' : ''}; session IDs ${sessionPrefix}-${config.seed}-<n>`,
   );
   const result = await runEngine({
     target: r.target,
     apiKey: r.apiKey,
-    input: smoke ? { kind: 'plans', name: r.scenario, plan, limit: planners.length } : { kind: 'plans', name: r.scenario, plan, durationMs: duration.ms },
+    input: smoke ? { kind: 'plans', name: r.scenario, plan, limit: plans.planners } : { kind: 'plans', name: r.scenario, plan, durationMs: duration.ms },
     timing: smoke ? { mode: 'asap' } : { mode: 'rate', rate },
     connections: smoke ? 1 : (o.connections ?? 64),
     runId: r.runId,
@@ -234,7 +251,7 @@ async function runWithNode(
       rate: smoke ? undefined : rate,
       duration: smoke ? undefined : (config.duration ?? def.duration),
       seed: config.seed,
-      profile: profile.name,
+      profile: plans.profile,
       thinkScale,
       maxThinkSeconds: config.maxThinkSeconds,
       dry,

@@ -120,7 +120,7 @@ describe('searchCapacity', () => {
     assert.equal(nextRate(156, 200, 0.05, 160, new Set([156])), 163);
     assert.equal(roundRate(123.456), 123);
     assert.equal(roundRate(1.23456), 1.23);
-    assert.equal(roundRate(0.0123456), 0.0123);
+    assert.equal(roundRate(0.0567), 0.06);
   });
 });
 

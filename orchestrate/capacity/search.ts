@@ -29,10 +29,13 @@ export interface SearchResult {
 
 export const DEFAULT_SEARCH: Omit<CapacitySearchOptions, 'start'> = { growth: 2, tolerance: 0.05, minRate: 0.05, maxProbes: 16 };
 
-/** Rates are kept to 3 significant digits (k6 takes integer rates per time unit; see timeUnitFor). */
+/**
+ * Rates are kept to 3 significant digits and at most 2 decimals: k6 takes integer rates per time
+ * unit (see timeUnitFor), and its capacity steps (tag `stage`) carry 2 decimals.
+ */
 export function roundRate(r: number): number {
   if (r <= 0) return 0;
-  const digits = Math.max(0, 2 - Math.floor(Math.log10(r)));
+  const digits = Math.min(2, Math.max(0, 2 - Math.floor(Math.log10(r))));
   const f = 10 ** digits;
   return Math.round(r * f) / f;
 }
@@ -42,7 +45,7 @@ export function searchOptionsError(o: CapacitySearchOptions): string | undefined
   if (!(o.start > 0)) return `--start must be a rate above 0 sessions/s, got ${o.start}`;
   if (!(o.growth > 1)) return `--growth must be above 1, got ${o.growth}`;
   if (!(o.tolerance > 0 && o.tolerance < 1)) return `--tolerance must be between 0 and 100%, got ${100 * o.tolerance}%`;
-  if (!(o.minRate > 0)) return `--min-rate must be above 0, got ${o.minRate}`;
+  if (!(o.minRate >= 0.01)) return `--min-rate must be at least 0.01 sessions/s, got ${o.minRate}`;
   if (o.maxRate !== undefined && !(o.maxRate >= o.start)) return `--max-rate (${o.maxRate}) must be at least --start (${o.start})`;
   if (!(Number.isInteger(o.maxProbes) && o.maxProbes >= 1)) return `--max-probes must be a whole number of at least 1, got ${o.maxProbes}`;
   if (o.budgetMs !== undefined && !(o.budgetMs > 0)) return '--max-duration must be above 0';

@@ -1,0 +1,189 @@
+// One capacity probe with the Node engine: generated lifecycle sessions started at a fixed rate for
+// the warm-up and the hold, then stopped (in-flight requests get a short drain). The measurements
+// come from the engine's request log (requests.csv: intended, sent and answered times of every
+// request), cut to the hold, so the warm-up never counts; the generator's health from its schedule
+// lag and its event loop's delay over the probe.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parse } from 'csv-parse/sync';
+import type { CapacityProbe, GeneratorHealth } from '../../model/capacity.ts';
+import type { SessionPlan } from '../../model/plan.ts';
+import { runEngine, type EngineResult } from '../../engine/index.ts';
+
+export interface NodeProbeContext {
+  target: string;
+  apiKey: string;
+  /** Plan of session `index`; indexes run on across probes, so session IDs never repeat. */
+  plan: (index: number, filtered: (reason: string, steps: number) => void) => SessionPlan;
+  warmupMs: number;
+  holdMs: number;
+  /** Connections, and the cap on requests in flight. */
+  connections: number;
+  /** After the hold, in-flight requests get this long to answer before they are cut. */
+  drainMs: number;
+  /** Folder of the probes' run folders. */
+  probesDir: string;
+  /** The SLO's p95, ms: the generator's own delays are judged against it. */
+  sloP95Ms: number;
+  /** Written into each probe's summary.json. */
+  options: Record<string, unknown>;
+  signal?: AbortSignal;
+  hardSignal?: AbortSignal;
+}
+
+/** The generator's clock must stay within this share of the SLO's p95 for its latencies to be the target's. */
+export const EVENT_LOOP_SHARE = 0.2;
+/** Requests sent later than this share of the SLO's p95 (p99) mean the generator fell behind its schedule. */
+export const LAG_SHARE = 0.5;
+
+interface Row {
+  session_id: string;
+  status: string;
+  intended_ms: string;
+  sent_ms: string;
+  answered_ms: string;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] as number;
+}
+
+export interface ProbeWindow {
+  rate: number;
+  warmupMs: number;
+  holdMs: number;
+  /** Planned requests of the sessions that started in the hold. */
+  plannedInHold: number;
+}
+
+/**
+ * The hold's measurements from request-log rows: latency of the requests sent in the hold, what
+ * was answered in the hold, errors and 409s; the p50 of each half of the hold for the trend. A
+ * request of the hold left without an answer when the probe was cut after it counts with the time
+ * it had waited (a lower bound), not as an error: the probe, not the target, ended it.
+ */
+export function measureHold(rows: readonly Row[], w: ProbeWindow): Omit<CapacityProbe, 'n' | 'phase' | 'generator' | 'dir'> {
+  const start = w.warmupMs;
+  const end = w.warmupMs + w.holdMs;
+  const mid = start + w.holdMs / 2;
+  const latencies: number[] = [];
+  const first: number[] = [];
+  const second: number[] = [];
+  const statuses: Record<string, number> = {};
+  let requests = 0;
+  let failed = 0;
+  let conflicts = 0;
+  let okInHold = 0;
+  for (const r of rows) {
+    const sent = Number(r.sent_ms);
+    const answered = Number(r.answered_ms);
+    const ok = r.status.length === 3 && r.status[0] === '2';
+    if (ok && answered >= start && answered < end) okInHold++;
+    if (!(sent >= start && sent < end)) continue;
+    const cut = r.status === 'error' && answered >= end;
+    const latency = answered - sent;
+    requests++;
+    if (!cut) {
+      statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+      if (!ok) failed++;
+      if (r.status === '409') conflicts++;
+    }
+    if (r.status !== 'error' || cut) {
+      latencies.push(latency);
+      (sent < mid ? first : second).push(latency);
+    }
+  }
+  for (const a of [latencies, first, second]) a.sort((x, y) => x - y);
+  const seconds = w.holdMs / 1000;
+  const offeredRequests = w.plannedInHold / seconds;
+  const achievedRequests = okInHold / seconds;
+  const perSession = w.plannedInHold > 0 ? w.plannedInHold / (w.rate * seconds) : 0;
+  return {
+    rate: w.rate,
+    warmupMs: w.warmupMs,
+    holdMs: w.holdMs,
+    offered: { sessionsPerSec: w.rate, requestsPerSec: offeredRequests },
+    achieved: { requestsPerSec: achievedRequests, sessionsPerSec: perSession > 0 ? achievedRequests / perSession : 0 },
+    latency: { count: latencies.length, p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? 0 },
+    ...(first.length > 0 && second.length > 0 ? { trend: { firstHalfP50: percentile(first, 50), secondHalfP50: percentile(second, 50) } } : {}),
+    requests,
+    failed,
+    conflicts409: conflicts,
+    statuses,
+  };
+}
+
+export type NodeProbeOutcome = { probe: CapacityProbe } | { unavailable: string } | { badInput: string };
+
+/** Runs one probe; `first` of the run checks the target first (the engine's preflight). */
+export function nodeProber(ctx: NodeProbeContext): (rate: number, phase: CapacityProbe['phase'], n: number, first: boolean) => Promise<NodeProbeOutcome> {
+  let nextIndex = 0;
+  return async (rate, phase, n, first) => {
+    const offset = nextIndex;
+    const starts = Math.ceil(((ctx.warmupMs + ctx.holdMs) * rate) / 1000);
+    nextIndex += starts;
+    const planned: number[] = [];
+    const plan = (i: number, filtered: (reason: string, steps: number) => void): SessionPlan => {
+      const p = ctx.plan(offset + i, filtered);
+      planned[i] = p.steps.length;
+      return p;
+    };
+    const id = `probe-${String(n).padStart(2, '0')}-${String(rate).replace('.', '_')}`;
+    const holdEnd = new AbortController();
+    const drainEnd = new AbortController();
+    // Sessions stop starting at the end of the hold; the probe stops a little later, so that the
+    // hold's last requests are sent, and its in-flight requests get `drainMs` to answer.
+    const timer = setTimeout(() => holdEnd.abort(), ctx.warmupMs + ctx.holdMs + 250);
+    const cutter = setTimeout(() => drainEnd.abort(), ctx.warmupMs + ctx.holdMs + 250 + ctx.drainMs);
+    const signal = ctx.signal ? AbortSignal.any([ctx.signal, holdEnd.signal]) : holdEnd.signal;
+    const hardSignal = ctx.hardSignal ? AbortSignal.any([ctx.hardSignal, drainEnd.signal]) : drainEnd.signal;
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
+    let result: EngineResult;
+    try {
+      result = await runEngine({
+        target: ctx.target,
+        apiKey: ctx.apiKey,
+        input: { kind: 'plans', name: 'capacity', plan, durationMs: ctx.warmupMs + ctx.holdMs },
+        timing: { mode: 'rate', rate },
+        connections: ctx.connections,
+        drainTimeoutMs: ctx.drainMs,
+        runId: id,
+        resultsDir: ctx.probesDir,
+        scenario: 'capacity',
+        logRequests: true,
+        preflight: first,
+        options: { ...ctx.options, rate, warmupMs: ctx.warmupMs, holdMs: ctx.holdMs, probe: n },
+        notes: [`capacity probe ${n}: ${rate} sessions/s, warm-up ${ctx.warmupMs / 1000} s, hold ${ctx.holdMs / 1000} s`],
+        signal,
+        hardSignal,
+      });
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(cutter);
+      loop.disable();
+    }
+    if (result.outcome === 'unavailable') return { unavailable: result.message ?? 'the target did not answer' };
+    if (result.outcome === 'bad-input') return { badInput: result.message ?? 'bad input' };
+    const dir = result.dir as string;
+    const rows = parse(await readFile(join(dir, 'requests.csv'), 'utf8'), { columns: true, skip_empty_lines: true }) as Row[];
+    const holdFrom = Math.ceil((ctx.warmupMs * rate) / 1000);
+    const holdTo = Math.ceil(((ctx.warmupMs + ctx.holdMs) * rate) / 1000);
+    let plannedInHold = 0;
+    for (let i = holdFrom; i < holdTo; i++) plannedInHold += planned[i] ?? 0;
+    const measured = measureHold(rows, { rate, warmupMs: ctx.warmupMs, holdMs: ctx.holdMs, plannedInHold });
+    const lagP99 = result.summary?.lag?.p99 ?? 0;
+    const loopP99 = loop.percentile(99) / 1e6;
+    const notes: string[] = [];
+    const measuring = loopP99 < EVENT_LOOP_SHARE * ctx.sloP95Ms;
+    const delivered = lagP99 < LAG_SHARE * ctx.sloP95Ms;
+    if (!measuring) notes.push(`the Node engine's event loop was delayed ${loopP99.toFixed(0)} ms (p99): short of CPU, its latencies are not the target's`);
+    if (!delivered) notes.push(`the Node engine sent requests up to ${lagP99.toFixed(0)} ms late (p99 lag): it could not keep the schedule (raise --connections, or give it more CPU)`);
+    const generator: GeneratorHealth = { delivered, measuring, droppedSessions: 0, lagP99Ms: lagP99, eventLoopDelayP99Ms: loopP99, notes };
+    const interrupted = ctx.signal?.aborted === true;
+    return { probe: { n, phase, ...measured, generator, dir: join('probes', id), ...(interrupted ? { interrupted } : {}) } };
+  };
+}
