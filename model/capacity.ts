@@ -140,9 +140,14 @@ export interface CapacityReport {
 
 /** A probe whose target served less than this share of the offered requests fell behind. */
 export const KEEP_UP_SHARE = 0.95;
-/** Latency climbing within the hold: the second half's median above the first's by both of these. */
+/**
+ * Latency climbing within the hold: the second half's median above the first's by this factor and
+ * by at least this share of the SLO's p95 (and 20 ms): a rise too small to matter to the SLO is
+ * noise of the machine, not a queue that grows.
+ */
 export const CLIMB_FACTOR = 1.5;
-export const CLIMB_FLOOR_MS = 20;
+export const CLIMB_FLOOR_SHARE = 0.1;
+const CLIMB_FLOOR_MS = 20;
 /** The knee: the first rise between probes with latency growing this many times faster than the rate. */
 export const KNEE_ELASTICITY = 1;
 
@@ -165,7 +170,7 @@ export function judgeProbe(p: CapacityProbe, slo: CapacitySlo): ProbeVerdict {
   if (p.offered.requestsPerSec > 0 && p.achieved.requestsPerSec < KEEP_UP_SHARE * p.offered.requestsPerSec) {
     target.push(`served ${rateText(p.achieved.requestsPerSec)} of ${rateText(p.offered.requestsPerSec)} req/s offered`);
   }
-  if (p.trend && p.trend.secondHalfP50 > p.trend.firstHalfP50 * CLIMB_FACTOR && p.trend.secondHalfP50 - p.trend.firstHalfP50 > CLIMB_FLOOR_MS) {
+  if (p.trend && p.trend.secondHalfP50 > p.trend.firstHalfP50 * CLIMB_FACTOR && p.trend.secondHalfP50 - p.trend.firstHalfP50 > Math.max(CLIMB_FLOOR_MS, CLIMB_FLOOR_SHARE * slo.p95Ms)) {
     target.push(`latency climbed through the hold (p50 ${f0(p.trend.firstHalfP50)} → ${f0(p.trend.secondHalfP50)} ms): not steady`);
   }
   const g = p.generator;

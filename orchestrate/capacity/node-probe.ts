@@ -36,6 +36,8 @@ export interface NodeProbeContext {
 export const EVENT_LOOP_SHARE = 0.2;
 /** Requests sent later than this share of the SLO's p95 (p99) mean the generator fell behind its schedule. */
 export const LAG_SHARE = 0.5;
+/** Plans made ahead of a probe, at most (beyond, the engine makes them as it goes). */
+const PREPARED_PLANS = 50_000;
 
 interface Row {
   session_id: string;
@@ -55,8 +57,8 @@ export interface ProbeWindow {
   rate: number;
   warmupMs: number;
   holdMs: number;
-  /** Planned requests of the sessions that started in the hold. */
-  plannedInHold: number;
+  /** Planned requests of the sessions that started in [fromMs, toMs). */
+  planned: (fromMs: number, toMs: number) => number;
 }
 
 /**
@@ -65,7 +67,7 @@ export interface ProbeWindow {
  * request of the hold left without an answer when the probe was cut after it counts with the time
  * it had waited (a lower bound), not as an error: the probe, not the target, ended it.
  */
-export function measureHold(rows: readonly Row[], w: ProbeWindow): Omit<CapacityProbe, 'n' | 'phase' | 'generator' | 'dir'> {
+export function measureHold(rows: readonly Row[], w: ProbeWindow): Omit<CapacityProbe, 'n' | 'phase' | 'generator' | 'dir'> & { lagP99Ms: number } {
   const start = w.warmupMs;
   const end = w.warmupMs + w.holdMs;
   const mid = start + w.holdMs / 2;
@@ -77,9 +79,26 @@ export function measureHold(rows: readonly Row[], w: ProbeWindow): Omit<Capacity
   let failed = 0;
   let conflicts = 0;
   let okInHold = 0;
+  /** Per session of the hold, its first request's send lateness: nothing but the engine delays a first step. */
+  const firstSend = new Map<string, { intended: number; sent: number }>();
+  /** Per session of the hold: when it started (its first step's intended time) and its last answer. */
+  const span = new Map<string, { start: number; last: number; cut: boolean }>();
   for (const r of rows) {
     const sent = Number(r.sent_ms);
     const answered = Number(r.answered_ms);
+    const intended = Number(r.intended_ms);
+    if (intended >= start && intended < end) {
+      const seen = firstSend.get(r.session_id);
+      if (seen === undefined || intended < seen.intended || (intended === seen.intended && sent < seen.sent)) firstSend.set(r.session_id, { intended, sent });
+      const sp = span.get(r.session_id);
+      const cutHere = r.status === 'error' && answered >= end;
+      if (sp === undefined) span.set(r.session_id, { start: intended, last: answered, cut: cutHere });
+      else {
+        sp.start = Math.min(sp.start, intended);
+        sp.last = Math.max(sp.last, answered);
+        sp.cut ||= cutHere;
+      }
+    }
     const ok = r.status.length === 3 && r.status[0] === '2';
     if (ok && answered >= start && answered < end) okInHold++;
     if (!(sent >= start && sent < end)) continue;
@@ -96,11 +115,20 @@ export function measureHold(rows: readonly Row[], w: ProbeWindow): Omit<Capacity
       (sent < mid ? first : second).push(latency);
     }
   }
-  for (const a of [latencies, first, second]) a.sort((x, y) => x - y);
+  const lags = [...firstSend.values()].map((f) => f.sent - f.intended);
+  for (const a of [latencies, first, second, lags]) a.sort((x, y) => x - y);
   const seconds = w.holdMs / 1000;
-  const offeredRequests = w.plannedInHold / seconds;
+  // What was offered to the hold: the requests of the sessions whose answers fall in it. A session
+  // is answered over its duration after it starts, so the sessions counted are those that started
+  // one typical session duration earlier than the hold; the rate is the same before and during the
+  // hold, so this shift changes which sessions are counted, not how many, and it keeps sessions
+  // that straddle an edge of the hold from skewing a short probe's count.
+  const durations = [...span.values()].filter((x) => !x.cut).map((x) => x.last - x.start).sort((a, b) => a - b);
+  const shift = Math.min(w.warmupMs, Math.max(0, percentile(durations, 50)));
+  const planned = w.planned(start - shift, end - shift);
+  const offeredRequests = planned / seconds;
   const achievedRequests = okInHold / seconds;
-  const perSession = w.plannedInHold > 0 ? w.plannedInHold / (w.rate * seconds) : 0;
+  const perSession = planned > 0 ? planned / (w.rate * seconds) : 0;
   return {
     rate: w.rate,
     warmupMs: w.warmupMs,
@@ -113,6 +141,7 @@ export function measureHold(rows: readonly Row[], w: ProbeWindow): Omit<Capacity
     failed,
     conflicts409: conflicts,
     statuses,
+    lagP99Ms: percentile(lags, 99),
   };
 }
 
@@ -125,8 +154,21 @@ export function nodeProber(ctx: NodeProbeContext): (rate: number, phase: Capacit
     const offset = nextIndex;
     const starts = Math.ceil(((ctx.warmupMs + ctx.holdMs) * rate) / 1000);
     nextIndex += starts;
-    const planned: number[] = [];
+    // The probe's plans are made before it starts (up to a bound), so that the generator spends
+    // its CPU during the probe on sending, not on assembling sessions.
+    const made: { plan: SessionPlan; filtered: [string, number][] }[] = [];
+    for (let i = 0; i < Math.min(starts, PREPARED_PLANS); i++) {
+      const filtered: [string, number][] = [];
+      made.push({ plan: ctx.plan(offset + i, (reason, steps) => filtered.push([reason, steps])), filtered });
+    }
+    const planned: number[] = made.map((m) => m.plan.steps.length);
     const plan = (i: number, filtered: (reason: string, steps: number) => void): SessionPlan => {
+      const m = made[i];
+      if (m) {
+        made[i] = undefined as unknown as (typeof made)[number]; // handed over: let it go with its session
+        for (const [reason, steps] of m.filtered) filtered(reason, steps);
+        return m.plan;
+      }
       const p = ctx.plan(offset + i, filtered);
       planned[i] = p.steps.length;
       return p;
@@ -140,8 +182,11 @@ export function nodeProber(ctx: NodeProbeContext): (rate: number, phase: Capacit
     const cutter = setTimeout(() => drainEnd.abort(), ctx.warmupMs + ctx.holdMs + 250 + ctx.drainMs);
     const signal = ctx.signal ? AbortSignal.any([ctx.signal, holdEnd.signal]) : holdEnd.signal;
     const hardSignal = ctx.hardSignal ? AbortSignal.any([ctx.hardSignal, drainEnd.signal]) : drainEnd.signal;
+    // The generator's health is judged over the hold, as the target is: a cold start (JIT,
+    // first connections) in the warm-up is not a shortage.
     const loop = monitorEventLoopDelay({ resolution: 10 });
-    loop.enable();
+    const watchFrom = setTimeout(() => loop.enable(), ctx.warmupMs);
+    const watchTo = setTimeout(() => loop.disable(), ctx.warmupMs + ctx.holdMs);
     let result: EngineResult;
     try {
       result = await runEngine({
@@ -164,19 +209,23 @@ export function nodeProber(ctx: NodeProbeContext): (rate: number, phase: Capacit
     } finally {
       clearTimeout(timer);
       clearTimeout(cutter);
+      clearTimeout(watchFrom);
+      clearTimeout(watchTo);
       loop.disable();
     }
     if (result.outcome === 'unavailable') return { unavailable: result.message ?? 'the target did not answer' };
     if (result.outcome === 'bad-input') return { badInput: result.message ?? 'bad input' };
     const dir = result.dir as string;
     const rows = parse(await readFile(join(dir, 'requests.csv'), 'utf8'), { columns: true, skip_empty_lines: true }) as Row[];
-    const holdFrom = Math.ceil((ctx.warmupMs * rate) / 1000);
-    const holdTo = Math.ceil(((ctx.warmupMs + ctx.holdMs) * rate) / 1000);
-    let plannedInHold = 0;
-    for (let i = holdFrom; i < holdTo; i++) plannedInHold += planned[i] ?? 0;
-    const measured = measureHold(rows, { rate, warmupMs: ctx.warmupMs, holdMs: ctx.holdMs, plannedInHold });
-    const lagP99 = result.summary?.lag?.p99 ?? 0;
-    const loopP99 = loop.percentile(99) / 1e6;
+    // Session i starts at i × 1000 / rate ms.
+    const plannedBetween = (fromMs: number, toMs: number): number => {
+      let sum = 0;
+      for (let i = Math.ceil((fromMs * rate) / 1000); i < Math.ceil((toMs * rate) / 1000); i++) sum += planned[i] ?? 0;
+      return sum;
+    };
+    const measured = measureHold(rows, { rate, warmupMs: ctx.warmupMs, holdMs: ctx.holdMs, planned: plannedBetween });
+    const lagP99 = measured.lagP99Ms;
+    const loopP99 = loop.count > 0 ? loop.percentile(99) / 1e6 : 0;
     const notes: string[] = [];
     const measuring = loopP99 < EVENT_LOOP_SHARE * ctx.sloP95Ms;
     const delivered = lagP99 < LAG_SHARE * ctx.sloP95Ms;
@@ -184,6 +233,7 @@ export function nodeProber(ctx: NodeProbeContext): (rate: number, phase: Capacit
     if (!delivered) notes.push(`the Node engine sent requests up to ${lagP99.toFixed(0)} ms late (p99 lag): it could not keep the schedule (raise --connections, or give it more CPU)`);
     const generator: GeneratorHealth = { delivered, measuring, droppedSessions: 0, lagP99Ms: lagP99, eventLoopDelayP99Ms: loopP99, notes };
     const interrupted = ctx.signal?.aborted === true;
-    return { probe: { n, phase, ...measured, generator, dir: join('probes', id), ...(interrupted ? { interrupted } : {}) } };
+    const { lagP99Ms: _lag, ...probe } = measured;
+    return { probe: { n, phase, ...probe, generator, dir: join('probes', id), ...(interrupted ? { interrupted } : {}) } };
   };
 }
