@@ -57,6 +57,8 @@ export interface CapacityProbe {
   /** What the target served in the hold, per second. */
   achieved: Rates;
   latency: ProbeLatency;
+  /** Median duration of the hold's sessions, from their start to their last answer, ms. */
+  sessionP50Ms?: number;
   /** Median latency of the first and second half of the hold: a target past its limit climbs. */
   trend?: { firstHalfP50: number; secondHalfP50: number };
   requests: number;
@@ -137,6 +139,14 @@ export interface CapacityReport {
   generatorLimit?: RatePoint;
   verdict: string;
 }
+
+/**
+ * The generator's health, against the SLO's p95: its clock (event loop delay; for k6, how late
+ * sessions start) must stay under GENERATOR_CLOCK_SHARE of it for its latencies to be the target's,
+ * and it must send no later than GENERATOR_LAG_SHARE of it for the offered rate to be delivered.
+ */
+export const GENERATOR_CLOCK_SHARE = 0.2;
+export const GENERATOR_LAG_SHARE = 0.5;
 
 /** A probe whose target served less than this share of the offered requests fell behind. */
 export const KEEP_UP_SHARE = 0.95;

@@ -7,18 +7,26 @@
 // one step (STEPS=1) after a WARMUP at its rate.
 //   k6 run -e RATE=10 -e RATE_STEP=10 -e STEPS=8 -e STEP_DURATION=2m dist/capacity.js
 import exec from 'k6/execution';
+import { Counter, Trend } from 'k6/metrics';
 import type { Options } from 'k6/options';
 import { capacitySummary } from './lib/capacity.ts';
-import { capacityScenario, capacitySteps, capacityTagsAt, vusFor } from './lib/load.ts';
+import { capacityScenario, capacitySteps, capacityTagsAt, scheduledStartMs, vusFor } from './lib/load.ts';
 import { defineScenario, optionsOnce, scenarioOptions } from './lib/scenario.ts';
 import type { RunData } from './lib/setup.ts';
 import type { K6SummaryData } from './lib/k6-summary.ts';
+import { METRICS } from './lib/metric-names.ts';
 import { stageObservers } from './lib/thresholds.ts';
+
+// Answers counted by the step in whose time they came: what the target served in each hold.
+const answered = new Counter(METRICS.answered);
+// How late each session started against the executor's schedule: the load generator's own health.
+const startLag = new Trend(METRICS.startLag, true);
 
 const scenario = defineScenario({
   name: 'capacity',
   defaultProfile: 'default',
   thinkScale: 1,
+  onAnswer: () => answered.add(1, { answered_in: capacityTagsAt(steps, Date.now() - exec.scenario.startTime).stage }),
   extraSummary: (data: K6SummaryData) => capacitySummary(data, steps, scenario.config, { maxVUs: vusFor(scenario.config, Math.max(...steps.map((s) => s.rate))).maxVUs }),
 });
 const { config } = scenario;
@@ -40,10 +48,12 @@ export function setup(): RunData {
 
 export function capacity(data: RunData): void {
   // Tags every metric this VU emits from here on, until its next session.
-  const tags = capacityTagsAt(steps, Date.now() - exec.scenario.startTime);
+  const elapsed = Date.now() - exec.scenario.startTime;
+  const tags = capacityTagsAt(steps, elapsed);
   exec.vu.metrics.tags.stage = tags.stage;
   if (tags.half) exec.vu.metrics.tags.half = tags.half;
   else delete exec.vu.metrics.tags.half;
+  startLag.add(Math.max(0, elapsed - scheduledStartMs(steps, exec.scenario.iterationInTest)));
   scenario.iteration(data);
 }
 

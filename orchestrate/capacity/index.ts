@@ -218,6 +218,10 @@ export async function runCapacity(o: RunCapacityOptions): Promise<RunCapacityRes
         return r.probe;
       };
     } else {
+      // The plans k6 will make, counted here to know what each probe's hold offered.
+      const plans = await nodePlans({ config, profile: config.profile ?? 'default', thinkScale: config.thinkScale ?? CAPACITY_DEFAULTS.thinkScale, dry: config.dry });
+      const steps: number[] = [];
+      const planned = (i: number): number => (steps[i] ??= plans.plan(i, () => undefined).steps.length);
       const rootDir = o.rootDir ?? PROJECT_ROOT;
       const outDir = o.distDir ?? join(rootDir, 'dist');
       const built = await buildScenarios({ rootDir, entries: [join(rootDir, 'scenarios', 'capacity.ts')], outDir, seed: config.seed });
@@ -230,6 +234,7 @@ export async function runCapacity(o: RunCapacityOptions): Promise<RunCapacityRes
         hold,
         gracefulStop: drain,
         probesDir,
+        planned,
         cwd: process.cwd(),
         ...(o.signal ? { signal: o.signal } : {}),
         ...(o.k6Stdout ? { onStdout: o.k6Stdout } : {}),

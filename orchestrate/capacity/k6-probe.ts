@@ -19,6 +19,12 @@ export interface K6ProbeContext {
   gracefulStop: string;
   probesDir: string;
   cwd: string;
+  /**
+   * Requests planned for session `index` of a run (k6 plans session i for its i-th iteration, from
+   * the same seed, profile and pools): lets the offered rate be counted over the very sessions of the
+   * hold, as the Node engine counts it, rather than estimated from the average session.
+   */
+  planned?: (index: number) => number;
   signal?: AbortSignal;
   onStdout?: (chunk: string) => void;
   onStderr?: (chunk: string) => void;
@@ -93,6 +99,19 @@ export function k6Prober(ctx: K6ProbeContext): (rate: number, phase: CapacityPro
     }
     const measured = file.probes?.[0];
     if (!measured) return { failed: `k6's summary of the probe at ${rate} sessions/s holds no step: the run ended before the hold` };
-    return { probe: { ...measured, n, phase, dir: join('probes', id), ...(interrupted ? { interrupted: true } : {}) } };
+    const probe: CapacityProbe = { ...measured, n, phase, dir: join('probes', id), ...(interrupted ? { interrupted: true } : {}) };
+    if (ctx.planned) {
+      // The requests of the sessions whose answers fall in the hold: those that started one typical
+      // session duration before it (iteration i starts at i / rate s; the warm-up runs at the rate).
+      const w = durationMs(ctx.warmup);
+      const h = durationMs(ctx.hold);
+      const shift = Math.min(w, Math.max(0, probe.sessionP50Ms ?? 0));
+      let planned = 0;
+      for (let i = Math.ceil(((w - shift) * rate) / 1000); i < Math.ceil(((w + h - shift) * rate) / 1000); i++) planned += ctx.planned(i);
+      const perSession = planned / ((h / 1000) * rate);
+      probe.offered = { sessionsPerSec: rate, requestsPerSec: planned / (h / 1000) };
+      probe.achieved = { ...probe.achieved, sessionsPerSec: perSession > 0 ? probe.achieved.requestsPerSec / perSession : 0 };
+    }
+    return { probe };
   };
 }

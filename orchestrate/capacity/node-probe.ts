@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parse } from 'csv-parse/sync';
-import type { CapacityProbe, GeneratorHealth } from '../../model/capacity.ts';
+import { GENERATOR_CLOCK_SHARE, GENERATOR_LAG_SHARE, type CapacityProbe, type GeneratorHealth } from '../../model/capacity.ts';
 import type { SessionPlan } from '../../model/plan.ts';
 import { runEngine, type EngineResult } from '../../engine/index.ts';
 
@@ -32,10 +32,6 @@ export interface NodeProbeContext {
   hardSignal?: AbortSignal;
 }
 
-/** The generator's clock must stay within this share of the SLO's p95 for its latencies to be the target's. */
-export const EVENT_LOOP_SHARE = 0.2;
-/** Requests sent later than this share of the SLO's p95 (p99) mean the generator fell behind its schedule. */
-export const LAG_SHARE = 0.5;
 /** Plans made ahead of a probe, at most (beyond, the engine makes them as it goes). */
 const PREPARED_PLANS = 50_000;
 
@@ -136,6 +132,7 @@ export function measureHold(rows: readonly Row[], w: ProbeWindow): Omit<Capacity
     offered: { sessionsPerSec: w.rate, requestsPerSec: offeredRequests },
     achieved: { requestsPerSec: achievedRequests, sessionsPerSec: perSession > 0 ? achievedRequests / perSession : 0 },
     latency: { count: latencies.length, p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? 0 },
+    ...(durations.length > 0 ? { sessionP50Ms: percentile(durations, 50) } : {}),
     ...(first.length > 0 && second.length > 0 ? { trend: { firstHalfP50: percentile(first, 50), secondHalfP50: percentile(second, 50) } } : {}),
     requests,
     failed,
@@ -227,8 +224,8 @@ export function nodeProber(ctx: NodeProbeContext): (rate: number, phase: Capacit
     const lagP99 = measured.lagP99Ms;
     const loopP99 = loop.count > 0 ? loop.percentile(99) / 1e6 : 0;
     const notes: string[] = [];
-    const measuring = loopP99 < EVENT_LOOP_SHARE * ctx.sloP95Ms;
-    const delivered = lagP99 < LAG_SHARE * ctx.sloP95Ms;
+    const measuring = loopP99 < GENERATOR_CLOCK_SHARE * ctx.sloP95Ms;
+    const delivered = lagP99 < GENERATOR_LAG_SHARE * ctx.sloP95Ms;
     if (!measuring) notes.push(`the Node engine's event loop was delayed ${loopP99.toFixed(0)} ms (p99): short of CPU, its latencies are not the target's`);
     if (!delivered) notes.push(`the Node engine sent requests up to ${lagP99.toFixed(0)} ms late (p99 lag): it could not keep the schedule (raise --connections, or give it more CPU)`);
     const generator: GeneratorHealth = { delivered, measuring, droppedSessions: 0, lagP99Ms: lagP99, eventLoopDelayP99Ms: loopP99, notes };

@@ -2,7 +2,7 @@
 // rate), read from handleSummary's data, and the capacity report over them (model/capacity.ts).
 // The same function reads a `cartload capacity` probe (one step after a warm-up) and a staircase
 // run of dist/capacity.js (many steps). Pure: no k6 imports.
-import { CAPACITY_SCHEMA_VERSION, capacityReport, type CapacityFile, type CapacityProbe, type CapacitySlo, type GeneratorHealth } from '../../model/capacity.ts';
+import { CAPACITY_SCHEMA_VERSION, capacityReport, GENERATOR_CLOCK_SHARE, GENERATOR_LAG_SHARE, type CapacityFile, type CapacityProbe, type CapacitySlo, type GeneratorHealth } from '../../model/capacity.ts';
 import { redact } from '../../model/summary.ts';
 import { renderCapacityText } from '../../report/capacity.ts';
 import { publicConfig, type ScenarioConfig } from './config.ts';
@@ -18,8 +18,11 @@ function num(m: K6Metric | undefined, key: string): number {
   return typeof v === 'number' && Number.isFinite(v) ? v : 0;
 }
 
-/** Per step that ran: its measurements as a capacity probe. `maxVUs` is the scenario's limit. */
-export function probesFromK6Summary(data: K6SummaryData, steps: readonly CapacityStep[], maxVUs?: number): CapacityProbe[] {
+/**
+ * Per step that ran: its measurements as a capacity probe. `maxVUs` is the scenario's limit; `slo`
+ * the run's, against which k6's own lateness is judged (without it, k6 is taken to have kept time).
+ */
+export function probesFromK6Summary(data: K6SummaryData, steps: readonly CapacityStep[], maxVUs?: number, slo?: CapacitySlo): CapacityProbe[] {
   const m = data.metrics;
   const probes: CapacityProbe[] = [];
   const dropped = num(m.dropped_iterations, 'count');
@@ -37,11 +40,17 @@ export function probesFromK6Summary(data: K6SummaryData, steps: readonly Capacit
     const stepSessions = iterations / (holdMs / 1000);
     let offered: CapacityProbe['offered'];
     let achieved: CapacityProbe['achieved'];
-    if (single) {
-      // One step after a warm-up at its rate: every request of the run was sent at that rate, so
-      // the run's requests over its duration is what the target served (a backlog past its limit
-      // drains at its ceiling, after the hold).
-      const perSession = iterations > 0 ? requests / iterations : 0;
+    const answeredInHold = m[`${METRICS.answered}{answered_in:${s.rate}}`];
+    const perSession = iterations > 0 ? requests / iterations : 0;
+    if (answeredInHold) {
+      // What the target served: the answers that came during the hold, from any session; what
+      // was offered: the step's rate of sessions, of the requests its sessions made on average.
+      const served = num(answeredInHold, 'count') / (holdMs / 1000);
+      offered = { sessionsPerSec: s.rate, requestsPerSec: s.rate * perSession };
+      achieved = { requestsPerSec: served, sessionsPerSec: perSession > 0 ? served / perSession : 0 };
+    } else if (single) {
+      // Written before answers were counted by their time: every request of a one-step run was
+      // sent at its rate, so the run's requests over its duration is what the target served.
       const served = seconds > 0 ? num(m.http_reqs, 'count') / seconds : 0;
       offered = { sessionsPerSec: s.rate, requestsPerSec: s.rate * perSession };
       achieved = { requestsPerSec: served, sessionsPerSec: perSession > 0 ? served / perSession : 0 };
@@ -56,7 +65,20 @@ export function probesFromK6Summary(data: K6SummaryData, steps: readonly Capacit
     // sessions at its rate was not short of VUs.
     const short = dropped > 0 && (single || stepSessions < 0.95 * s.rate);
     if (short) notes.push(`k6 dropped ${dropped} sessions for want of a free VU (${vusMax} VUs in use at most${maxVUs ? ` of MAX_VUS ${maxVUs}` : ''})`);
-    const generator: GeneratorHealth = { delivered: !short, measuring: true, droppedSessions: dropped, vusMax, ...(maxVUs ? { maxVUs } : {}), notes };
+    const lag = m[`${METRICS.startLag}{${tag}}`];
+    const lagP99 = num(lag, 'p(99)');
+    const late = slo !== undefined && lagP99 >= GENERATOR_LAG_SHARE * slo.p95Ms;
+    const measuring = slo === undefined || lagP99 < GENERATOR_CLOCK_SHARE * slo.p95Ms;
+    if (!measuring || late) notes.push(`k6 started sessions up to ${lagP99.toFixed(0)} ms late (p99): short of CPU, its latencies are not the target's`);
+    const generator: GeneratorHealth = {
+      delivered: !short && !late,
+      measuring,
+      droppedSessions: dropped,
+      ...(lag ? { lagP99Ms: lagP99 } : {}),
+      vusMax,
+      ...(maxVUs ? { maxVUs } : {}),
+      notes,
+    };
     const h1 = m[`http_req_duration{${tag},half:1}`];
     const h2 = m[`http_req_duration{${tag},half:2}`];
     const statuses: Record<string, number> = {};
@@ -75,6 +97,7 @@ export function probesFromK6Summary(data: K6SummaryData, steps: readonly Capacit
       offered,
       achieved,
       latency: { count: num(d, 'count'), p50: num(d, 'med'), p95: num(d, 'p(95)'), p99: num(d, 'p(99)'), max: num(d, 'max') },
+      ...(num(m[`iteration_duration{${tag}}`], 'med') > 0 ? { sessionP50Ms: num(m[`iteration_duration{${tag}}`], 'med') } : {}),
       ...(num(h1, 'count') > 0 && num(h2, 'count') > 0 ? { trend: { firstHalfP50: num(h1, 'med'), secondHalfP50: num(h2, 'med') } } : {}),
       requests,
       failed: num(f, 'passes'),
@@ -93,8 +116,8 @@ export function capacitySummary(
   config: ScenarioConfig,
   o: { maxVUs?: number; now?: Date } = {},
 ): { text: string; notes: string[]; files: Record<string, string> } {
-  const probes = probesFromK6Summary(data, steps, o.maxVUs);
   const slo: CapacitySlo = { ...config.slo };
+  const probes = probesFromK6Summary(data, steps, o.maxVUs, slo);
   const report = capacityReport(probes, slo);
   const end = o.now ?? new Date();
   const file: CapacityFile & { steps: CapacityStep[] } = {

@@ -164,6 +164,38 @@ export function capacityScenario(config: ScenarioConfig, steps: CapacityStep[], 
   return ramping(config, stages, exec, {}, first?.warmup ? first.rate : 0);
 }
 
+/**
+ * When the capacity scenario's executor should start iteration `k`, ms after the scenario's
+ * start: where the count of arrivals so far (the integral of the rate, ramps linear, rates as k6
+ * rounds them to its time unit) reaches k. Against it, a session's real start says how late k6 was.
+ */
+export function scheduledStartMs(steps: readonly CapacityStep[], k: number): number {
+  const unit = timeUnitFor(steps.map((s) => s.rate));
+  const factor = unit.timeUnit === '1s' ? 1 : unit.timeUnit === '1m' ? 60 : 3600;
+  const perMs = (rate: number): number => unit.per(rate) / factor / 1000;
+  let offset = 0;
+  let count = 0;
+  let from = steps[0]?.warmup ? perMs(steps[0].rate) : 0;
+  for (const s of steps) {
+    const to = perMs(s.rate);
+    for (const [a0, a1, ms] of [
+      [from, to, durationMs(s.ramp)],
+      [to, to, durationMs(s.hold)],
+    ] as const) {
+      const a = (a1 - a0) / (2 * ms || 1);
+      const inSegment = a0 * ms + a * ms * ms;
+      if (k < count + inSegment) {
+        const c = k - count;
+        return offset + (Math.abs(a) < 1e-15 ? c / a0 : (-a0 + Math.sqrt(Math.max(0, a0 * a0 + 4 * a * c))) / (2 * a));
+      }
+      offset += ms;
+      count += inSegment;
+    }
+    from = to;
+  }
+  return offset;
+}
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Milliseconds in a k6 duration such as `1m30s` (already validated by the config). */

@@ -16,6 +16,8 @@ export interface SessionOptions {
   /** Multiplies the plans' think times; 0 = none. */
   thinkScale: number;
   maxThinkSeconds: number;
+  /** Called when each request has its answer (the capacity scenario counts answers by when they came). */
+  onAnswer?: () => void;
 }
 
 type Answer = Partial<IntegrationStateV2> | undefined;
@@ -132,6 +134,7 @@ export function createSessionRunner(options: SessionOptions): (plan: SessionPlan
       }
       const shape = shapeOf(step, plan.kind);
       const res = send(step, shape);
+      options.onAnswer?.();
       if (!verify(step, res, shape)) {
         if (i + 1 < steps.length) skippedSteps.add(steps.length - i - 1, tags);
         lifecyclesFailed.add(1, tags);

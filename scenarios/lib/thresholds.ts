@@ -58,6 +58,9 @@ export function stageObservers(rates: readonly number[]): Thresholds {
     t[`http_req_failed{stage:${rate}}`] = ['rate!=-1'];
     t[`http_reqs{stage:${rate}}`] = ['count>=0'];
     t[`iterations{stage:${rate}}`] = ['count>=0'];
+    t[`iteration_duration{stage:${rate}}`] = ['max>=0'];
+    t[`${METRICS.answered}{answered_in:${rate}}`] = ['count>=0'];
+    t[`${METRICS.startLag}{stage:${rate}}`] = ['max>=0'];
     t[`checks{stage:${rate}}`] = ['rate!=-1'];
     t[`${METRICS.conflicts}{stage:${rate}}`] = ['count>=0'];
   }

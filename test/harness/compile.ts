@@ -30,6 +30,9 @@ export interface CompiledBundle {
   script: vm.Script;
   /** Size of the compiled script (bundle plus shims), in bytes. */
   bytes: number;
+  /** The script's code and source map, to compile it again in another thread (compiledFromCode). */
+  code: string;
+  map: string;
   /**
    * A stack trace with the compiled script's positions replaced by the sources' (through the
    * bundle's own source map when it has one: scenarios/*.ts), as k6 reports them.
@@ -79,6 +82,32 @@ export async function compileBundle(file: string): Promise<CompiledBundle> {
   const key = `${st.size}:${st.mtimeMs}`;
   const hit = cache.get(abs);
   if (hit?.key === key) return hit.compiled;
+  const { code, map } = await compileBundleCode(abs);
+  const compiled = compiledFromCode(abs, code, map);
+  cache.set(abs, { key, compiled });
+  return compiled;
+}
+
+/** A compiled bundle from code compileBundleCode made (in another thread: a vm.Script cannot be passed). */
+export function compiledFromCode(file: string, code: string, map: string): CompiledBundle {
+  const abs = resolve(file);
+  const scriptName = `${abs}${SCRIPT_SUFFIX}`;
+  let mapper: ((stack: string) => string) | undefined;
+  return {
+    file: abs,
+    script: new vm.Script(code, { filename: scriptName }),
+    bytes: Buffer.byteLength(code),
+    code,
+    map,
+    // The source map is read only when a stack needs it: a VU thread of the paced stand-in
+    // compiles the script again and would parse it for nothing.
+    mapStack: (stack) => (mapper ??= stackMapper(new SourceMap(JSON.parse(map) as ConstructorParameters<typeof SourceMap>[0]), scriptName, dirname(`${abs}.harness.js`)))(stack),
+  };
+}
+
+/** The script a VU context runs for a bundle, and its source map (text). */
+export async function compileBundleCode(file: string): Promise<{ code: string; map: string }> {
+  const abs = resolve(file);
   const entry = [
     `import ${JSON.stringify(resolve(SHIM_DIR, 'globals.ts'))};`,
     `import * as script from ${JSON.stringify(abs)};`,
@@ -101,14 +130,6 @@ export async function compileBundle(file: string): Promise<CompiledBundle> {
     plugins: [k6Shims],
   });
   const code = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
-  const mapText = result.outputFiles.find((f) => f.path.endsWith('.map'))!.text;
-  const scriptName = `${abs}${SCRIPT_SUFFIX}`;
-  const compiled: CompiledBundle = {
-    file: abs,
-    script: new vm.Script(code, { filename: scriptName }),
-    bytes: Buffer.byteLength(code),
-    mapStack: stackMapper(new SourceMap(JSON.parse(mapText) as ConstructorParameters<typeof SourceMap>[0]), scriptName, dirname(`${abs}.harness.js`)),
-  };
-  cache.set(abs, { key, compiled });
-  return compiled;
+  const map = result.outputFiles.find((f) => f.path.endsWith('.map'))!.text;
+  return { code, map };
 }
