@@ -10,10 +10,11 @@
 // CARTLOAD_STANDIN_MAX_VUS (default 64; threads are dear), and its clock is Node's. Tests run it as
 // K6_BIN (see standInK6Bin) so that `cartload capacity --engine k6` goes through its whole k6 path.
 //   node --import tsx test/harness/paced/k6-standin.ts run [--quiet] [-e NAME=value] dist/capacity.js
-import { build } from 'esbuild';
-import { chmod, mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+// (standInK6Bin writes a `k6` that runs it built, without the TypeScript loader: faster to start).
+import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { compileBundle } from '../compile.ts';
 import { K6Test, K6_EXIT } from '../index.ts';
@@ -22,38 +23,53 @@ import { arrivalPlan } from './schedule.ts';
 import type { Delta, FromVu, ToVu, VuWorkerData } from './vu-worker.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+/** Where the built stand-in lives: inside the project, so that esbuild resolves from its node_modules. */
+const CACHE = HERE.endsWith(join('.cache', 'cartload')) ? HERE : join(HERE, '..', '..', '..', 'node_modules', '.cache', 'cartload');
+const SOURCES = HERE.endsWith(join('.cache', 'cartload')) ? undefined : join(HERE, '..', '..', '..');
 
 /**
- * The VU worker as one plain module: worker threads do not run the TypeScript loader the main
- * thread was started with. esbuild (kept external) resolves from the project's node_modules.
+ * The stand-in and its VU worker as plain modules, built again only when a source is newer: a
+ * capacity search starts the stand-in once per probe, and a worker thread does not run the
+ * TypeScript loader the main thread was started with. esbuild stays external (it resolves from the
+ * project's node_modules).
  */
-async function workerModule(): Promise<string> {
-  const out = join(HERE, '..', '..', '..', 'node_modules', '.cache', 'cartload', 'k6-standin-vu.mjs');
-  // Built again only when a harness source is newer (every probe of a capacity search is a run).
-  const built = await stat(out).then((st) => st.mtimeMs, () => 0);
+async function buildStandIn(): Promise<{ main: string; worker: string }> {
+  const main = join(CACHE, 'k6-standin.mjs');
+  const worker = join(CACHE, 'k6-standin-vu.mjs');
+  if (!SOURCES) return { main, worker };
+  const built = Math.min(...(await Promise.all([main, worker].map((f) => stat(f).then((st) => st.mtimeMs, () => 0)))));
   let newest = 0;
-  for (const dir of [join(HERE, '..'), join(HERE, '..', '..', '..', 'model'), join(HERE, '..', '..', '..', 'emulator', 'core')]) {
-    for (const f of await readdir(dir, { recursive: true })) if (f.endsWith('.ts')) newest = Math.max(newest, (await stat(join(dir, f))).mtimeMs);
+  for (const dir of ['test/harness', 'model', 'emulator/core']) {
+    for (const f of await readdir(join(SOURCES, dir), { recursive: true })) if (f.endsWith('.ts')) newest = Math.max(newest, (await stat(join(SOURCES, dir, f))).mtimeMs);
   }
-  if (built > newest) return out;
-  await build({
-    entryPoints: [join(HERE, 'vu-worker.ts')],
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    external: ['esbuild', 'undici'],
-    logLevel: 'silent',
-  });
-  return out;
+  if (built > newest) return { main, worker };
+  // The harness finds its k6 shims beside compile.ts: keep that file's own URL in the bundle.
+  const compileTs = join(SOURCES, 'test', 'harness', 'compile.ts');
+  const keepUrl: Plugin = {
+    name: 'keep-compile-url',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]harness[\\/]compile\.ts$/ }, async (args) => ({
+        contents: (await readFile(args.path, 'utf8')).replaceAll('import.meta.url', JSON.stringify(pathToFileURL(compileTs).href)),
+        loader: 'ts',
+      }));
+    },
+  };
+  // Some bundled CommonJS (undici) calls require(): give the ES module one.
+  const common: BuildOptions = {
+    plugins: [keepUrl], bundle: true, platform: 'node', format: 'esm', target: 'node20', external: ['esbuild'], logLevel: 'silent', banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } };
+  await Promise.all([
+    build({ ...common, entryPoints: [join(HERE, 'k6-standin.ts')], outfile: main }),
+    build({ ...common, entryPoints: [join(HERE, 'vu-worker.ts')], outfile: worker }),
+  ]);
+  return { main, worker };
 }
 
 /** Writes an executable that runs the stand-in as `k6` (for K6_BIN); returns its path. */
 export async function standInK6Bin(dir: string): Promise<string> {
+  const { main } = await buildStandIn();
   await mkdir(dir, { recursive: true });
   const file = join(dir, 'k6');
-  await writeFile(file, `#!/bin/sh\nexec "${process.execPath}" --import tsx "${join(HERE, 'k6-standin.ts')}" "$@"\n`);
+  await writeFile(file, `#!/bin/sh\nexec "${process.execPath}" "${main}" "$@"\n`);
   await chmod(file, 0o755);
   return file;
 }
@@ -105,7 +121,7 @@ async function main(argv: string[]): Promise<number> {
   const plan = arrivalPlan(scenarioOptions);
   const maxVUs = Math.min(plan.maxVUs, cap);
   // The same compiled script K6Test.prepare() made (cached), for each VU thread to compile again.
-  const [{ code, map }, workerFile] = await Promise.all([compileBundle(bundle), workerModule()]);
+  const [{ code, map }, { worker: workerFile }] = await Promise.all([compileBundle(bundle), buildStandIn()]);
   const bridge = new HttpBridge();
   const vus: Vu[] = [];
   const free: Vu[] = [];

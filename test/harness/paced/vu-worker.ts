@@ -10,7 +10,7 @@ import type { ConsoleEntry, IterationError } from '../records.ts';
 import { TestState, type ScenarioInfo } from '../test-state.ts';
 import type { Exchange } from '../transport.ts';
 import { isAbort, VirtualUser } from '../vu.ts';
-import { blockingSender, hostResponse } from './bridge.ts';
+import { blockingSender, hostResponse } from './bridge-sync.ts';
 
 export interface VuWorkerData {
   vuId: number;
