@@ -1,5 +1,5 @@
-// `cartload capacity --engine k6` against the local target given a ceiling (2 workers × 20 ms =
-// 100 requests/s). k6 cannot be installed here: the paced k6 stand-in (test/harness/paced) runs as
+// `cartload capacity --engine k6` against the local target given a ceiling (2 workers × 40 ms =
+// 50 requests/s). k6 cannot be installed here: the paced k6 stand-in (test/harness/paced) runs as
 // K6_BIN, so the whole k6 path runs as with k6: the capacity bundle built, one `k6 run` per probe
 // with the probe's variables, the files its handleSummary writes read back. As in the Node engine's
 // test (capacity-node.test.ts), the SLO's latency is set loose so that the ceiling is found by what
@@ -13,14 +13,14 @@ import { runCapacity } from '../orchestrate/capacity/index.ts';
 import { standInK6Bin } from './harness/paced/k6-standin.ts';
 import { startTargetProcess, type TargetProcess } from './helpers/target-process.ts';
 
-const CEILING = 100;
+const CEILING = 50;
 let dir: string;
 let target: TargetProcess;
 let k6: string;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cartload-capacity-k6-'));
-  [target, k6] = await Promise.all([startTargetProcess(['--workers', '2', '--service-time', '20'], { apiKey: 'capacity-key' }), standInK6Bin(join(dir, 'bin'))]);
+  [target, k6] = await Promise.all([startTargetProcess(['--workers', '2', '--service-time', '40'], { apiKey: 'capacity-key' }), standInK6Bin(join(dir, 'bin'))]);
 });
 after(async () => {
   await target.stop();
@@ -35,7 +35,7 @@ test('k6 (the paced stand-in) finds the target’s ceiling within 10%, one k6 ru
     warmup: '2s',
     hold: '4s',
     drain: '2s',
-    search: { start: 10 },
+    search: { start: 8, growth: 1.5 },
     slo: { p95Ms: 5000, p99Ms: 10_000 },
     knownCeiling: CEILING,
     resultsDir: dir,

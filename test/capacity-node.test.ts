@@ -1,5 +1,5 @@
 // `cartload capacity` with the Node engine against the local target given a ceiling (2 workers ×
-// 20 ms = 100 requests/s): the search finds it. Short probes and a small ceiling keep the load light,
+// 40 ms = 50 requests/s): the search finds it. Short probes and a small ceiling keep the load light,
 // and the ceiling is set by the target's workers and service time, not by this machine's CPU. The
 // SLO's latency is set loose (p95 5 s): on a machine shared by many busy processes the scheduler
 // alone delays answers by hundreds of ms, so here the ceiling is found by what it is, a rate: the
@@ -15,7 +15,7 @@ import { runCapacity } from '../orchestrate/capacity/index.ts';
 import { runCartload } from './helpers/cli.ts';
 import { startTargetProcess, type TargetProcess } from './helpers/target-process.ts';
 
-const CEILING = 100;
+const CEILING = 50;
 const NO_K6 = { PATH: '/nonexistent', K6_BIN: '' };
 const LOOSE = { p95Ms: 5000, p99Ms: 10_000 };
 let dir: string;
@@ -23,7 +23,7 @@ let target: TargetProcess;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cartload-capacity-node-'));
-  target = await startTargetProcess(['--workers', '2', '--service-time', '20'], { apiKey: 'capacity-key' });
+  target = await startTargetProcess(['--workers', '2', '--service-time', '40'], { apiKey: 'capacity-key' });
 });
 after(async () => {
   await target.stop();
@@ -38,7 +38,7 @@ test('the Node engine finds the target’s ceiling within 10%, and writes capaci
     warmup: '2s',
     hold: '4s',
     drain: '2s',
-    search: { start: 10 },
+    search: { start: 8, growth: 1.5 },
     slo: LOOSE,
     knownCeiling: CEILING,
     resultsDir: dir,
@@ -68,19 +68,19 @@ test('the Node engine finds the target’s ceiling within 10%, and writes capaci
   assert.equal(probeDirs.length, f.probes.length);
   for (const p of f.probes) assert.ok(probeDirs.includes(p.dir!.replace('probes/', '')), p.dir);
   assert.match(await readFile(join(dir, 'node-goal', 'capacity.txt'), 'utf8'), /capacity: highest sustainable rate/);
-  assert.ok(lines.some((l) => /^probe 1 \(coarse\) 10 sessions\/s: served/.test(l)), lines.join('\n'));
+  assert.ok(lines.some((l) => /^probe 1 \(coarse\) 8 sessions\/s: served/.test(l)), lines.join('\n'));
 });
 
 test('cartload capacity on the command line: a local target with a capacity knob, then --from under another SLO; bad options exit 2', async () => {
   const results = join(dir, 'cli');
   const run = await runCartload(
-    ['capacity', '--engine', 'node', '--target-workers', '2', '--target-service-time', '20', '--start', '20', '--max-probes', '2', '--warmup', '2s', '--hold', '2s', '--drain', '1s', '--p95-ms', '5000', '--p99-ms', '10000', '--results-dir', results, '--run-id', 'cli-run'],
+    ['capacity', '--engine', 'node', '--target-workers', '2', '--target-service-time', '40', '--start', '8', '--max-probes', '2', '--warmup', '2s', '--hold', '2s', '--drain', '1s', '--p95-ms', '5000', '--p99-ms', '10000', '--results-dir', results, '--run-id', 'cli-run'],
     { env: { ...NO_K6, TALON_BASE_URL: '', TALON_API_KEY: '' }, timeoutMs: 90_000 },
   );
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stderr, /target: the local reference target at http:\/\/127\.0\.0\.1:\d+ with 2 workers × 20 ms/);
+  assert.match(run.stderr, /target: the local reference target at http:\/\/127\.0\.0\.1:\d+ with 2 workers × 40 ms/);
   assert.match(run.stdout, /search: 2 probes; stopped at --max-probes/);
-  assert.match(run.stdout, /the target's configured ceiling is 100 req\/s/);
+  assert.match(run.stdout, /the target's configured ceiling is 50 req\/s/);
   const again = await runCartload(['capacity', '--from', join(results, 'cli-run'), '--p95-ms', '1', '--json'], { timeoutMs: 60_000 });
   assert.equal(again.code, 0, again.stderr);
   const judged = JSON.parse(again.stdout) as CapacityFile;

@@ -67,6 +67,25 @@ describe('searchCapacity', () => {
     assert.equal(s.requestsPerSec, s.sessionsPerSec * REQ_PER_SESSION);
   });
 
+  test('a saturation estimate that misleads costs a few probes, then bisection finds the break', async () => {
+    const model = modelProbe({ ceiling: 103 });
+    let misled = false;
+    // The first probe past the limit reports serving far less than the target can (a stall).
+    const probe: typeof model = async (rate, phase, n) => {
+      const p = await model(rate, phase, n);
+      if (!misled && rate > 103) {
+        misled = true;
+        return { ...p, achieved: { sessionsPerSec: 60, requestsPerSec: 240 } };
+      }
+      return p;
+    };
+    const r = await searchCapacity({ ...DEFAULT_SEARCH, start: 5 }, SLO, probe);
+    assert.equal(r.stoppedBy, 'tolerance');
+    const rep = capacityReport(r.probes, SLO);
+    assert.ok(rep.sustainable!.sessionsPerSec > 0.9 * 103 && rep.sustainable!.sessionsPerSec < 103, `found ${rep.sustainable!.sessionsPerSec}`);
+    assert.ok(r.probes.length <= 14, r.probes.map((p) => p.rate).join(', '));
+  });
+
   test('a first rate that already breaks the SLO steps down', async () => {
     const r = await searchCapacity({ ...DEFAULT_SEARCH, start: 100 }, SLO, modelProbe({ ceiling: 30 }));
     assert.equal(r.stoppedBy, 'tolerance');

@@ -66,9 +66,11 @@ export function nextRate(lo: number, hi: number, tolerance: number, estimate: nu
   if (estimate !== undefined && estimate < hi) {
     const under = estimate * (1 - tolerance / 2);
     if (inside(under)) return roundRate(under);
-    // A rate near (or past) the estimate held: the break is probably just above the last good rate.
+    // A rate near the estimate held: the break is probably just above the last good rate. Once
+    // the last good rate is past the estimate by more than the tolerance, the estimate was wrong:
+    // bisect.
     const above = lo * (1 + 0.9 * tolerance);
-    if (estimate < lo * (1 + 2 * tolerance) && inside(above)) return roundRate(above);
+    if (lo <= estimate * (1 + tolerance) && estimate < lo * (1 + 2 * tolerance) && inside(above)) return roundRate(above);
   }
   const mid = roundRate((lo + hi) / 2);
   // Rounding can land on an end of a narrow bracket: then it is as narrow as rates get.
