@@ -27,7 +27,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('k6 (the paced stand-in) finds the target’s ceiling within 10%, one k6 run per probe', { timeout: 15 * 60_000 }, async () => {
+test('k6 (the paced stand-in) finds the target’s ceiling within 10%, one k6 run per probe', { timeout: 15 * 60_000 }, async (t) => {
   const lines: string[] = [];
   const res = await runCapacity({
     engine: 'k6',
@@ -48,11 +48,17 @@ test('k6 (the paced stand-in) finds the target’s ceiling within 10%, one k6 ru
   assert.equal(res.engine, 'k6');
   const f = res.file;
   const found = f.report.sustainable?.requestsPerSec ?? 0;
+  for (const p of f.probes) for (const name of ['k6-summary.json', 'summary.json', 'capacity.json']) await access(join(dir, 'k6-goal', p.dir!, name));
+  assert.ok(f.probes.every((p) => p.generator.lagP99Ms !== undefined), 'every probe says how late k6 started its sessions');
+  if (f.stoppedBy === 'generator') {
+    // The stand-in's threads were short of CPU on this machine: the k6 path says so (from the
+    // sessions' start lateness) and claims no limit of the target; there is no ceiling to compare.
+    assert.ok(f.report.generatorLimit, res.text);
+    t.skip(`the k6 stand-in was short of CPU on this machine (${f.probes.at(-1)?.generator.notes.join('; ')}): no ceiling to compare`);
+    return;
+  }
   assert.equal(f.stoppedBy, 'tolerance', res.text);
   assert.ok(Math.abs(found / CEILING - 1) <= 0.1, `found ${found} req/s for a ceiling of ${CEILING}:\n${res.text}`);
-  assert.ok(f.probes.every((p) => p.generator.lagP99Ms !== undefined), 'every probe says how late k6 started its sessions');
-  // Each probe is a k6 run of its own, with k6's files.
-  for (const p of f.probes) for (const name of ['k6-summary.json', 'summary.json', 'capacity.json']) await access(join(dir, 'k6-goal', p.dir!, name));
   assert.match(res.text, /note: k6's own CPU is not in its summary/);
   assert.ok(lines[0]?.startsWith(`engine: k6 (${k6})`), lines.join('\n'));
 });

@@ -30,7 +30,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-test('the Node engine finds the target’s ceiling within 10%, and writes capacity.json and one folder per probe', async () => {
+test('the Node engine finds the target’s ceiling within 10%, and writes capacity.json and one folder per probe', async (t) => {
   const lines: string[] = [];
   const res = await runCapacity({
     engine: 'node',
@@ -49,6 +49,13 @@ test('the Node engine finds the target’s ceiling within 10%, and writes capaci
   if (res.engine === 'none') return;
   const f = res.file;
   const found = f.report.sustainable?.requestsPerSec ?? 0;
+  if (f.stoppedBy === 'generator') {
+    // The machine is too busy for this process to drive even this light load: the tool says so
+    // (and claims no limit of the target), and there is no ceiling to compare.
+    assert.ok(f.report.generatorLimit, res.text);
+    t.skip(`the load generator was short of CPU on this machine (${f.probes.at(-1)?.generator.notes.join('; ')}): no ceiling to compare`);
+    return;
+  }
   assert.equal(f.stoppedBy, 'tolerance', res.text);
   assert.ok(Math.abs(found / CEILING - 1) <= 0.1, `found ${found} req/s for a ceiling of ${CEILING}:\n${res.text}`);
   assert.ok(f.report.bracket !== undefined && f.report.bracket <= 0.05, res.text);
