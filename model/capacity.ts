@@ -177,7 +177,9 @@ export function judgeProbe(p: CapacityProbe, slo: CapacitySlo): ProbeVerdict {
   if (p.requests > 0 && errorRate >= slo.errorRate && !(slo.errorRate === 0 && p.failed === 0)) {
     target.push(`failed ${(100 * errorRate).toFixed(2)}% ≥ ${+(100 * slo.errorRate).toFixed(4)}%`);
   }
-  if (p.offered.requestsPerSec > 0 && p.achieved.requestsPerSec < KEEP_UP_SHARE * p.offered.requestsPerSec) {
+  // A generator that sent late offered less than planned in the hold: what the target served then
+  // says nothing of the target.
+  if (p.generator.delivered && p.offered.requestsPerSec > 0 && p.achieved.requestsPerSec < KEEP_UP_SHARE * p.offered.requestsPerSec) {
     target.push(`served ${rateText(p.achieved.requestsPerSec)} of ${rateText(p.offered.requestsPerSec)} req/s offered`);
   }
   if (p.trend && p.trend.secondHalfP50 > p.trend.firstHalfP50 * CLIMB_FACTOR && p.trend.secondHalfP50 - p.trend.firstHalfP50 > Math.max(CLIMB_FLOOR_MS, CLIMB_FLOOR_SHARE * slo.p95Ms)) {
