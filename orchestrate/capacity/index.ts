@@ -8,6 +8,8 @@ import { join, resolve } from 'node:path';
 import { buildScenarios, PROJECT_ROOT } from '../../bundle/index.ts';
 import { CAPACITY_SCHEMA_VERSION, capacityReport, type CapacityFile, type CapacityProbe, type CapacitySearchOptions, type CapacitySlo, type StopReason } from '../../model/capacity.ts';
 import { parseK6Duration } from '../../model/duration.ts';
+import { CartloadError } from '../../model/errors.ts';
+import { checkDirWritable, checkRunFolderFree } from '../../io/dirs.ts';
 import { redact } from '../../model/summary.ts';
 import { renderCapacityText } from '../../report/capacity.ts';
 import { K6_CAPACITY_NOTE } from '../../scenarios/lib/capacity.ts';
@@ -15,8 +17,8 @@ import { ConfigError, parseConfig, type ScenarioConfig } from '../../scenarios/l
 import { startTarget, type RunningTarget } from '../../emulator/server/index.ts';
 import { makeRunId } from '../../engine/run-id.ts';
 import { locateK6, type Env } from '../k6-binary.ts';
-import { nodePlans } from '../run.ts';
 import { k6Prober } from './k6-probe.ts';
+import { capacityPlans } from './plans.ts';
 import { nodeProber } from './node-probe.ts';
 import { DEFAULT_SEARCH, searchCapacity, searchOptionsError, type ProbeFn } from './search.ts';
 
@@ -131,7 +133,15 @@ export async function runCapacity(o: RunCapacityOptions): Promise<RunCapacityRes
   o.say(`engine: ${engine}${engine === 'k6' ? ` (${k6.bin})` : o.engine === 'node' ? '' : ` (no k6 binary: ${'reason' in k6 ? k6.reason : ''})`}`);
 
   const runId = o.runId ?? makeRunId();
-  const dir = resolve(o.resultsDir ?? 'results', runId);
+  const resultsDir = o.resultsDir ?? 'results';
+  try {
+    await checkDirWritable(resultsDir, '--results-dir');
+    await checkRunFolderFree(resultsDir, runId);
+  } catch (err) {
+    if (err instanceof CartloadError) return bad(err.message);
+    throw err;
+  }
+  const dir = resolve(resultsDir, runId);
   const probesDir = join(dir, 'probes');
   await mkdir(probesDir, { recursive: true });
 
@@ -196,7 +206,7 @@ export async function runCapacity(o: RunCapacityOptions): Promise<RunCapacityRes
   try {
     let probe: ProbeFn;
     if (engine === 'node') {
-      const plans = await nodePlans({ config, profile: config.profile ?? 'default', thinkScale: config.thinkScale ?? CAPACITY_DEFAULTS.thinkScale, dry: config.dry });
+      const plans = await capacityPlans(config, config.thinkScale ?? CAPACITY_DEFAULTS.thinkScale);
       const run = nodeProber({
         target,
         apiKey,
@@ -219,7 +229,7 @@ export async function runCapacity(o: RunCapacityOptions): Promise<RunCapacityRes
       };
     } else {
       // The plans k6 will make, counted here to know what each probe's hold offered.
-      const plans = await nodePlans({ config, profile: config.profile ?? 'default', thinkScale: config.thinkScale ?? CAPACITY_DEFAULTS.thinkScale, dry: config.dry });
+      const plans = await capacityPlans(config, config.thinkScale ?? CAPACITY_DEFAULTS.thinkScale);
       const steps: number[] = [];
       const planned = (i: number): number => (steps[i] ??= plans.plan(i, () => undefined).steps.length);
       const rootDir = o.rootDir ?? PROJECT_ROOT;

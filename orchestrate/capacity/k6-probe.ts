@@ -4,7 +4,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CapacityFile, CapacityProbe } from '../../model/capacity.ts';
-import { durationMs } from '../../scenarios/lib/load.ts';
+import { durationMs } from '../../model/duration.ts';
 import { runK6, type Env } from '../k6-binary.ts';
 
 export interface K6ProbeContext {

@@ -7,7 +7,8 @@ import { redact } from '../../model/summary.ts';
 import { renderCapacityText } from '../../report/capacity.ts';
 import { publicConfig, type ScenarioConfig } from './config.ts';
 import type { K6Metric, K6SummaryData } from './k6-summary.ts';
-import { durationMs, type CapacityStep } from './load.ts';
+import { durationMs } from '../../model/duration.ts';
+import type { CapacityStep } from './load.ts';
 import { METRICS } from './metric-names.ts';
 
 /** What k6's summary cannot show of the load generator: said once in every k6 capacity report. */
