@@ -96,7 +96,7 @@ test('cartload capacity on the command line: a local target with a capacity knob
   for (const [args, message] of [
     [['--tolerance', '5'], /--tolerance 5: use a share such as 5% or 0\.05/],
     [['--target-workers', '2'], /--target-workers and --target-service-time go together/],
-    [['--warmup', 'soon'], /--warmup: /],
+    [['--warmup', 'soon'], /--warmup soon: use a duration/],
     [['--from', join(dir, 'nope')], /nope: no such run folder or file/],
   ] as const) {
     const bad = await runCartload(['capacity', '--engine', 'node', ...args, '--results-dir', results], { env: NO_K6, timeoutMs: 60_000 });
