@@ -42,7 +42,6 @@ function tail(text: string, lines = 8): string {
 export function k6Prober(ctx: K6ProbeContext): (rate: number, phase: CapacityProbe['phase'], n: number) => Promise<K6ProbeOutcome> {
   return async (rate, phase, n) => {
     const id = `probe-${String(n).padStart(2, '0')}-${String(rate).replace('.', '_')}`;
-    // k6 does not create folders: handleSummary writes into RESULTS_DIR/RUN_ID, which must exist.
     await mkdir(join(ctx.probesDir, id), { recursive: true });
     const env: Env = {
       ...ctx.env,
@@ -53,7 +52,8 @@ export function k6Prober(ctx: K6ProbeContext): (rate: number, phase: CapacityPro
       WARMUP: ctx.warmup,
       GRACEFUL_STOP: ctx.gracefulStop,
       RUN_ID: id,
-      RESULTS_DIR: ctx.probesDir,
+      // k6 does not create folders: handleSummary writes into RUN_DIR, made above.
+      RUN_DIR: join(ctx.probesDir, id),
     };
     const res = await runK6(ctx.bin, ['run', '--quiet', ctx.bundle], {
       env,
