@@ -1,7 +1,8 @@
 // The capacity report as text: one row per probe (sessions/s and requests/s offered and achieved,
 // latency, errors, 409s, the generator's health, the verdict), a chart of latency and errors
 // against the offered rate, and the verdict. Pure: the k6 handleSummary renders it too.
-import { rateText, type CapacityProbe, type CapacityReport, type CapacitySlo, type StopReason } from '../model/capacity.ts';
+import { rateText, type CapacityFile, type CapacityProbe, type CapacityReport, type CapacitySlo, type StopReason } from '../model/capacity.ts';
+import type { CapacityCurve } from './data/format.ts';
 
 const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const pct = (part: number, whole: number): string => (whole === 0 ? '0%' : `${((100 * part) / whole).toFixed(2)}%`);
@@ -84,4 +85,28 @@ export function renderCapacityText(c: CapacityTextInput): string {
   }
   for (const n of c.notes ?? []) lines.push(`  note: ${n}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** A capacity run as the results format's curve (results.json `capacity`), which the HTML report draws. */
+export function capacityCurve(file: Pick<CapacityFile, 'probes' | 'report'>): CapacityCurve {
+  const ok = new Map(file.report.verdicts.map((v) => [v.n, v.ok]));
+  return {
+    unit: 'sessions/s',
+    points: [...file.probes]
+      .filter((p) => p.latency.count > 0)
+      .sort((a, b) => a.rate - b.rate || a.n - b.n)
+      .map((p) => ({
+        offered: p.rate,
+        achieved: p.achieved.sessionsPerSec,
+        requestsPerSecond: p.achieved.requestsPerSec,
+        p50: p.latency.p50,
+        p95: p.latency.p95,
+        p99: p.latency.p99,
+        errorRate: p.requests === 0 ? 0 : p.failed / p.requests,
+        withinSlo: ok.get(p.n) === true,
+      })),
+    ...(file.report.sustainable ? { sustainable: file.report.sustainable.sessionsPerSec } : {}),
+    ...(file.report.knee ? { knee: file.report.knee.sessionsPerSec } : {}),
+    notes: [`capacity: ${file.report.verdict}`],
+  };
 }

@@ -11,7 +11,10 @@ import { parseK6Duration } from '../../model/duration.ts';
 import { CartloadError } from '../../model/errors.ts';
 import { checkDirWritable, checkRunFolderFree } from '../../io/dirs.ts';
 import { redact } from '../../model/summary.ts';
-import { renderCapacityText } from '../../report/capacity.ts';
+import { capacityCurve, renderCapacityText } from '../../report/capacity.ts';
+import type { Results } from '../../report/data/format.ts';
+import { readRun } from '../../report/read.ts';
+import { writeRunFolder } from '../../report/write.ts';
 import { K6_CAPACITY_NOTE } from '../../scenarios/lib/capacity.ts';
 import { ConfigError, parseConfig, type ScenarioConfig } from '../../scenarios/lib/config.ts';
 import { startTarget, type RunningTarget } from '../../emulator/server/index.ts';
@@ -87,6 +90,28 @@ function probeLine(p: CapacityProbe, slo: CapacitySlo): string {
   const v = capacityReport([p], slo).verdicts[0];
   const verdict = v?.ok ? 'ok' : `${v?.limit === 'generator' ? 'GENERATOR' : 'MISS'}: ${v?.reasons.join('; ')}`;
   return `probe ${p.n} (${p.phase}) ${p.rate} sessions/s: served ${p.achieved.requestsPerSec.toFixed(1)} of ${p.offered.requestsPerSec.toFixed(1)} req/s, p95 ${p.latency.p95.toFixed(1)} ms, failed ${p.requests ? ((100 * p.failed) / p.requests).toFixed(2) : '0'}% → ${verdict}`;
+}
+
+/**
+ * The run folder's results.json and report.html: the results of the highest sustainable probe (or
+ * the last one measured), with the capacity curve of every probe, so that the HTML report draws the
+ * curve beside that probe's charts over time. Only when that probe's folder has a results.json (a
+ * Node engine probe; a k6 probe keeps k6's summary files).
+ */
+export async function writeCurve(dir: string, file: CapacityFile, text: string): Promise<void> {
+  const n = file.report.sustainable?.n ?? file.probes.at(-1)?.n;
+  const probe = file.probes.find((p) => p.n === n);
+  if (!probe?.dir) return;
+  let results: Results;
+  try {
+    const view = await readRun(join(dir, probe.dir));
+    if (!view.results) return;
+    results = view.results;
+  } catch {
+    return;
+  }
+  const note = `a capacity search of ${file.probes.length} probes: the figures and charts over time are probe ${probe.n}'s (${probe.rate} sessions/s${file.report.sustainable?.n === probe.n ? ', the highest sustainable' : ''}); the capacity curve covers every probe (capacity.json)`;
+  await writeRunFolder(dir, { ...results, run: { ...results.run, runId: file.runId }, capacity: capacityCurve(file), notes: [note, ...results.notes] }, text);
 }
 
 export async function runCapacity(o: RunCapacityOptions): Promise<RunCapacityResult> {
@@ -277,6 +302,7 @@ export async function runCapacity(o: RunCapacityOptions): Promise<RunCapacityRes
     await save(file);
     const text = renderCapacityText({ probes: file.probes, report: file.report, stoppedBy: file.stoppedBy, ...(knownCeiling !== undefined ? { knownCeiling } : {}), notes: engine === 'k6' ? [K6_CAPACITY_NOTE] : [] });
     await writeFile(join(dir, 'capacity.txt'), text);
+    await writeCurve(dir, file, text);
     return { engine, runId, dir, file, text, interrupted: result.stoppedBy === 'interrupted' };
   } finally {
     await local?.close();
