@@ -7,7 +7,9 @@
 // are written and its stdout printed, as k6 does, and the exit code is k6's.
 //
 // It is a test double, not k6: one arrival-rate scenario, no abortOnFail, no --out, VUs capped at
-// CARTLOAD_STANDIN_MAX_VUS (default 64; threads are dear), and its clock is Node's. Tests run it as
+// CARTLOAD_STANDIN_MAX_VUS (default 64; threads are dear) of which CARTLOAD_STANDIN_EAGER_VUS (16)
+// start before the scenario and the other pre-allocated ones as the load needs them (an iteration
+// then waits for one, where k6 would have it ready), and its clock is Node's. Tests run it as
 // K6_BIN (see standInK6Bin) so that `cartload capacity --engine k6` goes through its whole k6 path.
 //   node --import tsx test/harness/paced/k6-standin.ts run [--quiet] [-e NAME=value] dist/capacity.js
 // (standInK6Bin writes a `k6` that runs it built, without the TypeScript loader: faster to start).
