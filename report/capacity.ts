@@ -17,7 +17,7 @@ const STOPPED: Record<StopReason, string> = {
   budget: 'stopped at --max-duration before the bracket was within the tolerance',
   'max-rate': 'stopped at --max-rate',
   'min-rate': 'stopped at --min-rate',
-  generator: 'stopped: the load generator could not drive a higher rate',
+  generator: 'stopped under the rate the load generator could not drive (the bracket is the generator\'s, not the target\'s)',
   interrupted: 'interrupted',
   staircase: 'a fixed staircase of steps',
 };

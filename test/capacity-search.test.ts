@@ -101,14 +101,24 @@ describe('searchCapacity', () => {
     assert.match(capacityReport(r.probes, SLO).verdict, /no probe held the SLO/);
   });
 
-  test('the generator as the limit stops the search and is never taken for the target', async () => {
+  test('the generator as the limit is never taken for the target; the search goes on under it', async () => {
     const r = await searchCapacity({ ...DEFAULT_SEARCH, start: 10 }, SLO, modelProbe({ ceiling: 1000, generatorMax: 50 }));
     assert.equal(r.stoppedBy, 'generator');
+    assert.deepEqual(r.probes.map((p) => p.rate), [10, 20, 40, 80, 60, 50, 55, 52.5]);
     const rep = capacityReport(r.probes, SLO);
     assert.equal(rep.breaking, undefined, 'the target never missed the SLO');
-    assert.equal(rep.generatorLimit?.sessionsPerSec, 80);
-    assert.equal(rep.sustainable?.sessionsPerSec, 40);
-    assert.match(rep.verdict, /the load generator, not the target, was the limit at 80 sessions\/s/);
+    assert.equal(rep.generatorLimit?.sessionsPerSec, 52.5);
+    assert.equal(rep.sustainable?.sessionsPerSec, 50);
+    assert.match(rep.verdict, /the load generator, not the target, was the limit at 52.5 sessions\/s/);
+  });
+
+  test('a target limit under the generator’s is found though the generator fell short higher up', async () => {
+    const r = await searchCapacity({ ...DEFAULT_SEARCH, start: 10 }, SLO, modelProbe({ ceiling: 103, generatorMax: 150 }));
+    assert.equal(r.stoppedBy, 'tolerance');
+    const rep = capacityReport(r.probes, SLO);
+    assert.equal(r.probes.find((p) => p.rate === 160)?.generator.delivered, false, 'the coarse step past both limits');
+    assert.ok(rep.sustainable!.sessionsPerSec > 0.9 * 103 && rep.sustainable!.sessionsPerSec < 103, `found ${rep.sustainable!.sessionsPerSec}`);
+    assert.ok(rep.breaking && rep.breaking.sessionsPerSec < 150);
   });
 
   test('bounded: max probes, max rate, budget, interrupt', async () => {

@@ -85,9 +85,13 @@ export async function searchCapacity(o: CapacitySearchOptions, slo: CapacitySlo,
   const probes: CapacityProbe[] = [];
   const tried = new Set<number>();
   let lo: number | undefined;
+  /** The lowest rate at which the target missed the SLO. */
   let hi: number | undefined;
+  /** The lowest rate the load generator could not drive: an upper bound too, but not the target's. */
+  let gen: number | undefined;
   /** The estimate from the lowest bad probe, when it was saturated. */
   let estimate: number | undefined;
+  const upper = (): number | undefined => (hi === undefined ? gen : gen === undefined ? hi : Math.min(hi, gen));
 
   const stopBefore = (): StopReason | undefined => {
     if (hooks.signal?.aborted) return 'interrupted';
@@ -99,8 +103,8 @@ export async function searchCapacity(o: CapacitySearchOptions, slo: CapacitySlo,
     }
     return undefined;
   };
-  /** Runs one probe; 'good', 'bad' (the target missed the SLO) or a reason to stop. */
-  const run = async (rate: number, phase: CapacityProbe['phase']): Promise<'good' | 'bad' | StopReason> => {
+  /** Runs one probe: 'good', 'bad' (the target missed the SLO), 'generator' (it could not drive the rate), or a reason to stop. */
+  const run = async (rate: number, phase: CapacityProbe['phase']): Promise<'good' | 'bad' | 'generator' | StopReason> => {
     const stop = stopBefore();
     if (stop) return stop;
     const r = roundRate(rate);
@@ -114,7 +118,10 @@ export async function searchCapacity(o: CapacitySearchOptions, slo: CapacitySlo,
       lo = lo === undefined ? r : Math.max(lo, r);
       return 'good';
     }
-    if (v.limit === 'generator') return 'generator';
+    if (v.limit === 'generator') {
+      gen = gen === undefined ? r : Math.min(gen, r);
+      return 'generator';
+    }
     if (hi === undefined || r < hi) {
       hi = r;
       estimate = saturationEstimate(p);
@@ -122,28 +129,32 @@ export async function searchCapacity(o: CapacitySearchOptions, slo: CapacitySlo,
     return 'bad';
   };
 
-  // Coarse, up: until the SLO breaks.
+  // Coarse, up: until the SLO breaks (or the generator cannot go higher).
   let rate = o.start;
   for (;;) {
     const r = await run(rate, 'coarse');
-    if (r === 'bad') break;
+    if (r === 'bad' || r === 'generator') break;
     if (r !== 'good') return { probes, stoppedBy: r };
     if (o.maxRate !== undefined && roundRate(rate) >= o.maxRate) return { probes, stoppedBy: 'max-rate' };
     rate = o.maxRate === undefined ? rate * o.growth : Math.min(rate * o.growth, o.maxRate);
   }
-  // Coarse, down: the first rate already broke the SLO.
+  // Coarse, down: the first rate already broke the SLO, or was more than the generator could drive.
   while (lo === undefined) {
-    const down = (hi as number) / o.growth;
+    const top = upper() as number;
+    const down = top / o.growth;
     rate = down >= o.minRate ? down : o.minRate;
-    if (rate >= (hi as number) || tried.has(roundRate(rate))) return { probes, stoppedBy: 'min-rate' };
+    if (rate >= top || tried.has(roundRate(rate))) return { probes, stoppedBy: hi !== undefined && hi <= top ? 'min-rate' : 'generator' };
     const r = await run(rate, 'coarse');
-    if (r !== 'good' && r !== 'bad') return { probes, stoppedBy: r };
+    if (r !== 'good' && r !== 'bad' && r !== 'generator') return { probes, stoppedBy: r };
   }
-  // Refine.
+  // Refine, between the last good rate and the lower of the two upper bounds. Under a generator
+  // limit the target's own limit may still be in reach: the search goes on there.
   for (;;) {
-    const next = nextRate(lo, hi as number, o.tolerance, estimate, tried);
-    if (next === undefined) return { probes, stoppedBy: 'tolerance' };
+    const top = upper() as number;
+    const targetBound = hi !== undefined && hi === top;
+    const next = nextRate(lo, top, o.tolerance, targetBound ? estimate : undefined, tried);
+    if (next === undefined) return { probes, stoppedBy: targetBound ? 'tolerance' : 'generator' };
     const r = await run(next, 'refine');
-    if (r !== 'good' && r !== 'bad') return { probes, stoppedBy: r };
+    if (r !== 'good' && r !== 'bad' && r !== 'generator') return { probes, stoppedBy: r };
   }
 }
