@@ -14,4 +14,8 @@ export const METRICS = {
   skippedSteps: 'cartload_skipped_steps',
   /** Counter, tags step, kind: steps that DRY=1 does not send because they cannot be dry. */
   drySkipped: 'cartload_dry_skipped_steps',
+  /** Counter (capacity only), tag answered_in: answers, by the capacity step at the time of the answer (what the target served in each hold). */
+  answered: 'cartload_answered',
+  /** Trend (time, capacity only), tag stage: how late each session started against the executor's schedule (k6 short of CPU starts late). */
+  startLag: 'cartload_start_lag',
 } as const;

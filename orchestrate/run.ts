@@ -194,7 +194,7 @@ export async function prepareRun(o: RunScenarioOptions): Promise<PreparedRun> {
   const def = NODE_SCENARIOS[scenario];
   if (engine === 'node' && !def) {
     const known = Object.keys(NODE_SCENARIOS).join(', ');
-    throw new RunOptionsError(`scenario "${scenario}": the Node engine runs ${known}; ${scenario === 'capacity' ? 'capacity steps the rate up and needs k6 (install k6 or set K6_BIN)' : 'check the name'}`);
+    throw new RunOptionsError(`scenario "${scenario}": the Node engine runs ${known}; ${scenario === 'capacity' ? 'capacity steps the rate up and needs k6 (install k6 or set K6_BIN); cartload capacity searches with either engine' : 'check the name'}`);
   }
   if (engine === 'node') {
     const shape = ['STAGES', 'LOAD', 'VUS'].find((v) => (env[v] ?? '').trim() !== '');

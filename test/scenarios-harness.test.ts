@@ -298,7 +298,23 @@ test('capacity tags every request with its stage and reports the steps', async (
   // The harness does not pace: every session starts within the first ramp.
   for (const q of r.requests.filter((x) => x.phase === 'iteration')) assert.equal(q.tags.stage, 'ramp');
   assert.ok(r.metrics['http_req_duration{stage:2}'], 'a sub-metric per step for the capacity report');
-  assert.match(r.summary.stdout as string, /capacity: the run ended before the first step held its rate/);
-  const file = JSON.parse(r.summary['results/capacity-capacity.json'] as string) as { steps: { rate: number }[] };
-  assert.deepEqual(file.steps.map((s) => s.rate), [2, 4, 6], 'capacity.json keeps the steps for cartload capacity-report');
+  assert.ok(r.metrics['cartload_start_lag{stage:2}'] && r.metrics['cartload_answered{answered_in:2}'], 'the generator\'s lateness and the answers by their time, per step');
+  assert.ok(r.metrics['cartload_start_lag'] !== undefined, 'sessions\' start lateness is recorded');
+  assert.match(r.summary.stdout as string, /capacity: no probe finished: nothing to report/);
+  const file = JSON.parse(r.summary['results/capacity-capacity.json'] as string) as { steps: { rate: number }[]; probes: unknown[] };
+  assert.deepEqual(file.steps.map((s) => s.rate), [2, 4, 6], 'capacity.json keeps the steps, to read the probes again from k6-summary.json');
+  assert.deepEqual(file.probes, []);
+});
+
+test('capacity with WARMUP starts at its first rate and holds it before the step is measured (a cartload capacity probe)', async () => {
+  const r = await runK6Bundle({ bundle: bundle('capacity'), vus: 1, iterations: 1, apiKey: KEY, env: { THINK_SCALE: '0', RATE: '30', RATE_STEP: '30', STEPS: '1', WARMUP: '5s', STEP_DURATION: '10s', GRACEFUL_STOP: '3s' } });
+  assert.equal(r.exitCode, 0);
+  const sc = (r.options.scenarios as Record<string, { startRate: number; stages: unknown[]; gracefulStop: string }>).capacity!;
+  assert.equal(sc.startRate, 30);
+  assert.deepEqual(sc.stages, [
+    { target: 30, duration: '5s' },
+    { target: 30, duration: '10s' },
+  ]);
+  assert.equal(sc.gracefulStop, '3s');
+  assert.ok(r.options.thresholds && 'http_req_duration{stage:30,half:2}' in (r.options.thresholds as object), 'each half of the hold is kept apart, for the trend');
 });

@@ -63,6 +63,10 @@ export interface ScenarioConfig {
   steps?: number;
   stepDuration?: string;
   ramp?: string;
+  /** Capacity: hold the first step's rate this long before it is measured, instead of ramping up to it. */
+  warmup?: string;
+  /** How long k6 lets sessions still running at the end of an arrival-rate scenario finish (default 1m). */
+  gracefulStop?: string;
   /** The pools file, opened relative to the bundle. */
   poolsPath: string;
 }
@@ -203,6 +207,8 @@ export function parseConfig(env: Env): ScenarioConfig {
     steps: num(env, 'STEPS', (n) => positiveInt(n) && n <= 50, 'an integer from 1 to 50'),
     stepDuration: duration(env, 'STEP_DURATION'),
     ramp: duration(env, 'RAMP'),
+    warmup: duration(env, 'WARMUP'),
+    gracefulStop: duration(env, 'GRACEFUL_STOP'),
     thresholds: str(env, 'THRESHOLDS') === undefined ? undefined : parseThresholds(str(env, 'THRESHOLDS') as string),
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (config as unknown as Record<string, unknown>)[k] = v;

@@ -42,6 +42,8 @@ export interface ScenarioDefinition {
   /** Plan exactly these kinds, one per iteration in this order (smoke); default the profile's mix. */
   kindsInOrder?: readonly GeneratedKind[];
   extraSummary?: SummaryFilesOptions['extraText'];
+  /** Called when each request has its answer. */
+  onAnswer?: () => void;
 }
 
 export interface ScenarioRuntime {
@@ -64,6 +66,7 @@ export function defineScenario(def: ScenarioDefinition, env: Record<string, stri
     dry: config.dry,
     thinkScale: config.thinkScale ?? def.thinkScale,
     maxThinkSeconds: config.maxThinkSeconds,
+    ...(def.onAnswer ? { onAnswer: def.onAnswer } : {}),
   });
   const kinds = def.kindsInOrder;
 

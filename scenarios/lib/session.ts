@@ -22,6 +22,8 @@ export interface SessionOptions {
   /** Multiplies the plans' think times; 0 = none. */
   thinkScale: number;
   maxThinkSeconds: number;
+  /** Called when each request has its answer (the capacity scenario counts answers by when they came). */
+  onAnswer?: () => void;
 }
 
 type Response = RefinedResponse<'text'>;
@@ -113,6 +115,7 @@ export function createSessionRunner(options: SessionOptions): (plan: SessionPlan
       }
       tags.step = step.step;
       const res = send(step);
+      options.onAnswer?.();
       if (res.status === 409) conflicts.add(1);
       answerOk = judge(step, res);
       if (!check(res, checksOf(step.step))) {

@@ -319,9 +319,9 @@ export class K6Test {
   }
 
   /** Evaluates thresholds, builds the summary data and calls handleSummary. */
-  async finish(extra: { timedOut: boolean; teardownError: string | undefined }): Promise<HarnessResult> {
+  async finish(extra: { timedOut: boolean; teardownError: string | undefined; durationMs?: number }): Promise<HarnessResult> {
     const s = this.state;
-    const durationMs = s.elapsedMs();
+    const durationMs = extra.durationMs ?? s.elapsedMs();
     const thresholds = s.metrics.evaluate(durationMs);
     const trendStats = Array.isArray(s.options.summaryTrendStats) ? (s.options.summaryTrendStats as string[]) : undefined;
     const summaryData = buildSummaryData(s.metrics, s.tree, thresholds, {

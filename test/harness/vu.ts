@@ -221,7 +221,8 @@ export class VirtualUser implements HostApi {
   request(req: HostRequest): HostResponse {
     this.requirePhase('Making requests in the init context is not supported, see https://grafana.com/docs/k6/latest/using-k6/test-lifecycle for more information');
     const responseType = req.responseType === '' ? (this.test.options.discardResponseBodies === true ? 'none' : 'text') : req.responseType;
-    const ex = exchange({ ...req, responseType }, this.test.transport);
+    const t = this.test.transport;
+    const ex = t.exchange ? t.exchange({ ...req, responseType }) : exchange({ ...req, responseType }, t);
     const r = ex.response;
     if (ex.targetError) this.test.targetErrors.push(ex.targetError);
     const expectedRanges = req.expected === undefined ? this.expected : req.expected;
