@@ -68,7 +68,7 @@ function fail(message: string, outcome: 'bad-input' | 'unavailable' = 'bad-input
 }
 
 /** The options as the scenarios' variables: what k6 gets, and what the Node engine parses the same way. */
-function scenarioEnv(o: RunScenarioOptions, runId: string, resultsDir: string): Env {
+export function scenarioEnv(o: RunScenarioOptions, runId: string, resultsDir: string): Env {
   const env: Env = { ...o.env, RUN_ID: runId, RESULTS_DIR: resultsDir };
   const set = (name: string, v: string | number | boolean | undefined): void => {
     if (v !== undefined) env[name] = String(v);
@@ -163,17 +163,37 @@ export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioRes
   }
 }
 
-async function runWithK6(
-  o: RunScenarioOptions,
-  r: { scenario: string; rootDir: string; outDir: string; resultsDir: string; runId: string; env: Env; bin: string; seed: number; why: string; target: string },
-): Promise<RunScenarioResult> {
+/** Builds one scenario's k6 bundle (and pools.json beside it); returns the bundle's path. */
+export async function buildScenarioBundle(r: { scenario: string; rootDir: string; outDir: string; seed: number }): Promise<string> {
   const entry = join(r.rootDir, 'scenarios', `${r.scenario}.ts`);
   const built = await buildScenarios({ rootDir: r.rootDir, entries: [entry], outDir: r.outDir, seed: r.seed });
-  const bundle = built.bundles.find((b) => b.name === r.scenario)?.file ?? join(r.outDir, `${r.scenario}.js`);
+  return built.bundles.find((b) => b.name === r.scenario)?.file ?? join(r.outDir, `${r.scenario}.js`);
+}
+
+export interface K6RunPlan {
+  scenario: string;
+  rootDir: string;
+  outDir: string;
+  resultsDir: string;
+  runId: string;
+  env: Env;
+  bin: string;
+  seed: number;
+  why: string;
+  target: string;
+  /** A bundle already built (instances of one run share one); default: build it. */
+  bundle?: string;
+  /** More k6 flags before the script (e.g. an execution segment). */
+  k6Args?: string[];
+}
+
+/** Runs one k6 process over a scenario's bundle; its results go to resultsDir/runId. */
+export async function runWithK6(o: RunScenarioOptions, r: K6RunPlan): Promise<Extract<RunScenarioResult, { engine: 'k6' }>> {
+  const bundle = r.bundle ?? (await buildScenarioBundle(r));
   // k6 does not create folders: handleSummary writes into RESULTS_DIR/RUN_ID, which must exist.
   const dir = resolve(r.resultsDir, r.runId);
   await mkdir(dir, { recursive: true });
-  const res = await runK6(r.bin, ['run', bundle], {
+  const res = await runK6(r.bin, ['run', ...(r.k6Args ?? []), bundle], {
     env: r.env,
     cwd: process.cwd(),
     timeoutMs: 24 * 3_600_000,

@@ -7,6 +7,9 @@ import { ProfileError } from '../../generators/profiles.ts';
 import { trapInterrupts } from '../../engine/interrupts.ts';
 import { checkRunId } from '../../engine/run-id.ts';
 import { runScenario } from '../../orchestrate/run.ts';
+import { runSegments } from '../../orchestrate/run-segments.ts';
+import { MergeError } from '../../orchestrate/merge-parts.ts';
+import { renderSummaryText } from '../../report/text.ts';
 import { defineCommand, EXIT, UsageError } from '../command.ts';
 import { reportResult } from './replay.ts';
 
@@ -24,6 +27,8 @@ interface RunArgs {
   resultsDir: string;
   runId?: string;
   progress: boolean;
+  segments?: number;
+  local: boolean;
 }
 
 export default defineCommand<RunArgs>({
@@ -43,6 +48,8 @@ export default defineCommand<RunArgs>({
       .option('connections', { type: 'number', default: 64, describe: 'Node engine: connections and the cap on requests in flight' })
       .option('results-dir', { type: 'string', default: 'results', describe: 'Where the run folder <run-id>/ is written (env RESULTS_DIR)' })
       .option('run-id', { type: 'string', describe: 'Name of the run folder (default UTC time + random)' })
+      .option('segments', { type: 'number', describe: 'Split the k6 test over N instances (execution segments): print their commands, one per machine' })
+      .option('local', { type: 'boolean', default: false, describe: 'With --segments: run the N k6 instances here and merge their results' })
       // yargs types the options by their dashed names; the parsed arguments also carry the camelCase ones we read.
       .option('progress', { type: 'boolean', default: true, describe: 'Node engine: live progress on stderr (--no-progress to silence)' }) as unknown as Argv<RunArgs>,
   run: async (a) => {
@@ -50,8 +57,10 @@ export default defineCommand<RunArgs>({
       const bad = checkRunId(a.runId);
       if (bad) throw new UsageError(bad);
     }
+    if (a.local && a.segments === undefined) throw new UsageError('--local runs the instances of --segments N: add --segments');
     const interrupts = trapInterrupts((m) => console.error(m));
     try {
+      if (a.segments !== undefined) return await runSegmentsCommand(a, interrupts.signal);
       const res = await runScenario({
         scenario: a.scenario,
         engine: a.engine,
@@ -85,10 +94,49 @@ export default defineCommand<RunArgs>({
           return reportResult('run', res.result);
       }
     } catch (err) {
-      if (err instanceof ProfileError || err instanceof PoolsError || err instanceof BuildError) throw new UsageError(err.message);
+      if (err instanceof ProfileError || err instanceof PoolsError || err instanceof BuildError || err instanceof MergeError) throw new UsageError(err.message);
       throw err;
     } finally {
       interrupts.dispose();
     }
   },
 });
+
+/** --segments N: the instances' commands on stdout, or (--local) their merged run. */
+async function runSegmentsCommand(a: RunArgs, signal: AbortSignal): Promise<number> {
+  const res = await runSegments({
+    scenario: a.scenario,
+    engine: a.engine,
+    env: process.env,
+    segments: a.segments as number,
+    local: a.local,
+    ...(a.rate !== undefined ? { rate: a.rate } : {}),
+    ...(a.duration !== undefined ? { duration: a.duration } : {}),
+    ...(a.seed !== undefined ? { seed: a.seed } : {}),
+    ...(a.profile !== undefined ? { profile: a.profile } : {}),
+    ...(a.thinkScale !== undefined ? { thinkScale: a.thinkScale } : {}),
+    ...(a.maxThink !== undefined ? { maxThink: a.maxThink } : {}),
+    dry: a.dry,
+    resultsDir: a.resultsDir,
+    ...(a.runId !== undefined ? { runId: a.runId } : {}),
+    signal,
+    say: (line) => console.error(line),
+    k6Stdout: (c) => process.stderr.write(c),
+    k6Stderr: (c) => process.stderr.write(c),
+  });
+  switch (res.mode) {
+    case 'none':
+      console.error(`cartload run: ${res.message}`);
+      return res.outcome === 'unavailable' ? EXIT.targetUnavailable : EXIT.badInput;
+    case 'commands':
+      console.error(`built ${res.bundle}; run each line below on its own machine (or core), then merge:`);
+      process.stdout.write(`${res.commands.join('\n')}\n`);
+      return EXIT.ok;
+    case 'local':
+      for (const r of res.instances) console.error(`instance ${r.instance.index} (${r.instance.segment}): k6 exited ${r.exitCode}, results ${r.dir}`);
+      if (res.merged) process.stdout.write(renderSummaryText(res.merged.summary));
+      if (res.mergeError) console.error(`cartload run: the instances' results did not merge: ${res.mergeError}`);
+      console.error(`results: ${res.dir}`);
+      return res.exitCode;
+  }
+}
