@@ -1,0 +1,89 @@
+// Merging the parts of one run: counts add up exactly, the mean is the count-weighted mean, the
+// percentiles are bounded by the parts', a threshold fails when any part failed it, and parts of
+// different runs or a part without a summary are refused with the file named.
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { mergeParts, mergeSummaries } from '../orchestrate/merge-parts.ts';
+import { step, summary } from './fixtures/compare/summaries.ts';
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cartload-merge-parts-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const A = summary('run-1of2', { open: step(100, 2, 1.5, 4, 8), close: step(40, 0, 2, 5, 9, 1) }, {
+  startedAt: '2026-11-25T20:00:00.500Z',
+  endedAt: '2026-11-25T20:01:00.000Z',
+  thresholds: [
+    { metric: 'http_req_failed', expression: 'rate<0.01', ok: false },
+    { metric: 'http_req_duration{step:open}', expression: 'p(95)<500', ok: true },
+  ],
+  checks: { passes: 300, fails: 2 },
+  notes: ['first note'],
+});
+const B = summary('run-2of2', { open: step(60, 0, 1, 3, 20), update: step(10, 0, 1, 1, 1) }, {
+  startedAt: '2026-11-25T20:00:00.000Z',
+  endedAt: '2026-11-25T20:01:02.000Z',
+  thresholds: [
+    { metric: 'http_req_failed', expression: 'rate<0.01', ok: true },
+    { metric: 'http_req_duration{step:open}', expression: 'p(95)<500', ok: true },
+  ],
+  checks: { passes: 200, fails: 0 },
+});
+
+test('counts add up, min/max/mean are exact, percentiles are the highest part\'s, a threshold fails if any part failed it', () => {
+  const m = mergeSummaries([A, B], 'run');
+  assert.equal(m.runId, 'run');
+  assert.equal(m.requests.total, A.requests.total + B.requests.total);
+  assert.equal(m.requests.failed, 3);
+  assert.equal(m.requests.conflicts409, 1);
+  assert.deepEqual(m.requests.byStatus, { '200': 207, '409': 1, '500': 2 });
+  assert.deepEqual(Object.keys(m.requests.byStep), ['close', 'open', 'update']);
+  const open = m.requests.byStep.open!;
+  assert.equal(open.count, 160);
+  assert.deepEqual(open.statuses, { '200': 158, '500': 2 });
+  assert.equal(open.latency.count, 160);
+  assert.equal(open.latency.min, 0.5);
+  assert.equal(open.latency.max, 24);
+  assert.equal(open.latency.mean, Math.round(((1.65 * 100 + 1.1 * 60) / 160) * 1000) / 1000);
+  assert.equal(open.latency.p95, 4);
+  assert.equal(open.latency.p99, 20);
+  assert.equal(m.sessions.started, 200);
+  assert.deepEqual(m.checks, { passes: 500, fails: 2 });
+  assert.equal(m.startedAt, B.startedAt);
+  assert.equal(m.endedAt, B.endedAt);
+  assert.equal(m.durationMs, 62_000);
+  assert.deepEqual(m.thresholds, [
+    { metric: 'http_req_failed', expression: 'rate<0.01', ok: false },
+    { metric: 'http_req_duration{step:open}', expression: 'p(95)<500', ok: true },
+  ]);
+  assert.ok(m.notes?.some((n) => /merged from 2 parts .*upper bound/.test(n)));
+  assert.ok(m.notes?.includes('part 1 (run-1of2): first note'));
+  assert.throws(() => mergeSummaries([A, { ...B, scenario: 'smoke' }], 'x'), /the parts ran different things \(lifecycle, smoke\)/);
+  assert.throws(() => mergeSummaries([], 'x'), /no parts/);
+});
+
+test('mergeParts writes the merged summary.json and summary.txt, and names a part it cannot read', async () => {
+  const parts = [join(dir, 'a'), join(dir, 'b')];
+  await mkdir(parts[0]!, { recursive: true });
+  await mkdir(parts[1]!, { recursive: true });
+  await writeFile(join(parts[0]!, 'summary.json'), JSON.stringify(A));
+  await writeFile(join(parts[1]!, 'summary.json'), JSON.stringify(B));
+  const out = join(dir, 'merged');
+  await mkdir(out);
+  const r = await mergeParts({ parts, dir: out, runId: 'run', notes: ['two shards'] });
+  assert.equal(r.ok, false);
+  const written = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+  assert.equal(written.requests.total, 210);
+  assert.equal(written.notes[0], 'two shards');
+  assert.match(await readFile(join(out, 'summary.txt'), 'utf8'), /FAIL threshold http_req_failed: rate<0\.01/);
+  await assert.rejects(mergeParts({ parts: [...parts, join(dir, 'missing')], dir: out, runId: 'run' }), /missing[/\\]summary\.json: missing/);
+  await writeFile(join(dir, 'a', 'summary.json'), '{"tool":"other"}');
+  await assert.rejects(mergeParts({ parts, dir: out, runId: 'run' }), /not a cartload summary\.json/);
+});
