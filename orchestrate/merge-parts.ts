@@ -5,9 +5,9 @@
 // What is exact: every count (requests, statuses, steps, sessions, checks, filtered and skipped
 // rows), min, max and mean latency. Percentiles are not: summary.json holds percentiles, not the
 // samples, and the percentile of a union lies between the parts' percentiles. The merged
-// percentile is the highest part's, an upper bound, and the merged summary says so. A threshold
-// passes when it passed in every part, which for `p(N)<x` and `rate<x` implies it passes on the
-// union (not so for a count: a threshold on a count is judged per part).
+// percentile is the highest part's, an upper bound, and the merged summary says so. The failed-
+// request rate and the checks' pass rate are judged again on the merged counts; any other
+// threshold passes when it passed in every part (for `p(N)<x`, that implies it passes on the union).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EMPTY_LATENCY, type LatencyStats, type RunSummary, type StepStats, type ThresholdResult } from '../model/summary.ts';
@@ -92,8 +92,41 @@ function mergeSteps(parts: Record<string, StepStats>[]): Record<string, StepStat
   return out;
 }
 
-/** One result per (metric, expression): failed if any part failed it. */
-function mergeThresholds(parts: RunSummary[]): ThresholdResult[] | undefined {
+const RATE = /^rate\s*(<=|<|>=|>|==)\s*(\d+(?:\.\d+)?)$/;
+
+function compare(value: number, op: string, limit: number): boolean {
+  switch (op) {
+    case '<=':
+      return value <= limit;
+    case '<':
+      return value < limit;
+    case '>=':
+      return value >= limit;
+    case '>':
+      return value > limit;
+    default:
+      return value === limit;
+  }
+}
+
+/**
+ * A threshold the merged counts decide exactly: the failed-request rate (k6's http_req_failed,
+ * the Node engine's error_rate) and the checks' pass rate. Undefined for the others.
+ */
+function exactly(t: ThresholdResult, m: RunSummary): boolean | undefined {
+  const rate = RATE.exec(t.expression);
+  if (!rate) return undefined;
+  const [, op, limit] = rate as unknown as [string, string, string];
+  if (t.metric === 'http_req_failed' || t.metric === 'error_rate') return compare(m.requests.total === 0 ? 0 : m.requests.failed / m.requests.total, op, Number(limit));
+  if (t.metric === 'checks' && m.checks) {
+    const n = m.checks.passes + m.checks.fails;
+    return compare(n === 0 ? 0 : m.checks.passes / n, op, Number(limit));
+  }
+  return undefined;
+}
+
+/** One result per (metric, expression): decided from the merged counts where they decide it, else failed if any part failed it. */
+function mergeThresholds(parts: RunSummary[], merged: RunSummary): ThresholdResult[] | undefined {
   const byKey = new Map<string, ThresholdResult>();
   for (const p of parts) {
     for (const t of p.thresholds ?? []) {
@@ -102,7 +135,8 @@ function mergeThresholds(parts: RunSummary[]): ThresholdResult[] | undefined {
       byKey.set(key, seen ? { ...seen, ok: seen.ok && t.ok } : { ...t });
     }
   }
-  return byKey.size === 0 ? undefined : [...byKey.values()];
+  if (byKey.size === 0) return undefined;
+  return [...byKey.values()].map((t) => ({ ...t, ok: exactly(t, merged) ?? t.ok }));
 }
 
 /** The merged summary of parts of one run, in the order given. */
@@ -127,7 +161,6 @@ export function mergeSummaries(parts: RunSummary[], runId: string, notes: string
   const fromIntended = parts.map((p) => p.requests.latencyFromIntended).filter((l) => l !== undefined);
   const skippedRows = parts.reduce((a, p) => addCounts(a, p.skippedRows), {} as Record<string, number>);
   const filteredSteps = parts.reduce((a, p) => addCounts(a, p.filteredSteps), {} as Record<string, number>);
-  const thresholds = mergeThresholds(parts);
   const partNotes = parts.flatMap((p, i) => (p.notes ?? []).map((n) => `part ${i + 1} (${p.runId}): ${n}`));
   const merged: RunSummary = {
     tool: 'cartload',
@@ -162,16 +195,17 @@ export function mergeSummaries(parts: RunSummary[], runId: string, notes: string
       ? { lag: { ...mergeLatency(lagged.map((p) => p.lag)), waitingForPredecessor: mergeLatency(lagged.map((p) => p.lag?.waitingForPredecessor)) } }
       : {}),
     ...(withChecks.length > 0 ? { checks: { passes: sum((p) => p.checks?.passes), fails: sum((p) => p.checks?.fails) } } : {}),
-    ...(thresholds ? { thresholds } : {}),
     ...(parts.some((p) => p.rejectedCoupons !== undefined) ? { rejectedCoupons: sum((p) => p.rejectedCoupons) } : {}),
     ...(Object.keys(skippedRows).length > 0 ? { skippedRows } : {}),
     ...(Object.keys(filteredSteps).length > 0 ? { filteredSteps } : {}),
     notes: [
       ...notes,
-      `merged from ${parts.length} parts (${parts.map((p) => p.runId).join(', ')}): counts, min, mean and max are exact; p50-p99 are the highest part's, an upper bound of the whole run's; a threshold fails when it failed in any part (for percentiles and rates the whole run then passes what every part passed; a threshold on a count is judged per part)`,
+      `merged from ${parts.length} parts (${parts.map((p) => p.runId).join(', ')}): counts, min, mean and max are exact; p50-p99 are the highest part's, an upper bound of the whole run's; the failed-request and check rates are judged on the merged counts, any other threshold fails when it failed in any part`,
       ...partNotes,
     ],
   };
+  const thresholds = mergeThresholds(parts, merged);
+  if (thresholds) merged.thresholds = thresholds;
   return merged;
 }
 

@@ -37,7 +37,7 @@ const B = summary('run-2of2', { open: step(60, 0, 1, 3, 20), update: step(10, 0,
   checks: { passes: 200, fails: 0 },
 });
 
-test('counts add up, min/max/mean are exact, percentiles are the highest part\'s, a threshold fails if any part failed it', () => {
+test('counts add up, min/max/mean are exact, percentiles are the highest part\'s, rates judged on the merged counts', () => {
   const m = mergeSummaries([A, B], 'run');
   assert.equal(m.runId, 'run');
   assert.equal(m.requests.total, A.requests.total + B.requests.total);
@@ -65,6 +65,12 @@ test('counts add up, min/max/mean are exact, percentiles are the highest part\'s
   ]);
   assert.ok(m.notes?.some((n) => /merged from 2 parts .*upper bound/.test(n)));
   assert.ok(m.notes?.includes('part 1 (run-1of2): first note'));
+  // The failed-request rate and the checks' rate are judged on the merged counts: 1 failure in 60
+  // fails `rate<0.01` in its part, 1 in 260 passes on the whole run.
+  const failing = summary('f', { open: step(60, 1, 1, 2, 3) }, { thresholds: [{ metric: 'error_rate', expression: 'rate<=0.01', ok: false }, { metric: 'checks', expression: 'rate>=0.99', ok: false }], checks: { passes: 97, fails: 3 } });
+  const clean = summary('c', { open: step(200, 0, 1, 2, 3) }, { thresholds: [{ metric: 'error_rate', expression: 'rate<=0.01', ok: true }, { metric: 'checks', expression: 'rate>=0.99', ok: true }], checks: { passes: 400, fails: 0 } });
+  assert.deepEqual(mergeSummaries([failing, clean], 'fc').thresholds?.map((t) => t.ok), [true, true]);
+  assert.deepEqual(mergeSummaries([failing, { ...clean, checks: { passes: 100, fails: 0 } }], 'fc').thresholds?.map((t) => t.ok), [true, false]);
   assert.throws(() => mergeSummaries([A, { ...B, scenario: 'smoke' }], 'x'), /the parts ran different things \(lifecycle, smoke\)/);
   assert.throws(() => mergeSummaries([], 'x'), /no parts/);
 });
