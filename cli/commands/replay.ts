@@ -10,6 +10,7 @@ import { parseShard } from '../../engine/hash.ts';
 import type { EngineResult, Filters, Timing } from '../../engine/index.ts';
 import { trapInterrupts } from '../../engine/interrupts.ts';
 import { replayFile } from '../../orchestrate/replay.ts';
+import { defaultWorkers, replayWithWorkers, workersRefusal } from '../../orchestrate/replay-workers.ts';
 import { checkRunId } from '../../engine/run-id.ts';
 import { defineCommand, EXIT, UsageError } from '../command.ts';
 
@@ -43,6 +44,7 @@ interface ReplayArgs {
   progress: boolean;
   tmpDir?: string;
   sortWindow?: string;
+  workers?: number;
 }
 
 /** The exit code for an engine's outcome (shared with `cartload run`). */
@@ -142,6 +144,7 @@ export default defineCommand<ReplayArgs>({
       .option('sample', { type: 'number', describe: 'Replay this fraction of sessions (0..1], chosen by a hash of the session ID' })
       .option('limit', { type: 'number', describe: 'Replay at most this many sessions' })
       .option('loop', { type: 'number', default: 1, describe: 'Replay the recording this many times, each pass under fresh session IDs' })
+      .option('workers', { type: 'number', describe: 'Worker threads, each replaying one shard of the file on one shared clock (default: the cores available; 1 for standard input, --loop or --limit)' })
       .option('shard', { type: 'string', describe: 'i/n: replay only the sessions whose ID hashes to shard i of n (run n processes for the whole file)' })
       .option('on-error', { choices: ['skip', 'abort'] as const, default: 'abort' as const, describe: 'A bad row: stop (abort), or count it and go on (skip)' })
       .option('max-error-rate', { type: 'number', describe: 'Exit 99 when failed requests / requests exceeds this fraction' })
@@ -171,9 +174,14 @@ export default defineCommand<ReplayArgs>({
         throw new UsageError(`${a.file}: no such file or not readable`);
       }
     }
+    const workers = a.workers ?? defaultWorkers({ file: a.file, loops: a.loop, ...(filters.limit !== undefined ? { limit: filters.limit } : {}) });
+    const refused = workersRefusal({ workers, file: a.file, loops: a.loop, ...(filters.limit !== undefined ? { limit: filters.limit } : {}) });
+    if (refused) throw new UsageError(refused);
     const interrupts = trapInterrupts((m) => console.error(m));
     try {
-      const res = await replayFile({
+      const replay = workers > 1 ? (o: Parameters<typeof replayFile>[0]) => replayWithWorkers({ ...o, workers }) : replayFile;
+      if (workers > 1) console.error(`replaying with ${workers} workers, one shard of the file each, on one clock (--workers 1 for one)`);
+      const res = await replay({
         file: a.file,
         ...(a.format ? { format: a.format } : {}),
         onError: a.onError,
@@ -209,6 +217,7 @@ export default defineCommand<ReplayArgs>({
           sessionIdle: a.sessionIdle,
           onError: a.onError,
           maxErrorRate: a.maxErrorRate,
+          workers,
         },
         signal: interrupts.signal,
         hardSignal: interrupts.hard,
