@@ -1,25 +1,24 @@
-// `cartload replay FILE --workers N`: N worker threads, each replaying shard i/N of the same file
-// (the engine's --shard: every session goes to exactly one worker, whole and in order) on one
-// clock (orchestrate/shared-start.ts), each into its own folder under <run>/parts/; then one
-// merged summary and one verdict in <run>/. One Node process sends from one core; N workers from N.
-//
-// Every worker reads and parses the whole file and keeps its own sessions, so reading costs N×;
-// sending, the larger cost, is split. What the workers read alike (bad rows, sessions left out by
-// --sample) is counted once in the merged summary, not N times.
+// `cartload replay FILE --workers N`: the file is read and parsed once, here, and each session's
+// events go to one of N worker threads (shard j of N by a hash of the session ID, as --shard
+// splits, within the user's own --shard): every session is sent by exactly one worker, whole and
+// in order. Each worker runs the engine over its events into its own folder under <run>/parts/,
+// on one clock (orchestrate/shared-start.ts); then one merged summary and one verdict in <run>/.
+// One Node process sends from one core; N workers send from N, while one thread reads.
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
-import type { RunSummary } from '../model/summary.ts';
 import { prepareRunDir, RunDirError, writeSummary } from '../report/write.ts';
-import type { RowIssue } from '../recordings/events.ts';
+import { readRecording } from '../recordings/index.ts';
+import { RecordingError, type ReplayEvent, type RowIssue } from '../recordings/events.ts';
 import type { EngineResult, ProgressSink } from '../engine/index.ts';
-import type { Shard } from '../engine/hash.ts';
+import { shardOf, type Shard } from '../engine/hash.ts';
 import { makeRunId, shortRandom } from '../engine/run-id.ts';
 import { mergeParts, MergeError } from './merge-parts.ts';
 import type { ReplayFileOptions } from './replay.ts';
-import type { FromWorker, ToWorker, WorkerInput } from './replay-worker.ts';
+import { CREDIT, type FromWorker, type ToWorker, type WorkerInput } from './replay-worker-protocol.ts';
+import { firstSentStep } from './shared-start.ts';
 
 export interface ReplayWorkersOptions extends Omit<ReplayFileOptions, 'stdin' | 'events' | 'progress'> {
   /** Worker threads (≥ 2; one worker is a plain replayFile). */
@@ -63,18 +62,19 @@ interface WorkerEnd {
   dir?: string;
 }
 
-/** Counts every worker made from the same input: take one worker's, not their sum. */
-function countOnce(merged: RunSummary, first: RunSummary, shardedByUser: boolean): void {
-  if (first.skippedRows) merged.skippedRows = { ...first.skippedRows };
-  if (merged.filteredSteps) {
-    const f = { ...merged.filteredSteps };
-    if (first.filteredSteps?.sample !== undefined) f.sample = first.filteredSteps.sample;
-    // Steps of the other workers' shards are not filtered out of the run.
-    delete f.shard;
-    merged.filteredSteps = f;
-    if (Object.keys(f).length === 0) delete merged.filteredSteps;
-  }
-  if (shardedByUser) merged.notes = [...(merged.notes ?? []), 'steps outside this --shard are not counted with --workers'];
+/** Events go to a worker in batches of this many, or every FLUSH_MS when fewer are read. */
+const BATCH = 256;
+const FLUSH_MS = 10;
+
+interface WorkerState {
+  thread: Worker;
+  batch: ReplayEvent[];
+  /** Events it may still be sent before it takes some. */
+  credit: number;
+  wakeProducer: (() => void) | undefined;
+  opened: boolean;
+  offsetMs: number;
+  end: WorkerEnd | undefined;
 }
 
 export async function replayWithWorkers(o: ReplayWorkersOptions): Promise<EngineResult> {
@@ -90,119 +90,187 @@ export async function replayWithWorkers(o: ReplayWorkersOptions): Promise<Engine
     throw err;
   }
   const partsDir = join(dir, 'parts');
+  // What stays in this thread: the reader's options, the callbacks, the signals.
+  const { workers: _n, progress, onIssue, signal, hardSignal, file, format, onError, tmpDir, sortWindowMs, stdin: _stdin, events: _events, ...engine } = o as ReplayWorkersOptions & Pick<ReplayFileOptions, 'stdin' | 'events'>;
+  const speed = o.timing.mode === 'speed' ? o.timing.speed : undefined;
+  const { shard: outer, ...filters } = o.filters ?? {};
+  const m = outer?.count ?? 1;
   // One session namespace for the whole run, as one process would have.
   const sessionPrefix = o.sessionPrefix ?? `${DEFAULT_SESSION_PREFIX}-${shortRandom()}-`;
-  // What stays in this thread: the callbacks, the signals, and a standard input a caller may have passed along.
-  const { workers: _n, progress, onIssue, signal, hardSignal, stdin: _stdin, events: _events, ...replay } = o as ReplayWorkersOptions & Pick<ReplayFileOptions, 'stdin' | 'events'>;
-  const speed = o.timing.mode === 'speed' ? o.timing.speed : undefined;
-  // --rate is the whole run's: each worker starts its share.
-  const timing = o.timing.mode === 'rate' ? { mode: 'rate' as const, rate: o.timing.rate / n } : o.timing;
 
-  const ends: (WorkerEnd | undefined)[] = new Array(n).fill(undefined);
-  /** How long after the shared start each worker's clock starts (its first step's offset). */
-  const offsets: number[] = new Array(n).fill(0);
-  const threads: Worker[] = [];
-  let primed = 0;
-  let released = false;
-  const release = (): void => {
-    if (released) return;
-    released = true;
-    // A few ms for the message to reach every worker.
-    const at = Date.now() + 20;
-    for (const w of threads) w.postMessage({ type: 'start', at } satisfies ToWorker);
-  };
-  const onePrimed = (): void => {
-    if (++primed === n) release();
-  };
-  const broadcast = (m: ToWorker): void => {
-    for (const w of threads) w.postMessage(m);
-  };
-  const onStop = (): void => {
-    release();
-    broadcast({ type: 'stop' });
-  };
-  const onHard = (): void => broadcast({ type: 'hard' });
-
-  const done = Array.from({ length: n }, (_, k) => {
+  const ws: WorkerState[] = Array.from({ length: n }, (_, k) => {
     const j = k + 1;
     const input: WorkerInput = {
-      options: {
-        ...replay,
-        timing,
+      engine: {
+        ...engine,
+        // --rate is the whole run's: each worker starts its share.
+        timing: o.timing.mode === 'rate' ? { mode: 'rate', rate: o.timing.rate / n } : o.timing,
         sessionPrefix,
-        filters: { ...(o.filters ?? {}), shard: workerShard(j, n, o.filters?.shard) },
+        filters,
         resultsDir: partsDir,
         runId: `${runId}-w${j}of${n}`,
         notes: [...(o.notes ?? []), `worker ${j} of ${n}`],
-        // One check of the target for the run: the first worker's (the others wait for it at the start).
+        // One check of the target for the run: the first worker's (the others start after it).
         preflight: j === 1 && o.preflight !== false,
       },
+      name: file,
       ...(speed !== undefined ? { speed } : {}),
       progress: progress !== undefined,
-      issues: j === 1,
     };
-    const w = startWorker(input);
-    threads.push(w);
-    let wasPrimed = false;
-    return new Promise<void>((resolve) => {
-      const end = (e: WorkerEnd): void => {
-        ends[k] ??= e;
-        // A worker that could not start (the target refused, the input is bad) stops the others before they send.
-        if (!released && e.outcome !== 'ok' && e.outcome !== 'thresholds' && e.outcome !== 'interrupted') broadcast({ type: 'stop' });
-        if (!wasPrimed) {
-          wasPrimed = true;
-          onePrimed();
-        }
-        resolve();
-      };
-      w.on('message', (m: FromWorker) => {
-        if (m.type === 'primed' && !wasPrimed) {
-          wasPrimed = true;
-          offsets[k] = m.offsetMs;
-          onePrimed();
-        } else if (m.type === 'progress') progress?.write(`[worker ${j}/${n}] ${m.text}`);
-        else if (m.type === 'issue') onIssue?.(m.issue as RowIssue);
-        else if (m.type === 'done') end(m);
-      });
-      w.on('error', (err) => end({ outcome: 'error', message: err instanceof Error ? err.message : String(err) }));
-      w.on('exit', (code) => end({ outcome: 'error', message: `worker ${j} exited (${code}) before reporting` }));
-    });
+    return { thread: startWorker(input), batch: [], credit: CREDIT, wakeProducer: undefined, opened: false, offsetMs: 0, end: undefined };
   });
+
+  let stopping = false;
+  let wakeOpened: (() => void) | undefined;
+  const post = (w: WorkerState, msg: ToWorker): void => {
+    if (w.end === undefined) w.thread.postMessage(msg);
+  };
+  const broadcast = (msg: ToWorker): void => ws.forEach((w) => post(w, msg));
+  const onStop = (): void => {
+    stopping = true;
+    broadcast({ type: 'stop' });
+    for (const w of ws) w.wakeProducer?.();
+    wakeOpened?.();
+  };
+  const onHard = (): void => broadcast({ type: 'hard' });
+
+  const done = ws.map(
+    (w, k) =>
+      new Promise<void>((resolve) => {
+        const j = k + 1;
+        const end = (e: WorkerEnd): void => {
+          w.end ??= e;
+          // A worker that could not start (the target refused, the input is bad) stops the run.
+          if (e.outcome !== 'ok' && e.outcome !== 'thresholds' && e.outcome !== 'interrupted') onStop();
+          w.wakeProducer?.();
+          wakeOpened?.();
+          resolve();
+        };
+        w.thread.on('message', (msg: FromWorker) => {
+          switch (msg.type) {
+            case 'open':
+              w.opened = true;
+              wakeOpened?.();
+              break;
+            case 'primed':
+              w.offsetMs = msg.offsetMs;
+              break;
+            case 'credit':
+              w.credit += msg.events;
+              w.wakeProducer?.();
+              break;
+            case 'progress':
+              progress?.write(`[worker ${j}/${n}] ${msg.text}`);
+              break;
+            case 'done':
+              end(msg);
+              break;
+          }
+        });
+        w.thread.on('error', (err) => end({ outcome: 'error', message: err instanceof Error ? err.message : String(err) }));
+        w.thread.on('exit', (code) => end({ outcome: 'error', message: `worker ${j} exited (${code}) before reporting` }));
+      }),
+  );
   if (signal?.aborted) onStop();
   signal?.addEventListener('abort', onStop, { once: true });
   if (hardSignal?.aborted) onHard();
   hardSignal?.addEventListener('abort', onHard, { once: true });
+
+  /** Steps of sessions outside the user's --shard: left out, counted here. */
+  let outside = 0;
+  const read = async (): Promise<void> => {
+    // Every worker's engine has checked the target (the first) and made its folder before anything is read.
+    while (!stopping && ws.some((w) => !w.opened && w.end === undefined)) await new Promise<void>((r) => (wakeOpened = r));
+    wakeOpened = undefined;
+    if (stopping || ws.some((w) => w.end !== undefined)) return;
+    const isEarliest = firstSentStep(filters);
+    let earliest: number | undefined;
+    const flush = (w: WorkerState): void => {
+      if (w.batch.length === 0) return;
+      w.credit -= w.batch.length;
+      post(w, { type: 'events', events: w.batch, earliest });
+      w.batch = [];
+    };
+    const timer = setInterval(() => ws.forEach(flush), FLUSH_MS);
+    let started = false;
+    try {
+      const reader = readRecording({
+        file,
+        onError: onError ?? 'abort',
+        // Counted by the first worker's engine (once for the run), shown by the caller.
+        onIssue: (issue) => {
+          post(ws[0] as WorkerState, { type: 'issue', issue });
+          onIssue?.(issue);
+        },
+        ...(format ? { format } : {}),
+        ...(tmpDir ? { tmpDir } : {}),
+        ...(sortWindowMs !== undefined ? { sortWindowMs } : {}),
+      });
+      for await (const ev of reader) {
+        if (stopping) break;
+        if (!started) {
+          started = true;
+          // A few ms for the message to reach every worker.
+          broadcast({ type: 'start', at: Date.now() + 20 });
+        }
+        const h = shardOf(ev.sessionId, m * n) - 1;
+        if (outer && h % m !== outer.index - 1) {
+          outside++;
+          continue;
+        }
+        if (earliest === undefined && isEarliest(ev)) earliest = ev.time;
+        const w = ws[Math.floor(h / m)] as WorkerState;
+        if (w.end !== undefined) continue;
+        w.batch.push(ev);
+        if (w.batch.length >= BATCH) {
+          flush(w);
+          while (w.credit < BATCH && !stopping && w.end === undefined) await new Promise<void>((r) => (w.wakeProducer = r));
+          w.wakeProducer = undefined;
+        }
+      }
+      ws.forEach(flush);
+      broadcast({ type: 'end' });
+    } catch (err) {
+      ws.forEach(flush);
+      const issue: RowIssue = err instanceof RecordingError ? err.issue : { file, line: 0, reason: 'read-error', message: `${file}: ${err instanceof Error ? err.message : String(err)}` };
+      broadcast({ type: 'fail', issue });
+    } finally {
+      clearInterval(timer);
+      if (!started) broadcast({ type: 'start', at: Date.now() });
+    }
+  };
   try {
-    await Promise.all(done);
+    await Promise.all([read(), ...done]);
   } finally {
     signal?.removeEventListener('abort', onStop);
     hardSignal?.removeEventListener('abort', onHard);
   }
 
-  const finished = ends as WorkerEnd[];
+  const finished = ws.map((w) => w.end as WorkerEnd);
   const broken = finished.find((e) => e.outcome === 'error');
   const bad = finished.find((e) => e.outcome === 'bad-input');
   const unavailable = finished.find((e) => e.outcome === 'unavailable');
   const parts = finished.map((e) => e.dir).filter((d): d is string => d !== undefined);
   if (parts.length === 0) {
     if (broken) throw new Error(broken.message ?? 'a replay worker failed');
-    const e = bad ?? unavailable;
+    const e = unavailable ?? bad;
     return { outcome: e ? (e.outcome as EngineResult['outcome']) : 'bad-input', message: e?.message ?? 'no worker wrote results', dir };
   }
   let merged;
   try {
-    merged = await mergeParts({ parts, dir, runId, notes: [`${n} workers, one shard each (${finished.map((_, k) => `${workerShard(k + 1, n, o.filters?.shard).index}/${n * (o.filters?.shard?.count ?? 1)}`).join(', ')}), on one clock`] });
+    merged = await mergeParts({ parts, dir, runId, notes: [`${n} workers on one clock; one thread read the file and gave each worker the sessions of its shard`] });
   } catch (err) {
     if (err instanceof MergeError) return { outcome: 'bad-input', message: err.message, dir };
     throw err;
   }
-  const first = JSON.parse(await readFile(join(parts[0] as string, 'summary.json'), 'utf8')) as RunSummary;
-  countOnce(merged.summary, first, o.filters?.shard !== undefined);
-  await writeSummary(dir, merged.summary);
-  await gatherFiles(finished.map((e, k) => ({ dir: e.dir, offsetMs: offsets[k] as number })), dir);
+  if (outside > 0) {
+    merged.summary.filteredSteps = { ...(merged.summary.filteredSteps ?? {}), shard: outside };
+    await writeSummary(dir, merged.summary);
+  }
+  await gatherFiles(ws.map((w) => ({ ...(w.end?.dir ? { dir: w.end.dir } : {}), offsetMs: w.offsetMs })), dir);
   if (broken) throw new Error(broken.message ?? 'a replay worker failed');
-  const outcome: EngineResult['outcome'] = bad ? 'bad-input' : unavailable ? 'unavailable' : merged.summary.interrupted ? 'interrupted' : (merged.summary.thresholds ?? []).some((t) => !t.ok) ? 'thresholds' : 'ok';
-  const message = (bad ?? unavailable)?.message;
+  const outcome: EngineResult['outcome'] = unavailable ? 'unavailable' : bad ? 'bad-input' : merged.summary.interrupted ? 'interrupted' : (merged.summary.thresholds ?? []).some((t) => !t.ok) ? 'thresholds' : 'ok';
+  const message = (unavailable ?? bad)?.message;
   return { outcome, summary: merged.summary, dir, ...(message ? { message } : {}) };
 }
 

@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { shardOf } from '../engine/hash.ts';
 import { replayWithWorkers, workerShard, workersRefusal } from '../orchestrate/replay-workers.ts';
-import { holdForSharedStart } from '../orchestrate/shared-start.ts';
+import { firstSentStep, firstStepAt } from '../orchestrate/shared-start.ts';
 import type { ReplayEvent } from '../recordings/events.ts';
 import type { RunSummary } from '../model/summary.ts';
 import { makeEvents } from './fixtures/replay-engine/events.ts';
@@ -65,34 +65,23 @@ test('each session ID falls to exactly one worker, inside the user\'s own --shar
   }
 });
 
-test('the first step is held until the shared start plus its recorded offset from the run\'s earliest step', async () => {
+test('the first step sent is a session\'s first event that the filters admit; it goes at the shared start plus its offset', () => {
   const events = lateShardTwo();
-  const run = async (filters: Parameters<typeof holdForSharedStart>[1]['filters'], speed?: number) => {
-    const calls: { first?: number; earliest?: number }[] = [];
-    const waits: number[] = [];
-    const out: ReplayEvent[] = [];
-    const held = holdForSharedStart(
-      (async function* () {
-        yield* events;
-      })(),
-      { filters, ...(speed !== undefined ? { speed } : {}), ready: async (f) => (calls.push(f), 1_000_000), until: async (t) => void waits.push(t) },
-    );
-    for await (const e of held) out.push(e);
-    assert.deepEqual(out, events, 'every event passes through, unchanged and in order');
-    return { calls, waits };
+  const first = (filters: Parameters<typeof firstSentStep>[0], of: ReplayEvent[] = events): number | undefined => {
+    const is = firstSentStep(filters);
+    return of.find((e) => is(e))?.time;
   };
-  const two = await run({ shard: { index: 2, count: 2 } }, 2);
-  assert.deepEqual(two.calls, [{ first: T0 + 1000, earliest: T0 }]);
-  assert.deepEqual(two.waits, [1_000_000 + 500], 'recorded 1 s after the earliest step, at speed 2');
-  const one = await run({ shard: { index: 1, count: 2 } }, 1);
-  assert.deepEqual(one.waits, [1_000_000]);
-  // --from: the earliest step is the first that passes it, in every worker.
-  const from = await run({ shard: { index: 2, count: 2 }, from: T0 + 500 }, 1);
-  assert.deepEqual(from.calls, [{ first: T0 + 1000, earliest: T0 + 500 }]);
-  // --rate/--asap: every worker starts at the shared start.
-  assert.deepEqual((await run({ shard: { index: 2, count: 2 } })).waits, [1_000_000]);
-  // A worker with nothing to send still takes part in the start.
-  assert.deepEqual((await run({ shard: { index: 2, count: 2 }, to: T0 + 900 }, 1)).calls, [{ earliest: T0 }]);
+  assert.equal(first({}), T0);
+  assert.equal(first({ from: T0 + 500 }), T0 + 500);
+  assert.equal(first({ to: T0 }), undefined);
+  assert.equal(first({}, events.filter((e) => shardOf(e.sessionId, 2) === 2)), T0 + 1000, 'the late shard\'s own first step');
+  // A session that began before --from stays out: its later steps are not a first step.
+  const straddling = makeEvents({ sessions: 2, gapMs: 100, stepMs: 60, t0: T0 });
+  assert.equal(first({ from: T0 + 50 }, straddling), T0 + 100);
+  const is = firstSentStep({});
+  assert.deepEqual(events.slice(0, 4).map((e) => is(e)), [true, false, false, false], 'true once');
+  assert.equal(firstStepAt(1_000_000, T0 + 1000, T0, 2), 1_000_500, 'recorded 1 s after the earliest step, at speed 2');
+  assert.equal(firstStepAt(1_000_000, T0 + 1000, T0, undefined), 1_000_000, '--rate and --asap: every worker starts at once');
 });
 
 test('two workers: every step once, in session order, on one timeline; one merged run folder', { timeout: 120_000 }, async () => {
