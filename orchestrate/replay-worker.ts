@@ -93,15 +93,18 @@ async function* events(onIssue: (issue: RowIssue) => void): AsyncGenerator<Repla
   }
 }
 
-try {
-  const res = await runEngine({
-    ...input.engine,
-    input: { kind: 'recording', name: input.name, rewindable: false, open: events },
-    signal: stop.signal,
-    hardSignal: hard.signal,
-    ...(input.progress ? { progress: { isTTY: false, write: (text: string) => post({ type: 'progress', text }) } } : {}),
-  });
-  post({ type: 'done', outcome: res.outcome, ...(res.message ? { message: res.message } : {}), ...(res.dir ? { dir: res.dir } : {}) });
-} finally {
-  port.close();
-}
+// Not top-level await: the worker also runs as one bundled CommonJS script (replay-workers.ts).
+void (async () => {
+  try {
+    const res = await runEngine({
+      ...input.engine,
+      input: { kind: 'recording', name: input.name, rewindable: false, open: events },
+      signal: stop.signal,
+      hardSignal: hard.signal,
+      ...(input.progress ? { progress: { isTTY: false, write: (text: string) => post({ type: 'progress', text }) } } : {}),
+    });
+    post({ type: 'done', outcome: res.outcome, ...(res.message ? { message: res.message } : {}), ...(res.dir ? { dir: res.dir } : {}) });
+  } finally {
+    port.close();
+  }
+})();

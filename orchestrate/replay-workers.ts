@@ -7,6 +7,7 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
 import { prepareRunDir, RunDirError, writeSummary } from '../report/write.ts';
@@ -48,12 +49,26 @@ export function workerShard(j: number, n: number, outer: Shard | undefined): Sha
   return { index: i + m * (j - 1), count: m * n };
 }
 
-/** The worker thread's entry, loaded through tsx as the CLI is (a worker does not inherit the loader). */
-function startWorker(input: WorkerInput): Worker {
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./replay-worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData: input });
+let workerCode: Promise<string> | undefined;
+
+/**
+ * The worker thread's code. A worker does not inherit the tsx loader the CLI runs under, and
+ * loading TypeScript through it costs each worker about a second of CPU; so the worker's modules
+ * are bundled once per process into one script (esbuild, already the bundler of the k6
+ * scenarios). Without esbuild the worker loads them through tsx.
+ */
+function workerScript(): Promise<string> {
+  const entry = new URL('./replay-worker.ts', import.meta.url);
+  workerCode ??= import('esbuild')
+    .then(async (esbuild) => {
+      const r = await esbuild.build({ entryPoints: [fileURLToPath(entry)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent' });
+      return (r.outputFiles[0] as { text: string }).text;
+    })
+    .catch(() => {
+      const tsx = import.meta.resolve('tsx/esm/api');
+      return `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); });`;
+    });
+  return workerCode;
 }
 
 interface WorkerEnd {
@@ -98,6 +113,7 @@ export async function replayWithWorkers(o: ReplayWorkersOptions): Promise<Engine
   // One session namespace for the whole run, as one process would have.
   const sessionPrefix = o.sessionPrefix ?? `${DEFAULT_SESSION_PREFIX}-${shortRandom()}-`;
 
+  const code = await workerScript();
   const ws: WorkerState[] = Array.from({ length: n }, (_, k) => {
     const j = k + 1;
     const input: WorkerInput = {
@@ -117,7 +133,7 @@ export async function replayWithWorkers(o: ReplayWorkersOptions): Promise<Engine
       ...(speed !== undefined ? { speed } : {}),
       progress: progress !== undefined,
     };
-    return { thread: startWorker(input), batch: [], credit: CREDIT, wakeProducer: undefined, opened: false, offsetMs: 0, end: undefined };
+    return { thread: new Worker(code, { eval: true, workerData: input }), batch: [], credit: CREDIT, wakeProducer: undefined, opened: false, offsetMs: 0, end: undefined };
   });
 
   let stopping = false;
