@@ -80,6 +80,12 @@ export interface EngineOptions {
   onIssue?: (issue: RowIssue) => void;
   /** Notes added to the summary as they are (e.g. which engine ran and why). */
   notes?: string[];
+  /**
+   * Steps whose event carries a `mark` (a checkpoint's step number): called just before the step
+   * is handed to the connection pool, and when it is answered (ok: 2xx, or the recorded status;
+   * cut: the run stopping cut the request, so whether the target processed it is unknown).
+   */
+  steps?: { sending(mark: number, sessionId: string, step: string): void; answered(mark: number, ok: boolean, cut: boolean): void };
 }
 
 export type EngineOutcome = 'ok' | 'thresholds' | 'interrupted' | 'bad-input' | 'unavailable';
@@ -242,6 +248,7 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
     sent++;
     if (paced) recordMs(stats.lag, t - item.ready);
     item.sentAt = t;
+    if (item.mark !== undefined) o.steps?.sending(item.mark, item.session.id, item.stepName);
     // onAnswer itself is the callback, the item its context: no closure per request.
     sender.send(item.method, item.path, item.body, errorNotes.size < MAX_ERROR_NOTES, onAnswer, item);
   };
@@ -283,6 +290,7 @@ async function execute(o: EngineOptions, r: Resolved): Promise<Omit<EngineResult
     const failed = !ok && !asRecorded;
     stats.answer(item.stepName, item.endpoint, status === 0 ? 'error' : String(status), status === 0 ? undefined : t - sentAt, paced ? t - item.due : undefined, failed);
     if (asRecorded) stats.asRecorded++;
+    if (item.mark !== undefined) o.steps?.answered(item.mark, !failed, 'error' in outcome && outcome.error === 'aborted');
     if (requestLog) {
       requestLog.write(`${csvCell(s.id)},${item.stepName},${item.method},${csvCell(item.path)},${status === 0 ? 'error' : status},${item.due.toFixed(3)},${sentAt.toFixed(3)},${t.toFixed(3)}\n`);
     }

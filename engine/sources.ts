@@ -230,7 +230,10 @@ export function recordingSource(input: RecordingInput, o: RecordingSourceOptions
           ? ev.step.path
           : SESSION_ROOT + encodedPrefix + ev.step.path.slice(SESSION_ROOT.length);
       if (ev.lastOfSession) s.ended = true;
-      return makeItem(s, ev.step, path, due, ev.lastOfSession === true, o.dry);
+      const item = makeItem(s, ev.step, path, due, ev.lastOfSession === true, o.dry);
+      const mark = (ev as ReplayEvent & { mark?: number }).mark;
+      if (mark !== undefined) item.mark = mark;
+      return item;
     }
   }
 

@@ -11,6 +11,7 @@ import type { EngineResult, Filters, Timing } from '../../engine/index.ts';
 import { trapInterrupts } from '../../engine/interrupts.ts';
 import { replayFile } from '../../orchestrate/replay.ts';
 import { defaultWorkers, replayWithWorkers, workersRefusal } from '../../orchestrate/replay-workers.ts';
+import { replayWithCheckpoint } from '../../orchestrate/replay-checkpoint.ts';
 import { checkRunId } from '../../engine/run-id.ts';
 import { defineCommand, EXIT, UsageError } from '../command.ts';
 
@@ -45,6 +46,9 @@ interface ReplayArgs {
   tmpDir?: string;
   sortWindow?: string;
   workers?: number;
+  checkpoint?: string;
+  resume?: string;
+  resendInDoubt: boolean;
 }
 
 /** The exit code for an engine's outcome (shared with `cartload run`). */
@@ -145,6 +149,9 @@ export default defineCommand<ReplayArgs>({
       .option('limit', { type: 'number', describe: 'Replay at most this many sessions' })
       .option('loop', { type: 'number', default: 1, describe: 'Replay the recording this many times, each pass under fresh session IDs' })
       .option('workers', { type: 'number', describe: 'Worker threads, each replaying one shard of the file on one shared clock (default: the cores available; 1 for standard input, --loop or --limit)' })
+      .option('checkpoint', { type: 'string', describe: 'Record every step sent in this file (write-ahead), so that an interrupted replay can be resumed' })
+      .option('resume', { type: 'string', describe: 'Continue the replay recorded in this checkpoint: never sends a step twice; lists the steps left in doubt' })
+      .option('resend-in-doubt', { type: 'boolean', default: false, describe: 'With --resume: send the steps in doubt again (the target may then see them twice)' })
       .option('shard', { type: 'string', describe: 'i/n: replay only the sessions whose ID hashes to shard i of n (run n processes for the whole file)' })
       .option('on-error', { choices: ['skip', 'abort'] as const, default: 'abort' as const, describe: 'A bad row: stop (abort), or count it and go on (skip)' })
       .option('max-error-rate', { type: 'number', describe: 'Exit 99 when failed requests / requests exceeds this fraction' })
@@ -174,12 +181,29 @@ export default defineCommand<ReplayArgs>({
         throw new UsageError(`${a.file}: no such file or not readable`);
       }
     }
-    const workers = a.workers ?? defaultWorkers({ file: a.file, loops: a.loop, ...(filters.limit !== undefined ? { limit: filters.limit } : {}) });
+    if (a.checkpoint !== undefined && a.resume !== undefined) throw new UsageError('--resume continues its checkpoint file: drop --checkpoint');
+    if (a.resendInDoubt && a.resume === undefined) throw new UsageError('--resend-in-doubt goes with --resume');
+    const checkpoint = a.resume ?? a.checkpoint;
+    if (checkpoint !== undefined && a.workers !== undefined && a.workers > 1) throw new UsageError('--checkpoint and --resume run one worker: drop --workers');
+    const workers = checkpoint !== undefined ? 1 : (a.workers ?? defaultWorkers({ file: a.file, loops: a.loop, ...(filters.limit !== undefined ? { limit: filters.limit } : {}) }));
     const refused = workersRefusal({ workers, file: a.file, loops: a.loop, ...(filters.limit !== undefined ? { limit: filters.limit } : {}) });
     if (refused) throw new UsageError(refused);
     const interrupts = trapInterrupts((m) => console.error(m));
     try {
-      const replay = workers > 1 ? (o: Parameters<typeof replayFile>[0]) => replayWithWorkers({ ...o, workers }) : replayFile;
+      const replay =
+        checkpoint !== undefined
+          ? async (o: Parameters<typeof replayFile>[0]) => {
+              const r = await replayWithCheckpoint({ ...o, checkpoint, resume: a.resume !== undefined, resendInDoubt: a.resendInDoubt });
+              if (r.inDoubt && r.inDoubt.length > 0) {
+                console.error(`${r.inDoubt.length} step(s) were in flight when the previous run ended: the target may or may not have processed them; ${a.resendInDoubt ? 'sent again' : 'not sent again (--resend-in-doubt to send them)'}; each session goes on after them:`);
+                for (const d of r.inDoubt) console.error(`  in doubt: session ${d.session}, step ${d.step}`);
+              }
+              if (r.alreadyDone !== undefined) console.error(`resumed: ${r.alreadyDone} step(s) were done before this run`);
+              return r;
+            }
+          : workers > 1
+            ? (o: Parameters<typeof replayFile>[0]) => replayWithWorkers({ ...o, workers })
+            : replayFile;
       if (workers > 1) console.error(`replaying with ${workers} workers, one shard of the file each, on one clock (--workers 1 for one)`);
       const res = await replay({
         file: a.file,
