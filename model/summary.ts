@@ -27,18 +27,35 @@ export interface ThresholdResult {
   metric: string;
   expression: string;
   ok: boolean;
+  /** The measured value the expression was judged on (a rate, or ms), when known. */
+  value?: number;
+}
+
+/** The engines' machine names. Summaries written before the Node engine had one name say 'replay'. */
+export type EngineName = 'k6' | 'node' | 'harness';
+
+/** An engine name as read from any summary.json: the old 'replay' is the Node engine. */
+export function engineName(name: string): string {
+  return name === 'replay' ? 'node' : name;
 }
 
 export interface RunSummary {
   tool: 'cartload';
   schemaVersion: typeof SUMMARY_SCHEMA_VERSION;
-  engine: 'k6' | 'replay' | 'harness';
+  engine: EngineName;
   runId: string;
   /** What was run: a scenario name, or the replay input's file name. */
   scenario: string;
   startedAt: string;
   endedAt: string;
   durationMs: number;
+  /**
+   * When the first request was sent (the Node engine): a replay first reads its recording far
+   * enough to put the first request in order, which for an unsorted file is the whole file.
+   */
+  sendingStartedAt?: string;
+  /** From sendingStartedAt to endedAt: the sending phase, over which request rates are figured. */
+  sendingMs?: number;
   /** The target's base URL; never the API key. */
   target: string;
   /** The options the run used, with secrets removed (see redact()). */
@@ -73,6 +90,11 @@ export interface RunSummary {
   /** Steps left out by the run's options (replay: --sample, --shard, --from, --to, --state, --limit, --dry), by reason. */
   filteredSteps?: Record<string, number>;
   notes?: string[];
+}
+
+/** The time requests were being sent, in ms: the sending phase when the run reports one. */
+export function sendingDurationMs(s: Pick<RunSummary, 'durationMs' | 'sendingMs'>): number {
+  return s.sendingMs ?? s.durationMs;
 }
 
 const SECRET_KEY = /(api[-_]?key|authorization|token|secret|password)/i;

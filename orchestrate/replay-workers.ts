@@ -11,20 +11,21 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
 import { prepareRunDir, RunDirError, writeSummary } from '../report/write.ts';
-import { readRecording } from '../recordings/index.ts';
 import { RecordingError, type ReplayEvent, type RowIssue } from '../recordings/events.ts';
 import type { EngineResult, ProgressSink } from '../engine/index.ts';
 import { shardOf, type Shard } from '../engine/hash.ts';
 import { makeRunId, shortRandom } from '../engine/run-id.ts';
 import { mergeParts, MergeError } from './merge-parts.ts';
-import type { ReplayFileOptions } from './replay.ts';
+import { openRecording, type OpenedRecording, type ReplayFileOptions } from './replay.ts';
 import { CREDIT, type FromWorker, type ToWorker, type WorkerInput } from './replay-worker-protocol.ts';
 import { firstSentStep } from './shared-start.ts';
 
-export interface ReplayWorkersOptions extends Omit<ReplayFileOptions, 'stdin' | 'events' | 'progress'> {
+export interface ReplayWorkersOptions extends Omit<ReplayFileOptions, 'progress'> {
   /** Worker threads (≥ 2; one worker is a plain replayFile). */
   workers: number;
   progress?: ProgressSink;
+  /** The recording, already opened (openRecording); default: opened here. */
+  recording?: OpenedRecording;
 }
 
 /** The workers a replay gets by default: one per core, or one when the input cannot be split. */
@@ -58,7 +59,8 @@ let workerCode: Promise<string> | undefined;
  * scenarios). Without esbuild the worker loads them through tsx.
  */
 function workerScript(): Promise<string> {
-  const entry = new URL('./replay-worker.ts', import.meta.url);
+  // From orchestrate/ or from the compiled CLI (dist-cli/, also one level down): the worker's source.
+  const entry = new URL('../orchestrate/replay-worker.ts', import.meta.url);
   workerCode ??= import('esbuild')
     .then(async (esbuild) => {
       const r = await esbuild.build({ entryPoints: [fileURLToPath(entry)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent' });
@@ -105,8 +107,9 @@ export async function replayWithWorkers(o: ReplayWorkersOptions): Promise<Engine
     throw err;
   }
   const partsDir = join(dir, 'parts');
-  // What stays in this thread: the reader's options, the callbacks, the signals.
-  const { workers: _n, progress, onIssue, signal, hardSignal, file, format, onError, tmpDir, sortWindowMs, stdin: _stdin, events: _events, ...engine } = o as ReplayWorkersOptions & Pick<ReplayFileOptions, 'stdin' | 'events'>;
+  // What stays in this thread: the reader, the callbacks, the signals.
+  const { workers: _n, progress, onIssue, signal, hardSignal, file, format, onError, tmpDir, sortWindowMs, stdin, recording: opened, consumers: _consumers, ...engine } = o;
+  const recording = opened ?? (await openRecording({ file, ...(format ? { format } : {}), ...(onError ? { onError } : {}), ...(tmpDir ? { tmpDir } : {}), ...(sortWindowMs !== undefined ? { sortWindowMs } : {}), ...(stdin ? { stdin } : {}) }));
   const speed = o.timing.mode === 'speed' ? o.timing.speed : undefined;
   const { shard: outer, ...filters } = o.filters ?? {};
   const m = outer?.count ?? 1;
@@ -210,17 +213,10 @@ export async function replayWithWorkers(o: ReplayWorkersOptions): Promise<Engine
     const timer = setInterval(() => ws.forEach(flush), FLUSH_MS);
     let started = false;
     try {
-      const reader = readRecording({
-        file,
-        onError: onError ?? 'abort',
-        // Counted by the first worker's engine (once for the run), shown by the caller.
-        onIssue: (issue) => {
-          post(ws[0] as WorkerState, { type: 'issue', issue });
-          onIssue?.(issue);
-        },
-        ...(format ? { format } : {}),
-        ...(tmpDir ? { tmpDir } : {}),
-        ...(sortWindowMs !== undefined ? { sortWindowMs } : {}),
+      // Bad rows: counted by the first worker's engine (once for the run), shown by the caller.
+      const reader = recording.input.open((issue) => {
+        post(ws[0] as WorkerState, { type: 'issue', issue });
+        onIssue?.(issue);
       });
       for await (const ev of reader) {
         if (stopping) break;
@@ -258,6 +254,7 @@ export async function replayWithWorkers(o: ReplayWorkersOptions): Promise<Engine
   try {
     await Promise.all([read(), ...done]);
   } finally {
+    await recording.close();
     signal?.removeEventListener('abort', onStop);
     hardSignal?.removeEventListener('abort', onHard);
   }

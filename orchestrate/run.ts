@@ -3,17 +3,21 @@
 // is found (K6_BIN or PATH), otherwise with the Node engine over the same generated plans, at the
 // scenario's rate for its duration. Both engines read the same variables (scenarios/lib/config.ts)
 // with the same validation, so a CI job behaves the same with or without k6.
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { buildScenarios, PROJECT_ROOT } from '../bundle/index.ts';
-import { parseK6Duration } from '../model/duration.ts';
+import { access } from 'node:fs/promises';
+import { checkDirWritable, checkRunFolderFree, makeDirs } from '../io/dirs.ts';
+import { durationMs as durationMsOf } from '../model/duration.ts';
+import { CartloadError } from '../model/errors.ts';
 import { locateK6, runK6 } from './k6-binary.ts';
 import { createPlanner, type Planner } from '../generators/planner.ts';
 import { loadProfile } from '../generators/profile-file.ts';
+import type { TrafficProfile } from '../generators/profiles.ts';
 import { resolvePools } from '../generators/run.ts';
-import { DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
+import { DEFAULT_CONNECTIONS, DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
+import type { ResultsConsumer } from '../model/results-events.ts';
 import { LIFECYCLE_KINDS, type GeneratedKind, type SessionPlan } from '../model/plan.ts';
-import { ConfigError, parseConfig, type ScenarioConfig } from '../scenarios/lib/config.ts';
+import { parseConfig, type ScenarioConfig } from '../scenarios/lib/config.ts';
 import { toDryPlan } from '../scenarios/lib/dry.ts';
 import { startTarget, type RunningTarget } from '../emulator/server/index.ts';
 import { runEngine, type EngineResult, type ProgressSink } from '../engine/index.ts';
@@ -32,7 +36,8 @@ export interface RunScenarioOptions {
   engine?: 'auto' | 'k6' | 'node';
   /** The environment both engines read (TALON_BASE_URL, TALON_API_KEY, SEED, PROFILE, RATE, DURATION, ...; K6_BIN, PATH). */
   env: Env;
-  /** Overrides over env, as the CLI options give them. */
+  /** Overrides over env, as the CLI options give them (already checked by the CLI, which names the flags). */
+  target?: string;
   rate?: number;
   duration?: string;
   seed?: number;
@@ -40,13 +45,20 @@ export interface RunScenarioOptions {
   thinkScale?: number;
   maxThink?: number;
   dry?: boolean;
-  /** Node engine: connections and the cap on requests in flight (default 64). */
+  sessionPrefix?: string;
+  /** The gate: largest share of failed requests, and per-step p95 / p99 in ms (ERROR_RATE, P95_MS, P99_MS). */
+  maxErrorRate?: number;
+  p95Ms?: number;
+  p99Ms?: number;
+  /** Node engine: connections and the cap on requests in flight (default DEFAULT_CONNECTIONS). */
   connections?: number;
   resultsDir?: string;
   runId?: string;
   signal?: AbortSignal;
   hardSignal?: AbortSignal;
   progress?: ProgressSink;
+  /** Node engine: more consumers of the results stream (model/results-events.ts). */
+  consumers?: ResultsConsumer[];
   /** Lines for the user (which engine, which target, why). */
   say: (line: string) => void;
   /** Where k6's own output goes (the CLI passes its stdout and stderr through). */
@@ -60,11 +72,45 @@ export interface RunScenarioOptions {
 
 export type RunScenarioResult =
   | { engine: 'k6'; why: string; target: string; runId: string; dir: string; exitCode: number; interrupted: boolean }
-  | { engine: 'node'; why: string; target: string; runId: string; result: EngineResult }
-  | { engine: 'none'; why: string; outcome: 'bad-input' | 'unavailable'; message: string };
+  | { engine: 'node'; why: string; target: string; runId: string; result: EngineResult };
 
-function fail(message: string, outcome: 'bad-input' | 'unavailable' = 'bad-input'): RunScenarioResult {
-  return { engine: 'none', why: message, outcome, message };
+/** What cannot run as asked (a scenario the engine lacks, a k6 load shape for the Node engine, no k6): exit 2. */
+export class RunOptionsError extends CartloadError {
+  constructor(message: string) {
+    super(message, { code: 'E_RUN_OPTIONS' });
+    this.name = 'RunOptionsError';
+  }
+}
+
+/** A run checked and resolved, nothing started: what prepareRun() returns and startRun() runs. */
+export interface PreparedRun {
+  scenario: string;
+  engine: 'k6' | 'node';
+  why: string;
+  config: ScenarioConfig;
+  env: Env;
+  runId: string;
+  resultsDir: string;
+  /** The deployment TALON_BASE_URL (or --target) names; undefined: a local target is started for the run. */
+  named: string | undefined;
+  /** Every write is sent with dry=true (DRY, --dry, or a scenario that is always dry). */
+  dry: boolean;
+  k6Bin?: string;
+  node?: NodePlan;
+}
+
+interface NodePlan {
+  def: ScenarioDefaults;
+  smoke: boolean;
+  rate: number;
+  duration: string;
+  durationMs: number;
+  thinkScale: number;
+  maxThinkMs: number;
+  dry: boolean;
+  sessionPrefix: string;
+  profile: TrafficProfile;
+  planners: Planner[];
 }
 
 /** The options as the scenarios' variables: what k6 gets, and what the Node engine parses the same way. */
@@ -73,6 +119,11 @@ export function scenarioEnv(o: RunScenarioOptions, runId: string, resultsDir: st
   const set = (name: string, v: string | number | boolean | undefined): void => {
     if (v !== undefined) env[name] = String(v);
   };
+  set('TALON_BASE_URL', o.target);
+  set('SESSION_PREFIX', o.sessionPrefix);
+  set('ERROR_RATE', o.maxErrorRate);
+  set('P95_MS', o.p95Ms);
+  set('P99_MS', o.p99Ms);
   set('RATE', o.rate);
   set('DURATION', o.duration);
   set('SEED', o.seed);
@@ -104,26 +155,24 @@ function oneKind(kind: GeneratedKind): Record<GeneratedKind, number> {
   return weights;
 }
 
-export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioResult> {
+/**
+ * Checks and resolves everything a run needs, starting nothing: the variables, the engine, the
+ * scenario, the profile and pools, the results folder. Throws a CartloadError (exit 2) naming the
+ * problem, so that a bad input never leaves a results folder or sends a request.
+ */
+export async function prepareRun(o: RunScenarioOptions): Promise<PreparedRun> {
   const scenario = o.scenario ?? 'lifecycle';
-  const rootDir = o.rootDir ?? PROJECT_ROOT;
   const resultsDir = o.resultsDir ?? 'results';
   const runId = o.runId ?? makeRunId();
   const env = scenarioEnv(o, runId, resultsDir);
-  let config: ScenarioConfig;
-  try {
-    config = parseConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return fail(err.message);
-    throw err;
-  }
+  const config = parseConfig(env);
 
   const k6 = locateK6(o.env);
   const k6Missing = 'reason' in k6 ? k6.reason : '';
   let engine: 'k6' | 'node';
   let why: string;
   if (o.engine === 'k6') {
-    if (!k6.bin) return fail(`--engine k6: ${k6Missing}`);
+    if (!k6.bin) throw new RunOptionsError(`--engine k6: ${k6Missing}`);
     engine = 'k6';
     why = `--engine k6 (${k6.bin})`;
   } else if (o.engine === 'node' || !k6.bin) {
@@ -133,34 +182,99 @@ export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioRes
     engine = 'k6';
     why = `k6 found at ${k6.bin}`;
   }
-  const node = NODE_SCENARIOS[scenario];
-  if (engine === 'node' && !node) {
+  const rootDir = o.rootDir ?? PROJECT_ROOT;
+  if (engine === 'k6') {
+    try {
+      await access(join(rootDir, 'scenarios', `${scenario}.ts`));
+    } catch {
+      throw new RunOptionsError(`scenario "${scenario}": no scenarios/${scenario}.ts (scenarios: ${[...Object.keys(NODE_SCENARIOS), 'capacity'].join(', ')})`);
+    }
+  }
+  const def = NODE_SCENARIOS[scenario];
+  if (engine === 'node' && !def) {
     const known = Object.keys(NODE_SCENARIOS).join(', ');
-    return fail(`scenario "${scenario}": the Node engine runs ${known}; ${scenario === 'capacity' ? 'capacity steps the rate up and needs k6 (install k6 or set K6_BIN)' : 'check the name'}`);
+    throw new RunOptionsError(`scenario "${scenario}": the Node engine runs ${known}; ${scenario === 'capacity' ? 'capacity steps the rate up and needs k6 (install k6 or set K6_BIN)' : 'check the name'}`);
   }
   if (engine === 'node') {
     const shape = ['STAGES', 'LOAD', 'VUS'].find((v) => (env[v] ?? '').trim() !== '');
-    if (shape) return fail(`${shape} is a k6 load shape; the Node engine runs a constant RATE for DURATION (install k6, or unset ${shape})`);
+    if (shape) throw new RunOptionsError(`${shape} is a k6 load shape; the Node engine runs a constant RATE for DURATION (install k6, or unset ${shape})`);
   }
+  const named = (env.TALON_BASE_URL ?? '').trim() === '' ? undefined : config.baseUrl;
+  await checkDirWritable(resultsDir, '--results-dir');
+  await checkRunFolderFree(resultsDir, runId);
+  const dry = config.dry || (NODE_SCENARIOS[scenario]?.forceDry ?? false);
+  const prepared: PreparedRun = { scenario, engine, why, config, env, runId, resultsDir, named, dry };
+  if (engine === 'k6') prepared.k6Bin = k6.bin as string;
+  else prepared.node = await planNode(def as ScenarioDefaults, config);
+  return prepared;
+}
 
-  // The target: the one TALON_BASE_URL names, or a local one for this run only.
-  let local: RunningTarget | undefined;
-  const named = (o.env.TALON_BASE_URL ?? '').trim();
-  if (named === '') {
-    local = await startTarget({ ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
-    o.say(`target: the local reference target at ${local.url} (started for this run; set TALON_BASE_URL to aim elsewhere)`);
-  } else {
-    o.say(`target: ${config.baseUrl}`);
+async function planNode(def: ScenarioDefaults, config: ScenarioConfig): Promise<NodePlan> {
+  const duration = config.duration ?? def.duration;
+  const durationMs = durationMsOf(duration);
+  const profile = await loadProfile(config.profile ?? def.profile);
+  const pools = await resolvePools({ seed: config.seed });
+  const sessionPrefix = config.sessionPrefix ?? `${DEFAULT_SESSION_PREFIX}-${shortRandom()}`;
+  const common = { pools, seed: config.seed, sessionPrefix };
+  const planners: Planner[] = def.kindsInOrder
+    ? def.kindsInOrder.map((kind) => createPlanner({ ...common, profile: { ...profile, lifecycles: oneKind(kind) } }))
+    : [createPlanner({ ...common, profile })];
+  return {
+    def,
+    smoke: def.kindsInOrder !== undefined,
+    rate: config.rate ?? def.rate,
+    duration,
+    durationMs,
+    thinkScale: config.thinkScale ?? def.thinkScale,
+    maxThinkMs: config.maxThinkSeconds * 1000,
+    dry: config.dry || def.forceDry === true,
+    sessionPrefix,
+    profile,
+    planners,
+  };
+}
+
+/** What the run will do, one `label: value` pair a line, for the confirmation before real writes. */
+export function describeRun(p: PreparedRun): [string, string][] {
+  const lines: [string, string][] = [['scenario', `${p.scenario} (${p.engine === 'k6' ? 'k6' : 'Node engine'})`]];
+  if (p.node?.smoke) lines.push(['sessions', `one of each kind (${p.node.planners.length}), one at a time`]);
+  else {
+    const rate = p.config.rate ?? p.node?.rate ?? NODE_SCENARIOS[p.scenario]?.rate;
+    const duration = p.config.duration ?? p.node?.duration ?? NODE_SCENARIOS[p.scenario]?.duration;
+    if (rate !== undefined) lines.push(['rate', `${rate} session${rate === 1 ? '' : 's'}/s`]);
+    if (duration !== undefined) lines.push(['duration', duration]);
   }
-  const target = local?.url ?? config.baseUrl;
-  const apiKey = local?.apiKey ?? config.apiKey;
-  o.say(`engine: ${engine === 'k6' ? 'k6' : 'node'}: ${why}`);
+  if (p.node) lines.push(['session IDs', `${p.node.sessionPrefix}-${p.config.seed}-<n>`]);
+  return lines;
+}
+
+/** The prepared run, started: a local target unless one is named, then k6 or the Node engine. */
+export async function startRun(p: PreparedRun, o: RunScenarioOptions): Promise<RunScenarioResult> {
+  const rootDir = o.rootDir ?? PROJECT_ROOT;
+  let local: RunningTarget | undefined;
+  if (p.named === undefined) {
+    local = await startTarget({ ...(p.config.apiKey ? { apiKey: p.config.apiKey } : {}) });
+    o.say(`target: the local reference target at ${local.url} (started for this run; set TALON_BASE_URL or --target to aim elsewhere)`);
+  } else {
+    o.say(`target: ${p.named}`);
+  }
+  const target = local?.url ?? (p.named as string);
+  const apiKey = local?.apiKey ?? p.config.apiKey;
+  o.say(`engine: ${p.engine}: ${p.why}`);
   try {
-    if (engine === 'k6') return await runWithK6(o, { scenario, rootDir, outDir: o.distDir ?? join(rootDir, 'dist'), resultsDir, runId, env: { ...env, TALON_BASE_URL: target, TALON_API_KEY: apiKey }, bin: k6.bin as string, seed: config.seed, why, target });
-    return await runWithNode(o, { scenario, def: node as ScenarioDefaults, config, target, apiKey, resultsDir, runId, why });
+    if (p.engine === 'k6') {
+      const env = { ...p.env, TALON_BASE_URL: target, TALON_API_KEY: apiKey };
+      return await runWithK6(o, { scenario: p.scenario, rootDir, outDir: o.distDir ?? join(rootDir, 'dist'), resultsDir: p.resultsDir, runId: p.runId, env, bin: p.k6Bin as string, seed: p.config.seed, why: p.why, target });
+    }
+    return await runWithNode(o, p, p.node as NodePlan, target, apiKey);
   } finally {
     await local?.close();
   }
+}
+
+/** prepareRun, then startRun. */
+export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioResult> {
+  return startRun(await prepareRun(o), o);
 }
 
 /** Builds one scenario's k6 bundle (and pools.json beside it); returns the bundle's path. */
@@ -192,7 +306,7 @@ export async function runWithK6(o: RunScenarioOptions, r: K6RunPlan): Promise<Ex
   const bundle = r.bundle ?? (await buildScenarioBundle(r));
   // k6 does not create folders: handleSummary writes into RESULTS_DIR/RUN_ID, which must exist.
   const dir = resolve(r.resultsDir, r.runId);
-  await mkdir(dir, { recursive: true });
+  await makeDirs(dir);
   const res = await runK6(r.bin, ['run', ...(r.k6Args ?? []), bundle], {
     env: r.env,
     cwd: process.cwd(),
@@ -205,66 +319,51 @@ export async function runWithK6(o: RunScenarioOptions, r: K6RunPlan): Promise<Ex
   return { engine: 'k6', why: r.why, target: r.target, runId: r.runId, dir, exitCode: res.code ?? (interrupted ? 130 : 1), interrupted };
 }
 
-async function runWithNode(
-  o: RunScenarioOptions,
-  r: { scenario: string; def: ScenarioDefaults; config: ScenarioConfig; target: string; apiKey: string; resultsDir: string; runId: string; why: string },
-): Promise<RunScenarioResult> {
-  const { def, config } = r;
-  const duration = parseK6Duration(config.duration ?? def.duration);
-  if ('error' in duration) return fail(`DURATION: ${duration.error}`);
-  const rate = config.rate ?? def.rate;
-  const thinkScale = config.thinkScale ?? def.thinkScale;
-  const maxThinkMs = config.maxThinkSeconds * 1000;
-  const dry = config.dry || def.forceDry === true;
-  const profile = await loadProfile(config.profile ?? def.profile);
-  const pools = await resolvePools({ seed: config.seed });
-  const sessionPrefix = config.sessionPrefix ?? `${DEFAULT_SESSION_PREFIX}-${shortRandom()}`;
-  const common = { pools, seed: config.seed, sessionPrefix };
-  const planners: Planner[] = def.kindsInOrder
-    ? def.kindsInOrder.map((kind) => createPlanner({ ...common, profile: { ...profile, lifecycles: oneKind(kind) } }))
-    : [createPlanner({ ...common, profile })];
+async function runWithNode(o: RunScenarioOptions, p: PreparedRun, n: NodePlan, target: string, apiKey: string): Promise<RunScenarioResult> {
+  const { config } = p;
+  const { planners, dry, thinkScale, maxThinkMs, smoke, rate } = n;
   const plan = (index: number, filtered: (reason: string, steps: number) => void): SessionPlan => {
-    let p = (planners[index % planners.length] as Planner).plan(index);
+    let plan = (planners[index % planners.length] as Planner).plan(index);
     if (dry) {
-      const d = toDryPlan(p);
+      const d = toDryPlan(plan);
       if (d.skipped.length > 0) filtered('dry-not-applicable', d.skipped.length);
-      p = d.plan;
+      plan = d.plan;
     }
-    return thinkScale === 1 && maxThinkMs >= 3_600_000 ? p : scaleThinkTimes(p, thinkScale, maxThinkMs);
+    return thinkScale === 1 && maxThinkMs >= 3_600_000 ? plan : scaleThinkTimes(plan, thinkScale, maxThinkMs);
   };
-  const smoke = def.kindsInOrder !== undefined;
   o.say(
     smoke
-      ? `running ${r.scenario}: one session of each kind (${def.kindsInOrder?.join(', ')}), one at a time; session IDs ${sessionPrefix}-${config.seed}-<n>`
-      : `running ${r.scenario}: ${rate} sessions/s for ${config.duration ?? def.duration}, profile ${profile.name}, think time × ${thinkScale} (at most ${config.maxThinkSeconds} s)${dry ? ', all dry' : ''}; session IDs ${sessionPrefix}-${config.seed}-<n>`,
+      ? `running ${p.scenario}: one session of each kind (${n.def.kindsInOrder?.join(', ')}), one at a time; session IDs ${n.sessionPrefix}-${config.seed}-<n>`
+      : `running ${p.scenario}: ${rate} session${rate === 1 ? '' : 's'}/s for ${n.duration}, profile ${n.profile.name}, think time × ${thinkScale} (at most ${config.maxThinkSeconds} s)${dry ? ', all dry' : ''}; session IDs ${n.sessionPrefix}-${config.seed}-<n>`,
   );
   const result = await runEngine({
-    target: r.target,
-    apiKey: r.apiKey,
-    input: smoke ? { kind: 'plans', name: r.scenario, plan, limit: planners.length } : { kind: 'plans', name: r.scenario, plan, durationMs: duration.ms },
+    target,
+    apiKey,
+    input: smoke ? { kind: 'plans', name: p.scenario, plan, limit: planners.length } : { kind: 'plans', name: p.scenario, plan, durationMs: n.durationMs },
     timing: smoke ? { mode: 'asap' } : { mode: 'rate', rate },
-    connections: smoke ? 1 : (o.connections ?? 64),
-    runId: r.runId,
-    resultsDir: r.resultsDir,
-    scenario: r.scenario,
+    connections: smoke ? 1 : (o.connections ?? DEFAULT_CONNECTIONS),
+    runId: p.runId,
+    resultsDir: p.resultsDir,
+    scenario: p.scenario,
     slo: config.slo,
     options: {
       engine: 'node',
-      scenario: r.scenario,
+      scenario: p.scenario,
       rate: smoke ? undefined : rate,
-      duration: smoke ? undefined : (config.duration ?? def.duration),
+      duration: smoke ? undefined : n.duration,
       seed: config.seed,
-      profile: profile.name,
+      profile: n.profile.name,
       thinkScale,
       maxThinkSeconds: config.maxThinkSeconds,
       dry,
-      sessionPrefix,
+      sessionPrefix: n.sessionPrefix,
       slo: config.slo,
     },
-    notes: [`engine: node (${r.why})`],
+    notes: [`engine: node (${p.why})`],
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.hardSignal ? { hardSignal: o.hardSignal } : {}),
     ...(o.progress ? { progress: o.progress } : {}),
+    ...(o.consumers ? { consumers: o.consumers } : {}),
   });
-  return { engine: 'node', why: r.why, target: r.target, runId: r.runId, result };
+  return { engine: 'node', why: p.why, target, runId: p.runId, result };
 }

@@ -3,7 +3,7 @@
 // compareRunFiles add the file handling and validation the command needs.
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SUMMARY_SCHEMA_VERSION, type RunSummary, type StepStats } from '../model/summary.ts';
+import { sendingDurationMs, engineName, SUMMARY_SCHEMA_VERSION, type RunSummary, type StepStats } from '../model/summary.ts';
 import { CartloadError } from '../model/errors.ts';
 
 export class CompareInputError extends CartloadError {
@@ -174,7 +174,7 @@ export function compareRuns(baseline: RunSummary, current: RunSummary, options: 
   if (!overallEnough) warnings.push('overall: a run has no requests; the error rate is not judged');
   const overall: MetricComparison[] = [
     info('requests', 'count', br.total, cr.total),
-    info('requests/s', 'per-s', perSecond(br.total, baseline.durationMs), perSecond(cr.total, current.durationMs)),
+    info('requests/s', 'per-s', perSecond(br.total, sendingDurationMs(baseline)), perSecond(cr.total, sendingDurationMs(current))),
     overallError,
     info('409s', 'count', br.conflicts409, cr.conflicts409),
     info('p50', 'ms', br.latency.p50, cr.latency.p50),
@@ -320,6 +320,7 @@ export function validateSummary(data: unknown, file: string): RunSummary {
     `is ${JSON.stringify(data.schemaVersion)}; this cartload reads schemaVersion ${SUMMARY_SCHEMA_VERSION}`,
   );
   for (const k of ['engine', 'runId', 'scenario', 'target'] as const) need(typeof data[k] === 'string', file, k, 'must be a string');
+  data.engine = engineName(data.engine as string);
   need(typeof data.durationMs === 'number', file, 'durationMs', 'must be a number');
   need(isObject(data.options), file, 'options', 'must be an object');
   const r = data.requests;

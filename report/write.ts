@@ -1,10 +1,11 @@
 // Writes a run's folder, results/<run-id>/: summary.json (model/summary.ts, the one format every
 // engine writes) and summary.txt (its text rendering). Other files an engine adds go beside them.
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { redact, type RunSummary } from '../model/summary.ts';
 import { renderSummaryText } from './text.ts';
 import { CartloadError } from '../model/errors.ts';
+import { describeErrno, makeDirs } from '../io/dirs.ts';
 
 export class RunDirError extends CartloadError {
   override name = 'RunDirError';
@@ -13,7 +14,11 @@ export class RunDirError extends CartloadError {
 /** Creates results/<run-id>/ and returns its path; an existing, non-empty folder is an error (never overwrite a run). */
 export async function prepareRunDir(resultsDir: string, runId: string): Promise<string> {
   const dir = resolve(resultsDir, runId);
-  await mkdir(dir, { recursive: true });
+  try {
+    await makeDirs(dir);
+  } catch (err) {
+    throw new RunDirError(`--results-dir ${resultsDir}: cannot create ${dir}: ${describeErrno(err)}`, { cause: err });
+  }
   const existing = await readdir(dir);
   if (existing.length > 0) throw new RunDirError(`${dir} already holds a run (${existing.join(', ')}); choose another --run-id`);
   return dir;

@@ -1,5 +1,5 @@
-// `cartload compare` as a user runs it: spawned CLI on the committed fixtures, on two real smoke
-// runs made at test time, and on bad input.
+// `cartload compare` as a user runs it: the CLI (spawned once, in this process otherwise) on the
+// committed fixtures, on two real smoke runs made at test time, and on bad input.
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Comparison } from '../report/compare.ts';
 import { BASELINE, CURRENT } from './fixtures/compare/summaries.ts';
-import { runCartload } from './helpers/cli.ts';
+import { runCartload, runMain } from './helpers/cli.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 const FIX = join(ROOT, 'test/fixtures/compare');
@@ -20,7 +20,8 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const cartload = (args: string[]) => runCartload(args, { cwd: dir, env: { TALON_BASE_URL: '', TALON_API_KEY: '' } });
+const cartload = (args: string[]) => runMain(args, { env: { PATH: '/nonexistent', K6_BIN: '' } });
+const spawned = (args: string[]) => runCartload(args, { cwd: dir, env: { TALON_BASE_URL: '', TALON_API_KEY: '' } });
 
 test('the JSON fixtures are the typed summaries written out', async () => {
   assert.deepEqual(JSON.parse(await readFile(join(FIX, 'baseline.json'), 'utf8')), BASELINE);
@@ -29,7 +30,7 @@ test('the JSON fixtures are the typed summaries written out', async () => {
 
 test('a regression exits 99 with a table on stdout and the comparison in --json', async () => {
   const json = join(dir, 'cmp.json');
-  const r = await cartload(['compare', join(FIX, 'baseline.json'), join(FIX, 'current.json'), '--json', json]);
+  const r = await spawned(['compare', join(FIX, 'baseline.json'), join(FIX, 'current.json'), '--json', json]);
   assert.equal(r.code, 99, r.stderr);
   assert.match(r.stdout, /^step +metric +baseline +current +change +verdict$/m);
   assert.match(r.stdout, /^update +p95 +3\.50 ms +4\.90 ms +\+40\.0% +regression$/m);
@@ -49,7 +50,7 @@ test('within a wider tolerance the same runs pass with exit 0', async () => {
 
 test('two real smoke runs of the Node engine compare, run folders as arguments', async () => {
   for (const id of ['a', 'b']) {
-    const run = await cartload(['run', 'smoke', '--engine', 'node', '--results-dir', 'r', '--run-id', id, '--no-progress']);
+    const run = await cartload(['run', 'smoke', '--engine', 'node', '--results-dir', join(dir, 'r'), '--run-id', id, '--no-progress']);
     assert.equal(run.code, 0, run.stderr);
   }
   const r = await cartload(['compare', join(dir, 'r/a'), join(dir, 'r/b/summary.json'), '--json', join(dir, 'real.json')]);
@@ -83,5 +84,5 @@ test('bad input exits 2 naming the file (and the field)', async () => {
 
   r = await cartload(['compare', join(FIX, 'baseline.json'), join(FIX, 'current.json'), '--max-latency-increase', '-5']);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /--max-latency-increase: must be a number ≥ 0/);
+  assert.match(r.stderr, /^cartload compare: --max-latency-increase -5: must be a number at least 0\n$/);
 });

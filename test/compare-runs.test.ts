@@ -85,7 +85,7 @@ test('runs of another engine, scenario, target or rate are compared with a warni
   const c = compareRuns(base, cur);
   assert.equal(c.ok, true);
   assert.equal(c.warnings.length, 3);
-  assert.match(c.warnings[0]!, /engine \(replay → k6\)/);
+  assert.match(c.warnings[0]!, /engine \(node → k6\)/);
   assert.match(c.warnings[1]!, /target \(http:\/\/127\.0\.0\.1:40001 → https:\/\/staging/);
   assert.match(c.warnings[2]!, /options \(rate 5 → 10\)/, 'the session prefix differs on every run and is not mentioned');
   const both = compareRuns({ ...base, interrupted: true }, { ...base, interrupted: true });
@@ -104,4 +104,10 @@ test('validateSummary names the file and the field', () => {
   delete broken.requests.byStep.open.latency.p95;
   assert.throws(() => validateSummary(broken, 'y.json'), (e: unknown) => e instanceof CompareInputError && e.message === 'y.json: requests.byStep.open.latency.p95: must be a number');
   assert.equal(validateSummary(JSON.parse(JSON.stringify(BASELINE)), 'ok.json').runId, 'baseline');
+});
+
+test("a summary written when the Node engine was called 'replay' reads as engine 'node'", () => {
+  const old = JSON.parse(JSON.stringify({ ...BASELINE, engine: 'replay' }));
+  assert.equal(validateSummary(old, 'old/summary.json').engine, 'node');
+  assert.ok(!compareRuns(validateSummary(old, 'old/summary.json'), BASELINE).warnings.some((w) => /differ in engine/.test(w)), 'no "differ in engine" warning');
 });

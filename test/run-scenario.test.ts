@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { runScenario, scaleThinkTimes } from '../orchestrate/run.ts';
+import { CartloadError } from '../model/errors.ts';
 import { sessionPath, type SessionPlan } from '../model/plan.ts';
 import { runCartload } from './helpers/cli.ts';
 
@@ -32,7 +33,7 @@ test('cartload run with no k6 on the machine: the node engine runs a short lifec
   const [runId] = await readdir(results);
   assert.ok(runId);
   const summary = JSON.parse(await readFile(join(results, runId, 'summary.json'), 'utf8'));
-  assert.equal(summary.engine, 'replay');
+  assert.equal(summary.engine, 'node');
   assert.equal(summary.scenario, 'lifecycle');
   assert.equal(summary.sessions.started, 10, '2 s at 5 sessions/s');
   assert.equal(summary.sessions.failed, 0, JSON.stringify(summary.notes));
@@ -83,17 +84,24 @@ test('a k6 binary found on K6_BIN runs the built bundle with the scenario variab
   assert.ok(lines.some((l) => l.startsWith(`engine: k6: k6 found at ${fake}`)));
 });
 
-test('what the node engine cannot run, and bad variables, are bad input naming the problem', async () => {
+test('what the node engine cannot run, and bad variables, are bad input naming the problem, before anything starts', async () => {
   const say = (): void => undefined;
-  const capacity = await runScenario({ scenario: 'capacity', engine: 'node', env: NO_K6, say });
-  assert.equal(capacity.engine, 'none');
-  assert.match(capacity.why, /capacity .* needs k6/);
-  const stages = await runScenario({ engine: 'node', env: { ...NO_K6, STAGES: '10:1m' }, say });
-  assert.match(stages.why, /STAGES is a k6 load shape/);
-  const rate = await runScenario({ engine: 'node', env: { ...NO_K6, RATE: 'fast' }, say });
-  assert.match(rate.why, /RATE must be a positive number/);
-  const forced = await runScenario({ engine: 'k6', env: NO_K6, say });
-  assert.match(forced.why, /--engine k6: no k6/);
+  const results = join(dir, 'results-refused');
+  const refused = async (o: Partial<Parameters<typeof runScenario>[0]>, pattern: RegExp): Promise<void> => {
+    await assert.rejects(runScenario({ engine: 'node', env: NO_K6, say, resultsDir: results, ...o }), (err: unknown) => {
+      assert.ok(err instanceof CartloadError, String(err));
+      assert.equal(err.exitCode, 2);
+      assert.match(err.message, pattern);
+      return true;
+    });
+  };
+  await refused({ scenario: 'capacity' }, /capacity .* needs k6/);
+  await refused({ env: { ...NO_K6, STAGES: '10:1m' } }, /STAGES is a k6 load shape/);
+  await refused({ env: { ...NO_K6, RATE: 'fast' } }, /RATE must be a positive number/);
+  await refused({ engine: 'k6' }, /--engine k6: no k6/);
+  await refused({ profile: join(dir, 'no-such-profile.json') }, /--profile .*no-such-profile\.json/);
+  await refused({ resultsDir: '/proc/cartload-nope' }, /--results-dir \/proc\/cartload-nope/);
+  await assert.rejects(readdir(results), /ENOENT/, 'no results folder');
 });
 
 test('scaleThinkTimes scales each gap and caps it, as the k6 session runner sleeps', () => {

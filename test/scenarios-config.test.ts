@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { sessionPath, type SessionPlan } from '../model/plan.ts';
 import { ConfigError, DEFAULT_BASE_URL, DEFAULT_SLO, parseConfig, parseStages, publicConfig, runNamespace } from '../scenarios/lib/config.ts';
 import { canSendDry, toDryPlan } from '../scenarios/lib/dry.ts';
-import { capacityScenario, capacitySteps, durationMs, openModel, PRESET_SHAPES, stageAt, timeUnitFor } from '../scenarios/lib/load.ts';
+import { capacityScenario, capacitySteps, openModel, PRESET_SHAPES, stageAt, timeUnitFor } from '../scenarios/lib/load.ts';
+import { durationMs } from '../model/duration.ts';
 import { mergeThresholds, observerThresholds, sloThresholds } from '../scenarios/lib/thresholds.ts';
 
 const rejects = (env: Record<string, string>, variable: string, pattern?: RegExp): void => {

@@ -1,7 +1,7 @@
 // `cartload compare <baseline> <current>`: a regression gate between two runs of any engine.
-import { writeFile } from 'node:fs/promises';
-import { compareRunFiles, CompareInputError, DEFAULT_COMPARE_OPTIONS, renderComparison } from '../../report/compare.ts';
+import { DEFAULT_COMPARE_OPTIONS } from '../../report/compare.ts';
 import { defineCommand, EXIT } from '../command.ts';
+import { numberFlag, wholeFlag } from '../flags.ts';
 
 interface CompareArgs {
   baseline: string;
@@ -22,7 +22,7 @@ export default defineCommand<CompareArgs>({
       .option('max-latency-increase', {
         type: 'number',
         default: 100 * DEFAULT_COMPARE_OPTIONS.maxLatencyIncrease,
-        describe: 'Largest allowed increase of a step’s p95 and p99, in percent',
+        describe: 'Largest allowed increase of a step\'s p95 and p99, in percent',
       })
       .option('max-error-rate-increase', {
         type: 'number',
@@ -35,28 +35,20 @@ export default defineCommand<CompareArgs>({
         describe: 'Steps with fewer requests in either run are shown but not judged',
       })
       .option('json', { type: 'string', describe: 'Also write the comparison as JSON to this file' }),
-  run: async (args) => {
-    for (const k of ['max-latency-increase', 'max-error-rate-increase', 'min-requests'] as const) {
-      if (!Number.isFinite(args[k]) || args[k] < 0) {
-        console.error(`cartload compare: --${k}: must be a number ≥ 0 (got ${String(args[k])})`);
-        return EXIT.badInput;
-      }
-    }
-    try {
-      const c = await compareRunFiles(args.baseline, args.current, {
-        maxLatencyIncrease: args['max-latency-increase'] / 100,
-        maxErrorRateIncrease: args['max-error-rate-increase'],
-        minRequests: args['min-requests'],
-      });
-      process.stdout.write(renderComparison(c));
-      if (args.json !== undefined) await writeFile(args.json, `${JSON.stringify(c, null, 2)}\n`);
-      return c.ok ? EXIT.ok : EXIT.thresholdsCrossed;
-    } catch (err) {
-      if (err instanceof CompareInputError) {
-        console.error(`cartload compare: ${err.message}`);
-        return EXIT.badInput;
-      }
-      throw err;
-    }
+  run: async (args, ctx) => {
+    numberFlag('max-latency-increase', args['max-latency-increase'], { min: 0 });
+    numberFlag('max-error-rate-increase', args['max-error-rate-increase'], { min: 0 });
+    wholeFlag('min-requests', args['min-requests'], 0);
+    const { writeOutputText, checkOutputFile } = await import('../../io/output.ts');
+    if (args.json !== undefined) await checkOutputFile(args.json, '--json');
+    const { compareRunFiles, renderComparison } = await import('../../report/compare.ts');
+    const c = await compareRunFiles(args.baseline, args.current, {
+      maxLatencyIncrease: args['max-latency-increase'] / 100,
+      maxErrorRateIncrease: args['max-error-rate-increase'],
+      minRequests: args['min-requests'],
+    });
+    ctx.out(renderComparison(c));
+    if (args.json !== undefined) await writeOutputText(args.json, `${JSON.stringify(c, null, 2)}\n`, '--json');
+    return c.ok ? EXIT.ok : EXIT.thresholdsCrossed;
   },
 });

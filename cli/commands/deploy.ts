@@ -2,9 +2,6 @@
 // TestRun) that run a scenario over N k6 instances with k6-operator, as one YAML file.
 import type { Argv } from 'yargs';
 import { writeFile } from 'node:fs/promises';
-import { BuildError } from '../../bundle/index.ts';
-import { PoolsError } from '../../generators/pools.ts';
-import { DeployError, deployK6Operator } from '../../orchestrate/deploy.ts';
 import { defineCommand, EXIT, UsageError } from '../command.ts';
 
 interface DeployArgs {
@@ -56,11 +53,14 @@ export default defineCommand<DeployArgs>({
       .option('session-prefix', { type: 'string', describe: 'Session namespace of all instances (default a fresh one)' })
       // yargs types the options by their dashed names; the parsed arguments also carry the camelCase ones we read.
       .option('out', { type: 'string', describe: 'Write the YAML here instead of standard output' }) as unknown as Argv<DeployArgs>,
-  run: async (a) => {
+  run: async (a, ctx) => {
+    const { BuildError } = await import('../../bundle/index.ts');
+    const { PoolsError } = await import('../../generators/pools.ts');
+    const { DeployError, deployK6Operator } = await import('../../orchestrate/deploy.ts');
     try {
       const res = await deployK6Operator({
         scenario: a.scenario,
-        env: process.env,
+        env: ctx.env,
         parallelism: a.parallelism,
         separate: a.separate,
         dry: a.dry,
@@ -82,9 +82,9 @@ export default defineCommand<DeployArgs>({
       const header = `# cartload deploy k6-operator ${a.scenario}: ${res.objects.length - 1} ConfigMap(s) with the bundle, and the TestRun ${res.name}\n# (${a.parallelism} k6 instances, session IDs ${res.sessionPrefix}-<seed>-<n>). Apply with kubectl apply -f; see docs/scaling-out.md.\n`;
       if (a.out) {
         await writeFile(a.out, header + res.yaml);
-        console.error(`wrote ${a.out}`);
-      } else process.stdout.write(header + res.yaml);
-      console.error(res.commands.map((c) => c.replace(`${res.name}.yaml`, a.out ?? `${res.name}.yaml`)).join('\n'));
+        ctx.say(`wrote ${a.out}`);
+      } else ctx.out(header + res.yaml);
+      ctx.say(res.commands.map((c) => c.replace(`${res.name}.yaml`, a.out ?? `${res.name}.yaml`)).join('\n'));
       return EXIT.ok;
     } catch (err) {
       if (err instanceof DeployError || err instanceof PoolsError || err instanceof BuildError) throw new UsageError(err.message);

@@ -3,6 +3,8 @@
 // a load test that silently ran with a default because of a typo is worse than one that did not run.
 import { DEFAULT_SESSION_PREFIX } from '../../model/conventions.ts';
 import { CartloadError } from '../../model/errors.ts';
+import { parseK6Duration } from '../../model/duration.ts';
+import { checkRunId } from '../../model/run-id.ts';
 
 export const LOAD_PRESETS = ['load', 'stress', 'spike', 'soak'] as const;
 export type LoadPreset = (typeof LOAD_PRESETS)[number];
@@ -75,7 +77,11 @@ export class ConfigError extends CartloadError {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const DURATION = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
+/** A k6 duration with a unit (`30s`, `1m30s`, `2h`), not negative; read by the one parser in model/duration.ts. */
+function isDuration(v: string): boolean {
+  const d = parseK6Duration(v);
+  return !('error' in d) && d.ms >= 0 && /[a-zµμ]$/.test(v.trim());
+}
 
 function str(env: Env, name: string): string | undefined {
   const v = env[name];
@@ -94,7 +100,7 @@ const positiveInt = (n: number): boolean => Number.isSafeInteger(n) && n > 0;
 
 function duration(env: Env, name: string): string | undefined {
   const v = str(env, name);
-  if (v !== undefined && !DURATION.test(v)) throw new ConfigError(name, `must be a k6 duration such as 30s, 5m or 1h30m, got ${JSON.stringify(v)}`);
+  if (v !== undefined && !isDuration(v)) throw new ConfigError(name, `must be a k6 duration such as 30s, 5m or 1h30m, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -133,7 +139,7 @@ export function parseStages(value: string, variable = 'STAGES'): Stage[] {
     if (s === null || typeof s !== 'object' || typeof s.target !== 'number' || !Number.isFinite(s.target) || s.target < 0) {
       throw new ConfigError(variable, `stage ${i + 1} needs a target rate >= 0`);
     }
-    if (typeof s.duration !== 'string' || !DURATION.test(s.duration)) {
+    if (typeof s.duration !== 'string' || !isDuration(s.duration)) {
       throw new ConfigError(variable, `stage ${i + 1} needs a k6 duration such as 30s or 5m, got ${JSON.stringify(s.duration)}`);
     }
     return { target: s.target, duration: s.duration };
@@ -157,9 +163,8 @@ export function parseConfig(env: Env): ScenarioConfig {
     throw new ConfigError('SESSION_PREFIX', 'must be 1-100 characters of A-Z a-z 0-9 . _ ~ -');
   }
   const runId = str(env, 'RUN_ID');
-  if (runId !== undefined && !/^[A-Za-z0-9._-]{1,100}$/.test(runId)) {
-    throw new ConfigError('RUN_ID', 'must be 1-100 characters of A-Z a-z 0-9 . _ - (it names a folder)');
-  }
+  const badRunId = runId === undefined ? undefined : checkRunId(runId);
+  if (badRunId !== undefined) throw new ConfigError('RUN_ID', `names a folder: ${badRunId}`);
   const config: ScenarioConfig = {
     baseUrl: baseUrl(env),
     apiKey: str(env, 'TALON_API_KEY') ?? '',

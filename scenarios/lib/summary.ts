@@ -2,6 +2,7 @@
 // end-of-test summary, so stdout carries cartload's summary (with every threshold) instead.
 // No remote jslib: JUnit and text rendering are the project's own, bundled in.
 import { redact } from '../../model/summary.ts';
+import { makeRunId, randomTail } from '../../model/run-id.ts';
 import { renderJUnit } from '../../report/junit.ts';
 import { renderSummaryText } from '../../report/text.ts';
 import { publicConfig, type ScenarioConfig } from './config.ts';
@@ -23,12 +24,9 @@ export interface SummaryExtra {
   files?: Record<string, string>;
 }
 
-/** A run ID in the replay engine's format (UTC start time + random), e.g. 20261125-192412-k3x9qa. */
+/** A run ID in the one format (model/run-id.ts: UTC start time + random), e.g. 20261125-192412-k3x9qa. */
 export function makeK6RunId(start: Date, random: () => number): string {
-  const iso = start.toISOString();
-  let tail = '';
-  for (let i = 0; i < 6; i++) tail += 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(random() * 36)];
-  return `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}-${tail}`;
+  return makeRunId(start, randomTail(random));
 }
 
 /**
