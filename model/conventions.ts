@@ -16,3 +16,9 @@ export const DEFAULT_SESSION_PREFIX = 'cartload';
  * 100-200 ms without queueing, few enough not to look like an attack on a small deployment.
  */
 export const DEFAULT_CONNECTIONS = 64;
+
+/**
+ * The folder runs write their results into, relative to where they run. `cartload build` creates
+ * it: a k6 script's handleSummary can write files but k6 cannot create folders.
+ */
+export const DEFAULT_RESULTS_DIR = 'results';

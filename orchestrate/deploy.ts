@@ -115,7 +115,7 @@ export async function deployK6Operator(o: DeployK6OperatorOptions): Promise<Depl
     `kubectl${ns} create secret generic ${secret.name} --from-literal=${secret.key}="$TALON_API_KEY"   # once`,
     `kubectl${ns} apply -f ${name}.yaml`,
     `kubectl${ns} get testrun ${name} -w   # stage: initialization, initialized, created, started, finished`,
-    ...(resultsClaim !== '' ? [`# then copy the runners' folders (${name}-<n>-<id>/) off the ${resultsClaim} volume and: npx cartload merge <folders>... --out results/${name}`] : [`# results: each runner's summary is in its log (kubectl logs)`]),
+    ...(resultsClaim !== '' ? [`# then copy the runners' folders (${name}-<n>-<id>/) off the ${resultsClaim} volume: one summary each`] : [`# results: each runner's summary is in its log (kubectl logs)`]),
     `kubectl${ns} delete testrun ${name}   # before applying it again; generate the file anew for a new session namespace`,
   ];
   return { ...manifests, name, sessionPrefix, commands };

@@ -107,8 +107,8 @@ export function k6OperatorManifests(o: K6OperatorOptions): K6OperatorManifests {
     ...Object.entries(o.vars).map(([name, value]) => ({ name, value })),
     { name: 'TALON_API_KEY', valueFrom: { secretKeyRef: { name: o.secret.name, key: o.secret.key } } },
     { name: 'SESSION_PREFIX', value: o.sessionPrefix },
-    // One results folder per runner, named by its pod.
-    ...(withResults ? [podName, { name: 'RESULTS_DIR', value: mounts.results }] : []),
+    // One results folder per runner, named by its pod, made by an init container (k6 cannot).
+    ...(withResults ? [podName, { name: 'RUN_DIR', value: `${mounts.results}/$(RUN_ID)` }] : []),
   ];
   const tools = o.toolsImage ?? 'busybox:1.36';
   const bundleVolumes = configMaps.map((cm) => ({ name: `bundle-${pad(cm.index)}`, configMap: { name: cmName(cm.index) } }));

@@ -2,17 +2,23 @@
 // workers over shards) into the run's folder: one summary and one verdict. Every caller goes
 // through mergeParts, the one place that combines parts.
 //
-// What is exact: every count (requests, statuses, steps, sessions, checks, filtered and skipped
-// rows), min, max and mean latency. Percentiles are not: summary.json holds percentiles, not the
-// samples, and the percentile of a union lies between the parts' percentiles. The merged
-// percentile is the highest part's, an upper bound, and the merged summary says so. The failed-
-// request rate and the checks' pass rate are judged again on the merged counts; any other
-// threshold passes when it passed in every part (for `p(N)<x`, that implies it passes on the union).
+// Parts that hold results.json (the results format with latency histograms, which cartload writes
+// beside every summary) merge exactly through the results library (report/data/merge.ts):
+// counts and histograms added, percentiles recomputed, thresholds judged again.
+//
+// A part with summary.json alone (k6 that left no metric stream) merges by its figures. Then
+// counts are exact, and so are min, max and mean latency; the percentiles are not, since the
+// percentile of a union lies between the parts'. The merged percentile is the highest part's, an
+// upper bound, and the merged summary says so. The failed-request rate and the checks' pass rate
+// are judged again on the merged counts; any other threshold passes when it passed in every part
+// (for `p(N)<x`, that implies it passes on the union).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EMPTY_LATENCY, type LatencyStats, type RunSummary, type StepStats, type ThresholdResult } from '../model/summary.ts';
 import { CartloadError } from '../model/errors.ts';
-import { writeSummary } from '../report/write.ts';
+import { mergeResults } from '../report/data/merge.ts';
+import { readRun } from '../report/read.ts';
+import { writeRunFolder, writeSummary } from '../report/write.ts';
 
 export class MergeError extends CartloadError {
   override name = 'MergeError';
@@ -209,8 +215,19 @@ export function mergeSummaries(parts: RunSummary[], runId: string, notes: string
   return merged;
 }
 
-/** Reads the parts' summaries, writes the merged summary.json and summary.txt into `dir`. */
+/** Reads the parts, writes the merged run (results.json, summary.json, summary.txt, ...) into `dir`. */
 export async function mergeParts(o: MergePartsOptions): Promise<MergePartsResult> {
+  const views = await Promise.all(o.parts.map(async (p) => ({ dir: p, view: await readRun(p).catch(() => undefined) })));
+  const exact = views.every((v) => v.view?.results !== undefined);
+  if (exact) {
+    const merged = mergeResults(
+      views.map((v) => v.view?.results as NonNullable<NonNullable<(typeof v)['view']>['results']>),
+      { runId: o.runId },
+    );
+    merged.notes = [...(o.notes ?? []), ...merged.notes];
+    const { summary } = await writeRunFolder(o.dir, merged);
+    return { dir: o.dir, summary, ok: merged.thresholds.every((t) => t.ok) };
+  }
   const parts = await Promise.all(o.parts.map(readPart));
   const summary = mergeSummaries(parts, o.runId, o.notes);
   await writeSummary(o.dir, summary);

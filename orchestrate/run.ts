@@ -5,7 +5,7 @@
 // with the same validation, so a CI job behaves the same with or without k6.
 import { join, resolve } from 'node:path';
 import { buildScenarios, PROJECT_ROOT } from '../bundle/index.ts';
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { checkDirWritable, checkRunFolderFree, makeDirs } from '../io/dirs.ts';
 import { durationMs as durationMsOf } from '../model/duration.ts';
 import { CartloadError } from '../model/errors.ts';
@@ -17,12 +17,14 @@ import { resolvePools } from '../generators/run.ts';
 import { DEFAULT_CONNECTIONS, DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
 import type { ResultsConsumer } from '../model/results-events.ts';
 import { LIFECYCLE_KINDS, type GeneratedKind, type SessionPlan } from '../model/plan.ts';
+import type { RunSummary } from '../model/summary.ts';
 import { parseConfig, type ScenarioConfig } from '../scenarios/lib/config.ts';
 import { toDryPlan } from '../scenarios/lib/dry.ts';
 import { startTarget, type RunningTarget } from '../emulator/server/index.ts';
 import { runEngine, type EngineResult, type ProgressSink } from '../engine/index.ts';
 import { makeRunId, shortRandom } from '../engine/run-id.ts';
 import { SCENARIO_DEFAULTS, type ScenarioDefaults } from '../scenarios/lib/defaults.ts';
+import { convertK6Run } from '../report/runs.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -71,7 +73,7 @@ export interface RunScenarioOptions {
 }
 
 export type RunScenarioResult =
-  | { engine: 'k6'; why: string; target: string; runId: string; dir: string; exitCode: number; interrupted: boolean }
+  | { engine: 'k6'; why: string; target: string; runId: string; dir: string; exitCode: number; interrupted: boolean; results?: RunSummary; conversionError?: string }
   | { engine: 'node'; why: string; target: string; runId: string; result: EngineResult };
 
 /** What cannot run as asked (a scenario the engine lacks, a k6 load shape for the Node engine, no k6): exit 2. */
@@ -304,11 +306,15 @@ export interface K6RunPlan {
 /** Runs one k6 process over a scenario's bundle; its results go to resultsDir/runId. */
 export async function runWithK6(o: RunScenarioOptions, r: K6RunPlan): Promise<Extract<RunScenarioResult, { engine: 'k6' }>> {
   const bundle = r.bundle ?? (await buildScenarioBundle(r));
-  // k6 does not create folders: handleSummary writes into RESULTS_DIR/RUN_ID, which must exist.
+  // k6 does not create folders: the run folder is made here and handed over as RUN_DIR, where
+  // handleSummary writes the run's files under their plain names.
   const dir = resolve(r.resultsDir, r.runId);
   await makeDirs(dir);
-  const res = await runK6(r.bin, ['run', ...(r.k6Args ?? []), bundle], {
-    env: r.env,
+  // k6's metric stream, converted into the results format when k6 is done (results.json, report.html).
+  const csv = join(dir, K6_METRICS_FILE);
+  const res = await runK6(r.bin, ['run', '--out', `csv=${csv}`, ...(r.k6Args ?? []), bundle], {
+    // Millisecond timestamps: whole seconds (k6's default) would blur the start and end of the run.
+    env: { K6_CSV_TIME_FORMAT: 'unix_milli', ...r.env, RUN_DIR: dir },
     cwd: process.cwd(),
     timeoutMs: 24 * 3_600_000,
     ...(o.signal ? { signal: o.signal } : {}),
@@ -316,7 +322,41 @@ export async function runWithK6(o: RunScenarioOptions, r: K6RunPlan): Promise<Ex
     ...(o.k6Stderr ? { onStderr: o.k6Stderr } : {}),
   });
   const interrupted = res.aborted || res.signal !== null;
-  return { engine: 'k6', why: r.why, target: r.target, runId: r.runId, dir, exitCode: res.code ?? (interrupted ? 130 : 1), interrupted };
+  const exitCode = res.code ?? (interrupted ? 130 : 1);
+  const done = { engine: 'k6' as const, why: r.why, target: r.target, runId: r.runId, dir, exitCode, interrupted };
+  if (!(await stat(csv).then((st) => st.size > 0, () => false))) return { ...done, conversionError: `k6 wrote no metric stream (${csv}): the run folder has k6's own files only` };
+  try {
+    const summary = join(dir, 'summary.json');
+    const hasSummary = await stat(summary).then((st) => st.isFile(), () => false);
+    const version = await k6Version(r.bin);
+    const converted = await convertK6Run({
+      csv,
+      out: dir,
+      intoExisting: true,
+      runId: r.runId,
+      scenario: r.scenario,
+      target: r.target,
+      interrupted,
+      ...(hasSummary ? { summary } : {}),
+      ...(version ? { tools: { k6: version } } : {}),
+      notes: [`engine: k6 (${r.why})`],
+    });
+    return { ...done, results: converted.summary };
+  } catch (err) {
+    return { ...done, conversionError: `converting k6's metric stream failed: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+/** The file `cartload run` asks k6 to write its metric stream to, in the run folder (gzipped: k6 compresses by the name). */
+export const K6_METRICS_FILE = 'k6-metrics.csv.gz';
+
+async function k6Version(bin: string): Promise<string | undefined> {
+  try {
+    const v = await runK6(bin, ['version'], { timeoutMs: 10_000, env: { PATH: process.env.PATH } });
+    return /v\d+\.\d+\.\d+[^\s,)]*/.exec(v.stdout)?.[0];
+  } catch {
+    return undefined;
+  }
 }
 
 async function runWithNode(o: RunScenarioOptions, p: PreparedRun, n: NodePlan, target: string, apiKey: string): Promise<RunScenarioResult> {

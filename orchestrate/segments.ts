@@ -94,12 +94,16 @@ export interface SegmentCommandsOptions {
  */
 export function segmentCommands(o: SegmentCommandsOptions): string[] {
   const lines = [`# ${o.instances.length} k6 instances, one per machine (or per core); each needs ${o.bundle} and its pools.json, and TALON_API_KEY in its environment.`];
+  const folder = (s: SegmentInstance): string => `${o.resultsDir}/${s.runId}`;
   for (const s of o.instances) {
-    const vars = { ...o.vars, RUN_ID: s.runId };
+    // k6 cannot create folders: the line makes the instance's folder and hands it over as RUN_DIR.
+    const vars = { ...o.vars, RUN_ID: s.runId, RUN_DIR: folder(s) };
     const env = Object.entries(vars).flatMap(([k, v]) => ['-e', shellWord(`${k}=${v}`)]);
-    lines.push(`mkdir -p ${shellWord(`${o.resultsDir}/${s.runId}`)} && k6 run ${segmentArgs(s).join(' ')} ${env.join(' ')} ${shellWord(o.bundle)}`);
+    // The metric stream (millisecond times) is what makes the merge exact: latency histograms, not percentiles.
+    lines.push(`mkdir -p ${shellWord(folder(s))} && K6_CSV_TIME_FORMAT=unix_milli k6 run --out ${shellWord(`csv=${folder(s)}/k6-metrics.csv.gz`)} ${segmentArgs(s).join(' ')} ${env.join(' ')} ${shellWord(o.bundle)}`);
   }
-  lines.push('# then, with every instance\'s run folder on one machine:');
-  lines.push(`npx cartload merge ${o.instances.map((s) => shellWord(`${o.resultsDir}/${s.runId}`)).join(' ')} --out ${shellWord(`${o.resultsDir}/${o.runId}`)}`);
+  lines.push("# then, with every instance's folder on one machine: each metric stream into a run folder, and the merge:");
+  for (const s of o.instances) lines.push(`npx cartload convert ${shellWord(`${folder(s)}/k6-metrics.csv.gz`)} --summary ${shellWord(`${folder(s)}/summary.json`)} --out ${shellWord(`${folder(s)}/run`)}`);
+  lines.push(`npx cartload merge ${o.instances.map((s) => shellWord(`${folder(s)}/run`)).join(' ')} --out ${shellWord(`${o.resultsDir}/${o.runId}`)}`);
   return lines;
 }

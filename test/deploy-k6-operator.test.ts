@@ -101,7 +101,8 @@ test('deploy k6-operator: ConfigMaps within 1 MiB and a TestRun the CRD accepts,
   assert.equal(env.get('PROFILE')?.value, './my-profile.json', 'a profile file travels with the bundle');
   assert.equal(env.get('THRESHOLDS')?.value, '{"http_req_duration{step:close}":["p(95)<300"]}');
   assert.deepEqual(env.get('RUN_ID')?.valueFrom, { fieldRef: { fieldPath: 'metadata.name' } });
-  for (const name of env.keys()) assert.ok([...SCENARIO_VARIABLES, 'TALON_API_KEY', 'SESSION_PREFIX', 'RUN_ID', 'RESULTS_DIR'].includes(name), `${name} is a variable the scenarios read`);
+  assert.equal(env.get('RUN_DIR')?.value, '/results/$(RUN_ID)', 'each runner writes into its own folder, which the init container makes');
+  for (const name of env.keys()) assert.ok([...SCENARIO_VARIABLES, 'TALON_API_KEY', 'SESSION_PREFIX', 'RUN_ID', 'RUN_DIR'].includes(name), `${name} is a variable the scenarios read`);
   assert.match(res.unpackScript, /my-profile\.json\.gz\.000' \| gunzip > '\/cartload\/my-profile\.json'/);
   assert.ok(res.commands.some((c) => c.includes('kubectl create secret generic cartload-talon --from-literal=api-key="$TALON_API_KEY"')));
   // A second generation is a new session namespace.

@@ -7,7 +7,50 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { mergeParts, mergeSummaries } from '../orchestrate/merge-parts.ts';
-import { step, summary } from './fixtures/compare/summaries.ts';
+import type { LatencyStats, RunSummary, StepStats } from '../model/summary.ts';
+
+function latency(p50: number, p95: number, p99: number, count: number): LatencyStats {
+  return { count, min: p50 / 2, mean: p50 * 1.1, p50, p90: (p50 + p95) / 2, p95, p99, max: p99 * 1.2 };
+}
+
+function step(count: number, failed: number, p50: number, p95: number, p99: number, conflicts = 0): StepStats {
+  const statuses: Record<string, number> = { '200': count - failed - conflicts };
+  if (conflicts > 0) statuses['409'] = conflicts;
+  if (failed > 0) statuses['500'] = failed;
+  return { count, statuses, latency: latency(p50, p95, p99, count) };
+}
+
+/** A summary-only part (no results.json), its totals derived from its steps. */
+function summary(runId: string, byStep: Record<string, StepStats>, extra: Partial<RunSummary> = {}): RunSummary {
+  let total = 0;
+  let failed = 0;
+  let conflicts = 0;
+  const byStatus: Record<string, number> = {};
+  for (const st of Object.values(byStep)) {
+    total += st.count;
+    for (const [status, n] of Object.entries(st.statuses)) {
+      byStatus[status] = (byStatus[status] ?? 0) + n;
+      if (!/^2/.test(status)) failed += n;
+      if (status === '409') conflicts += n;
+    }
+  }
+  return {
+    tool: 'cartload',
+    schemaVersion: 2,
+    engine: 'k6',
+    runId,
+    scenario: 'lifecycle',
+    startedAt: '2026-11-25T20:00:00.000Z',
+    endedAt: '2026-11-25T20:01:00.000Z',
+    durationMs: 60_000,
+    target: 'http://127.0.0.1:40001',
+    options: { scenario: 'lifecycle', rate: 5, duration: '1m', seed: 1 },
+    interrupted: false,
+    requests: { total, failed, conflicts409: conflicts, byStatus, byStep, byEndpoint: {}, latency: latency(2, 6, 12, total) },
+    sessions: { started: 100, completed: 100 - failed, failed, skippedSteps: 0, byKind: {} },
+    ...extra,
+  };
+}
 
 let dir: string;
 before(async () => {

@@ -67,7 +67,7 @@ test('the results folder holds summary.json and summary.txt, and never the API k
     });
     assert.equal(res.outcome, 'ok', res.message);
     const files = (await readdir(join(resultsDir, 'secrets-check'))).sort();
-    assert.deepEqual(files, ['requests.csv', 'summary.json', 'summary.txt']);
+    assert.deepEqual(files, ['report.html', 'requests.csv', 'results.json', 'summary.json', 'summary.txt']);
     for (const f of files) {
       const text = await readFile(join(resultsDir, 'secrets-check', f), 'utf8');
       assert.ok(!text.includes(KEY), `${f} must not contain the API key`);

@@ -35,7 +35,7 @@ test('N equal segments in k6\'s notation, one sequence, one run folder per insta
 test('every variable the scenarios read is passed to the instances, except the ones set per instance or secret', async () => {
   const config = await readFile(join(ROOT, 'scenarios/lib/config.ts'), 'utf8');
   const read = new Set([...config.matchAll(/\((?:env, )?'([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1] as string));
-  const perInstance = ['SESSION_PREFIX', 'RUN_ID', 'RESULTS_DIR', 'TALON_API_KEY'];
+  const perInstance = ['SESSION_PREFIX', 'RUN_ID', 'RUN_DIR', 'RESULTS_DIR', 'TALON_API_KEY'];
   assert.deepEqual([...SCENARIO_VARIABLES].sort(), [...read].filter((v) => !perInstance.includes(v)).sort());
 });
 
@@ -55,21 +55,22 @@ test('the printed commands: one shared SESSION_PREFIX, per-instance RUN_IDs, she
   assert.doesNotMatch(text, /very-secret-key/);
   const runs = res.commands.filter((l) => l.includes(' k6 run '));
   assert.equal(runs.length, 2);
-  assert.match(runs[0] as string, /^mkdir -p results\/peak1-1of2 && k6 run --execution-segment 0:1\/2 --execution-segment-sequence 0,1\/2,1 /);
-  assert.match(runs[1] as string, /^mkdir -p results\/peak1-2of2 && k6 run --execution-segment 1\/2:1 --execution-segment-sequence 0,1\/2,1 /);
+  assert.match(runs[0] as string, /^mkdir -p results\/peak1-1of2 && K6_CSV_TIME_FORMAT=unix_milli k6 run --out csv=results\/peak1-1of2\/k6-metrics\.csv\.gz --execution-segment 0:1\/2 --execution-segment-sequence 0,1\/2,1 /);
+  assert.match(runs[1] as string, /^mkdir -p results\/peak1-2of2 && K6_CSV_TIME_FORMAT=unix_milli k6 run --out csv=results\/peak1-2of2\/k6-metrics\.csv\.gz --execution-segment 1\/2:1 --execution-segment-sequence 0,1\/2,1 /);
   for (const [i, line] of runs.entries()) {
     assert.ok(line.includes(' -e SESSION_PREFIX=cartload-peak1 '), 'one namespace for all instances');
-    assert.ok(line.includes(` -e RUN_ID=peak1-${i + 1}of2 `));
+    assert.ok(line.includes(` -e RUN_ID=peak1-${i + 1}of2 -e RUN_DIR=results/peak1-${i + 1}of2 `), 'the folder the line makes is where the instance writes');
     assert.ok(line.includes(' -e RATE=30 -e DURATION=10m '), 'the CLI options reach k6 as variables');
     assert.ok(line.includes(` -e ${shellWord(`THRESHOLDS=${env.THRESHOLDS}`)} `));
     assert.ok(line.includes(` -e 'PROFILE=it'\\''s mine.json' `));
     assert.ok(line.endsWith(join(dir, 'dist-print', 'lifecycle.js')));
   }
-  assert.match(text, /cartload merge results\/peak1-1of2 results\/peak1-2of2 --out results\/peak1$/m);
+  assert.match(text, /^npx cartload convert results\/peak1-1of2\/k6-metrics\.csv\.gz --summary results\/peak1-1of2\/summary\.json --out results\/peak1-1of2\/run$/m);
+  assert.match(text, /cartload merge results\/peak1-1of2\/run results\/peak1-2of2\/run --out results\/peak1$/m);
   // The quoting survives a real shell.
   const echo = execFileSync('/bin/sh', ['-c', `printf '%s\\n' ${shellWord(`THRESHOLDS=${env.THRESHOLDS}`)} ${shellWord(`PROFILE=${env.PROFILE}`)}`], { encoding: 'utf8' });
   assert.equal(echo, `THRESHOLDS=${env.THRESHOLDS}\nPROFILE=${env.PROFILE}\n`);
-  assert.deepEqual(segmentCommands({ instances: splitSegments(2, 'r'), bundle: 'dist/a b.js', vars: {}, resultsDir: 'out', runId: 'r' })[1], "mkdir -p out/r-1of2 && k6 run --execution-segment 0:1/2 --execution-segment-sequence 0,1/2,1 -e RUN_ID=r-1of2 'dist/a b.js'");
+  assert.deepEqual(segmentCommands({ instances: splitSegments(2, 'r'), bundle: 'dist/a b.js', vars: {}, resultsDir: 'out', runId: 'r' })[1], "mkdir -p out/r-1of2 && K6_CSV_TIME_FORMAT=unix_milli k6 run --out csv=out/r-1of2/k6-metrics.csv.gz --execution-segment 0:1/2 --execution-segment-sequence 0,1/2,1 -e RUN_ID=r-1of2 -e RUN_DIR=out/r-1of2 'dist/a b.js'");
 });
 
 test('--segments 2 --local: two k6 processes (the harness standing in), disjoint sessions that make the whole test, one merged run', { timeout: 180_000 }, async () => {

@@ -52,6 +52,7 @@ test('every variable is read and typed', () => {
     MAX_THINK: '5',
     RUN_ID: 'nightly-7',
     RESULTS_DIR: 'out/',
+    RUN_DIR: 'out/nightly-7/',
     POOLS: '../my-pools.json',
   });
   assert.equal(c.baseUrl, 'https://example.talon.one');
@@ -70,6 +71,7 @@ test('every variable is read and typed', () => {
   assert.equal(c.maxThinkSeconds, 5);
   assert.equal(c.runId, 'nightly-7');
   assert.equal(c.resultsDir, 'out');
+  assert.equal(c.runDir, 'out/nightly-7');
   assert.equal(c.poolsPath, '../my-pools.json');
 });
 

@@ -1,5 +1,6 @@
 // `cartload build` (`npm run build`): bundles the k6 scenarios into dist/ and writes their pools.
 import { relative, resolve } from 'node:path';
+import { DEFAULT_RESULTS_DIR } from '../../model/conventions.ts';
 import { defineCommand, EXIT, UsageError } from '../command.ts';
 
 interface BuildArgs {
@@ -33,6 +34,8 @@ export default defineCommand<BuildArgs>({
     const report = await buildScenarios({
       outDir: resolve(args['out-dir']),
       seed: args.seed,
+      // `k6 run dist/<name>.js` from here writes its results into results/, which k6 cannot create.
+      resultsDir: resolve(DEFAULT_RESULTS_DIR),
       ...(args.pools ? { pools: resolve(args.pools) } : {}),
       ...(args.entry?.length ? { entries: args.entry.map((e) => resolve(e)) } : {}),
     });
@@ -42,6 +45,7 @@ export default defineCommand<BuildArgs>({
       const p = report.pools;
       rows.push([relative(cwd, p.file), formatBytes(p.bytes), p.source === 'file' ? `(from ${p.from})` : `(generated, seed ${p.seed})`]);
     }
+    if (report.resultsDir) rows.push([`${relative(cwd, report.resultsDir) || '.'}/`, '', '(k6 runs write their results here)']);
     const width = Math.max(...rows.map(([f]) => f.length)) + 2;
     for (const [file, size, note] of rows) ctx.out(`${`  ${file.padEnd(width)}${size.padStart(10)}  ${note}`.trimEnd()}\n`);
     const first = report.bundles.find((b) => b.name === 'smoke') ?? report.bundles[0];

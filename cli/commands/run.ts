@@ -101,6 +101,7 @@ export default defineCommand<RunArgs>({
         ...(a.progress ? { progress: ctx.io.stderr } : {}),
       });
       if (res.engine === 'k6') {
+        if (res.conversionError) ctx.say(`cartload run: ${res.conversionError}`);
         ctx.say(`results: ${res.dir}`);
         // k6's own exit code, as CI expects it (99 = thresholds crossed).
         return res.interrupted ? EXIT.interrupted : res.exitCode;

@@ -1,7 +1,7 @@
 // The scenarios' whole configuration, read from k6's __ENV in one place. Pure (no k6 imports), so
 // Node tests can check it directly. Every invalid value fails at init with the variable's name:
 // a load test that silently ran with a default because of a typo is worse than one that did not run.
-import { DEFAULT_SESSION_PREFIX } from '../../model/conventions.ts';
+import { DEFAULT_RESULTS_DIR, DEFAULT_SESSION_PREFIX } from '../../model/conventions.ts';
 import { CartloadError } from '../../model/errors.ts';
 import { parseK6Duration } from '../../model/duration.ts';
 import { checkRunId } from '../../model/run-id.ts';
@@ -51,7 +51,13 @@ export interface ScenarioConfig {
   /** Longest single think time in seconds. */
   maxThinkSeconds: number;
   runId?: string;
+  /** The folder handleSummary writes into (flat files named `<RUN_ID or scenario>-…`); it must exist. */
   resultsDir: string;
+  /**
+   * A folder made for this run (by `cartload run`, an init container, or you): the files go in it
+   * under their plain names. k6 cannot create folders, so whoever names one creates it.
+   */
+  runDir?: string;
   /** Capacity: rate added per step (default RATE), number of steps, hold per step, ramp between. */
   rateStep?: number;
   steps?: number;
@@ -177,7 +183,7 @@ export function parseConfig(env: Env): ScenarioConfig {
     },
     checkRate: num(env, 'CHECK_RATE', (n) => n >= 0 && n <= 1, 'a share between 0 and 1') ?? 0.99,
     maxThinkSeconds: num(env, 'MAX_THINK', (n) => n >= 0, 'a number of seconds >= 0') ?? 30,
-    resultsDir: (str(env, 'RESULTS_DIR') ?? 'results').replace(/\/+$/, ''),
+    resultsDir: (str(env, 'RESULTS_DIR') ?? DEFAULT_RESULTS_DIR).replace(/(.)\/+$/, '$1'),
     poolsPath: str(env, 'POOLS') ?? './pools.json',
   };
   const optional = {
@@ -192,6 +198,7 @@ export function parseConfig(env: Env): ScenarioConfig {
     sessionPrefix: prefix,
     thinkScale: num(env, 'THINK_SCALE', (n) => n >= 0, 'a number >= 0 (0 = no think time)'),
     runId,
+    runDir: str(env, 'RUN_DIR')?.replace(/(.)\/+$/, '$1'),
     rateStep: num(env, 'RATE_STEP', (n) => n > 0, 'a positive number of sessions per second'),
     steps: num(env, 'STEPS', (n) => positiveInt(n) && n <= 50, 'an integer from 1 to 50'),
     stepDuration: duration(env, 'STEP_DURATION'),

@@ -30,14 +30,22 @@ export function makeK6RunId(start: Date, random: () => number): string {
 }
 
 /**
- * The files handleSummary returns. With RUN_ID they go to RESULTS_DIR/RUN_ID/ (k6 does not create
- * folders: create it first); without, to RESULTS_DIR/<scenario>-*, overwritten by the next run.
+ * Where a run's files go. k6 writes handleSummary's files but cannot create a folder, so they go
+ * only into folders that exist: RUN_DIR (made by whoever set it) under plain names, or else
+ * RESULTS_DIR (`results/`, made by `cartload build`) as `<RUN_ID>-…`, or `<scenario>-…` without
+ * RUN_ID (overwritten by the next run of that scenario).
  */
+export function resultsPrefix(config: Pick<ScenarioConfig, 'resultsDir' | 'runDir' | 'runId'>, scenario: string): string {
+  if (config.runDir !== undefined) return config.runDir.endsWith('/') ? config.runDir : `${config.runDir}/`;
+  return `${config.resultsDir}/${config.runId ?? scenario}-`;
+}
+
+/** The files handleSummary returns (see resultsPrefix for where), and the short summary for stdout. */
 export function summaryFiles(data: K6SummaryData, o: SummaryFilesOptions): Record<string, string> {
   const now = o.now ?? new Date();
   const start = new Date(now.getTime() - data.state.testRunDurationMs);
   const runId = o.config.runId ?? makeK6RunId(start, o.random ?? Math.random);
-  const base = o.config.runId ? `${o.config.resultsDir}/${o.config.runId}/` : `${o.config.resultsDir}/${o.scenario}-`;
+  const base = resultsPrefix(o.config, o.scenario);
   const extra = o.extraText?.(data);
   const summary = toRunSummary(data, {
     scenario: o.scenario,

@@ -5,7 +5,8 @@
 // directory), prints its stdout entry, and exits 0, 99, 104, 107 or 108. Unlike k6 it does not
 // pace: an arrival-rate scenario runs rate × duration iterations (the count k6 starts when it has
 // VUs enough), one after another, against the harness's in-process target (nothing goes over the
-// network). Each instance also writes sessions.harness.json into its run folder: the session IDs
+// network), and writes no metric stream (--out is accepted and ignored). Each instance also
+// writes sessions.harness.json into its run folder (RUN_DIR): the session IDs
 // it sent, so that tests can check how the instances split the work.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -43,6 +44,9 @@ async function main(): Promise<number> {
       if (eq < 1) fail(`-e ${kv}: expected KEY=VALUE`, 1);
       env[kv.slice(0, eq)] = kv.slice(eq + 1);
     } else if (a === '--no-color' || a === '-q' || a === '--quiet') continue;
+    // The harness has no metric stream to write.
+    else if (a === '--out' || a === '-o') value();
+    else if (a.startsWith('--out=')) continue;
     else if (a.startsWith('-')) fail(`unsupported flag ${a}`, 1);
     else script = a;
   }
@@ -85,7 +89,8 @@ async function main(): Promise<number> {
     }
   }
   const sent = [...new Set(result.requests.filter((r) => r.phase === 'iteration').map((r) => decodeURIComponent(r.path.split('/')[3] ?? '')))];
-  if (env.RUN_ID && env.RESULTS_DIR) writeFileSync(join(resolve(env.RESULTS_DIR), env.RUN_ID, 'sessions.harness.json'), JSON.stringify(sent));
+  const runDir = env.RUN_DIR ?? (env.RUN_ID && env.RESULTS_DIR ? join(env.RESULTS_DIR, env.RUN_ID) : undefined);
+  if (runDir) writeFileSync(join(resolve(runDir), 'sessions.harness.json'), JSON.stringify(sent));
   return result.exitCode;
 }
 
