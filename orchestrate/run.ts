@@ -21,7 +21,7 @@ import type { RunSummary } from '../model/summary.ts';
 import { parseConfig, type ScenarioConfig } from '../scenarios/lib/config.ts';
 import { toDryPlan } from '../scenarios/lib/dry.ts';
 import { startTarget, type RunningTarget } from '../emulator/server/index.ts';
-import { runEngine, type EngineResult, type ProgressSink } from '../engine/index.ts';
+import { runEngine, validateEngineOptions, type EngineOptions, type EngineResult, type PlansInput, type ProgressSink } from '../engine/index.ts';
 import { makeRunId, shortRandom } from '../engine/run-id.ts';
 import { SCENARIO_DEFAULTS, type ScenarioDefaults } from '../scenarios/lib/defaults.ts';
 import { convertK6Run } from '../report/runs.ts';
@@ -106,7 +106,6 @@ interface NodePlan {
   smoke: boolean;
   rate: number;
   duration: string;
-  durationMs: number;
   thinkScale: number;
   maxThinkMs: number;
   dry: boolean;
@@ -206,14 +205,31 @@ export async function prepareRun(o: RunScenarioOptions): Promise<PreparedRun> {
   await checkRunFolderFree(resultsDir, runId);
   const dry = config.dry || (NODE_SCENARIOS[scenario]?.forceDry ?? false);
   const prepared: PreparedRun = { scenario, engine, why, config, env, runId, resultsDir, named, dry };
-  if (engine === 'k6') prepared.k6Bin = k6.bin as string;
-  else prepared.node = await planNode(def as ScenarioDefaults, config);
+  if (engine === 'k6') {
+    prepared.k6Bin = k6.bin as string;
+  } else {
+    // The engine's own checks (a rate beyond what it can schedule, ...) before pools and profile load.
+    const unused: PlansInput['plan'] = () => {
+      throw new Error('not called by validateEngineOptions');
+    };
+    validateEngineOptions({ target: named ?? 'http://127.0.0.1', runId, ...nodeShape(scenario, def as ScenarioDefaults, config, o, unused) });
+    prepared.node = await planNode(def as ScenarioDefaults, config);
+  }
   return prepared;
+}
+
+/** How the Node engine paces a scenario: smoke one session of each kind at once, the rest at a rate for a duration. */
+function nodeShape(scenario: string, def: ScenarioDefaults, config: ScenarioConfig, o: RunScenarioOptions, plan: PlansInput['plan']): Pick<EngineOptions, 'input' | 'timing' | 'connections'> {
+  if (def.kindsInOrder !== undefined) return { input: { kind: 'plans', name: scenario, plan, limit: def.kindsInOrder.length }, timing: { mode: 'asap' }, connections: 1 };
+  return {
+    input: { kind: 'plans', name: scenario, plan, durationMs: durationMsOf(config.duration ?? def.duration) },
+    timing: { mode: 'rate', rate: config.rate ?? def.rate },
+    connections: o.connections ?? DEFAULT_CONNECTIONS,
+  };
 }
 
 async function planNode(def: ScenarioDefaults, config: ScenarioConfig): Promise<NodePlan> {
   const duration = config.duration ?? def.duration;
-  const durationMs = durationMsOf(duration);
   const profile = await loadProfile(config.profile ?? def.profile);
   const pools = await resolvePools({ seed: config.seed });
   const sessionPrefix = config.sessionPrefix ?? `${DEFAULT_SESSION_PREFIX}-${shortRandom()}`;
@@ -226,7 +242,6 @@ async function planNode(def: ScenarioDefaults, config: ScenarioConfig): Promise<
     smoke: def.kindsInOrder !== undefined,
     rate: config.rate ?? def.rate,
     duration,
-    durationMs,
     thinkScale: config.thinkScale ?? def.thinkScale,
     maxThinkMs: config.maxThinkSeconds * 1000,
     dry: config.dry || def.forceDry === true,
@@ -379,15 +394,15 @@ async function runWithNode(o: RunScenarioOptions, p: PreparedRun, n: NodePlan, t
   const result = await runEngine({
     target,
     apiKey,
-    input: smoke ? { kind: 'plans', name: p.scenario, plan, limit: planners.length } : { kind: 'plans', name: p.scenario, plan, durationMs: n.durationMs },
-    timing: smoke ? { mode: 'asap' } : { mode: 'rate', rate },
-    connections: smoke ? 1 : (o.connections ?? DEFAULT_CONNECTIONS),
+    ...nodeShape(p.scenario, n.def, config, o, plan),
     runId: p.runId,
     resultsDir: p.resultsDir,
     scenario: p.scenario,
     slo: config.slo,
     options: {
       engine: 'node',
+      // Said once on stderr as the run starts; kept here rather than as a note printed again.
+      engineChoice: p.why,
       scenario: p.scenario,
       rate: smoke ? undefined : rate,
       duration: smoke ? undefined : n.duration,
@@ -399,7 +414,6 @@ async function runWithNode(o: RunScenarioOptions, p: PreparedRun, n: NodePlan, t
       sessionPrefix: n.sessionPrefix,
       slo: config.slo,
     },
-    notes: [`engine: node (${p.why})`],
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.hardSignal ? { hardSignal: o.hardSignal } : {}),
     ...(o.progress ? { progress: o.progress } : {}),

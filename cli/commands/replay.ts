@@ -161,6 +161,29 @@ export default defineCommand<ReplayArgs>({
     const workers = checkpoint !== undefined ? 1 : a.workers !== undefined ? wholeFlag('workers', a.workers, 1) : defaultWorkers({ file: a.file, loops, ...limit });
     const refused = workersRefusal({ workers, file: a.file, loops, ...limit });
     if (refused) throw new UsageError(refused);
+    const { validateEngineOptions } = await import('../../engine/index.ts');
+    // The engine's own checks (a rate beyond what it can schedule, ...), before any path is touched.
+    validateEngineOptions({
+      target,
+      input: {
+        kind: 'recording',
+        name: a.file,
+        rewindable: a.file !== '-',
+        open: () => {
+          throw new Error('not called by validateEngineOptions');
+        },
+      },
+      timing,
+      connections,
+      timeoutMs,
+      drainTimeoutMs,
+      sessionIdleMs,
+      filters,
+      loops,
+      ...(a.keepSessionIds ? { sessionPrefix: '' } : {}),
+      ...(a.maxErrorRate !== undefined ? { maxErrorRate: a.maxErrorRate } : {}),
+      ...(a.runId !== undefined ? { runId: a.runId } : {}),
+    });
     const slo = a.p95Ms !== undefined || a.p99Ms !== undefined ? { errorRate: a.maxErrorRate ?? DEFAULT_MAX_ERROR_RATE, p95Ms: a.p95Ms ?? DEFAULT_P95_MS, p99Ms: a.p99Ms ?? DEFAULT_P99_MS } : undefined;
     // 2. Paths.
     await checkFile(a.file);
