@@ -11,6 +11,7 @@ import { buildScenarios, PROJECT_ROOT } from '../bundle/index.ts';
 import { DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
 import { CartloadError } from '../model/errors.ts';
 import { shortRandom } from '../engine/run-id.ts';
+import { resolveProfile } from '../generators/profiles.ts';
 import { ConfigError, parseConfig } from '../scenarios/lib/config.ts';
 import { checkK8sName, k6OperatorManifests, type BundleFile, type K6OperatorManifests } from './k6-operator.ts';
 import { scenarioEnv, type RunScenarioOptions } from './run.ts';
@@ -53,6 +54,22 @@ export async function deployK6Operator(o: DeployK6OperatorOptions): Promise<Depl
   const name = o.name ?? `cartload-${scenario}`;
   const bad = checkK8sName(name);
   if (bad) throw new DeployError(bad);
+  const dnsName = (flag: string, v: string | undefined): void => {
+    if (v !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(v)) throw new DeployError(`--${flag} "${v}": a Kubernetes name (lower-case letters, digits, '-' and '.')`);
+  };
+  dnsName('namespace', o.namespace);
+  dnsName('secret', o.secret);
+  if (o.resultsClaim !== '') dnsName('results-claim', o.resultsClaim);
+  if (o.image !== undefined && o.image.trim() === '') throw new DeployError('--image: the value is empty');
+  if (o.sessionPrefix !== undefined && !/^[A-Za-z0-9._~-]{1,100}$/.test(o.sessionPrefix)) throw new DeployError(`--session-prefix ${o.sessionPrefix}: use 1-100 characters of A-Z a-z 0-9 . _ ~ -`);
+  // A preset is checked here; a profile file is read below.
+  if (o.profile !== undefined && !/\.json$/i.test(o.profile)) {
+    try {
+      resolveProfile(o.profile);
+    } catch (err) {
+      throw new DeployError(`--profile ${o.profile}: ${(err as Error).message}`);
+    }
+  }
   if (!(Number.isInteger(o.parallelism) && o.parallelism >= 1 && o.parallelism <= 1000)) throw new DeployError(`--parallelism must be a whole number from 1 to 1000, got ${o.parallelism}`);
   const env = scenarioEnv({ ...o, say: () => undefined }, 'deploy', 'results');
   let config;

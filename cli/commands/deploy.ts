@@ -3,6 +3,7 @@
 import type { Argv } from 'yargs';
 import { writeFile } from 'node:fs/promises';
 import { defineCommand, EXIT, UsageError } from '../command.ts';
+import { durationFlag, numberFlag, urlFlag } from '../flags.ts';
 
 interface DeployArgs {
   platform: 'k6-operator';
@@ -54,6 +55,14 @@ export default defineCommand<DeployArgs>({
       // yargs types the options by their dashed names; the parsed arguments also carry the camelCase ones we read.
       .option('out', { type: 'string', describe: 'Write the YAML here instead of standard output' }) as unknown as Argv<DeployArgs>,
   run: async (a, ctx) => {
+    // Flags, named as flags (the variables they become are checked again, by their names).
+    if (a.target !== undefined) urlFlag('target', a.target);
+    if (a.parallelism !== undefined && !(Number.isInteger(a.parallelism) && a.parallelism >= 1 && a.parallelism <= 1000)) throw new UsageError(`--parallelism must be a whole number from 1 to 1000, got ${a.parallelism}`);
+    if (a.rate !== undefined) numberFlag('rate', a.rate, { above: 0 });
+    if (a.duration !== undefined) durationFlag('duration', a.duration);
+    if (a.seed !== undefined && !Number.isSafeInteger(a.seed)) throw new UsageError(`--seed ${a.seed}: must be a whole number`);
+    if (a.thinkScale !== undefined) numberFlag('think-scale', a.thinkScale, { min: 0 });
+    if (a.maxThink !== undefined) numberFlag('max-think', a.maxThink, { min: 0 });
     const { BuildError } = await import('../../bundle/index.ts');
     const { PoolsError } = await import('../../generators/pools.ts');
     const { DeployError, deployK6Operator } = await import('../../orchestrate/deploy.ts');
@@ -81,7 +90,11 @@ export default defineCommand<DeployArgs>({
       });
       const header = `# cartload deploy k6-operator ${a.scenario}: ${res.objects.length - 1} ConfigMap(s) with the bundle, and the TestRun ${res.name}\n# (${a.parallelism} k6 instances, session IDs ${res.sessionPrefix}-<seed>-<n>). Apply with kubectl apply -f; see docs/scaling-out.md.\n`;
       if (a.out) {
-        await writeFile(a.out, header + res.yaml);
+        try {
+          await writeFile(a.out, header + res.yaml);
+        } catch (err) {
+          throw new UsageError(`--out ${a.out}: cannot write it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+        }
         ctx.say(`wrote ${a.out}`);
       } else ctx.out(header + res.yaml);
       ctx.say(res.commands.map((c) => c.replace(`${res.name}.yaml`, a.out ?? `${res.name}.yaml`)).join('\n'));
