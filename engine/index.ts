@@ -149,7 +149,7 @@ async function execute(r: Run): Promise<EngineResult> {
   const results = new ResultsStreamWriter();
   const stream = new ResultsStream(consumersOf(r, summary, results), () => runStart(r, startedAt));
   const table = new SessionTable((s) => stream.session('started', s));
-  const run = new EngineRun({ settings: r.settings, sender: r.sender, stream, table, inputName: o.input.name });
+  const run = new EngineRun({ settings: r.settings, sender: r.sender, stream, table, inputName: o.input.name, ...(o.steps ? { steps: o.steps } : {}) });
   const source = sourceOf(r, {
     table,
     pacer: pacerFor(o.timing, run.now),

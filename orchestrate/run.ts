@@ -115,7 +115,7 @@ interface NodePlan {
 }
 
 /** The options as the scenarios' variables: what k6 gets, and what the Node engine parses the same way. */
-function scenarioEnv(o: RunScenarioOptions, runId: string, resultsDir: string): Env {
+export function scenarioEnv(o: RunScenarioOptions, runId: string, resultsDir: string): Env {
   const env: Env = { ...o.env, RUN_ID: runId, RESULTS_DIR: resultsDir };
   const set = (name: string, v: string | number | boolean | undefined): void => {
     if (v !== undefined) env[name] = String(v);
@@ -294,20 +294,40 @@ export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioRes
   return startRun(await prepareRun(o), o);
 }
 
-async function runWithK6(
-  o: RunScenarioOptions,
-  r: { scenario: string; rootDir: string; outDir: string; resultsDir: string; runId: string; env: Env; bin: string; seed: number; why: string; target: string },
-): Promise<RunScenarioResult> {
+/** Builds one scenario's k6 bundle (and pools.json beside it); returns the bundle's path. */
+export async function buildScenarioBundle(r: { scenario: string; rootDir: string; outDir: string; seed: number }): Promise<string> {
   const entry = join(r.rootDir, 'scenarios', `${r.scenario}.ts`);
   const built = await buildScenarios({ rootDir: r.rootDir, entries: [entry], outDir: r.outDir, seed: r.seed });
-  const bundle = built.bundles.find((b) => b.name === r.scenario)?.file ?? join(r.outDir, `${r.scenario}.js`);
+  return built.bundles.find((b) => b.name === r.scenario)?.file ?? join(r.outDir, `${r.scenario}.js`);
+}
+
+export interface K6RunPlan {
+  scenario: string;
+  rootDir: string;
+  outDir: string;
+  resultsDir: string;
+  runId: string;
+  env: Env;
+  bin: string;
+  seed: number;
+  why: string;
+  target: string;
+  /** A bundle already built (instances of one run share one); default: build it. */
+  bundle?: string;
+  /** More k6 flags before the script (e.g. an execution segment). */
+  k6Args?: string[];
+}
+
+/** Runs one k6 process over a scenario's bundle; its results go to resultsDir/runId. */
+export async function runWithK6(o: RunScenarioOptions, r: K6RunPlan): Promise<Extract<RunScenarioResult, { engine: 'k6' }>> {
+  const bundle = r.bundle ?? (await buildScenarioBundle(r));
   // k6 does not create folders: the run folder is made here and handed over as RUN_DIR, where
   // handleSummary writes the run's files under their plain names.
   const dir = resolve(r.resultsDir, r.runId);
   await makeDirs(dir);
   // k6's metric stream, converted into the results format when k6 is done (results.json, report.html).
   const csv = join(dir, K6_METRICS_FILE);
-  const res = await runK6(r.bin, ['run', '--out', `csv=${csv}`, bundle], {
+  const res = await runK6(r.bin, ['run', '--out', `csv=${csv}`, ...(r.k6Args ?? []), bundle], {
     // Millisecond timestamps: whole seconds (k6's default) would blur the start and end of the run.
     env: { K6_CSV_TIME_FORMAT: 'unix_milli', ...r.env, RUN_DIR: dir },
     cwd: process.cwd(),

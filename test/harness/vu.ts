@@ -74,6 +74,8 @@ export class VirtualUser implements HostApi {
   private iter = 0;
   /** exec.scenario.iterationInTest of the running iteration. */
   private testIteration = -1;
+  /** exec.scenario.iterationInInstance of the running iteration (differs from the above with execution segments). */
+  private instanceIteration = -1;
   private groupPath = '';
   private groupStarts: number[] = [];
   private readonly tags: Tags = {};
@@ -156,9 +158,10 @@ export class VirtualUser implements HostApi {
   }
 
   /** Runs one iteration; an exception is recorded (the test goes on, as in k6). */
-  async runIteration(fn: (data: unknown) => unknown, data: unknown, indexInTest: number): Promise<void> {
+  async runIteration(fn: (data: unknown) => unknown, data: unknown, indexInTest: number, indexInInstance = indexInTest): Promise<void> {
     if (this.iter === 0) Object.assign((this.context as { __ENV: Record<string, string> }).__ENV, this.test.scenario.env);
     this.testIteration = indexInTest;
+    this.instanceIteration = indexInInstance;
     const started = performance.now();
     let interrupted = false;
     try {
@@ -184,6 +187,7 @@ export class VirtualUser implements HostApi {
     this.bytesReceived = 0;
     this.iter++;
     this.testIteration = -1;
+    this.instanceIteration = -1;
     this.currentPhase = 'iteration';
   }
 
@@ -348,7 +352,7 @@ export class VirtualUser implements HostApi {
           executor: t.scenario.executor,
           startTime: t.startedAt,
           progress: t.plannedIterations > 0 ? t.iterationsCompleted / t.plannedIterations : 0,
-          iterationInInstance: this.testIteration,
+          iterationInInstance: this.instanceIteration,
           iterationInTest: this.testIteration,
         });
       case 'instance':
