@@ -4,6 +4,7 @@
 // (rewritten after every probe, so an interrupted run keeps what it measured), capacity.txt, and
 // probes/<probe>/ with each probe's own results.
 import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { loadProfile } from '../../generators/profile-file.ts';
 import { join, resolve } from 'node:path';
 import { buildScenarios, PROJECT_ROOT } from '../../bundle/index.ts';
 import { CAPACITY_SCHEMA_VERSION, capacityReport, type CapacityFile, type CapacityProbe, type CapacitySearchOptions, type CapacitySlo, type StopReason } from '../../model/capacity.ts';
@@ -155,17 +156,19 @@ export async function runCapacity(o: RunCapacityOptions): Promise<RunCapacityRes
     if (!k6.bin) return bad(`--engine k6: ${'reason' in k6 ? k6.reason : 'no k6'}`);
     engine = 'k6';
   } else engine = o.engine === 'node' || !k6.bin ? 'node' : 'k6';
-  o.say(`engine: ${engine}${engine === 'k6' ? ` (${k6.bin})` : o.engine === 'node' ? '' : ` (no k6 binary: ${'reason' in k6 ? k6.reason : ''})`}`);
 
   const runId = o.runId ?? makeRunId();
   const resultsDir = o.resultsDir ?? 'results';
   try {
     await checkDirWritable(resultsDir, '--results-dir');
     await checkRunFolderFree(resultsDir, runId);
+    // The profile is read before anything starts: a bad name or file is bad input, not a failed probe.
+    await loadProfile(config.profile ?? 'default');
   } catch (err) {
     if (err instanceof CartloadError) return bad(err.message);
     throw err;
   }
+  o.say(`engine: ${engine}${engine === 'k6' ? ` (${k6.bin})` : o.engine === 'node' ? '' : ` (no k6 binary: ${'reason' in k6 ? k6.reason : ''})`}`);
   const dir = resolve(resultsDir, runId);
   const probesDir = join(dir, 'probes');
   await mkdir(probesDir, { recursive: true });
