@@ -30,6 +30,8 @@ export const SCENARIO_VARIABLES = [
   'STEPS',
   'STEP_DURATION',
   'RAMP',
+  'WARMUP',
+  'GRACEFUL_STOP',
   'POOLS',
 ] as const;
 
