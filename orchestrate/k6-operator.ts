@@ -12,7 +12,7 @@
 // `cartload merge`.
 import { gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
-import { K6_METRICS_FILE } from '../report/k6/convert.ts';
+import { K6_METRICS_FILE } from '../report/k6/metrics-file.ts';
 
 /** Raw bytes of binaryData per ConfigMap: half the 1 MiB limit, so base64 and metadata fit any API server. */
 export const CHUNK_BYTES = 512 * 1024;

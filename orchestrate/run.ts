@@ -25,7 +25,7 @@ import { runEngine, validateEngineOptions, type EngineOptions, type EngineResult
 import { makeRunId, shortRandom } from '../engine/run-id.ts';
 import { SCENARIO_DEFAULTS, type ScenarioDefaults } from '../scenarios/lib/defaults.ts';
 import { convertK6Run } from '../report/runs.ts';
-import { K6_METRICS_FILE } from '../report/k6/convert.ts';
+import { K6_METRICS_FILE } from '../report/k6/metrics-file.ts';
 
 export { K6_METRICS_FILE };
 

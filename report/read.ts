@@ -9,7 +9,7 @@ import type { RunSummary } from '../model/summary.ts';
 import { RESULTS_FILE, RESULTS_VERSION, type Results } from './data/format.ts';
 import { parseResults, parseSummary, ResultsFileError } from './data/parse.ts';
 import { summarize } from './data/summarize.ts';
-import { convertK6Csv, K6_METRICS_FILE } from './k6/convert.ts';
+import { K6_METRICS_FILE } from './k6/metrics-file.ts';
 
 export { ResultsFileError } from './data/parse.ts';
 
@@ -60,6 +60,8 @@ export async function readRun(path: string): Promise<RunView> {
       const csv = join(path, name);
       if (!(await exists(csv))) continue;
       // Without its summary the run is named after its folder (a runner's pod), not the stream's file.
+      // Loaded when needed: the CSV parser is no part of reading a converted run.
+      const { convertK6Csv } = await import('./k6/convert.ts');
       const r = await convertK6Csv({ csv, ...((await exists(summary)) ? { summary } : { runId: basename(resolve(path)) }) });
       return { dir: path, results: r, summary: summarize(r) };
     }

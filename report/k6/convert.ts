@@ -17,9 +17,6 @@ import { K6CsvError, K6StreamConverter } from './stream.ts';
 
 export { K6CsvError } from './stream.ts';
 
-/** The name `cartload run` (and k6-operator runners written by `cartload deploy`) give k6's metric stream in a run folder. */
-export const K6_METRICS_FILE = 'k6-metrics.csv.gz';
-
 export interface ConvertK6Options {
   /** The CSV file k6 wrote (`.gz` or gzip magic bytes: gunzipped). */
   csv: string;
