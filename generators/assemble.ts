@@ -6,7 +6,7 @@
 import { LIMITS } from '../model/limits.ts';
 import type { AdditionalCost, CartItem } from '../model/api.ts';
 import type { TrafficProfile } from './profiles.ts';
-import { ZipfSampler, chance, geometricTable, logNormalIntTable, type Rng, type Table } from './random.ts';
+import { QuantileTable, Table, ZipfSampler, chance, geometricTable, logNormalIntTable, type Rng } from './random.ts';
 import type { Pools, Product } from './types.ts';
 import { hashString, mix32 } from '../model/hash.ts';
 
@@ -58,6 +58,10 @@ export class Assembler {
   private declare readonly profileStride: number;
   private declare readonly profileOffset: number;
   private declare readonly shippingCosts: Record<string, AdditionalCost>[];
+  /** Learned (version-2) profile parts; undefined for every preset, whose draws they leave untouched. */
+  private declare readonly couponCountT: Table | undefined;
+  private declare readonly catalog: LearnedCatalog | undefined;
+  private declare readonly repeat: RepeatingProfiles | undefined;
 
   constructor(pools: Pools, profile: TrafficProfile, seed: string | number, prefix: string) {
     if (pools.products.length === 0) throw new Error('pools.products: must not be empty');
@@ -73,9 +77,9 @@ export class Assembler {
     const c = profile.cart;
     const maxItems = Math.min(c.items.max, pools.products.length, LIMITS.maxCartItems);
     const minItems = Math.min(c.items.min, maxItems);
-    this.itemsTable = logNormalIntTable(c.items.median, c.items.sigma, minItems, maxItems);
+    this.itemsTable = c.items.weights ? truncatedTable(c.items.weights, c.items.min, minItems, maxItems) : logNormalIntTable(c.items.median, c.items.sigma, minItems, maxItems);
     this.itemsMin = minItems;
-    this.quantityTable = geometricTable(c.quantity.mean, c.quantity.max);
+    this.quantityTable = c.quantity.weights ? new Table(c.quantity.weights) : geometricTable(c.quantity.mean, c.quantity.max);
     this.popularity = new ZipfSampler(pools.products.length, c.popularity);
     this.guestT = pools.profileIds.length === 0 ? chance(1) : chance(profile.profiles.guestShare);
     this.couponT = pools.validCoupons.length + pools.invalidCoupons.length === 0 ? 0 : chance(profile.coupons.sessionShare);
@@ -91,6 +95,10 @@ export class Assembler {
     const n = pools.profileIds.length;
     this.profileOffset = n === 0 ? 0 : mix32(this.seedHash ^ 0x5bd1e995) % n;
     this.profileStride = n === 0 ? 1 : coprimeStride(n, mix32(this.seedHash ^ 0x27d4eb2f));
+    this.couponCountT = profile.coupons.weights ? new Table(profile.coupons.weights) : undefined;
+    this.catalog = c.prices || c.categories ? new LearnedCatalog(c.prices, c.categories) : undefined;
+    const spp = profile.profiles.sessionsPerProfile;
+    this.repeat = spp && n > 0 ? new RepeatingProfiles(spp.weights, spp.window, profile.profiles.guestShare, this.seedHash) : undefined;
   }
 
   /** The number of distinct items the session's cart holds at checkout. */
@@ -141,6 +149,7 @@ export class Assembler {
     rng.b = b;
     rng.c = c;
     rng.d = d;
+    if (this.catalog) this.catalog.relabel(items, ranks);
     return items;
   }
 
@@ -175,14 +184,18 @@ export class Assembler {
   /** Everything but the cart. `index` decides the customer; `rng` the rest. */
   fields(rng: Rng, index: number): SessionFields {
     const pools = this.pools;
-    const guest = rng.hit(this.guestT);
+    const repeat = this.repeat;
+    const drawnGuest = rng.hit(this.guestT);
+    // Learned repeat visits decide guests and customers by the session's place in the cycle.
+    const slot = repeat ? repeat.slot(index) : index;
+    const guest = repeat ? slot < 0 : drawnGuest;
     let profileId: string;
     let customerHash: number;
     if (guest) {
       profileId = `${this.prefix}-guest-${this.seedText}-${index}`;
       customerHash = rng.u32();
     } else {
-      const at = this.knownProfileIndex(index);
+      const at = this.knownProfileIndex(slot);
       profileId = pools.profileIds[at] as string;
       // By pool position, not by hashing the ID: the same customer whatever the seed, at no per-session cost.
       customerHash = mix32(at ^ 0x2545f491);
@@ -194,7 +207,7 @@ export class Assembler {
       attributes: {},
     };
     if (rng.hit(this.couponT)) {
-      const k = rng.int(1, this.profile.coupons.max);
+      const k = this.couponCountT ? 1 + this.couponCountT.draw(rng) : rng.int(1, this.profile.coupons.max);
       const codes: string[] = [];
       for (let i = 0; i < k; i++) {
         const invalid = rng.hit(this.invalidCouponT);
@@ -245,6 +258,121 @@ export class Assembler {
     const n = this.pools.profileIds.length;
     return (mulMod(index % n, this.profileStride, n) + this.profileOffset) % n;
   }
+}
+
+/**
+ * A learned catalog: every product gets a unit price from the learned price quantiles and a
+ * category from the learned mix, each fixed by the product's rank (a hash of it, so popularity and
+ * price stay independent): the same SKU has the same price and category in every cart and VU.
+ */
+class LearnedCatalog {
+  private declare readonly prices: QuantileTable | undefined;
+  private declare readonly categories: Table | undefined;
+  private declare readonly names: string[];
+
+  constructor(prices: number[] | undefined, categories: Record<string, number> | undefined) {
+    this.prices = prices ? QuantileTable.fromQuantiles(prices, 100) : undefined;
+    this.names = categories ? Object.keys(categories) : [];
+    this.categories = categories ? new Table(this.names.map((n) => categories[n] as number)) : undefined;
+  }
+
+  relabel(items: CartItem[], ranks: ArrayLike<number>): void {
+    const prices = this.prices;
+    const categories = this.categories;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as CartItem;
+      const rank = ranks[i] as number;
+      if (prices) item.price = prices.at(mix32(rank ^ 0x3c6ef372)) / 100;
+      if (categories) item.category = this.names[categories.pick(mix32(rank ^ 0x1f83d9ab))] as string;
+    }
+  }
+}
+
+/**
+ * Learned repeat visits: over a cycle of about `window` sessions (a recording's worth), a share of
+ * the positions are guests and the rest belong to customers who come back k times, k drawn so that
+ * the cycle holds the learned share of customers with k sessions. Positions are spread through the
+ * cycle by an affine permutation, so one customer's sessions are far apart; each cycle takes fresh
+ * customers from the rotation. Arithmetic only: no per-session or per-profile memory.
+ */
+class RepeatingProfiles {
+  private declare readonly length: number;
+  private declare readonly guests: number;
+  /** Per class (k = 1, 2, ...): where its positions start after the guests, and its first slot. */
+  private declare readonly starts: number[];
+  private declare readonly slotBase: number[];
+  private declare readonly ks: number[];
+  private declare readonly slots: number;
+  private declare readonly stride: number;
+  private declare readonly offset: number;
+
+  constructor(weights: number[], window: number, guestShare: number, seedHash: number) {
+    const guests = Math.round(window * guestShare);
+    const known = window - guests;
+    let sessionsWeight = 0;
+    weights.forEach((w, i) => (sessionsWeight += w * (i + 1)));
+    const starts: number[] = [];
+    const slotBase: number[] = [];
+    const ks: number[] = [];
+    let position = 0;
+    let slots = 0;
+    let best = 0;
+    weights.forEach((w, i) => {
+      const k = i + 1;
+      if (w * k > (weights[best] as number) * (best + 1)) best = i;
+      const profiles = Math.round((known * w) / sessionsWeight);
+      if (profiles === 0) return;
+      starts.push(position);
+      slotBase.push(slots);
+      ks.push(k);
+      position += profiles * k;
+      slots += profiles;
+    });
+    if (slots === 0) {
+      // A window too short for any class: one customer of the most frequent kind.
+      starts.push(0);
+      slotBase.push(0);
+      ks.push(best + 1);
+      position = best + 1;
+      slots = 1;
+    }
+    this.guests = guests;
+    this.length = guests + position;
+    this.starts = starts;
+    this.slotBase = slotBase;
+    this.ks = ks;
+    this.slots = slots;
+    this.stride = coprimeStride(this.length, mix32(seedHash ^ 0x165667b1));
+    this.offset = mix32(seedHash ^ 0x61c88647) % this.length;
+  }
+
+  /** The customer slot of session `index` (an index into the profile rotation), or -1 for a guest. */
+  slot(index: number): number {
+    const n = this.length;
+    const cycle = Math.floor(index / n);
+    const q = (mulMod(index % n, this.stride, n) + this.offset) % n;
+    if (q < this.guests) return -1;
+    const p = q - this.guests;
+    const starts = this.starts;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] as number) <= p) lo = mid;
+      else hi = mid - 1;
+    }
+    const inClass = Math.floor((p - (starts[lo] as number)) / (this.ks[lo] as number));
+    return cycle * this.slots + (this.slotBase[lo] as number) + inClass;
+  }
+}
+
+/** Learned weights of from..to re-cut to [min, max] (a catalog smaller than the carts), renormalised by the Table. */
+function truncatedTable(weights: number[], from: number, min: number, max: number): Table {
+  const w = new Float64Array(max - min + 1);
+  let total = 0;
+  for (let k = min; k <= max; k++) total += w[k - min] = weights[k - from] ?? 0;
+  if (!(total > 0)) w[w.length - 1] = 1;
+  return new Table(w);
 }
 
 /** The same item with another quantity. */

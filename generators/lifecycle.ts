@@ -9,13 +9,20 @@
 // step reuses the final array: little allocation, and JSON output unaffected.
 import { LIMITS, RETURN_RESPONSE_CONTENT, type ResponseContent, type SessionState } from '../model/limits.ts';
 import type { CartItem, IntegrationRequest, NewCustomerSessionV2, ReturnedCartItem, ReturnIntegrationRequest } from '../model/api.ts';
-import { sessionPath, type GeneratedKind, type PlanStep, type SessionPlan, type StepName } from '../model/plan.ts';
+import { STEP_NAMES, sessionPath, type GeneratedKind, type PlanStep, type SessionPlan, type StepName } from '../model/plan.ts';
 import { withQuantity, type Assembler, type SessionFields } from './assemble.ts';
-import { QuantileTable, chance, type Rng } from './random.ts';
+import type { IntRange } from './profiles.ts';
+import { QuantileTable, Table, chance, type Rng } from './random.ts';
 
 /** Per-planner constants derived from the profile (built once, used for every session). */
 export interface LifecycleTables {
   think: QuantileTable;
+  /** Learned think times per pair of steps, at [from × 8 + to] (STEP_NAMES order); absent without them. */
+  thinkBy?: (QuantileTable | undefined)[];
+  /** Learned counts (updates, dry checks, returns): weights of min..max; absent means uniform. */
+  updatesT?: Table;
+  checksT?: Table;
+  returnsT?: Table;
   removeT: number;
   quantityT: number;
   getT: number;
@@ -30,8 +37,21 @@ export function lifecycleTables(asm: Assembler): LifecycleTables {
   const t = p.thinkTimeMs;
   const rc = p.responseContent.length > 0 ? p.responseContent.slice() : undefined;
   const rrc = p.responseContent.filter((v) => (RETURN_RESPONSE_CONTENT as readonly string[]).includes(v));
+  const tables: Pick<LifecycleTables, 'thinkBy' | 'updatesT' | 'checksT' | 'returnsT'> = {};
+  if (t.transitions) {
+    const by: (QuantileTable | undefined)[] = [];
+    for (const [key, q] of Object.entries(t.transitions)) {
+      const [from, to] = key.split('>') as [StepName, StepName];
+      by[STEP_INDEX[from] * 8 + STEP_INDEX[to]] = QuantileTable.fromQuantiles(q);
+    }
+    tables.thinkBy = by;
+  }
+  if (p.updates.weights) tables.updatesT = new Table(p.updates.weights);
+  if (p.dry.checks.weights) tables.checksT = new Table(p.dry.checks.weights);
+  if (p.returns.requests.weights) tables.returnsT = new Table(p.returns.requests.weights);
   return {
-    think: new QuantileTable(t.median, t.sigma, t.min, t.max),
+    ...tables,
+    think: t.quantiles ? QuantileTable.fromQuantiles(t.quantiles) : new QuantileTable(t.median, t.sigma, t.min, t.max),
     removeT: chance(p.changes.removeShare),
     quantityT: chance(p.changes.quantityShare),
     getT: chance(p.getShare),
@@ -50,22 +70,42 @@ interface Override {
   item: CartItem;
 }
 
+const STEP_INDEX = {} as Record<StepName, number>;
+STEP_NAMES.forEach((name, i) => (STEP_INDEX[name] = i));
+
+/** A count in [min, max]: by the learned weights when there are some, else uniform (one draw either way). */
+function count(rng: Rng, range: IntRange, table: Table | undefined): number {
+  return table ? range.min + table.draw(rng) : rng.int(range.min, range.max);
+}
+
 /** Accumulates steps with their time offsets. */
 class Steps {
   declare readonly list: PlanStep[];
   private declare at: number;
   private declare readonly rng: Rng;
   private declare readonly think: QuantileTable;
+  private declare readonly thinkBy: (QuantileTable | undefined)[] | undefined;
+  /** STEP_INDEX of the last step pushed (read only with thinkBy). */
+  private declare prev: number;
 
-  constructor(rng: Rng, think: QuantileTable) {
+  constructor(rng: Rng, think: QuantileTable, thinkBy: (QuantileTable | undefined)[] | undefined) {
     this.list = [];
     this.at = 0;
     this.rng = rng;
     this.think = think;
+    this.thinkBy = thinkBy;
+    this.prev = 0;
   }
 
   push(step: StepName, method: PlanStep['method'], path: string, body: unknown, expect: SessionState | undefined, query?: Record<string, string>): void {
-    if (this.list.length > 0) this.at += this.think.draw(this.rng);
+    const by = this.thinkBy;
+    if (by === undefined) {
+      if (this.list.length > 0) this.at += this.think.draw(this.rng);
+    } else {
+      const to = STEP_INDEX[step];
+      if (this.list.length > 0) this.at += (by[this.prev * 8 + to] ?? this.think).draw(this.rng);
+      this.prev = to;
+    }
     const s: PlanStep = { step, method, path };
     if (query) s.query = query;
     if (body !== undefined) s.body = body;
@@ -93,13 +133,13 @@ export function buildPlan(asm: Assembler, t: LifecycleTables, rng: Rng, index: n
   const profile = asm.profile;
   const f = asm.fields(rng, index);
   const path = sessionPath(sessionId);
-  const steps = new Steps(rng, t.think);
+  const steps = new Steps(rng, t.think, t.thinkBy);
   const rc = t.responseContent;
 
   const n = asm.cartSize(rng);
   const isDry = kind === 'dry';
   // Dry plans are price checks of a growing cart: the same prefixes as updates, no other changes.
-  let u = isDry ? rng.int(profile.dry.checks.min, profile.dry.checks.max) - 1 : rng.int(profile.updates.min, profile.updates.max);
+  let u = isDry ? count(rng, profile.dry.checks, t.checksT) - 1 : count(rng, profile.updates, t.updatesT);
   if (kind === 'browse' && u === 0) u = 1;
 
   // Events per update j (1..u): a removal needs one extra distinct product; room is bounded by the
@@ -193,7 +233,7 @@ export function buildPlan(asm: Assembler, t: LifecycleTables, rng: Rng, index: n
       break;
     case 'return': {
       transition('close', 'closed', final);
-      const requests = rng.int(profile.returns.requests.min, profile.returns.requests.max);
+      const requests = count(rng, profile.returns.requests, t.returnsT);
       const remaining = new Array<number>(size);
       let total = 0;
       for (let i = 0; i < size; i++) total += remaining[i] = (final[i] as CartItem).quantity;

@@ -292,7 +292,7 @@ export function geometricTable(mean: number, max: number): Table {
  */
 export class QuantileTable {
   /** Integers of at most a day in ms: Int32 holds them in half the memory of doubles. */
-  private declare readonly q: Int32Array;
+  private declare q: Int32Array;
 
   constructor(median: number, sigma: number, min: number, max: number) {
     const q = new Int32Array(257);
@@ -305,8 +305,36 @@ export class QuantileTable {
     this.q = q;
   }
 
+  /**
+   * A table from values at evenly spaced probabilities 0..1 (a learned distribution: q[0] the
+   * minimum, q[n] the maximum), times `scale` (100 turns prices into cents), resampled onto the
+   * 257 points that a draw interpolates between.
+   */
+  static fromQuantiles(values: ArrayLike<number>, scale = 1): QuantileTable {
+    const t = Object.create(QuantileTable.prototype) as QuantileTable;
+    const q = new Int32Array(257);
+    const n = values.length - 1;
+    for (let i = 0; i <= 256; i++) {
+      const x = (i * n) / 256;
+      const j = Math.min(Math.floor(x), n - 1);
+      const lo = values[j] as number;
+      const hi = values[j + 1] as number;
+      q[i] = Math.round((lo + (hi - lo) * (x - j)) * scale);
+    }
+    t.q = q;
+    return t;
+  }
+
   draw(rng: Rng): number {
     const u = rng.u32();
+    const b = u >>> 24;
+    const lo = this.q[b] as number;
+    const hi = this.q[b + 1] as number;
+    return lo + Math.floor(((hi - lo) * (u & 0xffffff)) / 16777216);
+  }
+
+  /** The value for one given uint32 (draw() without the PRNG). */
+  at(u: number): number {
     const b = u >>> 24;
     const lo = this.q[b] as number;
     const hi = this.q[b + 1] as number;
