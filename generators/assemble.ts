@@ -96,7 +96,7 @@ export class Assembler {
     this.profileOffset = n === 0 ? 0 : mix32(this.seedHash ^ 0x5bd1e995) % n;
     this.profileStride = n === 0 ? 1 : coprimeStride(n, mix32(this.seedHash ^ 0x27d4eb2f));
     this.couponCountT = profile.coupons.weights ? new Table(profile.coupons.weights) : undefined;
-    this.catalog = c.prices || c.categories ? new LearnedCatalog(c.prices, c.categories) : undefined;
+    this.catalog = c.prices || c.categories ? new LearnedCatalog(this.popularity, c.prices, c.categories) : undefined;
     const spp = profile.profiles.sessionsPerProfile;
     this.repeat = spp && n > 0 ? new RepeatingProfiles(spp.weights, spp.window, profile.profiles.guestShare, this.seedHash) : undefined;
   }
@@ -262,30 +262,70 @@ export class Assembler {
 
 /**
  * A learned catalog: every product gets a unit price from the learned price quantiles and a
- * category from the learned mix, each fixed by the product's rank (a hash of it, so popularity and
- * price stay independent): the same SKU has the same price and category in every cart and VU.
+ * category from the learned mix, fixed per product (the same SKU has the same price and category
+ * in every cart and VU). Products are laid end to end in a seeded order, each over a stretch as
+ * long as its popularity, and take the quantile (or category) at the middle of their stretch: so
+ * the prices and categories of items in carts follow the learned ones, and neither depends on
+ * popularity. One price and one category a product, computed once per planner.
  */
 class LearnedCatalog {
-  private declare readonly prices: QuantileTable | undefined;
-  private declare readonly categories: Table | undefined;
+  private declare readonly cents: Int32Array | undefined;
+  private declare readonly category: Uint16Array | undefined;
   private declare readonly names: string[];
 
-  constructor(prices: number[] | undefined, categories: Record<string, number> | undefined) {
-    this.prices = prices ? QuantileTable.fromQuantiles(prices, 100) : undefined;
+  constructor(popularity: ZipfSampler, prices: number[] | undefined, categories: Record<string, number> | undefined) {
+    const masses = popularity.masses();
+    const n = masses.length;
     this.names = categories ? Object.keys(categories) : [];
-    this.categories = categories ? new Table(this.names.map((n) => categories[n] as number)) : undefined;
+    if (prices) {
+      const table = QuantileTable.fromQuantiles(prices, 100);
+      const at = midpoints(masses, 0x3c6ef372);
+      const cents = new Int32Array(n);
+      for (let r = 0; r < n; r++) cents[r] = table.at(at[r] as number);
+      this.cents = cents;
+    } else this.cents = undefined;
+    if (categories) {
+      const table = new Table(this.names.map((name) => categories[name] as number));
+      const at = midpoints(masses, 0x1f83d9ab);
+      const category = new Uint16Array(n);
+      for (let r = 0; r < n; r++) category[r] = table.pick(at[r] as number);
+      this.category = category;
+    } else this.category = undefined;
   }
 
   relabel(items: CartItem[], ranks: ArrayLike<number>): void {
-    const prices = this.prices;
-    const categories = this.categories;
+    const cents = this.cents;
+    const category = this.category;
     for (let i = 0; i < items.length; i++) {
       const item = items[i] as CartItem;
       const rank = ranks[i] as number;
-      if (prices) item.price = prices.at(mix32(rank ^ 0x3c6ef372)) / 100;
-      if (categories) item.category = this.names[categories.pick(mix32(rank ^ 0x1f83d9ab))] as string;
+      if (cents) item.price = (cents[rank] as number) / 100;
+      if (category) item.category = this.names[category[rank] as number] as string;
     }
   }
+}
+
+/**
+ * Where each rank's stretch has its middle, as a uint32: the ranks in a seeded order, laid end to
+ * end over [0, 2^32) each as long as its probability.
+ */
+function midpoints(masses: Float64Array, salt: number): Float64Array {
+  const n = masses.length;
+  const order: number[] = [];
+  const keys = new Uint32Array(n);
+  for (let r = 0; r < n; r++) {
+    order.push(r);
+    keys[r] = mix32(r ^ salt);
+  }
+  order.sort((a, b) => (keys[a] as number) - (keys[b] as number) || a - b);
+  const out = new Float64Array(n);
+  let acc = 0;
+  for (const r of order) {
+    const m = masses[r] as number;
+    out[r] = Math.min(4294967295, Math.floor((acc + m / 2) * 4294967296));
+    acc += m;
+  }
+  return out;
 }
 
 /**

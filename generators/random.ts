@@ -246,6 +246,18 @@ export class ZipfSampler {
   get buckets(): number {
     return this.table.size;
   }
+
+  /** Every rank's probability, as the sampler draws it (one pass over the buckets). */
+  masses(): Float64Array {
+    const out = new Float64Array(this.n);
+    for (let b = 0; b < this.table.size; b++) {
+      const a = this.starts[b] as number;
+      const width = (this.starts[b + 1] as number) - a;
+      const p = this.table.probability(b) / width;
+      for (let k = 0; k < width; k++) out[a + k] = p;
+    }
+    return out;
+  }
 }
 
 /** Standard normal CDF (Abramowitz–Stegun 7.1.26 through erf; ample for building tables). */
