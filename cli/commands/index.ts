@@ -8,5 +8,6 @@ import capacityReport from './capacity-report.ts';
 import replay from './replay.ts';
 import run from './run.ts';
 import compare from './compare.ts';
+import learn from './learn.ts';
 
-export const commands: CartloadCommand<never>[] = [generate as unknown as CartloadCommand<never>, pools as unknown as CartloadCommand<never>, target as unknown as CartloadCommand<never>, build as unknown as CartloadCommand<never>, capacityReport as unknown as CartloadCommand<never>, replay as unknown as CartloadCommand<never>, run as unknown as CartloadCommand<never>, compare as unknown as CartloadCommand<never>];
+export const commands: CartloadCommand<never>[] = [generate as unknown as CartloadCommand<never>, pools as unknown as CartloadCommand<never>, target as unknown as CartloadCommand<never>, build as unknown as CartloadCommand<never>, capacityReport as unknown as CartloadCommand<never>, replay as unknown as CartloadCommand<never>, run as unknown as CartloadCommand<never>, compare as unknown as CartloadCommand<never>, learn as unknown as CartloadCommand<never>];
