@@ -9,6 +9,7 @@ import { checkBundle } from './check.ts';
 import { BuildError } from './errors.ts';
 import { k6Guard } from './guard.ts';
 import { writeBundlePools, type PoolsReport } from './pools.ts';
+import { writeBundleProfile, type ProfileReport } from './profile.ts';
 
 export { BuildError };
 
@@ -33,6 +34,8 @@ export interface BuildOptions {
   pools?: string;
   /** False to write no pools (bundles only). */
   writePools?: boolean;
+  /** A profile file to ship as dist/profile.json (validated; the scenarios read it with PROFILE=./profile.json). */
+  profile?: string;
 }
 
 export interface BundleInfo {
@@ -46,6 +49,7 @@ export interface BuildReport {
   outDir: string;
   bundles: BundleInfo[];
   pools?: PoolsReport;
+  profile?: ProfileReport;
 }
 
 export async function scenarioEntries(rootDir: string = PROJECT_ROOT): Promise<string[]> {
@@ -93,6 +97,7 @@ export async function buildScenarios(options: BuildOptions = {}): Promise<BuildR
   if (options.writePools !== false) {
     report.pools = await writeBundlePools({ outDir, seed: options.seed ?? 1, ...(options.pools ? { from: resolve(options.pools) } : {}) });
   }
+  if (options.profile !== undefined) report.profile = await writeBundleProfile({ outDir, from: options.profile });
   return report;
 }
 

@@ -11,7 +11,11 @@ import type { SessionTable } from './sessions.ts';
 import type { RunStats } from './stats.ts';
 import type { Session, StepItem } from './types.ts';
 
-export type Timing = { mode: 'speed'; speed: number } | { mode: 'rate'; rate: number } | { mode: 'asap' };
+/**
+ * How steps are timed. `rate`: new sessions at `rate` per second, or, for generated plans, session i
+ * at `startMs(i)` ms (a varying rate, e.g. k6-style stages; Infinity: no more sessions) when given.
+ */
+export type Timing = { mode: 'speed'; speed: number } | { mode: 'rate'; rate: number; startMs?: (index: number) => number } | { mode: 'asap' };
 
 export interface Filters {
   /** Epoch ms: sessions whose first step is earlier are filtered ('before-from'). */
@@ -259,7 +263,7 @@ export function planSource(input: PlansInput, timing: Timing, ctx: SourceContext
       const item = pending.pop();
       if (item) return item;
       if (index >= limit) return undefined;
-      const start = timing.mode === 'rate' ? (index * 1000) / timing.rate : timing.mode === 'asap' ? ctx.now() : 0;
+      const start = timing.mode === 'rate' ? (timing.startMs ? timing.startMs(index) : (index * 1000) / timing.rate) : timing.mode === 'asap' ? ctx.now() : 0;
       if (start >= durationMs) return undefined;
       const plan = input.plan(index++, (reason, n) => ctx.stats.filter(reason, n));
       frontier = start;

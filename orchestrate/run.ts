@@ -10,11 +10,16 @@ import { parseK6Duration } from '../model/duration.ts';
 import { locateK6, runK6 } from './k6-binary.ts';
 import { createPlanner, type Planner } from '../generators/planner.ts';
 import { loadProfile } from '../generators/profile-file.ts';
+import { PRESETS, ProfileError } from '../generators/profiles.ts';
+import { PROFILE_FILE } from '../bundle/profile.ts';
 import { resolvePools } from '../generators/run.ts';
 import { DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
 import { LIFECYCLE_KINDS, type GeneratedKind, type SessionPlan } from '../model/plan.ts';
 import { ConfigError, parseConfig, type ScenarioConfig } from '../scenarios/lib/config.ts';
 import { toDryPlan } from '../scenarios/lib/dry.ts';
+import { PRESET_SHAPES, stageStarts } from '../scenarios/lib/load.ts';
+import { applyRateScale, type RateScaled } from '../scenarios/lib/rate-scale.ts';
+import { editProfile } from '../generators/profile-edit.ts';
 import { startTarget, type RunningTarget } from '../emulator/server/index.ts';
 import { runEngine, type EngineResult, type ProgressSink } from '../engine/index.ts';
 import { makeRunId, shortRandom } from '../engine/run-id.ts';
@@ -40,6 +45,16 @@ export interface RunScenarioOptions {
   thinkScale?: number;
   maxThink?: number;
   dry?: boolean;
+  /** What-if edits of the profile, `key=value` (PROFILE_SET). */
+  set?: readonly string[];
+  /** Follow the profile's learned arrival curve at this multiple (RATE_SCALE). */
+  rateScale?: number;
+  /** Play the curve this many times faster (CURVE_SPEED). */
+  curveSpeed?: number;
+  /** Where in the day the curve starts, HH:MM UTC (DAY_START). */
+  dayStart?: string;
+  /** A load preset (LOAD): load, stress, spike, soak. */
+  load?: string;
   /** Node engine: connections and the cap on requests in flight (default 64). */
   connections?: number;
   resultsDir?: string;
@@ -79,6 +94,11 @@ function scenarioEnv(o: RunScenarioOptions, runId: string, resultsDir: string): 
   set('PROFILE', o.profile);
   set('THINK_SCALE', o.thinkScale);
   set('MAX_THINK', o.maxThink);
+  set('RATE_SCALE', o.rateScale);
+  set('CURVE_SPEED', o.curveSpeed);
+  set('DAY_START', o.dayStart);
+  set('LOAD', o.load);
+  if (o.set && o.set.length > 0) env.PROFILE_SET = o.set.join(';');
   if (o.dry) env.DRY = 'true';
   return env;
 }
@@ -117,6 +137,17 @@ export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioRes
     if (err instanceof ConfigError) return fail(err.message);
     throw err;
   }
+  // The profile, its what-if edits (PROFILE_SET) and a RATE_SCALE shape are checked here, before
+  // anything starts, whichever engine runs them (k6 applies the same code again in each VU).
+  let shaped: RateScaled;
+  try {
+    if (config.rateScale !== undefined && (scenario === 'smoke' || scenario === 'capacity')) throw new ConfigError('RATE_SCALE', `does not apply to ${scenario}, which has its own load shape`);
+    const profile = editProfile(await loadProfile(config.profile ?? NODE_SCENARIOS[scenario]?.profile ?? 'default'), config.profileSet ?? []);
+    shaped = applyRateScale(config, profile);
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof ProfileError) return fail(err.message);
+    throw err;
+  }
 
   const k6 = locateK6(o.env);
   const k6Missing = 'reason' in k6 ? k6.reason : '';
@@ -138,9 +169,8 @@ export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioRes
     const known = Object.keys(NODE_SCENARIOS).join(', ');
     return fail(`scenario "${scenario}": the Node engine runs ${known}; ${scenario === 'capacity' ? 'capacity steps the rate up and needs k6 (install k6 or set K6_BIN)' : 'check the name'}`);
   }
-  if (engine === 'node') {
-    const shape = ['STAGES', 'LOAD', 'VUS'].find((v) => (env[v] ?? '').trim() !== '');
-    if (shape) return fail(`${shape} is a k6 load shape; the Node engine runs a constant RATE for DURATION (install k6, or unset ${shape})`);
+  if (engine === 'node' && (env.VUS ?? '').trim() !== '') {
+    return fail('VUS is a closed k6 model; the Node engine starts sessions at a rate (RATE, STAGES, LOAD or RATE_SCALE): install k6, or unset VUS');
   }
 
   // The target: the one TALON_BASE_URL names, or a local one for this run only.
@@ -157,7 +187,7 @@ export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioRes
   o.say(`engine: ${engine === 'k6' ? 'k6' : 'node'}: ${why}`);
   try {
     if (engine === 'k6') return await runWithK6(o, { scenario, rootDir, outDir: o.distDir ?? join(rootDir, 'dist'), resultsDir, runId, env: { ...env, TALON_BASE_URL: target, TALON_API_KEY: apiKey }, bin: k6.bin as string, seed: config.seed, why, target });
-    return await runWithNode(o, { scenario, def: node as ScenarioDefaults, config, target, apiKey, resultsDir, runId, why });
+    return await runWithNode(o, { scenario, def: node as ScenarioDefaults, shaped, target, apiKey, resultsDir, runId, why });
   } finally {
     await local?.close();
   }
@@ -168,7 +198,12 @@ async function runWithK6(
   r: { scenario: string; rootDir: string; outDir: string; resultsDir: string; runId: string; env: Env; bin: string; seed: number; why: string; target: string },
 ): Promise<RunScenarioResult> {
   const entry = join(r.rootDir, 'scenarios', `${r.scenario}.ts`);
-  const built = await buildScenarios({ rootDir: r.rootDir, entries: [entry], outDir: r.outDir, seed: r.seed });
+  // A profile file travels with the bundle as dist/profile.json, as the pools do: k6 opens files
+  // relative to the bundle, not to where the user ran cartload.
+  const named = (r.env.PROFILE ?? '').trim();
+  const profileFile = named !== '' && !PRESETS[named] ? resolve(named) : undefined;
+  const built = await buildScenarios({ rootDir: r.rootDir, entries: [entry], outDir: r.outDir, seed: r.seed, ...(profileFile ? { profile: profileFile } : {}) });
+  if (profileFile) r.env = { ...r.env, PROFILE: `./${PROFILE_FILE}` };
   const bundle = built.bundles.find((b) => b.name === r.scenario)?.file ?? join(r.outDir, `${r.scenario}.js`);
   // k6 does not create folders: handleSummary writes into RESULTS_DIR/RUN_ID, which must exist.
   const dir = resolve(r.resultsDir, r.runId);
@@ -187,16 +222,18 @@ async function runWithK6(
 
 async function runWithNode(
   o: RunScenarioOptions,
-  r: { scenario: string; def: ScenarioDefaults; config: ScenarioConfig; target: string; apiKey: string; resultsDir: string; runId: string; why: string },
+  r: { scenario: string; def: ScenarioDefaults; shaped: RateScaled; target: string; apiKey: string; resultsDir: string; runId: string; why: string },
 ): Promise<RunScenarioResult> {
-  const { def, config } = r;
+  const { def, shaped } = r;
+  const { config, profile } = shaped;
   const duration = parseK6Duration(config.duration ?? def.duration);
   if ('error' in duration) return fail(`DURATION: ${duration.error}`);
   const rate = config.rate ?? def.rate;
+  const stages = config.stages ?? (config.load ? PRESET_SHAPES[config.load](config, def) : undefined);
+  const schedule = stages ? stageStarts(stages) : undefined;
   const thinkScale = config.thinkScale ?? def.thinkScale;
   const maxThinkMs = config.maxThinkSeconds * 1000;
   const dry = config.dry || def.forceDry === true;
-  const profile = await loadProfile(config.profile ?? def.profile);
   const pools = await resolvePools({ seed: config.seed });
   const sessionPrefix = config.sessionPrefix ?? `${DEFAULT_SESSION_PREFIX}-${shortRandom()}`;
   const common = { pools, seed: config.seed, sessionPrefix };
@@ -216,13 +253,13 @@ async function runWithNode(
   o.say(
     smoke
       ? `running ${r.scenario}: one session of each kind (${def.kindsInOrder?.join(', ')}), one at a time; session IDs ${sessionPrefix}-${config.seed}-<n>`
-      : `running ${r.scenario}: ${rate} sessions/s for ${config.duration ?? def.duration}, profile ${profile.name}, think time × ${thinkScale} (at most ${config.maxThinkSeconds} s)${dry ? ', all dry' : ''}; session IDs ${sessionPrefix}-${config.seed}-<n>`,
+      : `running ${r.scenario}: ${shaped.note ? `following ${shaped.note}` : stages ? `${stages.length} stages${config.load ? ` (LOAD ${config.load})` : ''} over ${Math.round((schedule?.durationMs ?? 0) / 1000)} s, peak ${schedule?.peak} sessions/s` : `${rate} sessions/s for ${config.duration ?? def.duration}`}, profile ${profile.name}, think time × ${thinkScale} (at most ${config.maxThinkSeconds} s)${dry ? ', all dry' : ''}; session IDs ${sessionPrefix}-${config.seed}-<n>`,
   );
   const result = await runEngine({
     target: r.target,
     apiKey: r.apiKey,
-    input: smoke ? { kind: 'plans', name: r.scenario, plan, limit: planners.length } : { kind: 'plans', name: r.scenario, plan, durationMs: duration.ms },
-    timing: smoke ? { mode: 'asap' } : { mode: 'rate', rate },
+    input: smoke ? { kind: 'plans', name: r.scenario, plan, limit: planners.length } : { kind: 'plans', name: r.scenario, plan, durationMs: schedule ? schedule.durationMs : duration.ms },
+    timing: smoke ? { mode: 'asap' } : schedule ? { mode: 'rate', rate: Math.max(schedule.peak, 1e-9), startMs: schedule.startMs } : { mode: 'rate', rate },
     connections: smoke ? 1 : (o.connections ?? 64),
     runId: r.runId,
     resultsDir: r.resultsDir,
@@ -231,8 +268,12 @@ async function runWithNode(
     options: {
       engine: 'node',
       scenario: r.scenario,
-      rate: smoke ? undefined : rate,
-      duration: smoke ? undefined : (config.duration ?? def.duration),
+      rate: smoke || schedule ? undefined : rate,
+      duration: smoke || schedule ? undefined : (config.duration ?? def.duration),
+      ...(schedule ? { peakRate: schedule.peak, stages: stages?.length, stagesMs: schedule.durationMs } : {}),
+      ...(config.load ? { load: config.load } : {}),
+      ...(config.rateScale !== undefined ? { rateScale: config.rateScale, curveSpeed: config.curveSpeed ?? 1 } : {}),
+      ...(config.profileSet ? { profileSet: config.profileSet } : {}),
       seed: config.seed,
       profile: profile.name,
       thinkScale,

@@ -15,6 +15,7 @@ import { stageObservers } from './lib/thresholds.ts';
 
 const scenario = defineScenario({
   name: 'capacity',
+  ownLoadShape: true,
   defaultProfile: 'default',
   thinkScale: 1,
   extraSummary: (data: K6SummaryData) => capacitySummary(data, steps, scenario.config.slo),

@@ -10,7 +10,7 @@ import { sloThresholds } from './lib/thresholds.ts';
 import { SCENARIO_DEFAULTS } from './lib/defaults.ts';
 
 const DEFAULTS = SCENARIO_DEFAULTS.smoke;
-const scenario = defineScenario({ name: 'smoke', defaultProfile: DEFAULTS.profile, thinkScale: DEFAULTS.thinkScale, kindsInOrder: DEFAULTS.kindsInOrder });
+const scenario = defineScenario({ name: 'smoke', defaultProfile: DEFAULTS.profile, thinkScale: DEFAULTS.thinkScale, kindsInOrder: DEFAULTS.kindsInOrder, ownLoadShape: true });
 const { config } = scenario;
 
 export const options: Options = optionsOnce(() =>

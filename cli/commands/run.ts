@@ -20,6 +20,11 @@ interface RunArgs {
   thinkScale?: number;
   maxThink?: number;
   dry: boolean;
+  set?: string[];
+  rateScale?: number;
+  curveSpeed?: number;
+  dayStart?: string;
+  load?: string;
   connections: number;
   resultsDir: string;
   runId?: string;
@@ -40,6 +45,11 @@ export default defineCommand<RunArgs>({
       .option('think-scale', { type: 'number', describe: 'Multiplies the plans\' think times; 0 = none (env THINK_SCALE)' })
       .option('max-think', { type: 'number', describe: 'Longest think time in seconds (env MAX_THINK; default 30)' })
       .option('dry', { type: 'boolean', default: false, describe: 'Send every write with dry=true (env DRY)' })
+      .option('set', { type: 'string', array: true, describe: 'What-if edit of the profile, key=value, e.g. couponShare=0.8 (repeatable; env PROFILE_SET)' })
+      .option('rate-scale', { type: 'number', describe: 'Follow the learned profile\'s recorded arrival curve × this (env RATE_SCALE)' })
+      .option('curve-speed', { type: 'number', describe: 'Play the arrival curve this many times faster, 24 = a day in an hour (env CURVE_SPEED)' })
+      .option('day-start', { type: 'string', describe: 'Start the arrival curve at this time of day, HH:MM UTC (env DAY_START)' })
+      .option('load', { choices: ['load', 'stress', 'spike', 'soak'], describe: 'A named load shape (env LOAD); with --rate-scale its rate is that × the recorded peak' })
       .option('connections', { type: 'number', default: 64, describe: 'Node engine: connections and the cap on requests in flight' })
       .option('results-dir', { type: 'string', default: 'results', describe: 'Where the run folder <run-id>/ is written (env RESULTS_DIR)' })
       .option('run-id', { type: 'string', describe: 'Name of the run folder (default UTC time + random)' })
@@ -63,6 +73,11 @@ export default defineCommand<RunArgs>({
         ...(a.thinkScale !== undefined ? { thinkScale: a.thinkScale } : {}),
         ...(a.maxThink !== undefined ? { maxThink: a.maxThink } : {}),
         dry: a.dry,
+        ...(a.set ? { set: a.set } : {}),
+        ...(a.rateScale !== undefined ? { rateScale: a.rateScale } : {}),
+        ...(a.curveSpeed !== undefined ? { curveSpeed: a.curveSpeed } : {}),
+        ...(a.dayStart !== undefined ? { dayStart: a.dayStart } : {}),
+        ...(a.load !== undefined ? { load: a.load } : {}),
         connections: a.connections,
         resultsDir: a.resultsDir,
         ...(a.runId !== undefined ? { runId: a.runId } : {}),

@@ -3,6 +3,7 @@
 // a load test that silently ran with a default because of a typo is worse than one that did not run.
 import { DEFAULT_SESSION_PREFIX } from '../../model/conventions.ts';
 import { CartloadError } from '../../model/errors.ts';
+import { parseEditList } from '../../generators/profile-edit.ts';
 
 export const LOAD_PRESETS = ['load', 'stress', 'spike', 'soak'] as const;
 export type LoadPreset = (typeof LOAD_PRESETS)[number];
@@ -57,6 +58,14 @@ export interface ScenarioConfig {
   ramp?: string;
   /** The pools file, opened relative to the bundle. */
   poolsPath: string;
+  /** What-if edits of the profile (PROFILE_SET, `;`-separated `key=value`). */
+  profileSet?: string[];
+  /** Follow the profile's learned arrival curve at this multiple (RATE_SCALE); with LOAD, the preset's rate is this × the curve's peak. */
+  rateScale?: number;
+  /** Play the arrival curve this many times faster than the clock (CURVE_SPEED, default 1). */
+  curveSpeed?: number;
+  /** Minute of the day (UTC) the curve starts at (DAY_START, `HH:MM`); default where the recording started. */
+  dayStartMinute?: number;
 }
 
 /** Where `cartload target` listens by default. */
@@ -192,12 +201,25 @@ export function parseConfig(env: Env): ScenarioConfig {
     stepDuration: duration(env, 'STEP_DURATION'),
     ramp: duration(env, 'RAMP'),
     thresholds: str(env, 'THRESHOLDS') === undefined ? undefined : parseThresholds(str(env, 'THRESHOLDS') as string),
+    profileSet: str(env, 'PROFILE_SET') === undefined ? undefined : parseEditList(str(env, 'PROFILE_SET')),
+    rateScale: num(env, 'RATE_SCALE', (n) => n > 0, 'a positive multiple of the recorded arrival rate'),
+    curveSpeed: num(env, 'CURVE_SPEED', (n) => n > 0, 'a positive speed-up of the arrival curve (24 plays a day in an hour)'),
+    dayStartMinute: dayMinute(env, 'DAY_START'),
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (config as unknown as Record<string, unknown>)[k] = v;
   if (config.preAllocatedVUs !== undefined && config.maxVUs !== undefined && config.maxVUs < config.preAllocatedVUs) {
     throw new ConfigError('MAX_VUS', `(${config.maxVUs}) must be at least PRE_ALLOCATED_VUS (${config.preAllocatedVUs})`);
   }
   return config;
+}
+
+/** DAY_START: `HH:MM` (UTC) as minutes since midnight. */
+function dayMinute(env: Env, name: string): number | undefined {
+  const v = str(env, name);
+  if (v === undefined) return undefined;
+  const m = /^(\d{1,2}):(\d{2})$/.exec(v);
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new ConfigError(name, `must be a time of day HH:MM (UTC), got ${JSON.stringify(v)}`);
+  return Number(m[1]) * 60 + Number(m[2]);
 }
 
 /** THRESHOLDS: a JSON object of k6 thresholds, `{"http_req_duration{step:close}": ["p(95)<300"]}`. */

@@ -7,7 +7,8 @@ import { createPlanner, type Planner } from '../../generators/planner.ts';
 import type { TrafficProfile } from '../../generators/profiles.ts';
 import type { Pools } from '../../generators/types.ts';
 import type { GeneratedKind } from '../../model/plan.ts';
-import { parseConfig, type ScenarioConfig } from './config.ts';
+import { ConfigError, parseConfig, type ScenarioConfig } from './config.ts';
+import { applyRateScale } from './rate-scale.ts';
 import type { K6SummaryData } from './k6-summary.ts';
 import { loadPools } from './pools.ts';
 import { loadProfile } from './profile.ts';
@@ -48,6 +49,8 @@ export interface ScenarioDefinition {
   forceDry?: boolean;
   /** Plan exactly these kinds, one per iteration in this order (smoke); default the profile's mix. */
   kindsInOrder?: readonly GeneratedKind[];
+  /** The entry point builds its own load shape (smoke, capacity): RATE_SCALE does not apply. */
+  ownLoadShape?: boolean;
   extraSummary?: SummaryFilesOptions['extraText'];
 }
 
@@ -61,9 +64,12 @@ export interface ScenarioRuntime {
 }
 
 export function defineScenario(def: ScenarioDefinition, env: Record<string, string | undefined> = __ENV): ScenarioRuntime {
-  const config = parseConfig(env);
-  if (def.forceDry) config.dry = true;
-  const profile = loadProfile(config.profile, def.defaultProfile);
+  const parsed = parseConfig(env);
+  if (def.forceDry) parsed.dry = true;
+  if (def.ownLoadShape && parsed.rateScale !== undefined) throw new ConfigError('RATE_SCALE', `does not apply to ${def.name}, which has its own load shape`);
+  // RATE_SCALE turns the profile's learned arrival curve into the load shape (stages) that openModel reads.
+  const shaped = applyRateScale(parsed, loadProfile(parsed.profile, def.defaultProfile, parsed.profileSet));
+  const { config, profile } = shaped;
   const pools: Pools = loadPools(config.poolsPath);
   const run = createSessionRunner({
     baseUrl: config.baseUrl,
@@ -83,6 +89,7 @@ export function defineScenario(def: ScenarioDefinition, env: Record<string, stri
     config,
     profile,
     setup(): RunData {
+      if (shaped.note) console.log(`cartload ${def.name}: following ${shaped.note}`);
       const sessionPrefix = chooseSessionPrefix(config);
       checkTarget(config, sessionPrefix);
       return { sessionPrefix };
