@@ -6,7 +6,7 @@
 import { LIMITS } from '../model/limits.ts';
 import type { AdditionalCost, CartItem } from '../model/api.ts';
 import type { TrafficProfile } from './profiles.ts';
-import { QuantileTable, Table, ZipfSampler, chance, geometricTable, logNormalIntTable, type Rng } from './random.ts';
+import { Table, ZipfSampler, chance, geometricTable, logNormalIntTable, type Rng } from './random.ts';
 import type { Pools, Product } from './types.ts';
 import { hashString, mix32 } from '../model/hash.ts';
 
@@ -96,7 +96,7 @@ export class Assembler {
     this.profileOffset = n === 0 ? 0 : mix32(this.seedHash ^ 0x5bd1e995) % n;
     this.profileStride = n === 0 ? 1 : coprimeStride(n, mix32(this.seedHash ^ 0x27d4eb2f));
     this.couponCountT = profile.coupons.weights ? new Table(profile.coupons.weights) : undefined;
-    this.catalog = c.prices || c.categories ? new LearnedCatalog(this.popularity, c.prices, c.categories) : undefined;
+    this.catalog = c.prices || c.categories ? new LearnedCatalog(this.popularity, this.itemsTable, this.itemsMin, c.prices, c.categories) : undefined;
     const spp = profile.profiles.sessionsPerProfile;
     this.repeat = spp && n > 0 ? new RepeatingProfiles(spp.weights, spp.window, profile.profiles.guestShare, this.seedHash) : undefined;
   }
@@ -263,33 +263,49 @@ export class Assembler {
 /**
  * A learned catalog: every product gets a unit price from the learned price quantiles and a
  * category from the learned mix, fixed per product (the same SKU has the same price and category
- * in every cart and VU). Products are laid end to end in a seeded order, each over a stretch as
- * long as its popularity, and take the quantile (or category) at the middle of their stretch: so
- * the prices and categories of items in carts follow the learned ones, and neither depends on
- * popularity. One price and one category a product, computed once per planner.
+ * in every cart and VU). Items in carts follow the learned shares when products are weighted by
+ * popularity, so products are dealt out most popular first, each to the price band (a percentile,
+ * or a run of equal percentiles: a price many items share) or category furthest below its share so
+ * far: the most popular products take the most frequent prices and categories, as in the
+ * recording. Within a band a product's price is placed by a hash of its rank. Computed once per
+ * planner: one price and one category a product.
  */
 class LearnedCatalog {
   private declare readonly cents: Int32Array | undefined;
   private declare readonly category: Uint16Array | undefined;
   private declare readonly names: string[];
 
-  constructor(popularity: ZipfSampler, prices: number[] | undefined, categories: Record<string, number> | undefined) {
-    const masses = popularity.masses();
+  constructor(popularity: ZipfSampler, sizes: Table, minSize: number, prices: number[] | undefined, categories: Record<string, number> | undefined) {
+    const masses = inCartShares(popularity.masses(), sizes, minSize);
     const n = masses.length;
     this.names = categories ? Object.keys(categories) : [];
     if (prices) {
-      const table = QuantileTable.fromQuantiles(prices, 100);
-      const at = midpoints(masses, 0x3c6ef372);
+      // Bands: each step between percentiles, a run of equal percentiles merged into one.
+      const lo: number[] = [];
+      const hi: number[] = [];
+      const share: number[] = [];
+      const steps = prices.length - 1;
+      for (let i = 0; i < steps; ) {
+        let j = i + 1;
+        while (j < steps && prices[j + 1] === prices[i]) j++;
+        lo.push(prices[i] as number);
+        hi.push(prices[j] as number);
+        share.push((j - i) / steps);
+        i = j;
+      }
+      const band = dealOut(masses, share);
       const cents = new Int32Array(n);
-      for (let r = 0; r < n; r++) cents[r] = table.at(at[r] as number);
+      for (let r = 0; r < n; r++) {
+        const b = band[r] as number;
+        const within = mix32(r ^ 0x3c6ef372) / 4294967296;
+        cents[r] = Math.round(((lo[b] as number) + ((hi[b] as number) - (lo[b] as number)) * within) * 100);
+      }
       this.cents = cents;
     } else this.cents = undefined;
     if (categories) {
-      const table = new Table(this.names.map((name) => categories[name] as number));
-      const at = midpoints(masses, 0x1f83d9ab);
-      const category = new Uint16Array(n);
-      for (let r = 0; r < n; r++) category[r] = table.pick(at[r] as number);
-      this.category = category;
+      const weights = this.names.map((name) => categories[name] as number);
+      const total = weights.reduce((a, b) => a + b, 0);
+      this.category = dealOut(masses, weights.map((w) => w / total));
     } else this.category = undefined;
   }
 
@@ -306,24 +322,61 @@ class LearnedCatalog {
 }
 
 /**
- * Where each rank's stretch has its middle, as a uint32: the ranks in a seeded order, laid end to
- * end over [0, 2^32) each as long as its probability.
+ * Each product's share of the items in carts. A cart holds distinct products, so a popular one is
+ * in a cart of n items with probability 1 - (1 - p)^n, less than n × p: its share of items is
+ * smaller than its share of draws. Worked out over the cart sizes for the products drawn more than
+ * once in a thousand; below that the difference is negligible and the share is proportional.
  */
-function midpoints(masses: Float64Array, salt: number): Float64Array {
-  const n = masses.length;
-  const order: number[] = [];
-  const keys = new Uint32Array(n);
-  for (let r = 0; r < n; r++) {
-    order.push(r);
-    keys[r] = mix32(r ^ salt);
+function inCartShares(p: Float64Array, sizes: Table, minSize: number): Float64Array {
+  const out = new Float64Array(p.length);
+  let mean = 0;
+  for (let i = 0; i < sizes.size; i++) mean += sizes.probability(i) * (minSize + i);
+  let total = 0;
+  for (let r = 0; r < p.length; r++) {
+    const pr = p[r] as number;
+    let w = pr * mean;
+    if (pr > 0.001) {
+      w = 0;
+      for (let i = 0; i < sizes.size; i++) w += sizes.probability(i) * (1 - Math.pow(1 - pr, minSize + i));
+    }
+    out[r] = w;
+    total += w;
   }
-  order.sort((a, b) => (keys[a] as number) - (keys[b] as number) || a - b);
-  const out = new Float64Array(n);
-  let acc = 0;
-  for (const r of order) {
-    const m = masses[r] as number;
-    out[r] = Math.min(4294967295, Math.floor((acc + m / 2) * 4294967296));
-    acc += m;
+  for (let r = 0; r < p.length; r++) out[r] = (out[r] as number) / total;
+  return out;
+}
+
+/**
+ * Deals ranks (most probable first) to shares: each rank to the share furthest below its target so
+ * far. A max-heap over the shortfalls keeps it to n log(shares) steps.
+ */
+function dealOut(masses: Float64Array, shares: readonly number[]): Uint16Array {
+  const k = shares.length;
+  const gap = Float64Array.from(shares);
+  const heap: number[] = [];
+  // Ties (equal shortfalls: every percentile band at first) go by a hash of the share's index, not its order, so the most popular products do not all land on the cheapest bands.
+  const tie = shares.map((_, i) => mix32(i ^ 0x5f356495));
+  const above = (a: number, b: number): boolean => (gap[a] as number) > (gap[b] as number) || ((gap[a] as number) === (gap[b] as number) && (tie[a] as number) < (tie[b] as number));
+  const down = (i: number): void => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let top = i;
+      if (l < k && above(heap[l] as number, heap[top] as number)) top = l;
+      if (r < k && above(heap[r] as number, heap[top] as number)) top = r;
+      if (top === i) return;
+      [heap[i], heap[top]] = [heap[top] as number, heap[i] as number];
+      i = top;
+    }
+  };
+  for (let i = 0; i < k; i++) heap.push(i);
+  for (let i = (k >> 1) - 1; i >= 0; i--) down(i);
+  const out = new Uint16Array(masses.length);
+  for (let r = 0; r < masses.length; r++) {
+    const b = heap[0] as number;
+    out[r] = b;
+    gap[b] = (gap[b] as number) - (masses[r] as number);
+    down(0);
   }
   return out;
 }

@@ -80,11 +80,40 @@ function binStart(b: number): number {
 }
 
 /**
+ * Values that occur often, exactly (Misra-Gries with `k` counters): every value with more than
+ * total / (k + 1) occurrences is kept, its count short by at most that much (a lower bound).
+ * Amortised O(1) per value: a full table is decremented as a whole, which happens at most once
+ * per k additions.
+ */
+export class FrequentValues {
+  readonly counts = new Map<number, number>();
+  total = 0;
+
+  constructor(private readonly k = 256) {}
+
+  add(v: number): void {
+    this.total++;
+    const had = this.counts.get(v);
+    if (had !== undefined) this.counts.set(v, had + 1);
+    else if (this.counts.size < this.k) this.counts.set(v, 1);
+    else {
+      for (const [key, c] of this.counts) {
+        if (c <= 1) this.counts.delete(key);
+        else this.counts.set(key, c - 1);
+      }
+    }
+  }
+}
+
+/**
  * A histogram of non-negative values (ms, cents) with exact integer bins below 128 and log-spaced
- * bins 0.8% wide above: quantiles to within 0.8% of the value, in a few KB whatever the count.
+ * bins 0.8% wide above, plus the frequent exact values (a price that many items share): quantiles
+ * to within 0.8% of the value, with every value of 0.5% or more of the total at its exact place,
+ * in a few KB whatever the count.
  */
 export class LogHistogram {
   private counts = new Float64Array(256);
+  private readonly frequent = new FrequentValues();
   total = 0;
   private lo = Infinity;
   private hi = -Infinity;
@@ -98,6 +127,7 @@ export class LogHistogram {
       this.counts = grown;
     }
     this.counts[b] = (this.counts[b] as number) + 1;
+    this.frequent.add(value);
     this.total++;
     if (value < this.lo) this.lo = value;
     if (value > this.hi) this.hi = value;
@@ -113,36 +143,74 @@ export class LogHistogram {
 
   /**
    * Values at probabilities 0, 1/n, ..., 1: the exact minimum and maximum at the ends, and inside,
-   * the value where the cumulative count crosses p × total, interpolated within its bin (an exact
-   * bin holds one integer value).
+   * the value where the cumulative count crosses p × total. Within a log bin the count is spread
+   * evenly, except the frequent values found in it, which are points of their own.
    */
   quantiles(n = 100): number[] {
+    const pieces = this.pieces();
     const out: number[] = [];
     for (let i = 0; i <= n; i++) {
       if (i === 0) out.push(this.min);
       else if (i === n) out.push(this.max);
-      else out.push(Math.min(this.max, Math.max(this.min, this.at(i / n))));
+      else out.push(Math.min(this.max, Math.max(this.min, at(pieces, (i / n) * this.total))));
     }
     for (let i = 1; i < out.length; i++) if ((out[i] as number) < (out[i - 1] as number)) out[i] = out[i - 1] as number;
     return out;
   }
 
-  private at(p: number): number {
-    const want = p * this.total;
-    let acc = 0;
-    for (let b = 0; b < this.counts.length; b++) {
-      const c = this.counts[b] as number;
-      if (c === 0) continue;
-      if (acc + c >= want) {
-        if (b < EXACT) return b;
-        const lo = binStart(b);
-        const hi = binStart(b + 1);
-        return lo + ((hi - lo) * (want - acc)) / c;
-      }
-      acc += c;
+  /** The distribution as pieces in value order: spread evenly over [lo, hi), or a point (lo === hi). */
+  private pieces(): Piece[] {
+    const points = new Map<number, { v: number; c: number }[]>();
+    const floor = this.total * 0.005;
+    for (const [v, c] of this.frequent.counts) {
+      if (c < floor) continue;
+      const b = binOf(v);
+      const list = points.get(b) ?? [];
+      list.push({ v, c });
+      points.set(b, list);
     }
-    return this.max;
+    const out: Piece[] = [];
+    for (let b = 0; b < this.counts.length; b++) {
+      let rest = this.counts[b] as number;
+      if (rest === 0) continue;
+      if (b < EXACT) {
+        out.push({ lo: b, hi: b, c: rest });
+        continue;
+      }
+      const lo = binStart(b);
+      const hi = binStart(b + 1);
+      const inBin = (points.get(b) ?? []).sort((x, y) => x.v - y.v);
+      for (const p of inBin) rest -= Math.min(p.c, rest);
+      let from = lo;
+      for (const p of inBin) {
+        // The even part below the point, then the point.
+        out.push({ lo: from, hi: p.v, c: (rest * (p.v - from)) / (hi - lo) });
+        out.push({ lo: p.v, hi: p.v, c: p.c });
+        from = p.v;
+      }
+      out.push({ lo: from, hi, c: (rest * (hi - from)) / (hi - lo) });
+    }
+    return out;
   }
+}
+
+interface Piece {
+  lo: number;
+  hi: number;
+  c: number;
+}
+
+/** The value where the pieces' cumulative count reaches `want`. */
+function at(pieces: Piece[], want: number): number {
+  let acc = 0;
+  let last = 0;
+  for (const p of pieces) {
+    if (p.c <= 0) continue;
+    last = p.hi;
+    if (acc + p.c >= want) return p.lo === p.hi ? p.lo : p.lo + ((p.hi - p.lo) * (want - acc)) / p.c;
+    acc += p.c;
+  }
+  return last;
 }
 
 /**
