@@ -23,6 +23,10 @@ export interface SessionFields {
   attributes: Record<string, unknown>;
 }
 
+/** RepeatingProfiles.slot() for a guest session, and for a customer who has one session only. */
+const GUEST = -1;
+const ONCE = -2;
+
 /** Tries at drawing an unused product by popularity before walking to the next unused one. */
 const MAX_REDRAWS = 8;
 /** Carts up to this size check for repeats by scanning; larger ones use the stamp array. */
@@ -188,11 +192,15 @@ export class Assembler {
     const drawnGuest = rng.hit(this.guestT);
     // Learned repeat visits decide guests and customers by the session's place in the cycle.
     const slot = repeat ? repeat.slot(index) : index;
-    const guest = repeat ? slot < 0 : drawnGuest;
+    const guest = repeat ? slot === GUEST : drawnGuest;
     let profileId: string;
     let customerHash: number;
     if (guest) {
       profileId = `${this.prefix}-guest-${this.seedText}-${index}`;
+      customerHash = rng.u32();
+    } else if (slot === ONCE) {
+      // A customer seen once: a profile of its own (Talon.One creates it), so the pool serves only the returning ones.
+      profileId = `${this.prefix}-customer-${this.seedText}-${index}`;
       customerHash = rng.u32();
     } else {
       const at = this.knownProfileIndex(slot);
@@ -386,7 +394,9 @@ function dealOut(masses: Float64Array, shares: readonly number[]): Uint16Array {
  * the positions are guests and the rest belong to customers who come back k times, k drawn so that
  * the cycle holds the learned share of customers with k sessions. Positions are spread through the
  * cycle by an affine permutation, so one customer's sessions are far apart; each cycle takes fresh
- * customers from the rotation. Arithmetic only: no per-session or per-profile memory.
+ * customers from the pool's rotation. Customers of one session get a profile ID of their own, so
+ * the pool serves only returning customers (a pool smaller than a cycle's returning customers
+ * repeats them). Arithmetic only: no per-session or per-profile memory.
  */
 class RepeatingProfiles {
   private declare readonly length: number;
@@ -419,9 +429,9 @@ class RepeatingProfiles {
       slotBase.push(slots);
       ks.push(k);
       position += profiles * k;
-      slots += profiles;
+      if (k > 1) slots += profiles;
     });
-    if (slots === 0) {
+    if (position === 0) {
       // A window too short for any class: one customer of the most frequent kind.
       starts.push(0);
       slotBase.push(0);
@@ -434,17 +444,17 @@ class RepeatingProfiles {
     this.starts = starts;
     this.slotBase = slotBase;
     this.ks = ks;
-    this.slots = slots;
+    this.slots = Math.max(1, slots);
     this.stride = coprimeStride(this.length, mix32(seedHash ^ 0x165667b1));
     this.offset = mix32(seedHash ^ 0x61c88647) % this.length;
   }
 
-  /** The customer slot of session `index` (an index into the profile rotation), or -1 for a guest. */
+  /** The customer slot of session `index` (an index into the profile rotation), GUEST, or ONCE for a customer of one session. */
   slot(index: number): number {
     const n = this.length;
     const cycle = Math.floor(index / n);
     const q = (mulMod(index % n, this.stride, n) + this.offset) % n;
-    if (q < this.guests) return -1;
+    if (q < this.guests) return GUEST;
     const p = q - this.guests;
     const starts = this.starts;
     let lo = 0;
@@ -454,6 +464,7 @@ class RepeatingProfiles {
       if ((starts[mid] as number) <= p) lo = mid;
       else hi = mid - 1;
     }
+    if (this.ks[lo] === 1) return ONCE;
     const inClass = Math.floor((p - (starts[lo] as number)) / (this.ks[lo] as number));
     return cycle * this.slots + (this.slotBase[lo] as number) + inClass;
   }

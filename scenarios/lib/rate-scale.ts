@@ -106,6 +106,6 @@ export function applyRateScale(config: ScenarioConfig, profile: TrafficProfile):
     note = `the recorded arrival curve × ${scale} from ${hhmm(start * a.bucketMinutes)} UTC${speed !== 1 ? `, ${speed}× faster than recorded` : ''}, for ${Math.round(lengthMs / 1000)} s (peak ${Number((scale * peak).toPrecision(6))} sessions/s)`;
   }
   const spp = profile.profiles.sessionsPerProfile;
-  const scaled = spp ? resolveProfile({ ...profile, profiles: { ...profile.profiles, sessionsPerProfile: { weights: spp.weights, window: Math.max(1, Math.round(spp.window * scale)) } } }) : profile;
+  const scaled = spp ? resolveProfile({ ...profile, profiles: { ...profile.profiles, sessionsPerProfile: { weights: spp.weights, window: Math.min(1e9, Math.max(1, Math.round(spp.window * scale))) } } }) : profile;
   return { config: out, profile: scaled, note };
 }
