@@ -49,6 +49,11 @@ function round(v: number, digits: number): number {
   return Math.round(v * f) / f;
 }
 
+/** `n thing` or `n things`. */
+function count(n: number, thing: string): string {
+  return `${n} ${n === 1 ? thing : `${thing}s`}`;
+}
+
 function pct(v: number): string {
   return `${(v * 100).toFixed(1)}%`;
 }
@@ -86,10 +91,10 @@ export function buildProfile(f: Folded, categories: CategoryNames, stats: FoldSt
     const r = range(f.cartItems, 1, LIMITS.maxCartItems);
     const fit = logNormalFit((q) => Math.max(1, f.cartItems.quantile(q)));
     cart.items = { median: fit.median, sigma: round(fit.sigma, 3), ...r };
-    learned('cart.items', `${f.cartItems.total} carts, ${r.min} to ${r.max} items, median ${fit.median}`);
+    learned('cart.items', `${count(f.cartItems.total, 'cart')}, ${r.min} to ${count(r.max, 'item')}, median ${fit.median}`);
     const q = range(f.quantity, 1, LIMITS.maxTotalQuantity);
     cart.quantity = { mean: Math.max(1, round(f.quantity.mean, 3)), max: q.max, weights: f.quantity.weights(1, q.max) };
-    learned('cart.quantity', `${f.quantity.total} items, mean ${round(f.quantity.mean, 2)} units, at most ${q.max}`);
+    learned('cart.quantity', `${count(f.quantity.total, 'item')}, mean ${round(f.quantity.mean, 2)} units, at most ${q.max}`);
     cart.itemAttributes = f.itemAttributeSessions * 2 > f.cartItems.total;
     learned('cart.itemAttributes', `${pct(f.itemAttributeSessions / f.cartItems.total)} of carts have item attributes`);
   } else {
@@ -97,7 +102,7 @@ export function buildProfile(f: Folded, categories: CategoryNames, stats: FoldSt
   }
   if (f.prices.total > 0) {
     cart.prices = centsQuantiles(f.prices);
-    learned('cart.prices', `${f.prices.total} priced items, median ${((cart.prices as number[])[50] as number).toFixed(2)}`);
+    learned('cart.prices', `${count(f.prices.total, 'priced item')}, median ${((cart.prices as number[])[50] as number).toFixed(2)}`);
   } else {
     kept('cart.prices', 'no cart item has a price: the catalog pool prices are used');
   }
@@ -109,7 +114,7 @@ export function buildProfile(f: Folded, categories: CategoryNames, stats: FoldSt
     cart.categories = Object.fromEntries(cats.map(([id, count]) => [categories.names[id] as string, count]));
     const written = cats.reduce((s, [, c]) => s + c, 0);
     const all = [...f.categoryItems.values()].reduce((s, c) => s + c, 0) + f.uncategorisedItems;
-    learned('cart.categories', `${cats.length} categories covering ${pct(written / all)} of items (categories of fewer than ${o.minCategorySessions} sessions are left out)`);
+    learned('cart.categories', `${cats.length} ${cats.length === 1 ? 'category' : 'categories'} covering ${pct(written / all)} of items (categories of fewer than ${o.minCategorySessions} sessions are left out)`);
   } else {
     kept('cart.categories', `no category was named by ${o.minCategorySessions} sessions or more: the catalog pool categories are used`);
   }
@@ -124,12 +129,13 @@ export function buildProfile(f: Folded, categories: CategoryNames, stats: FoldSt
 
   const updates = f.updates.total > 0 ? f.updates : f.browseUpdates;
   if (updates.total > 0) {
-    p.updates = range(updates, 0, 100);
-    learned('updates', isExport ? 'none: an export holds no updates, and its replay sends none' : `${updates.total} sessions, ${p.updates.min} to ${p.updates.max} updates, mean ${round(updates.mean, 2)}`);
+    const u = range(updates, 0, 100);
+    p.updates = u;
+    learned('updates', isExport ? 'none: an export holds no updates, and its replay sends none' : `${count(updates.total, 'session')}, ${u.min} to ${count(u.max, 'update')}, mean ${round(updates.mean, 2)}`);
   }
   if (f.comparedUpdates > 0) {
     p.changes = { removeShare: share(f.removals, f.comparedUpdates), quantityShare: share(f.quantityChanges, f.comparedUpdates) };
-    learned('changes', `${f.comparedUpdates} updates: ${pct(p.changes.removeShare as number)} remove an item, ${pct(p.changes.quantityShare as number)} change a quantity`);
+    learned('changes', `${count(f.comparedUpdates, 'update')}: ${pct(p.changes.removeShare as number)} remove an item, ${pct(p.changes.quantityShare as number)} change a quantity`);
   } else {
     kept('changes', isExport ? 'an export holds no updates' : 'no session has two carts to compare');
   }
@@ -146,7 +152,7 @@ export function buildProfile(f: Folded, categories: CategoryNames, stats: FoldSt
     }
     p.thinkTimeMs = { median: Math.max(1, Math.round(fit.median)), sigma: round(fit.sigma, 3), min, max, quantiles };
     if (Object.keys(transitions).length > 0) p.thinkTimeMs.transitions = transitions;
-    learned('thinkTimeMs', `${f.think.total} gaps between steps, median ${Math.round(fit.median)} ms; ${Object.keys(transitions).length} transitions of ${f.transitions.size} seen ${o.minTransitionSamples} times or more have their own`);
+    learned('thinkTimeMs', `${count(f.think.total, 'gap')} between steps, median ${Math.round(fit.median)} ms; ${Object.keys(transitions).length} of ${count(f.transitions.size, 'transition')} (those seen ${o.minTransitionSamples} times or more) have their own`);
   } else {
     kept('thinkTimeMs', 'no session has two steps');
   }
@@ -160,14 +166,14 @@ export function buildProfile(f: Folded, categories: CategoryNames, stats: FoldSt
   if (f.codesJudged > 0) coupons.invalidShare = share(f.codesInvalid, f.codesJudged);
   p.coupons = coupons as ProfileInput['coupons'];
   learned('coupons.sessionShare', `${pct(coupons.sessionShare as number)} of sessions send coupon codes`);
-  if (f.codesJudged > 0) learned('coupons.invalidShare', `${f.codesJudged} codes judged, ${pct(coupons.invalidShare as number)} rejected`);
+  if (f.codesJudged > 0) learned('coupons.invalidShare', `${count(f.codesJudged, 'code')} judged, ${pct(coupons.invalidShare as number)} rejected`);
   else if (f.couponSessions > 0) kept('coupons.invalidShare', rejectionWhy(stats, 'coupon'));
 
   const referral: Record<string, unknown> = { sessionShare: share(f.referralSessions, n) };
   if (f.referralsJudged > 0) referral.invalidShare = share(f.referralsInvalid, f.referralsJudged);
   p.referral = referral as ProfileInput['referral'];
   learned('referral.sessionShare', `${pct(referral.sessionShare as number)} of sessions send a referral code`);
-  if (f.referralsJudged > 0) learned('referral.invalidShare', `${f.referralsJudged} referral codes judged, ${pct(referral.invalidShare as number)} rejected`);
+  if (f.referralsJudged > 0) learned('referral.invalidShare', `${count(f.referralsJudged, 'referral code')} judged, ${pct(referral.invalidShare as number)} rejected`);
   else if (f.referralSessions > 0) kept('referral.invalidShare', rejectionWhy(stats, 'referral'));
 
   if (isExport) {
@@ -181,14 +187,14 @@ export function buildProfile(f: Folded, categories: CategoryNames, stats: FoldSt
   const shipping: Record<string, unknown> = { sessionShare: share(f.shippingSessions, n) };
   if (f.shippingSessions > 0) shipping.prices = f.shippingPrices.top().slice(0, 10).map(([price]) => Number(price));
   p.shipping = shipping as ProfileInput['shipping'];
-  learned('shipping', `${pct(shipping.sessionShare as number)} of sessions send a shipping cost${shipping.prices ? ` (${(shipping.prices as number[]).length} prices)` : ''}`);
+  learned('shipping', `${pct(shipping.sessionShare as number)} of sessions send a shipping cost${shipping.prices ? ` (${count((shipping.prices as number[]).length, 'price')})` : ''}`);
 
   const profiles: Record<string, unknown> = { guestShare: share(f.guestSessions, n) };
   const perProfile = f.perProfile.counts(1000);
   if (perProfile.total > 0) {
     const max = Math.max(1, perProfile.max);
     profiles.sessionsPerProfile = { weights: perProfile.weights(1, max), window: n };
-    learned('profiles.sessionsPerProfile', `${perProfile.total} customers${f.perProfile.rate < 1 ? ` (a ${pct(f.perProfile.rate)} sample)` : ''}, mean ${round(perProfile.mean, 2)} sessions each, at most ${max}`);
+    learned('profiles.sessionsPerProfile', `${count(perProfile.total, 'customer')}${f.perProfile.rate < 1 ? ` (a ${pct(f.perProfile.rate)} sample)` : ''}, ${round(perProfile.mean, 2)} sessions each on average, at most ${max}`);
   }
   p.profiles = profiles as ProfileInput['profiles'];
   learned('profiles.guestShare', `${pct(profiles.guestShare as number)} of sessions have no customer profile`);
@@ -198,14 +204,14 @@ export function buildProfile(f: Folded, categories: CategoryNames, stats: FoldSt
   if (f.returnRequests > 0) returns.itemShare = Math.max(0.01, share(f.returnedShare, f.returnRequests));
   if (Object.keys(returns).length > 0) {
     p.returns = returns as ProfileInput['returns'];
-    learned('returns', `${f.returns.total} returning sessions`);
+    learned('returns', `${count(f.returns.total, 'session')} with returns`);
   } else kept('returns', 'no session returns items');
   const dry: Record<string, unknown> = {};
   if (f.checks.total > 0) dry.checks = range(f.checks, 1, 50);
   if (f.campaigns.total > 0) dry.campaigns = { min: Math.min(50, f.campaigns.min), max: Math.min(50, f.campaigns.max) };
   if (Object.keys(dry).length > 0) {
     p.dry = dry as ProfileInput['dry'];
-    learned('dry', `${f.checks.total} dry sessions`);
+    learned('dry', `${count(f.checks.total, 'dry session')}`);
   }
   if (f.nonDrySessions > 0) {
     p.getShare = share(f.getSessions, f.nonDrySessions);

@@ -55,7 +55,7 @@ export interface FoldResult {
 const ANSWER_COLUMNS = ['response', 'responsepayload', 'responsebody', 'answer'];
 
 /** Rows between sweeps of the open-session table for idle sessions. */
-const SWEEP_EVERY = 4096;
+const SWEEP_EVERY = 1024;
 
 export async function foldRecording(o: FoldOptions): Promise<FoldResult> {
   const { file } = o;
