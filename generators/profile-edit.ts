@@ -18,7 +18,7 @@ const DAY_MS = 86_400_000;
 
 function at(p: Json, path: string): Json {
   let o = p;
-  for (const k of path.split('.')) o = o[k] as Json;
+  if (path !== '') for (const k of path.split('.')) o = o[k] as Json;
   return o;
 }
 

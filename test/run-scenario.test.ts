@@ -88,8 +88,8 @@ test('what the node engine cannot run, and bad variables, are bad input naming t
   const capacity = await runScenario({ scenario: 'capacity', engine: 'node', env: NO_K6, say });
   assert.equal(capacity.engine, 'none');
   assert.match(capacity.why, /capacity .* needs k6/);
-  const stages = await runScenario({ engine: 'node', env: { ...NO_K6, STAGES: '10:1m' }, say });
-  assert.match(stages.why, /STAGES is a k6 load shape/);
+  const vus = await runScenario({ engine: 'node', env: { ...NO_K6, VUS: '3' }, say });
+  assert.match(vus.why, /VUS is a closed k6 model/);
   const rate = await runScenario({ engine: 'node', env: { ...NO_K6, RATE: 'fast' }, say });
   assert.match(rate.why, /RATE must be a positive number/);
   const forced = await runScenario({ engine: 'k6', env: NO_K6, say });
