@@ -345,13 +345,27 @@ function inCartShares(p: Float64Array, sizes: Table, minSize: number): Float64Ar
     let w = pr * mean;
     if (pr > 0.001) {
       w = 0;
-      for (let i = 0; i < sizes.size; i++) w += sizes.probability(i) * (1 - Math.pow(1 - pr, minSize + i));
+      for (let i = 0; i < sizes.size; i++) w += sizes.probability(i) * (1 - powInt(1 - pr, minSize + i));
     }
     out[r] = w;
     total += w;
   }
   for (let r = 0; r < p.length; r++) out[r] = (out[r] as number) / total;
   return out;
+}
+
+/**
+ * x^n for a whole n by squaring: multiplications only, which every engine rounds alike (Math.pow
+ * need not agree in the last bit between V8 and k6's, and the plans must).
+ */
+function powInt(x: number, n: number): number {
+  let result = 1;
+  let base = x;
+  for (let e = n; e > 0; e >>= 1) {
+    if (e & 1) result *= base;
+    base *= base;
+  }
+  return result;
 }
 
 /**
