@@ -319,10 +319,9 @@ export class QuantileTable {
 
   /**
    * A table from values at evenly spaced probabilities 0..1 (a learned distribution: q[0] the
-   * minimum, q[n] the maximum), times `scale` (100 turns prices into cents), resampled onto the
-   * 257 points that a draw interpolates between.
+   * minimum, q[n] the maximum), resampled onto the 257 points that a draw interpolates between.
    */
-  static fromQuantiles(values: ArrayLike<number>, scale = 1): QuantileTable {
+  static fromQuantiles(values: ArrayLike<number>): QuantileTable {
     const t = Object.create(QuantileTable.prototype) as QuantileTable;
     const q = new Int32Array(257);
     const n = values.length - 1;
@@ -331,7 +330,7 @@ export class QuantileTable {
       const j = Math.min(Math.floor(x), n - 1);
       const lo = values[j] as number;
       const hi = values[j + 1] as number;
-      q[i] = Math.round((lo + (hi - lo) * (x - j)) * scale);
+      q[i] = Math.round(lo + (hi - lo) * (x - j));
     }
     t.q = q;
     return t;
@@ -339,14 +338,6 @@ export class QuantileTable {
 
   draw(rng: Rng): number {
     const u = rng.u32();
-    const b = u >>> 24;
-    const lo = this.q[b] as number;
-    const hi = this.q[b + 1] as number;
-    return lo + Math.floor(((hi - lo) * (u & 0xffffff)) / 16777216);
-  }
-
-  /** The value for one given uint32 (draw() without the PRNG). */
-  at(u: number): number {
     const b = u >>> 24;
     const lo = this.q[b] as number;
     const hi = this.q[b + 1] as number;
