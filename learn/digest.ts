@@ -18,14 +18,32 @@ export function key53(text: string): number {
   return (mix32(fnv1a(text)) % 2097152) * 4294967296 + mix32(h ^ text.length);
 }
 
-/** A cart as learning sees it: per item a SKU hash, the quantity, the unit price in cents (NaN: none) and a category id (-1: none). */
-export interface CartRec {
-  sku: Uint32Array;
-  qty: Uint32Array;
-  cents: Float64Array;
-  cat: Int32Array;
+/**
+ * A cart as learning sees it: per item a SKU hash, the quantity, the unit price in cents (NaN:
+ * none) and a category id (-1: none), side by side in one array (one small object per request
+ * held, whatever the cart's size).
+ */
+export class CartRec {
   /** Some item carries attributes. */
-  attrs: boolean;
+  attrs = false;
+
+  constructor(readonly d: number[]) {}
+
+  get size(): number {
+    return this.d.length >> 2;
+  }
+  sku(i: number): number {
+    return this.d[i * 4] as number;
+  }
+  qty(i: number): number {
+    return this.d[i * 4 + 1] as number;
+  }
+  cents(i: number): number {
+    return this.d[i * 4 + 2] as number;
+  }
+  cat(i: number): number {
+    return this.d[i * 4 + 3] as number;
+  }
 }
 
 export interface StepRec {
@@ -72,16 +90,19 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 function cartRec(items: readonly CartItem[], categories: CategoryNames): CartRec {
-  const n = items.length;
-  const rec: CartRec = { sku: new Uint32Array(n), qty: new Uint32Array(n), cents: new Float64Array(n), cat: new Int32Array(n), attrs: false };
-  for (let i = 0; i < n; i++) {
-    const item = items[i] as CartItem;
-    rec.sku[i] = mix32(fnv1a(String(item.sku)));
-    rec.qty[i] = typeof item.quantity === 'number' && item.quantity > 0 ? item.quantity : 1;
-    rec.cents[i] = typeof item.price === 'number' && Number.isFinite(item.price) && item.price >= 0 ? Math.round(item.price * 100) : NaN;
-    rec.cat[i] = categories.id(item.category);
-    if (isObject(item.attributes) && Object.keys(item.attributes).length > 0) rec.attrs = true;
+  const d: number[] = [];
+  let attrs = false;
+  for (const item of items) {
+    d.push(
+      mix32(fnv1a(String(item.sku))),
+      typeof item.quantity === 'number' && item.quantity > 0 ? item.quantity : 1,
+      typeof item.price === 'number' && Number.isFinite(item.price) && item.price >= 0 ? Math.round(item.price * 100) : NaN,
+      categories.id(item.category),
+    );
+    if (isObject(item.attributes) && Object.keys(item.attributes).length > 0) attrs = true;
   }
+  const rec = new CartRec(d);
+  rec.attrs = attrs;
   return rec;
 }
 

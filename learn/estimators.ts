@@ -235,7 +235,7 @@ export class DistinctSample {
   private readonly table = new Map<number, number>();
   private level = 0;
 
-  constructor(private readonly cap = 50_000) {}
+  constructor(private readonly cap = 20_000) {}
 
   /** One session of the profile whose 53-bit key this is. */
   add(key: number): void {

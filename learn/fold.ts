@@ -123,7 +123,7 @@ export class Folded {
     if (kind === 'return') {
       const returns = steps.filter((s) => s.step === STEP.return);
       this.returns.add(returns.length);
-      const size = final ? final.sku.length : 0;
+      const size = final ? final.size : 0;
       for (const r of returns) {
         if (r.returned === undefined || size === 0) continue;
         this.returnedShare += Math.min(1, r.returned / size);
@@ -164,14 +164,14 @@ export class Folded {
   }
 
   private foldCart(cart: CartRec): void {
-    const n = cart.sku.length;
+    const n = cart.size;
     this.cartItems.add(n);
     const seen = new Set<number>();
     for (let i = 0; i < n; i++) {
-      this.quantity.add(cart.qty[i] as number);
-      const cents = cart.cents[i] as number;
+      this.quantity.add(cart.qty(i));
+      const cents = cart.cents(i);
       if (!Number.isNaN(cents)) this.prices.add(cents);
-      const c = cart.cat[i] as number;
+      const c = cart.cat(i);
       if (c < 0) {
         this.uncategorisedItems++;
         continue;
@@ -189,23 +189,25 @@ export class Folded {
   private foldChanges(before: StepRec[], final: CartRec | undefined): void {
     const carts = before.filter((s) => s.cart !== undefined && (s.step === STEP.open || s.step === STEP.update));
     if (carts.length < 2 || !final) return;
-    const finalSkus = new Set(final.sku);
+    const finalSkus = new Set<number>();
+    for (let i = 0; i < final.size; i++) finalSkus.add(final.sku(i));
+    const first = (carts[0] as StepRec).cart as CartRec;
     let open = 0;
-    for (const sku of (carts[0] as StepRec).cart!.sku) if (finalSkus.has(sku)) open++;
+    for (let i = 0; i < first.size; i++) if (finalSkus.has(first.sku(i))) open++;
     this.openItems += open;
-    this.openFinal += final.sku.length;
-    this.openSizes.add(final.sku.length);
+    this.openFinal += final.size;
+    this.openSizes.add(final.size);
     for (let j = 1; j < carts.length; j++) {
       const prev = (carts[j - 1] as StepRec).cart as CartRec;
       const cur = (carts[j] as StepRec).cart as CartRec;
       const now = new Map<number, number>();
-      for (let i = 0; i < cur.sku.length; i++) now.set(cur.sku[i] as number, cur.qty[i] as number);
+      for (let i = 0; i < cur.size; i++) now.set(cur.sku(i), cur.qty(i));
       let removed = false;
       let changed = false;
-      for (let i = 0; i < prev.sku.length; i++) {
-        const q = now.get(prev.sku[i] as number);
+      for (let i = 0; i < prev.size; i++) {
+        const q = now.get(prev.sku(i));
         if (q === undefined) removed = true;
-        else if (q !== prev.qty[i]) changed = true;
+        else if (q !== prev.qty(i)) changed = true;
       }
       this.comparedUpdates++;
       if (removed) this.removals++;
