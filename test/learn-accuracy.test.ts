@@ -55,7 +55,7 @@ test('the learned profile is version 2, reads back, and counts every session and
   assert.equal(learned.stats.skippedRows, 0);
 });
 
-test('cart sizes, units, prices and think times: two-sample KS ≤ 0.05 between the recording and sessions from the learned profile', () => {
+test('cart sizes, units, prices and think times: two-sample KS ≤ 0.05 between the recording and sessions from the learned profile', (t) => {
   const checks: [string, number[], number[]][] = [
     ['cart sizes', recorded.cartSizes, synthetic.cartSizes],
     ['units per item', recorded.units, synthetic.units],
@@ -64,19 +64,25 @@ test('cart sizes, units, prices and think times: two-sample KS ≤ 0.05 between 
   ];
   for (const [what, a, b] of checks) {
     const d = ks(a, b);
+    t.diagnostic(`${what}: KS ${d.toFixed(4)} (${a.length} vs ${b.length} values)`);
     assert.ok(d <= 0.05, `${what}: KS ${d.toFixed(4)} > 0.05`);
   }
+  let worst = 0;
   // Per transition: ≤ 0.05 where the recording has 2,000 gaps or more; rarer transitions within
   // the two-sample critical value at α = 0.001 (their samples alone differ by that much).
   for (const [key, gaps] of recorded.gapsBy) {
     const other = synthetic.gapsBy.get(key) ?? [];
     const d = ks(gaps, other);
     const bound = gaps.length >= 2000 ? 0.05 : 1.95 * Math.sqrt((gaps.length + other.length) / (gaps.length * other.length));
+    if (gaps.length >= 2000) worst = Math.max(worst, d);
     assert.ok(d <= bound, `think time ${key} (${gaps.length} gaps): KS ${d.toFixed(4)} > ${bound.toFixed(4)}`);
   }
+  t.diagnostic(`think times per transition of 2,000 gaps or more: largest KS ${worst.toFixed(4)}`);
 });
 
-test('shares within 2 points of the recording and of the generating profile: lifecycle mix, codes, loyalty, identifiers, shipping, reads', () => {
+test('shares within 2 points of the recording and of the generating profile: lifecycle mix, codes, loyalty, identifiers, shipping, reads', (t) => {
+  let worstRecording = 0;
+  let worstTruth = 0;
   const kindsRec = shares(recorded.kinds);
   const kindsSyn = shares(synthetic.kinds);
   let weights = 0;
@@ -99,24 +105,34 @@ test('shares within 2 points of the recording and of the generating profile: lif
   for (const [field, got, rec, want] of pairs) {
     near(got, rec, 0.005, `${field} vs the recording`);
     near(got, want, 0.02, `${field} vs the generating profile`);
+    worstRecording = Math.max(worstRecording, Math.abs(got - rec));
+    worstTruth = Math.max(worstTruth, Math.abs(got - want));
   }
   const s = synthetic.shares;
   const r = recorded.shares;
   for (const k of Object.keys(s) as (keyof typeof s)[]) near(s[k], r[k], 0.02, `${k} share of generated sessions`);
   const catRec = shares(recorded.categories);
   const catSyn = shares(synthetic.categories);
-  for (const [cat, share] of catRec) near(catSyn.get(cat) ?? 0, share, 0.02, `category ${cat}`);
+  let worstCategory = 0;
+  for (const [cat, share] of catRec) {
+    near(catSyn.get(cat) ?? 0, share, 0.02, `category ${cat}`);
+    worstCategory = Math.max(worstCategory, Math.abs((catSyn.get(cat) ?? 0) - share));
+  }
+  t.diagnostic(`code, loyalty, identifier, shipping and read shares: learned vs recording ≤ ${(worstRecording * 100).toFixed(2)} points, vs generating profile ≤ ${(worstTruth * 100).toFixed(2)} points; categories of generated items vs recording ≤ ${(worstCategory * 100).toFixed(2)} points`);
 });
 
-test('sessions from the learned profile send the recording\'s per-step request mix within 5%', () => {
+test('sessions from the learned profile send the recording\'s per-step request mix within 5%', (t) => {
   const rec = shares(recorded.steps);
   const syn = shares(synthetic.steps);
+  let worst = 0;
   for (const [step, share] of rec) {
     const got = syn.get(step) ?? 0;
+    if (share >= 0.01) worst = Math.max(worst, Math.abs(got / share - 1));
     // Steps of at least 1% of requests within 5% of their share; rarer ones within 0.1 point.
     if (share >= 0.01) assert.ok(Math.abs(got / share - 1) <= 0.05, `${step}: ${(got * 100).toFixed(2)}% of requests, recorded ${(share * 100).toFixed(2)}%`);
     else near(got, share, 0.001, step);
   }
+  t.diagnostic(`per-step request mix: largest relative difference ${(worst * 100).toFixed(1)}%`);
 });
 
 test('repeat customers: sessions per profile over one recording\'s worth of generated sessions match the recording', () => {
