@@ -54,8 +54,9 @@ export interface StepRec {
   cart?: CartRec;
   /** evaluableCampaignIds sent (dry steps). */
   campaigns?: number;
-  /** Items in a return request. */
+  /** Items in a return request, and the units they return (1 for an item without a quantity). */
   returned?: number;
+  returnedUnits?: number;
 }
 
 /** How coupon and referral codes are judged valid or invalid. */
@@ -162,7 +163,14 @@ export class SessionDigest {
       }
     } else if (s.method === 'POST' && isObject(body)) {
       const ret = (body as { return?: { returnedCartItems?: unknown } }).return;
-      if (isObject(ret) && Array.isArray(ret.returnedCartItems)) rec.returned = ret.returnedCartItems.length;
+      if (isObject(ret) && Array.isArray(ret.returnedCartItems)) {
+        rec.returned = ret.returnedCartItems.length;
+        rec.returnedUnits = 0;
+        for (const item of ret.returnedCartItems as unknown[]) {
+          const q = isObject(item) ? item.quantity : undefined;
+          rec.returnedUnits += typeof q === 'number' && q > 0 ? q : 1;
+        }
+      }
     }
     this.steps.push(rec);
   }

@@ -27,7 +27,13 @@ export class Folded {
   readonly updates = new Counts(COUNT_CAPS.updates);
   readonly browseUpdates = new Counts(COUNT_CAPS.updates);
   readonly checks = new Counts(COUNT_CAPS.checks);
+  /**
+   * Return requests per returning session: sessions that stopped with units left to return, and
+   * sessions that stopped because at most one unit was left (the API keeps one: censored, their
+   * count is a floor), for a Kaplan–Meier estimate of how many a session means to send.
+   */
   readonly returns = new Counts(COUNT_CAPS.returns);
+  readonly returnsCensored = new Counts(COUNT_CAPS.returns);
   readonly campaigns = new Counts(COUNT_CAPS.campaigns);
   /** Share of the final cart in the opening request, over sessions with updates: items, summed. */
   openItems = 0;
@@ -122,7 +128,10 @@ export class Folded {
     }
     if (kind === 'return') {
       const returns = steps.filter((s) => s.step === STEP.return);
-      this.returns.add(returns.length);
+      let left = 0;
+      if (final) for (let i = 0; i < final.size; i++) left += final.qty(i);
+      for (const r of returns) left -= r.returnedUnits ?? 0;
+      (returns.every((r) => r.returnedUnits !== undefined) && left <= 1 ? this.returnsCensored : this.returns).add(returns.length);
       const size = final ? final.size : 0;
       for (const r of returns) {
         if (r.returned === undefined || size === 0) continue;

@@ -78,7 +78,7 @@ export function buildProfile(f: Folded, categories: CategoryNames, stats: FoldSt
     version: PROFILE_VERSION,
     extends: o.base,
     name: o.name,
-    description: `Learned by cartload learn from ${n} sessions (${isExport ? 'a session export' : `a request log of ${stats.requests} requests`}) starting over ${days >= 2 ? `${days.toFixed(1)} days` : `${((f.lastStart - f.firstStart) / 3_600_000).toFixed(1)} hours`}.`,
+    description: `Learned by cartload learn from ${n} sessions recorded over ${days >= 2 ? `${days.toFixed(1)} days` : `${((f.lastStart - f.firstStart) / 3_600_000).toFixed(1)} hours`} (${isExport ? 'a session export' : `a request log of ${stats.requests} requests`}).`,
   };
 
   const lifecycles = {} as Record<GeneratedKind, number>;
@@ -200,11 +200,11 @@ export function buildProfile(f: Folded, categories: CategoryNames, stats: FoldSt
   learned('profiles.guestShare', `${pct(profiles.guestShare as number)} of sessions have no customer profile`);
 
   const returns: Record<string, unknown> = {};
-  if (f.returns.total > 0) returns.requests = range(f.returns, 1, 20);
+  if (f.returns.total + f.returnsCensored.total > 0) returns.requests = returnRequests(f);
   if (f.returnRequests > 0) returns.itemShare = Math.max(0.01, share(f.returnedShare, f.returnRequests));
   if (Object.keys(returns).length > 0) {
     p.returns = returns as ProfileInput['returns'];
-    learned('returns', `${count(f.returns.total, 'session')} with returns`);
+    learned('returns', `${count(f.returns.total + f.returnsCensored.total, 'session')} with returns${f.returnsCensored.total > 0 ? ` (${f.returnsCensored.total} of them stopped with one unit left: counted as at least what they sent)` : ''}`);
   } else kept('returns', 'no session returns items');
   const dry: Record<string, unknown> = {};
   if (f.checks.total > 0) dry.checks = range(f.checks, 1, 50);
@@ -250,6 +250,29 @@ function openShare(f: Folded): number {
     else hi = mid;
   }
   return round((lo + hi) / 2, 4);
+}
+
+/**
+ * Return requests per returning session, Kaplan–Meier: a session that stopped with one unit left
+ * (the API keeps at least one) would have sent at least as many, maybe more: its count c is a
+ * floor, so it counts among those still returning up to c - 1 and says nothing about stopping at
+ * c. Without such sessions this is the plain count. Mass beyond the largest count seen stays on it.
+ */
+function returnRequests(f: Folded): { min: number; max: number; weights: number[] } {
+  const max = Math.max(1, f.returns.max, f.returnsCensored.max);
+  const w: number[] = [];
+  let alive = 1;
+  let atRisk = f.returns.total + f.returnsCensored.total;
+  for (let k = 1; k <= max; k++) {
+    atRisk -= f.returnsCensored.count(k);
+    const events = f.returns.count(k);
+    const p = atRisk > 0 ? events / atRisk : 0;
+    w.push(k === max ? alive : alive * p);
+    alive *= 1 - p;
+    atRisk -= events;
+  }
+  const min = Math.max(1, w.findIndex((x) => x > 0) + 1);
+  return { min, max, weights: w.slice(min - 1).map((x) => round(x, 6)) };
 }
 
 function rejectionWhy(stats: FoldStats, what: 'coupon' | 'referral'): string {

@@ -71,12 +71,13 @@ interface Body {
   customerSession?: { cartItems?: { quantity: number; price?: number; category?: string }[]; couponCodes?: string[]; referralCode?: string; loyaltyCards?: string[]; identifiers?: string[]; additionalCosts?: unknown; profileId?: string };
 }
 
-export function planFacts(plans: readonly SessionPlan[], validCoupon: RegExp): PlanFacts {
-  const f: PlanFacts = { sessions: plans.length, kinds: new Map(), steps: new Map(), cartSizes: [], units: [], prices: [], categories: new Map(), gaps: [], gapsBy: new Map(), shares: { coupons: 0, invalidCoupons: 0, referral: 0, loyalty: 0, identifiers: 0, shipping: 0, get: 0 }, perProfile: new Map() };
+export function planFacts(plans: Iterable<SessionPlan>, validCoupon: RegExp): PlanFacts {
+  const f: PlanFacts = { sessions: 0, kinds: new Map(), steps: new Map(), cartSizes: [], units: [], prices: [], categories: new Map(), gaps: [], gapsBy: new Map(), shares: { coupons: 0, invalidCoupons: 0, referral: 0, loyalty: 0, identifiers: 0, shipping: 0, get: 0 }, perProfile: new Map() };
   const add = <K>(m: Map<K, number>, k: K): void => void m.set(k, (m.get(k) ?? 0) + 1);
   let codes = 0;
   let nonDry = 0;
   for (const p of plans) {
+    f.sessions++;
     add(f.kinds, p.kind);
     if (p.profileId) add(f.perProfile, p.profileId);
     const seen = new Set<string>();
@@ -129,7 +130,7 @@ export function planFacts(plans: readonly SessionPlan[], validCoupon: RegExp): P
       if (item.category) add(f.categories, item.category);
     }
   }
-  const n = plans.length;
+  const n = f.sessions;
   f.shares.invalidCoupons = codes === 0 ? 0 : f.shares.invalidCoupons / codes;
   f.shares.coupons /= n;
   f.shares.referral /= n;
