@@ -95,11 +95,12 @@ async function main(): Promise<void> {
       `${m.rows.toLocaleString('en').padStart(10)} rows  ${m.sessions.toLocaleString('en').padStart(8)} sessions  ${(m.ms / 1000).toFixed(1).padStart(6)} s  ${Math.round((m.rows * 1000) / m.ms).toLocaleString('en').padStart(7)} rows/s  open at once ≤ ${m.openPeak.toLocaleString('en').padStart(6)}  peak RSS ${m.peakRssMb.toFixed(0).padStart(4)} MB  peak heap ${m.peakHeapMb.toFixed(0).padStart(4)} MB (live ${m.peakLiveHeapMb.toFixed(0).padStart(3)} MB)`,
     );
   }
-  const first = results[0] as Measured;
   const last = results[results.length - 1] as Measured;
-  console.log(
-    `ratio ${last.rows.toLocaleString('en')} / ${first.rows.toLocaleString('en')} rows (${(last.rows / first.rows).toFixed(0)}× the rows): peak RSS ${(last.peakRssMb / first.peakRssMb).toFixed(2)}×, peak heap ${(last.peakHeapMb / first.peakHeapMb).toFixed(2)}×, peak live heap ${(last.peakLiveHeapMb / first.peakLiveHeapMb).toFixed(2)}×`,
-  );
+  for (const first of results.slice(0, -1)) {
+    console.log(
+      `ratio ${last.rows.toLocaleString('en')} / ${first.rows.toLocaleString('en')} rows (${(last.rows / first.rows).toFixed(0)}× the rows): peak RSS ${(last.peakRssMb / first.peakRssMb).toFixed(2)}×, peak heap ${(last.peakHeapMb / first.peakHeapMb).toFixed(2)}×, peak live heap ${(last.peakLiveHeapMb / first.peakLiveHeapMb).toFixed(2)}×`,
+    );
+  }
 }
 
 await main();
