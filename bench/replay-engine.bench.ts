@@ -3,7 +3,9 @@
 //  1. throughput: as fast as possible with C connections, vs autocannon with the same C (goal ≥ 0.7×);
 //  2. schedule lag at 2,000 steps/s, vs the lateness of a bare anchored timer loop (goal p99 ≤ 5 ms);
 //  3. peak RSS while replaying a 1,000,000-row request log, vs a 10,000-row one (goal < 200 MB),
-//     each in its own process so the peak is its own.
+//     each in its own process so the peak is its own;
+//  4. the scheduler's ceiling: sessions/s it can schedule with no HTTP at all (the basis of the
+//     --rate ceiling, engine/options.ts MAX_RATE), vs a bare loop making the same items.
 // Everything is bounded by counts; temporary files go to .cartload-tmp/ and are deleted.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -15,7 +17,10 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { stringify } from 'csv-stringify/sync';
 import { sessionPath } from '../model/plan.ts';
-import { runEngine } from '../engine/index.ts';
+import { MAX_RATE, runEngine } from '../engine/index.ts';
+import { RatePacer } from '../engine/pacer.ts';
+import { Scheduler } from '../engine/scheduler.ts';
+import type { Session, StepItem } from '../engine/types.ts';
 import type { ReplayEvent } from '../recordings/events.ts';
 import { readRecording } from '../recordings/index.ts';
 import { REQUEST_LOG_COLUMNS } from '../recordings/request-log.ts';
@@ -90,11 +95,15 @@ async function throughput(url: string): Promise<void> {
     if (r.errors > 0 || r.non2xx > 0) throw new Error(`autocannon: ${r.errors} errors, ${r.non2xx} non-2xx`);
     return r.requests.total / r.duration;
   };
+  const cpu: number[] = [];
   const engine = async (): Promise<number> => {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const res = await runEngine({ target: url, apiKey: 'bench', input: input(evs), timing: { mode: 'asap' }, connections: CONNECTIONS, resultsDir: join(TMP, 'results'), preflight: false });
+    const c = process.cpuUsage(c0);
     const s = (performance.now() - t0) / 1000;
     if (res.summary?.requests.total !== THROUGHPUT_REQUESTS) throw new Error(`engine sent ${res.summary?.requests.total}`);
+    cpu.push((c.user + c.system) / THROUGHPUT_REQUESTS);
     return THROUGHPUT_REQUESTS / s;
   };
   // Warm both up, then alternate so drift on a shared machine hits both alike; the median counts.
@@ -111,6 +120,8 @@ async function throughput(url: string): Promise<void> {
   console.log(`  autocannon        ${med(a).toFixed(0)} req/s   (runs: ${a.map((x) => x.toFixed(0)).join(', ')})`);
   console.log(`  replay engine     ${med(e).toFixed(0)} req/s   (runs: ${e.map((x) => x.toFixed(0)).join(', ')})`);
   console.log(`  ratio             ${(med(e) / med(a)).toFixed(2)}× autocannon (goal ≥ 0.70×)`);
+  // CPU time of this process (the server is another one) per request: less swayed by other load than req/s.
+  console.log(`  engine CPU        ${med(cpu.slice(1)).toFixed(1)} µs per request (runs: ${cpu.slice(1).map((x) => x.toFixed(1)).join(', ')})`);
 }
 
 /** The floor: an anchored timer loop firing LAG_RATE ticks/s, lateness of each tick, nothing sent. */
@@ -257,13 +268,56 @@ async function memory(url: string): Promise<void> {
   }
 }
 
+/**
+ * Sessions of one step at a huge rate through the RatePacer and the Scheduler, each answered the
+ * moment it is sent: what the engine's own bookkeeping costs per session, with no HTTP. The bare
+ * loop only makes the same session and item objects.
+ */
+function ceiling(): void {
+  const n = 1_000_000;
+  const make = (i: number, pacer: RatePacer): StepItem => {
+    const session: Session = { id: `c-${i}`, key: `c-${i}`, kind: 'recorded', busy: false, failed: false, ended: true, begun: false, cut: false, pending: 1, lastTime: 0, queue: undefined };
+    const due = pacer.recorded(0, true);
+    return { due, seq: i, session, stepName: 'open', endpoint: 'PUT /v2/customer_sessions/{id}', method: 'PUT', path: '/x', body: undefined, recordedStatus: undefined, last: true, ready: due, sentAt: 0 };
+  };
+  const bare = (): number => {
+    const pacer = new RatePacer(1e9);
+    const t0 = performance.now();
+    let sink = 0;
+    for (let i = 0; i < n; i++) sink += make(i, pacer).due;
+    if (sink < 0) throw new Error('unreachable');
+    return n / ((performance.now() - t0) / 1000);
+  };
+  const scheduled = (): number => {
+    const pacer = new RatePacer(1e9);
+    const answered: StepItem[] = [];
+    const sch = new Scheduler(64, true, { send: (item) => answered.push(item), session: () => undefined, leftOut: () => undefined, forget: () => undefined, sessions: () => [] });
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      sch.add(make(i, pacer), 0);
+      sch.pump(i);
+      for (let a = answered.pop(); a; a = answered.pop()) sch.answered(a, i, false);
+    }
+    return n / ((performance.now() - t0) / 1000);
+  };
+  bare();
+  scheduled();
+  const b = [bare(), bare(), bare()].sort((x, y) => x - y)[1] as number;
+  const s = [scheduled(), scheduled(), scheduled()].sort((x, y) => x - y)[1] as number;
+  console.log(`scheduler ceiling, ${n.toLocaleString('en')} one-step sessions, answered at once, no HTTP (median of 3):`);
+  console.log(`  making the items  ${b.toFixed(0)} sessions/s`);
+  console.log(`  scheduled         ${s.toFixed(0)} sessions/s  (--rate ceiling MAX_RATE = ${MAX_RATE} sessions/s)`);
+  console.log(`  ratio             ${(s / b).toFixed(2)}× the bare loop`);
+}
+
 async function main(): Promise<void> {
   const [flag, phase, url, file, idle] = process.argv.slice(2);
   if (flag === '--phase' && phase === 'memory' && url && file) return memoryPhase(url, file, idle === undefined ? undefined : Number(idle));
   await mkdir(TMP, { recursive: true });
   const server = await startServer();
   try {
-    const parts = (process.env.BENCH_PARTS ?? 'throughput,lag,memory').split(',');
+    const parts = (process.env.BENCH_PARTS ?? 'throughput,lag,memory,ceiling').split(',');
+    if (parts.includes('ceiling')) ceiling();
     if (parts.includes('throughput')) await throughput(server.url);
     if (parts.includes('lag')) await lag(server.url);
     if (parts.includes('memory')) await memory(server.url);

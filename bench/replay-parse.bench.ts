@@ -123,7 +123,7 @@ async function writeTimeOrdered(from: string, file: string, tmp: string): Promis
         s.method,
         s.path,
         s.query ? new URLSearchParams(s.query).toString() : '',
-        s.body === undefined ? '' : JSON.stringify(s.body),
+        e.bodyText ?? '',
         s.recordedStatus === undefined ? '' : String(s.recordedStatus),
         s.step,
         e.kind,

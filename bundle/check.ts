@@ -64,8 +64,6 @@ export function codeOnly(code: string): string {
   return out.join('');
 }
 
-const LIFECYCLE_EXPORTS = new Set(['options', 'setup', 'teardown', 'handleSummary']);
-
 /** Problems with one emitted bundle; empty when it is fit for k6. */
 export function checkBundle(code: string, output: Metafile['outputs'][string]): string[] {
   const problems: string[] = [];
@@ -82,7 +80,8 @@ export function checkBundle(code: string, output: Metafile['outputs'][string]): 
   }
   if (/(?<![\w$.])module\.exports\b|(?<![\w$.])exports\.\w+\s*=/.test(bare)) problems.push('is CommonJS, not ESM');
   if (!output.exports.includes('options')) problems.push('exports no `options`');
-  if (!output.exports.some((name) => !LIFECYCLE_EXPORTS.has(name))) problems.push('exports no function for k6 to run (default or a scenario exec)');
+  // k6's --vus/--iterations/--duration replace options.scenarios with one that runs `default`.
+  if (!output.exports.includes('default')) problems.push('exports no default function (k6 runs it under --vus, --iterations or --duration)');
   return problems;
 }
 

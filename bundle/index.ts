@@ -1,7 +1,7 @@
 // `cartload build`: bundles every k6 entry point scenarios/<name>.ts into dist/<name>.js (ESM,
 // k6 and k6/* external, nothing from Node or faker), checks what was emitted, and writes the
 // seeded data pools beside the bundles, where the scenarios open them with SharedArray.
-import { readFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildFailure, type Metafile } from 'esbuild';
@@ -36,6 +36,11 @@ export interface BuildOptions {
   writePools?: boolean;
   /** A profile file to ship as dist/profile.json (validated; the scenarios read it with PROFILE=./profile.json). */
   profile?: string;
+  /**
+   * A folder to create for the runs' results (the CLI: `results/` where it runs): the scenarios'
+   * handleSummary writes there and k6 cannot create folders. Relative to rootDir; default none.
+   */
+  resultsDir?: string;
 }
 
 export interface BundleInfo {
@@ -47,6 +52,8 @@ export interface BundleInfo {
 
 export interface BuildReport {
   outDir: string;
+  /** The results folder the build made sure exists, when it did. */
+  resultsDir?: string;
   bundles: BundleInfo[];
   pools?: PoolsReport;
   profile?: ProfileReport;
@@ -94,6 +101,10 @@ export async function buildScenarios(options: BuildOptions = {}): Promise<BuildR
   bundles.sort((a, b) => a.name.localeCompare(b.name));
 
   const report: BuildReport = { outDir, bundles };
+  if (options.resultsDir !== undefined) {
+    report.resultsDir = resolve(rootDir, options.resultsDir);
+    await mkdir(report.resultsDir, { recursive: true });
+  }
   if (options.writePools !== false) {
     report.pools = await writeBundlePools({ outDir, seed: options.seed ?? 1, ...(options.pools ? { from: resolve(options.pools) } : {}) });
   }

@@ -1,6 +1,9 @@
-// Run IDs: a UTC timestamp that sorts in time, plus a short random part so that two runs started
-// in the same second (n shards on n machines) never collide.
+// Run IDs (model/run-id.ts) with the random part drawn from the OS's generator, which also names
+// a run's sessions (cartload-<random>-...).
 import { randomBytes } from 'node:crypto';
+import { makeRunId as makeRunIdFrom } from '../model/run-id.ts';
+
+export { checkRunId } from '../model/run-id.ts';
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -13,11 +16,5 @@ export function shortRandom(length = 6): string {
 
 /** e.g. 20261125-192412-k3x9qa */
 export function makeRunId(at: Date = new Date(), random: string = shortRandom()): string {
-  const iso = at.toISOString();
-  return `${iso.slice(0, 10).replaceAll('-', '')}-${iso.slice(11, 19).replaceAll(':', '')}-${random}`;
-}
-
-/** A run ID is a folder name: keep it to safe characters. */
-export function checkRunId(id: string): string | undefined {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id) ? undefined : `--run-id "${id}": use letters, digits, '.', '_' and '-' (at most 128)`;
+  return makeRunIdFrom(at, random);
 }

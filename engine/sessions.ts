@@ -1,12 +1,12 @@
 // The sessions a run has admitted, by the ID it sends. An entry lives while later steps of its
 // session may still come: until the recording marks its last step, or to the end of the run.
 import type { Session } from './types.ts';
-import type { RunStats } from './stats.ts';
 
 export class SessionTable {
   private readonly map = new Map<string, Session>();
 
-  constructor(private readonly stats: RunStats) {}
+  /** `onStart` hears of every admitted session (the results stream's 'started'). */
+  constructor(private readonly onStart: (s: Session) => void) {}
 
   get size(): number {
     return this.map.size;
@@ -28,9 +28,9 @@ export class SessionTable {
     // long as the session lives (V8 sliced strings), which made a 1M-row replay hold ~300 MB.
     id = (' ' + id).slice(1);
     const k = key === undefined ? prefix + id : key === id ? id : (' ' + key).slice(1);
-    const s: Session = { id: prefix + id, key: k, kind, busy: false, failed: false, ended: false, pending: 0, lastTime: time, queue: undefined };
+    const s: Session = { id: prefix + id, key: k, kind, busy: false, failed: false, ended: false, begun: false, cut: false, pending: 0, lastTime: time, queue: undefined };
     this.map.set(k, s);
-    this.stats.sessionStarted(kind);
+    this.onStart(s);
     return s;
   }
 

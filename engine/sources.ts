@@ -3,12 +3,14 @@
 // a fixed rate. Each source also says its frontier: no step it yields later is due before it,
 // which is how the engine reads only as far ahead as the schedule needs.
 import type { Dispatcher } from 'undici';
+import { canSendDry, DRY_LEFT_OUT } from '../model/dry.ts';
 import { endpointOf, type PlanStep, type SessionPlan } from '../model/plan.ts';
 import { SESSIONS_PATH, type SessionState } from '../model/limits.ts';
+import type { StepsLeftOut } from '../model/results-events.ts';
 import type { ReplayEvent, RowIssue } from '../recordings/events.ts';
 import { inSample, shardOf, type Shard } from './hash.ts';
+import type { Pacer } from './pacer.ts';
 import type { SessionTable } from './sessions.ts';
-import type { RunStats } from './stats.ts';
 import type { Session, StepItem } from './types.ts';
 
 /**
@@ -53,14 +55,14 @@ export interface PlansInput {
 }
 
 export interface SourceContext {
-  stats: RunStats;
   table: SessionTable;
+  pacer: Pacer;
+  /** Steps not turned into items: filtered by an option, or after their session failed. */
+  leftOut: (why: StepsLeftOut['why'], reason: string, count?: number) => void;
   /** Called when a session's last step is dropped or filtered rather than sent. */
   ended: (s: Session) => void;
-  /** Current time in ms since the run's anchor. */
-  now: () => number;
-  /** A bad row the reader skipped (--on-error skip); already counted in stats.skippedRows. */
-  onIssue?: (issue: RowIssue) => void;
+  /** A bad row the reader skipped (--on-error skip). */
+  onIssue: (issue: RowIssue) => void;
 }
 
 export interface Source {
@@ -80,10 +82,8 @@ function pathWithQuery(path: string, query: Record<string, string> | undefined, 
   return s ? `${path}?${s}` : path;
 }
 
-/** dry=true exists on update and returns; reopen has none, a GET needs none. */
-const DRY_ABLE = new Set(['PUT /v2/customer_sessions/{id}', 'POST /v2/customer_sessions/{id}/returns']);
-
-function makeItem(session: Session, step: PlanStep, path: string, due: number, last: boolean, dry: boolean): StepItem {
+/** `bodyText`: a recorded body, sent as it was read; a plan's body is serialised here, once. */
+function makeItem(session: Session, step: PlanStep, path: string, due: number, last: boolean, dry: boolean, bodyText?: string): StepItem {
   session.pending++;
   const endpoint = endpointOf(step.method, step.path) ?? 'other';
   return {
@@ -93,8 +93,8 @@ function makeItem(session: Session, step: PlanStep, path: string, due: number, l
     stepName: step.step,
     endpoint,
     method: step.method as Dispatcher.HttpMethod,
-    path: pathWithQuery(path, step.query, dry && DRY_ABLE.has(endpoint)),
-    body: step.body === undefined ? undefined : JSON.stringify(step.body),
+    path: pathWithQuery(path, step.query, dry),
+    body: bodyText ?? (step.body === undefined ? undefined : JSON.stringify(step.body)),
     recordedStatus: step.recordedStatus,
     last,
     ready: due,
@@ -103,7 +103,6 @@ function makeItem(session: Session, step: PlanStep, path: string, due: number, l
 }
 
 export interface RecordingSourceOptions {
-  timing: Timing;
   filters: Filters;
   /** Prepended to every recorded session ID; '' keeps the recorded IDs. */
   sessionPrefix: string;
@@ -119,177 +118,163 @@ const SWEEP_MIN_SESSIONS = 1000;
 
 const SESSION_ROOT = `${SESSIONS_PATH}/`;
 
-export function recordingSource(input: RecordingInput, o: RecordingSourceOptions, ctx: SourceContext): Source {
-  const { stats, table } = ctx;
-  const f = o.filters;
-  const states = f.states ? new Set<string>(f.states) : undefined;
-  let loop = 0;
-  let iterator: AsyncIterator<ReplayEvent> | undefined;
-  let encodedPrefix = '';
-  let idPrefix = '';
-  let t0: number | undefined;
-  let loopOffset = 0;
-  let lastDue = 0;
-  let admitted = 0;
-  let frontier = 0;
-  let read = 0;
+/** The option (if any) that keeps a recorded session out, judged on its first event. */
+function filterReason(f: Filters, states: Set<string> | undefined, ev: ReplayEvent, admitted: number): string | undefined {
+  if (f.sample !== undefined && !inSample(ev.sessionId, f.sample)) return 'sample';
+  if (f.shard && shardOf(ev.sessionId, f.shard.count) !== f.shard.index) return 'shard';
+  if (states && (ev.finalState === undefined || !states.has(ev.finalState))) return 'state';
+  if (f.from !== undefined && ev.time < f.from) return 'before-from';
+  if (f.to !== undefined && ev.time >= f.to) return 'after-to';
+  if (f.limit !== undefined && admitted >= f.limit) return 'limit';
+  return undefined;
+}
+
+/** Recorded events, one reader pass per --loop, as scheduled steps. */
+class RecordingSource implements Source {
+  private loop = 0;
+  private iterator: AsyncIterator<ReplayEvent> | undefined;
+  private idPrefix = '';
+  private encodedPrefix = '';
+  private admitted = 0;
+  private last = 0;
+  private read = 0;
+  private readonly states: Set<string> | undefined;
   /** Sessions already filtered by --from (→ recorded time of their latest step), so that their later steps are filtered too. */
-  const beforeFrom = new Map<string, number>();
+  private readonly beforeFrom = new Map<string, number>();
 
-  const startLoop = (): void => {
-    idPrefix = o.sessionPrefix + (loop > 0 ? `L${loop + 1}-` : '');
-    encodedPrefix = encodeURIComponent(idPrefix);
-    t0 = undefined;
-    const events = input.open((issue) => {
-      stats.skipRow(issue.reason);
-      ctx.onIssue?.(issue);
-    });
-    iterator = events[Symbol.asyncIterator]();
-  };
+  constructor(
+    private readonly input: RecordingInput,
+    private readonly o: RecordingSourceOptions,
+    private readonly ctx: SourceContext,
+  ) {
+    this.states = o.filters.states ? new Set<string>(o.filters.states) : undefined;
+  }
 
-  const admit = (ev: ReplayEvent): string | undefined => {
-    if (f.sample !== undefined && !inSample(ev.sessionId, f.sample)) return 'sample';
-    if (f.shard && shardOf(ev.sessionId, f.shard.count) !== f.shard.index) return 'shard';
-    if (states && (ev.finalState === undefined || !states.has(ev.finalState))) return 'state';
-    if (f.from !== undefined && ev.time < f.from) return 'before-from';
-    if (f.to !== undefined && ev.time >= f.to) return 'after-to';
-    if (f.limit !== undefined && admitted >= f.limit) return 'limit';
-    return undefined;
-  };
+  get frontier(): number {
+    return this.ctx.pacer.paced ? this.last : -Infinity;
+  }
 
-  const dueOf = (ev: ReplayEvent, isNew: boolean): number => {
-    switch (o.timing.mode) {
-      case 'speed':
-        t0 ??= ev.time;
-        return loopOffset + Math.max(0, ev.time - t0) / o.timing.speed;
-      case 'rate':
-        // New sessions start at the rate; a session's later steps go when the stream reaches them.
-        return isNew ? ((admitted - 1) * 1000) / o.timing.rate : frontier;
-      case 'asap':
-        return ctx.now();
-    }
-  };
-
-  async function next(): Promise<StepItem | undefined> {
+  async next(): Promise<StepItem | undefined> {
     for (;;) {
-      if (!iterator) startLoop();
-      const r = await (iterator as AsyncIterator<ReplayEvent>).next();
+      this.iterator ??= this.startPass();
+      const r = await this.iterator.next();
       if (r.done) {
-        loop++;
-        iterator = undefined;
-        if (loop >= o.loops) return undefined;
-        loopOffset = lastDue;
+        this.iterator = undefined;
+        if (++this.loop >= this.o.loops) return undefined;
+        this.ctx.pacer.nextPass();
         continue;
       }
-      const ev = r.value;
-      if (++read % SWEEP_EVERY === 0) {
-        const before = ev.time - o.sessionIdleMs;
-        if (table.size > SWEEP_MIN_SESSIONS) table.forgetIdle(before);
-        if (beforeFrom.size > SWEEP_MIN_SESSIONS) for (const [id, t] of beforeFrom) if (t < before) beforeFrom.delete(id);
-      }
-      // Keyed by the recorded ID in the first pass (no concatenation per event); later passes'
-      // keys carry the pass, so a session of pass 1 still in flight is not taken for pass 2's.
-      const id = loop === 0 ? ev.sessionId : `${loop}\u0000${ev.sessionId}`;
-      let s = table.get(id);
-      let isNew = false;
-      if (!s) {
-        if (beforeFrom.has(id)) {
-          stats.filter('before-from');
-          if (ev.lastOfSession) beforeFrom.delete(id);
-          else beforeFrom.set(id, ev.time);
-          continue;
-        }
-        const reason = admit(ev);
-        if (reason !== undefined) {
-          stats.filter(reason);
-          if (reason === 'before-from' && !ev.lastOfSession) beforeFrom.set(id, ev.time);
-          continue;
-        }
-        admitted++;
-        isNew = true;
-        s = table.start(ev.sessionId, ev.kind, ev.time, idPrefix, id);
-      }
-      s.lastTime = ev.time;
-      if (s.failed) {
-        stats.skippedSteps++;
-        if (ev.lastOfSession) {
-          s.ended = true;
-          ctx.ended(s);
-        }
-        continue;
-      }
-      if (o.dry && ev.step.method === 'PUT' && ev.step.path.endsWith('/reopen')) {
-        stats.filter('dry-reopen');
-        if (ev.lastOfSession) {
-          s.ended = true;
-          ctx.ended(s);
-        }
-        continue;
-      }
-      const due = dueOf(ev, isNew);
-      if (o.timing.mode !== 'asap') frontier = due;
-      if (due > lastDue) lastDue = due;
-      const path =
-        idPrefix === '' || !ev.step.path.startsWith(SESSION_ROOT)
-          ? ev.step.path
-          : SESSION_ROOT + encodedPrefix + ev.step.path.slice(SESSION_ROOT.length);
-      if (ev.lastOfSession) s.ended = true;
-      return makeItem(s, ev.step, path, due, ev.lastOfSession === true, o.dry);
+      const item = this.step(r.value);
+      if (item) return item;
     }
   }
 
-  return {
-    next,
-    get frontier() {
-      return o.timing.mode === 'asap' ? -Infinity : frontier;
-    },
-    async close() {
-      await iterator?.return?.();
-    },
-  };
+  async close(): Promise<void> {
+    await this.iterator?.return?.();
+  }
+
+  private startPass(): AsyncIterator<ReplayEvent> {
+    this.idPrefix = this.o.sessionPrefix + (this.loop > 0 ? `L${this.loop + 1}-` : '');
+    this.encodedPrefix = encodeURIComponent(this.idPrefix);
+    return this.input.open(this.ctx.onIssue)[Symbol.asyncIterator]();
+  }
+
+  /** One event: an item to schedule, or undefined when it is filtered or skipped. */
+  private step(ev: ReplayEvent): StepItem | undefined {
+    if (++this.read % SWEEP_EVERY === 0) this.sweep(ev.time - this.o.sessionIdleMs);
+    // Keyed by the recorded ID in the first pass (no concatenation per event); later passes'
+    // keys carry the pass, so a session of pass 1 still in flight is not taken for pass 2's.
+    const key = this.loop === 0 ? ev.sessionId : `${this.loop}\u0000${ev.sessionId}`;
+    let s = this.ctx.table.get(key);
+    const isNew = s === undefined;
+    if (s === undefined) {
+      s = this.admit(ev, key);
+      if (s === undefined) return undefined;
+    }
+    s.lastTime = ev.time;
+    const leftOut = s.failed ? 'session-failed' : this.o.dry && !canSendDry(ev.step) ? DRY_LEFT_OUT : undefined;
+    if (leftOut !== undefined) {
+      this.ctx.leftOut(s.failed ? 'session-failed' : 'filtered', leftOut);
+      if (ev.lastOfSession) {
+        s.ended = true;
+        this.ctx.ended(s);
+      }
+      return undefined;
+    }
+    const due = this.ctx.pacer.recorded(ev.time, isNew);
+    this.last = due;
+    const path = this.idPrefix === '' || !ev.step.path.startsWith(SESSION_ROOT) ? ev.step.path : SESSION_ROOT + this.encodedPrefix + ev.step.path.slice(SESSION_ROOT.length);
+    if (ev.lastOfSession) s.ended = true;
+    // Neither --dry (a query parameter) nor the session prefix (in the path) touches the body.
+    return makeItem(s, ev.step, path, due, ev.lastOfSession === true, this.o.dry, ev.bodyText);
+  }
+
+  /** A session's first event: the session, or undefined when an option keeps it out. */
+  private admit(ev: ReplayEvent, key: string): Session | undefined {
+    if (this.beforeFrom.has(key)) {
+      this.ctx.leftOut('filtered', 'before-from');
+      if (ev.lastOfSession) this.beforeFrom.delete(key);
+      else this.beforeFrom.set(key, ev.time);
+      return undefined;
+    }
+    const reason = filterReason(this.o.filters, this.states, ev, this.admitted);
+    if (reason !== undefined) {
+      this.ctx.leftOut('filtered', reason);
+      if (reason === 'before-from' && !ev.lastOfSession) this.beforeFrom.set(key, ev.time);
+      return undefined;
+    }
+    this.admitted++;
+    return this.ctx.table.start(ev.sessionId, ev.kind, ev.time, this.idPrefix, key);
+  }
+
+  private sweep(before: number): void {
+    if (this.ctx.table.size > SWEEP_MIN_SESSIONS) this.ctx.table.forgetIdle(before);
+    if (this.beforeFrom.size > SWEEP_MIN_SESSIONS) for (const [id, t] of this.beforeFrom) if (t < before) this.beforeFrom.delete(id);
+  }
 }
 
-export function planSource(input: PlansInput, timing: Timing, ctx: SourceContext): Source {
-  if (input.durationMs === undefined && input.limit === undefined) throw new Error('a plans input needs durationMs or limit');
+export function recordingSource(input: RecordingInput, o: RecordingSourceOptions, ctx: SourceContext): Source {
+  return new RecordingSource(input, o, ctx);
+}
+
+/** Generated session plans, session `index` starting when the pacer says; all of a plan's steps are made at once. */
+export function planSource(input: PlansInput, ctx: SourceContext): Source {
   const durationMs = input.durationMs ?? Infinity;
   const limit = input.limit ?? Infinity;
   const pending: StepItem[] = [];
   let index = 0;
   let frontier = 0;
-  const speed = timing.mode === 'speed' ? timing.speed : 1;
+
+  const items = (plan: SessionPlan, start: number): StepItem[] => {
+    const s = ctx.table.start(plan.sessionId, plan.kind);
+    s.ended = true;
+    if (plan.steps.length === 0) ctx.ended(s);
+    let at = 0;
+    return plan.steps.map((step, i) => {
+      at = step.at ?? at;
+      return makeItem(s, step, step.path, ctx.pacer.planStep(start, at), i === plan.steps.length - 1, false);
+    });
+  };
 
   async function next(): Promise<StepItem | undefined> {
     for (;;) {
       const item = pending.pop();
       if (item) return item;
       if (index >= limit) return undefined;
-      const start = timing.mode === 'rate' ? (timing.startMs ? timing.startMs(index) : (index * 1000) / timing.rate) : timing.mode === 'asap' ? ctx.now() : 0;
+      const start = ctx.pacer.planStart(index);
+      // Paced starts grow with the index; as fast as possible, the duration is measured on the clock.
       if (start >= durationMs) return undefined;
-      const plan = input.plan(index++, (reason, n) => ctx.stats.filter(reason, n));
       frontier = start;
-      const s = ctx.table.start(plan.sessionId, plan.kind);
-      let at = 0;
-      const items: StepItem[] = [];
-      plan.steps.forEach((step, i) => {
-        at = step.at ?? at;
-        const due = timing.mode === 'asap' ? start : start + at / speed;
-        items.push(makeItem(s, step, step.path, due, i === plan.steps.length - 1, false));
-      });
-      if (items.length === 0) {
-        s.ended = true;
-        ctx.ended(s);
-        continue;
-      }
-      s.ended = true;
+      const made = items(input.plan(index++, (reason, n) => ctx.leftOut('filtered', reason, n)), start);
       // Handed out from the end: reverse so the session's first step comes first.
-      for (let i = items.length - 1; i >= 0; i--) pending.push(items[i] as StepItem);
+      for (let i = made.length - 1; i >= 0; i--) pending.push(made[i] as StepItem);
     }
   }
 
   return {
     next,
     get frontier() {
-      return timing.mode === 'asap' ? -Infinity : frontier;
+      return ctx.pacer.paced ? frontier : -Infinity;
     },
     async close() {},
   };

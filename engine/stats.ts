@@ -1,6 +1,7 @@
 // Counters and HDR histograms of one run, turned into the RunSummary's numbers at the end.
-// Hot path: one histogram record and a few integer increments per answer; no per-request objects.
+// Hot path: a few histogram records and integer increments per answer; no per-request objects.
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
+import type { ResultsConsumer, ResultsEvent, StepOutcome } from '../model/results-events.ts';
 import { EMPTY_LATENCY, type LatencyStats, type StepStats } from '../model/summary.ts';
 
 /** Histograms hold integer microseconds from 1 µs to one hour, 3 significant digits (HdrHistogram). */
@@ -52,7 +53,19 @@ const bump = (m: Record<string, number>, k: string, n = 1): void => {
   m[k] = (m[k] ?? 0) + n;
 };
 
-export class RunStats {
+/** Status texts as summaries key them, made once per status rather than once per answer. */
+const STATUS_TEXT: string[] = [];
+const statusText = (status: number): string => (status === 0 ? 'error' : (STATUS_TEXT[status] ??= String(status)));
+
+/** At most this many distinct failures (endpoint → status) are explained in the notes. */
+export const MAX_FAILURE_NOTES = 5;
+
+/**
+ * The run's counters and histograms, kept as a consumer of the results stream: everything the
+ * summary says is recomputed from the events, nothing is read from the engine.
+ */
+export class RunStats implements ResultsConsumer {
+  paced = false;
   total = 0;
   failed = 0;
   /** Non-2xx answers that repeat the status the recording had for that step: expected, not failures. */
@@ -72,12 +85,39 @@ export class RunStats {
 
   sessionsStarted = 0;
   sessionsFailed = 0;
+  sessionsCut = 0;
+  /** Steps not sent because an earlier step of their session failed. */
   skippedSteps = 0;
-  /** Steps scheduled but never sent because the run was interrupted. */
+  /** Steps scheduled but never sent because the run stopped first. */
   unsentSteps = 0;
-  private readonly kinds = new Map<string, { started: number; failed: number }>();
+  private readonly kinds = new Map<string, { started: number; failed: number; cut: number }>();
   readonly filtered: Record<string, number> = {};
   readonly skippedRows: Record<string, number> = {};
+  /** Requests without an answer, by why. */
+  readonly noAnswer: Record<string, number> = {};
+  /** The first few distinct failures ("endpoint → status") with what the answer said. */
+  readonly failures = new Map<string, string>();
+
+  event(e: ResultsEvent): void {
+    switch (e.type) {
+      case 'step':
+        return this.step(e);
+      case 'session':
+        return this.session(e.change, e.kind);
+      case 'left-out':
+        if (e.why === 'filtered') bump(this.filtered, e.reason, e.count);
+        else if (e.why === 'session-failed') this.skippedSteps += e.count;
+        else this.unsentSteps += e.count;
+        return;
+      case 'row-issue':
+        return bump(this.skippedRows, e.reason);
+      case 'run-start':
+        this.paced = e.paced;
+        return;
+      default:
+        return;
+    }
+  }
 
   private bucket(map: Map<string, Bucket>, key: string): Bucket {
     let b = map.get(key);
@@ -88,37 +128,40 @@ export class RunStats {
     return b;
   }
 
-  /** One answered (or unanswered: status 'error', latency undefined) request. */
-  answer(step: string, endpoint: string, status: string, latencyMs: number | undefined, fromIntendedMs: number | undefined, failed: boolean): void {
+  /** One answered (or unanswered: status 0, no latency) request. */
+  private step(e: StepOutcome): void {
+    const status = statusText(e.status);
+    const latencyMs = e.status === 0 ? undefined : e.latencyMs;
     this.total++;
     bump(this.byStatus, status);
-    if (status === '409') this.conflicts409++;
-    if (failed) this.failed++;
-    this.bucket(this.byStep, step).add(status, latencyMs);
-    this.bucket(this.byEndpoint, endpoint).add(status, latencyMs);
+    if (e.status === 409) this.conflicts409++;
+    if (e.asRecorded) this.asRecorded++;
+    this.bucket(this.byStep, e.step).add(status, latencyMs);
+    this.bucket(this.byEndpoint, e.endpoint).add(status, latencyMs);
     if (latencyMs !== undefined) recordMs(this.latency, latencyMs);
-    if (fromIntendedMs !== undefined) recordMs(this.fromIntended, fromIntendedMs);
+    if (this.paced) {
+      recordMs(this.fromIntended, e.answeredMs - e.intendedMs);
+      recordMs(this.lag, e.lagMs);
+      if (e.waitingMs > 0) recordMs(this.waiting, e.waitingMs);
+    }
+    if (e.failed) this.failure(e);
   }
 
-  sessionStarted(kind: string): void {
-    this.sessionsStarted++;
-    const k = this.kinds.get(kind);
-    if (k) k.started++;
-    else this.kinds.set(kind, { started: 1, failed: 0 });
+  private failure(e: StepOutcome): void {
+    this.failed++;
+    if (e.error !== undefined) bump(this.noAnswer, e.error);
+    if (e.detail === undefined || this.failures.size >= MAX_FAILURE_NOTES) return;
+    const key = `${e.endpoint} → ${e.error ?? e.status}`;
+    if (!this.failures.has(key)) this.failures.set(key, e.detail);
   }
 
-  sessionFailed(kind: string): void {
-    this.sessionsFailed++;
-    const k = this.kinds.get(kind);
-    if (k) k.failed++;
-  }
-
-  filter(reason: string, n = 1): void {
-    bump(this.filtered, reason, n);
-  }
-
-  skipRow(reason: string): void {
-    bump(this.skippedRows, reason);
+  private session(change: 'started' | 'failed' | 'cut', kind: string): void {
+    let k = this.kinds.get(kind);
+    if (!k) this.kinds.set(kind, (k = { started: 0, failed: 0, cut: 0 }));
+    k[change]++;
+    if (change === 'started') this.sessionsStarted++;
+    else if (change === 'failed') this.sessionsFailed++;
+    else this.sessionsCut++;
   }
 
   steps(): Record<string, StepStats> {
@@ -129,10 +172,10 @@ export class RunStats {
     return Object.fromEntries([...this.byEndpoint].map(([k, b]) => [k, b.toJSON()]));
   }
 
-  /** Per kind: completed = started − failed − unfinished (sessions cut short by an interrupt). */
-  byKind(unfinished: Map<string, number>): Record<string, { completed: number; failed: number }> {
+  /** Per kind: completed = started − failed − cut (sessions the run stopped short). */
+  byKind(): Record<string, { completed: number; failed: number }> {
     const out: Record<string, { completed: number; failed: number }> = {};
-    for (const [kind, k] of this.kinds) out[kind] = { completed: k.started - k.failed - (unfinished.get(kind) ?? 0), failed: k.failed };
+    for (const [kind, k] of this.kinds) out[kind] = { completed: k.started - k.failed - k.cut, failed: k.failed };
     return out;
   }
 }

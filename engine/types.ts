@@ -13,6 +13,10 @@ export interface Session {
   failed: boolean;
   /** The recording said no more steps follow (the export knows; a request log does not). */
   ended: boolean;
+  /** A step of it has been sent: past a --duration deadline it may still finish. */
+  begun: boolean;
+  /** The run stopped with steps of it unsent (counted once). */
+  cut: boolean;
   /** Steps read and not yet answered or dropped. */
   pending: number;
   /** Recorded time (epoch ms) of its latest step read, for forgetting idle sessions. */

@@ -3,8 +3,7 @@
 // with the number of sessions: each plan is serialised as soon as it is made, written in chunks,
 // and the writer waits for 'drain' whenever the destination is full.
 import type { Writable } from 'node:stream';
-import { stringify } from 'csv-stringify/sync';
-import { REQUEST_LOG_COLUMNS, planToRequestLogRecords } from '../recordings/request-log.ts';
+import { REQUEST_LOG_COLUMNS, planToRequestLogRecords, requestLogCsv } from '../recordings/request-log.ts';
 import { createPlanner } from './planner.ts';
 import type { TrafficProfile } from './profiles.ts';
 import type { Pools } from './types.ts';
@@ -72,7 +71,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     if (buffered >= CHUNK_BYTES) await flush();
   };
 
-  if (format === 'csv') await push(stringify([REQUEST_LOG_COLUMNS as unknown as string[]]));
+  if (format === 'csv') await push(requestLogCsv([REQUEST_LOG_COLUMNS]));
   for (let i = first; i < first + sessions; i++) {
     if (options.signal?.aborted || out.destroyed) {
       result.interrupted = true;
@@ -83,7 +82,7 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     result.steps += plan.steps.length;
     result.byKind[plan.kind] = (result.byKind[plan.kind] ?? 0) + 1;
     if (format === 'ndjson') await push(`${JSON.stringify(plan)}\n`);
-    else await push(stringify(planToRequestLogRecords(plan, start + Math.floor(((i - first) * 1000) / rate))));
+    else await push(requestLogCsv(planToRequestLogRecords(plan, start + Math.floor(((i - first) * 1000) / rate))));
   }
   await flush();
   return result;

@@ -1,8 +1,7 @@
 // Seeded data pools, built in Node with faker ahead of time and written as one pools.json (every
 // member an array, one small element per catalog product, so that k6 loads each member through
 // its own SharedArray and deserialises one product per access). Node only: never bundled into k6.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { faker as enFaker } from '@faker-js/faker/locale/en';
 import type { Faker } from '@faker-js/faker';
 import { LIMITS } from '../model/limits.ts';
@@ -10,6 +9,7 @@ import { DEFAULT_VALID_COUPON_PATTERN, DEFAULT_VALID_REFERRAL_PATTERN } from '..
 import { normalQuantile } from './random.ts';
 import { POOL_NAMES, type PoolName, type Pools, type Product } from './types.ts';
 import { fnv1a } from '../model/hash.ts';
+import { writeOutputText } from '../io/output.ts';
 import { CartloadError } from '../model/errors.ts';
 
 export type PoolSizes = Record<PoolName, number>;
@@ -110,8 +110,8 @@ export function buildPools(options: BuildPoolsOptions): PoolArrays {
   return { products, stores, cities, validCoupons, invalidCoupons, validReferrals, invalidReferrals, loyaltyCards, profileIds, campaignIds };
 }
 
-/** Writes pools as one JSON object, one element per line (diffable, and quick to parse). Atomic: a temp file renamed. */
-export async function writePools(pools: Pools, file: string): Promise<void> {
+/** Pools as one JSON object, one element per line (diffable, and quick to parse). */
+export function poolsText(pools: Pools): string {
   const parts: string[] = [];
   for (const name of POOL_NAMES) {
     const pool = pools[name] as ArrayLike<unknown>;
@@ -119,10 +119,12 @@ export async function writePools(pools: Pools, file: string): Promise<void> {
     for (let i = 0; i < pool.length; i++) lines[i] = JSON.stringify(pool[i]);
     parts.push(pool.length === 0 ? `${JSON.stringify(name)}: []` : `${JSON.stringify(name)}: [\n${lines.join(',\n')}\n]`);
   }
-  await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, `{\n${parts.join(',\n')}\n}\n`);
-  await rename(tmp, file);
+  return `{\n${parts.join(',\n')}\n}\n`;
+}
+
+/** Writes poolsText: a regular file atomically (a temp file renamed), a device, FIFO or link in place (io/output.ts). */
+export async function writePools(pools: Pools, file: string, label = 'pools file'): Promise<void> {
+  await writeOutputText(file, poolsText(pools), label);
 }
 
 /** Reads and validates a pools file; errors name the file and the member (`pools.json: products[3].price: ...`). */

@@ -1,26 +1,20 @@
 // What the `generate` and `pools` commands do, as library functions that tests call directly:
 // resolve the profile and pools (a pools file, or pools built from the seed, with CSV overrides),
 // open the output (a file written atomically, gzipped by extension, or standard output) and run.
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { generate, type GenerateFormat, type GenerateResult } from './generate.ts';
-import { buildPools, readPools, writePools, type PoolArrays } from './pools.ts';
+import { buildPools, poolsText, readPools, type PoolArrays } from './pools.ts';
 import { loadProfile } from './profile-file.ts';
 import { editProfile } from './profile-edit.ts';
 import { parseCsvPoolSpec, readCsvPools } from './user-pools.ts';
 import type { TrafficProfile } from './profiles.ts';
-import { CartloadError } from '../model/errors.ts';
+import { OutputPathError } from '../io/dirs.ts';
+import { openOutput, writeOutputText, type OpenOutput } from '../io/output.ts';
 
 /** The output named by --out cannot be written (a bad path or permissions). */
-export class OutputError extends CartloadError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OutputError';
-  }
-}
+export { OutputPathError as OutputError };
 
 export interface PoolSource {
   /** A pools.json to use instead of generated pools. */
@@ -65,18 +59,11 @@ export async function runGenerate(o: RunGenerateOptions): Promise<RunGenerateRes
   const pools = await resolvePools(o);
   const toStdout = o.out === undefined || o.out === '-';
   const target = toStdout ? undefined : (o.out as string);
-  const tmp = target ? `${target}.${process.pid}.tmp` : undefined;
+  // A regular file is replaced atomically; a device, FIFO or link is written in place (io/output.ts).
+  const output: OpenOutput | undefined = target ? await openOutput(target, '--out') : undefined;
+  const file: Writable | undefined = output?.stream;
   let sink: Writable;
-  let file: Writable | undefined;
-  if (tmp) {
-    let handle: FileHandle;
-    try {
-      await mkdir(dirname(tmp), { recursive: true });
-      handle = await open(tmp, 'w');
-    } catch (err) {
-      throw new OutputError(`--out ${target}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-    file = handle.createWriteStream();
+  if (file) {
     sink = target!.endsWith('.gz') ? createGzip() : file;
     if (sink !== file) sink.pipe(file);
   } else {
@@ -108,18 +95,17 @@ export async function runGenerate(o: RunGenerateOptions): Promise<RunGenerateRes
       signal: stop.signal,
     });
     if (sinkError && (sinkError as NodeJS.ErrnoException).code !== 'EPIPE') throw sinkError;
-    if (file) {
-      sink.end();
-      await finished(file);
+    if (output && file) {
+      if (sink !== file) {
+        sink.end();
+        await finished(file);
+      }
       if (sinkError) throw sinkError;
-      await rename(tmp!, target!);
+      await output.commit();
     }
     return { ...result, interrupted: result.interrupted && o.signal?.aborted === true, profile, out: target ?? '-' };
   } catch (err) {
-    if (file) {
-      file.destroy();
-      await rm(tmp!, { force: true });
-    }
+    await output?.abort();
     throw err;
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
@@ -136,10 +122,6 @@ export interface RunPoolsOptions extends PoolSource {
 /** Writes pools.json (generated from the seed, or a pools file), with CSV overrides; returns the sizes. */
 export async function runPools(o: RunPoolsOptions): Promise<Record<string, number>> {
   const pools = await resolvePools(o);
-  try {
-    await writePools(pools, o.out);
-  } catch (err) {
-    throw new OutputError(`--out ${o.out}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
+  await writeOutputText(o.out, poolsText(pools), '--out');
   return Object.fromEntries(Object.entries(pools).map(([k, v]) => [k, (v as unknown[]).length]));
 }

@@ -86,6 +86,15 @@ export class CategoryNames {
   }
 }
 
+function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // The reader checked it: only a body it passed as text without vouching for it could fail here.
+    return undefined;
+  }
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -132,7 +141,8 @@ export class SessionDigest {
     const rec: StepRec = { time: e.time, step: STEP[s.step], seq };
     if (e.time < this.start) this.start = e.time;
     if (e.time > this.last) this.last = e.time;
-    const body = s.body;
+    // Readers hand the body over as the JSON text they checked (bodyText), not parsed.
+    const body = s.body ?? (e.bodyText !== undefined ? parseBody(e.bodyText) : undefined);
     if (s.method === 'PUT' && isObject(body)) {
       const request = body as unknown as IntegrationRequest;
       const cs = request.customerSession;

@@ -9,3 +9,16 @@ export const DEFAULT_VALID_COUPON_PATTERN = '^CL[A-Z0-9]{6,20}$';
 export const DEFAULT_VALID_REFERRAL_PATTERN = '^RF[A-Z0-9]{6,20}$';
 /** Prefix of session IDs that cartload generates, before the run's own namespace. */
 export const DEFAULT_SESSION_PREFIX = 'cartload';
+
+/**
+ * The Node engine's keep-alive connections, which are also its cap on requests in flight, when
+ * --connections is not given (`run` and `replay` alike): enough for a few hundred requests/s at
+ * 100-200 ms without queueing, few enough not to look like an attack on a small deployment.
+ */
+export const DEFAULT_CONNECTIONS = 64;
+
+/**
+ * The folder runs write their results into, relative to where they run. `cartload build` creates
+ * it: a k6 script's handleSummary can write files but k6 cannot create folders.
+ */
+export const DEFAULT_RESULTS_DIR = 'results';

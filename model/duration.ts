@@ -15,7 +15,9 @@ const UNIT_MS: Record<string, number> = {
   d: 86_400_000,
 };
 
-const PART = /(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h|d)/y;
+// Anchored and applied to what is left, rather than a sticky (/y) pattern: this module runs in k6's
+// JavaScript runtime too, and the scenarios' config and capacity steps read their durations here.
+const PART = /^(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h|d)/;
 
 /**
  * The duration in milliseconds, or a message saying why the value is not a k6 duration.
@@ -37,17 +39,16 @@ export function parseK6Duration(value: unknown): { ms: number } | { error: strin
   if (body === '0') return { ms: 0 };
   if (body === '') return { error: `invalid duration "${value}"` };
   let total = 0;
-  PART.lastIndex = i;
-  while (PART.lastIndex < text.length) {
-    const at = PART.lastIndex;
-    const m = PART.exec(text);
+  let rest = body;
+  while (rest !== '') {
+    const m = PART.exec(rest);
     if (!m) {
-      const rest = text.slice(at);
       return /^(\d+\.?\d*|\.\d+)$/.test(rest)
         ? { error: `missing unit in duration "${value}" (use ms, s, m, h or d)` }
         : { error: `invalid duration "${value}"` };
     }
     total += Number(m[1]) * UNIT_MS[m[2]!]!;
+    rest = rest.slice(m[0].length);
   }
   return { ms: sign * total };
 }

@@ -1,10 +1,8 @@
 // `cartload learn` as a library function: learn a profile from a recording and write it as a
-// profile file (atomically: a temporary file renamed), or to standard output.
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+// profile file (a regular file replaced atomically, see io/output.ts), or to standard output.
 import type { Writable } from 'node:stream';
+import { writeOutputText } from '../io/output.ts';
 import { learnProfile, type LearnOptions, type LearnResult } from '../learn/index.ts';
-import { OutputError } from '../generators/run.ts';
 
 export interface RunLearnOptions extends LearnOptions {
   /** The profile file to write; undefined or '-' for `stdout`. */
@@ -38,14 +36,6 @@ export async function runLearn(o: RunLearnOptions): Promise<RunLearnResult> {
     stdout.write(text);
     return { ...result, out: '-' };
   }
-  const tmp = `${out}.${process.pid}.tmp`;
-  try {
-    await mkdir(dirname(out), { recursive: true });
-    await writeFile(tmp, text);
-    await rename(tmp, out);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw new OutputError(`--out ${out}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
+  await writeOutputText(out, text, '--out');
   return { ...result, out };
 }

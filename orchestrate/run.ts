@@ -3,27 +3,32 @@
 // is found (K6_BIN or PATH), otherwise with the Node engine over the same generated plans, at the
 // scenario's rate for its duration. Both engines read the same variables (scenarios/lib/config.ts)
 // with the same validation, so a CI job behaves the same with or without k6.
-import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { buildScenarios, PROJECT_ROOT } from '../bundle/index.ts';
-import { parseK6Duration } from '../model/duration.ts';
+import { access, stat } from 'node:fs/promises';
+import { checkDirWritable, checkRunFolderFree, makeDirs } from '../io/dirs.ts';
+import { durationMs as durationMsOf } from '../model/duration.ts';
+import { CartloadError } from '../model/errors.ts';
 import { locateK6, runK6 } from './k6-binary.ts';
 import { createPlanner, type Planner } from '../generators/planner.ts';
 import { loadProfile } from '../generators/profile-file.ts';
-import { PRESETS, ProfileError } from '../generators/profiles.ts';
+import { PRESETS, type TrafficProfile } from '../generators/profiles.ts';
+import { editProfile } from '../generators/profile-edit.ts';
 import { PROFILE_FILE } from '../bundle/profile.ts';
 import { resolvePools } from '../generators/run.ts';
-import { DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
+import { DEFAULT_CONNECTIONS, DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
+import type { ResultsConsumer } from '../model/results-events.ts';
 import { LIFECYCLE_KINDS, type GeneratedKind, type SessionPlan } from '../model/plan.ts';
-import { ConfigError, parseConfig, type ScenarioConfig } from '../scenarios/lib/config.ts';
-import { toDryPlan } from '../scenarios/lib/dry.ts';
+import type { RunSummary } from '../model/summary.ts';
+import { ConfigError, parseConfig, type ScenarioConfig, type Stage } from '../scenarios/lib/config.ts';
 import { PRESET_SHAPES, stageStarts } from '../scenarios/lib/load.ts';
 import { applyRateScale, type RateScaled } from '../scenarios/lib/rate-scale.ts';
-import { editProfile } from '../generators/profile-edit.ts';
+import { toDryPlan } from '../scenarios/lib/dry.ts';
 import { startTarget, type RunningTarget } from '../emulator/server/index.ts';
 import { runEngine, type EngineResult, type ProgressSink } from '../engine/index.ts';
 import { makeRunId, shortRandom } from '../engine/run-id.ts';
 import { SCENARIO_DEFAULTS, type ScenarioDefaults } from '../scenarios/lib/defaults.ts';
+import { convertK6Run } from '../report/runs.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -37,7 +42,8 @@ export interface RunScenarioOptions {
   engine?: 'auto' | 'k6' | 'node';
   /** The environment both engines read (TALON_BASE_URL, TALON_API_KEY, SEED, PROFILE, RATE, DURATION, ...; K6_BIN, PATH). */
   env: Env;
-  /** Overrides over env, as the CLI options give them. */
+  /** Overrides over env, as the CLI options give them (already checked by the CLI, which names the flags). */
+  target?: string;
   rate?: number;
   duration?: string;
   seed?: number;
@@ -55,13 +61,20 @@ export interface RunScenarioOptions {
   dayStart?: string;
   /** A load preset (LOAD): load, stress, spike, soak. */
   load?: string;
-  /** Node engine: connections and the cap on requests in flight (default 64). */
+  sessionPrefix?: string;
+  /** The gate: largest share of failed requests, and per-step p95 / p99 in ms (ERROR_RATE, P95_MS, P99_MS). */
+  maxErrorRate?: number;
+  p95Ms?: number;
+  p99Ms?: number;
+  /** Node engine: connections and the cap on requests in flight (default DEFAULT_CONNECTIONS). */
   connections?: number;
   resultsDir?: string;
   runId?: string;
   signal?: AbortSignal;
   hardSignal?: AbortSignal;
   progress?: ProgressSink;
+  /** Node engine: more consumers of the results stream (model/results-events.ts). */
+  consumers?: ResultsConsumer[];
   /** Lines for the user (which engine, which target, why). */
   say: (line: string) => void;
   /** Where k6's own output goes (the CLI passes its stdout and stderr through). */
@@ -74,12 +87,62 @@ export interface RunScenarioOptions {
 }
 
 export type RunScenarioResult =
-  | { engine: 'k6'; why: string; target: string; runId: string; dir: string; exitCode: number; interrupted: boolean }
-  | { engine: 'node'; why: string; target: string; runId: string; result: EngineResult }
-  | { engine: 'none'; why: string; outcome: 'bad-input' | 'unavailable'; message: string };
+  | { engine: 'k6'; why: string; target: string; runId: string; dir: string; exitCode: number; interrupted: boolean; results?: RunSummary; conversionError?: string }
+  | { engine: 'node'; why: string; target: string; runId: string; result: EngineResult };
 
-function fail(message: string, outcome: 'bad-input' | 'unavailable' = 'bad-input'): RunScenarioResult {
-  return { engine: 'none', why: message, outcome, message };
+/** What cannot run as asked (a scenario the engine lacks, a k6 load shape for the Node engine, no k6): exit 2. */
+export class RunOptionsError extends CartloadError {
+  constructor(message: string) {
+    super(message, { code: 'E_RUN_OPTIONS' });
+    this.name = 'RunOptionsError';
+  }
+}
+
+/** The variables a RATE_SCALE shape reads, and the flags (and options) that set them. */
+const SHAPE_FLAGS: Record<string, [string, keyof RunScenarioOptions]> = {
+  RATE_SCALE: ['rate-scale', 'rateScale'],
+  CURVE_SPEED: ['curve-speed', 'curveSpeed'],
+  DAY_START: ['day-start', 'dayStart'],
+  DURATION: ['duration', 'duration'],
+  LOAD: ['load', 'load'],
+  RATE: ['rate', 'rate'],
+};
+
+/** A run checked and resolved, nothing started: what prepareRun() returns and startRun() runs. */
+export interface PreparedRun {
+  scenario: string;
+  engine: 'k6' | 'node';
+  why: string;
+  config: ScenarioConfig;
+  env: Env;
+  runId: string;
+  resultsDir: string;
+  /** The deployment TALON_BASE_URL (or --target) names; undefined: a local target is started for the run. */
+  named: string | undefined;
+  /** Every write is sent with dry=true (DRY, --dry, or a scenario that is always dry). */
+  dry: boolean;
+  k6Bin?: string;
+  node?: NodePlan;
+  /** The profile after PROFILE_SET and RATE_SCALE, and what a RATE_SCALE run follows (for the user). */
+  profile: TrafficProfile;
+  shapeNote?: string;
+}
+
+interface NodePlan {
+  def: ScenarioDefaults;
+  smoke: boolean;
+  rate: number;
+  duration: string;
+  durationMs: number;
+  thinkScale: number;
+  maxThinkMs: number;
+  dry: boolean;
+  sessionPrefix: string;
+  profile: TrafficProfile;
+  planners: Planner[];
+  /** STAGES, a LOAD preset or RATE_SCALE: when each session starts, instead of a constant rate. */
+  stages?: Stage[];
+  schedule?: { startMs: (index: number) => number; durationMs: number; peak: number };
 }
 
 /** The options as the scenarios' variables: what k6 gets, and what the Node engine parses the same way. */
@@ -88,6 +151,11 @@ function scenarioEnv(o: RunScenarioOptions, runId: string, resultsDir: string): 
   const set = (name: string, v: string | number | boolean | undefined): void => {
     if (v !== undefined) env[name] = String(v);
   };
+  set('TALON_BASE_URL', o.target);
+  set('SESSION_PREFIX', o.sessionPrefix);
+  set('ERROR_RATE', o.maxErrorRate);
+  set('P95_MS', o.p95Ms);
+  set('P99_MS', o.p99Ms);
   set('RATE', o.rate);
   set('DURATION', o.duration);
   set('SEED', o.seed);
@@ -124,37 +192,24 @@ function oneKind(kind: GeneratedKind): Record<GeneratedKind, number> {
   return weights;
 }
 
-export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioResult> {
+/**
+ * Checks and resolves everything a run needs, starting nothing: the variables, the engine, the
+ * scenario, the profile and pools, the results folder. Throws a CartloadError (exit 2) naming the
+ * problem, so that a bad input never leaves a results folder or sends a request.
+ */
+export async function prepareRun(o: RunScenarioOptions): Promise<PreparedRun> {
   const scenario = o.scenario ?? 'lifecycle';
-  const rootDir = o.rootDir ?? PROJECT_ROOT;
   const resultsDir = o.resultsDir ?? 'results';
   const runId = o.runId ?? makeRunId();
   const env = scenarioEnv(o, runId, resultsDir);
-  let config: ScenarioConfig;
-  try {
-    config = parseConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return fail(err.message);
-    throw err;
-  }
-  // The profile, its what-if edits (PROFILE_SET) and a RATE_SCALE shape are checked here, before
-  // anything starts, whichever engine runs them (k6 applies the same code again in each VU).
-  let shaped: RateScaled;
-  try {
-    if (config.rateScale !== undefined && (scenario === 'smoke' || scenario === 'capacity')) throw new ConfigError('RATE_SCALE', `does not apply to ${scenario}, which has its own load shape`);
-    const profile = editProfile(await loadProfile(config.profile ?? NODE_SCENARIOS[scenario]?.profile ?? 'default'), config.profileSet ?? []);
-    shaped = applyRateScale(config, profile);
-  } catch (err) {
-    if (err instanceof ConfigError || err instanceof ProfileError) return fail(err.message);
-    throw err;
-  }
+  const config = parseConfig(env);
 
   const k6 = locateK6(o.env);
   const k6Missing = 'reason' in k6 ? k6.reason : '';
   let engine: 'k6' | 'node';
   let why: string;
   if (o.engine === 'k6') {
-    if (!k6.bin) return fail(`--engine k6: ${k6Missing}`);
+    if (!k6.bin) throw new RunOptionsError(`--engine k6: ${k6Missing}`);
     engine = 'k6';
     why = `--engine k6 (${k6.bin})`;
   } else if (o.engine === 'node' || !k6.bin) {
@@ -164,33 +219,118 @@ export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioRes
     engine = 'k6';
     why = `k6 found at ${k6.bin}`;
   }
-  const node = NODE_SCENARIOS[scenario];
-  if (engine === 'node' && !node) {
+  const rootDir = o.rootDir ?? PROJECT_ROOT;
+  if (engine === 'k6') {
+    try {
+      await access(join(rootDir, 'scenarios', `${scenario}.ts`));
+    } catch {
+      throw new RunOptionsError(`scenario "${scenario}": no scenarios/${scenario}.ts (scenarios: ${[...Object.keys(NODE_SCENARIOS), 'capacity'].join(', ')})`);
+    }
+  }
+  const def = NODE_SCENARIOS[scenario];
+  if (engine === 'node' && !def) {
     const known = Object.keys(NODE_SCENARIOS).join(', ');
-    return fail(`scenario "${scenario}": the Node engine runs ${known}; ${scenario === 'capacity' ? 'capacity steps the rate up and needs k6 (install k6 or set K6_BIN)' : 'check the name'}`);
+    throw new RunOptionsError(`scenario "${scenario}": the Node engine runs ${known}; ${scenario === 'capacity' ? 'capacity steps the rate up and needs k6 (install k6 or set K6_BIN)' : 'check the name'}`);
   }
   if (engine === 'node' && (env.VUS ?? '').trim() !== '') {
-    return fail('VUS is a closed k6 model; the Node engine starts sessions at a rate (RATE, STAGES, LOAD or RATE_SCALE): install k6, or unset VUS');
+    throw new RunOptionsError('VUS is a closed k6 model; the Node engine starts sessions at a rate (RATE, STAGES, LOAD or RATE_SCALE): install k6, or unset VUS');
   }
-
-  // The target: the one TALON_BASE_URL names, or a local one for this run only.
-  let local: RunningTarget | undefined;
-  const named = (o.env.TALON_BASE_URL ?? '').trim();
-  if (named === '') {
-    local = await startTarget({ ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
-    o.say(`target: the local reference target at ${local.url} (started for this run; set TALON_BASE_URL to aim elsewhere)`);
-  } else {
-    o.say(`target: ${config.baseUrl}`);
-  }
-  const target = local?.url ?? config.baseUrl;
-  const apiKey = local?.apiKey ?? config.apiKey;
-  o.say(`engine: ${engine === 'k6' ? 'k6' : 'node'}: ${why}`);
+  if (config.rateScale !== undefined && (scenario === 'smoke' || scenario === 'capacity')) throw new RunOptionsError(`RATE_SCALE does not apply to ${scenario}, which has its own load shape`);
+  // The profile, its what-if edits (PROFILE_SET) and a RATE_SCALE shape, checked whichever engine
+  // runs them (k6 applies the same code again in each VU): a bad edit or curve starts nothing.
+  const profile = editProfile(await loadProfile(config.profile ?? def?.profile ?? 'default'), config.profileSet ?? []);
+  let shaped: RateScaled;
   try {
-    if (engine === 'k6') return await runWithK6(o, { scenario, rootDir, outDir: o.distDir ?? join(rootDir, 'dist'), resultsDir, runId, env: { ...env, TALON_BASE_URL: target, TALON_API_KEY: apiKey }, bin: k6.bin as string, seed: config.seed, why, target });
-    return await runWithNode(o, { scenario, def: node as ScenarioDefaults, shaped, target, apiKey, resultsDir, runId, why });
+    shaped = applyRateScale(config, profile);
+  } catch (err) {
+    // A value given as a flag is named as the flag.
+    const flag = err instanceof ConfigError ? SHAPE_FLAGS[err.variable] : undefined;
+    const given = flag ? o[flag[1]] : undefined;
+    if (err instanceof ConfigError && flag && given !== undefined) throw new RunOptionsError(`--${flag[0]} ${String(given)}: ${err.problem}`);
+    throw err;
+  }
+  const named = (env.TALON_BASE_URL ?? '').trim() === '' ? undefined : config.baseUrl;
+  await checkDirWritable(resultsDir, '--results-dir');
+  await checkRunFolderFree(resultsDir, runId);
+  const dry = config.dry || (NODE_SCENARIOS[scenario]?.forceDry ?? false);
+  const prepared: PreparedRun = { scenario, engine, why, config: shaped.config, env, runId, resultsDir, named, dry, profile: shaped.profile };
+  if (shaped.note) prepared.shapeNote = shaped.note;
+  if (engine === 'k6') prepared.k6Bin = k6.bin as string;
+  else prepared.node = await planNode(def as ScenarioDefaults, shaped.config, shaped.profile);
+  return prepared;
+}
+
+async function planNode(def: ScenarioDefaults, config: ScenarioConfig, profile: TrafficProfile): Promise<NodePlan> {
+  const duration = config.duration ?? def.duration;
+  const durationMs = durationMsOf(duration);
+  const pools = await resolvePools({ seed: config.seed });
+  const sessionPrefix = config.sessionPrefix ?? `${DEFAULT_SESSION_PREFIX}-${shortRandom()}`;
+  const common = { pools, seed: config.seed, sessionPrefix };
+  const planners: Planner[] = def.kindsInOrder
+    ? def.kindsInOrder.map((kind) => createPlanner({ ...common, profile: { ...profile, lifecycles: oneKind(kind) } }))
+    : [createPlanner({ ...common, profile })];
+  const stages = def.kindsInOrder ? undefined : (config.stages ?? (config.load ? PRESET_SHAPES[config.load](config, def) : undefined));
+  return {
+    ...(stages ? { stages, schedule: stageStarts(stages) } : {}),
+    def,
+    smoke: def.kindsInOrder !== undefined,
+    rate: config.rate ?? def.rate,
+    duration,
+    durationMs,
+    thinkScale: config.thinkScale ?? def.thinkScale,
+    maxThinkMs: config.maxThinkSeconds * 1000,
+    dry: config.dry || def.forceDry === true,
+    sessionPrefix,
+    profile,
+    planners,
+  };
+}
+
+/** What the run will do, one `label: value` pair a line, for the confirmation before real writes. */
+export function describeRun(p: PreparedRun): [string, string][] {
+  const lines: [string, string][] = [['scenario', `${p.scenario} (${p.engine === 'k6' ? 'k6' : 'Node engine'})`]];
+  if (p.node?.smoke) lines.push(['sessions', `one of each kind (${p.node.planners.length}), one at a time`]);
+  else {
+    const rate = p.config.rate ?? p.node?.rate ?? NODE_SCENARIOS[p.scenario]?.rate;
+    const duration = p.config.duration ?? p.node?.duration ?? NODE_SCENARIOS[p.scenario]?.duration;
+    if (p.shapeNote) lines.push(['arrivals', p.shapeNote]);
+    else if (p.config.stages) lines.push(['arrivals', `${p.config.stages.length} stages (STAGES)`]);
+    else if (rate !== undefined) lines.push(['rate', `${rate} session${rate === 1 ? '' : 's'}/s`]);
+    if (duration !== undefined && !p.config.stages && !p.config.load) lines.push(['duration', duration]);
+    if (p.config.load) lines.push(['load shape', `${p.config.load} at ${p.config.rate ?? rate} sessions/s`]);
+    if (p.config.profileSet) lines.push(['what-if', p.config.profileSet.join(', ')]);
+  }
+  if (p.node) lines.push(['session IDs', `${p.node.sessionPrefix}-${p.config.seed}-<n>`]);
+  return lines;
+}
+
+/** The prepared run, started: a local target unless one is named, then k6 or the Node engine. */
+export async function startRun(p: PreparedRun, o: RunScenarioOptions): Promise<RunScenarioResult> {
+  const rootDir = o.rootDir ?? PROJECT_ROOT;
+  let local: RunningTarget | undefined;
+  if (p.named === undefined) {
+    local = await startTarget({ ...(p.config.apiKey ? { apiKey: p.config.apiKey } : {}) });
+    o.say(`target: the local reference target at ${local.url} (started for this run; set TALON_BASE_URL or --target to aim elsewhere)`);
+  } else {
+    o.say(`target: ${p.named}`);
+  }
+  const target = local?.url ?? (p.named as string);
+  const apiKey = local?.apiKey ?? p.config.apiKey;
+  o.say(`engine: ${p.engine}: ${p.why}`);
+  try {
+    if (p.engine === 'k6') {
+      const env = { ...p.env, TALON_BASE_URL: target, TALON_API_KEY: apiKey };
+      return await runWithK6(o, { scenario: p.scenario, rootDir, outDir: o.distDir ?? join(rootDir, 'dist'), resultsDir: p.resultsDir, runId: p.runId, env, bin: p.k6Bin as string, seed: p.config.seed, why: p.why, target });
+    }
+    return await runWithNode(o, p, p.node as NodePlan, target, apiKey);
   } finally {
     await local?.close();
   }
+}
+
+/** prepareRun, then startRun. */
+export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioResult> {
+  return startRun(await prepareRun(o), o);
 }
 
 async function runWithK6(
@@ -205,11 +345,15 @@ async function runWithK6(
   const built = await buildScenarios({ rootDir: r.rootDir, entries: [entry], outDir: r.outDir, seed: r.seed, ...(profileFile ? { profile: profileFile } : {}) });
   if (profileFile) r.env = { ...r.env, PROFILE: `./${PROFILE_FILE}` };
   const bundle = built.bundles.find((b) => b.name === r.scenario)?.file ?? join(r.outDir, `${r.scenario}.js`);
-  // k6 does not create folders: handleSummary writes into RESULTS_DIR/RUN_ID, which must exist.
+  // k6 does not create folders: the run folder is made here and handed over as RUN_DIR, where
+  // handleSummary writes the run's files under their plain names.
   const dir = resolve(r.resultsDir, r.runId);
-  await mkdir(dir, { recursive: true });
-  const res = await runK6(r.bin, ['run', bundle], {
-    env: r.env,
+  await makeDirs(dir);
+  // k6's metric stream, converted into the results format when k6 is done (results.json, report.html).
+  const csv = join(dir, K6_METRICS_FILE);
+  const res = await runK6(r.bin, ['run', '--out', `csv=${csv}`, bundle], {
+    // Millisecond timestamps: whole seconds (k6's default) would blur the start and end of the run.
+    env: { K6_CSV_TIME_FORMAT: 'unix_milli', ...r.env, RUN_DIR: dir },
     cwd: process.cwd(),
     timeoutMs: 24 * 3_600_000,
     ...(o.signal ? { signal: o.signal } : {}),
@@ -217,75 +361,92 @@ async function runWithK6(
     ...(o.k6Stderr ? { onStderr: o.k6Stderr } : {}),
   });
   const interrupted = res.aborted || res.signal !== null;
-  return { engine: 'k6', why: r.why, target: r.target, runId: r.runId, dir, exitCode: res.code ?? (interrupted ? 130 : 1), interrupted };
+  const exitCode = res.code ?? (interrupted ? 130 : 1);
+  const done = { engine: 'k6' as const, why: r.why, target: r.target, runId: r.runId, dir, exitCode, interrupted };
+  if (!(await stat(csv).then((st) => st.size > 0, () => false))) return { ...done, conversionError: `k6 wrote no metric stream (${csv}): the run folder has k6's own files only` };
+  try {
+    const summary = join(dir, 'summary.json');
+    const hasSummary = await stat(summary).then((st) => st.isFile(), () => false);
+    const version = await k6Version(r.bin);
+    const converted = await convertK6Run({
+      csv,
+      out: dir,
+      intoExisting: true,
+      runId: r.runId,
+      scenario: r.scenario,
+      target: r.target,
+      interrupted,
+      ...(hasSummary ? { summary } : {}),
+      ...(version ? { tools: { k6: version } } : {}),
+      notes: [`engine: k6 (${r.why})`],
+    });
+    return { ...done, results: converted.summary };
+  } catch (err) {
+    return { ...done, conversionError: `converting k6's metric stream failed: ${err instanceof Error ? err.message : String(err)}` };
+  }
 }
 
-async function runWithNode(
-  o: RunScenarioOptions,
-  r: { scenario: string; def: ScenarioDefaults; shaped: RateScaled; target: string; apiKey: string; resultsDir: string; runId: string; why: string },
-): Promise<RunScenarioResult> {
-  const { def, shaped } = r;
-  const { config, profile } = shaped;
-  const duration = parseK6Duration(config.duration ?? def.duration);
-  if ('error' in duration) return fail(`DURATION: ${duration.error}`);
-  const rate = config.rate ?? def.rate;
-  const stages = config.stages ?? (config.load ? PRESET_SHAPES[config.load](config, def) : undefined);
-  const schedule = stages ? stageStarts(stages) : undefined;
-  const thinkScale = config.thinkScale ?? def.thinkScale;
-  const maxThinkMs = config.maxThinkSeconds * 1000;
-  const dry = config.dry || def.forceDry === true;
-  const pools = await resolvePools({ seed: config.seed });
-  const sessionPrefix = config.sessionPrefix ?? `${DEFAULT_SESSION_PREFIX}-${shortRandom()}`;
-  const common = { pools, seed: config.seed, sessionPrefix };
-  const planners: Planner[] = def.kindsInOrder
-    ? def.kindsInOrder.map((kind) => createPlanner({ ...common, profile: { ...profile, lifecycles: oneKind(kind) } }))
-    : [createPlanner({ ...common, profile })];
+/** The file `cartload run` asks k6 to write its metric stream to, in the run folder (gzipped: k6 compresses by the name). */
+export const K6_METRICS_FILE = 'k6-metrics.csv.gz';
+
+async function k6Version(bin: string): Promise<string | undefined> {
+  try {
+    const v = await runK6(bin, ['version'], { timeoutMs: 10_000, env: { PATH: process.env.PATH } });
+    return /v\d+\.\d+\.\d+[^\s,)]*/.exec(v.stdout)?.[0];
+  } catch {
+    return undefined;
+  }
+}
+
+async function runWithNode(o: RunScenarioOptions, p: PreparedRun, n: NodePlan, target: string, apiKey: string): Promise<RunScenarioResult> {
+  const { config } = p;
+  const { planners, dry, thinkScale, maxThinkMs, smoke, rate, schedule } = n;
   const plan = (index: number, filtered: (reason: string, steps: number) => void): SessionPlan => {
-    let p = (planners[index % planners.length] as Planner).plan(index);
+    let plan = (planners[index % planners.length] as Planner).plan(index);
     if (dry) {
-      const d = toDryPlan(p);
+      const d = toDryPlan(plan);
       if (d.skipped.length > 0) filtered('dry-not-applicable', d.skipped.length);
-      p = d.plan;
+      plan = d.plan;
     }
-    return thinkScale === 1 && maxThinkMs >= 3_600_000 ? p : scaleThinkTimes(p, thinkScale, maxThinkMs);
+    return thinkScale === 1 && maxThinkMs >= 3_600_000 ? plan : scaleThinkTimes(plan, thinkScale, maxThinkMs);
   };
-  const smoke = def.kindsInOrder !== undefined;
   o.say(
     smoke
-      ? `running ${r.scenario}: one session of each kind (${def.kindsInOrder?.join(', ')}), one at a time; session IDs ${sessionPrefix}-${config.seed}-<n>`
-      : `running ${r.scenario}: ${shaped.note ? `following ${shaped.note}` : stages ? `${stages.length} stages${config.load ? ` (LOAD ${config.load})` : ''} over ${Math.round((schedule?.durationMs ?? 0) / 1000)} s, peak ${schedule?.peak} sessions/s` : `${rate} sessions/s for ${config.duration ?? def.duration}`}, profile ${profile.name}, think time × ${thinkScale} (at most ${config.maxThinkSeconds} s)${dry ? ', all dry' : ''}; session IDs ${sessionPrefix}-${config.seed}-<n>`,
+      ? `running ${p.scenario}: one session of each kind (${n.def.kindsInOrder?.join(', ')}), one at a time; session IDs ${n.sessionPrefix}-${config.seed}-<n>`
+      : `running ${p.scenario}: ${p.shapeNote ? `following ${p.shapeNote}` : schedule ? `${n.stages?.length} stages${config.load ? ` (LOAD ${config.load})` : ''} over ${Math.round(schedule.durationMs / 1000)} s, peak ${schedule.peak} sessions/s` : `${rate} session${rate === 1 ? '' : 's'}/s for ${n.duration}`}, profile ${n.profile.name}, think time × ${thinkScale} (at most ${config.maxThinkSeconds} s)${dry ? ', all dry' : ''}; session IDs ${n.sessionPrefix}-${config.seed}-<n>`,
   );
   const result = await runEngine({
-    target: r.target,
-    apiKey: r.apiKey,
-    input: smoke ? { kind: 'plans', name: r.scenario, plan, limit: planners.length } : { kind: 'plans', name: r.scenario, plan, durationMs: schedule ? schedule.durationMs : duration.ms },
+    target,
+    apiKey,
+    input: smoke ? { kind: 'plans', name: p.scenario, plan, limit: planners.length } : { kind: 'plans', name: p.scenario, plan, durationMs: schedule ? schedule.durationMs : n.durationMs },
     timing: smoke ? { mode: 'asap' } : schedule ? { mode: 'rate', rate: Math.max(schedule.peak, 1e-9), startMs: schedule.startMs } : { mode: 'rate', rate },
-    connections: smoke ? 1 : (o.connections ?? 64),
-    runId: r.runId,
-    resultsDir: r.resultsDir,
-    scenario: r.scenario,
+    connections: smoke ? 1 : (o.connections ?? DEFAULT_CONNECTIONS),
+    runId: p.runId,
+    resultsDir: p.resultsDir,
+    scenario: p.scenario,
     slo: config.slo,
     options: {
       engine: 'node',
-      scenario: r.scenario,
+      scenario: p.scenario,
       rate: smoke || schedule ? undefined : rate,
-      duration: smoke || schedule ? undefined : (config.duration ?? def.duration),
-      ...(schedule ? { peakRate: schedule.peak, stages: stages?.length, stagesMs: schedule.durationMs } : {}),
+      duration: smoke || schedule ? undefined : n.duration,
+      ...(schedule ? { peakRate: schedule.peak, stages: n.stages?.length, stagesMs: schedule.durationMs } : {}),
       ...(config.load ? { load: config.load } : {}),
       ...(config.rateScale !== undefined ? { rateScale: config.rateScale, curveSpeed: config.curveSpeed ?? 1 } : {}),
       ...(config.profileSet ? { profileSet: config.profileSet } : {}),
       seed: config.seed,
-      profile: profile.name,
+      profile: n.profile.name,
       thinkScale,
       maxThinkSeconds: config.maxThinkSeconds,
       dry,
-      sessionPrefix,
+      sessionPrefix: n.sessionPrefix,
       slo: config.slo,
     },
-    notes: [`engine: node (${r.why})`],
+    notes: [`engine: node (${p.why})`],
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.hardSignal ? { hardSignal: o.hardSignal } : {}),
     ...(o.progress ? { progress: o.progress } : {}),
+    ...(o.consumers ? { consumers: o.consumers } : {}),
   });
-  return { engine: 'node', why: r.why, target: r.target, runId: r.runId, result };
+  return { engine: 'node', why: p.why, target, runId: p.runId, result };
 }

@@ -56,7 +56,7 @@ async function* stdinBytes(input: Readable): AsyncGenerator<Buffer> {
 }
 
 /** The bytes of a recording: the file, its gunzipped content (by the `.gz` name), or standard input. */
-function openBytes(source: CsvSource): Readable {
+export function recordingBytes(source: CsvSource): Readable {
   const { file } = source;
   // Destroying the stream made from stdinBytes ends that generator; standard input itself stays open.
   if (file === '-') return Readable.from(stdinBytes((source.stdin ?? process.stdin) as Readable), { objectMode: false });
@@ -128,6 +128,15 @@ async function* readBatches<T>(stream: Readable): AsyncGenerator<T[]> {
   }
 }
 
+/** How a recording's records are told apart (every reader and the order scan agree on it). */
+export const CSV_RECORD_OPTIONS = {
+  // A short or long row is the reader's to report, naming the missing column.
+  relax_column_count: true,
+  skip_empty_lines: true,
+  // Mixed line ends are common in hand-edited files: any unquoted LF ends a record.
+  record_delimiter: ['\r\n', '\n'],
+} as const satisfies Options;
+
 /** The records of a CSV recording, header first, in batches (one per chunk read). */
 export async function* csvRecordBatches(source: CsvSource): AsyncGenerator<CsvRecord[]> {
   const { file } = source;
@@ -135,11 +144,8 @@ export async function* csvRecordBatches(source: CsvSource): AsyncGenerator<CsvRe
   let lastLine = 1;
   const options: Options<CsvRecord, string[]> = {
     bom: true,
-    // A short or long row is the reader's to report, naming the missing column.
-    relax_column_count: true,
-    skip_empty_lines: true,
-    // Mixed line ends are common in hand-edited files: any unquoted LF ends a record.
-    record_delimiter: ['\r\n', '\n'],
+    ...CSV_RECORD_OPTIONS,
+    record_delimiter: [...CSV_RECORD_OPTIONS.record_delimiter],
     on_record: (fields: string[], info: InfoRecord): CsvRecord => {
       lastLine = lines.record(fields, info);
       return { fields, line: lastLine };
@@ -148,7 +154,7 @@ export async function* csvRecordBatches(source: CsvSource): AsyncGenerator<CsvRe
   // The typings of parse() take a record-changing on_record only together with `columns`.
   const parser = parse(options as unknown as Options);
   // pipeline destroys every stage when one fails or the reader stops early (parser.destroy()).
-  pipeline(openBytes(source), parser, () => {});
+  pipeline(recordingBytes(source), parser, () => {});
   try {
     yield* readBatches<CsvRecord>(parser);
   } catch (err) {

@@ -21,7 +21,13 @@ export interface ReplayEvent {
   sessionId: string;
   profileId?: string;
   kind: LifecycleKind;
+  /** The step; its `body` is left unset: the body travels as `bodyText`. */
   step: PlanStep;
+  /**
+   * The request body as JSON text, sent as it is: a request log's body cell as it was read
+   * (checked once, never parsed again or re-serialised), an export's built body serialised once.
+   */
+  bodyText?: string;
   /** The session's final recorded state, when the recording says it (the session export does). */
   finalState?: SessionState;
   /** True on the last event of its session, when the reader knows it (the export does). */

@@ -162,10 +162,11 @@ export function exportEvents(fields: readonly string[], layout: ExportLayout, at
   }
 
   // The steps that lead from nothing to the recorded final state, each at the best time the row gives.
-  const steps: Array<{ time: number; step: PlanStep }> = [];
+  // Bodies are kept apart from the steps and serialised once, when the events are made.
+  const steps: Array<{ time: number; step: PlanStep; body?: unknown }> = [];
   const put = (step: StepName, t: number, cs: NewCustomerSessionV2, expect: SessionState): void => {
     const body: IntegrationRequest = { customerSession: cs };
-    steps.push({ time: t, step: { step, method: 'PUT', path: sessionPath(sessionId), body, expect } });
+    steps.push({ time: t, step: { step, method: 'PUT', path: sessionPath(sessionId), expect }, body });
   };
   const minimal: NewCustomerSessionV2 = session.profileId === undefined ? {} : { profileId: session.profileId };
   const last = (): number => steps[steps.length - 1]?.time ?? created;
@@ -179,7 +180,7 @@ export function exportEvents(fields: readonly string[], layout: ExportLayout, at
   if (state === 'partially_returned') {
     if (storedItems.length === 0) reject(at, 'inconsistent-row', name('cartitems'), 'a partially returned session with an empty cart');
     const body = { return: { returnedCartItems: returnedItems(storedItems) } };
-    steps.push({ time: Math.max(last(), updated ?? last()), step: { step: 'return', method: 'POST', path: sessionPath(sessionId, 'returns'), body, expect: 'partially_returned' } });
+    steps.push({ time: Math.max(last(), updated ?? last()), step: { step: 'return', method: 'POST', path: sessionPath(sessionId, 'returns'), expect: 'partially_returned' }, body });
   }
   if (cancelledAt !== undefined && state !== 'cancelled') {
     reject(at, 'inconsistent-row', name('cancelledat'), `the session has a cancellation time but its state is "${state}"`);
@@ -195,8 +196,9 @@ export function exportEvents(fields: readonly string[], layout: ExportLayout, at
   }
   const profile = session.profileId;
   const kind = lifecycleKind(state, closedAt !== undefined);
-  return steps.map(({ time: t, step }, i) => {
+  return steps.map(({ time: t, step, body }, i) => {
     const e: ReplayEvent = { time: t, sessionId, kind, step, finalState: state, source: { file: at.file, line: at.line } };
+    if (body !== undefined) e.bodyText = JSON.stringify(body);
     if (profile !== undefined) e.profileId = profile;
     if (i === steps.length - 1) e.lastOfSession = true;
     return e;

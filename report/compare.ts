@@ -1,44 +1,78 @@
-// `cartload compare`: a regression gate between two runs of any engine, from their summary.json.
-// compareRuns is pure (tests and other tools call it on RunSummary objects); readSummary and
-// compareRunFiles add the file handling and validation the command needs.
-import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { SUMMARY_SCHEMA_VERSION, type RunSummary, type StepStats } from '../model/summary.ts';
+// `cartload compare`: a regression gate between two runs of any engine that does not cry wolf.
+// A step's (or the whole run's) latency (p50, p95, p99) or error rate is a regression only when the change is both LARGE
+// (beyond a relative and an absolute floor: by default +20% and +5 ms, or +0.5 percentage points)
+// and BEYOND NOISE (worse in at least 99% of block-bootstrap resamples of the two runs' recorded
+// time slices; see compare-stats.ts). A large change within the noise is reported as `noise`, not
+// failed. compareResults is pure (tests and other tools call it on two results); compareRunFiles
+// reads the run folders. Rendering is in compare-render.ts.
 import { CartloadError } from '../model/errors.ts';
+import { LogHistogram } from './data/histogram.ts';
+import type { Results } from './data/format.ts';
+import { readRunResults } from './read.ts';
+import { stepEvidence, type ChangeEvidence, type StepEvidence, type TimedSlice } from './compare-stats.ts';
 
 export class CompareInputError extends CartloadError {
   override name = 'CompareInputError';
 }
 
 export interface CompareOptions {
-  /** Largest allowed relative increase of a step's p95 and p99 latency (0.2 = +20%). */
+  /** Relative floor: a latency change (p50, p95, p99) below this share of the baseline is never a regression (0.2 = +20%). */
   maxLatencyIncrease: number;
-  /** Largest allowed increase of the error rate, in percentage points (0.5 = +0.5 pp). */
+  /** Absolute floor: a latency change below this many ms is never a regression. */
+  minLatencyIncreaseMs: number;
+  /** Floor for the error rate, in percentage points (0.5 = +0.5 pp). */
   maxErrorRateIncrease: number;
-  /** A step needs at least this many requests in both runs for its latency and error rate to be judged. */
+  /** A step needs at least this many requests in both runs to be judged. */
   minRequests: number;
+  /** Share of resamples in which the current run must be worse for a change to count as real (0.99). */
+  confidence: number;
+  /** Resamples of the bootstrap. */
+  resamples: number;
+  /** Compare runs of different scenarios or profiles instead of refusing. */
+  allowDifferent: boolean;
 }
 
-export const DEFAULT_COMPARE_OPTIONS: CompareOptions = { maxLatencyIncrease: 0.2, maxErrorRateIncrease: 0.5, minRequests: 20 };
+export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
+  maxLatencyIncrease: 0.2,
+  minLatencyIncreaseMs: 5,
+  maxErrorRateIncrease: 0.5,
+  minRequests: 20,
+  confidence: 0.99,
+  resamples: 1000,
+  allowDifferent: false,
+};
 
-/** `info`: shown, never judged; `too-few`: would be judged but one run has too few requests. */
-export type Verdict = 'ok' | 'better' | 'regression' | 'info' | 'too-few' | 'new' | 'missing';
+/**
+ * regression: large and beyond noise; noise: large but within the runs' noise (not failed);
+ * better: large, beyond noise, and an improvement; ok: small (whatever the noise); info: shown,
+ * never judged; too-few: a run has fewer than minRequests; new/missing: a step in one run only.
+ */
+export type Verdict = 'ok' | 'better' | 'regression' | 'noise' | 'info' | 'too-few' | 'new' | 'missing';
 
 export interface MetricComparison {
   metric: string;
   baseline: number | null;
   current: number | null;
-  /** Current − baseline (for latency also as a share of the baseline in `relative`). */
+  /** Current − baseline (ms, pp, count, per s). */
   change: number | null;
+  /** Latency: the change as a share of the baseline. */
   relative?: number | null;
   unit: 'count' | 'per-s' | 'pct' | 'ms';
   verdict: Verdict;
+  /** Judged figures: share of resamples in which the current run was worse (0..1). */
+  worse?: number;
+  /** Judged figures: the change's 98% interval over the resamples (same unit as `change`). */
+  interval?: [number, number];
+  /** Judged figures: why the verdict, in a sentence. */
+  why?: string;
 }
 
 export interface StepComparison {
   step: string;
   verdict: Verdict;
   metrics: MetricComparison[];
+  /** How the noise was measured: resampled time slices (or single requests for very short runs), and how many per run. */
+  noise?: { mode: StepEvidence['mode']; blocks: [number, number] };
 }
 
 export interface RunRef {
@@ -46,34 +80,46 @@ export interface RunRef {
   engine: string;
   scenario: string;
   target: string;
+  startedAt: string;
+  git?: string;
 }
 
 export interface Comparison {
   baseline: RunRef;
   current: RunRef;
-  tolerances: CompareOptions;
+  settings: Omit<CompareOptions, 'allowDifferent'>;
   overall: MetricComparison[];
   steps: StepComparison[];
   /** Why the figures may not be comparable, and what could not be judged. */
   warnings: string[];
   /** One sentence per regression; empty means the gate passes. */
   regressions: string[];
+  /** One sentence per large change that the noise explains (not failed). */
+  noise: string[];
   ok: boolean;
 }
 
 /** Options that legitimately differ between two runs of the same test (they name the run, not its load). */
 const RUN_SPECIFIC_OPTIONS = new Set(['sessionPrefix', 'runId', 'resultsDir', 'progress', 'logRequests', 'noProgress']);
 
-const ref = (s: RunSummary): RunRef => ({ runId: s.runId, engine: s.engine, scenario: s.scenario, target: s.target });
+const ref = (r: Results): RunRef => ({
+  runId: r.run.runId,
+  engine: r.run.engine,
+  scenario: r.run.scenario,
+  target: r.run.target,
+  startedAt: r.run.startedAt,
+  ...(r.run.git ? { git: r.run.git.revision } : {}),
+});
 
-/** Answers outside 2xx (k6 summaries count them under "failed"; "error" is no answer). */
-function stepFailed(s: StepStats): number {
-  let ok = 0;
-  for (const [status, n] of Object.entries(s.statuses)) if (/^2\d\d$/.test(status)) ok += n;
-  return Math.max(0, s.count - ok);
-}
+/** The percentiles judged, per step and overall. */
+const JUDGED: readonly [string, number][] = [
+  ['p50', 0.5],
+  ['p95', 0.95],
+  ['p99', 0.99],
+];
 
 const errorPct = (failed: number, total: number): number => (total === 0 ? 0 : (100 * failed) / total);
+const msOf = (h: LogHistogram, q: number): number => Math.round(h.quantile(q)) / 1000;
 
 function info(metric: string, unit: MetricComparison['unit'], b: number | null, c: number | null): MetricComparison {
   const change = b === null || c === null ? null : c - b;
@@ -82,44 +128,83 @@ function info(metric: string, unit: MetricComparison['unit'], b: number | null, 
   return m;
 }
 
-function judgeLatency(metric: string, b: number, c: number, o: CompareOptions, enough: boolean): MetricComparison {
-  const relative = b > 0 ? (c - b) / b : null;
-  let verdict: Verdict = 'ok';
-  if (!enough) verdict = 'too-few';
-  else if (relative !== null && relative > o.maxLatencyIncrease + 1e-9) verdict = 'regression';
-  else if (relative !== null && relative < -o.maxLatencyIncrease) verdict = 'better';
-  return { metric, baseline: b, current: c, change: c - b, relative, unit: 'ms', verdict };
+export function fmtMs(v: number | null): string {
+  if (v === null) return '-';
+  const a = Math.abs(v);
+  return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+export const fmtPct = (v: number | null): string => (v === null ? '-' : `${v.toFixed(2)}%`);
+export function fmtRel(v: number | null | undefined): string {
+  if (v === null || v === undefined) return 'n/a';
+  return `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)}%`;
+}
+const share = (v: number): string => `${(100 * v).toFixed(1)}%`;
+const signed = (v: number, digits = 2): string => `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
+
+/** The percentile's own evidence must be at least this strong when a broad shift carries the verdict. */
+const SUPPORT = 0.9;
+
+/**
+ * Beyond noise: the percentile is higher in `confidence` of the resamples, or the whole distribution
+ * is slower in `confidence` of them and the percentile higher in 90% (a broad slowdown that short
+ * runs cannot pin on one percentile alone). Returns the reason, or undefined.
+ */
+function beyondNoise(ev: ChangeEvidence, shift: ChangeEvidence, o: CompareOptions, resamples: number, dir: 'worse' | 'better'): string | undefined {
+  const word = dir === 'worse' ? 'slower' : 'faster';
+  if (ev[dir] >= o.confidence) return `${word} in ${share(ev[dir])} of ${resamples} resamples`;
+  if (shift[dir] >= o.confidence && ev[dir] >= SUPPORT) return `the whole distribution ${word} in ${share(shift[dir])} of ${resamples} resamples, this percentile in ${share(ev[dir])}`;
+  return undefined;
 }
 
-function judgeErrorRate(b: number, c: number, o: CompareOptions, enough: boolean): MetricComparison {
+function judgeLatency(metric: string, b: number, c: number, ev: ChangeEvidence, shift: ChangeEvidence, o: CompareOptions, resamples: number): MetricComparison {
   const change = c - b;
-  let verdict: Verdict = 'ok';
-  if (!enough) verdict = 'too-few';
-  // A tiny epsilon so that 0.5 pp against a 0.5 pp tolerance is not a regression by rounding.
-  else if (change > o.maxErrorRateIncrease + 1e-9) verdict = 'regression';
-  else if (change < -o.maxErrorRateIncrease) verdict = 'better';
-  return { metric: 'error rate', baseline: b, current: c, change, unit: 'pct', verdict };
+  const relative = b > 0 ? change / b : null;
+  const floors = `+${(100 * o.maxLatencyIncrease).toFixed(0)}% and +${o.minLatencyIncreaseMs} ms`;
+  const m: MetricComparison = { metric, baseline: b, current: c, change, relative, unit: 'ms', verdict: 'ok', worse: ev.worse, interval: ev.interval };
+  const size = `${fmtRel(relative)}, ${signed(change)} ms`;
+  // "Large": beyond both floors. A change exactly at a floor is not beyond it.
+  const large = relative !== null && relative > o.maxLatencyIncrease + 1e-9 && change > o.minLatencyIncreaseMs + 1e-9;
+  const largeDrop = relative !== null && -relative > o.maxLatencyIncrease + 1e-9 && -change > o.minLatencyIncreaseMs + 1e-9;
+  const slower = large ? beyondNoise(ev, shift, o, resamples, 'worse') : undefined;
+  const faster = largeDrop ? beyondNoise(ev, shift, o, resamples, 'better') : undefined;
+  if (slower) {
+    m.verdict = 'regression';
+    m.why = `${size}: beyond the floors (${floors}) and beyond noise (${slower})`;
+  } else if (large) {
+    m.verdict = 'noise';
+    m.why = `${size}: beyond the floors, but within the runs' noise (slower in only ${share(ev.worse)} of resamples, the whole distribution in ${share(shift.worse)}; ${share(o.confidence)} needed)`;
+  } else if (faster) {
+    m.verdict = 'better';
+    m.why = `${size}: faster beyond the floors and beyond noise (${faster})`;
+  } else {
+    m.why = `${size}: ${change > 0 ? `below the floors (${floors})` : 'not slower'}`;
+  }
+  return m;
+}
+
+function judgeErrorRate(b: number, c: number, ev: ChangeEvidence, o: CompareOptions): MetricComparison {
+  const change = c - b;
+  const m: MetricComparison = { metric: 'error rate', baseline: b, current: c, change, unit: 'pct', verdict: 'ok', worse: ev.worse, interval: ev.interval };
+  const size = `${signed(change)} pp`;
+  if (change > o.maxErrorRateIncrease + 1e-9 && ev.worse >= o.confidence) {
+    m.verdict = 'regression';
+    m.why = `${size}: beyond the floor (+${o.maxErrorRateIncrease} pp) and beyond noise (worse in ${share(ev.worse)} of resamples)`;
+  } else if (change > o.maxErrorRateIncrease + 1e-9) {
+    m.verdict = 'noise';
+    m.why = `${size}: beyond the floor, but within the runs' noise (worse in only ${share(ev.worse)} of resamples)`;
+  } else if (-change > o.maxErrorRateIncrease + 1e-9 && ev.better >= o.confidence) {
+    m.verdict = 'better';
+    m.why = `${size}: fewer failures beyond the floor and beyond noise`;
+  } else {
+    m.why = `${size}: ${change > 0 ? `below the floor (+${o.maxErrorRateIncrease} pp)` : 'not worse'}`;
+  }
+  return m;
 }
 
 function rollUp(metrics: MetricComparison[]): Verdict {
   const vs = metrics.map((m) => m.verdict);
-  if (vs.includes('regression')) return 'regression';
-  if (vs.includes('too-few')) return 'too-few';
-  if (vs.includes('better')) return 'better';
+  for (const v of ['regression', 'too-few', 'noise', 'better'] as const) if (vs.includes(v)) return v;
   return 'ok';
-}
-
-function stepMetrics(s: StepStats | undefined, other: StepStats | undefined, side: 'baseline' | 'current'): MetricComparison[] {
-  const one = (s ?? other) as StepStats;
-  const v = (x: number): [number | null, number | null] => (side === 'baseline' ? [x, null] : [null, x]);
-  return [
-    info('requests', 'count', ...v(one.count)),
-    info('error rate', 'pct', ...v(errorPct(stepFailed(one), one.count))),
-    info('409s', 'count', ...v(one.statuses['409'] ?? 0)),
-    info('p50', 'ms', ...v(one.latency.p50)),
-    info('p95', 'ms', ...v(one.latency.p95)),
-    info('p99', 'ms', ...v(one.latency.p99)),
-  ];
 }
 
 function differingOptions(b: Record<string, unknown>, c: Record<string, unknown>): string[] {
@@ -144,42 +229,90 @@ function sameTarget(a: string, b: string): boolean {
   }
 }
 
+/** What makes two runs the same test: the scenario (or recording) and the traffic profile. */
+function identity(r: Results): { what: string; profile: string | undefined } {
+  const profile = r.run.options.profile;
+  return { what: `${r.run.kind} ${r.run.scenario}`, profile: typeof profile === 'string' ? profile : undefined };
+}
+
+/** One step's slices, in time order; `undefined` step = all steps together. */
+function stepSlices(r: Results, step: string | undefined): TimedSlice[] {
+  const out: TimedSlice[] = [];
+  for (const s of r.timeline.slices) {
+    if (step !== undefined) {
+      const st = s.steps[step];
+      if (st && st.n > 0) out.push({ t: s.t, slice: st });
+      continue;
+    }
+    const h = new LogHistogram();
+    let n = 0;
+    let failed = 0;
+    for (const st of Object.values(s.steps)) {
+      h.add(LogHistogram.decode(st.latency));
+      n += st.n;
+      failed += st.failed;
+    }
+    if (n > 0) out.push({ t: s.t, slice: { n, failed, latency: h.encode() } });
+  }
+  return out;
+}
+
 const perSecond = (total: number, durationMs: number): number => (durationMs > 0 ? (1000 * total) / durationMs : 0);
 
-/** Compares two run summaries step by step and overall; pure. */
-export function compareRuns(baseline: RunSummary, current: RunSummary, options: Partial<CompareOptions> = {}): Comparison {
+/** Compares two runs step by step and overall; pure and deterministic. Throws CompareInputError for runs of different tests unless allowDifferent. */
+export function compareResults(baseline: Results, current: Results, options: Partial<CompareOptions> = {}): Comparison {
   const o: CompareOptions = { ...DEFAULT_COMPARE_OPTIONS, ...options };
   const warnings: string[] = [];
   const regressions: string[] = [];
+  const noise: string[] = [];
+  const coverage = 1 - 2 * (1 - o.confidence);
 
-  for (const field of ['engine', 'scenario', 'target'] as const) {
-    const same = field === 'target' ? sameTarget(baseline.target, current.target) : baseline[field] === current[field];
-    if (!same) {
-      warnings.push(`the runs differ in ${field} (${baseline[field]} → ${current[field]}): their figures are less comparable`);
-    }
+  const ib = identity(baseline);
+  const ic = identity(current);
+  const differences: string[] = [];
+  if (ib.what !== ic.what) differences.push(`${ib.what} vs ${ic.what}`);
+  if (ib.profile !== ic.profile) differences.push(`profile ${ib.profile ?? '(none)'} vs ${ic.profile ?? '(none)'}`);
+  if (differences.length > 0) {
+    const text = `the runs are of different tests (${differences.join('; ')})`;
+    if (!o.allowDifferent) throw new CompareInputError(`${text}: a change between them says nothing about the code; pass --allow-different to compare them anyway`);
+    warnings.push(`${text}: compared anyway (--allow-different)`);
   }
-  const opts = differingOptions(baseline.options, current.options);
+  if (baseline.run.engine !== current.run.engine) warnings.push(`the runs differ in engine (${baseline.run.engine} → ${current.run.engine}): their latencies are measured differently`);
+  if (!sameTarget(baseline.run.target, current.run.target)) warnings.push(`the runs differ in target (${baseline.run.target} → ${current.run.target})`);
+  const opts = differingOptions(baseline.run.options, current.run.options);
   if (opts.length > 0) warnings.push(`the runs differ in options (${opts.join(', ')}): their figures are less comparable`);
   for (const [name, run] of [['baseline', baseline], ['current', current]] as const) {
-    if (run.interrupted) warnings.push(`the ${name} run was interrupted: it holds only part of its traffic`);
+    if (run.run.interrupted) warnings.push(`the ${name} run was interrupted: it holds only part of its traffic`);
   }
 
   const br = baseline.requests;
   const cr = current.requests;
-  const overallEnough = br.total > 0 && cr.total > 0;
-  const overallError = judgeErrorRate(errorPct(br.failed, br.total), errorPct(cr.failed, cr.total), o, overallEnough);
-  if (overallError.verdict === 'regression') {
-    regressions.push(`overall: error rate ${fmtPct(overallError.baseline)} → ${fmtPct(overallError.current)} (+${overallError.change!.toFixed(2)} pp, tolerance ${o.maxErrorRateIncrease} pp)`);
+  const bh = LogHistogram.decode(br.latency);
+  const ch = LogHistogram.decode(cr.latency);
+  const overallEnough = br.count >= o.minRequests && cr.count >= o.minRequests;
+  let overallError: MetricComparison;
+  let overallLatency: MetricComparison[];
+  if (overallEnough) {
+    // All steps together: the most requests, so the surest verdict on a broad slowdown.
+    const ev = stepEvidence(stepSlices(baseline, undefined), stepSlices(current, undefined), coverage, { resamples: o.resamples, quantiles: JUDGED.map(([, q]) => q) });
+    overallError = judgeErrorRate(errorPct(br.failed, br.count), errorPct(cr.failed, cr.count), ev.errorRate, o);
+    overallLatency = JUDGED.map(([name, q]) => judgeLatency(name, msOf(bh, q), msOf(ch, q), ev.latency.get(q)!, ev.shift, o, o.resamples));
+    for (const m of [overallError, ...overallLatency]) {
+      const line = m.unit === 'ms' ? `overall: ${m.metric} ${fmtMs(m.baseline)} → ${fmtMs(m.current)} ms (${m.why})` : `overall: error rate ${fmtPct(m.baseline)} → ${fmtPct(m.current)} (${m.why})`;
+      if (m.verdict === 'regression') regressions.push(line);
+      if (m.verdict === 'noise') noise.push(line);
+    }
+  } else {
+    overallError = { ...info('error rate', 'pct', errorPct(br.failed, br.count), errorPct(cr.failed, cr.count)), verdict: 'too-few' };
+    overallLatency = JUDGED.map(([name, q]) => ({ ...info(name, 'ms', msOf(bh, q), msOf(ch, q)), verdict: 'too-few' as const }));
+    warnings.push(`overall: fewer than ${o.minRequests} requests in a run; nothing overall is judged`);
   }
-  if (!overallEnough) warnings.push('overall: a run has no requests; the error rate is not judged');
   const overall: MetricComparison[] = [
-    info('requests', 'count', br.total, cr.total),
-    info('requests/s', 'per-s', perSecond(br.total, baseline.durationMs), perSecond(cr.total, current.durationMs)),
+    info('requests', 'count', br.count, cr.count),
+    info('requests/s', 'per-s', perSecond(br.count, baseline.run.durationMs), perSecond(cr.count, current.run.durationMs)),
     overallError,
-    info('409s', 'count', br.conflicts409, cr.conflicts409),
-    info('p50', 'ms', br.latency.p50, cr.latency.p50),
-    info('p95', 'ms', br.latency.p95, cr.latency.p95),
-    info('p99', 'ms', br.latency.p99, cr.latency.p99),
+    info('409s', 'count', br.statuses['409'] ?? 0, cr.statuses['409'] ?? 0),
+    ...overallLatency,
     info('sessions failed', 'count', baseline.sessions.failed, current.sessions.failed),
   ];
 
@@ -189,180 +322,49 @@ export function compareRuns(baseline: RunSummary, current: RunSummary, options: 
     const b = br.byStep[step];
     const c = cr.byStep[step];
     if (b === undefined || c === undefined) {
-      const verdict: Verdict = b === undefined ? 'new' : 'missing';
-      regressions.push(
-        b === undefined
-          ? `step ${step}: only in the current run (${c!.count} requests)`
-          : `step ${step}: missing from the current run (${b.count} requests in the baseline)`,
-      );
-      return { step, verdict, metrics: stepMetrics(b, c, b === undefined ? 'current' : 'baseline') };
-    }
-    const enough = b.count >= o.minRequests && c.count >= o.minRequests;
-    if (!enough) tooFew.push(`${step} (${b.count} → ${c.count})`);
-    const err = judgeErrorRate(errorPct(stepFailed(b), b.count), errorPct(stepFailed(c), c.count), o, enough);
-    const p95 = judgeLatency('p95', b.latency.p95, c.latency.p95, o, enough);
-    const p99 = judgeLatency('p99', b.latency.p99, c.latency.p99, o, enough);
-    for (const m of [p95, p99]) {
-      if (m.verdict === 'regression') {
-        regressions.push(`step ${step}: ${m.metric} ${fmtMs(m.baseline)} → ${fmtMs(m.current)} ms (${fmtRel(m.relative)}, tolerance +${(100 * o.maxLatencyIncrease).toFixed(0)}%)`);
+      const present = (b ?? c)!;
+      const h = LogHistogram.decode(present.latency);
+      const side = (x: number | null): [number | null, number | null] => (b === undefined ? [null, x] : [x, null]);
+      const metrics = [info('requests', 'count', ...side(present.count)), info('error rate', 'pct', ...side(errorPct(present.failed, present.count))), info('p95', 'ms', ...side(msOf(h, 0.95)))];
+      if (present.count < o.minRequests) {
+        tooFew.push(`${step} (${b?.count ?? 0} → ${c?.count ?? 0})`);
+        return { step, verdict: 'too-few', metrics };
       }
+      regressions.push(b === undefined ? `step ${step}: only in the current run (${c!.count} requests)` : `step ${step}: missing from the current run (${b.count} requests in the baseline)`);
+      return { step, verdict: b === undefined ? 'new' : 'missing', metrics };
     }
-    if (err.verdict === 'regression') {
-      regressions.push(`step ${step}: error rate ${fmtPct(err.baseline)} → ${fmtPct(err.current)} (+${err.change!.toFixed(2)} pp, tolerance ${o.maxErrorRateIncrease} pp)`);
+    const hb = LogHistogram.decode(b.latency);
+    const hc = LogHistogram.decode(c.latency);
+    const base = [info('requests', 'count', b.count, c.count)];
+    if (b.count < o.minRequests || c.count < o.minRequests) {
+      tooFew.push(`${step} (${b.count} → ${c.count})`);
+      const shown = [
+        ...base,
+        { ...info('error rate', 'pct', errorPct(b.failed, b.count), errorPct(c.failed, c.count)), verdict: 'too-few' as const },
+        ...JUDGED.map(([name, q]) => ({ ...info(name, 'ms', msOf(hb, q), msOf(hc, q)), verdict: 'too-few' as const })),
+      ];
+      return { step, verdict: 'too-few', metrics: shown };
     }
-    const metrics = [
-      info('requests', 'count', b.count, c.count),
-      err,
-      info('409s', 'count', b.statuses['409'] ?? 0, c.statuses['409'] ?? 0),
-      info('p50', 'ms', b.latency.p50, c.latency.p50),
-      p95,
-      p99,
-    ];
-    return { step, verdict: rollUp(metrics), metrics };
+    const ev = stepEvidence(stepSlices(baseline, step), stepSlices(current, step), coverage, { resamples: o.resamples, quantiles: JUDGED.map(([, q]) => q) });
+    const err = judgeErrorRate(errorPct(b.failed, b.count), errorPct(c.failed, c.count), ev.errorRate, o);
+    const latency = JUDGED.map(([name, q]) => judgeLatency(name, msOf(hb, q), msOf(hc, q), ev.latency.get(q)!, ev.shift, o, o.resamples));
+    for (const m of [err, ...latency]) {
+      const line = m.unit === 'ms' ? `step ${step}: ${m.metric} ${fmtMs(m.baseline)} → ${fmtMs(m.current)} ms (${m.why})` : `step ${step}: error rate ${fmtPct(m.baseline)} → ${fmtPct(m.current)} (${m.why})`;
+      if (m.verdict === 'regression') regressions.push(line);
+      if (m.verdict === 'noise') noise.push(line);
+    }
+    const metrics = [...base, err, info('409s', 'count', b.statuses['409'] ?? 0, c.statuses['409'] ?? 0), ...latency];
+    return { step, verdict: rollUp(metrics), metrics, noise: { mode: ev.mode, blocks: ev.blocks } };
   });
-  if (tooFew.length > 0) {
-    warnings.push(`not judged, fewer than ${o.minRequests} requests in a run: ${tooFew.join(', ')}`);
-  }
+  if (tooFew.length > 0) warnings.push(`not judged, fewer than ${o.minRequests} requests in a run: ${tooFew.join(', ')}`);
+  if (steps.some((s) => s.noise?.mode === 'requests')) warnings.push('some steps have too few time slices (runs shorter than about 3 s): their noise is estimated from single requests, which misses bursts');
 
-  return { baseline: ref(baseline), current: ref(current), tolerances: o, overall, steps, warnings, regressions, ok: regressions.length === 0 };
+  const { allowDifferent: _allow, ...settings } = o;
+  return { baseline: ref(baseline), current: ref(current), settings, overall, steps, warnings, regressions, noise, ok: regressions.length === 0 };
 }
 
-function fmtMs(v: number | null): string {
-  if (v === null) return '-';
-  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
-}
-function fmtPct(v: number | null): string {
-  return v === null ? '-' : `${v.toFixed(2)}%`;
-}
-function fmtRel(v: number | null | undefined): string {
-  if (v === null || v === undefined) return 'n/a';
-  return `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)}%`;
-}
-
-function fmtValue(m: MetricComparison, v: number | null): string {
-  if (v === null) return '-';
-  switch (m.unit) {
-    case 'ms':
-      return `${fmtMs(v)} ms`;
-    case 'pct':
-      return fmtPct(v);
-    case 'per-s':
-      return `${v.toFixed(1)}/s`;
-    default:
-      return String(v);
-  }
-}
-
-function fmtChange(m: MetricComparison): string {
-  if (m.change === null) return '-';
-  switch (m.unit) {
-    case 'ms':
-      return fmtRel(m.relative);
-    case 'pct':
-      return `${m.change >= 0 ? '+' : ''}${m.change.toFixed(2)} pp`;
-    case 'per-s':
-      return `${m.change >= 0 ? '+' : ''}${m.change.toFixed(1)}/s`;
-    default:
-      return `${m.change >= 0 ? '+' : ''}${m.change}`;
-  }
-}
-
-/** The comparison as an aligned text table, warnings and a one-line verdict. */
-export function renderComparison(c: Comparison): string {
-  const rows: string[][] = [['step', 'metric', 'baseline', 'current', 'change', 'verdict']];
-  const add = (step: string, ms: MetricComparison[]): void => {
-    for (const m of ms) rows.push([step, m.metric, fmtValue(m, m.baseline), fmtValue(m, m.current), fmtChange(m), m.verdict === 'info' ? '' : m.verdict]);
-  };
-  add('(all)', c.overall);
-  for (const s of c.steps) {
-    if (s.verdict === 'new' || s.verdict === 'missing') {
-      const count = s.metrics[0]!;
-      rows.push([s.step, 'requests', fmtValue(count, count.baseline), fmtValue(count, count.current), '-', s.verdict]);
-    } else add(s.step, s.metrics);
-  }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]): string => r.map((cell, i) => (i >= 2 && i <= 4 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
-  const out = [
-    `cartload compare: baseline ${c.baseline.runId} (${c.baseline.engine}, ${c.baseline.scenario}) → current ${c.current.runId} (${c.current.engine}, ${c.current.scenario})`,
-    `tolerances: p95/p99 +${(100 * c.tolerances.maxLatencyIncrease).toFixed(0)}% per step, error rate +${c.tolerances.maxErrorRateIncrease} pp, at least ${c.tolerances.minRequests} requests per step`,
-    '',
-    line(rows[0]!),
-    ...rows.slice(1).map(line),
-    '',
-  ];
-  for (const w of c.warnings) out.push(`warning: ${w}`);
-  for (const r of c.regressions) out.push(`regression: ${r}`);
-  out.push(c.ok ? 'result: no regression' : `result: ${c.regressions.length} regression${c.regressions.length === 1 ? '' : 's'}`);
-  return `${out.join('\n')}\n`;
-}
-
-// ---- reading and validating summary.json files ----
-
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-
-function need(cond: boolean, file: string, field: string, expected: string): asserts cond {
-  if (!cond) throw new CompareInputError(`${file}: ${field}: ${expected}`);
-}
-
-function checkLatency(v: unknown, file: string, field: string): void {
-  need(isObject(v), file, field, 'must be a latency object { count, p50, p95, p99, … }');
-  for (const k of ['p50', 'p95', 'p99'] as const) need(typeof v[k] === 'number' && Number.isFinite(v[k]), file, `${field}.${k}`, 'must be a number');
-}
-
-/** Throws CompareInputError naming the file and field when `data` is not a cartload RunSummary this version reads. */
-export function validateSummary(data: unknown, file: string): RunSummary {
-  need(isObject(data), file, '(top level)', 'not a cartload summary.json (expected a JSON object)');
-  need(data.tool === 'cartload', file, 'tool', `not a cartload summary.json (expected "cartload", found ${JSON.stringify(data.tool)})`);
-  need(
-    data.schemaVersion === SUMMARY_SCHEMA_VERSION,
-    file,
-    'schemaVersion',
-    `is ${JSON.stringify(data.schemaVersion)}; this cartload reads schemaVersion ${SUMMARY_SCHEMA_VERSION}`,
-  );
-  for (const k of ['engine', 'runId', 'scenario', 'target'] as const) need(typeof data[k] === 'string', file, k, 'must be a string');
-  need(typeof data.durationMs === 'number', file, 'durationMs', 'must be a number');
-  need(isObject(data.options), file, 'options', 'must be an object');
-  const r = data.requests;
-  need(isObject(r), file, 'requests', 'must be an object');
-  for (const k of ['total', 'failed', 'conflicts409'] as const) need(typeof r[k] === 'number', file, `requests.${k}`, 'must be a number');
-  checkLatency(r.latency, file, 'requests.latency');
-  need(isObject(r.byStep), file, 'requests.byStep', 'must be an object');
-  for (const [step, s] of Object.entries(r.byStep)) {
-    const f = `requests.byStep.${step}`;
-    need(isObject(s), file, f, 'must be an object { count, statuses, latency }');
-    need(typeof s.count === 'number', file, `${f}.count`, 'must be a number');
-    need(isObject(s.statuses), file, `${f}.statuses`, 'must be an object');
-    checkLatency(s.latency, file, `${f}.latency`);
-  }
-  need(isObject(data.sessions) && typeof data.sessions.failed === 'number', file, 'sessions.failed', 'must be a number');
-  return data as unknown as RunSummary;
-}
-
-/** A run folder (its summary.json) or a summary.json path, read and validated. */
-export async function readSummary(path: string): Promise<RunSummary> {
-  let file = path;
-  try {
-    if ((await stat(path)).isDirectory()) file = join(path, 'summary.json');
-  } catch {
-    throw new CompareInputError(`${path}: no such run folder or file`);
-  }
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new CompareInputError(`${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new CompareInputError(`${file}: not a cartload summary.json: not valid JSON (${(err as Error).message})`);
-  }
-  return validateSummary(data, file);
-}
-
-/** What `cartload compare` does: reads both runs and compares them. */
+/** What `cartload compare` does: reads both runs (results format 2) and compares them. */
 export async function compareRunFiles(baselinePath: string, currentPath: string, options: Partial<CompareOptions> = {}): Promise<Comparison> {
-  const [baseline, current] = await Promise.all([readSummary(baselinePath), readSummary(currentPath)]);
-  return compareRuns(baseline, current, options);
+  const [baseline, current] = await Promise.all([readRunResults(baselinePath, 'compare'), readRunResults(currentPath, 'compare')]);
+  return compareResults(baseline, current, options);
 }

@@ -25,6 +25,9 @@ export function bigCarts(data: RunData): void {
   scenario.iteration(data);
 }
 
+/** One whole session per iteration, for k6's own --vus/--iterations/--duration (they run `default`). */
+export default bigCarts;
+
 export function teardown(data: RunData): void {
   scenario.teardown(data);
 }

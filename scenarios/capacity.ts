@@ -43,6 +43,11 @@ export function capacity(data: RunData): void {
   scenario.iteration(data);
 }
 
+/** One whole session per iteration, untagged by stage, for k6's own --vus/--iterations/--duration. */
+export default function (data: RunData): void {
+  scenario.iteration(data);
+}
+
 export function teardown(data: RunData): void {
   scenario.teardown(data);
 }

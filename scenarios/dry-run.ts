@@ -27,6 +27,9 @@ export function dryRun(data: RunData): void {
   scenario.iteration(data);
 }
 
+/** One whole session per iteration, for k6's own --vus/--iterations/--duration (they run `default`). */
+export default dryRun;
+
 export function teardown(data: RunData): void {
   scenario.teardown(data);
 }

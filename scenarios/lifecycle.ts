@@ -27,6 +27,9 @@ export function lifecycle(data: RunData): void {
   scenario.iteration(data);
 }
 
+/** One whole session per iteration, for k6's own --vus/--iterations/--duration (they run `default`). */
+export default lifecycle;
+
 export function teardown(data: RunData): void {
   scenario.teardown(data);
 }

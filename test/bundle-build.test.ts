@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,7 +116,8 @@ test('checkBundle rejects foreign imports, CommonJS and a bundle with nothing to
   assert.ok(problems.some((p) => p.includes('imports lodash')));
   assert.ok(problems.some((p) => p.includes('CommonJS')));
   assert.ok(problems.some((p) => p.includes('Node global Buffer at line 2')));
-  assert.ok(problems.some((p) => p.includes('no function for k6 to run')));
+  assert.ok(problems.some((p) => p.includes('no default function')));
+  assert.ok(checkBundle('', { ...output, imports: [], exports: ['options', 'lifecycle'] }).some((p) => p.includes('no default function')), 'a scenario exec alone is not enough');
   const fine = { ...output, imports: [], exports: ['options', 'default'] };
   assert.deepEqual(checkBundle('const s = "uses process.env in a string"; // require("x")', fine), []);
   assert.deepEqual(checkBundle('const q = /["\'`]/g; const t = `a ${q} process.env`;', fine), []);
@@ -128,6 +130,7 @@ test('cartload build prints each bundle size and exits 0; a forbidden import exi
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /clean\.js\s+\d+(\.\d)? (B|kB)/);
   assert.match(ok.stdout, /pools\.json .*generated, seed 1/);
+  assert.match(ok.stdout, /results\/ .*k6 runs write their results here/);
   const bad = spawnSync(process.execPath, ['bin/cartload.mjs', 'build', '--out-dir', out, '--entry', 'test/fixtures/bundle/uses-node.ts'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /uses-node\.ts → .*reads-file\.ts → node:fs/);
@@ -135,4 +138,5 @@ test('cartload build prints each bundle size and exits 0; a forbidden import exi
   const elsewhere = spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin/cartload.mjs'), 'build', '--out-dir', 'rel-out', '--entry', fixture('clean.ts')], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
   assert.equal(elsewhere.status, 0, elsewhere.stderr);
   assert.match(elsewhere.stdout, /rel-out\/clean\.js/);
+  assert.ok(existsSync(join(dir, 'results')), 'the results folder is made where cartload build runs: where k6 runs from');
 });

@@ -1,20 +1,32 @@
-// `cartload compare` as a user runs it: spawned CLI on the committed fixtures, on two real smoke
-// runs made at test time, and on bad input.
+// `cartload compare` as a user runs it: spawned CLI on run folders (synthetic and real), its
+// outputs (text, Markdown, JSON) and exit codes, and bad input.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Comparison } from '../report/compare.ts';
-import { BASELINE, CURRENT } from './fixtures/compare/summaries.ts';
+import { summarize } from '../report/data/summarize.ts';
+import { writeRunFolder } from '../report/write.ts';
+import { synthRun, uniformMs } from './fixtures/compare/results.ts';
 import { runCartload } from './helpers/cli.ts';
 
-const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
-const FIX = join(ROOT, 'test/fixtures/compare');
 let dir: string;
+const steps = (scale = 1) => ({
+  open: { rate: 20, latency: (u: number) => uniformMs(10, 30)(u) * scale },
+  update: { rate: 40, latency: (u: number) => uniformMs(8, 20)(u) * scale },
+});
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cartload-compare-'));
+  for (const [id, run] of [
+    ['base', synthRun('base', steps(), { seed: 1 })],
+    ['same', synthRun('same', steps(), { seed: 2 })],
+    ['slow', synthRun('slow', steps(1.3), { seed: 3 })],
+    ['other', synthRun('other', steps(), { seed: 4, scenario: 'big-carts' })],
+  ] as const) {
+    await mkdir(join(dir, id));
+    await writeRunFolder(join(dir, id), run);
+  }
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -22,29 +34,43 @@ after(async () => {
 
 const cartload = (args: string[]) => runCartload(args, { cwd: dir, env: { TALON_BASE_URL: '', TALON_API_KEY: '' } });
 
-test('the JSON fixtures are the typed summaries written out', async () => {
-  assert.deepEqual(JSON.parse(await readFile(join(FIX, 'baseline.json'), 'utf8')), BASELINE);
-  assert.deepEqual(JSON.parse(await readFile(join(FIX, 'current.json'), 'utf8')), CURRENT);
-});
-
-test('a regression exits 99 with a table on stdout and the comparison in --json', async () => {
+test('a regression exits 99 with a table on stdout, and --json and --markdown files', async () => {
   const json = join(dir, 'cmp.json');
-  const r = await cartload(['compare', join(FIX, 'baseline.json'), join(FIX, 'current.json'), '--json', json]);
+  const md = join(dir, 'cmp.md');
+  const r = await cartload(['compare', 'base', 'slow', '--json', json, '--markdown', md]);
   assert.equal(r.code, 99, r.stderr);
-  assert.match(r.stdout, /^step +metric +baseline +current +change +verdict$/m);
-  assert.match(r.stdout, /^update +p95 +3\.50 ms +4\.90 ms +\+40\.0% +regression$/m);
-  assert.match(r.stdout, /^close +p95 +5\.00 ms +3\.00 ms +-40\.0% +better$/m);
-  assert.match(r.stdout, /^result: 2 regressions$/m);
+  assert.match(r.stdout, /^step +metric +baseline +current +change +noise range +verdict$/m);
+  assert.match(r.stdout, /^open +p95 +2\d\.\d ms +3\d\.\d ms +\+\d\d\.\d% \(\+\d\.\d\d ms\) +\d\.\d\d…\d+\.\d+ ms +regression$/m);
+  assert.match(r.stdout, /^regression: step open: p95 /m);
+  assert.match(r.stdout, /^result: \d regressions$/m);
   const c = JSON.parse(await readFile(json, 'utf8')) as Comparison;
   assert.equal(c.ok, false);
-  assert.equal(c.regressions.length, 2);
-  assert.equal(c.baseline.runId, 'baseline');
+  assert.equal(c.baseline.runId, 'base');
+  assert.match(await readFile(md, 'utf8'), /^### cartload compare: ❌ \d regressions/);
 });
 
-test('within a wider tolerance the same runs pass with exit 0', async () => {
-  const r = await cartload(['compare', join(FIX, 'baseline.json'), join(FIX, 'current.json'), '--max-latency-increase', '50']);
-  assert.equal(r.code, 0, r.stderr);
+test('two runs of the same traffic pass with exit 0; --format picks what stdout gets', async () => {
+  let r = await cartload(['compare', 'base', join('same', 'results.json')]);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /^result: no regression$/m);
+  r = await cartload(['compare', 'base', 'same', '--format', 'json']);
+  assert.equal((JSON.parse(r.stdout) as Comparison).ok, true);
+  r = await cartload(['compare', 'base', 'same', '--format', 'markdown']);
+  assert.match(r.stdout, /^### cartload compare: ✅ no regression/);
+});
+
+test('the floors are options: the same slowdown passes above a +40% floor', async () => {
+  const r = await cartload(['compare', 'base', 'slow', '--max-latency-increase', '40']);
+  assert.equal(r.code, 0, r.stdout);
+});
+
+test('runs of different scenarios are refused (exit 2) unless --allow-different', async () => {
+  let r = await cartload(['compare', 'base', 'other']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /the runs are of different tests \(scenario lifecycle vs scenario big-carts\).*--allow-different/);
+  r = await cartload(['compare', 'base', 'other', '--allow-different']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^warning: the runs are of different tests/m);
 });
 
 test('two real smoke runs of the Node engine compare, run folders as arguments', async () => {
@@ -52,7 +78,7 @@ test('two real smoke runs of the Node engine compare, run folders as arguments',
     const run = await cartload(['run', 'smoke', '--engine', 'node', '--results-dir', 'r', '--run-id', id, '--no-progress']);
     assert.equal(run.code, 0, run.stderr);
   }
-  const r = await cartload(['compare', join(dir, 'r/a'), join(dir, 'r/b/summary.json'), '--json', join(dir, 'real.json')]);
+  const r = await cartload(['compare', join(dir, 'r/a'), join(dir, 'r/b'), '--json', join(dir, 'real.json')]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const c = JSON.parse(await readFile(join(dir, 'real.json'), 'utf8')) as Comparison;
   const a = JSON.parse(await readFile(join(dir, 'r/a/summary.json'), 'utf8')) as { requests: { total: number; byStep: object } };
@@ -64,24 +90,31 @@ test('two real smoke runs of the Node engine compare, run folders as arguments',
   assert.doesNotMatch(r.stdout, /differ in target/, 'the local target on another port is the same target');
 });
 
-test('bad input exits 2 naming the file (and the field)', async () => {
+test('bad input exits 2 naming the file, the field or the version needed', async () => {
   const notJson = join(dir, 'not.json');
   await writeFile(notJson, 'timestamp,session_id\n');
-  let r = await cartload(['compare', notJson, join(FIX, 'current.json')]);
+  let r = await cartload(['compare', notJson, 'base']);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, new RegExp(`${notJson.replace(/[.\\/]/g, '\\$&')}: not a cartload summary\\.json: not valid JSON`));
+  assert.match(r.stderr, /not\.json: not valid JSON/);
 
-  const v2 = join(dir, 'v2.json');
-  await writeFile(v2, JSON.stringify({ ...BASELINE, schemaVersion: 2 }));
-  r = await cartload(['compare', join(FIX, 'baseline.json'), v2]);
+  // A folder from an older cartload: summary.json only (results format 1).
+  await mkdir(join(dir, 'old'));
+  await writeFile(join(dir, 'old', 'summary.json'), JSON.stringify({ ...summarize(synthRun('old', steps())), schemaVersion: 1, engine: 'replay' }));
+  r = await cartload(['compare', 'old', 'base']);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /v2\.json: schemaVersion: is 2; this cartload reads schemaVersion 1/);
+  assert.match(r.stderr, /old holds summary\.json only: compare needs results\.json \(results format 2, with latency histograms\)/);
 
-  r = await cartload(['compare', join(dir, 'nowhere'), join(FIX, 'current.json')]);
+  const future = join(dir, 'future.json');
+  await writeFile(future, JSON.stringify({ ...JSON.parse(await readFile(join(dir, 'base', 'results.json'), 'utf8')), version: 3 }));
+  r = await cartload(['compare', 'base', future]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /future\.json: version: is 3: written by a newer cartload; this one reads results format 2/);
+
+  r = await cartload(['compare', join(dir, 'nowhere'), 'base']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /nowhere: no such run folder or file/);
 
-  r = await cartload(['compare', join(FIX, 'baseline.json'), join(FIX, 'current.json'), '--max-latency-increase', '-5']);
+  r = await cartload(['compare', 'base', 'same', '--max-latency-increase', '-5']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /--max-latency-increase: must be a number ≥ 0/);
 });

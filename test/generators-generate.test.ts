@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
 import type { SessionPlan } from '../model/plan.ts';
 import { generate } from '../generators/generate.ts';
 import { createPlanner } from '../generators/planner.ts';
@@ -15,7 +16,8 @@ import { buildPools, readPools } from '../generators/pools.ts';
 import { PRESETS } from '../generators/profiles.ts';
 import { OutputError, runGenerate } from '../generators/run.ts';
 import { readRecording } from '../recordings/index.ts';
-import { REQUEST_LOG_COLUMNS } from '../recordings/request-log.ts';
+import { planToRequestLogRecords, REQUEST_LOG_COLUMNS, requestLogCsv } from '../recordings/request-log.ts';
+import { runMain } from './helpers/cli.ts';
 
 const root = join(import.meta.dirname, '..');
 let dir = '';
@@ -84,7 +86,7 @@ test('csv: the request-log header, one row a step, sessions paced by --rate, rea
 test('an --out that cannot be written is named in the error, and nothing is left behind', async () => {
   const blocker = join(dir, 'a-file');
   await writeFile(blocker, 'x');
-  await assert.rejects(runGenerate({ ...base, sessions: 3, out: join(blocker, 'plans.ndjson') }), (err: Error) => err instanceof OutputError && err.message.startsWith(`--out ${join(blocker, 'plans.ndjson')}: cannot write (`));
+  await assert.rejects(runGenerate({ ...base, sessions: 3, out: join(blocker, 'plans.ndjson') }), (err: Error) => err instanceof OutputError && err.message.startsWith(`--out ${join(blocker, 'plans.ndjson')}: cannot write: `));
   assert.equal(await readFile(blocker, 'utf8'), 'x');
 });
 
@@ -149,12 +151,15 @@ test('a destination that fails mid-run ends generate instead of hanging it', asy
 });
 
 test('cartload generate and cartload pools from the command line: output, summary, and exit 2 naming the bad field', async () => {
-  const cli = (...args: string[]): ReturnType<typeof spawnSync> =>
-    spawnSync(process.execPath, [join(root, 'bin', 'cartload.mjs'), ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
-  const ok = cli('generate', '--sessions', '3', '--seed', '5', '--profile', 'coupon-heavy');
+  // In this process (main(argv, io)); the CLI is spawned only for the closed pipe below.
+  const cli = async (...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> => {
+    const r = await runMain(args);
+    return { status: r.code, stdout: r.stdout, stderr: r.stderr };
+  };
+  const ok = await cli('generate', '--sessions', '3', '--seed', '5', '--profile', 'coupon-heavy');
   assert.equal(ok.status, 0, String(ok.stderr));
   assert.equal(String(ok.stdout).trimEnd().split('\n').length, 3);
-  assert.match(String(ok.stderr), /generated 3 sessions, \d+ steps \(.*\) with profile coupon-heavy → -/);
+  assert.match(String(ok.stderr), /generated 3 sessions, \d+ steps \(.*\) with profile coupon-heavy → standard output/);
 
   // A reader that stops early (`| head`): the run ends quietly, with success.
   const piped = spawn(process.execPath, [join(root, 'bin', 'cartload.mjs'), 'generate', '-n', '1000000'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -169,16 +174,25 @@ test('cartload generate and cartload pools from the command line: output, summar
 
   const profile = join(dir, 'bad-profile.json');
   await writeFile(profile, JSON.stringify({ lifecycles: { checkout: -1 } }));
-  const bad = cli('generate', '-n', '3', '--profile', profile);
+  const bad = await cli('generate', '-n', '3', '--profile', profile);
   assert.equal(bad.status, 2);
   assert.match(String(bad.stderr), /bad-profile\.json: profile\.lifecycles\.checkout: must be ≥ 0/);
   assert.equal(bad.stdout, '');
 
   const out = join(dir, 'cli-pools.json');
-  const pools = cli('pools', '--seed', '9', '--out', out, '--csv', `profileIds=${join(root, 'test', 'fixtures', 'generators', 'profiles.csv')}`);
+  const pools = await cli('pools', '--seed', '9', '--out', out, '--csv', `profileIds=${join(root, 'test', 'fixtures', 'generators', 'profiles.csv')}`);
   assert.equal(pools.status, 0, String(pools.stderr));
   assert.deepEqual((await readPools(out)).profileIds, ['customer-1', 'customer-2', 'customer-3']);
-  const badCsv = cli('pools', '--out', out, '--csv', `products=${join(root, 'test', 'fixtures', 'generators', 'products-bad-price.csv')}`);
+  const badCsv = await cli('pools', '--out', out, '--csv', `products=${join(root, 'test', 'fixtures', 'generators', 'products-bad-price.csv')}`);
   assert.equal(badCsv.status, 2);
   assert.match(String(badCsv.stderr), /products-bad-price\.csv:4: products: price "abc"/);
+});
+
+test('csv: the request-log writer quotes exactly as csv-stringify does', () => {
+  const awkward = ['', 'plain', 'a,b', 'say "hi"', 'line\nbreak', 'cr\rhere', 'crlf\r\nhere', '"', '""', ' lead', 'trail ', '=1+1', '-x', 'tab\there', 'é€', '{"a":[1,"b"]}'];
+  const records = awkward.map((v, i) => [v, awkward[(i * 7) % awkward.length] as string, String(i)]);
+  assert.equal(requestLogCsv(records), stringify(records));
+  const plan = createPlanner({ pools: buildPools({ seed: 3 }), profile: 'coupon-heavy', seed: 3 }).plan(5);
+  const rows = planToRequestLogRecords(plan, Date.UTC(2026, 0, 1));
+  assert.equal(requestLogCsv(rows), stringify(rows));
 });

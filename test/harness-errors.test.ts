@@ -67,7 +67,7 @@ test('a script that k6 would not start is refused with the reason', async () => 
     [`throw new Error('bad config: TALON_BASE_URL');\nexport default function () {}`, /init of VU 0 failed: bad config: TALON_BASE_URL/],
     [`export const options = { thresholds: { http_req_duration: ['p95<100'] } };\nexport default function () {}`, /exit code 104[\s\S]*failed parsing threshold expression's "p95<100" left hand side; reason: failed parsing method from expression/],
     [`export const options = { scenarios: { a: { executor: 'constant-arrival-rate', rate: 1, duration: '5s' } } };\nexport default function () {}`, /scenario a has configuration errors: the number of preAllocatedVUs isn't specified/],
-    [`export const options = { scenarios: { a: { executor: 'per-vu-iterations', exec: 'nope' } } };\nexport default function () {}`, /function 'nope' is not exported by the script/],
+    [`export const options = { scenarios: { a: { executor: 'per-vu-iterations', exec: 'nope' } } };\nexport default function () {}`, /executor a: function 'nope' not found in exports/],
     [`export const options = { thresholds: { cartload_unknown: ['count>1'] } };\nexport default function () {}`, /no metric name "cartload_unknown" found/],
     [`import ws from 'k6/ws';\nexport default function () { return ws; }`, /k6\/ws is not emulated by the cartload k6 harness/],
     [`const pid = process.pid;\nexport default function () { return pid; }`, /process is not defined/],

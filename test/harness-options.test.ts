@@ -153,9 +153,10 @@ test('exec must name an exported function when the exports are known', () => {
   assert.deepEqual(validateK6Options(options, { exports: ['default', 'lifecycle'] }), []);
   const errors = validateK6Options(options, { exports: ['smoke'] });
   assert.equal(errors.length, 2);
-  assert.match(errors[0]!, /scenario a .*function 'lifecycle' is not exported by the script \(exports: smoke\)/);
-  assert.match(errors[1]!, /scenario b .*function 'default' is not exported/);
-  assert.match(validateK6Options({}, { exports: ['smoke'] })[0]!, /no default export/);
+  // k6's words: "executor default: function 'default' not found in exports".
+  assert.match(errors[0]!, /^executor a: function 'lifecycle' not found in exports \(the script exports: smoke\)/);
+  assert.match(errors[1]!, /^executor b: function 'default' not found in exports/);
+  assert.match(validateK6Options({}, { exports: ['smoke'] })[0]!, /^executor default: function 'default' not found in exports/);
 });
 
 test('threshold rules: syntax, shape, aggregation per metric type, known metrics', () => {

@@ -202,7 +202,7 @@ test('cartload learn: writes the profile and reports what it learned and kept; b
   assert.equal(resolveProfile(written).coupons.sessionShare, 0.8, 'the what-if edit is baked in');
   const bad = await runCartload(['learn', join(dir, 'nope.csv')], { cwd: dir });
   assert.equal(bad.code, 2);
-  assert.match(bad.stderr, /nope\.csv: cannot read: no such file/);
+  assert.match(bad.stderr, /nope\.csv: no such file/);
   assert.doesNotMatch(bad.stderr, /\n\s+at /, 'no stack trace');
   const edit = await runCartload(['learn', EXPORT, '--set', 'couponShare=2'], { cwd: dir });
   assert.equal(edit.code, 2);

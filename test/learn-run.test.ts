@@ -12,9 +12,11 @@ import { createPlanner } from '../generators/planner.ts';
 import { buildPools } from '../generators/pools.ts';
 import { learnProfile } from '../learn/index.ts';
 import { runScenario } from '../orchestrate/run.ts';
+import { CartloadError } from '../model/errors.ts';
 import { formatProfile } from '../orchestrate/learn.ts';
 import { ConfigError, parseConfig } from '../scenarios/lib/config.ts';
-import { durationMs, stageStarts } from '../scenarios/lib/load.ts';
+import { durationMs } from '../model/duration.ts';
+import { stageStarts } from '../scenarios/lib/load.ts';
 import { applyRateScale, curveStages } from '../scenarios/lib/rate-scale.ts';
 
 const NO_K6 = { PATH: '/nonexistent', K6_BIN: '', TALON_BASE_URL: '', TALON_API_KEY: '' };
@@ -146,7 +148,7 @@ test('curveStages and applyRateScale: the recorded curve × the scale, from wher
   const late = applyRateScale(parseConfig({ RATE_SCALE: '1', DAY_START: '11:00', DURATION: '2h' }), profile);
   assert.deepEqual(late.config.stages?.map((s) => s.target), [3, 3, 0, 0], 'from 11:00: one recorded hour (a ramp, then the hold), then none');
   const errors: [Record<string, string>, TrafficProfile, RegExp][] = [
-    [{ RATE_SCALE: '5' }, resolveProfile('default'), /RATE_SCALE follows a learned arrival curve, and profile "default" has none/],
+    [{ RATE_SCALE: '5' }, resolveProfile('default'), /RATE_SCALE needs a learned arrival curve, and profile "default" has none/],
     [{ RATE_SCALE: '5', RATE: '3' }, profile, /cannot be combined with RATE/],
     [{ CURVE_SPEED: '2' }, profile, /CURVE_SPEED shapes a RATE_SCALE run; set RATE_SCALE too/],
     [{ RATE_SCALE: '1', DAY_START: '20:00' }, profile, /covers no recorded arrivals/],
@@ -173,13 +175,19 @@ test('cartload run with a learned profile at a scaled arrival curve: the Node en
   assert.match(lines.join('\n'), /following the recorded arrival curve × 400 from 09:15 UTC, 90× faster than recorded, for 10 s/);
   assert.match(String((summary.options as Record<string, unknown>).profile), /learned \(couponShare=1\)/);
   assert.deepEqual((await readdir(results)).sort(), ['curve']);
-  const bad = await runScenario({ engine: 'node', env: NO_K6, rateScale: 5, say: () => undefined });
-  assert.equal(bad.engine, 'none');
-  assert.match(bad.why, /RATE_SCALE follows a learned arrival curve, and profile "default" has none/);
-  const smoke = await runScenario({ scenario: 'smoke', engine: 'node', env: NO_K6, profile: learnedFile, rateScale: 5, say: () => undefined });
-  assert.match(smoke.why, /RATE_SCALE does not apply to smoke/);
-  const edit = await runScenario({ engine: 'node', env: NO_K6, set: ['getShare=2'], say: () => undefined });
-  assert.match(edit.why, /--set getShare=2: profile\.getShare: must be ≤ 1/);
+  // Bad input is refused before anything starts (exit 2), naming the problem.
+  const refused = async (o: Partial<Parameters<typeof runScenario>[0]>, pattern: RegExp): Promise<void> => {
+    await assert.rejects(runScenario({ engine: 'node', env: NO_K6, resultsDir: join(dir, 'refused'), say: () => undefined, ...o }), (err: unknown) => {
+      assert.ok(err instanceof CartloadError, String(err));
+      assert.equal(err.exitCode, 2);
+      assert.match(err.message, pattern);
+      return true;
+    });
+  };
+  await refused({ rateScale: 5 }, /--rate-scale 5: needs a learned arrival curve, and profile "default" has none/);
+  await refused({ scenario: 'smoke', profile: learnedFile, rateScale: 5 }, /RATE_SCALE does not apply to smoke/);
+  await refused({ set: ['getShare=2'] }, /--set getShare=2: profile\.getShare: must be ≤ 1/);
+  await assert.rejects(readdir(join(dir, 'refused')), /ENOENT/, 'no results folder');
 });
 
 test('the Node engine runs STAGES and LOAD presets now, at the stages\' rates', async () => {

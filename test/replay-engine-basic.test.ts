@@ -67,7 +67,7 @@ test('the results folder holds summary.json and summary.txt, and never the API k
     });
     assert.equal(res.outcome, 'ok', res.message);
     const files = (await readdir(join(resultsDir, 'secrets-check'))).sort();
-    assert.deepEqual(files, ['requests.csv', 'summary.json', 'summary.txt']);
+    assert.deepEqual(files, ['report.html', 'requests.csv', 'results.json', 'summary.json', 'summary.txt']);
     for (const f of files) {
       const text = await readFile(join(resultsDir, 'secrets-check', f), 'utf8');
       assert.ok(!text.includes(KEY), `${f} must not contain the API key`);
@@ -84,7 +84,7 @@ test('the results folder holds summary.json and summary.txt, and never the API k
   }
 });
 
-test('--keep-session-ids sends recorded IDs; --dry adds dry=true to updates and filters reopen', async () => {
+test('--keep-session-ids sends recorded IDs; --dry adds dry=true to updates and leaves out what a never-stored session cannot take', async () => {
   const server = await startRecorder();
   try {
     const events = makeEvents({ sessions: 2, steps: ['open', 'close', 'reopen', 'return'] });
@@ -92,9 +92,9 @@ test('--keep-session-ids sends recorded IDs; --dry adds dry=true to updates and 
     assert.equal(res.outcome, 'ok', res.message);
     assert.deepEqual(
       server.received.filter((r) => sessionOfPath(r.path) === 's0').map((r) => `${r.method} ${r.path}`),
-      ['PUT /v2/customer_sessions/s0?dry=true', 'PUT /v2/customer_sessions/s0?dry=true', 'POST /v2/customer_sessions/s0/returns?dry=true'],
+      ['PUT /v2/customer_sessions/s0?dry=true', 'PUT /v2/customer_sessions/s0?dry=true'],
     );
-    assert.deepEqual(res.summary?.filteredSteps, { 'dry-reopen': 2 });
+    assert.deepEqual(res.summary?.filteredSteps, { 'dry-not-applicable': 4 }, 'the reopen and the return of each session');
   } finally {
     await server.close();
   }

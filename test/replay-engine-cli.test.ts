@@ -72,7 +72,7 @@ test('--max-error-rate crossed exits 99; the summary records the threshold', asy
     const p = cartload(['replay', file, '--target', server.url, '--asap', '--max-error-rate', '0.05', '--results-dir', results]);
     assert.equal(await p.code, 99, p.stderr());
     const summary = JSON.parse((await runFiles(results))['summary.json'] ?? '{}');
-    assert.deepEqual(summary.thresholds, [{ metric: 'error_rate', expression: 'rate<=0.05', ok: false }]);
+    assert.deepEqual(summary.thresholds, [{ metric: 'error_rate', expression: 'rate<=0.05', ok: false, value: 5 / 15 }]);
     assert.equal(summary.requests.failed, 5);
     assert.match(p.stderr(), /thresholds crossed/);
   } finally {

@@ -40,7 +40,7 @@ for (const timing of [{ mode: 'asap' }, { mode: 'speed', speed: 1 }] as Timing[]
     const server = await failingServer(500);
     try {
       const events = makeEvents({ sessions: 10, gapMs: 2, stepMs: 20 });
-      const res = await runEngine({ target: server.url, input: eventsInput(events), timing, connections: 4, resultsDir, preflight: false });
+      const res = await runEngine({ target: server.url, input: eventsInput(events), timing, connections: 4, maxErrorRate: 1, resultsDir, preflight: false });
       assert.equal(res.outcome, 'ok', res.message);
       const s = res.summary;
       assert.ok(s);
@@ -103,7 +103,7 @@ test('--max-error-rate: crossing it is the outcome "thresholds", staying under i
     // 5 failed of 25 requests = 0.2
     const over = await runEngine({ target: server.url, input: eventsInput(events), timing: { mode: 'asap' }, maxErrorRate: 0.1, resultsDir, preflight: false });
     assert.equal(over.outcome, 'thresholds');
-    assert.deepEqual(over.summary?.thresholds, [{ metric: 'error_rate', expression: 'rate<=0.1', ok: false }]);
+    assert.deepEqual(over.summary?.thresholds, [{ metric: 'error_rate', expression: 'rate<=0.1', ok: false, value: 0.2 }]);
   } finally {
     await server.close();
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RecordingError, type ReplayEvent } from '../recordings/index.ts';
-import { FIX, readAll } from './replay-readers-support.ts';
+import { bodyOf, FIX, readAll } from './replay-readers-support.ts';
 import { parseExportTime, parseIsoTime } from '../recordings/time.ts';
 
 const read = readAll;
@@ -58,7 +58,7 @@ test('the open carries the whole recorded session; read-only cart fields are dro
   assert.equal(open.step.expect, 'open');
   assert.equal(open.profileId, 'cust-8841');
   assert.equal(open.source.line, 2);
-  assert.deepEqual(open.step.body, {
+  assert.deepEqual(bodyOf(open), {
     customerSession: {
       profileId: 'cust-8841',
       storeIntegrationId: 'berlin-01',
@@ -75,17 +75,17 @@ test('the open carries the whole recorded session; read-only cart fields are dro
   });
   const close = events.find((e) => e.sessionId === 'ORD-2026-0001' && e.step.step === 'close') as ReplayEvent;
   assert.equal(close.time, Date.parse('2026-03-14T09:21:40Z'));
-  assert.equal((close.step.body as { customerSession: { state: string } }).customerSession.state, 'closed');
+  assert.equal((bodyOf(close) as { customerSession: { state: string } }).customerSession.state, 'closed');
 });
 
 test('cancel, return and reopen requests are built from what the row says', async () => {
   const { events } = await read(`${FIX}/session-export.csv`);
   const find = (id: string, step: string): ReplayEvent => events.find((e) => e.sessionId === id && e.step.step === step) as ReplayEvent;
   const cancel = find('ORD-2026-0003', 'cancel');
-  assert.deepEqual(cancel.step.body, { customerSession: { profileId: 'cust-3310', state: 'cancelled' } });
+  assert.deepEqual(bodyOf(cancel), { customerSession: { profileId: 'cust-3310', state: 'cancelled' } });
   assert.equal(cancel.time, Date.parse('2026-03-14T11:30:00Z'));
   const open3 = find('ORD-2026-0003', 'open');
-  const cs3 = (open3.step.body as { customerSession: Record<string, unknown> }).customerSession;
+  const cs3 = (bodyOf(open3) as { customerSession: Record<string, unknown> }).customerSession;
   assert.deepEqual(cs3.couponCodes, ['CLAB12CD34', 'CLXY98ZW76'], 'comma-separated list cell');
   assert.deepEqual(cs3.identifiers, ['a1b2c3', 'd4e5f6']);
   assert.equal(open3.time, Date.parse('2026-03-14T08:55:10.250Z'));
@@ -93,14 +93,14 @@ test('cancel, return and reopen requests are built from what the row says', asyn
   const ret = find('ORD-2026-0004', 'return');
   assert.equal(ret.step.method, 'POST');
   assert.equal(ret.step.path, '/v2/customer_sessions/ORD-2026-0004/returns');
-  assert.deepEqual(ret.step.body, { return: { returnedCartItems: [{ position: 0, quantity: 1 }] } });
+  assert.deepEqual(bodyOf(ret), { return: { returnedCartItems: [{ position: 0, quantity: 1 }] } });
   assert.equal(ret.time, Date.parse('2026-03-15T16:45:00Z'), 'the return happens at the last update');
   assert.equal(ret.step.expect, 'partially_returned');
 
   const reopen = find('ORD-2026-0006', 'reopen');
   assert.equal(reopen.step.method, 'PUT');
   assert.equal(reopen.step.path, '/v2/customer_sessions/ORD-2026-0006/reopen');
-  assert.equal(reopen.step.body, undefined);
+  assert.equal(bodyOf(reopen), undefined);
   assert.equal(reopen.time, Date.parse('2026-03-14T09:07:30Z'));
 
   const zoned = find('ORD-2026-0005', 'open');
@@ -108,7 +108,7 @@ test('cancel, return and reopen requests are built from what the row says', asyn
   const guest = find('guest/2026 #7', 'open');
   assert.equal(guest.step.path, '/v2/customer_sessions/guest%2F2026%20%237');
   assert.equal(guest.profileId, undefined);
-  assert.deepEqual((guest.step.body as { customerSession: Record<string, unknown> }).customerSession, {
+  assert.deepEqual((bodyOf(guest) as { customerSession: Record<string, unknown> }).customerSession, {
     cartItems: [{ sku: 'BAG-TOTE', quantity: 1, price: 19.9, product: { name: 'Tote, "eco"' } }],
   });
 });

@@ -9,3 +9,8 @@ export async function readAll(file: string, onError: 'skip' | 'abort' = 'abort')
   for await (const e of readRecording({ file, onError, onIssue: (i) => issues.push(i) })) events.push(e);
   return { events, issues };
 }
+
+/** An event's body as a value (the reader carries it as JSON text). */
+export function bodyOf(e: ReplayEvent): unknown {
+  return e.bodyText === undefined ? undefined : JSON.parse(e.bodyText);
+}

@@ -4,8 +4,10 @@ import assert from 'node:assert/strict';
 import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { runScenario, scaleThinkTimes } from '../orchestrate/run.ts';
+import { CartloadError } from '../model/errors.ts';
 import { sessionPath, type SessionPlan } from '../model/plan.ts';
 import { runCartload } from './helpers/cli.ts';
 
@@ -32,7 +34,7 @@ test('cartload run with no k6 on the machine: the node engine runs a short lifec
   const [runId] = await readdir(results);
   assert.ok(runId);
   const summary = JSON.parse(await readFile(join(results, runId, 'summary.json'), 'utf8'));
-  assert.equal(summary.engine, 'replay');
+  assert.equal(summary.engine, 'node');
   assert.equal(summary.scenario, 'lifecycle');
   assert.equal(summary.sessions.started, 10, '2 s at 5 sessions/s');
   assert.equal(summary.sessions.failed, 0, JSON.stringify(summary.notes));
@@ -55,11 +57,19 @@ test('smoke with the node engine: one session of each kind, one at a time', asyn
 });
 
 test('a k6 binary found on K6_BIN runs the built bundle with the scenario variables, and its exit code passes through', async () => {
-  // k6 cannot be installed on this machine: a stand-in executable records how it was called and
-  // exits 99 (k6's code for crossed thresholds). The real k6 runs this same path when present.
+  // k6 cannot be installed on this machine: a stand-in executable records how it was called, writes
+  // the metric stream a real k6 v2.2.1 wrote (test/fixtures/k6/out-csv.sample.csv) where it was
+  // asked to, and exits 99 (k6's code for crossed thresholds). It tests the plumbing around k6 (its
+  // flags, the conversion after it), not k6. The real k6 runs this same path when present.
   const fake = join(dir, 'fake-k6.sh');
   const record = join(dir, 'fake-k6.out');
-  await writeFile(fake, `#!/bin/sh\necho "$@" > "${record}"\nenv | grep -E '^(TALON_BASE_URL|RUN_ID|RESULTS_DIR|RATE|DURATION|SEED|TALON_API_KEY)=' | sed 's/^TALON_API_KEY=.*/TALON_API_KEY=set/' | sort >> "${record}"\nexit 99\n`);
+  const sample = fileURLToPath(new URL('./fixtures/k6/out-csv.sample.csv', import.meta.url));
+  await writeFile(
+    fake,
+    `#!/bin/sh\nif [ "$1" = version ]; then echo "k6 v2.2.1 (commit/87883075, go1.26, linux/amd64)"; exit 0; fi\n` +
+      `echo "$@" > "${record}"\nenv | grep -E '^(TALON_BASE_URL|RUN_ID|RUN_DIR|RESULTS_DIR|RATE|DURATION|SEED|TALON_API_KEY|K6_CSV_TIME_FORMAT)=' | sed 's/^TALON_API_KEY=.*/TALON_API_KEY=set/' | sort >> "${record}"\n` +
+      `gzip -c "${sample}" > "\${3#csv=}"\nexit 99\n`,
+  );
   await chmod(fake, 0o755);
   const lines: string[] = [];
   const res = await runScenario({
@@ -76,24 +86,41 @@ test('a k6 binary found on K6_BIN runs the built bundle with the scenario variab
   if (res.engine !== 'k6') return;
   assert.equal(res.exitCode, 99);
   const called = (await readFile(record, 'utf8')).trim().split('\n');
-  assert.equal(called[0], `run ${join(dir, 'dist', 'lifecycle.js')}`);
-  assert.deepEqual(called.slice(1).filter((l) => !l.startsWith('TALON_BASE_URL')), ['DURATION=5s', 'RATE=3', `RESULTS_DIR=${join(dir, 'results-k6')}`, 'RUN_ID=k6-run', 'SEED=4', 'TALON_API_KEY=set']);
+  const runDir = join(dir, 'results-k6', 'k6-run');
+  assert.equal(called[0], `run --out csv=${join(runDir, 'k6-metrics.csv.gz')} ${join(dir, 'dist', 'lifecycle.js')}`);
+  assert.deepEqual(called.slice(1).filter((l) => !l.startsWith('TALON_BASE_URL')), ['DURATION=5s', 'K6_CSV_TIME_FORMAT=unix_milli', 'RATE=3', `RESULTS_DIR=${join(dir, 'results-k6')}`, `RUN_DIR=${runDir}`, 'RUN_ID=k6-run', 'SEED=4', 'TALON_API_KEY=set']);
+  // The metric stream became the run's results: results.json, summary.json and the report.
+  assert.equal(res.conversionError, undefined);
+  assert.deepEqual((await readdir(runDir)).sort(), ['k6-metrics.csv.gz', 'report.html', 'results.json', 'summary.json', 'summary.txt']);
+  const results = JSON.parse(await readFile(join(runDir, 'results.json'), 'utf8'));
+  assert.equal(results.run.engine, 'k6');
+  assert.equal(results.run.runId, 'k6-run');
+  assert.equal(results.run.tools.k6, 'v2.2.1');
+  assert.equal(results.requests.count, 17);
+  assert.equal(res.results?.requests.byStep.open?.count, 8);
   assert.ok(called.some((l) => /^TALON_BASE_URL=http:\/\/127\.0\.0\.1:\d+$/.test(l)), 'k6 is aimed at the local target');
   assert.ok((await readdir(join(dir, 'results-k6'))).includes('k6-run'), 'the run folder exists before k6 writes into it');
   assert.ok(lines.some((l) => l.startsWith(`engine: k6: k6 found at ${fake}`)));
 });
 
-test('what the node engine cannot run, and bad variables, are bad input naming the problem', async () => {
+test('what the node engine cannot run, and bad variables, are bad input naming the problem, before anything starts', async () => {
   const say = (): void => undefined;
-  const capacity = await runScenario({ scenario: 'capacity', engine: 'node', env: NO_K6, say });
-  assert.equal(capacity.engine, 'none');
-  assert.match(capacity.why, /capacity .* needs k6/);
-  const vus = await runScenario({ engine: 'node', env: { ...NO_K6, VUS: '3' }, say });
-  assert.match(vus.why, /VUS is a closed k6 model/);
-  const rate = await runScenario({ engine: 'node', env: { ...NO_K6, RATE: 'fast' }, say });
-  assert.match(rate.why, /RATE must be a positive number/);
-  const forced = await runScenario({ engine: 'k6', env: NO_K6, say });
-  assert.match(forced.why, /--engine k6: no k6/);
+  const results = join(dir, 'results-refused');
+  const refused = async (o: Partial<Parameters<typeof runScenario>[0]>, pattern: RegExp): Promise<void> => {
+    await assert.rejects(runScenario({ engine: 'node', env: NO_K6, say, resultsDir: results, ...o }), (err: unknown) => {
+      assert.ok(err instanceof CartloadError, String(err));
+      assert.equal(err.exitCode, 2);
+      assert.match(err.message, pattern);
+      return true;
+    });
+  };
+  await refused({ scenario: 'capacity' }, /capacity .* needs k6/);
+  await refused({ env: { ...NO_K6, VUS: '3' } }, /VUS is a closed k6 model/);
+  await refused({ env: { ...NO_K6, RATE: 'fast' } }, /RATE must be a positive number/);
+  await refused({ engine: 'k6' }, /--engine k6: no k6/);
+  await refused({ profile: join(dir, 'no-such-profile.json') }, /--profile .*no-such-profile\.json/);
+  await refused({ resultsDir: '/proc/cartload-nope' }, /--results-dir \/proc\/cartload-nope/);
+  await assert.rejects(readdir(results), /ENOENT/, 'no results folder');
 });
 
 test('scaleThinkTimes scales each gap and caps it, as the k6 session runner sleeps', () => {

@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { sessionPath, type SessionPlan } from '../model/plan.ts';
 import { ConfigError, DEFAULT_BASE_URL, DEFAULT_SLO, parseConfig, parseStages, publicConfig, runNamespace } from '../scenarios/lib/config.ts';
 import { canSendDry, toDryPlan } from '../scenarios/lib/dry.ts';
-import { capacityScenario, capacitySteps, durationMs, openModel, PRESET_SHAPES, stageAt, timeUnitFor } from '../scenarios/lib/load.ts';
+import { capacityScenario, capacitySteps, openModel, PRESET_SHAPES, stageAt, timeUnitFor } from '../scenarios/lib/load.ts';
+import { durationMs } from '../model/duration.ts';
 import { mergeThresholds, observerThresholds, sloThresholds } from '../scenarios/lib/thresholds.ts';
 
 const rejects = (env: Record<string, string>, variable: string, pattern?: RegExp): void => {
@@ -51,6 +52,7 @@ test('every variable is read and typed', () => {
     MAX_THINK: '5',
     RUN_ID: 'nightly-7',
     RESULTS_DIR: 'out/',
+    RUN_DIR: 'out/nightly-7/',
     POOLS: '../my-pools.json',
   });
   assert.equal(c.baseUrl, 'https://example.talon.one');
@@ -69,6 +71,7 @@ test('every variable is read and typed', () => {
   assert.equal(c.maxThinkSeconds, 5);
   assert.equal(c.runId, 'nightly-7');
   assert.equal(c.resultsDir, 'out');
+  assert.equal(c.runDir, 'out/nightly-7');
   assert.equal(c.poolsPath, '../my-pools.json');
 });
 

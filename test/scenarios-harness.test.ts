@@ -110,8 +110,8 @@ test('smoke walks every lifecycle kind once through its states, every check pass
   assert.ok((stats.transitions['closed->partially_returned'] ?? 0) >= 1);
 
   const files = r.summary;
-  assert.deepEqual(Object.keys(files).sort(), ['results/smoke-test/junit.xml', 'results/smoke-test/k6-summary.json', 'results/smoke-test/summary.json', 'results/smoke-test/summary.txt', 'stdout']);
-  const summary = JSON.parse(files['results/smoke-test/summary.json'] as string) as RunSummary;
+  assert.deepEqual(Object.keys(files).sort(), ['results/smoke-test-junit.xml', 'results/smoke-test-k6-summary.json', 'results/smoke-test-summary.json', 'results/smoke-test-summary.txt', 'stdout']);
+  const summary = JSON.parse(files['results/smoke-test-summary.json'] as string) as RunSummary;
   assert.equal(summary.engine, 'k6');
   assert.equal(summary.scenario, 'smoke');
   assert.equal(summary.runId, 'smoke-test');
@@ -126,7 +126,7 @@ test('smoke walks every lifecycle kind once through its states, every check pass
   assert.ok(summary.checks && summary.checks.fails === 0 && summary.checks.passes > 0);
   assert.ok(summary.thresholds && summary.thresholds.length > 0 && summary.thresholds.every((t) => t.ok));
   assert.equal(summary.options.apiKey, '[redacted]');
-  const junit = parseXml(files['results/smoke-test/junit.xml'] as string);
+  const junit = parseXml(files['results/smoke-test-junit.xml'] as string);
   assert.equal(junit.attrs.failures, '0');
   assert.equal(Number(junit.attrs.tests), Object.keys(r.checks).length + (summary.thresholds?.length ?? 0));
   assert.match(files.stdout as string, /all thresholds passed/);

@@ -8,7 +8,7 @@ import { capacityReport, renderCapacity } from '../scenarios/lib/capacity.ts';
 import { parseConfig } from '../scenarios/lib/config.ts';
 import { allChecks, realThresholds, toRunSummary, type K6SummaryData } from '../scenarios/lib/k6-summary.ts';
 import { capacitySteps } from '../scenarios/lib/load.ts';
-import { makeK6RunId, summaryFiles } from '../scenarios/lib/summary.ts';
+import { makeK6RunId, resultsPrefix, summaryFiles } from '../scenarios/lib/summary.ts';
 import { parseXml } from './xml-wellformed.ts';
 
 // The real data object a k6 v2.2 run handed to handleSummary (see /work/shared/reference/k6/).
@@ -98,26 +98,33 @@ test('JUnit: one test case per check and per threshold, failures for the failed 
   assert.equal(escapeXml('a\u0001b<'), 'ab&lt;', 'characters XML cannot carry are dropped');
 });
 
-test('summaryFiles writes the four files under RESULTS_DIR/RUN_ID and a short stdout summary, never the key', () => {
-  const config = parseConfig({ RUN_ID: 'ci-42', RESULTS_DIR: 'out', TALON_API_KEY: 'k-very-secret' });
+test('summaryFiles writes the four files into RESULTS_DIR named after RUN_ID, and a short stdout summary, never the key', () => {
+  const config = parseConfig({ RUN_ID: 'ci-42', RESULTS_DIR: 'out/', TALON_API_KEY: 'k-very-secret' });
   const files = summaryFiles(realData, { scenario: 'smoke', config, now: endedAt });
-  assert.deepEqual(Object.keys(files).sort(), ['out/ci-42/junit.xml', 'out/ci-42/k6-summary.json', 'out/ci-42/summary.json', 'out/ci-42/summary.txt', 'stdout']);
-  const summary = JSON.parse(files['out/ci-42/summary.json'] as string) as { runId: string; scenario: string; options: Record<string, unknown> };
+  // Flat in RESULTS_DIR: a folder per run would need a folder k6 cannot create.
+  assert.deepEqual(Object.keys(files).sort(), ['out/ci-42-junit.xml', 'out/ci-42-k6-summary.json', 'out/ci-42-summary.json', 'out/ci-42-summary.txt', 'stdout']);
+  const summary = JSON.parse(files['out/ci-42-summary.json'] as string) as { runId: string; scenario: string; options: Record<string, unknown> };
   assert.equal(summary.runId, 'ci-42');
   assert.equal(summary.scenario, 'smoke');
   assert.equal(summary.options.apiKey, '[redacted]');
-  assert.deepEqual(JSON.parse(files['out/ci-42/k6-summary.json'] as string), realData);
-  parseXml(files['out/ci-42/junit.xml'] as string);
+  assert.deepEqual(JSON.parse(files['out/ci-42-k6-summary.json'] as string), realData);
+  parseXml(files['out/ci-42-junit.xml'] as string);
   assert.match(files.stdout as string, /cartload run ci-42 \(k6\): smoke/);
   assert.match(files.stdout as string, /FAIL threshold http_req_failed: rate<0\.01/);
   assert.match(files.stdout as string, /1 threshold\(s\) crossed: k6 exits 99/);
+  assert.match(files.stdout as string, /results in out\/ci-42-\{summary\.json,summary\.txt,junit\.xml,k6-summary\.json\}/);
   for (const text of Object.values(files)) assert.doesNotMatch(text, /k-very-secret/);
 
   const unnamed = summaryFiles(realData, { scenario: 'smoke', config: parseConfig({}), now: endedAt, random: () => 0 });
-  assert.ok('results/smoke-summary.json' in unnamed, 'without RUN_ID the files go straight into RESULTS_DIR');
+  assert.ok('results/smoke-summary.json' in unnamed, 'without RUN_ID the files are named after the scenario');
   const id = (JSON.parse(unnamed['results/smoke-summary.json'] as string) as { runId: string }).runId;
   assert.equal(id, makeK6RunId(new Date(endedAt.getTime() - realData.state.testRunDurationMs), () => 0));
   assert.match(id, /^\d{8}-\d{6}-[a-z0-9]{6}$/);
+
+  // RUN_DIR: a folder made for the run (by cartload run, or an init container) takes the plain names.
+  const inRunDir = summaryFiles(realData, { scenario: 'smoke', config: parseConfig({ RUN_ID: 'ci-42', RUN_DIR: '/runs/ci-42/' }), now: endedAt });
+  assert.deepEqual(Object.keys(inRunDir).sort(), ['/runs/ci-42/junit.xml', '/runs/ci-42/k6-summary.json', '/runs/ci-42/summary.json', '/runs/ci-42/summary.txt', 'stdout']);
+  assert.equal(resultsPrefix({ resultsDir: 'results', runDir: '/' }, 'smoke'), '/', 'the root folder is not doubled');
 });
 
 test('the capacity report finds the highest rate that met the SLO at every step up to it', () => {

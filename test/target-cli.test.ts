@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { readCodesFile } from '../emulator/server/codes-file.ts';
 import { serveTarget, targetOptionsFrom, TargetOptionsError } from '../emulator/server/serve.ts';
 import type { RunningTarget } from '../emulator/server/index.ts';
+import { runMain } from './helpers/cli.ts';
 
 const BIN = fileURLToPath(new URL('../bin/cartload.mjs', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/emulator/${name}`, import.meta.url));
@@ -74,17 +75,19 @@ describe('cartload target (spawned)', { timeout: 60_000 }, () => {
     }
   });
 
-  test('bad options exit 2 with the option named', async () => {
+  test('bad options exit 2 with the option named, in one line, before listening', async () => {
     for (const [args, pattern] of [
-      [['--latency', 'later'], /latency: cannot read "later"/],
+      [['--latency', 'later'], /--latency: cannot read "later"/],
       [['--workers', '2'], /--workers and --service-time go together/],
       [['--coupons', fixture('bad-limit.csv')], /bad-limit\.csv: line 3: usageLimit/],
-      [['--max-sessions', '0'], /maxSessions/],
+      [['--max-sessions', '0'], /--max-sessions 0: must be a whole number at least 1/],
+      [['--port', '70000'], /--port 70000: must be a whole number from 0 to 65535/],
     ] as const) {
-      const cli = spawnCli(['target', '--port', '0', ...args]);
-      const [code] = await cli.exited;
-      assert.equal(code, 2, cli.stderr());
-      assert.match(cli.stderr(), pattern);
+      const r = await runMain(['target', ...((args as readonly string[]).includes('--port') ? [] : ['--port', '0']), ...args]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /^cartload target: [^\n]+\n$/);
+      assert.match(r.stderr, pattern);
+      assert.equal(r.stdout, '', 'no URL: nothing listened');
     }
   });
 });

@@ -1,4 +1,5 @@
-// The CLI's commands, one module each. Add a command by adding its module here.
+// The CLI's commands, one module each. Add a command by adding its module here. Each module is
+// small (options and checks); what a command runs is imported inside its run() (see ../command.ts).
 import type { CartloadCommand } from '../command.ts';
 import target from './target.ts';
 import generate from './generate.ts';
@@ -8,6 +9,14 @@ import capacityReport from './capacity-report.ts';
 import replay from './replay.ts';
 import run from './run.ts';
 import compare from './compare.ts';
+import convert from './convert.ts';
+import merge from './merge.ts';
+import report from './report.ts';
 import learn from './learn.ts';
 
-export const commands: CartloadCommand<never>[] = [generate as unknown as CartloadCommand<never>, pools as unknown as CartloadCommand<never>, target as unknown as CartloadCommand<never>, build as unknown as CartloadCommand<never>, capacityReport as unknown as CartloadCommand<never>, replay as unknown as CartloadCommand<never>, run as unknown as CartloadCommand<never>, compare as unknown as CartloadCommand<never>, learn as unknown as CartloadCommand<never>];
+const erase = <A>(c: CartloadCommand<A>): CartloadCommand<never> => c as unknown as CartloadCommand<never>;
+
+export const commands: CartloadCommand<never>[] = [
+  erase(generate), erase(pools), erase(target), erase(build), erase(capacityReport), erase(replay), erase(run), erase(compare),
+  erase(convert), erase(merge), erase(report), erase(learn),
+];

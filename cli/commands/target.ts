@@ -1,8 +1,38 @@
 // `cartload target`: serves the local reference target until SIGINT/SIGTERM.
 import type { Argv } from 'yargs';
-import { DISTRIBUTION_FORMS } from '../../emulator/server/index.ts';
-import { serveTarget, TargetOptionsError, type ServeTargetOptions } from '../../emulator/server/serve.ts';
-import { defineCommand, EXIT } from '../command.ts';
+import { DISTRIBUTION_FORMS, parseDistribution } from '../../emulator/server/knobs.ts';
+import type { ServeTargetOptions } from '../../emulator/server/serve.ts';
+import { defineCommand, EXIT, UsageError } from '../command.ts';
+import { numberFlag, wholeFlag } from '../flags.ts';
+
+/** Checks every flag before the target is built, naming the flag. */
+function checkTargetFlags(a: ServeTargetOptions): void {
+  wholeFlag('port', a.port, 0, 65_535);
+  if (a.errorRate !== undefined) numberFlag('error-rate', a.errorRate, { min: 0, max: 1 });
+  if (a.errorStatus !== undefined) wholeFlag('error-status', a.errorStatus, 400, 599);
+  if (a.workers !== undefined) wholeFlag('workers', a.workers, 1);
+  if (a.queueLimit !== undefined) wholeFlag('queue-limit', a.queueLimit, 0);
+  if (a.seed !== undefined && !Number.isSafeInteger(a.seed)) throw new UsageError(`--seed ${a.seed}: must be a whole number`);
+  if (a.maxSessions !== undefined) wholeFlag('max-sessions', a.maxSessions, 1);
+  if (a.bodyLimit !== undefined) wholeFlag('body-limit', a.bodyLimit, 1);
+  if (a.applicationId !== undefined) wholeFlag('application-id', a.applicationId, 1);
+  for (const [flag, spec] of [['latency', a.latency], ['service-time', a.serviceTime]] as const) {
+    if (spec === undefined) continue;
+    try {
+      parseDistribution(spec, `--${flag}`);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  for (const [flag, pattern] of [['coupon-pattern', a.couponPattern], ['referral-pattern', a.referralPattern]] as const) {
+    if (pattern === undefined) continue;
+    try {
+      new RegExp(pattern);
+    } catch (err) {
+      throw new UsageError(`--${flag} ${pattern}: not a regular expression (${(err as Error).message})`);
+    }
+  }
+}
 
 export default defineCommand<ServeTargetOptions>({
   command: 'target',
@@ -25,11 +55,13 @@ export default defineCommand<ServeTargetOptions>({
       .option('coupons', { type: 'string', describe: 'File (JSON or CSV) of the coupon codes that exist, with usage limits' })
       .option('referrals', { type: 'string', describe: 'File (JSON or CSV) of the referral codes that exist, with usage limits' })
       .option('coupon-pattern', { type: 'string', describe: 'Regular expression of valid coupon codes when no --coupons file is given' })
-      // yargs types the options by their dashed names; the parsed arguments also carry the camelCase ones we read.
       .option('log-requests', { type: 'boolean', default: false, describe: 'Print one line per request on stderr (off by default: it costs throughput)' })
+      // yargs types the options by their dashed names; the parsed arguments also carry the camelCase ones we read.
       .option('referral-pattern', { type: 'string', describe: 'Regular expression of valid referral codes when no --referrals file is given' }) as unknown as Argv<ServeTargetOptions>,
-  run: async (args) => {
-    const options: ServeTargetOptions = { ...args, apiKey: args.apiKey || process.env['TALON_API_KEY'] || undefined };
+  run: async (args, ctx) => {
+    checkTargetFlags(args);
+    const options: ServeTargetOptions = { ...args, apiKey: args.apiKey || ctx.env['TALON_API_KEY'] || undefined };
+    const { serveTarget } = await import('../../emulator/server/serve.ts');
     let onSignal: ((s: NodeJS.Signals) => void) | undefined;
     const until = new Promise<string>((resolve) => {
       onSignal = (s) => resolve(s);
@@ -37,14 +69,8 @@ export default defineCommand<ServeTargetOptions>({
       process.once('SIGTERM', onSignal);
     });
     try {
-      await serveTarget(options, { out: (l) => console.log(l), err: (l) => console.error(l), until });
+      await serveTarget(options, { out: (l) => ctx.out(`${l}\n`), err: ctx.say, until });
       return EXIT.ok;
-    } catch (err) {
-      if (err instanceof TargetOptionsError) {
-        console.error(`cartload target: ${err.message}`);
-        return EXIT.badInput;
-      }
-      throw err;
     } finally {
       if (onSignal) {
         process.off('SIGINT', onSignal);

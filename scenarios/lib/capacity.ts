@@ -3,7 +3,8 @@
 // lower step meeting it too. Read from handleSummary's data. Pure: no k6 imports.
 import type { Slo } from './config.ts';
 import type { K6SummaryData } from './k6-summary.ts';
-import { durationMs, type CapacityStep } from './load.ts';
+import type { CapacityStep } from './load.ts';
+import { durationMs } from '../../model/duration.ts';
 
 export interface CapacityRow {
   rate: number;

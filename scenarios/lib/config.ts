@@ -1,9 +1,11 @@
 // The scenarios' whole configuration, read from k6's __ENV in one place. Pure (no k6 imports), so
 // Node tests can check it directly. Every invalid value fails at init with the variable's name:
 // a load test that silently ran with a default because of a typo is worse than one that did not run.
-import { DEFAULT_SESSION_PREFIX } from '../../model/conventions.ts';
+import { DEFAULT_RESULTS_DIR, DEFAULT_SESSION_PREFIX } from '../../model/conventions.ts';
 import { CartloadError } from '../../model/errors.ts';
 import { parseEditList } from '../../generators/profile-edit.ts';
+import { parseK6Duration } from '../../model/duration.ts';
+import { checkRunId } from '../../model/run-id.ts';
 
 export const LOAD_PRESETS = ['load', 'stress', 'spike', 'soak'] as const;
 export type LoadPreset = (typeof LOAD_PRESETS)[number];
@@ -50,7 +52,13 @@ export interface ScenarioConfig {
   /** Longest single think time in seconds. */
   maxThinkSeconds: number;
   runId?: string;
+  /** The folder handleSummary writes into (flat files named `<RUN_ID or scenario>-…`); it must exist. */
   resultsDir: string;
+  /**
+   * A folder made for this run (by `cartload run`, an init container, or you): the files go in it
+   * under their plain names. k6 cannot create folders, so whoever names one creates it.
+   */
+  runDir?: string;
   /** Capacity: rate added per step (default RATE), number of steps, hold per step, ramp between. */
   rateStep?: number;
   steps?: number;
@@ -75,7 +83,8 @@ export const DEFAULT_SLO: Slo = { p95Ms: 500, p99Ms: 1000, errorRate: 0.01 };
 export class ConfigError extends CartloadError {
   constructor(
     readonly variable: string,
-    problem: string,
+    /** What is wrong, without the variable's name (a caller that took the value from a flag names the flag). */
+    readonly problem: string,
   ) {
     super(`cartload: environment variable ${variable} ${problem}`);
     this.name = 'ConfigError';
@@ -84,7 +93,11 @@ export class ConfigError extends CartloadError {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const DURATION = /^(\d+(\.\d+)?(ms|s|m|h))+$/;
+/** A k6 duration with a unit (`30s`, `1m30s`, `2h`), not negative; read by the one parser in model/duration.ts. */
+function isDuration(v: string): boolean {
+  const d = parseK6Duration(v);
+  return !('error' in d) && d.ms >= 0 && /[a-zµμ]$/.test(v.trim());
+}
 
 function str(env: Env, name: string): string | undefined {
   const v = env[name];
@@ -103,7 +116,7 @@ const positiveInt = (n: number): boolean => Number.isSafeInteger(n) && n > 0;
 
 function duration(env: Env, name: string): string | undefined {
   const v = str(env, name);
-  if (v !== undefined && !DURATION.test(v)) throw new ConfigError(name, `must be a k6 duration such as 30s, 5m or 1h30m, got ${JSON.stringify(v)}`);
+  if (v !== undefined && !isDuration(v)) throw new ConfigError(name, `must be a k6 duration such as 30s, 5m or 1h30m, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -142,7 +155,7 @@ export function parseStages(value: string, variable = 'STAGES'): Stage[] {
     if (s === null || typeof s !== 'object' || typeof s.target !== 'number' || !Number.isFinite(s.target) || s.target < 0) {
       throw new ConfigError(variable, `stage ${i + 1} needs a target rate >= 0`);
     }
-    if (typeof s.duration !== 'string' || !DURATION.test(s.duration)) {
+    if (typeof s.duration !== 'string' || !isDuration(s.duration)) {
       throw new ConfigError(variable, `stage ${i + 1} needs a k6 duration such as 30s or 5m, got ${JSON.stringify(s.duration)}`);
     }
     return { target: s.target, duration: s.duration };
@@ -166,9 +179,8 @@ export function parseConfig(env: Env): ScenarioConfig {
     throw new ConfigError('SESSION_PREFIX', 'must be 1-100 characters of A-Z a-z 0-9 . _ ~ -');
   }
   const runId = str(env, 'RUN_ID');
-  if (runId !== undefined && !/^[A-Za-z0-9._-]{1,100}$/.test(runId)) {
-    throw new ConfigError('RUN_ID', 'must be 1-100 characters of A-Z a-z 0-9 . _ - (it names a folder)');
-  }
+  const badRunId = runId === undefined ? undefined : checkRunId(runId);
+  if (badRunId !== undefined) throw new ConfigError('RUN_ID', `names a folder: ${badRunId}`);
   const config: ScenarioConfig = {
     baseUrl: baseUrl(env),
     apiKey: str(env, 'TALON_API_KEY') ?? '',
@@ -181,7 +193,7 @@ export function parseConfig(env: Env): ScenarioConfig {
     },
     checkRate: num(env, 'CHECK_RATE', (n) => n >= 0 && n <= 1, 'a share between 0 and 1') ?? 0.99,
     maxThinkSeconds: num(env, 'MAX_THINK', (n) => n >= 0, 'a number of seconds >= 0') ?? 30,
-    resultsDir: (str(env, 'RESULTS_DIR') ?? 'results').replace(/\/+$/, ''),
+    resultsDir: (str(env, 'RESULTS_DIR') ?? DEFAULT_RESULTS_DIR).replace(/(.)\/+$/, '$1'),
     poolsPath: str(env, 'POOLS') ?? './pools.json',
   };
   const optional = {
@@ -196,6 +208,7 @@ export function parseConfig(env: Env): ScenarioConfig {
     sessionPrefix: prefix,
     thinkScale: num(env, 'THINK_SCALE', (n) => n >= 0, 'a number >= 0 (0 = no think time)'),
     runId,
+    runDir: str(env, 'RUN_DIR')?.replace(/(.)\/+$/, '$1'),
     rateStep: num(env, 'RATE_STEP', (n) => n > 0, 'a positive number of sessions per second'),
     steps: num(env, 'STEPS', (n) => positiveInt(n) && n <= 50, 'an integer from 1 to 50'),
     stepDuration: duration(env, 'STEP_DURATION'),

@@ -3,6 +3,7 @@
 // point runs the same session code under any shape. Pure: no k6 imports.
 import type { Scenario } from 'k6/options';
 import { ConfigError, type LoadPreset, type ScenarioConfig, type Stage } from './config.ts';
+import { durationMs } from '../../model/duration.ts';
 
 export interface ShapeDefaults {
   /** Sessions per second when RATE is not set. */
@@ -150,17 +151,6 @@ export function capacityScenario(config: ScenarioConfig, steps: CapacityStep[], 
     { target: s.rate, duration: s.hold },
   ]);
   return ramping(config, stages, exec, {});
-}
-
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** Milliseconds in a k6 duration such as `1m30s` (already validated by the config). */
-export function durationMs(value: string): number {
-  // A plain exec loop: k6's runtime need not have String.prototype.matchAll.
-  const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-  let ms = 0;
-  for (let m = part.exec(value); m !== null; m = part.exec(value)) ms += Number(m[1]) * (UNIT_MS[m[2] as string] ?? 0);
-  return ms;
 }
 
 /**

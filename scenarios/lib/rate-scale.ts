@@ -8,7 +8,7 @@
 // 5× the traffic, a recording's worth of sessions is 5× as many.
 import { resolveProfile, type ArrivalCurve, type TrafficProfile } from '../../generators/profiles.ts';
 import { ConfigError, type ScenarioConfig, type Stage } from './config.ts';
-import { durationMs } from './load.ts';
+import { durationMs } from '../../model/duration.ts';
 
 export interface RateScaled {
   config: ScenarioConfig;
@@ -82,7 +82,7 @@ export function applyRateScale(config: ScenarioConfig, profile: TrafficProfile):
     return { config, profile };
   }
   const a = profile.arrival;
-  if (!a) throw new ConfigError('RATE_SCALE', `follows a learned arrival curve, and profile ${JSON.stringify(profile.name)} has none (learn one with \`cartload learn <recording>\`)`);
+  if (!a) throw new ConfigError('RATE_SCALE', `needs a learned arrival curve, and profile ${JSON.stringify(profile.name)} has none (learn one with \`cartload learn <recording>\`)`);
   const clash = [config.rate !== undefined && 'RATE', config.stages && 'STAGES', config.vus !== undefined && 'VUS'].find(Boolean);
   if (clash) throw new ConfigError('RATE_SCALE', `sets the rate from the recorded arrival curve and cannot be combined with ${clash}`);
   const out: ScenarioConfig = { ...config };

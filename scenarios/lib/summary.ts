@@ -2,6 +2,7 @@
 // end-of-test summary, so stdout carries cartload's summary (with every threshold) instead.
 // No remote jslib: JUnit and text rendering are the project's own, bundled in.
 import { redact } from '../../model/summary.ts';
+import { makeRunId, randomTail } from '../../model/run-id.ts';
 import { renderJUnit } from '../../report/junit.ts';
 import { renderSummaryText } from '../../report/text.ts';
 import { publicConfig, type ScenarioConfig } from './config.ts';
@@ -23,23 +24,28 @@ export interface SummaryExtra {
   files?: Record<string, string>;
 }
 
-/** A run ID in the replay engine's format (UTC start time + random), e.g. 20261125-192412-k3x9qa. */
+/** A run ID in the one format (model/run-id.ts: UTC start time + random), e.g. 20261125-192412-k3x9qa. */
 export function makeK6RunId(start: Date, random: () => number): string {
-  const iso = start.toISOString();
-  let tail = '';
-  for (let i = 0; i < 6; i++) tail += 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(random() * 36)];
-  return `${iso.slice(0, 10).replace(/-/g, '')}-${iso.slice(11, 19).replace(/:/g, '')}-${tail}`;
+  return makeRunId(start, randomTail(random));
 }
 
 /**
- * The files handleSummary returns. With RUN_ID they go to RESULTS_DIR/RUN_ID/ (k6 does not create
- * folders: create it first); without, to RESULTS_DIR/<scenario>-*, overwritten by the next run.
+ * Where a run's files go. k6 writes handleSummary's files but cannot create a folder, so they go
+ * only into folders that exist: RUN_DIR (made by whoever set it) under plain names, or else
+ * RESULTS_DIR (`results/`, made by `cartload build`) as `<RUN_ID>-…`, or `<scenario>-…` without
+ * RUN_ID (overwritten by the next run of that scenario).
  */
+export function resultsPrefix(config: Pick<ScenarioConfig, 'resultsDir' | 'runDir' | 'runId'>, scenario: string): string {
+  if (config.runDir !== undefined) return config.runDir.endsWith('/') ? config.runDir : `${config.runDir}/`;
+  return `${config.resultsDir}/${config.runId ?? scenario}-`;
+}
+
+/** The files handleSummary returns (see resultsPrefix for where), and the short summary for stdout. */
 export function summaryFiles(data: K6SummaryData, o: SummaryFilesOptions): Record<string, string> {
   const now = o.now ?? new Date();
   const start = new Date(now.getTime() - data.state.testRunDurationMs);
   const runId = o.config.runId ?? makeK6RunId(start, o.random ?? Math.random);
-  const base = o.config.runId ? `${o.config.resultsDir}/${o.config.runId}/` : `${o.config.resultsDir}/${o.scenario}-`;
+  const base = resultsPrefix(o.config, o.scenario);
   const extra = o.extraText?.(data);
   const summary = toRunSummary(data, {
     scenario: o.scenario,

@@ -38,7 +38,7 @@ export interface CompiledBundle {
 }
 
 /** Script name in stack traces; mapStack() replaces its positions. */
-const SCRIPT_SUFFIX = ' [k6 harness]';
+export const SCRIPT_SUFFIX = ' [k6 harness]';
 
 function stackMapper(map: SourceMap, scriptName: string, bundleDir: string): (stack: string) => string {
   const escaped = scriptName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

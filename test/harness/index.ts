@@ -5,6 +5,8 @@
 // teardown(data), thresholds, handleSummary(data). It is not k6: no real network, no timing, no
 // executor pacing (iterations run one after another, round-robin over the VUs; sleep() is
 // recorded, not slept). See the README, "Verified without k6: the harness".
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { createTargetCore } from '../../emulator/core/index.ts';
 import { compileBundle } from './compile.ts';
 import { validateK6Options } from './options.ts';
@@ -49,14 +51,34 @@ export interface RunK6BundleOptions {
   apiKey?: string;
   /** Which of options.scenarios to run (its exec, env and tags); default the first, or `default`. */
   scenario?: string;
+  /**
+   * k6 run's own `--vus`, `--iterations` and `--duration`, applied as k6 applies them: `iterations`
+   * or `duration` replace the script's options.scenarios for the run with one scenario `default`
+   * (shared-iterations of `iterations` over `vus`, or constant-vus for `duration`) that runs the
+   * script's default export, which must exist; `vus` alone changes nothing when the script has
+   * scenarios. The harness then runs `iterations` over `vus` VUs (for `duration`, the `vus` and
+   * `iterations` options: it does not pace by time).
+   */
+  flags?: K6RunFlags;
   /** Sees each request the target would answer; returning { status, body } (or text) replaces the answer. */
   onRequest?: (req: SentRequest) => InjectedAnswer | void;
   /** Validate the script's options with k6's rules and refuse to run on errors (as k6 exits 104). Default true. */
   validateOptions?: boolean;
   /** Stop starting iterations after this long (the test is then marked timedOut). Default 120 s. */
   timeoutMs?: number;
-  /** Keep every request and metric sample in the result. Default true; benchmarks turn it off. */
-  record?: { requests?: boolean; samples?: boolean };
+  /**
+   * Keep every request and metric sample in the result. Default true; benchmarks turn it off.
+   * `metrics: false` keeps no metric values at all (thresholds and summary see none), so that a
+   * memory measurement sees only what the VUs hold.
+   */
+  record?: { requests?: boolean; samples?: boolean; metrics?: boolean };
+  /**
+   * The folder k6 runs in. When set, handleSummary's files are written there as k6 writes them:
+   * relative paths from this folder, no folder created (k6 cannot: a missing one fails that file
+   * with k6's message, in `summaryWriteErrors`, and the others are still written). Unset, nothing
+   * is written (the files are in `summary` either way).
+   */
+  cwd?: string;
   /** Print the script's console output to stderr as well as recording it. Default false. */
   printConsole?: boolean;
   /**
@@ -84,9 +106,11 @@ export interface HarnessResult {
   metrics: Record<string, SummaryMetric>;
   /** The data object handed to handleSummary. */
   summaryData: SummaryData;
-  /** What handleSummary returned (file name or stdout/stderr → content); not written anywhere. */
+  /** What handleSummary returned (file name or stdout/stderr → content). */
   summary: Record<string, string>;
   summaryError?: string;
+  /** With `cwd`: the files written (as handleSummary named them), and k6's error for each that could not be. */
+  summaryWrites?: { written: string[]; errors: string[] };
   thresholds: ThresholdOutcome[];
   thresholdsOk: boolean;
   /** Iterations that threw (the test went on, as in k6). */
@@ -102,6 +126,30 @@ export interface HarnessResult {
   /** Exceptions thrown by the target's core (answered 500): bugs in the target. */
   targetErrors: string[];
   durationMs: number;
+}
+
+/** The execution flags of `k6 run` (the CLI tier of k6's options). */
+export interface K6RunFlags {
+  vus?: number;
+  iterations?: number;
+  /** A k6 duration, e.g. `30s`. */
+  duration?: string;
+}
+
+/**
+ * The script's options as k6 consolidates them with the command line's execution flags (k6's
+ * Options.Apply and DeriveScenariosFromShortcuts): a shortcut in the higher tier clears every
+ * execution setting of the script, and becomes the scenario `default`.
+ */
+export function applyRunFlags(options: Record<string, unknown>, flags: K6RunFlags): Record<string, unknown> {
+  if (flags.iterations === undefined && flags.duration === undefined) return flags.vus === undefined ? options : { ...options, vus: flags.vus };
+  const { scenarios: _s, stages: _st, iterations: _i, duration: _d, vus: scriptVus, ...rest } = options;
+  const vus = flags.vus ?? (typeof scriptVus === 'number' ? scriptVus : 1);
+  const scenario: Record<string, unknown> =
+    flags.iterations !== undefined
+      ? { executor: 'shared-iterations', vus, iterations: flags.iterations, ...(flags.duration !== undefined ? { maxDuration: flags.duration } : {}) }
+      : { executor: 'constant-vus', vus, duration: flags.duration };
+  return { ...rest, vus, scenarios: { default: scenario } };
 }
 
 function stringEnv(env: Record<string, string | undefined>): Record<string, string> {
@@ -135,6 +183,28 @@ function toText(value: unknown): string {
 }
 
 /**
+ * Writes handleSummary's files as k6 does (cmd/run.go: each path opened with O_CREATE|O_TRUNC,
+ * relative to the working folder, folders never created; a file that cannot be opened is reported
+ * and the rest are still written; the run's exit code does not change).
+ */
+export function writeSummaryFiles(files: Record<string, string>, cwd: string): { written: string[]; errors: string[] } {
+  const written: string[] = [];
+  const errors: string[] = [];
+  for (const [path, content] of Object.entries(files)) {
+    if (path === 'stdout' || path === 'stderr') continue;
+    try {
+      writeFileSync(resolve(cwd, path), content, { flag: 'w' });
+      written.push(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+      errors.push(`could not open '${path}': ${why}`);
+    }
+  }
+  return { written, errors };
+}
+
+/**
  * One harness test, step by step; runK6Bundle runs them all. Benchmarks use the steps to measure
  * a VU context's memory.
  */
@@ -155,7 +225,7 @@ export class K6Test {
       opts.bundle,
       env,
       { target: opts.core ?? createTargetCore(), origin: baseUrl.origin, apiKey, ...(opts.onRequest ? { onRequest: opts.onRequest } : {}) },
-      { requests: opts.record?.requests ?? true, samples: opts.record?.samples ?? true },
+      { requests: opts.record?.requests ?? true, samples: opts.record?.samples ?? true, metrics: opts.record?.metrics ?? true },
       opts.printConsole ?? false,
       opts.callTimeoutMs ?? 60_000,
     );
@@ -167,7 +237,8 @@ export class K6Test {
     this.compiled = await compileBundle(this.opts.bundle);
     this.vu0.init(this.compiled);
     const exported = this.vu0.exports.options;
-    const options = exported === undefined ? {} : (JSON.parse(JSON.stringify(exported)) as Record<string, unknown>);
+    const scriptOptions = exported === undefined ? {} : (JSON.parse(JSON.stringify(exported)) as Record<string, unknown>);
+    const options = this.opts.flags ? applyRunFlags(scriptOptions, this.opts.flags) : scriptOptions;
     this.state.options = options;
     if (this.opts.validateOptions !== false) {
       const functions = Object.keys(this.vu0.exports).filter((k) => typeof this.vu0.exports[k] === 'function');
@@ -272,6 +343,7 @@ export class K6Test {
         summaryError = d.stack ?? d.message;
       }
     }
+    const summaryWrites = this.opts.cwd === undefined ? undefined : writeSummaryFiles(summary, this.opts.cwd);
     const thresholdsOk = thresholds.every((t) => t.ok);
     const exitCode = s.aborted?.byThreshold
       ? K6_EXIT.thresholdsFailed
@@ -295,6 +367,7 @@ export class K6Test {
       summaryData,
       summary,
       ...(summaryError ? { summaryError } : {}),
+      ...(summaryWrites ? { summaryWrites } : {}),
       thresholds,
       thresholdsOk,
       errors: s.errors,
@@ -316,8 +389,10 @@ export class K6Test {
  * not load, the init code throws, the options break k6's rules, or setup() throws.
  */
 export async function runK6Bundle(options: RunK6BundleOptions): Promise<HarnessResult> {
-  const vus = options.vus ?? 1;
-  const iterations = options.iterations ?? 1;
+  const flags = options.flags;
+  // Under --iterations k6 runs exactly those iterations over --vus VUs.
+  const vus = flags?.iterations !== undefined ? (flags.vus ?? 1) : (options.vus ?? flags?.vus ?? 1);
+  const iterations = flags?.iterations ?? options.iterations ?? 1;
   if (!Number.isInteger(vus) || vus < 1) throw new Error(`vus must be a positive integer, got ${vus}`);
   if (!Number.isInteger(iterations) || iterations < 0) throw new Error(`iterations must be a non-negative integer, got ${iterations}`);
   const test = new K6Test(options);

@@ -131,7 +131,14 @@ export class MetricsEngine {
   /** Every sample in order, when recording is on (tests assert on them). */
   readonly samples: MetricSample[] | undefined;
 
-  constructor(recordSamples: boolean) {
+  /**
+   * `keepValues` false keeps no sample at all (thresholds and the summary then see none): for
+   * measuring what a VU holds without the harness's own series growing beside it.
+   */
+  constructor(
+    recordSamples: boolean,
+    private readonly keepValues = true,
+  ) {
     this.samples = recordSamples ? [] : undefined;
     for (const [name, type] of Object.entries(BUILTIN_METRICS)) {
       this.series.set(name, { def: { name, type, contains: BUILTIN_CONTAINS[name] ?? 'default' }, values: [], tags: [] });
@@ -165,6 +172,7 @@ export class MetricsEngine {
   add(name: string, value: number, tags: Tags): void {
     const s = this.series.get(name);
     if (!s) throw new Error(`unknown metric ${name}`);
+    if (!this.keepValues) return;
     s.values.push(value);
     s.tags.push(tags);
     this.samples?.push({ metric: name, value, tags });

@@ -246,7 +246,8 @@ function validateScenario(name: string, raw: unknown, ctx: ValidateK6OptionsCont
   }
   if (ctx.exports) {
     const exec = typeof raw.exec === 'string' && raw.exec !== '' ? raw.exec : 'default';
-    if (!ctx.exports.includes(exec)) push(`exec: function '${exec}' is not exported by the script (exports: ${ctx.exports.join(', ') || 'none'})`);
+    // k6's own words (js/runner.go), also when the scenario is the `default` that --vus/--iterations make.
+    if (!ctx.exports.includes(exec)) errors.push(`executor ${name}: function '${exec}' not found in exports (the script exports: ${ctx.exports.join(', ') || 'nothing'})`);
   }
 
   const minDuration = (key: string, ms: number | undefined): void => {
@@ -424,7 +425,8 @@ export function validateK6Options(options: unknown, ctx: ValidateK6OptionsContex
     if (!isRecord(options.scenarios)) errors.push(`options: scenarios must be an object of name → scenario, got ${describe(options.scenarios)}`);
     else for (const [name, sc] of Object.entries(options.scenarios)) validateScenario(name, sc, ctx, errors);
   } else if (ctx.exports && !ctx.exports.includes('default')) {
-    errors.push("options: the script has no default export, so it needs scenarios whose exec names an exported function");
+    // Without scenarios k6 derives one named `default` (from vus/iterations/duration/stages, or 1 iteration) that runs `default`.
+    errors.push(`executor default: function 'default' not found in exports (the script exports: ${ctx.exports.join(', ') || 'nothing'})`);
   }
   if (options.thresholds !== undefined && options.thresholds !== null) validateThresholds(options.thresholds, ctx, errors);
   if (options.summaryTrendStats !== undefined) {

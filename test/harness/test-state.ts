@@ -22,6 +22,8 @@ export interface RecordingOptions {
   requests: boolean;
   /** Keep every metric sample. Default true. */
   samples: boolean;
+  /** Keep metric values at all (false: thresholds and the summary see none; for memory measurements). Default true. */
+  metrics?: boolean;
 }
 
 export class TestState {
@@ -61,7 +63,7 @@ export class TestState {
     readonly callTimeoutMs: number,
   ) {
     this.bundleDir = dirname(resolve(bundle));
-    this.metrics = new MetricsEngine(recording.samples);
+    this.metrics = new MetricsEngine(recording.samples, recording.metrics !== false);
   }
 
   /** The test's duration as k6 would see it: real time plus every recorded (not slept) sleep. */

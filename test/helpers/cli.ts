@@ -1,7 +1,8 @@
 // Runs the cartload CLI as a user does (the package bin, a child process), for the tests that
-// check exit codes, stdout/stderr and signals end to end. Every child is bounded: one that hangs
-// is killed rather than hanging the suite.
+// check signals and the process end to end, or in this process (runMain) for everything else.
+// Every child is bounded: one that hangs is killed rather than hanging the suite.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 export const CARTLOAD_BIN = fileURLToPath(new URL('../../bin/cartload.mjs', import.meta.url));
@@ -49,4 +50,42 @@ export async function runCartload(args: readonly string[], options: CliOptions =
   const run = spawnCartload(args, options);
   const code = await run.code;
   return { code, stdout: run.stdout(), stderr: run.stderr() };
+}
+
+/** What runMain gives back: the exit code and everything the CLI printed. */
+export interface MainResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the CLI in this process (cli/main.ts's main, as the bin does, without ending the process):
+ * for the tests of what the CLI checks and prints, at a fraction of a spawn's cost. `env` is the
+ * whole environment the CLI sees; `stdin` its standard input (default: empty).
+ */
+export async function runMain(args: readonly string[], o: { env?: Record<string, string | undefined>; stdin?: Readable; interactive?: boolean; answer?: string } = {}): Promise<MainResult & { asked: string[] }> {
+  const { main } = await import('../../cli/main.ts');
+  let stdout = '';
+  let stderr = '';
+  const asked: string[] = [];
+  const sink = (append: (s: string) => void): Writable =>
+    new Writable({
+      write(chunk: Buffer | string, _enc, done) {
+        append(chunk.toString());
+        done();
+      },
+    });
+  const code = await main(args, {
+    stdout: sink((s) => (stdout += s)),
+    stderr: sink((s) => (stderr += s)),
+    stdin: o.stdin ?? Readable.from([]),
+    env: o.env ?? {},
+    interactive: o.interactive ?? false,
+    ask: async (q) => {
+      asked.push(q);
+      return o.answer ?? '';
+    },
+  });
+  return { code, stdout, stderr, asked };
 }

@@ -1,0 +1,42 @@
+// `cartload convert <k6.csv>`: a plain `k6 run --out csv=FILE`'s metric stream into a run folder
+// (results.json, summary.json, summary.txt, report.html), as `cartload run` does for its k6 runs.
+import type { Argv } from 'yargs';
+import { checkRunId } from '../../engine/run-id.ts';
+import { renderSummaryText } from '../../report/text.ts';
+import { defineCommand, EXIT, UsageError } from '../command.ts';
+
+interface ConvertArgs {
+  csv: string;
+  summary?: string;
+  out?: string;
+  runId?: string;
+  resultsDir: string;
+  scenario?: string;
+  target?: string;
+}
+
+export default defineCommand<ConvertArgs>({
+  command: 'convert <csv>',
+  describe: "Convert k6's metric stream (k6 run --out csv=FILE, .gz too) into a cartload run folder with results.json and report.html",
+  builder: (y) =>
+    y
+      .positional('csv', { type: 'string', demandOption: true, describe: 'The file k6 wrote with --out csv=FILE' })
+      .option('summary', { type: 'string', describe: 'The run\'s summary.json (or k6-summary.json): run ID, target, options and k6\'s threshold verdicts' })
+      .option('run-id', { type: 'string', describe: 'ID of the run (default: the summary\'s, else the CSV\'s file name)' })
+      .option('results-dir', { type: 'string', default: 'results', describe: 'Where the run folder <run-id>/ is written' })
+      .option('out', { type: 'string', describe: 'The run folder (default <results-dir>/<run-id>)' })
+      .option('scenario', { type: 'string', describe: 'What ran (default: the summary\'s, else k6\'s scenario tag)' })
+      .option('target', { type: 'string', describe: 'The target\'s base URL (default: the summary\'s, else the requests\' origin)' }) as unknown as Argv<ConvertArgs>,
+  run: async (a) => {
+    const { convertK6Run } = await import('../../report/runs.ts');
+    if (a.runId !== undefined) {
+      const bad = checkRunId(a.runId);
+      if (bad) throw new UsageError(bad);
+    }
+    const base = { csv: a.csv, ...(a.summary ? { summary: a.summary } : {}), ...(a.runId ? { runId: a.runId } : {}), ...(a.scenario ? { scenario: a.scenario } : {}), ...(a.target ? { target: a.target } : {}) };
+    const run = await convertK6Run({ ...base, resultsDir: a.resultsDir, ...(a.out !== undefined ? { out: a.out } : {}) });
+    process.stdout.write(renderSummaryText(run.summary));
+    console.error(`results: ${run.dir}`);
+    return EXIT.ok;
+  },
+});

@@ -1,0 +1,39 @@
+// `cartload merge <run>…`: the parts of one split test (k6 instances on execution segments, replay
+// shards) as one run folder with one threshold verdict.
+import type { Argv } from 'yargs';
+import { checkRunId } from '../../engine/run-id.ts';
+import { renderSummaryText } from '../../report/text.ts';
+import { defineCommand, EXIT, UsageError } from '../command.ts';
+
+interface MergeArgs {
+  runs: string[];
+  out?: string;
+  runId?: string;
+  resultsDir: string;
+}
+
+export default defineCommand<MergeArgs>({
+  command: 'merge <runs..>',
+  describe: 'Merge the runs of one split test (k6 segments, replay shards) into one run folder: percentiles recomputed from the histograms, thresholds judged again; exit 99 when one is crossed',
+  builder: (y) =>
+    y
+      .positional('runs', { type: 'string', array: true, demandOption: true, describe: 'Run folders (or their results.json), two or more' })
+      .option('run-id', { type: 'string', describe: 'ID of the merged run (default: the first run\'s ID + "-merged")' })
+      .option('results-dir', { type: 'string', default: 'results', describe: 'Where the merged run folder <run-id>/ is written' })
+      .option('out', { type: 'string', describe: 'The merged run folder (default <results-dir>/<run-id>)' }) as unknown as Argv<MergeArgs>,
+  run: async (a) => {
+    const { mergeRunFolders } = await import('../../report/runs.ts');
+    if (a.runId !== undefined) {
+      const bad = checkRunId(a.runId);
+      if (bad) throw new UsageError(bad);
+    }
+    const merged = await mergeRunFolders(a.runs, { resultsDir: a.resultsDir, ...(a.out !== undefined ? { out: a.out } : {}), ...(a.runId !== undefined ? { runId: a.runId } : {}) });
+    process.stdout.write(renderSummaryText(merged.summary));
+    console.error(`results: ${merged.dir}`);
+    if (!merged.ok) {
+      console.error(`cartload merge: thresholds crossed (exit ${EXIT.thresholdsCrossed})`);
+      return EXIT.thresholdsCrossed;
+    }
+    return EXIT.ok;
+  },
+});
