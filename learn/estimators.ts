@@ -254,7 +254,8 @@ export class DistinctSample {
     return c;
   }
 
-  get sampled(): number {
+  /** Profiles held (at most the cap). */
+  get size(): number {
     return this.table.size;
   }
 

@@ -9,7 +9,7 @@ import { Counts, DistinctSample, LogHistogram, NamedCounts } from './estimators.
 const DAY_MS = 86_400_000;
 
 /** Bounds of the profile fields that counts are learned for. */
-export const COUNT_CAPS = { updates: 100, checks: 50, returns: 20, coupons: 20, campaigns: 50, sessionsPerProfile: 1000 } as const;
+const COUNT_CAPS = { updates: 100, checks: 50, returns: 20, coupons: 20, campaigns: 50, sessionsPerProfile: 1000 } as const;
 
 export class Folded {
   sessions = 0;
@@ -62,6 +62,7 @@ export class Folded {
   readonly shippingPrices = new NamedCounts(1000);
   guestSessions = 0;
   readonly perProfile = new DistinctSample();
+  static readonly maxSessionsPerProfile = COUNT_CAPS.sessionsPerProfile;
   itemAttributeSessions = 0;
   readonly responseContent = new NamedCounts(100);
   nonDrySessions = 0;

@@ -9,7 +9,7 @@ import { LIMITS, RESPONSE_CONTENT } from '../model/limits.ts';
 import { PRESETS, PROFILE_VERSION, type ProfileInput, type TrafficProfile } from '../generators/profiles.ts';
 import type { CategoryNames } from './digest.ts';
 import { logNormalFit, type Counts, type LogHistogram } from './estimators.ts';
-import type { Folded } from './fold.ts';
+import { Folded } from './fold.ts';
 import type { FoldStats } from './read.ts';
 
 export interface ProfileOptions {
@@ -190,7 +190,7 @@ export function buildProfile(f: Folded, categories: CategoryNames, stats: FoldSt
   learned('shipping', `${pct(shipping.sessionShare as number)} of sessions send a shipping cost${shipping.prices ? ` (${count((shipping.prices as number[]).length, 'price')})` : ''}`);
 
   const profiles: Record<string, unknown> = { guestShare: share(f.guestSessions, n) };
-  const perProfile = f.perProfile.counts(1000);
+  const perProfile = f.perProfile.counts(Folded.maxSessionsPerProfile);
   if (perProfile.total > 0) {
     const max = Math.max(1, perProfile.max);
     profiles.sessionsPerProfile = { weights: perProfile.weights(1, max), window: n };
