@@ -6,10 +6,11 @@
 //   and the bad-row log (logs.ts), live progress, and any the caller adds.
 // Nothing starts before every option is checked and the input's first step is read: a bad flag, an
 // empty or malformed file leaves no results folder and sends nothing.
-import { mkdirSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
+import { makeDirsSync } from '../io/dirs.ts';
 import { CartloadError } from '../model/errors.ts';
 import type { ResultsConsumer, RunStart } from '../model/results-events.ts';
 import { redact, type RunSummary } from '../model/summary.ts';
@@ -25,6 +26,9 @@ import { SessionTable } from './sessions.ts';
 import { planSource, recordingSource, type Source, type SourceContext } from './sources.ts';
 import { ResultsStream } from './stream.ts';
 import { SummaryWriter } from './summary.ts';
+import { ResultsStreamWriter } from '../report/data/stream-writer.ts';
+import { gitRevision, toolVersions } from '../report/environment.ts';
+import { writeRunFolder } from '../report/write.ts';
 import type { StepItem } from './types.ts';
 
 export type { Filters, PlansInput, RecordingInput, Timing } from './sources.ts';
@@ -89,7 +93,8 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
 
 /** The run-start event; creating the run folder first (the stream calls it when the run starts). */
 function runStart(r: Run, startedAt: number): RunStart {
-  mkdirSync(r.dir, { recursive: true });
+  // Not mkdirSync({ recursive: true }): under /proc it never returns (io/dirs.ts).
+  makeDirsSync(r.dir);
   if (readdirSync(r.dir).length > 0) throw new CartloadError(`${r.dir} already holds a run; choose another --run-id`);
   const { o } = r;
   return {
@@ -107,8 +112,21 @@ function runStart(r: Run, startedAt: number): RunStart {
   };
 }
 
-function consumersOf(r: Run, summary: SummaryWriter): ResultsConsumer[] {
-  return [summary, ...(r.o.logRequests ? [new RequestLog()] : []), new RowIssueLog(r.o.onIssue), ...(r.o.consumers ?? [])];
+function consumersOf(r: Run, summary: SummaryWriter, results: ResultsStreamWriter): ResultsConsumer[] {
+  return [summary, results, ...(r.o.logRequests ? [new RequestLog()] : []), new RowIssueLog(r.o.onIssue), ...(r.o.consumers ?? [])];
+}
+
+/**
+ * Writes the run folder: results.json (the results format: histograms, slices) from the stream,
+ * and summary.json, summary.txt and report.html derived from it; the summary's description,
+ * sessions and notes come from the engine's own count. Returns the summary written.
+ */
+async function writeResults(r: Run, summary: SummaryWriter, results: ResultsStreamWriter): Promise<RunSummary | undefined> {
+  const counted = summary.summary();
+  if (!counted) return undefined;
+  const git = gitRevision();
+  const full = results.results(counted, { kind: r.o.input.kind === 'recording' ? 'recording' : 'scenario', tools: toolVersions(), ...(git ? { git } : {}) });
+  return (await writeRunFolder(r.dir, full)).summary;
 }
 
 function sourceOf(r: Run, ctx: SourceContext): Source {
@@ -127,7 +145,8 @@ async function execute(r: Run): Promise<EngineResult> {
     statesFiltered: o.filters?.states !== undefined,
   });
   const startedAt = Date.now();
-  const stream = new ResultsStream(consumersOf(r, summary), () => runStart(r, startedAt));
+  const results = new ResultsStreamWriter();
+  const stream = new ResultsStream(consumersOf(r, summary, results), () => runStart(r, startedAt));
   const table = new SessionTable((s) => stream.session('started', s));
   const run = new EngineRun({ settings: r.settings, sender: r.sender, stream, table, inputName: o.input.name });
   const source = sourceOf(r, {
@@ -148,7 +167,7 @@ async function execute(r: Run): Promise<EngineResult> {
   const check = early === undefined && o.preflight !== false ? await preflight(r.sender, r.sessionPrefix) : { ok: true as const };
   if (early !== undefined || !check.ok) {
     await source.close().catch(() => undefined);
-    return finishEarly(r, stream, summary, run, early !== undefined ? { outcome: 'bad-input', message: early } : { outcome: 'unavailable', message: `${o.target}: ${(check as { message: string }).message}` });
+    return finishEarly(r, stream, summary, results, run, early !== undefined ? { outcome: 'bad-input', message: early } : { outcome: 'unavailable', message: `${o.target}: ${(check as { message: string }).message}` });
   }
   stream.begin();
   const stopProgress = progressOf(r, run, summary);
@@ -157,7 +176,7 @@ async function execute(r: Run): Promise<EngineResult> {
   } finally {
     stopProgress();
   }
-  return finish(r, stream, summary, run, 'warning' in check && check.warning ? [check.warning] : []);
+  return finish(r, stream, summary, results, run, 'warning' in check && check.warning ? [check.warning] : []);
 }
 
 function nothingToSend(name: string, stream: ResultsStream): string {
@@ -167,18 +186,18 @@ function nothingToSend(name: string, stream: ResultsStream): string {
 }
 
 /** The run ended before sending (bad input, nothing to send, target unavailable): a summary only if the run folder was already made (bad rows were logged). */
-async function finishEarly(r: Run, stream: ResultsStream, summary: SummaryWriter, run: EngineRun, result: EngineResult): Promise<EngineResult> {
+async function finishEarly(r: Run, stream: ResultsStream, summary: SummaryWriter, results: ResultsStreamWriter, run: EngineRun, result: EngineResult): Promise<EngineResult> {
   if (!stream.started) return result;
   stream.emit(run.end([result.message ?? '']));
   await stream.close();
-  const written = await summary.write(r.dir);
+  const written = await writeResults(r, summary, results);
   return { ...result, ...(written ? { summary: written } : {}), dir: r.dir };
 }
 
-async function finish(r: Run, stream: ResultsStream, summary: SummaryWriter, run: EngineRun, notes: string[]): Promise<EngineResult> {
+async function finish(r: Run, stream: ResultsStream, summary: SummaryWriter, results: ResultsStreamWriter, run: EngineRun, notes: string[]): Promise<EngineResult> {
   stream.emit(run.end(notes));
   await stream.close();
-  const written = (await summary.write(r.dir)) as RunSummary;
+  const written = (await writeResults(r, summary, results)) as RunSummary;
   const stopped = run.stopped;
   if (stopped.readError !== undefined) throw stopped.readError;
   const base = { summary: written, dir: r.dir };

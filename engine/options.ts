@@ -150,7 +150,10 @@ const targetCheck: Check = ({ target }) => {
   return undefined;
 };
 
-const runIdCheck: Check = ({ runId }) => (runId === undefined ? undefined : checkRunId(runId));
+const runIdCheck: Check = ({ runId }) => {
+  const bad = runId === undefined ? undefined : checkRunId(runId);
+  return bad === undefined ? undefined : `--run-id ${bad}`;
+};
 
 const CHECKS: readonly Check[] = [targetCheck, timingCheck, numbersCheck, inputCheck, filtersCheck, runIdCheck];
 

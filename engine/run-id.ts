@@ -1,9 +1,13 @@
 // Run IDs (model/run-id.ts) with the random part drawn from the OS's generator, which also names
 // a run's sessions (cartload-<random>-...).
 import { randomBytes } from 'node:crypto';
-import { makeRunId as makeRunIdFrom } from '../model/run-id.ts';
+import { checkRunId as runIdProblem, makeRunId as makeRunIdFrom } from '../model/run-id.ts';
 
-export { checkRunId } from '../model/run-id.ts';
+/** Why `id` cannot name a run folder, naming the flag (--run-id), or undefined when it can. */
+export function checkRunId(id: string): string | undefined {
+  const why = runIdProblem(id);
+  return why === undefined ? undefined : `--run-id ${why}`;
+}
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 

@@ -1,10 +1,9 @@
 // The run summary (model/summary.ts) as a consumer of the results stream: RunStats counts the
-// events; this adds what the run was (run-start), how it ended (run-end), the gate and the notes,
-// and writes summary.json and summary.txt into the run folder.
+// events; this adds what the run was (run-start), how it ended (run-end), the gate and the notes.
+// The run folder is written from it and the results format's own consumer (engine/index.ts).
 import { basename } from 'node:path';
 import type { ResultsConsumer, ResultsEvent, RunEnd, RunStart } from '../model/results-events.ts';
 import { SUMMARY_SCHEMA_VERSION, type RunSummary, type ThresholdResult } from '../model/summary.ts';
-import { writeSummary } from '../report/write.ts';
 import { latencyOf, RunStats } from './stats.ts';
 
 export interface GateOptions {
@@ -122,12 +121,5 @@ export class SummaryWriter implements ResultsConsumer {
       latency: latencyOf(s.latency),
       ...(s.paced ? { latencyFromIntended: latencyOf(s.fromIntended) } : {}),
     };
-  }
-
-  /** Writes summary.json and summary.txt into `dir`; returns the summary written. */
-  async write(dir: string): Promise<RunSummary | undefined> {
-    const summary = this.summary();
-    if (summary) await writeSummary(dir, summary);
-    return summary;
   }
 }

@@ -6,6 +6,7 @@
 // spinning a core, and the process then ignores SIGINT and SIGTERM because the call never returns.
 // Creating one level at a time is bounded by the path's depth.
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, statSync } from 'node:fs';
 import { mkdir, readdir, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CartloadError } from '../model/errors.ts';
@@ -76,6 +77,32 @@ export async function makeDirs(dir: string): Promise<void> {
       await mkdir(d);
     } catch (err) {
       if (errno(err) === 'EEXIST' && (await stat(d)).isDirectory()) continue;
+      throw err;
+    }
+  }
+}
+
+/** makeDirs for code that must not yield (the engine creates the run folder as its first event is emitted). */
+export function makeDirsSync(dir: string): void {
+  const missing: string[] = [];
+  let at = resolve(dir);
+  for (;;) {
+    try {
+      if (!statSync(at).isDirectory()) throw Object.assign(new Error(`${at} is a file, not a folder`), { code: 'ENOTDIR', notFolder: at });
+      break;
+    } catch (err) {
+      const parent = dirname(at);
+      const code = errno(err);
+      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === at || (err as { notFolder?: string }).notFolder !== undefined) throw err;
+      missing.push(at);
+      at = parent;
+    }
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (err) {
+      if (errno(err) === 'EEXIST' && statSync(d).isDirectory()) continue;
       throw err;
     }
   }

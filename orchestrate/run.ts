@@ -25,7 +25,7 @@ import { PRESET_SHAPES, stageStarts } from '../scenarios/lib/load.ts';
 import { applyRateScale, type RateScaled } from '../scenarios/lib/rate-scale.ts';
 import { toDryPlan } from '../scenarios/lib/dry.ts';
 import { startTarget, type RunningTarget } from '../emulator/server/index.ts';
-import { runEngine, type EngineResult, type ProgressSink } from '../engine/index.ts';
+import { runEngine, validateEngineOptions, type EngineOptions, type EngineResult, type PlansInput, type ProgressSink } from '../engine/index.ts';
 import { makeRunId, shortRandom } from '../engine/run-id.ts';
 import { SCENARIO_DEFAULTS, type ScenarioDefaults } from '../scenarios/lib/defaults.ts';
 import { convertK6Run } from '../report/runs.ts';
@@ -133,7 +133,6 @@ interface NodePlan {
   smoke: boolean;
   rate: number;
   duration: string;
-  durationMs: number;
   thinkScale: number;
   maxThinkMs: number;
   dry: boolean;
@@ -255,28 +254,59 @@ export async function prepareRun(o: RunScenarioOptions): Promise<PreparedRun> {
   const dry = config.dry || (NODE_SCENARIOS[scenario]?.forceDry ?? false);
   const prepared: PreparedRun = { scenario, engine, why, config: shaped.config, env, runId, resultsDir, named, dry, profile: shaped.profile };
   if (shaped.note) prepared.shapeNote = shaped.note;
-  if (engine === 'k6') prepared.k6Bin = k6.bin as string;
-  else prepared.node = await planNode(def as ScenarioDefaults, shaped.config, shaped.profile);
+  if (engine === 'k6') {
+    prepared.k6Bin = k6.bin as string;
+  } else {
+    // The engine's own checks (a rate beyond what it can schedule, ...) before pools and profile load.
+    const unused: PlansInput['plan'] = () => {
+      throw new Error('not called by validateEngineOptions');
+    };
+    validateEngineOptions({ target: named ?? 'http://127.0.0.1', runId, ...nodeShape(scenario, def as ScenarioDefaults, shaped.config, o, unused) });
+    prepared.node = await planNode(def as ScenarioDefaults, shaped.config, shaped.profile);
+  }
   return prepared;
+}
+
+/** The stages the Node engine follows instead of a constant rate: STAGES, a LOAD preset, or RATE_SCALE's curve (none for smoke). */
+function nodeStages(def: ScenarioDefaults, config: ScenarioConfig): Stage[] | undefined {
+  if (def.kindsInOrder !== undefined) return undefined;
+  return config.stages ?? (config.load ? PRESET_SHAPES[config.load](config, def) : undefined);
+}
+
+/**
+ * How the Node engine paces a scenario: smoke one session of each kind at once; the rest at a rate
+ * for a duration, or along stages (session i where the stages' arrivals reach i, as k6 does).
+ */
+function nodeShape(scenario: string, def: ScenarioDefaults, config: ScenarioConfig, o: RunScenarioOptions, plan: PlansInput['plan']): Pick<EngineOptions, 'input' | 'timing' | 'connections'> {
+  if (def.kindsInOrder !== undefined) return { input: { kind: 'plans', name: scenario, plan, limit: def.kindsInOrder.length }, timing: { mode: 'asap' }, connections: 1 };
+  const connections = o.connections ?? DEFAULT_CONNECTIONS;
+  const stages = nodeStages(def, config);
+  if (stages) {
+    const s = stageStarts(stages);
+    return { input: { kind: 'plans', name: scenario, plan, durationMs: s.durationMs }, timing: { mode: 'rate', rate: Math.max(s.peak, 1e-9), startMs: s.startMs }, connections };
+  }
+  return {
+    input: { kind: 'plans', name: scenario, plan, durationMs: durationMsOf(config.duration ?? def.duration) },
+    timing: { mode: 'rate', rate: config.rate ?? def.rate },
+    connections,
+  };
 }
 
 async function planNode(def: ScenarioDefaults, config: ScenarioConfig, profile: TrafficProfile): Promise<NodePlan> {
   const duration = config.duration ?? def.duration;
-  const durationMs = durationMsOf(duration);
   const pools = await resolvePools({ seed: config.seed });
   const sessionPrefix = config.sessionPrefix ?? `${DEFAULT_SESSION_PREFIX}-${shortRandom()}`;
   const common = { pools, seed: config.seed, sessionPrefix };
   const planners: Planner[] = def.kindsInOrder
     ? def.kindsInOrder.map((kind) => createPlanner({ ...common, profile: { ...profile, lifecycles: oneKind(kind) } }))
     : [createPlanner({ ...common, profile })];
-  const stages = def.kindsInOrder ? undefined : (config.stages ?? (config.load ? PRESET_SHAPES[config.load](config, def) : undefined));
+  const stages = nodeStages(def, config);
   return {
     ...(stages ? { stages, schedule: stageStarts(stages) } : {}),
     def,
     smoke: def.kindsInOrder !== undefined,
     rate: config.rate ?? def.rate,
     duration,
-    durationMs,
     thinkScale: config.thinkScale ?? def.thinkScale,
     maxThinkMs: config.maxThinkSeconds * 1000,
     dry: config.dry || def.forceDry === true,
@@ -418,9 +448,7 @@ async function runWithNode(o: RunScenarioOptions, p: PreparedRun, n: NodePlan, t
   const result = await runEngine({
     target,
     apiKey,
-    input: smoke ? { kind: 'plans', name: p.scenario, plan, limit: planners.length } : { kind: 'plans', name: p.scenario, plan, durationMs: schedule ? schedule.durationMs : n.durationMs },
-    timing: smoke ? { mode: 'asap' } : schedule ? { mode: 'rate', rate: Math.max(schedule.peak, 1e-9), startMs: schedule.startMs } : { mode: 'rate', rate },
-    connections: smoke ? 1 : (o.connections ?? DEFAULT_CONNECTIONS),
+    ...nodeShape(p.scenario, n.def, config, o, plan),
     runId: p.runId,
     resultsDir: p.resultsDir,
     scenario: p.scenario,
@@ -441,8 +469,9 @@ async function runWithNode(o: RunScenarioOptions, p: PreparedRun, n: NodePlan, t
       dry,
       sessionPrefix: n.sessionPrefix,
       slo: config.slo,
+      // Said once on stderr as the run starts; kept here rather than as a note printed again.
+      engineChoice: p.why,
     },
-    notes: [`engine: node (${p.why})`],
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.hardSignal ? { hardSignal: o.hardSignal } : {}),
     ...(o.progress ? { progress: o.progress } : {}),

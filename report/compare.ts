@@ -309,7 +309,7 @@ export function compareResults(baseline: Results, current: Results, options: Par
   }
   const overall: MetricComparison[] = [
     info('requests', 'count', br.count, cr.count),
-    info('requests/s', 'per-s', perSecond(br.count, baseline.run.durationMs), perSecond(cr.count, current.run.durationMs)),
+    info('requests/s', 'per-s', perSecond(br.count, baseline.run.sendingMs ?? baseline.run.durationMs), perSecond(cr.count, current.run.sendingMs ?? current.run.durationMs)),
     overallError,
     info('409s', 'count', br.statuses['409'] ?? 0, cr.statuses['409'] ?? 0),
     ...overallLatency,

@@ -1,7 +1,8 @@
 // The library behind `cartload merge`, `cartload convert` and `cartload report`: run folders in,
 // run folders (or a report) out. The pure parts are report/data/ (merge, summarize) and
 // report/k6/stream.ts; this module reads and writes the files.
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
+import { makeDirs } from '../io/dirs.ts';
 import { join, resolve } from 'node:path';
 import type { RunSummary } from '../model/summary.ts';
 import type { Results } from './data/format.ts';
@@ -23,7 +24,7 @@ export interface WrittenRun {
 /** A new folder for a run: created, and refused when it already holds files (a run is never overwritten). */
 async function freshDir(dir: string): Promise<string> {
   const abs = resolve(dir);
-  await mkdir(abs, { recursive: true });
+  await makeDirs(abs);
   const existing = await readdir(abs);
   if (existing.length > 0) throw new RunDirError(`${abs} already holds files (${existing.slice(0, 4).join(', ')}${existing.length > 4 ? ', …' : ''}); name another --out`);
   return abs;
@@ -67,7 +68,7 @@ export async function convertK6Run(o: ConvertRunOptions): Promise<WrittenRun> {
   let dir: string;
   if (o.intoExisting) {
     dir = resolve(target);
-    await mkdir(dir, { recursive: true });
+    await makeDirs(dir);
   } else dir = await freshDir(target);
   const { files, summary } = await writeRunFolder(dir, results);
   return { dir, results, summary, files, ok: passed(results) };

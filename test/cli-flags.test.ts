@@ -122,14 +122,34 @@ const CASES: Record<string, Case[]> = {
     [['compare', 'no-such-run', 'a-folder'], /no-such-run/],
     [['compare', 'a-folder', 'no-such-run'], /a-folder|no-such-run/],
     [['compare', 'a', 'b', '--max-latency-increase', '-1'], /--max-latency-increase -1/],
-    [['compare', 'a', 'b', '--min-latency-increase', '-1'], /--min-latency-increase -1/],
-    [['compare', 'a', 'b', '--confidence', '2'], /--confidence: must be between 0\.5 and 0\.9999/],
-    [['compare', 'a', 'b', '--allow-different=maybe'], /--allow-different=maybe/],
-    [['compare', 'a', 'b', '--format', 'xml'], /--format xml/],
-    [['compare', 'a', 'b', '--markdown', '/proc/cartload-no/c.md'], /--markdown \/proc\/cartload-no/],
     [['compare', 'a', 'b', '--max-error-rate-increase', 'abc'], /--max-error-rate-increase abc/],
     [['compare', 'a', 'b', '--min-requests', '1.5'], /--min-requests 1\.5/],
     [['compare', 'a', 'b', '--json', '/proc/cartload-no/c.json'], /--json \/proc\/cartload-no/],
+    [['compare', 'a', 'b', '--min-latency-increase', '-1'], /--min-latency-increase -1/],
+    [['compare', 'a', 'b', '--confidence', '2'], /--confidence 2: must be a number at least 0\.5 and at most 0\.9999/],
+    [['compare', 'a', 'b', '--allow-different=maybe'], /--allow-different=maybe/],
+    [['compare', 'a', 'b', '--format', 'xml'], /--format xml: use one of text, markdown, json/],
+    [['compare', 'a', 'b', '--markdown', 'a-folder'], /--markdown a-folder: is a folder/],
+  ],
+  convert: [
+    [['convert', 'no-such.csv'], /no-such\.csv/],
+    [['convert', 'ok.csv', '--summary', 'missing-summary.json'], /missing-summary\.json/],
+    [['convert', 'ok.csv', '--run-id', '../x'], /--run-id "\.\.\/x"/],
+    [['convert', 'ok.csv', '--results-dir', '/proc/cartload-no'], /--results-dir \/proc\/cartload-no/],
+    [['convert', 'ok.csv', '--out', 'a-file'], /--out a-file: is a file/],
+    [['convert', 'ok.csv', '--scenario', ''], /--scenario ''/],
+    [['convert', 'ok.csv', '--target', 'not-a-url'], /--target not-a-url: not a URL/],
+  ],
+  merge: [
+    [['merge', 'a-folder'], /merge needs at least two runs/],
+    [['merge', 'a-folder', 'no-such-run'], /a-folder|no-such-run/],
+    [['merge', 'a-folder', 'a-folder-with-a-run', '--run-id', '.x'], /--run-id "\.x"/],
+    [['merge', 'a-folder', 'a-folder-with-a-run', '--results-dir', 'a-file'], /--results-dir a-file: is a file/],
+    [['merge', 'a-folder', 'a-folder-with-a-run', '--out', '/proc/cartload-no'], /--out \/proc\/cartload-no/],
+  ],
+  report: [
+    [['report', 'no-such-run'], /no-such-run/],
+    [['report', 'a-folder-with-a-run', '--out', 'a-folder'], /--out a-folder: is a folder/],
   ],
   replay: [
     [['replay', 'no-such.csv'], /no-such\.csv: no such file/],
@@ -143,6 +163,7 @@ const CASES: Record<string, Case[]> = {
     [rep('--target', 'ftp://example.invalid'), /--target ftp:\/\/example\.invalid: use an http/],
     [rep('--speed', '0'), /--speed 0/],
     [rep('--rate', 'abc'), /--rate abc: not a number/],
+    [rep('--rate', '1e9'), /--rate 1000000000: above the Node engine's ceiling/],
     [rep('--asap=maybe'), /--asap=maybe/],
     [rep('--connections', '0'), /--connections 0/],
     [rep('--concurrency', '0'), /--concurrency 0/],
@@ -183,6 +204,7 @@ const CASES: Record<string, Case[]> = {
     [run('--target', 'not-a-url'), /--target not-a-url: not a URL/],
     [runOnly('--rate', 'abc'), /--rate abc: not a number/],
     [runOnly('--rate', '0'), /--rate 0/],
+    [runOnly('--rate', '1e9', '--duration', '2s'), /--rate 1000000000: above the Node engine's ceiling/],
     [runOnly('--duration', ''), /--duration '': the value is empty/],
     [runOnly('--duration', '0s'), /--duration 0s/],
     [run('--seed', '1.5'), /--seed 1\.5/],
@@ -266,8 +288,12 @@ for (const [command, cases] of Object.entries(CASES)) {
   });
 }
 
-test('every flag of every command has a bad-value case above (flags read from each --help)', async () => {
-  for (const command of Object.keys(CASES).filter(Boolean)) {
+test('every flag of every command has a bad-value case above (commands and flags read from --help)', async () => {
+  const top = await runMain(['--help']);
+  const commands = [...top.stdout.matchAll(/^ {2}cartload ([a-z][a-z0-9-]*)/gm)].map((m) => m[1] as string);
+  assert.ok(commands.length >= 8, top.stdout);
+  for (const command of commands) assert.ok(CASES[command], `cartload ${command} has no bad-value cases`);
+  for (const command of commands) {
     const help = await runMain([command, '--help']);
     assert.equal(help.code, 0);
     const flags = new Set([...help.stdout.matchAll(/(?:^|\s)(--?[a-z][a-z0-9-]*)/gm)].map((m) => m[1] as string));

@@ -116,5 +116,5 @@ test('bad input exits 2 naming the file, the field or the version needed', async
 
   r = await cartload(['compare', 'base', 'same', '--max-latency-increase', '-5']);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /--max-latency-increase: must be a number ≥ 0/);
+  assert.match(r.stderr, /^cartload compare: --max-latency-increase -5: must be a number at least 0\n$/);
 });

@@ -8,7 +8,7 @@ import { lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { checkDirWritable, makeDirs, OutputPathError } from '../io/dirs.ts';
+import { checkDirWritable, makeDirs, makeDirsSync, OutputPathError } from '../io/dirs.ts';
 import { checkOutputFile, openOutput, writeOutputText } from '../io/output.ts';
 import { buildPools, writePools } from '../generators/pools.ts';
 import { runGenerate, runPools } from '../generators/run.ts';
@@ -104,6 +104,7 @@ test('writeOutputText and openOutput tell the two cases apart', async () => {
 test('a path under /proc fails at once, naming the flag, instead of spinning', async () => {
   // Node's mkdir({ recursive: true }) never returns on this path; each call below must.
   await assert.rejects(makeDirs('/proc/cartload-nope/run'), /ENOENT/);
+  assert.throws(() => makeDirsSync('/proc/cartload-nope/run'), /ENOENT/);
   await assert.rejects(checkDirWritable('/proc/cartload-nope', '--results-dir'), (err: unknown) => {
     assert.ok(err instanceof OutputPathError);
     assert.match(err.message, /^--results-dir \/proc\/cartload-nope: cannot create a folder in \/proc/);
@@ -126,5 +127,8 @@ test('checks name a file where a folder is needed, a folder where a file is need
   await assert.rejects(stat(join(dir, 'new')), /ENOENT/, 'a check creates nothing');
   await makeDirs(join(dir, 'made', 'two'));
   assert.ok((await stat(join(dir, 'made', 'two'))).isDirectory());
+  makeDirsSync(join(dir, 'made', 'sync', 'three'));
+  assert.ok((await stat(join(dir, 'made', 'sync', 'three'))).isDirectory());
+  assert.throws(() => makeDirsSync(join(file, 'x')), /a-file is a file, not a folder/);
   await mkdir(join(dir, 'made', 'two'), { recursive: true });
 });

@@ -2,7 +2,7 @@
 // change that is both large and beyond the runs' noise.
 import type { Argv } from 'yargs';
 import { DEFAULT_COMPARE_OPTIONS } from '../../report/compare.ts';
-import { defineCommand, EXIT, UsageError } from '../command.ts';
+import { defineCommand, EXIT } from '../command.ts';
 import { numberFlag, wholeFlag } from '../flags.ts';
 
 interface CompareArgs {
@@ -30,7 +30,7 @@ export default defineCommand<CompareArgs>({
       .option('min-latency-increase', { type: 'number', default: DEFAULT_COMPARE_OPTIONS.minLatencyIncreaseMs, describe: 'Absolute floor: smaller p95/p99 increases are never regressions, in ms' })
       .option('max-error-rate-increase', { type: 'number', default: DEFAULT_COMPARE_OPTIONS.maxErrorRateIncrease, describe: 'Floor for the error rate, in percentage points' })
       .option('min-requests', { type: 'number', default: DEFAULT_COMPARE_OPTIONS.minRequests, describe: 'Steps with fewer requests in either run are shown but not judged' })
-      .option('confidence', { type: 'number', default: DEFAULT_COMPARE_OPTIONS.confidence, describe: 'Share of resamples in which the current run must be worse for a change to be real (0.5–0.9999)' })
+      .option('confidence', { type: 'number', default: DEFAULT_COMPARE_OPTIONS.confidence, describe: 'Share of resamples in which the current run must be worse for a change to be real (0.5 to 0.9999)' })
       .option('allow-different', { type: 'boolean', default: false, describe: 'Compare runs of different scenarios or profiles instead of refusing' })
       .option('format', { choices: ['text', 'markdown', 'json'] as const, default: 'text' as const, describe: 'What to print on stdout' })
       .option('json', { type: 'string', describe: 'Also write the comparison as JSON to this file' })
@@ -40,7 +40,7 @@ export default defineCommand<CompareArgs>({
     numberFlag('min-latency-increase', args['min-latency-increase'], { min: 0 });
     numberFlag('max-error-rate-increase', args['max-error-rate-increase'], { min: 0 });
     wholeFlag('min-requests', args['min-requests'], 0);
-    if (!(args.confidence >= 0.5 && args.confidence <= 0.9999)) throw new UsageError(`--confidence: must be between 0.5 and 0.9999 (got ${String(args.confidence)})`);
+    numberFlag('confidence', args.confidence, { min: 0.5, max: 0.9999 });
     const { writeOutputText, checkOutputFile } = await import('../../io/output.ts');
     if (args.json !== undefined) await checkOutputFile(args.json, '--json');
     if (args.markdown !== undefined) await checkOutputFile(args.markdown, '--markdown');

@@ -144,6 +144,29 @@ export default defineCommand<ReplayArgs>({
     const sessionIdleMs = durationFlag('session-idle', a.sessionIdle);
     const sortWindowMs = a.sortWindow === undefined ? undefined : durationFlag('sort-window', a.sortWindow, { zero: true });
     if (loops > 1 && a.file === '-') throw new UsageError('--loop cannot read standard input twice: name a file');
+    const { validateEngineOptions } = await import('../../engine/index.ts');
+    // The engine's own checks (a rate beyond what it can schedule, ...), before any path is touched.
+    validateEngineOptions({
+      target,
+      input: {
+        kind: 'recording',
+        name: a.file,
+        rewindable: a.file !== '-',
+        open: () => {
+          throw new Error('not called by validateEngineOptions');
+        },
+      },
+      timing,
+      connections,
+      timeoutMs,
+      drainTimeoutMs,
+      sessionIdleMs,
+      filters,
+      loops,
+      ...(a.keepSessionIds ? { sessionPrefix: '' } : {}),
+      ...(a.maxErrorRate !== undefined ? { maxErrorRate: a.maxErrorRate } : {}),
+      ...(a.runId !== undefined ? { runId: a.runId } : {}),
+    });
     const slo = a.p95Ms !== undefined || a.p99Ms !== undefined ? { errorRate: a.maxErrorRate ?? DEFAULT_MAX_ERROR_RATE, p95Ms: a.p95Ms ?? DEFAULT_P95_MS, p99Ms: a.p99Ms ?? DEFAULT_P99_MS } : undefined;
     // 2. Paths.
     await checkFile(a.file);

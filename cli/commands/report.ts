@@ -15,11 +15,15 @@ export default defineCommand<ReportArgs>({
     y
       .positional('run', { type: 'string', demandOption: true, describe: 'The run folder, or its results.json or summary.json' })
       .option('out', { type: 'string', describe: 'Where to write the page (default <run folder>/report.html)' }) as unknown as Argv<ReportArgs>,
-  run: async (a) => {
+  run: async (a, ctx) => {
+    if (a.out !== undefined) {
+      const { checkOutputFile } = await import('../../io/output.ts');
+      await checkOutputFile(a.out, '--out');
+    }
     const { writeReportFor } = await import('../../report/runs.ts');
     const { file, charts } = await writeReportFor(a.run, a.out);
-    console.log(file);
-    if (!charts) console.error('cartload report: this run folder holds summary.json only (results format 1): the report has its figures but no charts over time');
+    ctx.out(`${file}\n`);
+    if (!charts) ctx.say('cartload report: this run folder holds summary.json only (results format 1): the report has its figures but no charts over time');
     return EXIT.ok;
   },
 });

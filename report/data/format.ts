@@ -34,6 +34,9 @@ export interface RunInfo {
   startedAt: string;
   endedAt: string;
   durationMs: number;
+  /** Node engine: when the first request went (after reading far enough to put it in order), and the sending phase's length. */
+  sendingStartedAt?: string;
+  sendingMs?: number;
   interrupted: boolean;
   /** A merged run: the runs it combines, in the order given. */
   parts?: RunPart[];

@@ -46,6 +46,8 @@ export function summarize(r: Results): RunSummary {
     startedAt: run.startedAt,
     endedAt: run.endedAt,
     durationMs: run.durationMs,
+    ...(run.sendingStartedAt !== undefined ? { sendingStartedAt: run.sendingStartedAt } : {}),
+    ...(run.sendingMs !== undefined ? { sendingMs: run.sendingMs } : {}),
     target: run.target,
     options: run.options,
     interrupted: run.interrupted,
@@ -63,7 +65,7 @@ export function summarize(r: Results): RunSummary {
   };
   if (r.lag) summary.lag = { ...latencyOfEncoded(r.lag.lag), waitingForPredecessor: latencyOfEncoded(r.lag.waitingForPredecessor) };
   if (c.checksPassed !== undefined || c.checksFailed !== undefined) summary.checks = { passes: c.checksPassed ?? 0, fails: c.checksFailed ?? 0 };
-  if (r.thresholds.length > 0) summary.thresholds = r.thresholds.map(({ metric, expression, ok }) => ({ metric, expression, ok }));
+  if (r.thresholds.length > 0) summary.thresholds = r.thresholds.map(({ metric, expression, ok, value }) => ({ metric, expression, ok, ...(value !== undefined ? { value } : {}) }));
   if (c.rejectedCoupons !== undefined) summary.rejectedCoupons = c.rejectedCoupons;
   if (r.skippedRows) summary.skippedRows = { ...r.skippedRows };
   if (r.filteredSteps) summary.filteredSteps = { ...r.filteredSteps };
