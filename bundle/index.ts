@@ -8,6 +8,7 @@ import { build, type BuildFailure, type Metafile } from 'esbuild';
 import { checkBundle } from './check.ts';
 import { BuildError } from './errors.ts';
 import { k6Guard } from './guard.ts';
+import { lazyModules } from './lazy.ts';
 import { writeBundlePools, type PoolsReport } from './pools.ts';
 import { writeBundleProfile, type ProfileReport } from './profile.ts';
 
@@ -135,7 +136,7 @@ async function bundle(entries: string[], outDir: string, rootDir: string): Promi
       logLevel: 'silent',
       legalComments: 'none',
       charset: 'utf8',
-      plugins: [k6Guard({ rootDir })],
+      plugins: [lazyModules({ target: K6_TARGET }), k6Guard({ rootDir })],
     });
     return result.metafile;
   } catch (err) {

@@ -1,11 +1,15 @@
 // Writes dist/pools.json beside the bundles: seeded pools built in Node with faker (the bundles
 // carry none of it), or a user's own pools file, validated first so a bad file fails the build
-// rather than every VU at init.
+// rather than every VU at init; and, with them, every preset profile compiled against those pools
+// (planModels), which each k6 VU reads instead of building the profile and its tables itself.
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BuildError } from './errors.ts';
 import type { Pools } from '../generators/types.ts';
 import { buildPools, readPools, writePools } from '../generators/pools.ts';
+import { compilePlanModel } from '../generators/plan-compile.ts';
+import { poolSizes } from '../generators/plan-model.ts';
+import { PRESET_NAMES, PRESETS } from '../generators/profiles.ts';
 
 /** The file name the scenarios open relative to their bundle. */
 export const POOLS_FILE = 'pools.json';
@@ -31,7 +35,8 @@ export async function writeBundlePools(options: { outDir: string; seed: number; 
     if (!options.from) throw err;
     throw new BuildError([err instanceof Error ? err.message : String(err)]);
   }
-  await writePools(pools, file);
+  const counts = poolSizes(pools);
+  await writePools(pools, file, 'pools file', { planModels: PRESET_NAMES.map((name) => compilePlanModel(PRESETS[name] as NonNullable<(typeof PRESETS)[string]>, counts)) });
   const sizes: Record<string, number> = {};
   for (const [name, pool] of Object.entries(pools)) sizes[name] = (pool as ArrayLike<unknown>).length;
   const bytes = (await stat(file)).size;

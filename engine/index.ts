@@ -144,11 +144,12 @@ async function execute(r: Run): Promise<EngineResult> {
     ...(o.slo ? { slo: o.slo } : {}),
     statesFiltered: o.filters?.states !== undefined,
   });
-  const startedAt = Date.now();
+  const openedAt = o.input.kind === 'recording' ? o.input.openedAt : undefined;
+  const startedAt = Math.min(openedAt ?? Date.now(), Date.now());
   const results = new ResultsStreamWriter();
   const stream = new ResultsStream(consumersOf(r, summary, results), () => runStart(r, startedAt));
   const table = new SessionTable((s) => stream.session('started', s));
-  const run = new EngineRun({ settings: r.settings, sender: r.sender, stream, table, inputName: o.input.name });
+  const run = new EngineRun({ settings: r.settings, sender: r.sender, stream, table, inputName: o.input.name, ...(o.steps ? { steps: o.steps } : {}) });
   const source = sourceOf(r, {
     table,
     pacer: pacerFor(o.timing, run.now),

@@ -62,6 +62,17 @@ export interface EngineOptions {
   notes?: string[];
   /** More consumers of the results stream (model/results-events.ts), after the engine's own. */
   consumers?: ResultsConsumer[];
+  /**
+   * Steps whose event carries a `mark` (a checkpoint's step number): called just before the step
+   * is handed to the connection pool, and when it is answered (ok: 2xx, or the recorded status;
+   * cut: the run stopping cut the request, so whether the target processed it is unknown).
+   */
+  steps?: StepHooks;
+}
+
+export interface StepHooks {
+  sending(mark: number, sessionId: string, step: string): void;
+  answered(mark: number, ok: boolean, cut: boolean): void;
 }
 
 export const ENGINE_DEFAULTS = {

@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import type { NoAnswer, RunEnd, StopReason } from '../model/results-events.ts';
 import { RecordingError } from '../recordings/events.ts';
-import type { Settings } from './options.ts';
+import type { Settings, StepHooks } from './options.ts';
 import { Scheduler } from './scheduler.ts';
 import type { Outcome, Sender } from './sender.ts';
 import type { SessionTable } from './sessions.ts';
@@ -43,6 +43,8 @@ export interface RunParts {
   table: SessionTable;
   /** The input's name, for messages about it. */
   inputName: string;
+  /** Hears marked steps being sent and answered (EngineOptions.steps). */
+  steps?: StepHooks;
 }
 
 export class EngineRun {
@@ -160,6 +162,7 @@ export class EngineRun {
 
   private send(item: StepItem): void {
     this.sent++;
+    if (item.mark !== undefined) this.p.steps?.sending(item.mark, item.session.id, item.stepName);
     // onAnswer itself is the callback, the item its context: no closure per request.
     this.p.sender.send(item.method, item.path, item.body, this.details.wanted, this.onAnswer, item);
   }
@@ -171,6 +174,7 @@ export class EngineRun {
     const failed = !ok && (status === 0 || item.recordedStatus !== status);
     const error = status === 0 ? (o as { error: NoAnswer }).error : undefined;
     this.p.stream.outcome(item, status, error, failed, failed ? this.details.of(item, o) : undefined, t);
+    if (item.mark !== undefined) this.p.steps?.answered(item.mark, !failed, error === 'aborted');
     this.scheduler.answered(item, t, failed);
     if (this.scheduler.inFlight === 0) this.onIdle?.();
     this.pump();

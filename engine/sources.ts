@@ -42,6 +42,12 @@ export interface RecordingInput {
   open: (onIssue: (issue: RowIssue) => void) => AsyncIterable<ReplayEvent>;
   /** False for standard input, which cannot be read twice (--loop). */
   rewindable: boolean;
+  /**
+   * Epoch ms at which reading began, when the caller read ahead before the engine started (the
+   * order check, or the whole-file sort, happens before the first event): the run starts then,
+   * so its summary shows that time before sendingStartedAt instead of leaving it out.
+   */
+  openedAt?: number;
 }
 
 export interface PlansInput {
@@ -206,7 +212,10 @@ class RecordingSource implements Source {
     const path = this.idPrefix === '' || !ev.step.path.startsWith(SESSION_ROOT) ? ev.step.path : SESSION_ROOT + this.encodedPrefix + ev.step.path.slice(SESSION_ROOT.length);
     if (ev.lastOfSession) s.ended = true;
     // Neither --dry (a query parameter) nor the session prefix (in the path) touches the body.
-    return makeItem(s, ev.step, path, due, ev.lastOfSession === true, this.o.dry, ev.bodyText);
+    const item = makeItem(s, ev.step, path, due, ev.lastOfSession === true, this.o.dry, ev.bodyText);
+    const mark = (ev as ReplayEvent & { mark?: number }).mark;
+    if (mark !== undefined) item.mark = mark;
+    return item;
   }
 
   /** A session's first event: the session, or undefined when an option keeps it out. */

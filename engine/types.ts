@@ -41,4 +41,6 @@ export interface StepItem extends Due {
   ready: number;
   /** When it was handed to the connection pool (ms since the anchor). */
   sentAt: number;
+  /** The event's `mark`, when the input set one (a checkpoint's step number). */
+  mark?: number;
 }

@@ -7,60 +7,12 @@
 // layered on top (an extra item present in one step and gone in the next; an item shown with
 // another quantity before the update that changes it). Steps share item objects, and the close
 // step reuses the final array: little allocation, and JSON output unaffected.
-import { LIMITS, RETURN_RESPONSE_CONTENT, type ResponseContent, type SessionState } from '../model/limits.ts';
+import { LIMITS, type ResponseContent, type SessionState } from '../model/limits.ts';
 import type { CartItem, IntegrationRequest, NewCustomerSessionV2, ReturnedCartItem, ReturnIntegrationRequest } from '../model/api.ts';
-import { STEP_NAMES, sessionPath, type GeneratedKind, type PlanStep, type SessionPlan, type StepName } from '../model/plan.ts';
+import { sessionPath, type GeneratedKind, type PlanStep, type SessionPlan, type StepName } from '../model/plan.ts';
 import { withQuantity, type Assembler, type SessionFields } from './assemble.ts';
-import type { IntRange } from './profiles.ts';
-import { QuantileTable, Table, chance, type Rng } from './random.ts';
-
-/** Per-planner constants derived from the profile (built once, used for every session). */
-export interface LifecycleTables {
-  think: QuantileTable;
-  /** Learned think times per pair of steps, at [from × 8 + to] (STEP_NAMES order); absent without them. */
-  thinkBy?: (QuantileTable | undefined)[];
-  /** Learned counts (updates, dry checks, returns): weights of min..max; absent means uniform. */
-  updatesT?: Table;
-  checksT?: Table;
-  returnsT?: Table;
-  removeT: number;
-  quantityT: number;
-  getT: number;
-  halfT: number;
-  itemShareT: number;
-  responseContent?: ResponseContent[];
-  returnResponseContent?: ResponseContent[];
-}
-
-export function lifecycleTables(asm: Assembler): LifecycleTables {
-  const p = asm.profile;
-  const t = p.thinkTimeMs;
-  const rc = p.responseContent.length > 0 ? p.responseContent.slice() : undefined;
-  const rrc = p.responseContent.filter((v) => (RETURN_RESPONSE_CONTENT as readonly string[]).includes(v));
-  const tables: Pick<LifecycleTables, 'thinkBy' | 'updatesT' | 'checksT' | 'returnsT'> = {};
-  if (t.transitions) {
-    const by: (QuantileTable | undefined)[] = [];
-    for (const [key, q] of Object.entries(t.transitions)) {
-      const [from, to] = key.split('>') as [StepName, StepName];
-      by[STEP_INDEX[from] * 8 + STEP_INDEX[to]] = QuantileTable.fromQuantiles(q);
-    }
-    tables.thinkBy = by;
-  }
-  if (p.updates.weights) tables.updatesT = new Table(p.updates.weights);
-  if (p.dry.checks.weights) tables.checksT = new Table(p.dry.checks.weights);
-  if (p.returns.requests.weights) tables.returnsT = new Table(p.returns.requests.weights);
-  return {
-    ...tables,
-    think: t.quantiles ? QuantileTable.fromQuantiles(t.quantiles) : new QuantileTable(t.median, t.sigma, t.min, t.max),
-    removeT: chance(p.changes.removeShare),
-    quantityT: chance(p.changes.quantityShare),
-    getT: chance(p.getShare),
-    halfT: chance(0.5),
-    itemShareT: chance(p.returns.itemShare),
-    responseContent: rc,
-    returnResponseContent: rrc.length > 0 ? rrc : undefined,
-  };
-}
+import { sessionBodyTexts, type TextItem } from './plan-text.ts';
+import type { Rng, ThinkTimes } from './random.ts';
 
 interface Override {
   /** Index in the final cart. */
@@ -70,52 +22,39 @@ interface Override {
   item: CartItem;
 }
 
-const STEP_INDEX = {} as Record<StepName, number>;
-STEP_NAMES.forEach((name, i) => (STEP_INDEX[name] = i));
-
-/** A count in [min, max]: by the learned weights when there are some, else uniform (one draw either way). */
-function count(rng: Rng, range: IntRange, table: Table | undefined): number {
-  return table ? range.min + table.draw(rng) : rng.int(range.min, range.max);
-}
-
-/** Accumulates steps with their time offsets. */
+/** Accumulates steps with their time offsets; with `text`, their bodies as JSON text. */
 class Steps {
   declare readonly list: PlanStep[];
   private declare at: number;
   private declare readonly rng: Rng;
-  private declare readonly think: QuantileTable;
-  private declare readonly thinkBy: (QuantileTable | undefined)[] | undefined;
-  /** STEP_INDEX of the last step pushed (read only with thinkBy). */
-  private declare prev: number;
+  private declare readonly think: ThinkTimes;
+  private declare readonly text: boolean;
 
-  constructor(rng: Rng, think: QuantileTable, thinkBy: (QuantileTable | undefined)[] | undefined) {
+  constructor(rng: Rng, think: ThinkTimes, text: boolean) {
     this.list = [];
     this.at = 0;
     this.rng = rng;
     this.think = think;
-    this.thinkBy = thinkBy;
-    this.prev = 0;
+    this.text = text;
   }
 
   push(step: StepName, method: PlanStep['method'], path: string, body: unknown, expect: SessionState | undefined, query?: Record<string, string>): void {
-    const by = this.thinkBy;
-    if (by === undefined) {
-      if (this.list.length > 0) this.at += this.think.draw(this.rng);
-    } else {
-      const to = STEP_INDEX[step];
-      if (this.list.length > 0) this.at += (by[this.prev * 8 + to] ?? this.think).draw(this.rng);
-      this.prev = to;
-    }
+    // The steps so far and this one: learned think times depend on the pair (PairQuantiles).
+    if (this.list.length > 0) this.at += this.think.draw(this.rng, this.list, step);
     const s: PlanStep = { step, method, path };
     if (query) s.query = query;
-    if (body !== undefined) s.body = body;
+    if (body !== undefined) {
+      // In text mode session bodies come as text already; a return's body has no items.
+      if (this.text) s.bodyText = typeof body === 'string' ? body : JSON.stringify(body);
+      else s.body = body;
+    }
     s.at = this.at;
     if (expect !== undefined) s.expect = expect;
     this.list.push(s);
   }
 }
 
-function sessionBody(f: SessionFields, items: CartItem[], state: SessionState | undefined, codes: boolean, rc: ResponseContent[] | undefined, campaigns?: number[]): IntegrationRequest {
+function sessionObject(f: SessionFields, items: CartItem[], state: SessionState | undefined, codes: boolean, rc: ResponseContent[] | undefined, campaigns?: number[]): IntegrationRequest {
   const cs: NewCustomerSessionV2 = { profileId: f.profileId, storeIntegrationId: f.storeIntegrationId };
   if (campaigns) cs.evaluableCampaignIds = campaigns;
   if (codes && f.couponCodes) cs.couponCodes = f.couponCodes;
@@ -129,17 +68,25 @@ function sessionBody(f: SessionFields, items: CartItem[], state: SessionState | 
   return rc ? { customerSession: cs, responseContent: rc } : { customerSession: cs };
 }
 
-export function buildPlan(asm: Assembler, t: LifecycleTables, rng: Rng, index: number, kind: GeneratedKind, sessionId: string): SessionPlan {
-  const profile = asm.profile;
+export function buildPlan(asm: Assembler, rng: Rng, index: number, kind: GeneratedKind, sessionId: string): SessionPlan {
+  const t = asm.model;
+  const learned = asm.learned;
   const f = asm.fields(rng, index);
   const path = sessionPath(sessionId);
-  const steps = new Steps(rng, t.think, t.thinkBy);
+  const steps = new Steps(rng, asm.think, asm.texts !== undefined);
   const rc = t.responseContent;
+  // The session's bodies: objects, or (k6) text with the session's fields serialized once.
+  const texts = asm.texts === undefined ? undefined : sessionBodyTexts(f, rc);
+  const sessionBody = (items: CartItem[], state: SessionState | undefined, codes: boolean, campaigns?: number[]): unknown =>
+    texts ? texts(items as unknown as TextItem[], state, codes, campaigns) : sessionObject(f, items, state, codes, rc, campaigns);
 
   const n = asm.cartSize(rng);
   const isDry = kind === 'dry';
   // Dry plans are price checks of a growing cart: the same prefixes as updates, no other changes.
-  let u = isDry ? count(rng, profile.dry.checks, t.checksT) - 1 : count(rng, profile.updates, t.updatesT);
+  // Counts by a learned profile's weights where it has some, else uniform: one draw either way.
+  const checks = learned?.checkCounts;
+  const updates = learned?.updateCounts;
+  let u = isDry ? (checks ? t.checksMin + checks.draw(rng) : rng.int(t.checksMin, t.checksMax)) - 1 : updates ? t.updatesMin + updates.draw(rng) : rng.int(t.updatesMin, t.updatesMax);
   if (kind === 'browse' && u === 0) u = 1;
 
   // Events per update j (1..u): a removal needs one extra distinct product; room is bounded by the
@@ -176,7 +123,7 @@ export function buildPlan(asm: Assembler, t: LifecycleTables, rng: Rng, index: n
   // A return must leave something unreturned (the session ends partially returned): two units at least.
   if (kind === 'return' && size === 1 && (final[0] as CartItem).quantity === 1) final[0] = withQuantity(final[0] as CartItem, 2);
 
-  const open = u === 0 ? size : Math.max(1, Math.min(size, Math.round(size * profile.cart.openShare)));
+  const open = u === 0 ? size : Math.max(1, Math.min(size, Math.round(size * t.openShare)));
   const prefix = (s: number): number => (s === 0 ? open : open + Math.floor(((size - open) * s) / u));
 
   const overrides: Override[] = [];
@@ -204,17 +151,17 @@ export function buildPlan(asm: Assembler, t: LifecycleTables, rng: Rng, index: n
 
   if (isDry) {
     for (let s = 0; s <= u; s++) {
-      steps.push('dry', 'PUT', path, sessionBody(f, cartAt(s), undefined, true, rc, asm.campaigns(rng)), undefined, { dry: 'true' });
+      steps.push('dry', 'PUT', path, sessionBody(cartAt(s), undefined, true, asm.campaigns(rng)), undefined, { dry: 'true' });
     }
     return finish(sessionId, f, kind, steps.list);
   }
 
-  steps.push('open', 'PUT', path, sessionBody(f, cartAt(0), undefined, couponFrom === 0, rc), 'open');
-  for (let s = 1; s <= u; s++) steps.push('update', 'PUT', path, sessionBody(f, cartAt(s), undefined, s >= couponFrom, rc), 'open');
+  steps.push('open', 'PUT', path, sessionBody(cartAt(0), undefined, couponFrom === 0), 'open');
+  for (let s = 1; s <= u; s++) steps.push('update', 'PUT', path, sessionBody(cartAt(s), undefined, s >= couponFrom), 'open');
 
   let last: SessionState = 'open';
   const transition = (step: StepName, state: SessionState, items: CartItem[]): void => {
-    steps.push(step, 'PUT', path, sessionBody(f, items, state, true, rc), state);
+    steps.push(step, 'PUT', path, sessionBody(items, state, true), state);
     last = state;
   };
 
@@ -233,11 +180,12 @@ export function buildPlan(asm: Assembler, t: LifecycleTables, rng: Rng, index: n
       break;
     case 'return': {
       transition('close', 'closed', final);
-      const requests = count(rng, profile.returns.requests, t.returnsT);
+      const returns = learned?.returnCounts;
+      const requests = returns ? t.returnRequestsMin + returns.draw(rng) : rng.int(t.returnRequestsMin, t.returnRequestsMax);
       const remaining = new Array<number>(size);
       let total = 0;
       for (let i = 0; i < size; i++) total += remaining[i] = (final[i] as CartItem).quantity;
-      const perRequest = Math.max(1, Math.round(size * profile.returns.itemShare));
+      const perRequest = Math.max(1, Math.round(size * t.returnItemShare));
       for (let r = 0; r < requests && total > 1; r++) {
         const returned: ReturnedCartItem[] = [];
         const start = rng.below(size);
@@ -272,7 +220,7 @@ export function buildPlan(asm: Assembler, t: LifecycleTables, rng: Rng, index: n
         changed = final.slice();
         changed[k] = withQuantity(final[k] as CartItem, (final[k] as CartItem).quantity + 1);
       }
-      steps.push('update', 'PUT', path, sessionBody(f, changed, undefined, true, rc), 'open');
+      steps.push('update', 'PUT', path, sessionBody(changed, undefined, true), 'open');
       transition('close', 'closed', changed);
       break;
     }

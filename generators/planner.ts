@@ -1,65 +1,24 @@
-// The planner: session plans from pools + a traffic profile + a seed, one index at a time.
-// Pure and k6-safe (no Node APIs, no faker): the k6 scenarios bundle it and call plan() once per
-// iteration; `cartload generate` and `cartload run` call it in Node. plan(i) depends only on
-// (pools, profile, seed, sessionPrefix, i): any VU, shard or process can make session i alone,
-// and the same inputs give byte-identical JSON in Node and in k6.
-import { DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
-import { LIMITS } from '../model/limits.ts';
-import { LIFECYCLE_KINDS, type GeneratedKind, type SessionPlan } from '../model/plan.ts';
-import { Assembler } from './assemble.ts';
-import { buildPlan, lifecycleTables } from './lifecycle.ts';
+// The planner for a traffic profile (a preset name, a profile object, or a compiled model): it
+// compiles the profile against the pools and plans with model-planner.ts. `cartload generate` and
+// `cartload run` use it in Node; the k6 scenarios use the model planner with the model pools.json
+// carries. Pure and k6-safe (no Node APIs, no faker).
+import { createModelPlanner, type ModelPlannerOptions, type Planner } from './model-planner.ts';
+import { compilePlanModel } from './plan-compile.ts';
+import { poolSizes, type PlanModel } from './plan-model.ts';
 import { resolveProfile, type ProfileInput, type TrafficProfile } from './profiles.ts';
-import { Table, rngFor } from './random.ts';
-import type { Pools } from './types.ts';
-import { hashString } from '../model/hash.ts';
 
-export interface PlannerOptions {
-  pools: Pools;
+export type { Planner } from './model-planner.ts';
+
+export interface PlannerOptions extends Omit<ModelPlannerOptions, 'model'> {
   /** A resolved profile, a preset name, or a profile object over a preset; default `default`. */
   profile?: TrafficProfile | ProfileInput | string;
-  seed: number | string;
-  /** Namespaces the session and guest profile IDs (`<prefix>-<seed>-<index>`); default `cartload`. */
-  sessionPrefix?: string;
+  /** The profile already compiled against these pools; wins over `profile`. */
+  model?: PlanModel;
 }
-
-export interface Planner {
-  readonly profile: TrafficProfile;
-  readonly seed: string;
-  /**
-   * The plan of session `index` (a non-negative safe integer). `kind` forces the lifecycle (every
-   * other draw stays as it would be): a scenario that cycles through the kinds needs one planner, not one per kind.
-   */
-  plan(index: number, kind?: GeneratedKind): SessionPlan;
-  /** The session ID that plan(index) uses, without building the plan. */
-  sessionId(index: number): string;
-}
-
-/** Keeps session IDs well inside the API's 1000-character limit whatever the index. */
-const MAX_NAME_LENGTH = 200;
 
 export function createPlanner(options: PlannerOptions): Planner {
-  const profile = resolveProfile(options.profile ?? 'default');
-  const seed = String(options.seed);
-  const prefix = options.sessionPrefix ?? DEFAULT_SESSION_PREFIX;
-  if (seed.length === 0 || seed.length > MAX_NAME_LENGTH) throw new RangeError(`seed: must be 1 to ${MAX_NAME_LENGTH} characters`);
-  if (prefix.length === 0 || prefix.length > MAX_NAME_LENGTH) throw new RangeError(`sessionPrefix: must be 1 to ${MAX_NAME_LENGTH} characters`);
-  if (prefix.length + seed.length + 20 > LIMITS.maxSessionIdLength) throw new RangeError('sessionPrefix + seed: too long for a session ID');
-  const asm = new Assembler(options.pools, profile, seed, prefix);
-  const tables = lifecycleTables(asm);
-  const kinds = new Table(LIFECYCLE_KINDS.map((k) => profile.lifecycles[k]));
-  const seedHash = hashString(seed);
-  const sessionId = (index: number): string => `${prefix}-${seed}-${index}`;
-
-  return {
-    profile,
-    seed,
-    sessionId,
-    plan(index: number, kind?: GeneratedKind): SessionPlan {
-      if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`plan index: must be a non-negative safe integer, got ${index}`);
-      if (kind !== undefined && !(LIFECYCLE_KINDS as readonly string[]).includes(kind)) throw new RangeError(`plan kind: must be one of ${LIFECYCLE_KINDS.join(', ')}, got ${String(kind)}`);
-      const rng = rngFor(seedHash, 0, index);
-      const drawn = LIFECYCLE_KINDS[kinds.draw(rng)] as GeneratedKind;
-      return buildPlan(asm, tables, rng, index, kind ?? drawn, sessionId(index));
-    },
-  };
+  if (options.pools.products.length === 0) throw new RangeError('pools.products: must not be empty');
+  if (options.pools.stores.length === 0) throw new RangeError('pools.stores: must not be empty');
+  const model = options.model ?? compilePlanModel(resolveProfile(options.profile ?? 'default'), poolSizes(options.pools));
+  return createModelPlanner({ ...options, model });
 }

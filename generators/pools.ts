@@ -6,7 +6,7 @@ import { faker as enFaker } from '@faker-js/faker/locale/en';
 import type { Faker } from '@faker-js/faker';
 import { LIMITS } from '../model/limits.ts';
 import { DEFAULT_VALID_COUPON_PATTERN, DEFAULT_VALID_REFERRAL_PATTERN } from '../model/conventions.ts';
-import { normalQuantile } from './random.ts';
+import { normalQuantile } from './tables.ts';
 import { POOL_NAMES, type PoolName, type Pools, type Product } from './types.ts';
 import { fnv1a } from '../model/hash.ts';
 import { writeOutputText } from '../io/output.ts';
@@ -110,11 +110,21 @@ export function buildPools(options: BuildPoolsOptions): PoolArrays {
   return { products, stores, cities, validCoupons, invalidCoupons, validReferrals, invalidReferrals, loyaltyCards, profileIds, campaignIds };
 }
 
-/** Pools as one JSON object, one element per line (diffable, and quick to parse). */
-export function poolsText(pools: Pools): string {
+/**
+ * Members of a pools file that are derived from the pools, not pools: `planModels`, the presets
+ * compiled against these pools (generators/plan-model.ts), which k6 VUs read instead of building.
+ * Readers of pools skip them.
+ */
+export const DERIVED_MEMBERS = ['planModels'] as const;
+
+export type DerivedMembers = Partial<Record<(typeof DERIVED_MEMBERS)[number], unknown[]>>;
+
+/** Pools (and derived members) as one JSON object, one element per line (diffable, and quick to parse). */
+export function poolsText(pools: Pools, derived: DerivedMembers = {}): string {
   const parts: string[] = [];
-  for (const name of POOL_NAMES) {
-    const pool = pools[name] as ArrayLike<unknown>;
+  const members: [string, ArrayLike<unknown>][] = [...POOL_NAMES.map((name) => [name, pools[name]] as [string, ArrayLike<unknown>])];
+  for (const name of DERIVED_MEMBERS) if (derived[name]) members.push([name, derived[name]]);
+  for (const [name, pool] of members) {
     const lines: string[] = new Array<string>(pool.length);
     for (let i = 0; i < pool.length; i++) lines[i] = JSON.stringify(pool[i]);
     parts.push(pool.length === 0 ? `${JSON.stringify(name)}: []` : `${JSON.stringify(name)}: [\n${lines.join(',\n')}\n]`);
@@ -123,8 +133,8 @@ export function poolsText(pools: Pools): string {
 }
 
 /** Writes poolsText: a regular file atomically (a temp file renamed), a device, FIFO or link in place (io/output.ts). */
-export async function writePools(pools: Pools, file: string, label = 'pools file'): Promise<void> {
-  await writeOutputText(file, poolsText(pools), label);
+export async function writePools(pools: Pools, file: string, label = 'pools file', derived: DerivedMembers = {}): Promise<void> {
+  await writeOutputText(file, poolsText(pools, derived), label);
 }
 
 /** Reads and validates a pools file; errors name the file and the member (`pools.json: products[3].price: ...`). */
@@ -156,6 +166,7 @@ export function validatePools(value: unknown, source: string): PoolArrays {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new PoolsError(`${source}: must be a JSON object with one array per pool`);
   const v = value as Record<string, unknown>;
   for (const key of Object.keys(v)) {
+    if ((DERIVED_MEMBERS as readonly string[]).includes(key)) continue;
     if (!(POOL_NAMES as readonly string[]).includes(key)) throw new PoolsError(`${source}: unknown pool "${key}" (pools: ${POOL_NAMES.join(', ')})`);
   }
   for (const name of POOL_NAMES) {
@@ -184,7 +195,9 @@ export function validatePools(value: unknown, source: string): PoolArrays {
   (v.campaignIds as unknown[]).forEach((x, i) => {
     if (!Number.isSafeInteger(x) || (x as number) < 1) fail(`campaignIds[${i}]`, 'must be an integer ≥ 1');
   });
-  return v as unknown as PoolArrays;
+  const pools: Record<string, unknown> = {};
+  for (const name of POOL_NAMES) pools[name] = v[name];
+  return pools as unknown as PoolArrays;
 }
 
 const NUMERIC_FIELDS = ['price', 'weight', 'height', 'width', 'length'] as const;

@@ -189,12 +189,3 @@ export function editProfile(profile: TrafficProfile, edits: readonly string[]): 
   }
   return resolveProfile({ ...(p as ProfileInput), name: `${profile.name} (${edits.join(', ')})` });
 }
-
-/** PROFILE_SET's value: edits separated by `;` (a value may hold commas, as JSON arrays do). */
-export function parseEditList(text: string | undefined): string[] {
-  if (text === undefined) return [];
-  return text
-    .split(';')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}

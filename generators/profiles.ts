@@ -137,7 +137,11 @@ export class ProfileError extends CartloadError {
   }
 }
 
-export const DEFAULT_PROFILE: TrafficProfile = {
+/**
+ * The presets as written, made only when asked for: every object a module creates at load is held
+ * by every k6 VU, and a VU reads its compiled profile from the pools data instead.
+ */
+const defaultProfile = (): TrafficProfile => ({
   name: 'default',
   description: 'A mid-size web shop: small carts, most sessions end in checkout or are left open, a few coupons, returns and dry price checks.',
   lifecycles: { browse: 30, checkout: 35, checkout_cancel: 5, cancel_before_checkout: 5, return: 5, reopen: 5, dry: 15 },
@@ -161,9 +165,9 @@ export const DEFAULT_PROFILE: TrafficProfile = {
   dry: { checks: { min: 1, max: 3 }, campaigns: { min: 1, max: 3 } },
   getShare: 0.1,
   responseContent: ['customerSession'],
-};
+});
 
-const PRESET_INPUTS: Record<string, ProfileInput> = {
+const presetInputs = (): Record<string, ProfileInput> => ({
   default: {},
   'big-carts': {
     description: 'B2B-style orders: hundreds to 1000 items per cart, larger quantities, fewer updates.',
@@ -182,9 +186,9 @@ const PRESET_INPUTS: Record<string, ProfileInput> = {
     returns: { requests: { min: 1, max: 3 }, itemShare: 0.4 },
     responseContent: ['customerSession', 'previousReturns'],
   },
-};
+});
 
-export const PRESET_NAMES = Object.keys(PRESET_INPUTS);
+export const PRESET_NAMES = ['default', 'big-carts', 'coupon-heavy', 'returns-heavy'];
 
 const resolved: Record<string, TrafficProfile> = {};
 
@@ -198,7 +202,7 @@ for (const name of PRESET_NAMES) {
     enumerable: true,
     // Presets are constants, validated by the tests (every preset through resolveProfile's object
     // path), so a VU does not pay for validating them again.
-    get: () => (resolved[name] ??= deepFreeze(name === 'default' ? DEFAULT_PROFILE : (merge(DEFAULT_PROFILE, { ...PRESET_INPUTS[name], name }, 'profile') as TrafficProfile))),
+    get: () => (resolved[name] ??= deepFreeze(name === 'default' ? defaultProfile() : (merge(defaultProfile(), { ...presetInputs()[name], name }, 'profile') as TrafficProfile))),
   });
 }
 

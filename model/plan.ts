@@ -30,6 +30,11 @@ export interface PlanStep {
   query?: Record<string, string>;
   /** The JSON body, or absent for GET and reopen. */
   body?: unknown;
+  /**
+   * The body as JSON text, instead of `body`: what the k6 scenarios plan (text is compact in k6's
+   * engine, where every object and property of a held plan is an allocation of its own).
+   */
+  bodyText?: string;
   /** Offset in ms from the session's first step; absent means "right after the previous step". */
   at?: number;
   /** The state the session should be in after this step answered 200. */

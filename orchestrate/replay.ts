@@ -46,6 +46,8 @@ export async function openRecording(o: RecordingSource): Promise<OpenedRecording
       ...(o.sortWindowMs !== undefined ? { sortWindowMs: o.sortWindowMs } : {}),
       ...(o.stdin ? { stdin: o.stdin } : {}),
     });
+  // The run's time starts here: the reading and ordering before the first event are part of it.
+  const openedAt = Date.now();
   // Bad rows skipped while reading ahead are handed to the engine's first pass when it opens.
   const reader = read((issue) => (forward ? forward(issue) : early.push(issue)));
   const first = await reader.next();
@@ -59,6 +61,7 @@ export async function openRecording(o: RecordingSource): Promise<OpenedRecording
       kind: 'recording',
       name: file,
       rewindable: file !== '-',
+      openedAt,
       open: (onIssue) => {
         if (!firstPass) return read(onIssue);
         firstPass = false;

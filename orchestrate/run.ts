@@ -145,7 +145,7 @@ interface NodePlan {
 }
 
 /** The options as the scenarios' variables: what k6 gets, and what the Node engine parses the same way. */
-function scenarioEnv(o: RunScenarioOptions, runId: string, resultsDir: string): Env {
+export function scenarioEnv(o: RunScenarioOptions, runId: string, resultsDir: string): Env {
   const env: Env = { ...o.env, RUN_ID: runId, RESULTS_DIR: resultsDir };
   const set = (name: string, v: string | number | boolean | undefined): void => {
     if (v !== undefined) env[name] = String(v);
@@ -229,7 +229,7 @@ export async function prepareRun(o: RunScenarioOptions): Promise<PreparedRun> {
   const def = NODE_SCENARIOS[scenario];
   if (engine === 'node' && !def) {
     const known = Object.keys(NODE_SCENARIOS).join(', ');
-    throw new RunOptionsError(`scenario "${scenario}": the Node engine runs ${known}; ${scenario === 'capacity' ? 'capacity steps the rate up and needs k6 (install k6 or set K6_BIN)' : 'check the name'}`);
+    throw new RunOptionsError(`scenario "${scenario}": the Node engine runs ${known}; ${scenario === 'capacity' ? 'capacity steps the rate up and needs k6 (install k6 or set K6_BIN); cartload capacity searches with either engine' : 'check the name'}`);
   }
   if (engine === 'node' && (env.VUS ?? '').trim() !== '') {
     throw new RunOptionsError('VUS is a closed k6 model; the Node engine starts sessions at a rate (RATE, STAGES, LOAD or RATE_SCALE): install k6, or unset VUS');
@@ -363,27 +363,52 @@ export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioRes
   return startRun(await prepareRun(o), o);
 }
 
-async function runWithK6(
-  o: RunScenarioOptions,
-  r: { scenario: string; rootDir: string; outDir: string; resultsDir: string; runId: string; env: Env; bin: string; seed: number; why: string; target: string },
-): Promise<RunScenarioResult> {
+/**
+ * Builds one scenario's k6 bundle (and pools.json beside it). A PROFILE naming a file is copied
+ * beside them as profile.json: the returned env names it as k6 opens it (PROFILE=./profile.json).
+ */
+export async function buildScenarioBundle(r: { scenario: string; rootDir: string; outDir: string; seed: number; env: Env }): Promise<{ file: string; env: Env }> {
   const entry = join(r.rootDir, 'scenarios', `${r.scenario}.ts`);
   // A profile file travels with the bundle as dist/profile.json, as the pools do: k6 opens files
   // relative to the bundle, not to where the user ran cartload.
   const named = (r.env.PROFILE ?? '').trim();
   const profileFile = named !== '' && !PRESETS[named] ? resolve(named) : undefined;
   const built = await buildScenarios({ rootDir: r.rootDir, entries: [entry], outDir: r.outDir, seed: r.seed, ...(profileFile ? { profile: profileFile } : {}) });
-  if (profileFile) r.env = { ...r.env, PROFILE: `./${PROFILE_FILE}` };
-  const bundle = built.bundles.find((b) => b.name === r.scenario)?.file ?? join(r.outDir, `${r.scenario}.js`);
+  const file = built.bundles.find((b) => b.name === r.scenario)?.file ?? join(r.outDir, `${r.scenario}.js`);
+  return { file, env: profileFile ? { ...r.env, PROFILE: `./${PROFILE_FILE}` } : r.env };
+}
+
+export interface K6RunPlan {
+  scenario: string;
+  rootDir: string;
+  outDir: string;
+  resultsDir: string;
+  runId: string;
+  env: Env;
+  bin: string;
+  seed: number;
+  why: string;
+  target: string;
+  /** A bundle already built (instances of one run share one; env then as buildScenarioBundle returned it); default: build it. */
+  bundle?: string;
+  /** More k6 flags before the script (e.g. an execution segment). */
+  k6Args?: string[];
+}
+
+/** Runs one k6 process over a scenario's bundle; its results go to resultsDir/runId. */
+export async function runWithK6(o: RunScenarioOptions, r: K6RunPlan): Promise<Extract<RunScenarioResult, { engine: 'k6' }>> {
+  let bundle = r.bundle;
+  let env = r.env;
+  if (bundle === undefined) ({ file: bundle, env } = await buildScenarioBundle(r));
   // k6 does not create folders: the run folder is made here and handed over as RUN_DIR, where
   // handleSummary writes the run's files under their plain names.
   const dir = resolve(r.resultsDir, r.runId);
   await makeDirs(dir);
   // k6's metric stream, converted into the results format when k6 is done (results.json, report.html).
   const csv = join(dir, K6_METRICS_FILE);
-  const res = await runK6(r.bin, ['run', '--out', `csv=${csv}`, bundle], {
+  const res = await runK6(r.bin, ['run', '--out', `csv=${csv}`, ...(r.k6Args ?? []), bundle], {
     // Millisecond timestamps: whole seconds (k6's default) would blur the start and end of the run.
-    env: { K6_CSV_TIME_FORMAT: 'unix_milli', ...r.env, RUN_DIR: dir },
+    env: { K6_CSV_TIME_FORMAT: 'unix_milli', ...env, RUN_DIR: dir },
     cwd: process.cwd(),
     timeoutMs: 24 * 3_600_000,
     ...(o.signal ? { signal: o.signal } : {}),

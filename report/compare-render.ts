@@ -56,8 +56,9 @@ function rows(c: Comparison): string[][] {
 function settingsLine(c: Comparison): string {
   const s = c.settings;
   return (
-    `a change is a regression when it is beyond the floors (p50/p95/p99 +${(100 * s.maxLatencyIncrease).toFixed(0)}% and +${s.minLatencyIncreaseMs} ms, error rate +${s.maxErrorRateIncrease} pp) ` +
-    `and beyond noise (worse in ≥ ${(100 * s.confidence).toFixed(0)}% of ${s.resamples} resamples of the runs' time slices); steps need ${s.minRequests} requests in both runs`
+    `a change is a regression when it is beyond the floors (${s.percentiles.map((p) => `p${p}`).join('/')} +${(100 * s.maxLatencyIncrease).toFixed(0)}% and +${s.minLatencyIncreaseMs} ms, error rate +${s.maxErrorRateIncrease} pp) ` +
+    `and beyond noise (worse in ≥ ${(100 * s.confidence).toFixed(0)}% of ${s.resamples} resamples of the runs' time slices); steps need ${s.minRequests} requests ` +
+    `and a percentile ${s.minTail} answers beyond it in both runs`
   );
 }
 

@@ -30,6 +30,13 @@ export interface CompareOptions {
   resamples: number;
   /** Compare runs of different scenarios or profiles instead of refusing. */
   allowDifferent: boolean;
+  /** The latency percentiles judged (the others of p50, p95, p99 are shown only). */
+  percentiles: number[];
+  /**
+   * A percentile is judged only when both runs have at least this many answers beyond it (p95: 20
+   * times this, p99: 100 times): p99 of 96 requests is their maximum, one pause away from 5×.
+   */
+  minTail: number;
 }
 
 export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
@@ -40,6 +47,8 @@ export const DEFAULT_COMPARE_OPTIONS: CompareOptions = {
   confidence: 0.99,
   resamples: 1000,
   allowDifferent: false,
+  percentiles: [50, 95, 99],
+  minTail: 10,
 };
 
 /**
@@ -111,12 +120,11 @@ const ref = (r: Results): RunRef => ({
   ...(r.run.git ? { git: r.run.git.revision } : {}),
 });
 
-/** The percentiles judged, per step and overall. */
-const JUDGED: readonly [string, number][] = [
-  ['p50', 0.5],
-  ['p95', 0.95],
-  ['p99', 0.99],
-];
+/** The percentiles shown, per step and overall: p50, p95, p99 and any other judged; each [name, quantile, judged]. */
+function percentilesOf(o: CompareOptions): [string, number, boolean][] {
+  const all = [...new Set([50, 95, 99, ...o.percentiles])].sort((a, b) => a - b);
+  return all.map((p) => [`p${p}`, p / 100, o.percentiles.includes(p)]);
+}
 
 const errorPct = (failed: number, total: number): number => (total === 0 ? 0 : (100 * failed) / total);
 const msOf = (h: LogHistogram, q: number): number => Math.round(h.quantile(q)) / 1000;
@@ -262,6 +270,18 @@ const perSecond = (total: number, durationMs: number): number => (durationMs > 0
 /** Compares two runs step by step and overall; pure and deterministic. Throws CompareInputError for runs of different tests unless allowDifferent. */
 export function compareResults(baseline: Results, current: Results, options: Partial<CompareOptions> = {}): Comparison {
   const o: CompareOptions = { ...DEFAULT_COMPARE_OPTIONS, ...options };
+  const shown = percentilesOf(o);
+  const quantiles = shown.map(([, q]) => q);
+  const thinTails = new Set<string>();
+  const judge = (where: string, name: string, q: number, judged: boolean, b: LogHistogram, c: LogHistogram, ev: StepEvidence): MetricComparison => {
+    if (!judged) return info(name, 'ms', msOf(b, q), msOf(c, q));
+    const need = Math.ceil(o.minTail / (1 - q) - 1e-9);
+    if (b.n < need || c.n < need) {
+      thinTails.add(`${name} of ${where} (${b.n} → ${c.n} answers, ${need} needed)`);
+      return { ...info(name, 'ms', msOf(b, q), msOf(c, q)), verdict: 'too-few' };
+    }
+    return judgeLatency(name, msOf(b, q), msOf(c, q), ev.latency.get(q)!, ev.shift, o, o.resamples);
+  };
   const warnings: string[] = [];
   const regressions: string[] = [];
   const noise: string[] = [];
@@ -294,9 +314,9 @@ export function compareResults(baseline: Results, current: Results, options: Par
   let overallLatency: MetricComparison[];
   if (overallEnough) {
     // All steps together: the most requests, so the surest verdict on a broad slowdown.
-    const ev = stepEvidence(stepSlices(baseline, undefined), stepSlices(current, undefined), coverage, { resamples: o.resamples, quantiles: JUDGED.map(([, q]) => q) });
+    const ev = stepEvidence(stepSlices(baseline, undefined), stepSlices(current, undefined), coverage, { resamples: o.resamples, quantiles });
     overallError = judgeErrorRate(errorPct(br.failed, br.count), errorPct(cr.failed, cr.count), ev.errorRate, o);
-    overallLatency = JUDGED.map(([name, q]) => judgeLatency(name, msOf(bh, q), msOf(ch, q), ev.latency.get(q)!, ev.shift, o, o.resamples));
+    overallLatency = shown.map(([name, q, judged]) => judge('the whole run', name, q, judged, bh, ch, ev));
     for (const m of [overallError, ...overallLatency]) {
       const line = m.unit === 'ms' ? `overall: ${m.metric} ${fmtMs(m.baseline)} → ${fmtMs(m.current)} ms (${m.why})` : `overall: error rate ${fmtPct(m.baseline)} → ${fmtPct(m.current)} (${m.why})`;
       if (m.verdict === 'regression') regressions.push(line);
@@ -304,7 +324,7 @@ export function compareResults(baseline: Results, current: Results, options: Par
     }
   } else {
     overallError = { ...info('error rate', 'pct', errorPct(br.failed, br.count), errorPct(cr.failed, cr.count)), verdict: 'too-few' };
-    overallLatency = JUDGED.map(([name, q]) => ({ ...info(name, 'ms', msOf(bh, q), msOf(ch, q)), verdict: 'too-few' as const }));
+    overallLatency = shown.map(([name, q, judged]) => ({ ...info(name, 'ms', msOf(bh, q), msOf(ch, q)), ...(judged ? { verdict: 'too-few' as const } : {}) }));
     warnings.push(`overall: fewer than ${o.minRequests} requests in a run; nothing overall is judged`);
   }
   const overall: MetricComparison[] = [
@@ -338,16 +358,16 @@ export function compareResults(baseline: Results, current: Results, options: Par
     const base = [info('requests', 'count', b.count, c.count)];
     if (b.count < o.minRequests || c.count < o.minRequests) {
       tooFew.push(`${step} (${b.count} → ${c.count})`);
-      const shown = [
+      const unjudged = [
         ...base,
         { ...info('error rate', 'pct', errorPct(b.failed, b.count), errorPct(c.failed, c.count)), verdict: 'too-few' as const },
-        ...JUDGED.map(([name, q]) => ({ ...info(name, 'ms', msOf(hb, q), msOf(hc, q)), verdict: 'too-few' as const })),
+        ...shown.map(([name, q, judged]) => ({ ...info(name, 'ms', msOf(hb, q), msOf(hc, q)), ...(judged ? { verdict: 'too-few' as const } : {}) })),
       ];
-      return { step, verdict: 'too-few', metrics: shown };
+      return { step, verdict: 'too-few', metrics: unjudged };
     }
-    const ev = stepEvidence(stepSlices(baseline, step), stepSlices(current, step), coverage, { resamples: o.resamples, quantiles: JUDGED.map(([, q]) => q) });
+    const ev = stepEvidence(stepSlices(baseline, step), stepSlices(current, step), coverage, { resamples: o.resamples, quantiles });
     const err = judgeErrorRate(errorPct(b.failed, b.count), errorPct(c.failed, c.count), ev.errorRate, o);
-    const latency = JUDGED.map(([name, q]) => judgeLatency(name, msOf(hb, q), msOf(hc, q), ev.latency.get(q)!, ev.shift, o, o.resamples));
+    const latency = shown.map(([name, q, judged]) => judge(step, name, q, judged, hb, hc, ev));
     for (const m of [err, ...latency]) {
       const line = m.unit === 'ms' ? `step ${step}: ${m.metric} ${fmtMs(m.baseline)} → ${fmtMs(m.current)} ms (${m.why})` : `step ${step}: error rate ${fmtPct(m.baseline)} → ${fmtPct(m.current)} (${m.why})`;
       if (m.verdict === 'regression') regressions.push(line);
@@ -357,6 +377,7 @@ export function compareResults(baseline: Results, current: Results, options: Par
     return { step, verdict: rollUp(metrics), metrics, noise: { mode: ev.mode, blocks: ev.blocks } };
   });
   if (tooFew.length > 0) warnings.push(`not judged, fewer than ${o.minRequests} requests in a run: ${tooFew.join(', ')}`);
+  if (thinTails.size > 0) warnings.push(`not judged, fewer than ${o.minTail} answers beyond the percentile in a run: ${[...thinTails].join(', ')}`);
   if (steps.some((s) => s.noise?.mode === 'requests')) warnings.push('some steps have too few time slices (runs shorter than about 3 s): their noise is estimated from single requests, which misses bursts');
 
   const { allowDifferent: _allow, ...settings } = o;

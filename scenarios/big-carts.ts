@@ -2,20 +2,16 @@
 // rule evaluation over many items, and answer size, rather than request rate.
 //   k6 run -e RATE=1 -e DURATION=5m dist/big-carts.js
 import type { Options } from 'k6/options';
-import { openModel } from './lib/load.ts';
-import { defineScenario, optionsOnce, scenarioOptions } from './lib/scenario.ts';
+import { defineScenario, openModelOptions, optionsOnce } from './lib/scenario.ts';
 import type { RunData } from './lib/setup.ts';
 import type { K6SummaryData } from './lib/k6-summary.ts';
-import { sloThresholds } from './lib/thresholds.ts';
 import { SCENARIO_DEFAULTS } from './lib/defaults.ts';
 
 const DEFAULTS = SCENARIO_DEFAULTS['big-carts'];
 const scenario = defineScenario({ name: 'big-carts', defaultProfile: DEFAULTS.profile, thinkScale: DEFAULTS.thinkScale });
 const { config } = scenario;
 
-export const options: Options = optionsOnce(() =>
-  scenarioOptions(config, { big_carts: openModel(config, 'bigCarts', DEFAULTS) }, sloThresholds(config.slo, config.checkRate)),
-);
+export const options: Options = optionsOnce(() => openModelOptions(config, 'big_carts', 'bigCarts', DEFAULTS));
 
 export function setup(): RunData {
   return scenario.setup();

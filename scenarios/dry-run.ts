@@ -4,20 +4,16 @@
 // out and counted in cartload_dry_skipped_steps.
 //   k6 run -e TALON_BASE_URL=https://yourbaseurl.talon.one -e TALON_API_KEY=... dist/dry-run.js
 import type { Options } from 'k6/options';
-import { openModel } from './lib/load.ts';
-import { defineScenario, optionsOnce, scenarioOptions } from './lib/scenario.ts';
+import { defineScenario, openModelOptions, optionsOnce } from './lib/scenario.ts';
 import type { RunData } from './lib/setup.ts';
 import type { K6SummaryData } from './lib/k6-summary.ts';
-import { sloThresholds } from './lib/thresholds.ts';
 import { SCENARIO_DEFAULTS } from './lib/defaults.ts';
 
 const DEFAULTS = SCENARIO_DEFAULTS['dry-run'];
 const scenario = defineScenario({ name: 'dry-run', defaultProfile: DEFAULTS.profile, thinkScale: DEFAULTS.thinkScale, forceDry: DEFAULTS.forceDry });
 const { config } = scenario;
 
-export const options: Options = optionsOnce(() =>
-  scenarioOptions(config, { dry_run: openModel(config, 'dryRun', DEFAULTS) }, sloThresholds(config.slo, config.checkRate)),
-);
+export const options: Options = optionsOnce(() => openModelOptions(config, 'dry_run', 'dryRun', DEFAULTS));
 
 export function setup(): RunData {
   return scenario.setup();

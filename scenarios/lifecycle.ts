@@ -4,20 +4,16 @@
 //   k6 run -e RATE=5 -e DURATION=10m dist/lifecycle.js
 //   k6 run -e LOAD=stress -e RATE=20 dist/lifecycle.js
 import type { Options } from 'k6/options';
-import { openModel } from './lib/load.ts';
-import { defineScenario, optionsOnce, scenarioOptions } from './lib/scenario.ts';
+import { defineScenario, openModelOptions, optionsOnce } from './lib/scenario.ts';
 import type { RunData } from './lib/setup.ts';
 import type { K6SummaryData } from './lib/k6-summary.ts';
-import { sloThresholds } from './lib/thresholds.ts';
 import { SCENARIO_DEFAULTS } from './lib/defaults.ts';
 
 const DEFAULTS = SCENARIO_DEFAULTS.lifecycle;
 const scenario = defineScenario({ name: 'lifecycle', defaultProfile: DEFAULTS.profile, thinkScale: DEFAULTS.thinkScale });
 const { config } = scenario;
 
-export const options: Options = optionsOnce(() =>
-  scenarioOptions(config, { lifecycle: openModel(config, 'lifecycle', DEFAULTS) }, sloThresholds(config.slo, config.checkRate)),
-);
+export const options: Options = optionsOnce(() => openModelOptions(config, 'lifecycle', 'lifecycle', DEFAULTS));
 
 export function setup(): RunData {
   return scenario.setup();

@@ -3,24 +3,16 @@
 //   npm run build && k6 run dist/smoke.js
 import type { Options } from 'k6/options';
 import { LIFECYCLE_KINDS } from '../model/plan.ts';
-import { defineScenario, optionsOnce, scenarioOptions } from './lib/scenario.ts';
+import { defineScenario, optionsOnce, smokeOptions } from './lib/scenario.ts';
 import type { RunData } from './lib/setup.ts';
 import type { K6SummaryData } from './lib/k6-summary.ts';
-import { sloThresholds } from './lib/thresholds.ts';
 import { SCENARIO_DEFAULTS } from './lib/defaults.ts';
 
 const DEFAULTS = SCENARIO_DEFAULTS.smoke;
 const scenario = defineScenario({ name: 'smoke', defaultProfile: DEFAULTS.profile, thinkScale: DEFAULTS.thinkScale, kindsInOrder: DEFAULTS.kindsInOrder, ownLoadShape: true });
 const { config } = scenario;
 
-export const options: Options = optionsOnce(() =>
-  scenarioOptions(
-    config,
-    { smoke: { executor: 'shared-iterations', vus: 1, iterations: LIFECYCLE_KINDS.length, maxDuration: '2m' } },
-    // The gate: every check, and the SLO per step.
-    sloThresholds(config.slo, 1),
-  ),
-);
+export const options: Options = optionsOnce(() => smokeOptions(config, LIFECYCLE_KINDS.length));
 
 export function setup(): RunData {
   return scenario.setup();

@@ -107,14 +107,15 @@ function allRounds(): Promise<Round[]> {
 const judged = (cs: Comparison[], metric: string): number[] =>
   cs.flatMap((c) => [...c.overall, ...c.steps.flatMap((s) => s.metrics)].filter((m) => m.metric === metric && m.verdict !== 'info' && m.verdict !== 'too-few').map((m) => m.relative ?? 0));
 const pct = (v: number): string => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)}%`;
-const range = (xs: number[]): string => `${pct(Math.min(...xs))} to ${pct(Math.max(...xs))}`;
+const range = (xs: number[]): string => (xs.length === 0 ? 'not judged (too few answers beyond it)' : `${pct(Math.min(...xs))} to ${pct(Math.max(...xs))}`);
 
 test(`${PAIRS} A/A pairs of short runs on the local target: no regression`, { timeout: 900_000 }, async (t) => {
   const cs = (await allRounds()).map((r) => r.aa);
   const flagged = cs.filter((c) => !c.ok);
   t.diagnostic(`A/A: ${flagged.length} of ${cs.length} pairs flagged; ${cs.reduce((n, c) => n + c.noise.length, 0)} large changes judged noise; p50 changes ${range(judged(cs, 'p50'))}, p95 ${range(judged(cs, 'p95'))}`);
   assert.deepEqual(flagged.map((c) => c.regressions), []);
-  assert.ok(cs.every((c) => c.steps.every((s) => s.verdict !== 'too-few' && s.noise?.mode === 'paired')), 'every step was judged, from slices resampled in pairs');
+  // 24 answers per step and run: p50 is judged (20 needed), p95 and p99 are not (200 and 1000).
+  assert.ok(cs.every((c) => c.steps.every((s) => s.metrics.find((m) => m.metric === 'p50')?.verdict !== 'too-few' && s.noise?.mode === 'paired')), 'every step\'s p50 was judged, from slices resampled in pairs');
 });
 
 test(`${PAIRS} A/B pairs, B's target latency 1.3× (p95 +30%): every one caught`, { timeout: 900_000 }, async (t) => {

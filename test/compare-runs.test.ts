@@ -8,8 +8,8 @@ import { renderComparison, renderComparisonMarkdown } from '../report/compare-re
 import { synthRun, uniformMs } from './fixtures/compare/results.ts';
 
 const steps = (scale = 1, extra = 0) => ({
-  open: { rate: 20, latency: (u: number) => uniformMs(10, 30)(u) * scale + extra },
-  update: { rate: 40, latency: (u: number) => uniformMs(8, 20)(u) * scale + extra },
+  open: { rate: 100, latency: (u: number) => uniformMs(10, 30)(u) * scale + extra },
+  update: { rate: 200, latency: (u: number) => uniformMs(8, 20)(u) * scale + extra },
 });
 
 test('two runs of the same distribution (different draws) pass: no regression, nothing flagged', () => {
@@ -149,4 +149,31 @@ test('Markdown for a pull-request comment: the verdict first, the changes with t
   const ok = renderComparisonMarkdown(compareResults(synthRun('a', steps()), synthRun('b', steps(), { seed: 2 })));
   assert.match(ok, /^### cartload compare: ✅ no regression\n/);
   assert.match(ok, /No figure changed beyond the floors\./);
+});
+
+test('--percentiles chooses what is judged: a tail that only pauses moved can be left to the eye', () => {
+  // The same traffic, but the current run's slowest 4% of requests hit a pause of 300 ms in every second.
+  const tail = { open: { rate: 100, latency: (u: number) => (u > 0.96 ? 300 : 10 + 10 * u) } };
+  const c = compareResults(synthRun('a', { open: { rate: 100, latency: uniformMs(10, 20) } }, { seed: 1 }), synthRun('b', tail, { seed: 2 }));
+  assert.equal(c.ok, false);
+  assert.ok(c.regressions.every((r) => / p99 /.test(r)), c.regressions.join('\n'));
+  const withoutP99 = compareResults(synthRun('a', { open: { rate: 100, latency: uniformMs(10, 20) } }, { seed: 1 }), synthRun('b', tail, { seed: 2 }), { percentiles: [50, 95] });
+  assert.equal(withoutP99.ok, true);
+  const p99 = withoutP99.steps[0]!.metrics.find((m) => m.metric === 'p99')!;
+  assert.equal(p99.verdict, 'info', 'p99 is still shown');
+  assert.ok(p99.relative! > 5);
+});
+
+test('a percentile with fewer than 10 answers beyond it in a run is shown, not judged (p99 of 96 requests is their maximum)', () => {
+  // 96 requests over 12 s; the current run's 5 slowest are 60–85 ms (a busier runner), the rest as before.
+  const few = (slow: boolean) => ({ cancel: { rate: 8, latency: (u: number) => (slow && u > 0.95 ? 60 + 500 * (u - 0.95) : 0.5 + 10 * u) } });
+  const c = compareResults(synthRun('a', few(false), { seconds: 12, seed: 1 }), synthRun('b', few(true), { seconds: 12, seed: 2 }));
+  const p99 = c.steps[0]!.metrics.find((m) => m.metric === 'p99')!;
+  assert.equal(p99.verdict, 'too-few');
+  assert.ok(p99.relative! > 3, 'the max moved a lot');
+  assert.ok(c.warnings.some((w) => w.endsWith('p95 of cancel (96 → 96 answers, 200 needed), p99 of cancel (96 → 96 answers, 1000 needed)')), c.warnings.join('\n'));
+  assert.equal(c.steps[0]!.metrics.find((m) => m.metric === 'p50')!.verdict, 'ok');
+  assert.equal(c.ok, true);
+  // With a smaller tail minimum the same change is judged.
+  assert.notEqual(compareResults(synthRun('a', few(false), { seconds: 12, seed: 1 }), synthRun('b', few(true), { seconds: 12, seed: 2 }), { minTail: 0.5 }).steps[0]!.metrics.find((m) => m.metric === 'p99')!.verdict, 'too-few');
 });

@@ -73,7 +73,7 @@ test('examples/github-actions.yml calls existing commands with options they acce
   const yml = await readFile(join(EX, 'github-actions.yml'), 'utf8');
   assert.doesNotMatch(yml, /\t/, 'YAML forbids tabs in indentation');
   const calls = [...yml.matchAll(/npx cartload (\w[\w-]*)([^\n&|]*)/g)].map((m) => ({ cmd: m[1]!, options: [...m[2]!.matchAll(/--([\w-]+)/g)].map((o) => o[1]!) }));
-  assert.deepEqual([...new Set(calls.map((c) => c.cmd))].sort(), ['compare', 'run', 'target']);
+  assert.deepEqual([...new Set(calls.map((c) => c.cmd))].sort(), ['compare', 'convert', 'run', 'target']);
   for (const { cmd, options } of calls) {
     const help = await cartload([cmd, '--help']);
     assert.equal(help.code, 0, help.stderr);
@@ -83,4 +83,18 @@ test('examples/github-actions.yml calls existing commands with options they acce
   assert.match(yml, /gh run download "\$id" --name cartload-baseline --dir baseline/);
   assert.match(yml, /with: \{ name: cartload-baseline, path: results\/current\/ \}/);
   assert.match(yml, /--run-id current\b/);
+});
+
+test('examples/github-actions.yml comments the comparison and fails only on a regression (exit 99)', async () => {
+  const yml = await readFile(join(EX, 'github-actions.yml'), 'utf8');
+  assert.match(yml, /pull-requests: write/);
+  assert.match(yml, /npx cartload compare baseline results\/current --markdown compare\.md/);
+  assert.match(yml, /gh pr comment "\$\{\{ github\.event\.pull_request\.number \}\}" --body-file compare\.md/);
+  assert.match(yml, /if: steps\.compare\.outputs\.code == '99'\n\s+run: exit 99/);
+  // The compare step itself never fails the job: the comment must still be posted.
+  assert.match(yml, /set \+e\n\s+npx cartload compare/);
+  // docs/compare.md shows the same steps.
+  const doc = await readFile(join(EX, '..', 'docs', 'compare.md'), 'utf8');
+  const step = yml.slice(yml.indexOf('      - name: compare with the baseline'), yml.indexOf('      - uses: actions/upload-artifact@v4\n        if: always()\n        with: { name: cartload-results'));
+  assert.ok(doc.includes(step), 'docs/compare.md holds the workflow\'s compare and comment steps as they are');
 });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Counts, DistinctSample, FrequentValues, LogHistogram } from '../learn/estimators.ts';
 import { key53 } from '../learn/digest.ts';
-import { normalQuantile } from '../generators/random.ts';
+import { normalQuantile } from '../generators/tables.ts';
 
 test('Counts: exact counts up to the cap, values above it counted at the cap', () => {
   const c = new Counts(10);

@@ -1,6 +1,6 @@
 // A learned profile in the k6 lifecycle bundle, through the harness (the k6 test double): shipped as
-// dist/profile.json by the build, it plans the same sessions as the Node planner, its what-if edits
-// (PROFILE_SET) apply, every check passes against the local target's core, and RATE_SCALE turns the
+// dist/profile.json by the build and compiled once per test into the model every VU plans from, it
+// plans byte for byte the sessions of the Node planner, its what-if edits (PROFILE_SET) apply, every check passes against the local target's core, and RATE_SCALE turns the
 // recorded arrival curve into ramping-arrival-rate stages that k6 accepts.
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -53,9 +53,10 @@ test('the bundle plans a learned profile as the Node planner does, with PROFILE_
   for (let i = 0; i < 30; i++) {
     const sent = r.requests.filter((q) => q.phase === 'iteration' && q.iteration === i);
     const plan = planner.plan(i);
+    // Byte for byte: the bodies k6 sent (built as text from the compiled model) are JSON.stringify of the Node planner's objects.
     assert.deepEqual(
-      sent.map((q) => [q.method, q.path.split('?')[0], q.requestBody ?? null]),
-      plan.steps.map((s) => [s.method, s.path, s.body ?? null]),
+      sent.map((q) => [q.method, q.path.split('?')[0], q.requestText]),
+      plan.steps.map((s) => [s.method, s.path, s.body === undefined ? null : JSON.stringify(s.body)]),
       `session ${i}`,
     );
     assert.ok(sent.some((q) => (q.requestBody as { customerSession?: { couponCodes?: string[] } } | undefined)?.customerSession?.couponCodes), `session ${i} sends coupons (couponShare=1)`);

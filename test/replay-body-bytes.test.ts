@@ -7,7 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { stringify } from 'csv-stringify/sync';
+import { runEngine } from '../engine/index.ts';
 import { replayFile } from '../orchestrate/replay.ts';
+import { renderSummaryText } from '../report/text.ts';
+import { eventsInput, makeEvents } from './fixtures/replay-engine/events.ts';
 import { REQUEST_LOG_COLUMNS } from '../recordings/request-log.ts';
 import { sessionOfPath, startRecorder } from './fixtures/replay-engine/server.ts';
 
@@ -73,3 +76,21 @@ for (const order of ['sorted', 'reordered'] as const) {
     });
   }
 }
+
+test('reading before the engine starts counts in the run: the summary shows it before sendingStartedAt, and the rate is over the sending phase', async () => {
+  const server = await startRecorder();
+  try {
+    const openedAt = Date.now() - 3000;
+    const input = { ...eventsInput(makeEvents({ sessions: 3 })), openedAt };
+    const res = await runEngine({ target: server.url, input, timing: { mode: 'asap' }, resultsDir: join(dir, 'results'), preflight: false });
+    assert.equal(res.outcome, 'ok', res.message);
+    const s = res.summary;
+    assert.ok(s?.sendingStartedAt !== undefined && s.sendingMs !== undefined);
+    assert.equal(Date.parse(s.startedAt), openedAt, 'the run starts when reading began');
+    assert.ok(s.durationMs >= 3000 && s.durationMs - s.sendingMs >= 2900, `${s.durationMs} ms in all, ${s.sendingMs} ms sending`);
+    assert.match(renderSummaryText(s), /reading +\d+\.\d s before the first request/);
+    assert.match(renderSummaryText(s), new RegExp(`requests +9 in ${(s.sendingMs / 1000).toFixed(1)} s`));
+  } finally {
+    await server.close();
+  }
+});

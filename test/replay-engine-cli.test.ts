@@ -32,7 +32,8 @@ async function runFiles(resultsDir: string): Promise<Record<string, string>> {
   const runs = await readdir(resultsDir);
   assert.equal(runs.length, 1);
   const files: Record<string, string> = {};
-  for (const f of await readdir(join(resultsDir, runs[0] as string))) files[f] = await readFile(join(resultsDir, runs[0] as string, f), 'utf8');
+  // The run's own files; parts/ holds each worker's folder when the replay ran on several.
+  for (const f of await readdir(join(resultsDir, runs[0] as string), { withFileTypes: true })) if (f.isFile()) files[f.name] = await readFile(join(resultsDir, runs[0] as string, f.name), 'utf8');
   return files;
 }
 

@@ -2,13 +2,15 @@
 // the local target's in-process core: every check passes, every lifecycle takes its path, DRY stores
 // nothing, a refused key stops setup, and handleSummary's files are right.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildScenarios } from '../bundle/index.ts';
 import { K6Test, runK6Bundle, validateK6Options, type HarnessRequest, type HarnessResult } from './harness/index.ts';
 import { LIFECYCLE_KINDS } from '../model/plan.ts';
+import { createPlanner } from '../generators/planner.ts';
+import type { Pools } from '../generators/types.ts';
 import type { RunSummary } from '../model/summary.ts';
 import { createTargetCore } from '../emulator/core/index.ts';
 import { parseXml } from './xml-wellformed.ts';
@@ -162,6 +164,30 @@ test('PROFILE names a JSON profile file beside the bundle, and SESSION_PREFIX fi
   await assert.rejects(runK6Bundle({ bundle: bundle('lifecycle'), apiKey: KEY, env: { PROFILE: './missing-profile.json' } }), /environment variable PROFILE names a file that cannot be opened/);
 });
 
+test('a VU plans from the preset compiled into pools.json, or compiles a profile once per test: the same plans as Node either way', async () => {
+  const pools = JSON.parse(await readFile(join(dir, 'pools.json'), 'utf8')) as Record<string, unknown>;
+  const { planModels: _shipped, ...bare } = pools;
+  await writeFile(join(dir, 'bare-pools.json'), JSON.stringify(bare));
+  const node = createPlanner({ pools: bare as unknown as Pools, profile: 'coupon-heavy', seed: 5, sessionPrefix: 'same' });
+  for (const env of [{}, { POOLS: './bare-pools.json' }]) {
+    const r = await runK6Bundle({ bundle: bundle('lifecycle'), vus: 2, iterations: 6, apiKey: KEY, env: { ...env, PROFILE: 'coupon-heavy', SEED: '5', SESSION_PREFIX: 'same', THINK_SCALE: '0' } });
+    assertAllChecksPassed(r);
+    const sessions = bySession(r.requests);
+    for (let i = 0; i < 6; i++) {
+      const plan = node.plan(i);
+      const sent = sessions.get(plan.sessionId) ?? [];
+      assert.deepEqual(sent.map((q) => q.requestBody), plan.steps.map((st) => st.body), `${JSON.stringify(env)} session ${i}`);
+    }
+  }
+  // The shipped model is what the VUs use: one that never draws a coupon gives sessions without any.
+  const models = (pools.planModels as { name: string; couponT: number }[]).map((m) => (m.name === 'coupon-heavy' ? { ...m, couponT: 0 } : m));
+  await writeFile(join(dir, 'no-coupon-pools.json'), JSON.stringify({ ...pools, planModels: models }));
+  const r = await runK6Bundle({ bundle: bundle('lifecycle'), iterations: 20, apiKey: KEY, env: { POOLS: './no-coupon-pools.json', PROFILE: 'coupon-heavy', THINK_SCALE: '0' } });
+  const writes = r.requests.filter((q) => q.phase === 'iteration' && q.method === 'PUT' && q.requestBody);
+  assert.ok(writes.length > 20);
+  assert.ok(writes.every((q) => (q.requestBody as { customerSession?: { couponCodes?: unknown } }).customerSession?.couponCodes === undefined));
+});
+
 test('big-carts sends carts of hundreds of items and passes every check', async () => {
   const r = await runK6Bundle({ bundle: bundle('big-carts'), vus: 2, iterations: 4, apiKey: KEY, env: { THINK_SCALE: '0' } });
   assert.equal(r.exitCode, 0);
@@ -239,7 +265,11 @@ test('a failing step fails its session, skips the rest and crosses the checks th
   assert.equal(r.exitCode, 99);
   const failed = new Set(r.failedChecks.map((c) => c.name));
   assert.ok([...failed].some((c) => c.endsWith(': status 200')));
-  assert.ok([...failed].some((c) => c.endsWith(': no 409')));
+  assert.ok([...failed].some((c) => c.endsWith(': answer as expected')));
+  // The 409 is counted by step and kind (VU tags), and in summary.json below.
+  assert.equal(r.metrics['cartload_conflicts']?.values.count, 1);
+  const conflict = r.samples.find((x) => x.metric === 'cartload_conflicts');
+  assert.ok(conflict?.tags.step && conflict.tags.kind, JSON.stringify(conflict?.tags));
   const summary = JSON.parse(r.summary['results/smoke-summary.json'] as string) as RunSummary;
   assert.equal(summary.requests.conflicts409, 1);
   assert.equal(summary.requests.byStatus['409'], 1);
@@ -268,7 +298,23 @@ test('capacity tags every request with its stage and reports the steps', async (
   // The harness does not pace: every session starts within the first ramp.
   for (const q of r.requests.filter((x) => x.phase === 'iteration')) assert.equal(q.tags.stage, 'ramp');
   assert.ok(r.metrics['http_req_duration{stage:2}'], 'a sub-metric per step for the capacity report');
-  assert.match(r.summary.stdout as string, /capacity: the run ended before the first step held its rate/);
-  const file = JSON.parse(r.summary['results/capacity-capacity.json'] as string) as { steps: { rate: number }[] };
-  assert.deepEqual(file.steps.map((s) => s.rate), [2, 4, 6], 'capacity.json keeps the steps for cartload capacity-report');
+  assert.ok(r.metrics['cartload_start_lag{stage:2}'] && r.metrics['cartload_answered{answered_in:2}'], 'the generator\'s lateness and the answers by their time, per step');
+  assert.ok(r.metrics['cartload_start_lag'] !== undefined, 'sessions\' start lateness is recorded');
+  assert.match(r.summary.stdout as string, /capacity: no probe finished: nothing to report/);
+  const file = JSON.parse(r.summary['results/capacity-capacity.json'] as string) as { steps: { rate: number }[]; probes: unknown[] };
+  assert.deepEqual(file.steps.map((s) => s.rate), [2, 4, 6], 'capacity.json keeps the steps, to read the probes again from k6-summary.json');
+  assert.deepEqual(file.probes, []);
+});
+
+test('capacity with WARMUP starts at its first rate and holds it before the step is measured (a cartload capacity probe)', async () => {
+  const r = await runK6Bundle({ bundle: bundle('capacity'), vus: 1, iterations: 1, apiKey: KEY, env: { THINK_SCALE: '0', RATE: '30', RATE_STEP: '30', STEPS: '1', WARMUP: '5s', STEP_DURATION: '10s', GRACEFUL_STOP: '3s' } });
+  assert.equal(r.exitCode, 0);
+  const sc = (r.options.scenarios as Record<string, { startRate: number; stages: unknown[]; gracefulStop: string }>).capacity!;
+  assert.equal(sc.startRate, 30);
+  assert.deepEqual(sc.stages, [
+    { target: 30, duration: '5s' },
+    { target: 30, duration: '10s' },
+  ]);
+  assert.equal(sc.gracefulStop, '3s');
+  assert.ok(r.options.thresholds && 'http_req_duration{stage:30,half:2}' in (r.options.thresholds as object), 'each half of the hold is kept apart, for the trend');
 });

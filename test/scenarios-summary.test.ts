@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { SUMMARY_SCHEMA_VERSION } from '../model/summary.ts';
 import { escapeXml, renderJUnit } from '../report/junit.ts';
-import { capacityReport, renderCapacity } from '../scenarios/lib/capacity.ts';
+import { capacityReport } from '../model/capacity.ts';
+import { probesFromK6Summary } from '../scenarios/lib/capacity.ts';
 import { parseConfig } from '../scenarios/lib/config.ts';
 import { allChecks, realThresholds, toRunSummary, type K6SummaryData } from '../scenarios/lib/k6-summary.ts';
 import { capacitySteps } from '../scenarios/lib/load.ts';
@@ -131,29 +132,30 @@ test('the capacity report finds the highest rate that met the SLO at every step 
   const steps = capacitySteps(10, 10, 4, '1m', '10s');
   const data: K6SummaryData = { metrics: {}, root_group: { name: '', path: '', groups: [], checks: [] }, state: { testRunDurationMs: 280_000 } };
   const step = (rate: number, p95: number, failed: number, started: number): void => {
-    data.metrics[`http_req_duration{stage:${rate}}`] = { type: 'trend', values: { count: started * 3, 'p(95)': p95, 'p(99)': p95 * 1.5 } };
-    data.metrics[`http_req_failed{stage:${rate}}`] = { type: 'rate', values: { rate: failed, passes: 0, fails: 0 } };
+    data.metrics[`http_req_duration{stage:${rate}}`] = { type: 'trend', values: { count: started * 3, med: p95 / 2, 'p(95)': p95, 'p(99)': p95 * 1.5 } };
+    data.metrics[`http_req_failed{stage:${rate}}`] = { type: 'rate', values: { rate: failed, passes: Math.round(failed * started * 3), fails: started * 3 - Math.round(failed * started * 3) } };
     data.metrics[`iterations{stage:${rate}}`] = { type: 'counter', values: { count: started } };
   };
   step(10, 80, 0, 600);
   step(20, 150, 0.001, 1200);
   step(30, 640, 0.002, 1800);
   step(40, 300, 0, 2400); // lower latency after the break does not make 40/s sustainable
-  const report = capacityReport(data, steps, { p95Ms: 500, p99Ms: 1000, errorRate: 0.01 });
-  assert.equal(report.sustainable, 20);
-  assert.equal(report.breaking, 30);
-  assert.deepEqual(report.rows.map((r) => r.ok), [true, true, false, true]);
-  assert.match(report.rows[2]?.why.join() ?? '', /p95 640 ms ≥ 500/);
-  const { text, notes } = renderCapacity(report);
-  assert.match(text, /highest sustainable rate 20 sessions\/s; the SLO broke at 30\/s/);
-  assert.deepEqual(notes, ['capacity: highest sustainable rate 20 sessions/s; the SLO broke at 30/s']);
+  const SLO = { p95Ms: 500, p99Ms: 1000, errorRate: 0.01 };
+  const report = capacityReport(probesFromK6Summary(data, steps), SLO);
+  assert.equal(report.sustainable?.sessionsPerSec, 20);
+  assert.equal(report.breaking?.sessionsPerSec, 30);
+  assert.deepEqual(report.verdicts.map((r) => r.ok), [true, true, false, true]);
+  assert.match(report.verdicts[2]?.reasons.join() ?? '', /p95 640 ms ≥ 500/);
+  assert.match(report.verdict, /^highest sustainable rate 20 sessions\/s \(60 req\/s\); the SLO broke at 30 sessions\/s/);
 
   step(10, 80, 0, 300); // half the sessions finished...
-  assert.equal(capacityReport(data, steps, { p95Ms: 500, p99Ms: 1000, errorRate: 0.01 }).sustainable, 20, '...which alone says nothing');
+  assert.equal(capacityReport(probesFromK6Summary(data, steps), SLO).sustainable?.sessionsPerSec, 20, '...which alone says nothing');
   data.metrics.dropped_iterations = { type: 'counter', values: { count: 280 } }; // ...and k6 had no VU for the rest
-  const short = capacityReport(data, steps, { p95Ms: 500, p99Ms: 1000, errorRate: 0.01 });
-  assert.equal(short.sustainable, undefined);
-  assert.match(short.rows[0]?.why.join() ?? '', /VUs short/);
+  const short = capacityReport(probesFromK6Summary(data, steps), SLO);
+  assert.equal(short.verdicts[0]?.ok, false);
+  assert.equal(short.verdicts[0]?.limit, 'generator', 'the generator, not the target, fell short: the step is judged neither way');
+  assert.equal(short.generatorLimit?.sessionsPerSec, 10);
+  assert.match(short.verdicts[0]?.reasons.join() ?? '', /k6 dropped 280 sessions for want of a free VU/);
 });
 
 test('allChecks walks nested groups', () => {

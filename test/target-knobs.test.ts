@@ -57,6 +57,17 @@ describe('WorkerPool', () => {
     pool.give();
     assert.equal(pool.busy, 0);
   });
+
+  test('a worker handed on carries when its last service ended, so timer lateness does not lower the ceiling', async () => {
+    const pool = new WorkerPool(1, 10);
+    assert.equal(pool.take(), undefined);
+    const next = pool.take();
+    assert.ok(next instanceof Promise);
+    pool.give(1234.5);
+    assert.equal(await next, 1234.5, 'the next service starts at the previous one\'s scheduled end');
+    pool.give(2000);
+    assert.equal(pool.busy, 0);
+  });
 });
 
 describe('knobs', () => {

@@ -1,5 +1,5 @@
-// `cartload capacity-report <run>`: a k6 capacity run's steps and highest sustainable rate,
-// recomputed from its results, optionally under another SLO.
+// `cartload capacity-report <run>`: `cartload capacity --from <run>` under its older name: a capacity run
+// judged again from its results, optionally under another SLO.
 import { defineCommand, EXIT } from '../command.ts';
 import { numberFlag } from '../flags.ts';
 
@@ -13,7 +13,7 @@ interface CapacityReportArgs {
 
 export default defineCommand<CapacityReportArgs>({
   command: 'capacity-report <run>',
-  describe: 'Report a k6 capacity run (results/<run-id>/ or its k6-summary.json): each step and the highest sustainable rate',
+  describe: 'Report a capacity run again (its folder, capacity.json or k6-summary.json), optionally under another SLO: the same as cartload capacity --from',
   builder: (y) =>
     y
       .positional('run', { type: 'string', demandOption: true, describe: 'The run folder, or its k6-summary.json' })
@@ -27,8 +27,7 @@ export default defineCommand<CapacityReportArgs>({
     if (args['error-rate'] !== undefined) numberFlag('error-rate', args['error-rate'], { min: 0, max: 1 });
     const { capacityFromRun } = await import('../../orchestrate/capacity-report.ts');
     const r = await capacityFromRun(args.run, { p95Ms: args['p95-ms'], p99Ms: args['p99-ms'], errorRate: args['error-rate'] });
-    if (args.json) ctx.out(`${JSON.stringify({ slo: r.slo, ...r.report }, null, 2)}\n`);
-    else ctx.out(`SLO: p95 < ${r.slo.p95Ms} ms, p99 < ${r.slo.p99Ms} ms, failed < ${100 * r.slo.errorRate}%\n${r.text.trimEnd()}\n`);
+    ctx.out(args.json ? `${JSON.stringify(r.file, null, 2)}\n` : r.text);
     return EXIT.ok;
   },
 });

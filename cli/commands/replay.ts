@@ -36,6 +36,10 @@ interface ReplayArgs extends SharedRunArgs {
   preflight: boolean;
   tmpDir?: string;
   sortWindow?: string;
+  workers?: number;
+  checkpoint?: string;
+  resume?: string;
+  resendInDoubt: boolean;
 }
 
 /** The scenarios' default latency limits, used for the one of --p95-ms / --p99-ms not given. */
@@ -119,6 +123,10 @@ export default defineCommand<ReplayArgs>({
         .option('drain-timeout', { type: 'string', default: '10s', describe: 'After Ctrl-C, how long requests in flight may take' })
         .option('preflight', { type: 'boolean', default: true, describe: 'Check the target answers and accepts the key first (--no-preflight to skip)' })
         .option('sort-window', { type: 'string', describe: 'Start at once and order rows within this much recorded time (e.g. 30s) instead of sorting the whole file first; a row later than that is a bad row (for nearly time-ordered request logs)' })
+        .option('workers', { type: 'number', describe: 'Worker threads sending one shard of the file each, on one shared clock (default: the cores available; 1 for -, --loop, --limit or a checkpoint)' })
+        .option('checkpoint', { type: 'string', describe: 'Record every step sent in this file (write-ahead), so that an interrupted replay can be resumed' })
+        .option('resume', { type: 'string', describe: 'Continue the replay recorded in this checkpoint: never sends a step twice; lists the steps left in doubt' })
+        .option('resend-in-doubt', { type: 'boolean', default: false, describe: 'With --resume: send the steps in doubt again (the target may then see them twice)' })
         .option('tmp-dir', { type: 'string', describe: 'Where sorting a large unsorted recording spills to disk (default the OS temp folder)' }),
       {
         target: 'Base URL of the deployment (default $TALON_BASE_URL); the API key comes from $TALON_API_KEY',
@@ -144,6 +152,15 @@ export default defineCommand<ReplayArgs>({
     const sessionIdleMs = durationFlag('session-idle', a.sessionIdle);
     const sortWindowMs = a.sortWindow === undefined ? undefined : durationFlag('sort-window', a.sortWindow, { zero: true });
     if (loops > 1 && a.file === '-') throw new UsageError('--loop cannot read standard input twice: name a file');
+    if (a.checkpoint !== undefined && a.resume !== undefined) throw new UsageError('--resume continues its checkpoint file: drop --checkpoint');
+    if (a.resendInDoubt && a.resume === undefined) throw new UsageError('--resend-in-doubt goes with --resume');
+    const checkpoint = a.resume ?? a.checkpoint;
+    if (checkpoint !== undefined && a.workers !== undefined && a.workers > 1) throw new UsageError('--checkpoint and --resume run one worker: drop --workers');
+    const { defaultWorkers, workersRefusal } = await import('../../orchestrate/replay-workers.ts');
+    const limit = filters.limit !== undefined ? { limit: filters.limit } : {};
+    const workers = checkpoint !== undefined ? 1 : a.workers !== undefined ? wholeFlag('workers', a.workers, 1) : defaultWorkers({ file: a.file, loops, ...limit });
+    const refused = workersRefusal({ workers, file: a.file, loops, ...limit });
+    if (refused) throw new UsageError(refused);
     const { validateEngineOptions } = await import('../../engine/index.ts');
     // The engine's own checks (a rate beyond what it can schedule, ...), before any path is touched.
     validateEngineOptions({
@@ -204,7 +221,7 @@ export default defineCommand<ReplayArgs>({
     const { trapInterrupts } = await import('../../engine/interrupts.ts');
     const interrupts = trapInterrupts(ctx.say);
     try {
-      const res = await replayOpened(recording, {
+      const engine = {
         target,
         apiKey: ctx.env.TALON_API_KEY,
         timing,
@@ -236,12 +253,28 @@ export default defineCommand<ReplayArgs>({
           onError: a.onError,
           maxErrorRate: a.maxErrorRate,
           ...(slo ? { p95Ms: slo.p95Ms, p99Ms: slo.p99Ms } : {}),
+          workers,
         },
         signal: interrupts.signal,
         hardSignal: interrupts.hard,
         ...(a.progress ? { progress: ctx.io.stderr } : {}),
         onIssue: issuePrinter(ctx),
-      });
+      };
+      let res;
+      if (checkpoint !== undefined) {
+        const { replayWithCheckpoint } = await import('../../orchestrate/replay-checkpoint.ts');
+        const r = await replayWithCheckpoint({ ...engine, file: a.file, recording, checkpoint, resume: a.resume !== undefined, resendInDoubt: a.resendInDoubt });
+        if (r.inDoubt && r.inDoubt.length > 0) {
+          ctx.say(`${r.inDoubt.length} step(s) were in flight when the previous run ended: the target may or may not have processed them; ${a.resendInDoubt ? 'sent again' : 'not sent again (--resend-in-doubt to send them)'}; each session goes on after them:`);
+          for (const d of r.inDoubt) ctx.say(`  in doubt: session ${d.session}, step ${d.step}`);
+        }
+        if (r.alreadyDone !== undefined) ctx.say(`resumed: ${r.alreadyDone} step(s) were done before this run`);
+        res = r;
+      } else if (workers > 1) {
+        ctx.say(`replaying with ${workers} workers, one shard of the file each, on one clock (--workers 1 for one)`);
+        const { replayWithWorkers } = await import('../../orchestrate/replay-workers.ts');
+        res = await replayWithWorkers({ ...engine, file: a.file, recording, workers });
+      } else res = await replayOpened(recording, engine);
       const { reportResult } = await import('../results.ts');
       return await reportResult('replay', res, ctx);
     } finally {

@@ -3,6 +3,8 @@
 // Order: every flag, then everything the run reads (variables, profile, pools, results folder),
 // then the guard rail; only then is a local target started or anything sent.
 import type { Argv } from 'yargs';
+import type { RunScenarioOptions } from '../../orchestrate/run.ts';
+import type { CommandContext } from '../command.ts';
 import { SCENARIO_DEFAULTS } from '../../scenarios/lib/defaults.ts';
 import { defineCommand, EXIT, UsageError } from '../command.ts';
 import { durationFlag, numberFlag } from '../flags.ts';
@@ -24,6 +26,8 @@ interface RunArgs extends SharedRunArgs {
   curveSpeed?: number;
   dayStart?: string;
   load?: string;
+  segments?: number;
+  local: boolean;
 }
 
 export default defineCommand<RunArgs>({
@@ -44,7 +48,9 @@ export default defineCommand<RunArgs>({
         .option('rate-scale', { type: 'number', describe: 'Follow the learned profile\'s recorded arrival curve times this (env RATE_SCALE)' })
         .option('curve-speed', { type: 'number', describe: 'Play the arrival curve this many times faster; 24 = a day in an hour (env CURVE_SPEED)' })
         .option('day-start', { type: 'string', describe: 'Start the arrival curve at this time of day, HH:MM UTC (env DAY_START)' })
-        .option('load', { choices: ['load', 'stress', 'spike', 'soak'], describe: 'A named load shape (env LOAD); with --rate-scale, at that times the recorded peak' }),
+        .option('load', { choices: ['load', 'stress', 'spike', 'soak'], describe: 'A named load shape (env LOAD); with --rate-scale, at that times the recorded peak' })
+        .option('segments', { type: 'number', describe: 'Split the k6 test over N instances (execution segments): print their commands, one per machine' })
+        .option('local', { type: 'boolean', default: false, describe: 'With --segments: run the N k6 instances here and merge their results' }),
       {
         target: 'Base URL of the deployment (default $TALON_BASE_URL, else a local target started for the run)',
         sessionPrefix: 'Prefix of the generated session IDs (env SESSION_PREFIX; default cartload-<random>, new every run)',
@@ -95,6 +101,8 @@ export default defineCommand<RunArgs>({
       k6Stdout: ctx.out,
       k6Stderr: (c: string) => void ctx.io.stderr.write(c),
     };
+    if (a.local && a.segments === undefined) throw new UsageError('--local runs the instances of --segments N: add --segments');
+    if (a.segments !== undefined) return runSegmentsCommand(a, options, ctx);
     const prepared = await prepareRun(options);
     // 3. The guard rail: a named deployment that is not this machine, and not dry.
     if (prepared.named !== undefined) {
@@ -123,3 +131,39 @@ export default defineCommand<RunArgs>({
     }
   },
 });
+
+/** --segments N: the instances' commands on stdout, or (--local) their merged run. */
+async function runSegmentsCommand(a: RunArgs, options: RunScenarioOptions, ctx: CommandContext): Promise<number> {
+  const named = (options.target ?? ctx.env.TALON_BASE_URL ?? '').trim();
+  // Only --local sends anything from here; the printed commands run elsewhere.
+  if (a.local && named !== '') {
+    await confirmWrites({ command: 'cartload run --segments --local', target: named, dry: a.dry, yes: a.yes, details: [['instances', `${a.segments} k6 processes, one execution segment each`]] }, ctx);
+  }
+  const { runSegments } = await import('../../orchestrate/run-segments.ts');
+  const { trapInterrupts } = await import('../../engine/interrupts.ts');
+  const interrupts = trapInterrupts(ctx.say);
+  try {
+    const res = await runSegments({ ...options, segments: a.segments as number, local: a.local, signal: interrupts.signal, k6Stdout: (c: string) => void ctx.io.stderr.write(c) });
+    switch (res.mode) {
+      case 'none':
+        ctx.say(`cartload run: ${res.message}`);
+        return res.outcome === 'unavailable' ? EXIT.targetUnavailable : EXIT.badInput;
+      case 'commands':
+        ctx.say(`built ${res.bundle}; run each line below on its own machine (or core), then merge:`);
+        ctx.out(`${res.commands.join('\n')}\n`);
+        return EXIT.ok;
+      case 'local': {
+        for (const r of res.instances) ctx.say(`instance ${r.instance.index} (${r.instance.segment}): k6 exited ${r.exitCode}, results ${r.dir}`);
+        if (res.merged) {
+          const { renderSummaryText } = await import('../../report/text.ts');
+          ctx.out(renderSummaryText(res.merged.summary));
+        }
+        if (res.mergeError) ctx.say(`cartload run: the instances' results did not merge: ${res.mergeError}`);
+        ctx.say(`results: ${res.dir}`);
+        return res.exitCode;
+      }
+    }
+  } finally {
+    interrupts.dispose();
+  }
+}

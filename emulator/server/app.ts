@@ -2,6 +2,7 @@
 // pure core. It adds what the core leaves out: auth, JSON parsing with Talon.One's error shapes,
 // the per-session and per-profile concurrency rule (409), the knobs, and GET /__stats.
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { SESSIONS_PATH } from '../../model/limits.ts';
 import { endpointOf } from '../../model/plan.ts';
@@ -97,6 +98,8 @@ export function buildTargetApp(options: TargetAppOptions = {}): TargetApp {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const idempotency = new IdempotencyStore(core.config.maxSessions);
   const shutdown = new AbortController();
+  // Every delayed request listens to it while it waits: more than 10 at once is normal, not a leak.
+  setMaxListeners(0, shutdown.signal);
   const started = Date.now();
   const http = new HttpCounters();
   const delayed = new DelayedServing(core, knobs, http, shutdown.signal);

@@ -1,7 +1,8 @@
 // The request path when a knob gives requests time (latency or capacity): only then can two
 // requests of one session or profile overlap, so only here does the concurrency rule apply.
 // Admission answers 409 beyond Talon.One's "one in process, two queued" per session and profile;
-// admitted requests wait for their keys, then for a worker, then spend the knobs' delays.
+// admitted requests wait for their keys, then for a worker (given back when its service time is
+// over), then spend the latency knob's delay.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sessionIdOf } from '../../model/plan.ts';
@@ -53,6 +54,7 @@ export class DelayedServing {
       return this.http.send(reply, full.startsWith('s') ? CONFLICT : PROFILE_CONFLICT);
     }
     let worker = false;
+    let serviceEnd: number | undefined;
     this.http.inFlight++;
     try {
       for (const k of keys) {
@@ -61,14 +63,21 @@ export class DelayedServing {
       }
       const { capacity, latency } = this.knobs;
       if (this.pool && capacity) {
+        const asked = performance.now();
         const taken = this.pool.take();
         if (taken === false) {
           this.http.overCapacity++;
           return this.http.send(reply, OVER_CAPACITY);
         }
-        if (taken) await taken;
+        const freedAt = taken ? await taken : undefined;
         worker = true;
-        await sleep(capacity.serviceTime(), undefined, { signal: this.shutdown });
+        // Service starts when the worker fell free by the schedule (or when this request asked, if
+        // later), and ends by the schedule: a late timer delays this answer but not the next one's.
+        serviceEnd = Math.max(asked, freedAt ?? asked) + capacity.serviceTime();
+        const wait = serviceEnd - performance.now();
+        if (wait > 0) await sleep(wait, undefined, { signal: this.shutdown });
+        worker = false;
+        this.pool.give(serviceEnd);
       }
       if (latency) await sleep(latency(), undefined, { signal: this.shutdown });
       return this.http.send(reply, answer());
@@ -77,7 +86,9 @@ export class DelayedServing {
       throw err;
     } finally {
       this.http.inFlight--;
-      if (worker) this.pool!.give();
+      // Only when the service sleep was cut short (shutdown): the worker is otherwise given back
+      // as soon as its service ends, before the latency knob's delay.
+      if (worker) this.pool!.give(serviceEnd);
       // Every exit comes after all keys were taken (waits end only by a hand-over, and on shutdown
       // each holder's sleep aborts and hands on), so every key is released here.
       for (const k of keys) this.serializer.release(k);

@@ -56,10 +56,15 @@ export class KeyedSerializer {
   }
 }
 
-/** A fixed number of workers with a first-come queue: the capacity knob's saturation point. */
+/**
+ * A fixed number of workers with a first-come queue: the capacity knob's saturation point. A worker
+ * handed from one request to the next carries the time its previous request's service ended (by
+ * the schedule, not by when the timer fired), so that timer lateness delays answers without
+ * lowering the ceiling: busy workers serve exactly W × 1000 / S requests a second.
+ */
 export class WorkerPool {
   private active = 0;
-  private readonly queue: (() => void)[] = [];
+  private readonly queue: ((freedAt: number | undefined) => void)[] = [];
   constructor(
     private readonly workers: number,
     private readonly queueLimit: number,
@@ -72,8 +77,11 @@ export class WorkerPool {
     return this.queue.length;
   }
 
-  /** Takes a worker (waiting if all are busy); false when the queue is full. */
-  take(): Promise<void> | undefined | false {
+  /**
+   * Takes a worker: undefined when one is free now; a promise (of when the worker's previous
+   * service ended, as given to give()) when all are busy; false when the queue is full.
+   */
+  take(): Promise<number | undefined> | undefined | false {
     if (this.active < this.workers) {
       this.active++;
       return undefined;
@@ -82,9 +90,10 @@ export class WorkerPool {
     return new Promise((resolve) => this.queue.push(resolve));
   }
 
-  give(): void {
+  /** Hands the worker to the next queued request, with the time its service ended (performance.now() ms). */
+  give(freedAt?: number): void {
     const next = this.queue.shift();
-    if (next) next();
+    if (next) next(freedAt);
     else this.active--;
   }
 }

@@ -1,104 +1,143 @@
-// The capacity report: for each step of a capacity run (tag `stage` = the step's rate), the rate
-// achieved, p95/p99, failed requests and checks, and the highest rate that met the SLO with every
-// lower step meeting it too. Read from handleSummary's data. Pure: no k6 imports.
-import type { Slo } from './config.ts';
-import type { K6SummaryData } from './k6-summary.ts';
-import type { CapacityStep } from './load.ts';
+// The capacity measurements of a k6 run: one probe per capacity step (tag `stage` = the step's
+// rate), read from handleSummary's data, and the capacity report over them (model/capacity.ts).
+// The same function reads a `cartload capacity` probe (one step after a warm-up) and a staircase
+// run of dist/capacity.js (many steps). Pure: no k6 imports.
+import { CAPACITY_SCHEMA_VERSION, capacityReport, GENERATOR_CLOCK_SHARE, GENERATOR_LAG_SHARE, type CapacityFile, type CapacityProbe, type CapacitySlo, type GeneratorHealth } from '../../model/capacity.ts';
+import { redact } from '../../model/summary.ts';
+import { renderCapacityText } from '../../report/capacity.ts';
+import { publicConfig, type ScenarioConfig } from './config.ts';
+import type { K6Metric, K6SummaryData } from './k6-summary.ts';
 import { durationMs } from '../../model/duration.ts';
+import type { CapacityStep } from './load.ts';
+import { METRICS } from './metric-names.ts';
 
-export interface CapacityRow {
-  rate: number;
-  /** Sessions of the step that finished, per second of its hold (k6's `iterations{stage}`). */
-  achieved: number;
-  p95: number;
-  p99: number;
-  /** Share of failed requests. */
-  failed: number;
-  checks: number;
-  requests: number;
-  ok: boolean;
-  /** Why the step missed the SLO. */
-  why: string[];
-}
+/** What k6's summary cannot show of the load generator: said once in every k6 capacity report. */
+export const K6_CAPACITY_NOTE = "k6's own CPU is not in its summary: a k6 short of CPU shows as latency (keep it well under full load)";
 
-export interface CapacityReport {
-  rows: CapacityRow[];
-  /** The highest sustained rate, or undefined when even the first step missed the SLO. */
-  sustainable?: number;
-  /** The first rate that missed the SLO. */
-  breaking?: number;
+function num(m: K6Metric | undefined, key: string): number {
+  const v = m?.values[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
 }
 
 /**
- * When k6 dropped iterations (no free VU), a step whose finished sessions fall below this share of
- * its rate counts as not sustained: the load generator, not the target, was the limit.
+ * Per step that ran: its measurements as a capacity probe. `maxVUs` is the scenario's limit; `slo`
+ * the run's, against which k6's own lateness is judged (without it, k6 is taken to have kept time).
  */
-export const ACHIEVED_SHARE = 0.95;
-
-export function capacityReport(data: K6SummaryData, steps: readonly CapacityStep[], slo: Slo): CapacityReport {
-  const rows: CapacityRow[] = [];
-  // Without dropped iterations, k6 started every session each step asked for.
-  const dropped = data.metrics.dropped_iterations?.values.count ?? 0;
+export function probesFromK6Summary(data: K6SummaryData, steps: readonly CapacityStep[], maxVUs?: number, slo?: CapacitySlo): CapacityProbe[] {
+  const m = data.metrics;
+  const probes: CapacityProbe[] = [];
+  const dropped = num(m.dropped_iterations, 'count');
+  const vusMax = num(m.vus_max, 'max') || num(m.vus_max, 'value');
+  const single = steps.length === 1;
+  const seconds = data.state.testRunDurationMs / 1000;
   for (const s of steps) {
-    const d = data.metrics[`http_req_duration{stage:${s.rate}}`]?.values ?? {};
-    const f = data.metrics[`http_req_failed{stage:${s.rate}}`]?.values ?? {};
-    const c = data.metrics[`checks{stage:${s.rate}}`]?.values ?? {};
-    const started = data.metrics[`iterations{stage:${s.rate}}`]?.values.count ?? 0;
-    const requests = d.count ?? (f.passes ?? 0) + (f.fails ?? 0);
-    if (requests === 0 && started === 0) break; // the run ended before this step
-    const row: CapacityRow = {
-      rate: s.rate,
-      achieved: started / (durationMs(s.hold) / 1000),
-      p95: d['p(95)'] ?? 0,
-      p99: d['p(99)'] ?? 0,
-      failed: f.rate ?? 0,
-      checks: c.rate ?? 1,
-      requests,
-      ok: true,
-      why: [],
+    const tag = `stage:${s.rate}`;
+    const d = m[`http_req_duration{${tag}}`];
+    const f = m[`http_req_failed{${tag}}`];
+    const iterations = num(m[`iterations{${tag}}`], 'count');
+    const requests = num(m[`http_reqs{${tag}}`], 'count') || num(d, 'count') || num(f, 'passes') + num(f, 'fails');
+    if (requests === 0 && iterations === 0) break; // the run ended before this step
+    const holdMs = durationMs(s.hold);
+    const stepSessions = iterations / (holdMs / 1000);
+    let offered: CapacityProbe['offered'];
+    let achieved: CapacityProbe['achieved'];
+    const answeredInHold = m[`${METRICS.answered}{answered_in:${s.rate}}`];
+    const perSession = iterations > 0 ? requests / iterations : 0;
+    if (answeredInHold) {
+      // What the target served: the answers that came during the hold, from any session; what
+      // was offered: the step's rate of sessions, of the requests its sessions made on average.
+      const served = num(answeredInHold, 'count') / (holdMs / 1000);
+      offered = { sessionsPerSec: s.rate, requestsPerSec: s.rate * perSession };
+      achieved = { requestsPerSec: served, sessionsPerSec: perSession > 0 ? served / perSession : 0 };
+    } else if (single) {
+      // Written before answers were counted by their time: every request of a one-step run was
+      // sent at its rate, so the run's requests over its duration is what the target served.
+      const served = seconds > 0 ? num(m.http_reqs, 'count') / seconds : 0;
+      offered = { sessionsPerSec: s.rate, requestsPerSec: s.rate * perSession };
+      achieved = { requestsPerSec: served, sessionsPerSec: perSession > 0 ? served / perSession : 0 };
+    } else {
+      // Steps of a staircase share one run: a step's requests over its hold is what k6 delivered,
+      // and a target past its limit still answers them, late; their latency shows the limit.
+      offered = { sessionsPerSec: s.rate, requestsPerSec: requests / (holdMs / 1000) };
+      achieved = { sessionsPerSec: stepSessions, requestsPerSec: requests / (holdMs / 1000) };
+    }
+    const notes: string[] = [];
+    // Dropped iterations are counted for the whole run: in a staircase, a step that finished its
+    // sessions at its rate was not short of VUs.
+    const short = dropped > 0 && (single || stepSessions < 0.95 * s.rate);
+    if (short) notes.push(`k6 dropped ${dropped} sessions for want of a free VU (${vusMax} VUs in use at most${maxVUs ? ` of MAX_VUS ${maxVUs}` : ''})`);
+    const lag = m[`${METRICS.startLag}{${tag}}`];
+    const lagP99 = num(lag, 'p(99)');
+    const late = slo !== undefined && lagP99 >= GENERATOR_LAG_SHARE * slo.p95Ms;
+    const measuring = slo === undefined || lagP99 < GENERATOR_CLOCK_SHARE * slo.p95Ms;
+    if (!measuring || late) notes.push(`k6 started sessions up to ${lagP99.toFixed(0)} ms late (p99): short of CPU, its latencies are not the target's`);
+    const generator: GeneratorHealth = {
+      delivered: !short && !late,
+      measuring,
+      droppedSessions: dropped,
+      ...(lag ? { lagP99Ms: lagP99 } : {}),
+      vusMax,
+      ...(maxVUs ? { maxVUs } : {}),
+      notes,
     };
-    if (row.p95 >= slo.p95Ms) row.why.push(`p95 ${row.p95.toFixed(0)} ms ≥ ${slo.p95Ms}`);
-    if (row.p99 >= slo.p99Ms) row.why.push(`p99 ${row.p99.toFixed(0)} ms ≥ ${slo.p99Ms}`);
-    if (row.failed >= slo.errorRate) row.why.push(`failed ${(100 * row.failed).toFixed(2)}% ≥ ${100 * slo.errorRate}%`);
-    if (dropped > 0 && row.achieved < ACHIEVED_SHARE * s.rate) row.why.push(`only ${row.achieved.toFixed(2)}/s finished and k6 dropped sessions (VUs short: raise MAX_VUS)`);
-    row.ok = row.why.length === 0;
-    rows.push(row);
+    const h1 = m[`http_req_duration{${tag},half:1}`];
+    const h2 = m[`http_req_duration{${tag},half:2}`];
+    const statuses: Record<string, number> = {};
+    if (single) {
+      for (const [k, v] of Object.entries(m)) {
+        const st = /^http_reqs\{status:(\d+)\}$/.exec(k)?.[1];
+        if (st !== undefined && num(v, 'count') > 0) statuses[st === '0' ? 'error' : st] = num(v, 'count');
+      }
+    }
+    probes.push({
+      n: probes.length + 1,
+      phase: 'coarse',
+      rate: s.rate,
+      warmupMs: s.warmup ? durationMs(s.ramp) : 0,
+      holdMs,
+      offered,
+      achieved,
+      latency: { count: num(d, 'count'), p50: num(d, 'med'), p95: num(d, 'p(95)'), p99: num(d, 'p(99)'), max: num(d, 'max') },
+      ...(num(m[`iteration_duration{${tag}}`], 'med') > 0 ? { sessionP50Ms: num(m[`iteration_duration{${tag}}`], 'med') } : {}),
+      ...(num(h1, 'count') > 0 && num(h2, 'count') > 0 ? { trend: { firstHalfP50: num(h1, 'med'), secondHalfP50: num(h2, 'med') } } : {}),
+      requests,
+      failed: num(f, 'passes'),
+      conflicts409: num(m[`${METRICS.conflicts}{${tag}}`], 'count'),
+      statuses,
+      generator,
+    });
   }
-  const firstBad = rows.findIndex((r) => !r.ok);
-  const good = firstBad === -1 ? rows : rows.slice(0, firstBad);
-  const report: CapacityReport = { rows };
-  if (good.length > 0) report.sustainable = (good[good.length - 1] as CapacityRow).rate;
-  if (firstBad !== -1) report.breaking = (rows[firstBad] as CapacityRow).rate;
-  return report;
+  return probes;
 }
 
-/** What capacity.json holds: enough to recompute the report from k6-summary.json with another SLO. */
-export interface CapacityFile {
-  steps: CapacityStep[];
-  slo: Slo;
-  report: CapacityReport;
-}
-
-/** The capacity scenario's addition to handleSummary: the table, the verdict, and capacity.json. */
-export function capacitySummary(data: K6SummaryData, steps: CapacityStep[], slo: Slo): { text: string; notes: string[]; files: Record<string, string> } {
-  const report = capacityReport(data, steps, slo);
-  const file: CapacityFile = { steps, slo, report };
-  return { ...renderCapacity(report), files: { 'capacity.json': `${JSON.stringify(file, null, 2)}\n` } };
-}
-
-export function renderCapacity(report: CapacityReport): { text: string; notes: string[] } {
-  const lines = ['  capacity   rate/s finished/s     p95 ms     p99 ms   failed  checks'];
-  for (const r of report.rows) {
-    lines.push(
-      `    ${r.ok ? 'ok  ' : 'MISS'} ${String(r.rate).padStart(8)} ${r.achieved.toFixed(2).padStart(10)} ${r.p95.toFixed(1).padStart(10)} ${r.p99.toFixed(1).padStart(10)} ${`${(100 * r.failed).toFixed(2)}%`.padStart(8)} ${`${(100 * r.checks).toFixed(1)}%`.padStart(7)}${r.ok ? '' : `  ${r.why.join('; ')}`}`,
-    );
-  }
-  const verdict =
-    report.rows.length === 0
-      ? 'the run ended before the first step held its rate: nothing to report'
-      : report.sustainable === undefined
-      ? 'no step met the SLO'
-      : `highest sustainable rate ${report.sustainable} sessions/s${report.breaking !== undefined ? `; the SLO broke at ${report.breaking}/s` : '; the SLO held at every step (raise RATE/STEPS to find the limit)'}`;
-  lines.push(`  capacity: ${verdict}`);
-  return { text: `${lines.join('\n')}\n`, notes: [`capacity: ${verdict}`] };
+/** The capacity scenario's addition to handleSummary: the table, the chart, the verdict, and capacity.json. */
+export function capacitySummary(
+  data: K6SummaryData,
+  steps: CapacityStep[],
+  config: ScenarioConfig,
+  o: { maxVUs?: number; now?: Date } = {},
+): { text: string; notes: string[]; files: Record<string, string> } {
+  const slo: CapacitySlo = { ...config.slo };
+  const probes = probesFromK6Summary(data, steps, o.maxVUs, slo);
+  const report = capacityReport(probes, slo);
+  const end = o.now ?? new Date();
+  const file: CapacityFile & { steps: CapacityStep[] } = {
+    tool: 'cartload',
+    kind: 'capacity',
+    schemaVersion: CAPACITY_SCHEMA_VERSION,
+    engine: 'k6',
+    runId: config.runId ?? '',
+    target: config.baseUrl,
+    startedAt: new Date(end.getTime() - data.state.testRunDurationMs).toISOString(),
+    endedAt: end.toISOString(),
+    options: redact(publicConfig(config)),
+    slo,
+    probes,
+    stoppedBy: 'staircase',
+    report,
+    // The steps as run, so that the probes can be read again from k6-summary.json.
+    steps,
+  };
+  const text = renderCapacityText({ probes, report, notes: [K6_CAPACITY_NOTE] });
+  return { text, notes: [`capacity: ${report.verdict}`], files: { 'capacity.json': `${JSON.stringify(file, null, 2)}\n` } };
 }

@@ -3,7 +3,6 @@
 // a load test that silently ran with a default because of a typo is worse than one that did not run.
 import { DEFAULT_RESULTS_DIR, DEFAULT_SESSION_PREFIX } from '../../model/conventions.ts';
 import { CartloadError } from '../../model/errors.ts';
-import { parseEditList } from '../../generators/profile-edit.ts';
 import { parseK6Duration } from '../../model/duration.ts';
 import { checkRunId } from '../../model/run-id.ts';
 
@@ -64,6 +63,10 @@ export interface ScenarioConfig {
   steps?: number;
   stepDuration?: string;
   ramp?: string;
+  /** Capacity: hold the first step's rate this long before it is measured, instead of ramping up to it. */
+  warmup?: string;
+  /** How long k6 lets sessions still running at the end of an arrival-rate scenario finish (default 1m). */
+  gracefulStop?: string;
   /** The pools file, opened relative to the bundle. */
   poolsPath: string;
   /** What-if edits of the profile (PROFILE_SET, `;`-separated `key=value`). */
@@ -168,7 +171,11 @@ function baseUrl(env: Env): string {
   return v.replace(/\/+$/, '');
 }
 
-export function parseConfig(env: Env): ScenarioConfig {
+/**
+ * The variables, checked. `ownLoadShape` names a scenario that builds its own load shape (smoke,
+ * capacity), which RATE_SCALE cannot set.
+ */
+export function parseConfig(env: Env, ownLoadShape?: string): ScenarioConfig {
   const load = str(env, 'LOAD');
   if (load !== undefined && !(LOAD_PRESETS as readonly string[]).includes(load)) {
     throw new ConfigError('LOAD', `must be one of ${LOAD_PRESETS.join(', ')}, got ${JSON.stringify(load)}`);
@@ -213,8 +220,10 @@ export function parseConfig(env: Env): ScenarioConfig {
     steps: num(env, 'STEPS', (n) => positiveInt(n) && n <= 50, 'an integer from 1 to 50'),
     stepDuration: duration(env, 'STEP_DURATION'),
     ramp: duration(env, 'RAMP'),
+    warmup: duration(env, 'WARMUP'),
+    gracefulStop: duration(env, 'GRACEFUL_STOP'),
     thresholds: str(env, 'THRESHOLDS') === undefined ? undefined : parseThresholds(str(env, 'THRESHOLDS') as string),
-    profileSet: str(env, 'PROFILE_SET') === undefined ? undefined : parseEditList(str(env, 'PROFILE_SET')),
+    profileSet: str(env, 'PROFILE_SET') === undefined ? undefined : parseEditList(str(env, 'PROFILE_SET') as string),
     rateScale: num(env, 'RATE_SCALE', (n) => n > 0, 'a positive multiple of the recorded arrival rate'),
     curveSpeed: num(env, 'CURVE_SPEED', (n) => n > 0, 'a positive speed-up of the arrival curve (24 plays a day in an hour)'),
     dayStartMinute: dayMinute(env, 'DAY_START'),
@@ -223,7 +232,20 @@ export function parseConfig(env: Env): ScenarioConfig {
   if (config.preAllocatedVUs !== undefined && config.maxVUs !== undefined && config.maxVUs < config.preAllocatedVUs) {
     throw new ConfigError('MAX_VUS', `(${config.maxVUs}) must be at least PRE_ALLOCATED_VUS (${config.preAllocatedVUs})`);
   }
+  if (ownLoadShape !== undefined && config.rateScale !== undefined) throw new ConfigError('RATE_SCALE', `does not apply to ${ownLoadShape}, which has its own load shape`);
   return config;
+}
+
+/**
+ * PROFILE_SET's value: what-if edits separated by `;` (a value may hold commas, as JSON arrays
+ * do), applied by generators/profile-edit.ts. Parsed here, without the profiles: every lazy module
+ * that reads the configuration's errors would otherwise carry them.
+ */
+function parseEditList(text: string): string[] {
+  return text
+    .split(';')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }
 
 /** DAY_START: `HH:MM` (UTC) as minutes since midnight. */

@@ -15,7 +15,7 @@ export interface ShapeDefaults {
 const GRACEFUL_STOP = '1m';
 
 /** VUs for an arrival rate: enough for sessions that last about a minute at the peak rate. */
-function vusFor(config: ScenarioConfig, peakRate: number): { preAllocatedVUs: number; maxVUs: number } {
+export function vusFor(config: ScenarioConfig, peakRate: number): { preAllocatedVUs: number; maxVUs: number } {
   const maxVUs = config.maxVUs ?? Math.max(20, Math.ceil(peakRate * 60));
   const preAllocatedVUs = Math.min(maxVUs, config.preAllocatedVUs ?? Math.max(2, Math.ceil(peakRate * 5)));
   return { preAllocatedVUs, maxVUs };
@@ -38,16 +38,16 @@ export function timeUnitFor(rates: readonly number[]): { timeUnit: string; per: 
   return { timeUnit: '1h', per: (r) => Math.max(r > 0 ? 1 : 0, Math.round(r * 3600)) };
 }
 
-function ramping(config: ScenarioConfig, stages: Stage[], exec: string, tags: Record<string, string>): Scenario {
+function ramping(config: ScenarioConfig, stages: Stage[], exec: string, tags: Record<string, string>, startRate = 0): Scenario {
   const peak = Math.max(...stages.map((s) => s.target), 1);
-  const unit = timeUnitFor(stages.map((s) => s.target));
+  const unit = timeUnitFor([startRate, ...stages.map((s) => s.target)]);
   return {
     executor: 'ramping-arrival-rate',
     exec,
-    startRate: 0,
+    startRate: unit.per(startRate),
     timeUnit: unit.timeUnit,
     stages: stages.map((s) => ({ target: unit.per(s.target), duration: s.duration })),
-    gracefulStop: GRACEFUL_STOP,
+    gracefulStop: config.gracefulStop ?? GRACEFUL_STOP,
     tags,
     ...vusFor(config, peak),
   };
@@ -115,7 +115,7 @@ export function openModel(config: ScenarioConfig, exec: string, d: ShapeDefaults
   if (shapes.length > 1) throw new ConfigError(shapes[1] as string, `cannot be combined with ${shapes[0]}: set one load shape`);
   if (config.vus !== undefined) {
     if (config.rate !== undefined) throw new ConfigError('VUS', 'runs a closed model (VUs looping sessions) and cannot be combined with RATE');
-    return { executor: 'constant-vus', exec, vus: config.vus, duration: config.duration ?? d.duration, gracefulStop: GRACEFUL_STOP, tags };
+    return { executor: 'constant-vus', exec, vus: config.vus, duration: config.duration ?? d.duration, gracefulStop: config.gracefulStop ?? GRACEFUL_STOP, tags };
   }
   if (config.stages) return ramping(config, config.stages, exec, tags);
   if (config.load) return ramping(config, PRESET_SHAPES[config.load](config, d), exec, { ...tags, load: config.load });
@@ -127,7 +127,7 @@ export function openModel(config: ScenarioConfig, exec: string, d: ShapeDefaults
     rate: unit.per(rate),
     timeUnit: unit.timeUnit,
     duration: config.duration ?? d.duration,
-    gracefulStop: GRACEFUL_STOP,
+    gracefulStop: config.gracefulStop ?? GRACEFUL_STOP,
     tags,
     ...vusFor(config, rate),
   };
@@ -136,13 +136,24 @@ export function openModel(config: ScenarioConfig, exec: string, d: ShapeDefaults
 /** A capacity step: the rate held, and the ramp that leads to it. */
 export interface CapacityStep {
   rate: number;
+  /** The ramp to the rate; for a first step with a warm-up, the warm-up at the rate. */
   ramp: string;
   hold: string;
+  /** The first step starts at its rate: `ramp` is a warm-up at that rate, not a climb from 0. */
+  warmup?: boolean;
 }
 
-/** Stepped rates from RATE, RATE_STEP apart, STEPS of them (env read by the capacity scenario). */
-export function capacitySteps(start: number, step: number, count: number, hold: string, ramp: string): CapacityStep[] {
-  return Array.from({ length: count }, (_, i) => ({ rate: Math.round((start + i * step) * 100) / 100, ramp, hold }));
+/**
+ * Stepped rates from RATE, RATE_STEP apart, STEPS of them (env read by the capacity scenario). With
+ * a warm-up, the first step starts at its rate and holds it for the warm-up instead of ramping to it.
+ */
+export function capacitySteps(start: number, step: number, count: number, hold: string, ramp: string, warmup?: string): CapacityStep[] {
+  return Array.from({ length: count }, (_, i) => ({
+    rate: Math.round((start + i * step) * 100) / 100,
+    ramp,
+    hold,
+    ...(i === 0 && warmup !== undefined ? { ramp: warmup, warmup: true } : {}),
+  }));
 }
 
 export function capacityScenario(config: ScenarioConfig, steps: CapacityStep[], exec: string): Scenario {
@@ -150,22 +161,62 @@ export function capacityScenario(config: ScenarioConfig, steps: CapacityStep[], 
     { target: s.rate, duration: s.ramp },
     { target: s.rate, duration: s.hold },
   ]);
-  return ramping(config, stages, exec, {});
+  const first = steps[0];
+  return ramping(config, stages, exec, {}, first?.warmup ? first.rate : 0);
+}
+
+/**
+ * When the capacity scenario's executor should start iteration `k`, ms after the scenario's
+ * start: where the count of arrivals so far (the integral of the rate, ramps linear, rates as k6
+ * rounds them to its time unit) reaches k. Against it, a session's real start says how late k6 was.
+ */
+export function scheduledStartMs(steps: readonly CapacityStep[], k: number): number {
+  const unit = timeUnitFor(steps.map((s) => s.rate));
+  const factor = unit.timeUnit === '1s' ? 1 : unit.timeUnit === '1m' ? 60 : 3600;
+  const perMs = (rate: number): number => unit.per(rate) / factor / 1000;
+  let offset = 0;
+  let count = 0;
+  let from = steps[0]?.warmup ? perMs(steps[0].rate) : 0;
+  for (const s of steps) {
+    const to = perMs(s.rate);
+    for (const [a0, a1, ms] of [
+      [from, to, durationMs(s.ramp)],
+      [to, to, durationMs(s.hold)],
+    ] as const) {
+      const a = (a1 - a0) / (2 * ms || 1);
+      const inSegment = a0 * ms + a * ms * ms;
+      if (k < count + inSegment) {
+        const c = k - count;
+        return offset + (Math.abs(a) < 1e-15 ? c / a0 : (-a0 + Math.sqrt(Math.max(0, a0 * a0 + 4 * a * c))) / (2 * a));
+      }
+      offset += ms;
+      count += inSegment;
+    }
+    from = to;
+  }
+  return offset;
 }
 
 /**
  * The capacity step running `elapsedMs` after the scenario started: its rate as a string (the
- * `stage` tag), or `ramp` between steps. Sessions are tagged by the step in which they started.
+ * `stage` tag), or `ramp` between steps (and during a warm-up). Sessions are tagged by the step in
+ * which they started.
  */
 export function stageAt(steps: CapacityStep[], elapsedMs: number): string {
+  return capacityTagsAt(steps, elapsedMs).stage;
+}
+
+/** The `stage` tag, and within a step's hold the `half` (1 or 2) in which the session started. */
+export function capacityTagsAt(steps: CapacityStep[], elapsedMs: number): { stage: string; half?: '1' | '2' } {
   let t = 0;
   for (const s of steps) {
     t += durationMs(s.ramp);
-    if (elapsedMs < t) return 'ramp';
-    t += durationMs(s.hold);
-    if (elapsedMs < t) return String(s.rate);
+    if (elapsedMs < t) return { stage: 'ramp' };
+    const hold = durationMs(s.hold);
+    if (elapsedMs < t + hold) return { stage: String(s.rate), half: elapsedMs < t + hold / 2 ? '1' : '2' };
+    t += hold;
   }
-  return 'ramp';
+  return { stage: 'ramp' };
 }
 
 /**

@@ -1,8 +1,7 @@
 // The custom metrics, created once per VU in the init context (k6 requires it).
-import { Counter, Trend } from 'k6/metrics';
+import { Counter } from 'k6/metrics';
 import { METRICS } from './metric-names.ts';
 
-export const stepDuration = new Trend(METRICS.stepDuration, true);
 export const lifecyclesCompleted = new Counter(METRICS.completed);
 export const lifecyclesFailed = new Counter(METRICS.failed);
 export const conflicts = new Counter(METRICS.conflicts);

@@ -15,6 +15,15 @@ export interface RateScaled {
   profile: TrafficProfile;
   /** What the run follows, for the user. */
   note?: string;
+  /** What RATE_SCALE changed in the configuration, and the note (a k6 test works it out once, with the profile's compilation). */
+  shape?: RunShape;
+}
+
+/** A RATE_SCALE run's load shape: the curve's stages, or a LOAD preset's rate. */
+export interface RunShape {
+  stages?: Stage[];
+  rate?: number;
+  note: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -107,5 +116,6 @@ export function applyRateScale(config: ScenarioConfig, profile: TrafficProfile):
   }
   const spp = profile.profiles.sessionsPerProfile;
   const scaled = spp ? resolveProfile({ ...profile, profiles: { ...profile.profiles, sessionsPerProfile: { weights: spp.weights, window: Math.min(1e9, Math.max(1, Math.round(spp.window * scale))) } } }) : profile;
-  return { config: out, profile: scaled, note };
+  const shape: RunShape = { ...(out.stages ? { stages: out.stages } : {}), ...(out.rate !== undefined ? { rate: out.rate } : {}), note };
+  return { config: out, profile: scaled, note, shape };
 }

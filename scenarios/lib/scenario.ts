@@ -1,21 +1,26 @@
 // What every entry point shares: the configuration and data read at init, the setup health check,
 // one session plan per iteration, the teardown note and handleSummary. An entry point only says
 // what makes it different (profile, load shape, kinds, DRY) and exports k6's functions.
+//
+// Only what every VU runs is loaded eagerly: parsing the configuration (the first VU parses it for
+// all, through a SharedArray), building the options (VU 0), the setup check and the summary are
+// lazy modules (bundle/lazy.ts), whose functions only the VU that calls them creates.
+import { SharedArray } from 'k6/data';
 import exec from 'k6/execution';
-import type { Options, Scenario } from 'k6/options';
-import { createPlanner, type Planner } from '../../generators/planner.ts';
-import type { TrafficProfile } from '../../generators/profiles.ts';
-import type { Pools } from '../../generators/types.ts';
+import type { Options } from 'k6/options';
+import { createModelPlanner, type Planner } from '../../generators/model-planner.ts';
 import type { GeneratedKind } from '../../model/plan.ts';
-import { ConfigError, parseConfig, type ScenarioConfig } from './config.ts';
-import { applyRateScale } from './rate-scale.ts';
+import type { ScenarioConfig } from './config.ts';
+import { parseConfig } from './config.lazy.ts';
 import type { K6SummaryData } from './k6-summary.ts';
-import { loadPools } from './pools.ts';
-import { loadProfile } from './profile.ts';
+import { loadData } from './pools.ts';
+import { summaryFiles } from './report.lazy.ts';
 import { createSessionRunner } from './session.ts';
-import { checkTarget, chooseSessionPrefix, type RunData } from './setup.ts';
-import { summaryFiles, type SummaryFilesOptions } from './summary.ts';
-import { mergeThresholds, observerThresholds, SUMMARY_TREND_STATS, type Thresholds } from './thresholds.ts';
+import { checkTarget, chooseSessionPrefix } from './setup.lazy.ts';
+import type { RunData } from './setup.ts';
+import type { SummaryFilesOptions } from './summary.ts';
+
+export { openModelOptions, scenarioOptions, smokeOptions } from './options.lazy.ts';
 
 /**
  * The exported options, built in the init of VU 0 only: k6 reads a script's options from that one
@@ -24,19 +29,6 @@ import { mergeThresholds, observerThresholds, SUMMARY_TREND_STATS, type Threshol
  */
 export function optionsOnce(build: () => Options): Options {
   return __VU === 0 ? build() : {};
-}
-
-/**
- * The options every entry point shares: its scenarios, its gate plus the user's THRESHOLDS and the
- * observers, the trend stats.
- */
-export function scenarioOptions(config: ScenarioConfig, scenarios: Record<string, Scenario>, gate: Thresholds): Options {
-  return {
-    scenarios,
-    thresholds: mergeThresholds(gate, config.thresholds ?? {}, observerThresholds()),
-    summaryTrendStats: SUMMARY_TREND_STATS,
-    setupTimeout: '30s',
-  };
 }
 
 export interface ScenarioDefinition {
@@ -52,11 +44,12 @@ export interface ScenarioDefinition {
   /** The entry point builds its own load shape (smoke, capacity): RATE_SCALE does not apply. */
   ownLoadShape?: boolean;
   extraSummary?: SummaryFilesOptions['extraText'];
+  /** Called when each request has its answer. */
+  onAnswer?: () => void;
 }
 
 export interface ScenarioRuntime {
   config: ScenarioConfig;
-  profile: TrafficProfile;
   setup(): RunData;
   iteration(data: RunData): void;
   teardown(data: RunData): void;
@@ -64,32 +57,36 @@ export interface ScenarioRuntime {
 }
 
 export function defineScenario(def: ScenarioDefinition, env: Record<string, string | undefined> = __ENV): ScenarioRuntime {
-  const parsed = parseConfig(env);
-  if (def.forceDry) parsed.dry = true;
-  if (def.ownLoadShape && parsed.rateScale !== undefined) throw new ConfigError('RATE_SCALE', `does not apply to ${def.name}, which has its own load shape`);
-  // RATE_SCALE turns the profile's learned arrival curve into the load shape (stages) that openModel reads.
-  const shaped = applyRateScale(parsed, loadProfile(parsed.profile, def.defaultProfile, parsed.profileSet));
-  const { config, profile } = shaped;
-  const pools: Pools = loadPools(config.poolsPath);
+  // Parsed once per test, by the first VU (a bad variable fails it, with the variable's name): the
+  // others read the result, as a copy they may change.
+  const config: ScenarioConfig = { ...(new SharedArray('cartload:config', () => [parseConfig(env, def.ownLoadShape ? def.name : undefined)])[0] as ScenarioConfig) };
+  if (def.forceDry) config.dry = true;
+  const data = loadData(config, config.profile ?? def.defaultProfile);
+  // RATE_SCALE turns the profile's learned arrival curve into the load shape (stages, or a LOAD
+  // preset's rate) that the options read: worked out once with the profile's compilation, and
+  // read only where the options are built, setup runs and the summary is written (VU 0).
+  const shape = config.rateScale !== undefined && __VU === 0 ? data.shape() : undefined;
+  if (shape?.stages) config.stages = shape.stages;
+  if (shape?.rate !== undefined) config.rate = shape.rate;
   const run = createSessionRunner({
     baseUrl: config.baseUrl,
     apiKey: config.apiKey,
     dry: config.dry,
     thinkScale: config.thinkScale ?? def.thinkScale,
     maxThinkSeconds: config.maxThinkSeconds,
+    ...(def.onAnswer ? { onAnswer: def.onAnswer } : {}),
   });
   const kinds = def.kindsInOrder;
 
   // The planner needs the run's session prefix, which setup picks: built on a VU's first iteration.
-  // One planner serves every kind (plan(index, kind) forces one): its tables are built once per VU.
+  // One planner serves every kind (plan(index, kind) forces one); its tables come with the data.
   let planner: Planner | undefined;
-  const plannerFor = (prefix: string): Planner => (planner ??= createPlanner({ pools, profile, seed: config.seed, sessionPrefix: prefix }));
+  const plannerFor = (prefix: string): Planner => (planner ??= createModelPlanner({ pools: data.pools, model: data.model(), itemTexts: data.itemTexts, seed: config.seed, sessionPrefix: prefix }));
 
   return {
     config,
-    profile,
     setup(): RunData {
-      if (shaped.note) console.log(`cartload ${def.name}: following ${shaped.note}`);
+      if (shape) console.log(`cartload ${def.name}: following ${shape.note}`);
       const sessionPrefix = chooseSessionPrefix(config);
       checkTarget(config, sessionPrefix);
       return { sessionPrefix };

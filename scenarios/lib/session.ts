@@ -1,12 +1,18 @@
 // Sends one session plan: its steps in order, one at a time (step N+1 only after step N answered),
 // with the plan's think times between them; checks every answer and records the custom metrics.
 // A failed step ends the session: the steps after it would only fail for its reason.
+//
+// Every VU holds its own copy of what a script creates, and k6's engine pays a Go allocation for
+// each object, closure and property, so this keeps nothing per kind of step: the two checks are
+// module-level functions, `step` and `kind` are VU tags (exec.vu.metrics.tags) set as the session
+// moves instead of a tags object per request, one params object serves every request, and answers
+// are read with k6's JSON selectors (parsed in Go) instead of being built into JavaScript objects.
 import { check, sleep } from 'k6';
+import exec from 'k6/execution';
 import http, { type RefinedParams, type RefinedResponse } from 'k6/http';
-import type { IntegrationStateV2 } from '../../model/api.ts';
-import { endpointOf, type PlanStep, type SessionPlan } from '../../model/plan.ts';
+import { endpointOf, type PlanStep, type SessionPlan, type StepName } from '../../model/plan.ts';
 import { toDryPlan } from './dry.ts';
-import { conflicts, drySkippedSteps, lifecyclesCompleted, lifecyclesFailed, rejectedCoupons, skippedSteps, stepDuration } from './metrics.ts';
+import { conflicts, drySkippedSteps, lifecyclesCompleted, lifecyclesFailed, rejectedCoupons, skippedSteps } from './metrics.ts';
 
 export interface SessionOptions {
   baseUrl: string;
@@ -16,60 +22,68 @@ export interface SessionOptions {
   /** Multiplies the plans' think times; 0 = none. */
   thinkScale: number;
   maxThinkSeconds: number;
+  /** Called when each request has its answer (the capacity scenario counts answers by when they came). */
+  onAnswer?: () => void;
 }
 
-type Answer = Partial<IntegrationStateV2> | undefined;
-type Params = RefinedParams<'text'>;
-type Checks = Record<string, () => boolean>;
+type Response = RefinedResponse<'text'>;
+type CheckSet = Record<string, (r: Response) => boolean>;
 
-/** What one kind of step, in one kind of session, shares across all its requests. */
-interface StepShape {
-  params: Params;
-  /** Tags of the step's checks and counters. */
-  tags: { step: string; kind: string };
-  /** Tags of its cartload_step_duration sample. */
-  durationTags: { step: string; kind: string; name: string };
-  /** The check set, with and without the state check. */
-  checks: Checks;
-  checksWithState: Checks;
+/** The verdict on the answer being checked, worked out before check() asks for it. */
+let answerOk = false;
+const status200 = (r: Response): boolean => r.status === 200;
+const answerAsExpected = (): boolean => answerOk;
+
+/** The two checks of each step, by name: built on a step's first request, once per VU. */
+const checkSets: Partial<Record<StepName, CheckSet>> = {};
+function checksOf(step: StepName): CheckSet {
+  return (checkSets[step] ??= { [`${step}: status 200`]: status200, [`${step}: answer as expected`]: answerAsExpected });
 }
+
+/** This VU's tags (k6 adds them to every metric sample the VU emits): read once, kept. */
+let vuTags: Record<string, number | string | boolean> | undefined;
 
 /**
- * Plans run by this VU. Built once per VU: headers, tags, params and check functions are made once
- * per kind of step and reused by every request, so a step allocates little beyond its body.
+ * Whether the answer carries the session: a GET's does, a write's when it asked for it in
+ * responseContent (reopen answers only effects).
  */
-export function createSessionRunner(options: SessionOptions): (plan: SessionPlan) => boolean {
-  const headers = { Authorization: `ApiKey-v1 ${options.apiKey}`, 'Content-Type': 'application/json' };
-  // The answer being checked: the cached check functions read it from here.
-  const current: { status: number; answer: Answer; expect: string | undefined } = { status: 0, answer: undefined, expect: undefined };
-  const shapes = new Map<string, StepShape>();
+export function asksForSession(step: PlanStep): boolean {
+  if (step.method === 'GET') return true;
+  if (step.bodyText !== undefined) {
+    // responseContent is the body's last member. In JSON text a quote inside a string is escaped,
+    // so `"responseContent":[` can only be that key, and its array runs to the end.
+    const at = step.bodyText.lastIndexOf('"responseContent":[');
+    return at !== -1 && step.bodyText.indexOf('"customerSession"', at) !== -1;
+  }
+  const rc = (step.body as { responseContent?: unknown } | undefined)?.responseContent;
+  return Array.isArray(rc) && rc.includes('customerSession');
+}
 
-  const shapeOf = (step: PlanStep, kind: string): StepShape => {
-    // In generated plans a step's name and method determine its endpoint.
-    const key = `${step.step}|${kind}|${step.method}`;
-    let shape = shapes.get(key);
-    if (!shape) {
-      const name = endpointOf(step.method, step.path) ?? `${step.method} other`;
-      const s = step.step;
-      const checks: Checks = {
-        [`${s}: status 200`]: () => current.status === 200,
-        [`${s}: no 409`]: () => current.status !== 409,
-      };
-      // Reads answer no effects array; every write does.
-      if (step.method !== 'GET') checks[`${s}: effects is an array`] = () => Array.isArray(current.answer?.effects);
-      shape = {
-        params: { headers, tags: { name, step: s, kind }, responseType: 'text' },
-        tags: { step: s, kind },
-        durationTags: { step: s, kind, name },
-        checks,
-        checksWithState: { ...checks, [`${s}: state as expected`]: () => current.answer?.customerSession?.state === current.expect },
-      };
-      shapes.set(key, shape);
+/** Reads the answer: its effects (writes) and the session's state where it carries one. */
+function judge(step: PlanStep, res: Response): boolean {
+  if (res.status !== 200) return false;
+  if (step.method !== 'GET') {
+    const effects = res.json('effects.#');
+    if (typeof effects !== 'number') return false;
+    if (effects > 0) {
+      let rejected = 0;
+      for (const type of res.json('effects.#.effectType') as unknown[]) if (type === 'rejectCoupon') rejected++;
+      if (rejected > 0) rejectedCoupons.add(rejected);
     }
-    return shape;
+  }
+  return step.expect === undefined || !asksForSession(step) || res.json('customerSession.state') === step.expect;
+}
+
+/** Runs plans on this VU: true when every step passed its checks. */
+export function createSessionRunner(options: SessionOptions): (plan: SessionPlan) => boolean {
+  const params: RefinedParams<'text'> & { tags: { name: string } } = {
+    headers: { Authorization: `ApiKey-v1 ${options.apiKey}`, 'Content-Type': 'application/json' },
+    // The endpoint, not the URL: session IDs in URLs would make a time series per session.
+    tags: { name: '' },
+    responseType: 'text',
   };
 
-  const send = (step: PlanStep, shape: StepShape): RefinedResponse<'text'> => {
+  const send = (step: PlanStep): Response => {
     let url = options.baseUrl + step.path;
     if (step.query) {
       let sep = '?';
@@ -78,48 +92,17 @@ export function createSessionRunner(options: SessionOptions): (plan: SessionPlan
         sep = '&';
       }
     }
-    const body = step.body === undefined ? null : JSON.stringify(step.body);
-    return http.request(step.method, url, body, shape.params);
+    params.tags.name = endpointOf(step.method, step.path) ?? `${step.method} other`;
+    return http.request(step.method, url, step.bodyText ?? (step.body === undefined ? null : JSON.stringify(step.body)), params);
   };
 
-  const verify = (step: PlanStep, res: RefinedResponse<'text'>, shape: StepShape): boolean => {
-    stepDuration.add(res.timings.duration, shape.durationTags);
-    if (res.status === 409) conflicts.add(1, shape.tags);
-    // A failed request's body is an error (or nothing): only a 200 is parsed, and k6's json()
-    // would throw on the rest.
-    let answer: Answer;
-    if (res.status === 200 && typeof res.body === 'string' && res.body.length > 0) {
-      try {
-        answer = JSON.parse(res.body) as Answer;
-      } catch {
-        answer = undefined;
-      }
-    }
-    const effects = answer?.effects;
-    if (Array.isArray(effects)) {
-      let rejected = 0;
-      for (const e of effects) if (e && e.effectType === 'rejectCoupon') rejected++;
-      if (rejected > 0) rejectedCoupons.add(rejected, shape.tags);
-    }
-    current.status = res.status;
-    current.answer = answer;
-    current.expect = step.expect;
-    // The state can be checked where the answer carries the session: a GET, or a write that asked
-    // for it in responseContent. Reopen answers only effects.
-    const withState = step.expect !== undefined && (step.method === 'GET' || asksForSession(step));
-    const ok = check(res, withState ? shape.checksWithState : shape.checks, shape.tags);
-    current.answer = undefined;
-    return ok;
-  };
-
-  const kindTags = new Map<string, { kind: string }>();
   return (plan: SessionPlan): boolean => {
-    let tags = kindTags.get(plan.kind);
-    if (!tags) kindTags.set(plan.kind, (tags = { kind: plan.kind }));
+    const tags = (vuTags ??= exec.vu.metrics.tags);
+    tags.kind = plan.kind;
     let steps = plan.steps;
     if (options.dry) {
       const d = toDryPlan(plan);
-      for (const s of d.skipped) drySkippedSteps.add(1, { step: s.step, kind: plan.kind });
+      for (const s of d.skipped) drySkippedSteps.add(1, { step: s.step });
       steps = d.plan.steps;
     }
     let prevAt = 0;
@@ -130,20 +113,21 @@ export function createSessionRunner(options: SessionOptions): (plan: SessionPlan
         if (i > 0 && wait > 0) sleep(wait);
         prevAt = step.at;
       }
-      const shape = shapeOf(step, plan.kind);
-      const res = send(step, shape);
-      if (!verify(step, res, shape)) {
-        if (i + 1 < steps.length) skippedSteps.add(steps.length - i - 1, tags);
-        lifecyclesFailed.add(1, tags);
+      tags.step = step.step;
+      const res = send(step);
+      options.onAnswer?.();
+      if (res.status === 409) conflicts.add(1);
+      answerOk = judge(step, res);
+      if (!check(res, checksOf(step.step))) {
+        delete tags.step;
+        if (i + 1 < steps.length) skippedSteps.add(steps.length - i - 1);
+        lifecyclesFailed.add(1);
         return false;
       }
     }
-    lifecyclesCompleted.add(1, tags);
+    // The session's samples after its last step (iterations, data_sent) keep only its kind.
+    delete tags.step;
+    lifecyclesCompleted.add(1);
     return true;
   };
-}
-
-function asksForSession(step: PlanStep): boolean {
-  const rc = (step.body as { responseContent?: unknown } | undefined)?.responseContent;
-  return Array.isArray(rc) && rc.includes('customerSession');
 }

@@ -48,14 +48,21 @@ export function observerThresholds(steps: readonly StepName[] = STEP_NAMES): Thr
   return t;
 }
 
-/** Observers per capacity stage (tag `stage` = the step's rate). */
+/** Observers per capacity stage (tag `stage` = the step's rate; `half` = the half of its hold). */
 export function stageObservers(rates: readonly number[]): Thresholds {
   const t: Thresholds = {};
   for (const rate of rates) {
     t[`http_req_duration{stage:${rate}}`] = ['max>=0'];
+    t[`http_req_duration{stage:${rate},half:1}`] = ['max>=0'];
+    t[`http_req_duration{stage:${rate},half:2}`] = ['max>=0'];
     t[`http_req_failed{stage:${rate}}`] = ['rate!=-1'];
+    t[`http_reqs{stage:${rate}}`] = ['count>=0'];
     t[`iterations{stage:${rate}}`] = ['count>=0'];
+    t[`iteration_duration{stage:${rate}}`] = ['max>=0'];
+    t[`${METRICS.answered}{answered_in:${rate}}`] = ['count>=0'];
+    t[`${METRICS.startLag}{stage:${rate}}`] = ['max>=0'];
     t[`checks{stage:${rate}}`] = ['rate!=-1'];
+    t[`${METRICS.conflicts}{stage:${rate}}`] = ['count>=0'];
   }
   return t;
 }

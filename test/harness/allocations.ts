@@ -40,6 +40,12 @@ export interface VuAllocations {
   /** After `warmIterations` more iterations each (every kind of step seen). */
   warm: Allocations;
   /**
+   * What a VU holds in the middle of a session (its plan, the last answer) beyond what it keeps
+   * between sessions: the mean, over `sessions` sessions, of a snapshot taken in a think time less
+   * one taken when that session ended. A k6 VU holds it for as long as its session lasts.
+   */
+  inSession?: Allocations;
+  /**
    * What is behind `warm`, most first: objects by constructor, `function f` for the script's
    * closures, `built-in f` for V8's own (created lazily per context), `.p` for properties named p.
    */
@@ -55,6 +61,11 @@ export interface MeasureOptions {
   top?: number;
   /** Called before each snapshot (e.g. to forget what a canned target remembered). */
   beforeSnapshot?: () => void;
+  /**
+   * Sessions to sample for `inSession` (run with THINK_SCALE=1, so that they think; a script
+   * that never sleeps gets none). Default 0.
+   */
+  sessions?: number;
 }
 
 interface Counts {
@@ -133,6 +144,49 @@ function countSnapshot(file: string, withNames: boolean): Counts {
   return c;
 }
 
+/**
+ * Snapshots a VU in its session's first think time, and again when the session ended: sleep() is
+ * the host's, so the first is taken while the session's code is on the stack, holding its plan.
+ */
+async function inSession(options: RunK6BundleOptions, sessions: number, snapshot: () => void, last: () => string): Promise<Allocations | undefined> {
+  const test = new K6Test({ callTimeoutMs: 0, ...options, env: { ...options.env, THINK_SCALE: '1' }, record: { requests: false, samples: false, metrics: false } });
+  await test.prepare();
+  await test.setup();
+  const vu = test.addVu();
+  await test.iterate(3, 600_000);
+  const sleep = vu.sleep.bind(vu);
+  let pending = false;
+  const mids: Counts[] = [];
+  const ends: Counts[] = [];
+  vu.sleep = (seconds: number): void => {
+    if (pending) {
+      pending = false;
+      test.state.sleeps.length = 0;
+      snapshot();
+      mids.push(countSnapshot(last(), false));
+    }
+    sleep(seconds);
+  };
+  for (let tries = 0; mids.length < sessions && tries < sessions * 10; tries++) {
+    pending = true;
+    await test.iterate(1, 600_000);
+    // A session of one step has no think time: nothing was taken in it.
+    if (mids.length > ends.length) {
+      test.state.sleeps.length = 0;
+      snapshot();
+      ends.push(countSnapshot(last(), false));
+    }
+  }
+  // A script that never sleeps between requests holds nothing across a think time.
+  if (mids.length === 0) return undefined;
+  const total = (list: Counts[]): Counts => {
+    const t: Counts = { objects: 0, closures: 0, properties: 0, elements: 0, strings: 0, v8Bytes: 0, bufferBytes: 0, names: new Map() };
+    for (const c of list) for (const k of ['objects', 'closures', 'properties', 'elements', 'strings', 'v8Bytes', 'bufferBytes'] as const) t[k] += c[k];
+    return t;
+  };
+  return perVu(total(ends), total(mids), mids.length);
+}
+
 function perVu(before: Counts, after: Counts, k: number): Allocations {
   const d = (key: keyof Omit<Counts, 'names'>): number => Math.round(((after[key] - before[key]) / k) * 10) / 10;
   return {
@@ -182,6 +236,10 @@ export async function measureVuAllocations(options: RunK6BundleOptions, o: Measu
     const withNames = (o.top ?? 0) > 0;
     const [a, b, c, d] = files.map((f, i) => countSnapshot(f, withNames && (i === 0 || i === 3))) as [Counts, Counts, Counts, Counts];
     const result: VuAllocations = { init: perVu(a, b, k), first: perVu(a, c, k), warm: perVu(a, d, k) };
+    if ((o.sessions ?? 0) > 0) {
+      const held = await inSession(options, o.sessions ?? 0, snapshot, () => files.at(-1)!);
+      if (held) result.inSession = held;
+    }
     if (withNames) {
       result.top = [...d.names]
         .map(([name, n]) => ({ name, count: Math.round(((n - (a.names.get(name) ?? 0)) / k) * 10) / 10 }))

@@ -30,11 +30,21 @@ export interface CompiledBundle {
   script: vm.Script;
   /** Size of the compiled script (bundle plus shims), in bytes. */
   bytes: number;
+  /** The script's code and source map, to compile it again in another thread (compiledFromCode). */
+  code: string;
+  map: string;
   /**
    * A stack trace with the compiled script's positions replaced by the sources' (through the
    * bundle's own source map when it has one: scenarios/*.ts), as k6 reports them.
    */
   mapStack(stack: string): string;
+  /**
+   * The source file (relative to the working folder) that a position of the compiled script
+   * comes from: the script's own sources through its source map, or the harness's shims; 0-based.
+   */
+  sourceAt(line: number, column: number): string | undefined;
+  /** The compiled script's name in stack traces and CPU profiles. */
+  scriptName: string;
 }
 
 /** Script name in stack traces; mapStack() replaces its positions. */
@@ -79,6 +89,42 @@ export async function compileBundle(file: string): Promise<CompiledBundle> {
   const key = `${st.size}:${st.mtimeMs}`;
   const hit = cache.get(abs);
   if (hit?.key === key) return hit.compiled;
+  const { code, map } = await compileBundleCode(abs);
+  const compiled = compiledFromCode(abs, code, map);
+  cache.set(abs, { key, compiled });
+  return compiled;
+}
+
+/** A compiled bundle from code compileBundleCode made (in another thread: a vm.Script cannot be passed). */
+export function compiledFromCode(file: string, code: string, map: string): CompiledBundle {
+  const abs = resolve(file);
+  const scriptName = `${abs}${SCRIPT_SUFFIX}`;
+  const mapDir = dirname(`${abs}.harness.js`);
+  // The source map is parsed only when a stack or a position needs it: a VU thread of the paced
+  // stand-in compiles the script again and would parse it for nothing.
+  let parsed: SourceMap | undefined;
+  const sourceMap = (): SourceMap => (parsed ??= new SourceMap(JSON.parse(map) as ConstructorParameters<typeof SourceMap>[0]));
+  let mapper: ((stack: string) => string) | undefined;
+  return {
+    file: abs,
+    script: new vm.Script(code, { filename: scriptName }),
+    bytes: Buffer.byteLength(code),
+    code,
+    map,
+    mapStack: (stack) => (mapper ??= stackMapper(sourceMap(), scriptName, mapDir))(stack),
+    sourceAt: (line, column) => {
+      const e = sourceMap().findEntry(line, column) as { originalSource?: string };
+      if (e.originalSource === undefined) return undefined;
+      const source = e.originalSource.startsWith('file://') ? fileURLToPath(e.originalSource) : resolve(mapDir, e.originalSource);
+      return relative(process.cwd(), source) || source;
+    },
+    scriptName,
+  };
+}
+
+/** The script a VU context runs for a bundle, and its source map (text). */
+export async function compileBundleCode(file: string): Promise<{ code: string; map: string }> {
+  const abs = resolve(file);
   const entry = [
     `import ${JSON.stringify(resolve(SHIM_DIR, 'globals.ts'))};`,
     `import * as script from ${JSON.stringify(abs)};`,
@@ -101,14 +147,6 @@ export async function compileBundle(file: string): Promise<CompiledBundle> {
     plugins: [k6Shims],
   });
   const code = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
-  const mapText = result.outputFiles.find((f) => f.path.endsWith('.map'))!.text;
-  const scriptName = `${abs}${SCRIPT_SUFFIX}`;
-  const compiled: CompiledBundle = {
-    file: abs,
-    script: new vm.Script(code, { filename: scriptName }),
-    bytes: Buffer.byteLength(code),
-    mapStack: stackMapper(new SourceMap(JSON.parse(mapText) as ConstructorParameters<typeof SourceMap>[0]), scriptName, dirname(`${abs}.harness.js`)),
-  };
-  cache.set(abs, { key, compiled });
-  return compiled;
+  const map = result.outputFiles.find((f) => f.path.endsWith('.map'))!.text;
+  return { code, map };
 }

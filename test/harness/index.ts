@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createTargetCore } from '../../emulator/core/index.ts';
 import { compileBundle } from './compile.ts';
+import { executionTuple, type ExecutionTuple } from './execution-segment.ts';
 import { validateK6Options } from './options.ts';
 import type { MetricSample, ThresholdOutcome } from './metrics.ts';
 import type { ConsoleEntry, FailedCheck, HarnessRequest, IterationError, SleepRecord } from './records.ts';
@@ -38,8 +39,18 @@ export interface RunK6BundleOptions {
   env?: Record<string, string | undefined>;
   /** VUs to initialise and spread iterations over. Default 1. */
   vus?: number;
-  /** Iterations to run in total. Default 1. */
+  /**
+   * Iterations of the whole test. Default 1. With an execution segment, this instance runs its
+   * share of them (k6 scales a scenario's counts the same way), numbered test-wide.
+   */
   iterations?: number;
+  /**
+   * k6's `--execution-segment` (e.g. `1/2:1`) and `--execution-segment-sequence` (e.g. `0,1/2,1`):
+   * this harness run is one of several instances. Iterations get k6's striped test-wide numbers
+   * (exec.scenario.iterationInTest), so instances never share one; see execution-segment.ts.
+   */
+  executionSegment?: string;
+  executionSegmentSequence?: string;
   /** The target's in-process core; default a fresh createTargetCore(). */
   core?: HarnessTarget;
   /**
@@ -215,7 +226,9 @@ export class K6Test {
   private compiled!: Awaited<ReturnType<typeof compileBundle>>;
   private setupJson: string | undefined;
   private readonly vuData: unknown[] = [];
-  private nextIteration = 0;
+  /** This instance's segment of the test (the whole test unless options name one). */
+  readonly segment: ExecutionTuple;
+  private readonly nextIndex: () => { inInstance: number; inTest: number };
 
   constructor(private readonly opts: RunK6BundleOptions) {
     const baseUrl = new URL(opts.baseUrl ?? HARNESS_BASE_URL);
@@ -230,6 +243,8 @@ export class K6Test {
       opts.callTimeoutMs ?? 60_000,
     );
     this.vu0 = new VirtualUser(0, this.state);
+    this.segment = executionTuple(opts.executionSegment ?? '', opts.executionSegmentSequence ?? '');
+    this.nextIndex = this.segment.indexes();
   }
 
   /** Compiles the bundle and runs its init code in VU 0: options, shared arrays, metrics. */
@@ -269,8 +284,9 @@ export class K6Test {
   }
 
   /**
-   * Runs the next `iterations` iterations round-robin over the VUs, one at a time. Calls continue
-   * one another: iteration indexes (exec.scenario.iterationInTest) and each VU's data carry on.
+   * Runs the next `iterations` iterations of this instance round-robin over the VUs, one at a time.
+   * Calls continue one another: iteration indexes (exec.scenario.iterationInTest, striped over the
+   * execution segments as in k6) and each VU's data carry on.
    */
   async iterate(iterations: number, timeoutMs: number): Promise<{ timedOut: boolean }> {
     const s = this.state;
@@ -290,10 +306,10 @@ export class K6Test {
     for (let n = 0; n < iterations; n++) {
       if (s.aborted) break;
       if (performance.now() > deadline) return { timedOut: true };
-      const i = this.nextIteration++;
-      const k = i % this.vus.length;
+      const { inInstance, inTest } = this.nextIndex();
+      const k = inInstance % this.vus.length;
       const vu = this.vus[k]!;
-      await vu.runIteration(vu.exports[s.scenario.exec] as (d: unknown) => unknown, this.vuData[k], i);
+      await vu.runIteration(vu.exports[s.scenario.exec] as (d: unknown) => unknown, this.vuData[k], inTest, inInstance);
       if (abortChecks) {
         const crossed = s.metrics.evaluate(s.elapsedMs(), true).filter((o) => !o.ok);
         if (crossed.length > 0) {
@@ -319,9 +335,9 @@ export class K6Test {
   }
 
   /** Evaluates thresholds, builds the summary data and calls handleSummary. */
-  async finish(extra: { timedOut: boolean; teardownError: string | undefined }): Promise<HarnessResult> {
+  async finish(extra: { timedOut: boolean; teardownError: string | undefined; durationMs?: number }): Promise<HarnessResult> {
     const s = this.state;
-    const durationMs = s.elapsedMs();
+    const durationMs = extra.durationMs ?? s.elapsedMs();
     const thresholds = s.metrics.evaluate(durationMs);
     const trendStats = Array.isArray(s.options.summaryTrendStats) ? (s.options.summaryTrendStats as string[]) : undefined;
     const summaryData = buildSummaryData(s.metrics, s.tree, thresholds, {
@@ -416,7 +432,7 @@ export async function runK6Bundle(options: RunK6BundleOptions): Promise<HarnessR
       }
     }
   }
-  if (!test.state.aborted) timedOut = (await test.iterate(iterations, options.timeoutMs ?? 120_000)).timedOut;
+  if (!test.state.aborted) timedOut = (await test.iterate(test.segment.scale(iterations), options.timeoutMs ?? 120_000)).timedOut;
   const teardownError = await test.teardown();
   return test.finish({ timedOut, teardownError });
 }

@@ -44,6 +44,8 @@ export interface TransportConfig {
   apiKey: string;
   /** Sees each request before the target; returning an answer replaces the target's (fault injection). */
   onRequest?: (req: SentRequest) => InjectedAnswer | void;
+  /** Sends every request itself instead of answering from `target` (the paced stand-in's real HTTP). */
+  exchange?: (req: HostRequest) => Exchange;
 }
 
 /** An answer that replaces the target's: a JSON body, or `text` sent as it is (e.g. a proxy's HTML 502). */

@@ -74,6 +74,8 @@ export class VirtualUser implements HostApi {
   private iter = 0;
   /** exec.scenario.iterationInTest of the running iteration. */
   private testIteration = -1;
+  /** exec.scenario.iterationInInstance of the running iteration (differs from the above with execution segments). */
+  private instanceIteration = -1;
   private groupPath = '';
   private groupStarts: number[] = [];
   private readonly tags: Tags = {};
@@ -156,9 +158,10 @@ export class VirtualUser implements HostApi {
   }
 
   /** Runs one iteration; an exception is recorded (the test goes on, as in k6). */
-  async runIteration(fn: (data: unknown) => unknown, data: unknown, indexInTest: number): Promise<void> {
+  async runIteration(fn: (data: unknown) => unknown, data: unknown, indexInTest: number, indexInInstance = indexInTest): Promise<void> {
     if (this.iter === 0) Object.assign((this.context as { __ENV: Record<string, string> }).__ENV, this.test.scenario.env);
     this.testIteration = indexInTest;
+    this.instanceIteration = indexInInstance;
     const started = performance.now();
     let interrupted = false;
     try {
@@ -184,6 +187,7 @@ export class VirtualUser implements HostApi {
     this.bytesReceived = 0;
     this.iter++;
     this.testIteration = -1;
+    this.instanceIteration = -1;
     this.currentPhase = 'iteration';
   }
 
@@ -221,7 +225,8 @@ export class VirtualUser implements HostApi {
   request(req: HostRequest): HostResponse {
     this.requirePhase('Making requests in the init context is not supported, see https://grafana.com/docs/k6/latest/using-k6/test-lifecycle for more information');
     const responseType = req.responseType === '' ? (this.test.options.discardResponseBodies === true ? 'none' : 'text') : req.responseType;
-    const ex = exchange({ ...req, responseType }, this.test.transport);
+    const t = this.test.transport;
+    const ex = t.exchange ? t.exchange({ ...req, responseType }) : exchange({ ...req, responseType }, t);
     const r = ex.response;
     if (ex.targetError) this.test.targetErrors.push(ex.targetError);
     const expectedRanges = req.expected === undefined ? this.expected : req.expected;
@@ -258,6 +263,7 @@ export class VirtualUser implements HostApi {
         tags,
         headers: ex.sent.headers,
         requestBody: ex.sent.body,
+        requestText: r.requestBody,
         status: r.status,
         responseBody: ex.answer,
         error: r.error,
@@ -347,7 +353,7 @@ export class VirtualUser implements HostApi {
           executor: t.scenario.executor,
           startTime: t.startedAt,
           progress: t.plannedIterations > 0 ? t.iterationsCompleted / t.plannedIterations : 0,
-          iterationInInstance: this.testIteration,
+          iterationInInstance: this.instanceIteration,
           iterationInTest: this.testIteration,
         });
       case 'instance':

@@ -8,8 +8,24 @@ function read(kind: Kind): Record<string, unknown> {
   return JSON.parse(host.execInfo(kind)) as Record<string, unknown>;
 }
 
-function field(kind: Kind, name: string): PropertyDescriptor {
-  return { get: () => read(kind)[name], enumerable: true };
+// Made on first access, per VU: k6's module instance creates its info objects when a script asks
+// for them, so a VU that never does holds none of them (the harness counts what a VU holds).
+
+const FIELDS: Readonly<Record<Kind, readonly string[]>> = {
+  vu: ['idInInstance', 'idInTest', 'iterationInInstance', 'iterationInScenario'],
+  scenario: ['name', 'executor', 'startTime', 'progress', 'iterationInInstance', 'iterationInTest'],
+  instance: ['iterationsInterrupted', 'iterationsCompleted', 'vusActive', 'vusInitialized', 'currentTestRunDuration'],
+  test: [],
+};
+
+/** An object whose fields read the host's current information (one getter shared by all of them). */
+function infoObject(kind: Kind, extra: PropertyDescriptorMap = {}): Record<string, unknown> {
+  const o = {} as Record<string, unknown>;
+  const get = function (this: { name: string }): unknown {
+    return read(kind)[this.name];
+  };
+  for (const name of FIELDS[kind]) Object.defineProperty(o, name, { get: get.bind({ name }), enumerable: true });
+  return Object.defineProperties(o, extra);
 }
 
 function liveTags(get: () => Record<string, string>, set: (k: string, v: string | null) => void): Record<string, string> {
@@ -34,74 +50,45 @@ function liveTags(get: () => Record<string, string>, set: (k: string, v: string 
   });
 }
 
-const vuTags = liveTags(
-  () => host.vuTags(),
-  (k, v) => host.setVuTag(k, v),
-);
-const vuMetadata = liveTags(
-  () => host.vuMetadata(),
-  (k, v) => host.setVuMetadata(k, v),
-);
+let vuTags: Record<string, string> | undefined;
+let vuMetadata: Record<string, string> | undefined;
+const tags = (): Record<string, string> => (vuTags ??= liveTags(() => host.vuTags(), (k, v) => host.setVuTag(k, v)));
+const metadata = (): Record<string, string> => (vuMetadata ??= liveTags(() => host.vuMetadata(), (k, v) => host.setVuMetadata(k, v)));
 
-export const vu = Object.defineProperties(
-  {},
-  {
-    idInInstance: field('vu', 'idInInstance'),
-    idInTest: field('vu', 'idInTest'),
-    iterationInInstance: field('vu', 'iterationInInstance'),
-    iterationInScenario: field('vu', 'iterationInScenario'),
-    tags: {
-      get: () => {
-        read('vu'); // the same error as k6 outside of a VU
-        return vuTags;
+let vuInfo: Record<string, unknown> | undefined;
+let scenarioInfo: Record<string, unknown> | undefined;
+let instanceInfo: Record<string, unknown> | undefined;
+let testInfo: Record<string, unknown> | undefined;
+
+function vuObject(): Record<string, unknown> {
+  read('vu'); // the same error as k6 outside of a VU
+  return (vuInfo ??= infoObject('vu', {
+    tags: { get: tags, enumerable: true },
+    metrics: { value: Object.defineProperties({}, { tags: { get: tags, enumerable: true }, metadata: { get: metadata, enumerable: true } }), enumerable: true },
+  }));
+}
+
+function testObject(): Record<string, unknown> {
+  return (testInfo ??= infoObject('test', {
+    abort: {
+      value(reason?: string): never {
+        return host.abort(reason === undefined ? undefined : String(reason));
       },
-      enumerable: true,
     },
-    metrics: {
-      get: () => {
-        read('vu');
-        return { tags: vuTags, metadata: vuMetadata };
+    fail: {
+      value(reason?: string): never {
+        return host.abort(reason === undefined ? 'test.fail()' : String(reason));
       },
-      enumerable: true,
     },
-  },
-);
-
-export const scenario = Object.defineProperties(
-  {},
-  {
-    name: field('scenario', 'name'),
-    executor: field('scenario', 'executor'),
-    startTime: field('scenario', 'startTime'),
-    progress: field('scenario', 'progress'),
-    iterationInInstance: field('scenario', 'iterationInInstance'),
-    iterationInTest: field('scenario', 'iterationInTest'),
-  },
-);
-
-export const instance = Object.defineProperties(
-  {},
-  {
-    iterationsInterrupted: field('instance', 'iterationsInterrupted'),
-    iterationsCompleted: field('instance', 'iterationsCompleted'),
-    vusActive: field('instance', 'vusActive'),
-    vusInitialized: field('instance', 'vusInitialized'),
-    currentTestRunDuration: field('instance', 'currentTestRunDuration'),
-  },
-);
-
-export const test = Object.defineProperties(
-  {
-    abort(reason?: string): never {
-      return host.abort(reason === undefined ? undefined : String(reason));
-    },
-    fail(reason?: string): never {
-      return host.abort(reason === undefined ? 'test.fail()' : String(reason));
-    },
-  },
-  {
     options: { get: () => deepFreeze(read('test').options), enumerable: true },
-  },
-);
+  }));
+}
 
-export default { vu, scenario, instance, test };
+const exec = Object.defineProperties({} as { vu: Record<string, unknown>; scenario: Record<string, unknown>; instance: Record<string, unknown>; test: Record<string, unknown> }, {
+  vu: { get: vuObject, enumerable: true },
+  scenario: { get: () => (scenarioInfo ??= infoObject('scenario')), enumerable: true },
+  instance: { get: () => (instanceInfo ??= infoObject('instance')), enumerable: true },
+  test: { get: testObject, enumerable: true },
+});
+
+export default exec;
