@@ -44,6 +44,8 @@ export interface EngineResult {
   summary?: RunSummary;
   /** The run folder, once created. */
   dir?: string;
+  /** 'bad-input' because the input left nothing to send (a resume of a finished replay is done, not bad). */
+  nothingToSend?: true;
 }
 
 interface Run {
@@ -168,7 +170,11 @@ async function execute(r: Run): Promise<EngineResult> {
   const check = early === undefined && o.preflight !== false ? await preflight(r.sender, r.sessionPrefix) : { ok: true as const };
   if (early !== undefined || !check.ok) {
     await source.close().catch(() => undefined);
-    return finishEarly(r, stream, summary, results, run, early !== undefined ? { outcome: 'bad-input', message: early } : { outcome: 'unavailable', message: `${o.target}: ${(check as { message: string }).message}` });
+    const why: EngineResult =
+      early !== undefined
+        ? { outcome: 'bad-input', message: early, ...(first === undefined && run.stopped.message === undefined ? { nothingToSend: true as const } : {}) }
+        : { outcome: 'unavailable', message: `${o.target}: ${(check as { message: string }).message}` };
+    return finishEarly(r, stream, summary, results, run, why);
   }
   stream.begin();
   const stopProgress = progressOf(r, run, summary);

@@ -8,9 +8,11 @@
 // TestRun's script is that local file (k6-operator's script.localFile), which k6 runs with
 // pools.json beside it. The initializer pod (which inspects the script before the run) unpacks
 // the same way. The API key comes from a Secret the user creates; it is never in these objects.
-// Each runner writes its results to <results volume>/<pod name>/ for `cartload merge`.
+// Each runner writes its results, and k6's metric stream, to <results volume>/<pod name>/ for
+// `cartload merge`.
 import { gzipSync } from 'node:zlib';
 import { stringify } from 'yaml';
+import { K6_METRICS_FILE } from '../report/k6/metrics-file.ts';
 
 /** Raw bytes of binaryData per ConfigMap: half the 1 MiB limit, so base64 and metadata fit any API server. */
 export const CHUNK_BYTES = 512 * 1024;
@@ -108,7 +110,16 @@ export function k6OperatorManifests(o: K6OperatorOptions): K6OperatorManifests {
     { name: 'TALON_API_KEY', valueFrom: { secretKeyRef: { name: o.secret.name, key: o.secret.key } } },
     { name: 'SESSION_PREFIX', value: o.sessionPrefix },
     // One results folder per runner, named by its pod, made by an init container (k6 cannot).
-    ...(withResults ? [podName, { name: 'RUN_DIR', value: `${mounts.results}/$(RUN_ID)` }] : []),
+    ...(withResults
+      ? [
+          podName,
+          { name: 'RUN_DIR', value: `${mounts.results}/$(RUN_ID)` },
+          // k6's metric stream beside the summaries (K6_OUT is --out; Kubernetes expands $(RUN_DIR)),
+          // with millisecond timestamps: `cartload merge` converts it and merges the runners exactly.
+          { name: 'K6_OUT', value: `csv=$(RUN_DIR)/${K6_METRICS_FILE}` },
+          { name: 'K6_CSV_TIME_FORMAT', value: 'unix_milli' },
+        ]
+      : []),
   ];
   const tools = o.toolsImage ?? 'busybox:1.36';
   const bundleVolumes = configMaps.map((cm) => ({ name: `bundle-${pad(cm.index)}`, configMap: { name: cmName(cm.index) } }));

@@ -67,6 +67,10 @@ export async function replayWithCheckpoint(o: CheckpointReplayOptions): Promise<
         steps: writer,
         notes: [...(o.notes ?? []), `resumed from ${checkpoint}: ${state.done.size} steps done before, ${state.inDoubt.length} in doubt ${resendInDoubt ? 'sent again' : 'not sent again'}`],
       });
+      // Every step was done before: the replay is finished, and resuming it again sends nothing.
+      if (res.nothingToSend && state.done.size > 0 && res.dir === undefined) {
+        return { outcome: 'ok', message: `nothing left to send: the replay of ${o.file} was finished before`, inDoubt: state.inDoubt, alreadyDone: state.done.size };
+      }
       return { ...res, inDoubt: state.inDoubt, alreadyDone: state.done.size };
     } finally {
       writer.close();

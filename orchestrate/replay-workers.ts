@@ -6,10 +6,9 @@
 // One Node process sends from one core; N workers send from N, while one thread reads.
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Plugin } from 'esbuild';
 import { DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
 import { prepareRunDir, RunDirError, writeSummary } from '../report/write.ts';
 import { RecordingError, type ReplayEvent, type RowIssue } from '../recordings/events.ts';
@@ -59,25 +58,38 @@ let workerCode: Promise<string> | undefined;
  * are bundled once per process into one script (esbuild, already the bundler of the k6
  * scenarios). Without esbuild the worker loads them through tsx.
  */
+// Spelt in parts: the CLI's own build rewrites that expression wherever it appears in a source.
+const META_URL = ['import', 'meta', 'url'].join('.');
+
 function workerScript(): Promise<string> {
   // From orchestrate/ or from the compiled CLI (dist-cli/, also one level down): the worker's source.
   const entry = new URL('../orchestrate/replay-worker.ts', import.meta.url);
   workerCode ??= import('esbuild')
     .then(async (esbuild) => {
-      // A CommonJS script has no import.meta: each module that finds files beside it (the HTML
-      // report's client.js, package.json) gets its own source file's URL instead.
-      // (Spelt in pieces: the compiled CLI rewrites that expression wherever its text appears.)
-      const metaUrl = ['import', 'meta', 'url'].join('.');
-      const ownUrl: Plugin = {
-        name: 'source-import-meta-url',
-        setup(b) {
-          b.onLoad({ filter: /\.ts$/ }, async (args) => {
-            const text = await readFile(args.path, 'utf8');
-            return text.includes(metaUrl) ? { contents: text.replaceAll(metaUrl, JSON.stringify(pathToFileURL(args.path).href)), loader: 'ts' } : undefined;
-          });
-        },
-      };
-      const r = await esbuild.build({ entryPoints: [fileURLToPath(entry)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false, logLevel: 'silent', plugins: [ownUrl] });
+      const r = await esbuild.build({
+        entryPoints: [fileURLToPath(entry)],
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        target: 'node20',
+        write: false,
+        logLevel: 'silent',
+        // A CommonJS bundle has no import.meta: each module that finds files beside it (the
+        // report's client script, package.json) gets its own source file's URL, written in.
+        plugins: [
+          {
+            name: 'own-import-meta-url',
+            setup(b) {
+              b.onLoad({ filter: /\.ts$/ }, async (args) => {
+                if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
+                const text = await readFile(args.path, 'utf8');
+                if (!text.includes(META_URL)) return undefined;
+                return { contents: text.replaceAll(META_URL, JSON.stringify(pathToFileURL(args.path).href)), loader: 'ts' };
+              });
+            },
+          },
+        ],
+      });
       return (r.outputFiles[0] as { text: string }).text;
     })
     .catch(() => {

@@ -29,6 +29,9 @@ import { runEngine, validateEngineOptions, type EngineOptions, type EngineResult
 import { makeRunId, shortRandom } from '../engine/run-id.ts';
 import { SCENARIO_DEFAULTS, type ScenarioDefaults } from '../scenarios/lib/defaults.ts';
 import { convertK6Run } from '../report/runs.ts';
+import { K6_METRICS_FILE } from '../report/k6/metrics-file.ts';
+
+export { K6_METRICS_FILE };
 
 type Env = Record<string, string | undefined>;
 
@@ -442,7 +445,6 @@ export async function runWithK6(o: RunScenarioOptions, r: K6RunPlan): Promise<Ex
 }
 
 /** The file `cartload run` asks k6 to write its metric stream to, in the run folder (gzipped: k6 compresses by the name). */
-export const K6_METRICS_FILE = 'k6-metrics.csv.gz';
 
 async function k6Version(bin: string): Promise<string | undefined> {
   try {

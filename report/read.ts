@@ -1,13 +1,15 @@
 // Reading a run back: a run folder, its results.json or its summary.json. A folder with
 // results.json (results format 2) gives everything; a folder with summary.json alone (results
 // format 1, or a plain `k6 run`'s handleSummary output) gives the figures, and commands that need
-// the histograms (merge, compare) say which version they need.
+// the histograms (merge, compare) say which version they need. A k6 run folder that kept k6's
+// metric stream but was never converted (a k6-operator runner's) is converted as it is read.
 import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { RunSummary } from '../model/summary.ts';
 import { RESULTS_FILE, RESULTS_VERSION, type Results } from './data/format.ts';
 import { parseResults, parseSummary, ResultsFileError } from './data/parse.ts';
 import { summarize } from './data/summarize.ts';
+import { K6_METRICS_FILE } from './k6/metrics-file.ts';
 
 export { ResultsFileError } from './data/parse.ts';
 
@@ -54,6 +56,15 @@ export async function readRun(path: string): Promise<RunView> {
       return { dir: path, results: r, summary: summarize(r) };
     }
     const summary = join(path, 'summary.json');
+    for (const name of [K6_METRICS_FILE, 'k6-metrics.csv']) {
+      const csv = join(path, name);
+      if (!(await exists(csv))) continue;
+      // Without its summary the run is named after its folder (a runner's pod), not the stream's file.
+      // Loaded when needed: the CSV parser is no part of reading a converted run.
+      const { convertK6Csv } = await import('./k6/convert.ts');
+      const r = await convertK6Csv({ csv, ...((await exists(summary)) ? { summary } : { runId: basename(resolve(path)) }) });
+      return { dir: path, results: r, summary: summarize(r) };
+    }
     if (await exists(summary)) return { dir: path, summary: parseSummary(await readJson(summary), summary) };
     throw new ResultsFileError(`${path}: no ${RESULTS_FILE} or summary.json in this folder: not a cartload run folder`);
   }

@@ -110,7 +110,11 @@ test('deploy k6-operator: ConfigMaps within 1 MiB and a TestRun the CRD accepts,
   assert.equal(env.get('THRESHOLDS')?.value, '{"http_req_duration{step:close}":["p(95)<300"]}');
   assert.deepEqual(env.get('RUN_ID')?.valueFrom, { fieldRef: { fieldPath: 'metadata.name' } });
   assert.equal(env.get('RUN_DIR')?.value, '/results/$(RUN_ID)', 'each runner writes into its own folder, which the init container makes');
-  for (const name of env.keys()) assert.ok([...SCENARIO_VARIABLES, 'TALON_API_KEY', 'SESSION_PREFIX', 'RUN_ID', 'RUN_DIR'].includes(name), `${name} is a variable the scenarios read`);
+  assert.equal(env.get('K6_OUT')?.value, 'csv=$(RUN_DIR)/k6-metrics.csv.gz', "k6's metric stream beside the summaries, for an exact merge");
+  assert.equal(env.get('K6_CSV_TIME_FORMAT')?.value, 'unix_milli');
+  const order = run.spec.runner.env.map((e) => e.name);
+  assert.ok(order.indexOf('RUN_ID') < order.indexOf('RUN_DIR') && order.indexOf('RUN_DIR') < order.indexOf('K6_OUT'), 'Kubernetes expands $(VAR) only from variables listed before');
+  for (const name of env.keys()) assert.ok([...SCENARIO_VARIABLES, 'TALON_API_KEY', 'SESSION_PREFIX', 'RUN_ID', 'RUN_DIR', 'K6_OUT', 'K6_CSV_TIME_FORMAT'].includes(name), `${name} is a variable the scenarios or k6 read`);
   assert.match(res.unpackScript, /profile\.json\.gz\.000' \| gunzip > '\/cartload\/profile\.json'/);
   assert.ok(res.commands.some((c) => c.includes('kubectl create secret generic cartload-talon --from-literal=api-key="$TALON_API_KEY"')));
   // A second generation is a new session namespace.

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { runEngine } from '../engine/index.ts';
 import { startTarget } from '../emulator/server/index.ts';
 import { createPlanner } from '../generators/planner.ts';
@@ -19,6 +20,7 @@ import { summarize } from '../report/data/summarize.ts';
 import { TimelineAcc } from '../report/data/timeline.ts';
 import { convertK6Csv } from '../report/k6/convert.ts';
 import { readRunResults } from '../report/read.ts';
+import { mergeRunFolders } from '../report/runs.ts';
 import { writeRunFolder } from '../report/write.ts';
 import { random } from './fixtures/compare/results.ts';
 import { runCartload } from './helpers/cli.ts';
@@ -86,18 +88,20 @@ test('thresholds are judged again on the merged data; those it cannot say keep t
     { metric: 'http_req_duration{step:update}', expression: 'p(95)<30', ok },
     { metric: 'http_req_duration{stage:80}', expression: 'p(95)<300', ok },
   ];
-  // Fast part passes p95 < 30 ms on its own, slow part fails; together they fail (the union's p95 is ~40 ms).
+  // Fast part passes p95 < 30 ms on its own, slow part fails; together they fail (the union's p95 is above 30 ms).
   const fast = part('fast', lognormal(3000, 4, 8), { thresholds: t(true) });
   const slow = part('slow', lognormal(1000, 5, 40), { thresholds: [{ ...t(false)[0]!, ok: false }, { ...t(true)[1]! }] });
   const m = mergeResults([fast, slow], { runId: 'm' });
+  const value = m.thresholds[0]?.value ?? 0;
+  assert.ok(value > 30, `the merged p95 is the value judged: ${value}`);
   assert.deepEqual(m.thresholds, [
-    { metric: 'http_req_duration{step:update}', expression: 'p(95)<30', ok: false, recomputed: true },
+    { metric: 'http_req_duration{step:update}', expression: 'p(95)<30', ok: false, value, recomputed: true },
     { metric: 'http_req_duration{stage:80}', expression: 'p(95)<300', ok: true, recomputed: false },
   ]);
   assert.equal(m.run.runId, 'm');
   // With a looser limit the merged run passes though one part failed alone: the merged data decides.
   const loose = mergeResults([part('a', lognormal(3000, 4, 8), { thresholds: [{ metric: 'http_req_duration', expression: 'p(95)<60', ok: true }] }), part('b', lognormal(300, 5, 40), { thresholds: [{ metric: 'http_req_duration', expression: 'p(95)<60', ok: false }] })]);
-  assert.deepEqual(loose.thresholds, [{ metric: 'http_req_duration', expression: 'p(95)<60', ok: true, recomputed: true }]);
+  assert.deepEqual(loose.thresholds.map(({ value: _, ...t }) => t), [{ metric: 'http_req_duration', expression: 'p(95)<60', ok: true, recomputed: true }]);
 });
 
 test('merge refuses what is not one split test, and lines up time slices of different widths', () => {
@@ -132,6 +136,24 @@ test("real k6 output split in two halves merges into exactly the whole run's res
   assert.deepEqual(merged.counters, whole.counters);
   assert.deepEqual(merged.sessions, whole.sessions);
   assert.equal(whole.requests.count, 17);
+});
+
+test("k6 runner folders that kept k6's metric stream (k6-metrics.csv.gz) merge as converted, without a convert step", async () => {
+  const csv = fileURLToPath(new URL('./fixtures/k6/out-csv.sample.csv', import.meta.url));
+  const [header, ...rows] = (await readFile(csv, 'utf8')).trimEnd().split('\n');
+  const half = Math.floor(rows.length / 2);
+  const pods = [join(dir, 'pods', 'runner-1'), join(dir, 'pods', 'runner-2')];
+  for (const [i, pod] of pods.entries()) {
+    await mkdir(pod, { recursive: true });
+    const part = i === 0 ? rows.slice(0, half) : rows.slice(half);
+    await writeFile(join(pod, 'k6-metrics.csv.gz'), gzipSync([header, ...part].join('\n')));
+  }
+  const whole = await convertK6Csv({ csv, runId: 'whole' });
+  const read = await readRunResults(pods[0] as string, 'merge');
+  assert.equal(read.run.runId, 'runner-1', 'without a summary, named after its folder (the pod)');
+  const merged = await mergeRunFolders(pods, { out: join(dir, 'pods', 'all'), runId: 'all' });
+  assert.deepEqual(merged.results.requests, whole.requests);
+  assert.deepEqual(merged.results.timeline, whole.timeline);
 });
 
 test('the Node engine: two halves of the same sessions, merged, equal the single run in counts', { timeout: 120_000 }, async () => {

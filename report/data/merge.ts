@@ -8,7 +8,7 @@ import { HISTOGRAM_SCHEME, LogHistogram } from './histogram.ts';
 import { RESULTS_FORMAT, RESULTS_VERSION, type RequestTally, type Results, type RunPart, type ThresholdRecord } from './format.ts';
 import { TallyAcc } from './collector.ts';
 import { TimelineAcc } from './timeline.ts';
-import { evaluateThreshold } from './thresholds.ts';
+import { evaluateThreshold, thresholdValue } from './thresholds.ts';
 
 export class MergeError extends CartloadError {
   constructor(message: string) {
@@ -191,6 +191,8 @@ function mergeThresholds(parts: readonly Results[], merged: Results): ThresholdR
   }
   return [...byKey.values()].map(({ metric, expression, oks }) => {
     const ok = evaluateThreshold(merged, metric, expression);
-    return ok === undefined ? { metric, expression, ok: oks.every(Boolean), recomputed: false } : { metric, expression, ok, recomputed: true };
+    if (ok === undefined) return { metric, expression, ok: oks.every(Boolean), recomputed: false };
+    const value = thresholdValue(merged, metric, expression);
+    return { metric, expression, ok, ...(value !== undefined && Number.isFinite(value) ? { value } : {}), recomputed: true };
   });
 }
