@@ -4,20 +4,21 @@ import tseslint from 'typescript-eslint';
 // The layers, bottom up: a folder may import only from the folders listed for it (and itself), so
 // arrows point down the data flow: sources (recordings, generators) → engines (scenarios for k6,
 // engine for Node) → results (report) → orchestrate → cli. Production code never imports tests.
-const TOP = ['model', 'io', 'recordings', 'generators', 'emulator', 'report', 'scenarios', 'bundle', 'engine', 'orchestrate', 'cli', 'test', 'bench'];
+const TOP = ['model', 'io', 'recordings', 'generators', 'learn', 'emulator', 'report', 'scenarios', 'bundle', 'engine', 'orchestrate', 'cli', 'test', 'bench'];
 const MAY_IMPORT = {
   model: [],
   // Node file-system helpers shared by every layer that writes what a user named (never bundled into k6).
   io: ['model'],
   recordings: ['model'],
   generators: ['model', 'io', 'recordings'],
+  learn: ['model', 'recordings', 'generators'],
   emulator: ['model'],
   report: ['model', 'io'],
   scenarios: ['model', 'generators', 'report'],
   bundle: ['model', 'io', 'generators'],
   engine: ['model', 'io', 'recordings', 'report'],
-  orchestrate: ['model', 'io', 'recordings', 'generators', 'emulator', 'report', 'scenarios', 'bundle', 'engine'],
-  cli: ['model', 'io', 'recordings', 'generators', 'emulator', 'report', 'scenarios', 'bundle', 'engine', 'orchestrate'],
+  orchestrate: ['model', 'io', 'recordings', 'generators', 'learn', 'emulator', 'report', 'scenarios', 'bundle', 'engine'],
+  cli: ['model', 'io', 'recordings', 'generators', 'learn', 'emulator', 'report', 'scenarios', 'bundle', 'engine', 'orchestrate'],
 };
 const layering = Object.entries(MAY_IMPORT).map(([folder, allowed]) => ({
   files: [`${folder}/**/*.ts`],

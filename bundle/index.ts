@@ -10,6 +10,7 @@ import { BuildError } from './errors.ts';
 import { k6Guard } from './guard.ts';
 import { lazyModules } from './lazy.ts';
 import { writeBundlePools, type PoolsReport } from './pools.ts';
+import { writeBundleProfile, type ProfileReport } from './profile.ts';
 
 export { BuildError };
 
@@ -34,6 +35,8 @@ export interface BuildOptions {
   pools?: string;
   /** False to write no pools (bundles only). */
   writePools?: boolean;
+  /** A profile file to ship as dist/profile.json (validated; the scenarios read it with PROFILE=./profile.json). */
+  profile?: string;
   /**
    * A folder to create for the runs' results (the CLI: `results/` where it runs): the scenarios'
    * handleSummary writes there and k6 cannot create folders. Relative to rootDir; default none.
@@ -54,6 +57,7 @@ export interface BuildReport {
   resultsDir?: string;
   bundles: BundleInfo[];
   pools?: PoolsReport;
+  profile?: ProfileReport;
 }
 
 export async function scenarioEntries(rootDir: string = PROJECT_ROOT): Promise<string[]> {
@@ -105,6 +109,7 @@ export async function buildScenarios(options: BuildOptions = {}): Promise<BuildR
   if (options.writePools !== false) {
     report.pools = await writeBundlePools({ outDir, seed: options.seed ?? 1, ...(options.pools ? { from: resolve(options.pools) } : {}) });
   }
+  if (options.profile !== undefined) report.profile = await writeBundleProfile({ outDir, from: options.profile });
   return report;
 }
 

@@ -47,25 +47,29 @@ export class SpeedPacer implements Pacer {
 }
 
 /**
- * Sessions start at a fixed rate. A recorded session's later steps go when the stream reaches
- * them (at the latest start so far): recorded gaps are ignored, order is kept.
+ * Sessions start at a fixed rate, or where `startMs` says (a varying rate: k6-style stages). A
+ * recorded session's later steps go when the stream reaches them (at the latest start so far):
+ * recorded gaps are ignored, order is kept.
  */
 export class RatePacer implements Pacer {
   readonly paced = true;
   private sessions = 0;
   private latest = 0;
 
-  constructor(private readonly rate: number) {}
+  constructor(
+    private readonly rate: number,
+    private readonly startMs?: (index: number) => number,
+  ) {}
 
   recorded(_time: number, newSession: boolean): number {
-    if (newSession) this.latest = (this.sessions++ * 1000) / this.rate;
+    if (newSession) this.latest = this.planStart(this.sessions++);
     return this.latest;
   }
 
   nextPass(): void {}
 
   planStart(index: number): number {
-    return (index * 1000) / this.rate;
+    return this.startMs ? this.startMs(index) : (index * 1000) / this.rate;
   }
 
   planStep(start: number, atMs: number): number {
@@ -99,7 +103,7 @@ export function pacerFor(timing: Timing, now: () => number): Pacer {
     case 'speed':
       return new SpeedPacer(timing.speed);
     case 'rate':
-      return new RatePacer(timing.rate);
+      return new RatePacer(timing.rate, timing.startMs);
     case 'asap':
       return new AsapPacer(now);
   }

@@ -13,7 +13,11 @@ import type { Pacer } from './pacer.ts';
 import type { SessionTable } from './sessions.ts';
 import type { Session, StepItem } from './types.ts';
 
-export type Timing = { mode: 'speed'; speed: number } | { mode: 'rate'; rate: number } | { mode: 'asap' };
+/**
+ * How steps are timed. `rate`: new sessions at `rate` per second, or, for generated plans, session i
+ * at `startMs(i)` ms (a varying rate, e.g. k6-style stages; Infinity: no more sessions) when given.
+ */
+export type Timing = { mode: 'speed'; speed: number } | { mode: 'rate'; rate: number; startMs?: (index: number) => number } | { mode: 'asap' };
 
 export interface Filters {
   /** Epoch ms: sessions whose first step is earlier are filtered ('before-from'). */

@@ -5,8 +5,11 @@
 // SharedArray access deserialises the element every time).
 import type { AdditionalCost, CartItem } from '../model/api.ts';
 import type { PlanModel } from './plan-model.ts';
+import type { LearnedParts } from './learned-parts.ts';
+import { learnedParts } from './learned-parts.lazy.ts';
 import { textItem, type ItemTexts, type TextItem } from './plan-text.ts';
-import { QuantileTable, Table, ZipfSampler, type Rng } from './random.ts';
+import { coprimeStride, mulMod, QuantileTable, Table, ZipfSampler, type Rng, type ThinkTimes } from './random.ts';
+import { GUEST, ONCE } from './repeat-visits.ts';
 import type { Pools, Product } from './types.ts';
 import { hashString, mix32 } from '../model/hash.ts';
 
@@ -29,11 +32,12 @@ const MAX_REDRAWS = 8;
 const SMALL_CART = 24;
 
 export class Assembler {
-  declare readonly model: PlanModel;
+  declare readonly model: PlanModel & { tables: Float64Array };
   /** The most distinct items one cart can hold: the item limit, or fewer when the catalog is smaller. */
   declare readonly maxDistinct: number;
   declare readonly kinds: Table;
-  declare readonly think: QuantileTable;
+  /** The think times between steps: one table, or (learned) one per pair of steps. */
+  declare readonly think: ThinkTimes;
   private declare readonly pools: Pools;
   private declare readonly seedHash: number;
   private declare readonly prefix: string;
@@ -52,6 +56,8 @@ export class Assembler {
   /** Known profiles are visited in a seeded rotation: session i and i+k share one only if k is a multiple of the pool size. */
   private declare readonly profileStride: number;
   private declare readonly profileOffset: number;
+  /** A learned profile's parts; undefined for every preset, whose draws they leave untouched. */
+  declare readonly learned: LearnedParts | undefined;
 
   constructor(pools: Pools, model: PlanModel & { tables: Float64Array }, seed: string | number, prefix: string, texts?: ItemTexts) {
     if (pools.products.length === 0) throw new Error('pools.products: must not be empty');
@@ -70,10 +76,23 @@ export class Assembler {
     this.itemsTable = new Table(data, model.items);
     this.quantityTable = new Table(data, model.quantity);
     this.popularity = new ZipfSampler(data, model.popularity);
-    this.think = new QuantileTable(data, model.think);
+    const think = new QuantileTable(data, model.think);
     const n = pools.profileIds.length;
     this.profileOffset = n === 0 ? 0 : mix32(this.seedHash ^ 0x5bd1e995) % n;
     this.profileStride = n === 0 ? 1 : coprimeStride(n, mix32(this.seedHash ^ 0x27d4eb2f));
+    // A learned model's parts load only for a learned profile: a preset's planner holds none of their code.
+    const m = model;
+    const isLearned =
+      m.couponCounts !== undefined ||
+      m.updateCounts !== undefined ||
+      m.checkCounts !== undefined ||
+      m.returnCounts !== undefined ||
+      m.thinkBy !== undefined ||
+      m.prices !== undefined ||
+      m.categories !== undefined ||
+      m.repeat !== undefined;
+    this.learned = isLearned ? learnedParts(model, this.seedHash, think) : undefined;
+    this.think = this.learned?.think ?? think;
   }
 
   /** The number of distinct items the session's cart holds at checkout. */
@@ -95,6 +114,8 @@ export class Assembler {
     // Filled by push: a preallocated `new Array(n)` is holey, and JSON.stringify of a holey array is several times slower.
     const items: CartItem[] = [];
     const withAttributes = this.model.itemAttributes;
+    // A learned catalog's price and category of each product, fixed per product.
+    const learned = this.learned?.labelled ? this.learned : undefined;
     const data = this.quantityTable.data;
     const cum = this.quantityTable.base;
     const guide = this.quantityTable.guide;
@@ -120,13 +141,15 @@ export class Assembler {
       if (texts) {
         // One string from the SharedArray instead of a product object and its 10 properties.
         const attributes = withAttributes ? (texts.attributes[rank] as string) : '';
-        const template = texts.templates[rank] as string;
+        let template = texts.templates[rank] as string;
+        if (learned) template = learned.labelTemplate(template, rank);
         items.push(textItem(attributes === '' ? template : `${template.slice(0, -1)},${attributes}}`, extra + 1) as unknown as CartItem);
         continue;
       }
       const p = products[rank] as Product;
       // Built inline (a call per item is dear in an interpreter), in a fixed key order so output is byte-identical everywhere.
       const item: CartItem = { sku: p.sku, name: p.name, price: p.price, category: p.category, quantity: extra + 1, weight: p.weight, height: p.height, width: p.width, length: p.length };
+      if (learned) learned.labelItem(item, rank);
       if (withAttributes && p.attributes) item.attributes = p.attributes;
       items.push(item);
     }
@@ -169,14 +192,23 @@ export class Assembler {
   fields(rng: Rng, index: number): SessionFields {
     const pools = this.pools;
     const m = this.model;
-    const guest = rng.hit(m.guestT);
+    const learned = this.learned;
+    const repeat = learned?.repeat;
+    const drawnGuest = rng.hit(m.guestT);
+    // Learned repeat visits decide guests and customers by the session's place in the cycle.
+    const slot = repeat ? repeat.slot(index) : index;
+    const guest = repeat ? slot === GUEST : drawnGuest;
     let profileId: string;
     let customerHash: number;
     if (guest) {
       profileId = `${this.prefix}-guest-${this.seedText}-${index}`;
       customerHash = rng.u32();
+    } else if (slot === ONCE) {
+      // A customer seen once: a profile of its own (Talon.One creates it), so the pool serves only the returning ones.
+      profileId = `${this.prefix}-customer-${this.seedText}-${index}`;
+      customerHash = rng.u32();
     } else {
-      const at = this.knownProfileIndex(index);
+      const at = this.knownProfileIndex(slot);
       profileId = pools.profileIds[at] as string;
       // By pool position, not by hashing the ID: the same customer whatever the seed, at no per-session cost.
       customerHash = mix32(at ^ 0x2545f491);
@@ -188,7 +220,8 @@ export class Assembler {
       attributes: {},
     };
     if (rng.hit(m.couponT)) {
-      const k = rng.int(1, m.couponsMax);
+      const counts = learned?.couponCounts;
+      const k = counts ? 1 + counts.draw(rng) : rng.int(1, m.couponsMax);
       const codes: string[] = [];
       for (let i = 0; i < k; i++) {
         const invalid = rng.hit(m.invalidCouponT);
@@ -245,25 +278,6 @@ export class Assembler {
 export function withQuantity(item: CartItem, quantity: number): CartItem {
   const template = (item as unknown as Partial<TextItem>).template;
   return template === undefined ? { ...item, quantity } : (textItem(template, quantity) as unknown as CartItem);
-}
-
-/** (a * b) mod n for a, b < n ≤ 2^31, exact in doubles. */
-function mulMod(a: number, b: number, n: number): number {
-  const hi = ((a * (b >>> 16)) % n) * 65536;
-  return (hi + a * (b & 0xffff)) % n;
-}
-
-function gcd(a: number, b: number): number {
-  while (b !== 0) [a, b] = [b, a % b];
-  return a;
-}
-
-/** A stride in [1, n) coprime with n, so that i → i·stride mod n visits every profile once per n sessions. */
-function coprimeStride(n: number, h: number): number {
-  if (n <= 2) return 1;
-  let s = 1 + (h % (n - 1));
-  while (gcd(s, n) !== 1) s = s + 1 === n ? 1 : s + 1;
-  return s;
 }
 
 /**

@@ -12,7 +12,7 @@ import type { CartItem, IntegrationRequest, NewCustomerSessionV2, ReturnedCartIt
 import { sessionPath, type GeneratedKind, type PlanStep, type SessionPlan, type StepName } from '../model/plan.ts';
 import { withQuantity, type Assembler, type SessionFields } from './assemble.ts';
 import { sessionBodyTexts, type TextItem } from './plan-text.ts';
-import type { QuantileTable, Rng } from './random.ts';
+import type { Rng, ThinkTimes } from './random.ts';
 
 interface Override {
   /** Index in the final cart. */
@@ -27,10 +27,10 @@ class Steps {
   declare readonly list: PlanStep[];
   private declare at: number;
   private declare readonly rng: Rng;
-  private declare readonly think: QuantileTable;
+  private declare readonly think: ThinkTimes;
   private declare readonly text: boolean;
 
-  constructor(rng: Rng, think: QuantileTable, text: boolean) {
+  constructor(rng: Rng, think: ThinkTimes, text: boolean) {
     this.list = [];
     this.at = 0;
     this.rng = rng;
@@ -39,7 +39,8 @@ class Steps {
   }
 
   push(step: StepName, method: PlanStep['method'], path: string, body: unknown, expect: SessionState | undefined, query?: Record<string, string>): void {
-    if (this.list.length > 0) this.at += this.think.draw(this.rng);
+    // The steps so far and this one: learned think times depend on the pair (PairQuantiles).
+    if (this.list.length > 0) this.at += this.think.draw(this.rng, this.list, step);
     const s: PlanStep = { step, method, path };
     if (query) s.query = query;
     if (body !== undefined) {
@@ -69,6 +70,7 @@ function sessionObject(f: SessionFields, items: CartItem[], state: SessionState 
 
 export function buildPlan(asm: Assembler, rng: Rng, index: number, kind: GeneratedKind, sessionId: string): SessionPlan {
   const t = asm.model;
+  const learned = asm.learned;
   const f = asm.fields(rng, index);
   const path = sessionPath(sessionId);
   const steps = new Steps(rng, asm.think, asm.texts !== undefined);
@@ -81,7 +83,10 @@ export function buildPlan(asm: Assembler, rng: Rng, index: number, kind: Generat
   const n = asm.cartSize(rng);
   const isDry = kind === 'dry';
   // Dry plans are price checks of a growing cart: the same prefixes as updates, no other changes.
-  let u = isDry ? rng.int(t.checksMin, t.checksMax) - 1 : rng.int(t.updatesMin, t.updatesMax);
+  // Counts by a learned profile's weights where it has some, else uniform: one draw either way.
+  const checks = learned?.checkCounts;
+  const updates = learned?.updateCounts;
+  let u = isDry ? (checks ? t.checksMin + checks.draw(rng) : rng.int(t.checksMin, t.checksMax)) - 1 : updates ? t.updatesMin + updates.draw(rng) : rng.int(t.updatesMin, t.updatesMax);
   if (kind === 'browse' && u === 0) u = 1;
 
   // Events per update j (1..u): a removal needs one extra distinct product; room is bounded by the
@@ -175,7 +180,8 @@ export function buildPlan(asm: Assembler, rng: Rng, index: number, kind: Generat
       break;
     case 'return': {
       transition('close', 'closed', final);
-      const requests = rng.int(t.returnRequestsMin, t.returnRequestsMax);
+      const returns = learned?.returnCounts;
+      const requests = returns ? t.returnRequestsMin + returns.draw(rng) : rng.int(t.returnRequestsMin, t.returnRequestsMax);
       const remaining = new Array<number>(size);
       let total = 0;
       for (let i = 0; i < size; i++) total += remaining[i] = (final[i] as CartItem).quantity;

@@ -1,11 +1,13 @@
 // Compiles a traffic profile against the pools' sizes into a PlanModel (plan-model.ts): the build
 // does it for the presets; k6 only for a profile file, once per test. Pure and k6-safe.
 import { LIMITS, RETURN_RESPONSE_CONTENT } from '../model/limits.ts';
-import { LIFECYCLE_KINDS } from '../model/plan.ts';
+import { LIFECYCLE_KINDS, STEP_NAMES, type StepName } from '../model/plan.ts';
+import { writeLearnedCatalog } from './learned-catalog.ts';
 import type { PlanModel } from './plan-model.ts';
 import type { TrafficProfile } from './profiles.ts';
 import { chance } from './random.ts';
-import { geometricWeights, logNormalIntWeights, writeQuantiles, writeTable, writeZipf } from './tables.ts';
+import { writeRepeatVisits } from './repeat-visits.ts';
+import { geometricWeights, logNormalIntWeights, truncatedWeights, writeQuantiles, writeResampledQuantiles, writeTable, writeZipf } from './tables.ts';
 import { POOL_NAMES } from './types.ts';
 
 export function compilePlanModel(profile: TrafficProfile, sizes: readonly number[]): PlanModel {
@@ -17,11 +19,12 @@ export function compilePlanModel(profile: TrafficProfile, sizes: readonly number
   const minItems = Math.min(c.items.min, maxItems);
   const tables: number[] = [];
   const kinds = writeTable(tables, LIFECYCLE_KINDS.map((k) => profile.lifecycles[k]));
-  const items = writeTable(tables, logNormalIntWeights(c.items.median, c.items.sigma, minItems, maxItems));
-  const quantity = writeTable(tables, geometricWeights(c.quantity.mean, c.quantity.max));
+  // Learned distributions (version-2 profiles) take the places of the parametric ones.
+  const items = writeTable(tables, c.items.weights ? truncatedWeights(c.items.weights, c.items.min, minItems, maxItems) : logNormalIntWeights(c.items.median, c.items.sigma, minItems, maxItems));
+  const quantity = writeTable(tables, c.quantity.weights ?? geometricWeights(c.quantity.mean, c.quantity.max));
   const popularity = writeZipf(tables, products, c.popularity);
   const t = profile.thinkTimeMs;
-  const think = writeQuantiles(tables, t.median, t.sigma, t.min, t.max);
+  const think = t.quantiles ? writeResampledQuantiles(tables, t.quantiles) : writeQuantiles(tables, t.median, t.sigma, t.min, t.max);
   // Guests have no loyalty card: known customers carry one often enough that the share over all sessions is as asked.
   const knownShare = profileIds === 0 ? 0 : 1 - profile.profiles.guestShare;
   const rrc = profile.responseContent.filter((v) => (RETURN_RESPONSE_CONTENT as readonly string[]).includes(v));
@@ -66,6 +69,37 @@ export function compilePlanModel(profile: TrafficProfile, sizes: readonly number
   };
   if (profile.responseContent.length > 0) model.responseContent = profile.responseContent.slice();
   if (rrc.length > 0) model.returnResponseContent = rrc;
+  compileLearned(model, profile, tables, profileIds);
   return model;
+}
+
+/** The learned parts of a version-2 profile, appended to the model's tables (plan-model.ts); none for a preset. */
+function compileLearned(model: PlanModel, profile: TrafficProfile, tables: number[], profileIds: number): void {
+  const c = profile.cart;
+  if (profile.coupons.weights) model.couponCounts = writeTable(tables, profile.coupons.weights);
+  if (profile.updates.weights) model.updateCounts = writeTable(tables, profile.updates.weights);
+  if (profile.dry.checks.weights) model.checkCounts = writeTable(tables, profile.dry.checks.weights);
+  if (profile.returns.requests.weights) model.returnCounts = writeTable(tables, profile.returns.requests.weights);
+  const transitions = profile.thinkTimeMs.transitions;
+  if (transitions) {
+    const index = new Array<number>(64).fill(-1);
+    for (const [key, q] of Object.entries(transitions)) {
+      const [from, to] = key.split('>') as [StepName, StepName];
+      index[STEP_NAMES.indexOf(from) * 8 + STEP_NAMES.indexOf(to)] = writeResampledQuantiles(tables, q);
+    }
+    model.thinkBy = tables.length;
+    tables.push(...index);
+  }
+  if (c.prices || c.categories) {
+    const at = writeLearnedCatalog(tables, model, c.prices, c.categories);
+    if (at.prices !== undefined) model.prices = at.prices;
+    if (at.categories !== undefined && c.categories) {
+      model.categories = at.categories;
+      model.categoryNames = Object.keys(c.categories);
+    }
+  }
+  const spp = profile.profiles.sessionsPerProfile;
+  // Repeat visits pick customers from the pool: without one, every known customer is a guest anyway.
+  if (spp && profileIds > 0) model.repeat = writeRepeatVisits(tables, spp.weights, spp.window, profile.profiles.guestShare);
 }
 

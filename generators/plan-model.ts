@@ -53,6 +53,28 @@ export interface PlanModel {
   quantity: number;
   popularity: number;
   think: number;
+  /**
+   * What a learned (version-2) profile adds; every one absent for the presets, which plan as they
+   * always did. Its cart sizes, quantities and think times take the places of `items`, `quantity`
+   * and `think` above; these are where the rest start in `tables`:
+   * - couponCounts: codes per session with coupons (Table over 1..couponsMax);
+   * - updateCounts, checkCounts, returnCounts: Tables over updatesMin.., checksMin.., returnRequestsMin..;
+   * - thinkBy: 64 entries (from × 8 + to, in STEP_NAMES order), each where that pair of steps'
+   *   quantiles start, or -1 for `think`;
+   * - prices, categories: one value per product rank, its unit price in cents and its index in
+   *   categoryNames (learned-catalog.ts);
+   * - repeat: the cycle of repeat visits per customer (repeat-visits.ts), whose permutation each
+   *   planner draws from its seed.
+   */
+  couponCounts?: number;
+  updateCounts?: number;
+  checkCounts?: number;
+  returnCounts?: number;
+  thinkBy?: number;
+  prices?: number;
+  categories?: number;
+  categoryNames?: string[];
+  repeat?: number;
   /** The tables' buffer (Table, ZipfSampler and QuantileTable layouts); numbers in JSON. */
   tables: Float64Array | number[];
 }

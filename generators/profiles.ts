@@ -3,12 +3,14 @@
 // names the preset, `default` when absent). Pure and k6-safe: reading a profile file is Node's job
 // (generators/profile-file.ts); k6 receives the resolved object.
 import { LIMITS, RESPONSE_CONTENT, type ResponseContent } from '../model/limits.ts';
-import { LIFECYCLE_KINDS, type GeneratedKind } from '../model/plan.ts';
+import { LIFECYCLE_KINDS, STEP_NAMES, type GeneratedKind } from '../model/plan.ts';
 import { CartloadError } from '../model/errors.ts';
 
 export interface IntRange {
   min: number;
   max: number;
+  /** Relative weights of min, min+1, ..., max (a learned distribution); uniform when absent. */
+  weights?: number[];
 }
 
 /**
@@ -20,6 +22,30 @@ export interface LogNormal {
   sigma: number;
   min: number;
   max: number;
+  /**
+   * A learned integer distribution (cart.items): relative weights of min..max. When present it is
+   * the distribution, and median and sigma only describe it.
+   */
+  weights?: number[];
+  /**
+   * A learned continuous distribution (thinkTimeMs): values at evenly spaced probabilities 0..1
+   * (101 values: every percentile), drawn by linear interpolation. When present it is the
+   * distribution, and median and sigma only describe it.
+   */
+  quantiles?: number[];
+}
+
+/** The profile format this version reads and writes; files without `version` are version 1. */
+export const PROFILE_VERSION = 2;
+
+/**
+ * Sessions started per second over the day (UTC), one value per bucket; null where the recording
+ * did not cover the bucket. `start` is the bucket a run begins at unless told otherwise.
+ */
+export interface ArrivalCurve {
+  bucketMinutes: number;
+  sessionsPerSecond: (number | null)[];
+  start: number;
 }
 
 export interface TrafficProfile {
@@ -30,29 +56,44 @@ export interface TrafficProfile {
   cart: {
     /** Distinct items in the cart at checkout (integers, 1..1000). */
     items: LogNormal;
-    /** Quantity of each item: geometric on 1..max with this mean. */
-    quantity: { mean: number; max: number };
+    /** Quantity of each item: geometric on 1..max with this mean, or `weights` of 1..max (learned). */
+    quantity: { mean: number; max: number; weights?: number[] };
     /** Zipf exponent of product popularity (0 = uniform; 1 = classic long tail). */
     popularity: number;
     /** Share of the final cart already in the opening request; updates add the rest. */
     openShare: number;
     /** Send the products' catalog attributes as cart item attributes. */
     itemAttributes: boolean;
+    /**
+     * Learned unit prices: values at evenly spaced probabilities 0..1. Each catalog product gets a
+     * fixed price from them (by its rank), instead of the catalog's own price.
+     */
+    prices?: number[];
+    /** Learned category mix: name → relative weight. Each catalog product gets one (by its rank). */
+    categories?: Record<string, number>;
   };
   /** Cart updates between opening and the session's end (uniform integers). */
   updates: IntRange;
   /** What an update does besides adding items: the probability that it removes an item, or changes a quantity. */
   changes: { removeShare: number; quantityShare: number };
-  /** Think time between two steps of a session, in ms. */
-  thinkTimeMs: LogNormal;
-  coupons: { sessionShare: number; max: number; invalidShare: number };
+  /**
+   * Think time between two steps of a session, in ms; `transitions` (learned) gives quantiles per
+   * pair of steps, `"open>update"`, `"close>cancel"`, ..., used where present.
+   */
+  thinkTimeMs: LogNormal & { transitions?: Record<string, number[]> };
+  /** `weights` (learned): relative weights of 1..max codes in a session that has coupons. */
+  coupons: { sessionShare: number; max: number; invalidShare: number; weights?: number[] };
   referral: { sessionShare: number; invalidShare: number };
   loyalty: { sessionShare: number };
   /** Hashed device/IP identifiers, stable per customer profile. */
   identifiers: { sessionShare: number; max: number };
   /** The `shipping` additional cost, its price drawn from `prices`. */
   shipping: { sessionShare: number; prices: number[] };
-  profiles: { guestShare: number };
+  /**
+   * `sessionsPerProfile` (learned): weights of 1, 2, ... sessions per known customer profile, over
+   * every `window` sessions (a recording's worth): a run repeats profiles in that proportion.
+   */
+  profiles: { guestShare: number; sessionsPerProfile?: { weights: number[]; window: number } };
   /** Return lifecycles: how many return requests, and the share of the cart's items each returns. */
   returns: { requests: IntRange; itemShare: number };
   /** Dry lifecycles: how many price checks, and how many campaigns each asks to evaluate. */
@@ -61,10 +102,31 @@ export interface TrafficProfile {
   getShare: number;
   /** responseContent of every update and return request. */
   responseContent: ResponseContent[];
+  /** The recorded arrival rate over the day (learned); `--rate-scale` runs follow it. */
+  arrival?: ArrivalCurve;
 }
 
 /** A profile as a file or caller writes it: any subset of fields, over a named preset. */
-export type ProfileInput = DeepPartial<TrafficProfile> & { extends?: string };
+export type ProfileInput = DeepPartial<TrafficProfile> & { extends?: string; version?: number };
+
+/**
+ * Fields that no preset has (version 2, written by `cartload learn`): a file may add them, and
+ * each replaces the distribution that its siblings describe.
+ */
+const OPTIONAL_FIELDS = new Set([
+  'profile.arrival',
+  'profile.cart.items.weights',
+  'profile.cart.quantity.weights',
+  'profile.cart.prices',
+  'profile.cart.categories',
+  'profile.updates.weights',
+  'profile.coupons.weights',
+  'profile.thinkTimeMs.quantiles',
+  'profile.thinkTimeMs.transitions',
+  'profile.profiles.sessionsPerProfile',
+  'profile.returns.requests.weights',
+  'profile.dry.checks.weights',
+]);
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
@@ -157,8 +219,10 @@ export function resolveProfile(nameOrObject: string | ProfileInput | TrafficProf
   if (nameOrObject === null || typeof nameOrObject !== 'object' || Array.isArray(nameOrObject)) {
     throw new ProfileError('profile: must be a JSON object or a preset name');
   }
-  const { extends: base = 'default', ...rest } = nameOrObject as ProfileInput;
+  const { extends: base = 'default', version = 1, ...rest } = nameOrObject as ProfileInput;
   if (typeof base !== 'string') throw new ProfileError('profile.extends: must be a preset name');
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw new ProfileError('profile.version: must be an integer ≥ 1');
+  if (version > PROFILE_VERSION) throw new ProfileError(`profile.version: ${version} is newer than this cartload reads (${PROFILE_VERSION}); upgrade cartload`);
   const preset = PRESETS[base];
   if (!preset) throw new ProfileError(`profile.extends: unknown preset "${base}" (presets: ${PRESET_NAMES.join(', ')})`);
   const named = { name: typeof rest.name === 'string' ? rest.name : `custom (${base})`, ...rest };
@@ -177,6 +241,12 @@ function merge(base: unknown, over: unknown, path: string): unknown {
     const b = base as Record<string, unknown>;
     const out: Record<string, unknown> = { ...b };
     for (const [k, v] of Object.entries(over as Record<string, unknown>)) {
+      if (OPTIONAL_FIELDS.has(`${path}.${k}`)) {
+        // Replaced whole (null removes it): plain JSON, validated by finish(), copied so the caller's object is not frozen.
+        if (v === null) delete out[k];
+        else if (v !== undefined) out[k] = JSON.parse(JSON.stringify(v)) as unknown;
+        continue;
+      }
       if (!(k in b)) throw new ProfileError(`${path}.${k}: unknown field (fields: ${Object.keys(b).join(', ')})`);
       out[k] = merge(b[k], v, `${path}.${k}`);
     }
@@ -249,7 +319,102 @@ function finish(p: TrafficProfile): TrafficProfile {
       throw new ProfileError(`profile.responseContent.${i}: "${v}" is not one of ${RESPONSE_CONTENT.join(', ')}`);
     }
   });
+  finishLearned(p, num);
   return deepFreeze(p);
+}
+
+type NumCheck = (path: string, v: number, min: number, max?: number, integer?: boolean) => void;
+
+/** Checks the version-2 (learned) fields, where present. */
+function finishLearned(p: TrafficProfile, num: NumCheck): void {
+  const list = (path: string, v: unknown, min: number, max: number): number[] => {
+    if (!Array.isArray(v)) throw new ProfileError(`profile.${path}: must be an array of numbers`);
+    if (v.length < min || v.length > max) throw new ProfileError(`profile.${path}: must hold ${min === max ? min : `${min} to ${max}`} values, has ${v.length}`);
+    v.forEach((x, i) => {
+      if (typeof x !== 'number') throw new ProfileError(`profile.${path}.${i}: must be a number`);
+    });
+    return v as number[];
+  };
+  const weights = (path: string, v: unknown, length: number): void => {
+    const w = list(path, v, length, length);
+    let total = 0;
+    w.forEach((x, i) => {
+      num(`${path}.${i}`, x, 0);
+      total += x;
+    });
+    if (!(total > 0)) throw new ProfileError(`profile.${path}: at least one weight must be > 0`);
+  };
+  const quantiles = (path: string, v: unknown, min: number, max: number): void => {
+    const q = list(path, v, 2, 1001);
+    q.forEach((x, i) => {
+      num(`${path}.${i}`, x, min, max);
+      if (i > 0 && x < (q[i - 1] as number)) throw new ProfileError(`profile.${path}.${i}: must be ≥ the value before it (quantiles rise)`);
+    });
+  };
+  const r = (path: string, range: IntRange): void => {
+    if (range.weights !== undefined) weights(`${path}.weights`, range.weights, range.max - range.min + 1);
+  };
+  const c = p.cart;
+  if (c.items.weights !== undefined) weights('cart.items.weights', c.items.weights, c.items.max - c.items.min + 1);
+  if (c.items.quantiles !== undefined) throw new ProfileError('profile.cart.items.quantiles: cart sizes are integers; use cart.items.weights');
+  if (c.quantity.weights !== undefined) weights('cart.quantity.weights', c.quantity.weights, c.quantity.max);
+  if (c.prices !== undefined) quantiles('cart.prices', c.prices, 0, 1e9);
+  if (c.categories !== undefined) {
+    const cats = c.categories;
+    if (cats === null || typeof cats !== 'object' || Array.isArray(cats)) throw new ProfileError('profile.cart.categories: must be an object of category name → weight');
+    const names = Object.keys(cats);
+    if (names.length === 0 || names.length > 1000) throw new ProfileError('profile.cart.categories: must name 1 to 1000 categories');
+    let total = 0;
+    for (const name of names) {
+      if (name.length === 0 || name.length > 1000) throw new ProfileError('profile.cart.categories: names must be 1 to 1000 characters');
+      num(`cart.categories.${name}`, cats[name] as number, 0);
+      total += cats[name] as number;
+    }
+    if (!(total > 0)) throw new ProfileError('profile.cart.categories: at least one weight must be > 0');
+  }
+  r('updates', p.updates);
+  r('returns.requests', p.returns.requests);
+  r('dry.checks', p.dry.checks);
+  if (p.coupons.weights !== undefined) weights('coupons.weights', p.coupons.weights, p.coupons.max);
+  const t = p.thinkTimeMs;
+  if (t.weights !== undefined) throw new ProfileError('profile.thinkTimeMs.weights: think times are continuous; use thinkTimeMs.quantiles');
+  if (t.quantiles !== undefined) quantiles('thinkTimeMs.quantiles', t.quantiles, t.min, t.max);
+  if (t.transitions !== undefined) {
+    if (t.transitions === null || typeof t.transitions !== 'object' || Array.isArray(t.transitions)) throw new ProfileError('profile.thinkTimeMs.transitions: must be an object of "step>step" → quantiles');
+    for (const [key, q] of Object.entries(t.transitions)) {
+      const [from, to, extra] = key.split('>');
+      if (extra !== undefined || !(STEP_NAMES as readonly string[]).includes(from ?? '') || !(STEP_NAMES as readonly string[]).includes(to ?? '')) {
+        throw new ProfileError(`profile.thinkTimeMs.transitions.${key}: the key must be two steps joined by ">" (steps: ${STEP_NAMES.join(', ')})`);
+      }
+      quantiles(`thinkTimeMs.transitions.${key}`, q, t.min, t.max);
+    }
+  }
+  const spp = p.profiles.sessionsPerProfile;
+  if (spp !== undefined) {
+    if (spp === null || typeof spp !== 'object' || Array.isArray(spp)) throw new ProfileError('profile.profiles.sessionsPerProfile: must be an object { weights, window }');
+    const n = list('profiles.sessionsPerProfile.weights', spp.weights, 1, 1000).length;
+    weights('profiles.sessionsPerProfile.weights', spp.weights, n);
+    num('profiles.sessionsPerProfile.window', spp.window, 1, 1e9, true);
+  }
+  const a = p.arrival;
+  if (a !== undefined) {
+    if (a === null || typeof a !== 'object' || Array.isArray(a)) throw new ProfileError('profile.arrival: must be an object { bucketMinutes, sessionsPerSecond, start }');
+    num('arrival.bucketMinutes', a.bucketMinutes, 1, 1440, true);
+    if (1440 % a.bucketMinutes !== 0) throw new ProfileError('profile.arrival.bucketMinutes: must divide a day (1440 minutes): 5, 10, 15, 30, 60, ...');
+    const buckets = 1440 / a.bucketMinutes;
+    if (!Array.isArray(a.sessionsPerSecond) || a.sessionsPerSecond.length !== buckets) {
+      throw new ProfileError(`profile.arrival.sessionsPerSecond: must hold ${buckets} values (one per ${a.bucketMinutes} minutes of the day), or null where unknown`);
+    }
+    let any = false;
+    a.sessionsPerSecond.forEach((v, i) => {
+      if (v === null) return;
+      num(`arrival.sessionsPerSecond.${i}`, v, 0);
+      if (v > 0) any = true;
+    });
+    if (!any) throw new ProfileError('profile.arrival.sessionsPerSecond: at least one rate must be > 0');
+    num('arrival.start', a.start, 0, buckets - 1, true);
+    if (a.sessionsPerSecond[a.start] === null) throw new ProfileError(`profile.arrival.start: bucket ${a.start} has no recorded rate`);
+  }
 }
 
 function deepFreeze<T>(v: T): T {

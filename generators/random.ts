@@ -249,3 +249,27 @@ export class QuantileTable {
     return lo + Math.floor(((hi - lo) * (u & 0xffffff)) / 16777216);
   }
 }
+
+/** Think times between steps: a draw may depend on the steps so far and the next one. */
+export interface ThinkTimes {
+  draw(rng: Rng, steps: readonly { step: string }[], next: string): number;
+}
+
+/** (a * b) mod n for a, b < n ≤ 2^31, exact in doubles. */
+export function mulMod(a: number, b: number, n: number): number {
+  const hi = ((a * (b >>> 16)) % n) * 65536;
+  return (hi + a * (b & 0xffff)) % n;
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return a;
+}
+
+/** A stride in [1, n) coprime with n, so that i → i·stride mod n visits every one of n places once per n steps. */
+export function coprimeStride(n: number, h: number): number {
+  if (n <= 2) return 1;
+  let s = 1 + (h % (n - 1));
+  while (gcd(s, n) !== 1) s = s + 1 === n ? 1 : s + 1;
+  return s;
+}

@@ -7,6 +7,7 @@ import { createGzip } from 'node:zlib';
 import { generate, type GenerateFormat, type GenerateResult } from './generate.ts';
 import { buildPools, poolsText, readPools, type PoolArrays } from './pools.ts';
 import { loadProfile } from './profile-file.ts';
+import { editProfile } from './profile-edit.ts';
 import { parseCsvPoolSpec, readCsvPools } from './user-pools.ts';
 import type { TrafficProfile } from './profiles.ts';
 import { OutputPathError } from '../io/dirs.ts';
@@ -34,6 +35,8 @@ export async function resolvePools(source: PoolSource): Promise<PoolArrays> {
 export interface RunGenerateOptions extends PoolSource {
   sessions: number;
   profile?: string;
+  /** What-if edits of the profile (`couponShare=0.8`). */
+  set?: readonly string[];
   format: GenerateFormat;
   /** A file path (`.gz` compresses), or undefined / '-' for `stdout`. */
   out?: string;
@@ -52,7 +55,7 @@ export interface RunGenerateResult extends GenerateResult {
 }
 
 export async function runGenerate(o: RunGenerateOptions): Promise<RunGenerateResult> {
-  const profile = await loadProfile(o.profile ?? 'default');
+  const profile = editProfile(await loadProfile(o.profile ?? 'default'), o.set ?? []);
   const pools = await resolvePools(o);
   const toStdout = o.out === undefined || o.out === '-';
   const target = toStdout ? undefined : (o.out as string);

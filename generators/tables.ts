@@ -69,6 +69,35 @@ export function writeQuantiles(out: number[], median: number, sigma: number, min
   return at;
 }
 
+/**
+ * Appends 257 quantiles resampled from learned values at evenly spaced probabilities 0..1 (q[0]
+ * the minimum, q[n] the maximum): the layout QuantileTable draws from. Returns where they start.
+ */
+export function writeResampledQuantiles(out: number[], values: ArrayLike<number>): number {
+  const at = out.length;
+  const n = values.length - 1;
+  for (let i = 0; i <= 256; i++) {
+    const x = (i * n) / 256;
+    const j = Math.min(Math.floor(x), n - 1);
+    const lo = values[j] as number;
+    const hi = values[j + 1] as number;
+    out.push(Math.round(lo + (hi - lo) * (x - j)));
+  }
+  return at;
+}
+
+/**
+ * Learned weights of from..(from + length - 1) re-cut to [min, max] (a catalog smaller than the
+ * carts): the outcomes outside drop out, and all the mass on the last one when none is left.
+ */
+export function truncatedWeights(weights: readonly number[], from: number, min: number, max: number): Float64Array {
+  const w = new Float64Array(max - min + 1);
+  let total = 0;
+  for (let k = min; k <= max; k++) total += w[k - min] = weights[k - from] ?? 0;
+  if (!(total > 0)) w[w.length - 1] = 1;
+  return w;
+}
+
 /** A table of its own (Node callers and tests): a buffer holding just it. */
 export function tableOf(weights: ArrayLike<number>): Table {
   const out: number[] = [];

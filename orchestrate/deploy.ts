@@ -1,18 +1,22 @@
 // `cartload deploy k6-operator [scenario]` as a library function: builds the scenario's bundle
-// (and its pools) into a scratch folder, reads it with a profile file if PROFILE names one, and
-// turns it into the k6-operator objects (orchestrate/k6-operator.ts), with the scenario's
+// (and its pools) into a scratch folder, with a profile file if PROFILE names one (validated and
+// shipped complete as profile.json: a learned profile with every distribution), and turns it into the k6-operator objects (orchestrate/k6-operator.ts), with the scenario's
 // variables from the options and the environment, a fresh session namespace, and the commands
 // that create the Secret and apply the objects.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { buildScenarios, PROJECT_ROOT } from '../bundle/index.ts';
+import { PROFILE_FILE } from '../bundle/profile.ts';
 import { DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
 import { CartloadError } from '../model/errors.ts';
 import { shortRandom } from '../engine/run-id.ts';
-import { resolveProfile } from '../generators/profiles.ts';
+import { editProfile } from '../generators/profile-edit.ts';
+import { loadProfile } from '../generators/profile-file.ts';
+import { PRESET_NAMES, PRESETS, resolveProfile } from '../generators/profiles.ts';
 import { ConfigError, parseConfig } from '../scenarios/lib/config.ts';
+import { applyRateScale } from '../scenarios/lib/rate-scale.ts';
 import { checkK8sName, k6OperatorManifests, type BundleFile, type K6OperatorManifests } from './k6-operator.ts';
 import { scenarioEnv, type RunScenarioOptions } from './run.ts';
 import { SCENARIO_VARIABLES } from './segments.ts';
@@ -63,7 +67,7 @@ export async function deployK6Operator(o: DeployK6OperatorOptions): Promise<Depl
   if (o.image !== undefined && o.image.trim() === '') throw new DeployError('--image: the value is empty');
   if (o.sessionPrefix !== undefined && !/^[A-Za-z0-9._~-]{1,100}$/.test(o.sessionPrefix)) throw new DeployError(`--session-prefix ${o.sessionPrefix}: use 1-100 characters of A-Z a-z 0-9 . _ ~ -`);
   // A preset is checked here; a profile file is read below.
-  if (o.profile !== undefined && !/\.json$/i.test(o.profile)) {
+  if (o.profile !== undefined && PRESETS[o.profile] !== undefined) {
     try {
       resolveProfile(o.profile);
     } catch (err) {
@@ -74,7 +78,7 @@ export async function deployK6Operator(o: DeployK6OperatorOptions): Promise<Depl
   const env = scenarioEnv({ ...o, say: () => undefined }, 'deploy', 'results');
   let config;
   try {
-    config = parseConfig(env);
+    config = parseConfig(env, scenario === 'smoke' || scenario === 'capacity' ? scenario : undefined);
   } catch (err) {
     if (err instanceof ConfigError) throw new DeployError(err.message);
     throw err;
@@ -93,12 +97,18 @@ export async function deployK6Operator(o: DeployK6OperatorOptions): Promise<Depl
     throw err;
   }
   const files: BundleFile[] = [];
-  // A profile file travels with the bundle; a preset name is just a name.
-  if (config.profile !== undefined && /\.json$/i.test(config.profile)) {
-    const path = resolve(config.profile);
-    if (!existsSync(path)) throw new DeployError(`PROFILE ${config.profile}: no such file`);
-    files.push({ name: basename(path), content: await readFile(path) });
-    vars.PROFILE = `./${basename(path)}`;
+  // A profile file travels with the bundle (the build validates it and writes it whole as
+  // profile.json); a preset name is just a name.
+  const profileFile = config.profile !== undefined && PRESETS[config.profile] === undefined ? resolve(config.profile) : undefined;
+  if (profileFile !== undefined && !existsSync(profileFile)) {
+    throw new DeployError(`${o.profile !== undefined ? '--profile' : 'PROFILE'} ${config.profile}: neither a preset (${PRESET_NAMES.join(', ')}) nor a file`);
+  }
+  // What every runner would refuse at init: a bad what-if edit, RATE_SCALE without a learned curve, ...
+  try {
+    applyRateScale(config, editProfile(await loadProfile(profileFile ?? config.profile ?? 'default'), config.profileSet ?? []));
+  } catch (err) {
+    if (err instanceof CartloadError) throw new DeployError(err.message);
+    throw err;
   }
   const sessionPrefix = o.sessionPrefix ?? config.sessionPrefix ?? `${DEFAULT_SESSION_PREFIX}-${name.replace(/^cartload-/, '')}-${shortRandom()}`;
 
@@ -107,8 +117,12 @@ export async function deployK6Operator(o: DeployK6OperatorOptions): Promise<Depl
     const rootDir = o.rootDir ?? PROJECT_ROOT;
     const entry = join(rootDir, 'scenarios', `${scenario}.ts`);
     if (!existsSync(entry)) throw new DeployError(`scenario "${scenario}": no scenarios/${scenario}.ts`);
-    await buildScenarios({ rootDir, entries: [entry], outDir: scratch, seed: config.seed, ...(o.pools ? { pools: resolve(o.pools) } : {}) });
-    files.unshift({ name: `${scenario}.js`, content: await readFile(join(scratch, `${scenario}.js`)) }, { name: 'pools.json', content: await readFile(join(scratch, 'pools.json')) });
+    await buildScenarios({ rootDir, entries: [entry], outDir: scratch, seed: config.seed, ...(o.pools ? { pools: resolve(o.pools) } : {}), ...(profileFile ? { profile: profileFile } : {}) });
+    files.push({ name: `${scenario}.js`, content: await readFile(join(scratch, `${scenario}.js`)) }, { name: 'pools.json', content: await readFile(join(scratch, 'pools.json')) });
+    if (profileFile) {
+      files.push({ name: PROFILE_FILE, content: await readFile(join(scratch, PROFILE_FILE)) });
+      vars.PROFILE = `./${PROFILE_FILE}`;
+    }
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

@@ -7,7 +7,12 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { PROJECT_ROOT } from '../bundle/index.ts';
 import { startTarget, type RunningTarget } from '../emulator/server/index.ts';
 import { makeRunId } from '../engine/run-id.ts';
-import { ConfigError, parseConfig } from '../scenarios/lib/config.ts';
+import { CartloadError } from '../model/errors.ts';
+import { editProfile } from '../generators/profile-edit.ts';
+import { loadProfile } from '../generators/profile-file.ts';
+import { parseConfig } from '../scenarios/lib/config.ts';
+import { SCENARIO_DEFAULTS, type ScenarioDefaults } from '../scenarios/lib/defaults.ts';
+import { applyRateScale } from '../scenarios/lib/rate-scale.ts';
 import { locateK6 } from './k6-binary.ts';
 import { mergeParts, type MergePartsResult } from './merge-parts.ts';
 import { buildScenarioBundle, runWithK6, scenarioEnv, type RunScenarioOptions } from './run.ts';
@@ -66,9 +71,11 @@ export async function runSegments(o: RunSegmentsOptions): Promise<RunSegmentsRes
   const env = scenarioEnv(o, runId, resultsDir);
   let config;
   try {
-    config = parseConfig(env);
+    config = parseConfig(env, scenario === 'smoke' || scenario === 'capacity' ? scenario : undefined);
+    // What every instance would refuse at init (a bad profile file or what-if edit, RATE_SCALE without a learned curve), refused once here.
+    applyRateScale(config, editProfile(await loadProfile(config.profile ?? (SCENARIO_DEFAULTS as Readonly<Record<string, ScenarioDefaults>>)[scenario]?.profile ?? 'default'), config.profileSet ?? []));
   } catch (err) {
-    if (err instanceof ConfigError) return fail(err.message);
+    if (err instanceof CartloadError) return fail(err.message);
     throw err;
   }
   // Every instance must name its sessions alike: the run's prefix, not one per instance's RUN_ID.
@@ -76,11 +83,12 @@ export async function runSegments(o: RunSegmentsOptions): Promise<RunSegmentsRes
   const outDir = o.distDir ?? join(rootDir, 'dist');
 
   if (!o.local) {
-    const bundle = await buildScenarioBundle({ scenario, rootDir, outDir, seed: config.seed });
+    // A profile file is copied beside the bundle: the commands name it as k6 opens it there.
+    const { file: bundle, env: bundleEnv } = await buildScenarioBundle({ scenario, rootDir, outDir, seed: config.seed, env });
     const rel = relative(process.cwd(), bundle);
     const vars: Record<string, string> = {};
     for (const name of SCENARIO_VARIABLES) {
-      const v = (env[name] ?? '').trim();
+      const v = (bundleEnv[name] ?? '').trim();
       if (v !== '') vars[name] = v;
     }
     vars.SESSION_PREFIX = sessionPrefix;
@@ -107,7 +115,7 @@ export async function runSegments(o: RunSegmentsOptions): Promise<RunSegmentsRes
   const target = local?.url ?? config.baseUrl;
   const apiKey = local?.apiKey ?? config.apiKey;
   try {
-    const bundle = await buildScenarioBundle({ scenario, rootDir, outDir, seed: config.seed });
+    const { file: bundle, env: bundleEnv } = await buildScenarioBundle({ scenario, rootDir, outDir, seed: config.seed, env });
     o.say(`engine: k6 (${k6.bin}), ${instances.length} instances over execution segments ${instances.map((s) => s.segment).join(', ')}; session IDs ${sessionPrefix}-${config.seed}-<n>`);
     const runs = await Promise.all(
       instances.map(async (instance): Promise<SegmentRun> => {
@@ -122,7 +130,7 @@ export async function runSegments(o: RunSegmentsOptions): Promise<RunSegmentsRes
             outDir,
             resultsDir: partsDir,
             runId: instance.runId,
-            env: { ...env, TALON_BASE_URL: target, TALON_API_KEY: apiKey, SESSION_PREFIX: sessionPrefix, RUN_ID: instance.runId, RESULTS_DIR: partsDir },
+            env: { ...bundleEnv, TALON_BASE_URL: target, TALON_API_KEY: apiKey, SESSION_PREFIX: sessionPrefix, RUN_ID: instance.runId, RESULTS_DIR: partsDir },
             bin: k6.bin as string,
             seed: config.seed,
             why: `instance ${instance.index} of ${instances.length}`,

@@ -12,13 +12,17 @@ import { CartloadError } from '../model/errors.ts';
 import { locateK6, runK6 } from './k6-binary.ts';
 import { createPlanner, type Planner } from '../generators/planner.ts';
 import { loadProfile } from '../generators/profile-file.ts';
-import type { TrafficProfile } from '../generators/profiles.ts';
+import { PRESETS, type TrafficProfile } from '../generators/profiles.ts';
+import { editProfile } from '../generators/profile-edit.ts';
+import { PROFILE_FILE } from '../bundle/profile.ts';
 import { resolvePools } from '../generators/run.ts';
 import { DEFAULT_CONNECTIONS, DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
 import type { ResultsConsumer } from '../model/results-events.ts';
 import { LIFECYCLE_KINDS, type GeneratedKind, type SessionPlan } from '../model/plan.ts';
 import type { RunSummary } from '../model/summary.ts';
-import { parseConfig, type ScenarioConfig } from '../scenarios/lib/config.ts';
+import { ConfigError, parseConfig, type ScenarioConfig, type Stage } from '../scenarios/lib/config.ts';
+import { PRESET_SHAPES, stageStarts } from '../scenarios/lib/load.ts';
+import { applyRateScale, type RateScaled } from '../scenarios/lib/rate-scale.ts';
 import { toDryPlan } from '../scenarios/lib/dry.ts';
 import { startTarget, type RunningTarget } from '../emulator/server/index.ts';
 import { runEngine, validateEngineOptions, type EngineOptions, type EngineResult, type PlansInput, type ProgressSink } from '../engine/index.ts';
@@ -50,6 +54,16 @@ export interface RunScenarioOptions {
   thinkScale?: number;
   maxThink?: number;
   dry?: boolean;
+  /** What-if edits of the profile, `key=value` (PROFILE_SET). */
+  set?: readonly string[];
+  /** Follow the profile's learned arrival curve at this multiple (RATE_SCALE). */
+  rateScale?: number;
+  /** Play the curve this many times faster (CURVE_SPEED). */
+  curveSpeed?: number;
+  /** Where in the day the curve starts, HH:MM UTC (DAY_START). */
+  dayStart?: string;
+  /** A load preset (LOAD): load, stress, spike, soak. */
+  load?: string;
   sessionPrefix?: string;
   /** The gate: largest share of failed requests, and per-step p95 / p99 in ms (ERROR_RATE, P95_MS, P99_MS). */
   maxErrorRate?: number;
@@ -87,6 +101,16 @@ export class RunOptionsError extends CartloadError {
   }
 }
 
+/** The variables a RATE_SCALE shape reads, and the flags (and options) that set them. */
+const SHAPE_FLAGS: Record<string, [string, keyof RunScenarioOptions]> = {
+  RATE_SCALE: ['rate-scale', 'rateScale'],
+  CURVE_SPEED: ['curve-speed', 'curveSpeed'],
+  DAY_START: ['day-start', 'dayStart'],
+  DURATION: ['duration', 'duration'],
+  LOAD: ['load', 'load'],
+  RATE: ['rate', 'rate'],
+};
+
 /** A run checked and resolved, nothing started: what prepareRun() returns and startRun() runs. */
 export interface PreparedRun {
   scenario: string;
@@ -102,6 +126,9 @@ export interface PreparedRun {
   dry: boolean;
   k6Bin?: string;
   node?: NodePlan;
+  /** The profile after PROFILE_SET and RATE_SCALE, and what a RATE_SCALE run follows (for the user). */
+  profile: TrafficProfile;
+  shapeNote?: string;
 }
 
 interface NodePlan {
@@ -115,6 +142,9 @@ interface NodePlan {
   sessionPrefix: string;
   profile: TrafficProfile;
   planners: Planner[];
+  /** STAGES, a LOAD preset or RATE_SCALE: when each session starts, instead of a constant rate. */
+  stages?: Stage[];
+  schedule?: { startMs: (index: number) => number; durationMs: number; peak: number };
 }
 
 /** The options as the scenarios' variables: what k6 gets, and what the Node engine parses the same way. */
@@ -134,6 +164,11 @@ export function scenarioEnv(o: RunScenarioOptions, runId: string, resultsDir: st
   set('PROFILE', o.profile);
   set('THINK_SCALE', o.thinkScale);
   set('MAX_THINK', o.maxThink);
+  set('RATE_SCALE', o.rateScale);
+  set('CURVE_SPEED', o.curveSpeed);
+  set('DAY_START', o.dayStart);
+  set('LOAD', o.load);
+  if (o.set && o.set.length > 0) env.PROFILE_SET = o.set.join(';');
   if (o.dry) env.DRY = 'true';
   return env;
 }
@@ -199,15 +234,29 @@ export async function prepareRun(o: RunScenarioOptions): Promise<PreparedRun> {
     const known = Object.keys(NODE_SCENARIOS).join(', ');
     throw new RunOptionsError(`scenario "${scenario}": the Node engine runs ${known}; ${scenario === 'capacity' ? 'capacity steps the rate up and needs k6 (install k6 or set K6_BIN); cartload capacity searches with either engine' : 'check the name'}`);
   }
-  if (engine === 'node') {
-    const shape = ['STAGES', 'LOAD', 'VUS'].find((v) => (env[v] ?? '').trim() !== '');
-    if (shape) throw new RunOptionsError(`${shape} is a k6 load shape; the Node engine runs a constant RATE for DURATION (install k6, or unset ${shape})`);
+  if (engine === 'node' && (env.VUS ?? '').trim() !== '') {
+    throw new RunOptionsError('VUS is a closed k6 model; the Node engine starts sessions at a rate (RATE, STAGES, LOAD or RATE_SCALE): install k6, or unset VUS');
+  }
+  if (config.rateScale !== undefined && (scenario === 'smoke' || scenario === 'capacity')) throw new RunOptionsError(`RATE_SCALE does not apply to ${scenario}, which has its own load shape`);
+  // The profile, its what-if edits (PROFILE_SET) and a RATE_SCALE shape, checked whichever engine
+  // runs them (k6 applies the same code again in each VU): a bad edit or curve starts nothing.
+  const profile = editProfile(await loadProfile(config.profile ?? def?.profile ?? 'default'), config.profileSet ?? []);
+  let shaped: RateScaled;
+  try {
+    shaped = applyRateScale(config, profile);
+  } catch (err) {
+    // A value given as a flag is named as the flag.
+    const flag = err instanceof ConfigError ? SHAPE_FLAGS[err.variable] : undefined;
+    const given = flag ? o[flag[1]] : undefined;
+    if (err instanceof ConfigError && flag && given !== undefined) throw new RunOptionsError(`--${flag[0]} ${String(given)}: ${err.problem}`);
+    throw err;
   }
   const named = (env.TALON_BASE_URL ?? '').trim() === '' ? undefined : config.baseUrl;
   await checkDirWritable(resultsDir, '--results-dir');
   await checkRunFolderFree(resultsDir, runId);
   const dry = config.dry || (NODE_SCENARIOS[scenario]?.forceDry ?? false);
-  const prepared: PreparedRun = { scenario, engine, why, config, env, runId, resultsDir, named, dry };
+  const prepared: PreparedRun = { scenario, engine, why, config: shaped.config, env, runId, resultsDir, named, dry, profile: shaped.profile };
+  if (shaped.note) prepared.shapeNote = shaped.note;
   if (engine === 'k6') {
     prepared.k6Bin = k6.bin as string;
   } else {
@@ -215,32 +264,48 @@ export async function prepareRun(o: RunScenarioOptions): Promise<PreparedRun> {
     const unused: PlansInput['plan'] = () => {
       throw new Error('not called by validateEngineOptions');
     };
-    validateEngineOptions({ target: named ?? 'http://127.0.0.1', runId, ...nodeShape(scenario, def as ScenarioDefaults, config, o, unused) });
-    prepared.node = await planNode(def as ScenarioDefaults, config);
+    validateEngineOptions({ target: named ?? 'http://127.0.0.1', runId, ...nodeShape(scenario, def as ScenarioDefaults, shaped.config, o, unused) });
+    prepared.node = await planNode(def as ScenarioDefaults, shaped.config, shaped.profile);
   }
   return prepared;
 }
 
-/** How the Node engine paces a scenario: smoke one session of each kind at once, the rest at a rate for a duration. */
+/** The stages the Node engine follows instead of a constant rate: STAGES, a LOAD preset, or RATE_SCALE's curve (none for smoke). */
+function nodeStages(def: ScenarioDefaults, config: ScenarioConfig): Stage[] | undefined {
+  if (def.kindsInOrder !== undefined) return undefined;
+  return config.stages ?? (config.load ? PRESET_SHAPES[config.load](config, def) : undefined);
+}
+
+/**
+ * How the Node engine paces a scenario: smoke one session of each kind at once; the rest at a rate
+ * for a duration, or along stages (session i where the stages' arrivals reach i, as k6 does).
+ */
 function nodeShape(scenario: string, def: ScenarioDefaults, config: ScenarioConfig, o: RunScenarioOptions, plan: PlansInput['plan']): Pick<EngineOptions, 'input' | 'timing' | 'connections'> {
   if (def.kindsInOrder !== undefined) return { input: { kind: 'plans', name: scenario, plan, limit: def.kindsInOrder.length }, timing: { mode: 'asap' }, connections: 1 };
+  const connections = o.connections ?? DEFAULT_CONNECTIONS;
+  const stages = nodeStages(def, config);
+  if (stages) {
+    const s = stageStarts(stages);
+    return { input: { kind: 'plans', name: scenario, plan, durationMs: s.durationMs }, timing: { mode: 'rate', rate: Math.max(s.peak, 1e-9), startMs: s.startMs }, connections };
+  }
   return {
     input: { kind: 'plans', name: scenario, plan, durationMs: durationMsOf(config.duration ?? def.duration) },
     timing: { mode: 'rate', rate: config.rate ?? def.rate },
-    connections: o.connections ?? DEFAULT_CONNECTIONS,
+    connections,
   };
 }
 
-async function planNode(def: ScenarioDefaults, config: ScenarioConfig): Promise<NodePlan> {
+async function planNode(def: ScenarioDefaults, config: ScenarioConfig, profile: TrafficProfile): Promise<NodePlan> {
   const duration = config.duration ?? def.duration;
-  const profile = await loadProfile(config.profile ?? def.profile);
   const pools = await resolvePools({ seed: config.seed });
   const sessionPrefix = config.sessionPrefix ?? `${DEFAULT_SESSION_PREFIX}-${shortRandom()}`;
   const common = { pools, seed: config.seed, sessionPrefix };
   const planners: Planner[] = def.kindsInOrder
     ? def.kindsInOrder.map((kind) => createPlanner({ ...common, profile: { ...profile, lifecycles: oneKind(kind) } }))
     : [createPlanner({ ...common, profile })];
+  const stages = nodeStages(def, config);
   return {
+    ...(stages ? { stages, schedule: stageStarts(stages) } : {}),
     def,
     smoke: def.kindsInOrder !== undefined,
     rate: config.rate ?? def.rate,
@@ -261,8 +326,12 @@ export function describeRun(p: PreparedRun): [string, string][] {
   else {
     const rate = p.config.rate ?? p.node?.rate ?? NODE_SCENARIOS[p.scenario]?.rate;
     const duration = p.config.duration ?? p.node?.duration ?? NODE_SCENARIOS[p.scenario]?.duration;
-    if (rate !== undefined) lines.push(['rate', `${rate} session${rate === 1 ? '' : 's'}/s`]);
-    if (duration !== undefined) lines.push(['duration', duration]);
+    if (p.shapeNote) lines.push(['arrivals', p.shapeNote]);
+    else if (p.config.stages) lines.push(['arrivals', `${p.config.stages.length} stages (STAGES)`]);
+    else if (rate !== undefined) lines.push(['rate', `${rate} session${rate === 1 ? '' : 's'}/s`]);
+    if (duration !== undefined && !p.config.stages && !p.config.load) lines.push(['duration', duration]);
+    if (p.config.load) lines.push(['load shape', `${p.config.load} at ${p.config.rate ?? rate} sessions/s`]);
+    if (p.config.profileSet) lines.push(['what-if', p.config.profileSet.join(', ')]);
   }
   if (p.node) lines.push(['session IDs', `${p.node.sessionPrefix}-${p.config.seed}-<n>`]);
   return lines;
@@ -297,11 +366,19 @@ export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioRes
   return startRun(await prepareRun(o), o);
 }
 
-/** Builds one scenario's k6 bundle (and pools.json beside it); returns the bundle's path. */
-export async function buildScenarioBundle(r: { scenario: string; rootDir: string; outDir: string; seed: number }): Promise<string> {
+/**
+ * Builds one scenario's k6 bundle (and pools.json beside it). A PROFILE naming a file is copied
+ * beside them as profile.json: the returned env names it as k6 opens it (PROFILE=./profile.json).
+ */
+export async function buildScenarioBundle(r: { scenario: string; rootDir: string; outDir: string; seed: number; env: Env }): Promise<{ file: string; env: Env }> {
   const entry = join(r.rootDir, 'scenarios', `${r.scenario}.ts`);
-  const built = await buildScenarios({ rootDir: r.rootDir, entries: [entry], outDir: r.outDir, seed: r.seed });
-  return built.bundles.find((b) => b.name === r.scenario)?.file ?? join(r.outDir, `${r.scenario}.js`);
+  // A profile file travels with the bundle as dist/profile.json, as the pools do: k6 opens files
+  // relative to the bundle, not to where the user ran cartload.
+  const named = (r.env.PROFILE ?? '').trim();
+  const profileFile = named !== '' && !PRESETS[named] ? resolve(named) : undefined;
+  const built = await buildScenarios({ rootDir: r.rootDir, entries: [entry], outDir: r.outDir, seed: r.seed, ...(profileFile ? { profile: profileFile } : {}) });
+  const file = built.bundles.find((b) => b.name === r.scenario)?.file ?? join(r.outDir, `${r.scenario}.js`);
+  return { file, env: profileFile ? { ...r.env, PROFILE: `./${PROFILE_FILE}` } : r.env };
 }
 
 export interface K6RunPlan {
@@ -315,7 +392,7 @@ export interface K6RunPlan {
   seed: number;
   why: string;
   target: string;
-  /** A bundle already built (instances of one run share one); default: build it. */
+  /** A bundle already built (instances of one run share one; env then as buildScenarioBundle returned it); default: build it. */
   bundle?: string;
   /** More k6 flags before the script (e.g. an execution segment). */
   k6Args?: string[];
@@ -323,7 +400,9 @@ export interface K6RunPlan {
 
 /** Runs one k6 process over a scenario's bundle; its results go to resultsDir/runId. */
 export async function runWithK6(o: RunScenarioOptions, r: K6RunPlan): Promise<Extract<RunScenarioResult, { engine: 'k6' }>> {
-  const bundle = r.bundle ?? (await buildScenarioBundle(r));
+  let bundle = r.bundle;
+  let env = r.env;
+  if (bundle === undefined) ({ file: bundle, env } = await buildScenarioBundle(r));
   // k6 does not create folders: the run folder is made here and handed over as RUN_DIR, where
   // handleSummary writes the run's files under their plain names.
   const dir = resolve(r.resultsDir, r.runId);
@@ -332,7 +411,7 @@ export async function runWithK6(o: RunScenarioOptions, r: K6RunPlan): Promise<Ex
   const csv = join(dir, K6_METRICS_FILE);
   const res = await runK6(r.bin, ['run', '--out', `csv=${csv}`, ...(r.k6Args ?? []), bundle], {
     // Millisecond timestamps: whole seconds (k6's default) would blur the start and end of the run.
-    env: { K6_CSV_TIME_FORMAT: 'unix_milli', ...r.env, RUN_DIR: dir },
+    env: { K6_CSV_TIME_FORMAT: 'unix_milli', ...env, RUN_DIR: dir },
     cwd: process.cwd(),
     timeoutMs: 24 * 3_600_000,
     ...(o.signal ? { signal: o.signal } : {}),
@@ -378,7 +457,7 @@ async function k6Version(bin: string): Promise<string | undefined> {
 
 async function runWithNode(o: RunScenarioOptions, p: PreparedRun, n: NodePlan, target: string, apiKey: string): Promise<RunScenarioResult> {
   const { config } = p;
-  const { planners, dry, thinkScale, maxThinkMs, smoke, rate } = n;
+  const { planners, dry, thinkScale, maxThinkMs, smoke, rate, schedule } = n;
   const plan = (index: number, filtered: (reason: string, steps: number) => void): SessionPlan => {
     let plan = (planners[index % planners.length] as Planner).plan(index);
     if (dry) {
@@ -391,7 +470,7 @@ async function runWithNode(o: RunScenarioOptions, p: PreparedRun, n: NodePlan, t
   o.say(
     smoke
       ? `running ${p.scenario}: one session of each kind (${n.def.kindsInOrder?.join(', ')}), one at a time; session IDs ${n.sessionPrefix}-${config.seed}-<n>`
-      : `running ${p.scenario}: ${rate} session${rate === 1 ? '' : 's'}/s for ${n.duration}, profile ${n.profile.name}, think time × ${thinkScale} (at most ${config.maxThinkSeconds} s)${dry ? ', all dry' : ''}; session IDs ${n.sessionPrefix}-${config.seed}-<n>`,
+      : `running ${p.scenario}: ${p.shapeNote ? `following ${p.shapeNote}` : schedule ? `${n.stages?.length} stages${config.load ? ` (LOAD ${config.load})` : ''} over ${Math.round(schedule.durationMs / 1000)} s, peak ${schedule.peak} sessions/s` : `${rate} session${rate === 1 ? '' : 's'}/s for ${n.duration}`}, profile ${n.profile.name}, think time × ${thinkScale} (at most ${config.maxThinkSeconds} s)${dry ? ', all dry' : ''}; session IDs ${n.sessionPrefix}-${config.seed}-<n>`,
   );
   const result = await runEngine({
     target,
@@ -403,11 +482,13 @@ async function runWithNode(o: RunScenarioOptions, p: PreparedRun, n: NodePlan, t
     slo: config.slo,
     options: {
       engine: 'node',
-      // Said once on stderr as the run starts; kept here rather than as a note printed again.
-      engineChoice: p.why,
       scenario: p.scenario,
-      rate: smoke ? undefined : rate,
-      duration: smoke ? undefined : n.duration,
+      rate: smoke || schedule ? undefined : rate,
+      duration: smoke || schedule ? undefined : n.duration,
+      ...(schedule ? { peakRate: schedule.peak, stages: n.stages?.length, stagesMs: schedule.durationMs } : {}),
+      ...(config.load ? { load: config.load } : {}),
+      ...(config.rateScale !== undefined ? { rateScale: config.rateScale, curveSpeed: config.curveSpeed ?? 1 } : {}),
+      ...(config.profileSet ? { profileSet: config.profileSet } : {}),
       seed: config.seed,
       profile: n.profile.name,
       thinkScale,
@@ -415,6 +496,8 @@ async function runWithNode(o: RunScenarioOptions, p: PreparedRun, n: NodePlan, t
       dry,
       sessionPrefix: n.sessionPrefix,
       slo: config.slo,
+      // Said once on stderr as the run starts; kept here rather than as a note printed again.
+      engineChoice: p.why,
     },
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.hardSignal ? { hardSignal: o.hardSignal } : {}),

@@ -24,6 +24,7 @@ const startLag = new Trend(METRICS.startLag, true);
 
 const scenario = defineScenario({
   name: 'capacity',
+  ownLoadShape: true,
   defaultProfile: 'default',
   thinkScale: 1,
   onAnswer: () => answered.add(1, { answered_in: capacityTagsAt(steps, Date.now() - exec.scenario.startTime).stage }),

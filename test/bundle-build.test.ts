@@ -63,7 +63,9 @@ test('bundles are ESM that import only k6 modules, with no Node globals and no f
     for (const i of imports) assert.ok(i === 'k6' || i.startsWith('k6/'), `${b.name} imports ${i}`);
     assert.match(code, /^export \{/m, 'ESM exports');
     assert.doesNotMatch(code, /@faker-js|faker\.seed|module\.exports/);
-    assert.ok(b.bytes < 150_000, `${b.name} is ${b.bytes} bytes: something large was bundled`);
+    // About 135 KB (capacity 155 KB), most of it lazy modules that each carry what they import: the
+    // profile compiler (presets, validation, what-if edits, learned parts) is one of them. Faker alone would be megabytes.
+    assert.ok(b.bytes < 200_000, `${b.name} is ${b.bytes} bytes: something large was bundled`);
   }
 });
 

@@ -7,11 +7,18 @@
 // prove the path; how close the search comes to the ceiling with k6 is measured by
 // bench/capacity.bench.ts (a full search takes a minute and a half here, too long for npm test).
 import assert from 'node:assert/strict';
-import { access, mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
+import { buildPools } from '../generators/pools.ts';
+import { resolveProfile } from '../generators/profiles.ts';
+import { learnProfile } from '../learn/index.ts';
+import { DEFAULT_VALID_COUPON_PATTERN } from '../model/conventions.ts';
 import { runCapacity } from '../orchestrate/capacity/index.ts';
+import { formatProfile } from '../orchestrate/learn.ts';
+import { makeRecording } from './helpers/recording.ts';
 import { standInK6Bin } from './harness/paced/k6-standin.ts';
 import { startTargetProcess, type TargetProcess } from './helpers/target-process.ts';
 
@@ -57,4 +64,37 @@ test('k6 (the paced stand-in) runs the search: one k6 run per probe, its files r
   assert.ok(f.probes.every((p) => p.offered.requestsPerSec > 0 && p.achieved.requestsPerSec > 0), JSON.stringify(f.probes.map((p) => [p.offered, p.achieved])));
   assert.match(res.text, /note: k6's own CPU is not in its summary/);
   assert.ok(lines[0]?.startsWith(`engine: k6 (${k6})`), lines.join('\n'));
+});
+
+test('a learned profile file travels with the capacity bundle (profile.json beside it) and plans the probes; its arrival curve is refused', { timeout: 5 * 60_000 }, async () => {
+  const pools = buildPools({ seed: 2, sizes: { products: 200, profileIds: 50 } });
+  const rec = makeRecording({ pools, profile: resolveProfile('coupon-heavy'), seed: 3, sessions: 400, start: (i) => Date.UTC(2026, 4, 1, 12) + i * 3000, keepPlans: false });
+  const stdin = new PassThrough();
+  stdin.end(rec.csv);
+  const learned = await learnProfile({ file: '-', stdin, validCoupons: DEFAULT_VALID_COUPON_PATTERN });
+  const file = join(dir, 'learned.json');
+  await writeFile(file, formatProfile(learned.profile));
+  const common = {
+    engine: 'k6' as const,
+    warmup: '1s',
+    hold: '2s',
+    drain: '1s',
+    search: { start: 4, maxProbes: 1 },
+    slo: { p95Ms: 5000, p99Ms: 10_000 },
+    profile: file,
+    resultsDir: dir,
+    distDir: join(dir, 'dist-learned'),
+    say: () => undefined,
+  };
+  const env = { PATH: process.env.PATH, K6_BIN: k6, TALON_BASE_URL: target.url, TALON_API_KEY: 'capacity-key', CARTLOAD_STANDIN_EAGER_VUS: '2' };
+  const res = await runCapacity({ ...common, env, runId: 'k6-learned' });
+  assert.notEqual(res.engine, 'none', JSON.stringify(res));
+  if (res.engine === 'none') return;
+  assert.equal(res.file.probes.length, 1);
+  const probe = res.file.probes[0]!;
+  assert.ok(probe.requests > 0 && probe.failed === 0, JSON.stringify(probe));
+  assert.equal(JSON.parse(await readFile(join(dir, 'dist-learned', 'profile.json'), 'utf8')).name, resolveProfile(learned.profile).name);
+  const refused = await runCapacity({ ...common, env: { ...env, RATE_SCALE: '2' }, runId: 'k6-learned-curve' });
+  assert.equal(refused.engine, 'none');
+  if (refused.engine === 'none') assert.match(refused.message, /RATE_SCALE does not apply to capacity/);
 });

@@ -56,6 +56,7 @@ const gen = (...a: string[]): string[] => ['generate', '-n', '1', '--out', 'plan
 const rep = (...a: string[]): string[] => ['replay', 'ok.csv', ...a];
 const run = (...a: string[]): string[] => ['run', '--duration', '1s', '--rate', '1', ...a.filter(Boolean)];
 const runOnly = (...a: string[]): string[] => ['run', ...a];
+const lrn = (...a: string[]): string[] => ['learn', 'ok.csv', '--out', 'learned.json', ...a];
 const cap = (...a: string[]): string[] => ['capacity', '--max-duration', '1s', ...a];
 
 const CASES: Record<string, Case[]> = {
@@ -74,6 +75,7 @@ const CASES: Record<string, Case[]> = {
     [gen('--start', 'yesterday'), /--start yesterday/],
     [gen('--first-index', '-1'), /--first-index -1/],
     [gen('--session-prefix', 'a/b'), /--session-prefix a\/b/],
+    [gen('--set', 'couponShare=2'), /--set couponShare=2: profile\.coupons\.sessionShare: must be/],
   ],
   pools: [
     [['pools', '--seed', ''], /--seed ''/],
@@ -108,6 +110,7 @@ const CASES: Record<string, Case[]> = {
     [['build', '--seed', '1.5'], /--seed 1\.5/],
     [['build', '--pools', 'missing-pools.json'], /--pools missing-pools\.json/],
     [['build', '--entry', 'missing.ts'], /--entry missing\.ts/],
+    [['build', '--profile', 'missing-profile.json'], /--profile missing-profile\.json/],
   ],
   capacity: [
     [cap('--engine', 'foo'), /--engine foo/],
@@ -139,6 +142,7 @@ const CASES: Record<string, Case[]> = {
     [cap('--run-id', '../x'), /--run-id "\.\.\/x"/],
     [cap('--json=maybe'), /--json=maybe/],
     [cap('--yes=maybe'), /--yes=maybe/],
+    [cap(), /RATE_SCALE does not apply to capacity/, { RATE_SCALE: '2' }],
   ],
   'capacity-report': [
     [['capacity-report', 'no-such-run'], /no-such-run/],
@@ -283,7 +287,36 @@ const CASES: Record<string, Case[]> = {
     [run('--results-dir', '.', '--run-id', 'a-folder-with-a-run'), /--run-id a-folder-with-a-run: .* already holds a run/],
     [run('--progress=maybe'), /--progress=maybe/],
     [run('--yes=maybe'), /--yes=maybe/],
+    [run('--set', 'couponShare'), /--set couponShare: expected key=value/],
+    [runOnly('--rate-scale', '0'), /--rate-scale 0/],
+    [runOnly('--rate-scale', '5'), /--rate-scale 5: needs a learned arrival curve, and profile "default" has none/],
+    [runOnly('--curve-speed', 'fast'), /--curve-speed fast: not a number/],
+    [runOnly('--day-start', '25:00'), /--day-start 25:00/],
+    [run('--load', 'rocket'), /--load rocket/],
     [runOnly(), /environment variable RATE/, { RATE: 'fast' }],
+  ],
+  learn: [
+    [['learn', 'no-such.csv'], /no-such\.csv: no such file/],
+    [['learn', 'a-folder'], /a-folder: is a folder/],
+    [['learn', 'empty.csv'], /empty\.csv: the file is empty/],
+    [['learn', 'wrong-header.csv'], /wrong-header\.csv:1: the header is neither/],
+    [['learn', 'malformed.csv'], /malformed\.csv:3: column "body"/],
+    [['learn', 'ok.csv', '--out', 'a-folder'], /--out a-folder: is a folder/],
+    [['learn', 'ok.csv', '-o', '/proc/cartload-no/p.json'], /--out \/proc\/cartload-no/],
+    [lrn('--format', 'xml'), /--format xml/],
+    [lrn('--on-error', 'ignore'), /--on-error ignore/],
+    [lrn('--valid-coupons', '('), /--valid-coupons \(: not a regular expression/],
+    [lrn('--valid-referrals', '['), /--valid-referrals \[: not a regular expression/],
+    [lrn('--session-idle', '0s'), /--session-idle 0s/],
+    [lrn('--max-open-sessions', '0'), /--max-open-sessions 0/],
+    [lrn('--bucket', '7'), /--bucket 7: must divide a day/],
+    [lrn('--base', 'huge'), /--base huge: not a preset/],
+    [lrn('--name', ''), /--name '': the value is empty/],
+    [lrn('--min-category-sessions', '0'), /--min-category-sessions 0/],
+    [lrn('--set', 'couponShare'), /--set couponShare: expected key=value/],
+    [lrn('--set', 'couponShare=2'), /--set couponShare=2: profile\.coupons\.sessionShare: must be/],
+    [lrn('-q=maybe'), /-q=maybe/],
+    [lrn('--quiet=maybe'), /--quiet=maybe/],
   ],
   '': [
     [['--version=maybe'], /--version=maybe/],

@@ -8,15 +8,23 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { buildScenarios } from '../bundle/index.ts';
+import { buildPools } from '../generators/pools.ts';
+import { PROFILE_VERSION, resolveProfile, type ProfileInput } from '../generators/profiles.ts';
+import { learnProfile } from '../learn/index.ts';
+import { DEFAULT_VALID_COUPON_PATTERN } from '../model/conventions.ts';
 import { deployK6Operator } from '../orchestrate/deploy.ts';
-import { CONFIGMAP_LIMIT, configMapBytes, k6OperatorManifests, type BundleFile } from '../orchestrate/k6-operator.ts';
+import { CONFIGMAP_LIMIT, configMapBytes, k6OperatorManifests, type BundleFile, type K6OperatorManifests } from '../orchestrate/k6-operator.ts';
+import { formatProfile } from '../orchestrate/learn.ts';
 import { SCENARIO_VARIABLES } from '../orchestrate/segments.ts';
 import { runCartload } from './helpers/cli.ts';
+import { makeRecording } from './helpers/recording.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CRD_FILE = join(ROOT, 'test/fixtures/deploy/k6.io_testruns.yaml');
@@ -98,7 +106,7 @@ test('deploy k6-operator: ConfigMaps within 1 MiB and a TestRun the CRD accepts,
   assert.deepEqual(env.get('TALON_API_KEY')?.valueFrom, { secretKeyRef: { name: 'cartload-talon', key: 'api-key' } });
   assert.equal(env.get('SESSION_PREFIX')?.value, res.sessionPrefix);
   assert.equal(env.get('RATE')?.value, '40');
-  assert.equal(env.get('PROFILE')?.value, './my-profile.json', 'a profile file travels with the bundle');
+  assert.equal(env.get('PROFILE')?.value, './profile.json', 'a profile file travels with the bundle, as profile.json beside it');
   assert.equal(env.get('THRESHOLDS')?.value, '{"http_req_duration{step:close}":["p(95)<300"]}');
   assert.deepEqual(env.get('RUN_ID')?.valueFrom, { fieldRef: { fieldPath: 'metadata.name' } });
   assert.equal(env.get('RUN_DIR')?.value, '/results/$(RUN_ID)', 'each runner writes into its own folder, which the init container makes');
@@ -107,7 +115,7 @@ test('deploy k6-operator: ConfigMaps within 1 MiB and a TestRun the CRD accepts,
   const order = run.spec.runner.env.map((e) => e.name);
   assert.ok(order.indexOf('RUN_ID') < order.indexOf('RUN_DIR') && order.indexOf('RUN_DIR') < order.indexOf('K6_OUT'), 'Kubernetes expands $(VAR) only from variables listed before');
   for (const name of env.keys()) assert.ok([...SCENARIO_VARIABLES, 'TALON_API_KEY', 'SESSION_PREFIX', 'RUN_ID', 'RUN_DIR', 'K6_OUT', 'K6_CSV_TIME_FORMAT'].includes(name), `${name} is a variable the scenarios or k6 read`);
-  assert.match(res.unpackScript, /my-profile\.json\.gz\.000' \| gunzip > '\/cartload\/my-profile\.json'/);
+  assert.match(res.unpackScript, /profile\.json\.gz\.000' \| gunzip > '\/cartload\/profile\.json'/);
   assert.ok(res.commands.some((c) => c.includes('kubectl create secret generic cartload-talon --from-literal=api-key="$TALON_API_KEY"')));
   // A second generation is a new session namespace.
   const again = await deployK6Operator({ env: {}, target: 'https://staging.example.talon.one', parallelism: 2 });
@@ -115,13 +123,9 @@ test('deploy k6-operator: ConfigMaps within 1 MiB and a TestRun the CRD accepts,
   assert.equal(errors(again.objects.at(-1)), '');
 });
 
-test('the init container\'s script rebuilds every file byte for byte from pieces spread over several ConfigMaps', async () => {
-  const root = join(dir, 'pod');
-  const mounts = { bundle: join(root, 'bundle'), unpacked: join(root, 'cartload'), results: join(root, 'results') };
-  const m = k6OperatorManifests({ script: 'lifecycle.js', files, name: 'split', parallelism: 2, separate: false, vars: { TALON_BASE_URL: 'https://x.example' }, sessionPrefix: 'p', secret: { name: 's', key: 'k' }, mounts, chunkBytes: 100_000 });
+/** Mounts each ConfigMap where the TestRun mounts it, as the kubelet would, and runs the init container's script. */
+async function unpack(m: K6OperatorManifests, mounts: { bundle: string; unpacked: string }): Promise<void> {
   const maps = m.objects.filter((o) => o.kind === 'ConfigMap') as { metadata: { name: string }; binaryData: Record<string, string> }[];
-  assert.ok(maps.length >= 4, `pools.json (${files[1]?.content.length} bytes) spreads over ${maps.length} ConfigMaps`);
-  // Mount each ConfigMap where the TestRun mounts it, as the kubelet would.
   const run = m.objects.at(-1) as { spec: { runner: { volumes: { name: string; configMap?: { name: string } }[]; initContainers: { volumeMounts: { name: string; mountPath: string }[] }[] } } };
   assert.equal(errors(run), '');
   const mountOf = new Map(run.spec.runner.initContainers[0]!.volumeMounts.map((v) => [v.name, v.mountPath]));
@@ -135,7 +139,46 @@ test('the init container\'s script rebuilds every file byte for byte from pieces
   }
   await mkdir(mounts.unpacked, { recursive: true });
   execFileSync('sh', ['-c', m.unpackScript]);
+}
+
+test('the init container\'s script rebuilds every file byte for byte from pieces spread over several ConfigMaps', async () => {
+  const root = join(dir, 'pod');
+  const mounts = { bundle: join(root, 'bundle'), unpacked: join(root, 'cartload'), results: join(root, 'results') };
+  const m = k6OperatorManifests({ script: 'lifecycle.js', files, name: 'split', parallelism: 2, separate: false, vars: { TALON_BASE_URL: 'https://x.example' }, sessionPrefix: 'p', secret: { name: 's', key: 'k' }, mounts, chunkBytes: 100_000 });
+  const maps = m.objects.filter((o) => o.kind === 'ConfigMap');
+  assert.ok(maps.length >= 4, `pools.json (${files[1]?.content.length} bytes) spreads over ${maps.length} ConfigMaps`);
+  await unpack(m, mounts);
   for (const f of files) assert.ok((await readFile(join(mounts.unpacked, f.name))).equals(f.content), `${f.name} rebuilt`);
+});
+
+test('a learned (version 2) profile reaches the runners whole: every learned distribution, and a bad one refused before any object is written', async () => {
+  const pools = buildPools({ seed: 6, sizes: { products: 300, profileIds: 100 } });
+  const rec = makeRecording({ pools, profile: resolveProfile('returns-heavy'), seed: 4, sessions: 600, start: (i) => Date.UTC(2026, 4, 1, 9) + i * 2000, keepPlans: false });
+  const stdin = new PassThrough();
+  stdin.end(rec.csv);
+  const learned = await learnProfile({ file: '-', stdin, validCoupons: DEFAULT_VALID_COUPON_PATTERN });
+  const file = join(dir, 'learned.json');
+  await writeFile(file, formatProfile(learned.profile));
+  const original = resolveProfile(learned.profile);
+  assert.ok(original.arrival && original.cart.prices && original.thinkTimeMs.transitions && original.profiles.sessionsPerProfile, 'the learned profile has its learned parts');
+  const res = await deployK6Operator({ env: { PROFILE_SET: 'couponShare=0.8', RATE_SCALE: '3' }, target: 'https://staging.example.talon.one', parallelism: 2, profile: file });
+  const env = new Map((res.objects.at(-1) as { spec: { runner: { env: { name: string; value?: string }[] } } }).spec.runner.env.map((e) => [e.name, e.value]));
+  assert.equal(env.get('PROFILE'), './profile.json');
+  assert.equal(env.get('PROFILE_SET'), 'couponShare=0.8', 'what-if edits go to the runners');
+  assert.equal(env.get('RATE_SCALE'), '3', 'and the arrival curve scale');
+  // profile.json as the init container rebuilds it: its pieces, in order, from the ConfigMaps.
+  const pieces = (res.objects.filter((o) => o.kind === 'ConfigMap') as { binaryData: Record<string, string> }[])
+    .flatMap((cm) => Object.entries(cm.binaryData))
+    .filter(([key]) => key.startsWith('profile.json.gz.'))
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([, b64]) => Buffer.from(b64, 'base64'));
+  assert.ok(pieces.length >= 1);
+  assert.match(res.unpackScript, /profile\.json\.gz\.000' \| gunzip > '\/cartload\/profile\.json'/);
+  const shipped = JSON.parse(gunzipSync(Buffer.concat(pieces)).toString('utf8')) as ProfileInput;
+  assert.equal(shipped.version, PROFILE_VERSION);
+  assert.deepEqual(resolveProfile(shipped), original, 'the runners resolve the very profile that was learned');
+  await assert.rejects(deployK6Operator({ env: { RATE_SCALE: '3' }, target: 'https://staging.example.talon.one', parallelism: 2 }), /RATE_SCALE .*needs a learned arrival curve/);
+  await assert.rejects(deployK6Operator({ env: { PROFILE_SET: 'couponShare=2' }, target: 'https://staging.example.talon.one', parallelism: 2, profile: file }), /couponShare=2/);
 });
 
 test('deploy/k6-operator/testrun.example.yaml is what the command writes for its options', async () => {

@@ -31,7 +31,8 @@ async function bundlePlanner(): Promise<string> {
 test('the planner bundles without faker or Node APIs and is small', async () => {
   const code = await bundlePlanner();
   assert.doesNotMatch(code, /faker|require\(|node:|process\.|Buffer/);
-  assert.ok(code.length < 60_000, `bundle is ${code.length} bytes`);
+  // About 63 KB: the planner, the profile compiler and the learned profiles' parts; faker alone would be megabytes.
+  assert.ok(code.length < 80_000, `bundle is ${code.length} bytes`);
 });
 
 test('in a bare context the bundled planner makes byte-identical plans to Node', async () => {

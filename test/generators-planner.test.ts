@@ -30,6 +30,31 @@ const EXTREME = resolveProfile({
   returns: { requests: { min: 3, max: 20 }, itemShare: 1 },
 });
 
+/**
+ * A learned (version-2) profile written by hand, with every learned part: count weights, think
+ * quantiles per pair of steps, a price and category mix (names that need escaping), repeat visits.
+ */
+const LEARNED = resolveProfile({
+  version: 2,
+  name: 'learned by hand',
+  lifecycles: { browse: 2, checkout: 4, checkout_cancel: 1, cancel_before_checkout: 1, return: 2, reopen: 1, dry: 2 },
+  cart: {
+    items: { min: 1, max: 6, median: 2, sigma: 0.5, weights: [5, 4, 3, 2, 1, 1] },
+    quantity: { mean: 1.5, max: 4, weights: [6, 3, 1, 1] },
+    prices: [0.99, 1.5, 1.5, 1.5, 4, 9.99, 25, 120],
+    categories: { Books: 5, 'Toys "R" Ümlaut': 2, 'Home\\Garden': 1 },
+  },
+  updates: { min: 0, max: 3, weights: [1, 3, 2, 1] },
+  coupons: { sessionShare: 0.5, max: 3, weights: [5, 2, 1] },
+  thinkTimeMs: { quantiles: [300, 500, 1000, 2000, 5000], transitions: { 'open>update': [250, 260, 400], 'update>close': [1000, 2000, 9000], 'close>return': [30_000, 60_000] } },
+  profiles: { guestShare: 0.2, sessionsPerProfile: { weights: [5, 2, 1], window: 200 } },
+  returns: { requests: { min: 1, max: 2, weights: [3, 1] } },
+  dry: { checks: { min: 1, max: 3, weights: [1, 1, 2] } },
+});
+
+/** The model fields only a learned profile has. */
+const LEARNED_FIELDS = ['couponCounts', 'updateCounts', 'checkCounts', 'returnCounts', 'thinkBy', 'prices', 'categories', 'categoryNames', 'repeat'];
+
 function checkLimits(plan: SessionPlan): void {
   const where = (i: number): string => `${plan.sessionId} step ${i} (${plan.kind})`;
   assert.ok(plan.sessionId.length <= LIMITS.maxSessionIdLength);
@@ -348,12 +373,78 @@ test('a profile compiled against the pools and read back from JSON (as k6 VUs re
   assert.throws(() => createPlanner({ pools, model: other, seed: 1 }), /model: compiled for pools of sizes .* given pools of sizes/);
 });
 
+test('a learned profile compiles its distributions into the model (presets have none of them) and plans byte for byte from it read back from JSON', () => {
+  for (const name of PRESET_NAMES) {
+    const model = compilePlanModel(PRESETS[name]!, poolSizes(pools));
+    assert.deepEqual(Object.keys(model).filter((k) => LEARNED_FIELDS.includes(k)), [], name);
+  }
+  const model = compilePlanModel(LEARNED, poolSizes(pools));
+  assert.deepEqual(LEARNED_FIELDS.filter((k) => (model as unknown as Record<string, unknown>)[k] === undefined), [], 'every learned part is in the model');
+  const shipped = JSON.parse(JSON.stringify(model)) as PlanModel;
+  for (const seed of ['m', 8]) {
+    const direct = createPlanner({ pools, profile: LEARNED, seed });
+    const read = createPlanner({ pools, model: shipped, seed });
+    for (let i = 0; i < 400; i++) {
+      const plan = read.plan(i);
+      checkLimits(plan);
+      assert.equal(JSON.stringify(plan), JSON.stringify(direct.plan(i)), `seed ${seed} plan ${i}`);
+    }
+  }
+});
+
+test('a learned catalog gives every product one learned price and category; learned counts, think times and repeat visits shape the plans', () => {
+  const planner = createPlanner({ pools, profile: LEARNED, seed: 'learned' });
+  const labels = new Map<string, string>();
+  const customers = new Map<string, number>();
+  const names = Object.keys(LEARNED.cart.categories!);
+  let guests = 0;
+  const sessions = 3000;
+  for (let i = 0; i < sessions; i++) {
+    const plan = planner.plan(i);
+    const id = plan.profileId as string;
+    if (id.includes('-guest-')) guests++;
+    else customers.set(id, (customers.get(id) ?? 0) + 1);
+    let updates = 0;
+    plan.steps.forEach((st, k) => {
+      if (st.step === 'update') updates++;
+      const prev = plan.steps[k - 1];
+      const gap = prev ? st.at! - prev.at! : 0;
+      if (prev?.step === 'open' && st.step === 'update') assert.ok(gap >= 250 && gap <= 400, `open>update ${gap} ms`);
+      if (prev?.step === 'close' && st.step === 'return') assert.ok(gap >= 30_000 && gap <= 60_000, `close>return ${gap} ms`);
+      if (prev && !(prev.step === 'open' && st.step === 'update') && !(prev.step === 'update' && st.step === 'close') && !(prev.step === 'close' && st.step === 'return')) {
+        assert.ok(gap >= 300 && gap <= 5000, `${prev.step}>${st.step}: ${gap} ms from the common quantiles`);
+      }
+      if (st.method !== 'PUT' || st.step === 'reopen') return;
+      const cs = (st.body as IntegrationRequest).customerSession;
+      if (cs.couponCodes) assert.ok(cs.couponCodes.length >= 1 && cs.couponCodes.length <= 3);
+      for (const it of cs.cartItems!) {
+        assert.ok(it.price! >= 0.99 && it.price! <= 120, `price ${it.price}`);
+        assert.ok(names.includes(it.category!), `category ${it.category}`);
+        const label = `${it.price}|${it.category}`;
+        assert.equal(labels.get(it.sku) ?? label, label, `${it.sku} keeps its learned price and category`);
+        labels.set(it.sku, label);
+      }
+    });
+    if (plan.kind !== 'dry' && plan.kind !== 'reopen') assert.ok(updates <= 3, `${updates} updates`);
+  }
+  // A share of 0.2 guests; customers with 1, 2 and 3 sessions in proportion 5 : 2 : 1, those of one session with an ID of their own.
+  assert.ok(Math.abs(guests / sessions - 0.2) < 0.02, `guests ${guests / sessions}`);
+  const visits = [0, 0, 0, 0];
+  for (const [id, n] of customers) {
+    assert.ok(n <= 3, `${id}: ${n} sessions`);
+    if (id.includes('-customer-')) assert.equal(n, 1, id);
+    visits[n]! += 1;
+  }
+  const known = visits[1]! + visits[2]! + visits[3]!;
+  [5 / 8, 2 / 8, 1 / 8].forEach((share, i) => assert.ok(Math.abs(visits[i + 1]! / known - share) < 0.02, `customers by sessions: ${visits.join(', ')}`));
+});
+
 test('plans with their bodies as text (what k6 VUs hold) are byte for byte the plans with objects, JSON.stringify of each body', () => {
   const attributes = resolveProfile({ name: 'with-attributes', cart: { itemAttributes: true }, lifecycles: { return: 30, reopen: 30, dry: 20 }, getShare: 0.5 });
   const tiny = buildPools({ seed: 3, sizes: { products: 4, profileIds: 2 } });
   for (const [what, p] of [['pools', pools], ['a 4-product catalog', tiny]] as const) {
     const texts = itemTextsOf(p.products);
-    for (const profile of [...PRESET_NAMES.map((n) => PRESETS[n]!), EXTREME, attributes]) {
+    for (const profile of [...PRESET_NAMES.map((n) => PRESETS[n]!), EXTREME, attributes, LEARNED, resolveProfile({ ...LEARNED, name: 'learned, with attributes', cart: { ...LEARNED.cart, itemAttributes: true } })]) {
       const objects = createPlanner({ pools: p, profile, seed: 'text' });
       const text = createPlanner({ pools: p, profile, seed: 'text', itemTexts: texts });
       const n = profile.cart.items.min >= 100 ? 15 : 120;

@@ -115,7 +115,7 @@ test('what the node engine cannot run, and bad variables, are bad input naming t
     });
   };
   await refused({ scenario: 'capacity' }, /capacity .* needs k6/);
-  await refused({ env: { ...NO_K6, STAGES: '10:1m' } }, /STAGES is a k6 load shape/);
+  await refused({ env: { ...NO_K6, VUS: '3' } }, /VUS is a closed k6 model/);
   await refused({ env: { ...NO_K6, RATE: 'fast' } }, /RATE must be a positive number/);
   await refused({ engine: 'k6' }, /--engine k6: no k6/);
   await refused({ profile: join(dir, 'no-such-profile.json') }, /--profile .*no-such-profile\.json/);

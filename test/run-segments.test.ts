@@ -39,14 +39,17 @@ test('every variable the scenarios read is passed to the instances, except the o
   assert.deepEqual([...SCENARIO_VARIABLES].sort(), [...read].filter((v) => !perInstance.includes(v)).sort());
 });
 
-test('the printed commands: one shared SESSION_PREFIX, per-instance RUN_IDs, shell-safe values, no API key', async () => {
+test('the printed commands: one shared SESSION_PREFIX, per-instance RUN_IDs, shell-safe values, no API key, a profile file beside the bundle', async () => {
+  const profile = join(dir, "it's mine.json");
+  await writeFile(profile, JSON.stringify({ extends: 'coupon-heavy', name: 'mine' }));
   const env = {
     PATH: '/nonexistent',
     K6_BIN: '',
     TALON_BASE_URL: 'https://staging.example.talon.one',
     TALON_API_KEY: 'very-secret-key',
     THRESHOLDS: '{"http_req_duration{step:close}":["p(95)<300"]}',
-    PROFILE: "it's mine.json",
+    PROFILE: profile,
+    PROFILE_SET: "description=it's mine",
   };
   const res = await runSegments({ scenario: 'lifecycle', env, segments: 2, rate: 30, duration: '10m', runId: 'peak1', distDir: join(dir, 'dist-print'), say: () => undefined });
   assert.equal(res.mode, 'commands');
@@ -62,14 +65,20 @@ test('the printed commands: one shared SESSION_PREFIX, per-instance RUN_IDs, she
     assert.ok(line.includes(` -e RUN_ID=peak1-${i + 1}of2 -e RUN_DIR=results/peak1-${i + 1}of2 `), 'the folder the line makes is where the instance writes');
     assert.ok(line.includes(' -e RATE=30 -e DURATION=10m '), 'the CLI options reach k6 as variables');
     assert.ok(line.includes(` -e ${shellWord(`THRESHOLDS=${env.THRESHOLDS}`)} `));
-    assert.ok(line.includes(` -e 'PROFILE=it'\\''s mine.json' `));
+    assert.ok(line.includes(' -e PROFILE=./profile.json '), 'the profile file is copied beside the bundle, where k6 opens it');
+    assert.ok(line.includes(` -e 'PROFILE_SET=description=it'\\''s mine' `));
     assert.ok(line.endsWith(join(dir, 'dist-print', 'lifecycle.js')));
   }
   assert.match(text, /^npx cartload convert results\/peak1-1of2\/k6-metrics\.csv\.gz --summary results\/peak1-1of2\/summary\.json --out results\/peak1-1of2\/run$/m);
   assert.match(text, /cartload merge results\/peak1-1of2\/run results\/peak1-2of2\/run --out results\/peak1$/m);
   // The quoting survives a real shell.
-  const echo = execFileSync('/bin/sh', ['-c', `printf '%s\\n' ${shellWord(`THRESHOLDS=${env.THRESHOLDS}`)} ${shellWord(`PROFILE=${env.PROFILE}`)}`], { encoding: 'utf8' });
-  assert.equal(echo, `THRESHOLDS=${env.THRESHOLDS}\nPROFILE=${env.PROFILE}\n`);
+  const echo = execFileSync('/bin/sh', ['-c', `printf '%s\\n' ${shellWord(`THRESHOLDS=${env.THRESHOLDS}`)} ${shellWord(`PROFILE_SET=${env.PROFILE_SET}`)}`], { encoding: 'utf8' });
+  assert.equal(echo, `THRESHOLDS=${env.THRESHOLDS}\nPROFILE_SET=${env.PROFILE_SET}\n`);
+  assert.equal(JSON.parse(await readFile(join(dir, 'dist-print', 'profile.json'), 'utf8')).name, 'mine');
+  // A profile or edit that every instance would refuse is refused here, before any command is printed.
+  const bad = await runSegments({ scenario: 'lifecycle', env: { ...env, PROFILE_SET: 'couponShare=2' }, segments: 2, runId: 'peak2', distDir: join(dir, 'dist-print'), say: () => undefined });
+  assert.equal(bad.mode, 'none');
+  if (bad.mode === 'none') assert.match(bad.message, /couponShare=2/);
   assert.deepEqual(segmentCommands({ instances: splitSegments(2, 'r'), bundle: 'dist/a b.js', vars: {}, resultsDir: 'out', runId: 'r' })[1], "mkdir -p out/r-1of2 && K6_CSV_TIME_FORMAT=unix_milli k6 run --out csv=out/r-1of2/k6-metrics.csv.gz --execution-segment 0:1/2 --execution-segment-sequence 0,1/2,1 -e RUN_ID=r-1of2 -e RUN_DIR=out/r-1of2 'dist/a b.js'");
 });
 

@@ -9,6 +9,7 @@ interface GenerateArgs {
   sessions: number;
   seed: string;
   profile: string;
+  set?: string[];
   format: GenerateFormat;
   out?: string;
   pools?: string;
@@ -29,6 +30,7 @@ export default defineCommand<GenerateArgs>({
       .option('sessions', { alias: 'n', type: 'number', demandOption: true, describe: 'How many sessions' })
       .option('seed', { type: 'string', default: '1', describe: 'Seed: the same seed, profile and pools give byte-identical output' })
       .option('profile', { type: 'string', default: 'default', describe: `Traffic profile: a preset (${PRESET_NAMES.join(', ')}) or a JSON file` })
+      .option('set', { type: 'string', array: true, describe: 'What-if edit of the profile, key=value, e.g. couponShare=0.8 (repeatable)' })
       .option('format', { choices: FORMATS, default: 'ndjson' as GenerateFormat, describe: 'ndjson (session plans) or csv (request log)' })
       .option('out', { alias: 'o', type: 'string', describe: 'Output file (.gz compresses); default (or -) standard output' })
       .option('pools', { type: 'string', describe: 'A pools.json (cartload pools) instead of pools generated from --seed' })
@@ -61,6 +63,7 @@ export default defineCommand<GenerateArgs>({
         sessions: a.sessions,
         seed: a.seed,
         profile: a.profile,
+        ...(a.set ? { set: a.set } : {}),
         format: a.format,
         out,
         pools: a.pools,

@@ -13,11 +13,12 @@ import compare from './compare.ts';
 import convert from './convert.ts';
 import merge from './merge.ts';
 import report from './report.ts';
+import learn from './learn.ts';
 import deploy from './deploy.ts';
 
 const erase = <A>(c: CartloadCommand<A>): CartloadCommand<never> => c as unknown as CartloadCommand<never>;
 
 export const commands: CartloadCommand<never>[] = [
   erase(generate), erase(pools), erase(target), erase(build), erase(capacity), erase(capacityReport), erase(replay), erase(run), erase(compare),
-  erase(convert), erase(merge), erase(report), erase(deploy),
+  erase(convert), erase(merge), erase(report), erase(deploy), erase(learn),
 ];

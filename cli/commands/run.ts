@@ -21,6 +21,11 @@ interface RunArgs extends SharedRunArgs {
   thinkScale?: number;
   maxThink?: number;
   concurrency?: number;
+  set?: string[];
+  rateScale?: number;
+  curveSpeed?: number;
+  dayStart?: string;
+  load?: string;
   segments?: number;
   local: boolean;
 }
@@ -39,6 +44,11 @@ export default defineCommand<RunArgs>({
         .option('profile', { type: 'string', describe: 'Traffic profile: a preset or a JSON file (env PROFILE)' })
         .option('think-scale', { type: 'number', describe: 'Multiplies the plans\' think times; 0 = none (env THINK_SCALE)' })
         .option('max-think', { type: 'number', describe: 'Longest think time in seconds (env MAX_THINK; default 30)' })
+        .option('set', { type: 'string', array: true, describe: 'What-if edit of the profile, key=value, e.g. couponShare=0.8 (repeatable; env PROFILE_SET)' })
+        .option('rate-scale', { type: 'number', describe: 'Follow the learned profile\'s recorded arrival curve times this (env RATE_SCALE)' })
+        .option('curve-speed', { type: 'number', describe: 'Play the arrival curve this many times faster; 24 = a day in an hour (env CURVE_SPEED)' })
+        .option('day-start', { type: 'string', describe: 'Start the arrival curve at this time of day, HH:MM UTC (env DAY_START)' })
+        .option('load', { choices: ['load', 'stress', 'spike', 'soak'], describe: 'A named load shape (env LOAD); with --rate-scale, at that times the recorded peak' })
         .option('segments', { type: 'number', describe: 'Split the k6 test over N instances (execution segments): print their commands, one per machine' })
         .option('local', { type: 'boolean', default: false, describe: 'With --segments: run the N k6 instances here and merge their results' }),
       {
@@ -58,6 +68,9 @@ export default defineCommand<RunArgs>({
     if (a.seed !== undefined && !Number.isSafeInteger(a.seed)) throw new UsageError(`--seed ${a.seed}: must be a whole number`);
     if (a.thinkScale !== undefined) numberFlag('think-scale', a.thinkScale, { min: 0 });
     if (a.maxThink !== undefined) numberFlag('max-think', a.maxThink, { min: 0 });
+    if (a.rateScale !== undefined) numberFlag('rate-scale', a.rateScale, { above: 0 });
+    if (a.curveSpeed !== undefined) numberFlag('curve-speed', a.curveSpeed, { above: 0 });
+    if (a.dayStart !== undefined && !/^([01]?\d|2[0-3]):[0-5]\d$/.test(a.dayStart)) throw new UsageError(`--day-start ${a.dayStart}: a time of day HH:MM (UTC)`);
     // 2. What the run reads, resolved; nothing started.
     const { describeRun, prepareRun, startRun } = await import('../../orchestrate/run.ts');
     const options = {
@@ -71,6 +84,11 @@ export default defineCommand<RunArgs>({
       ...(a.profile !== undefined ? { profile: a.profile } : {}),
       ...(a.thinkScale !== undefined ? { thinkScale: a.thinkScale } : {}),
       ...(a.maxThink !== undefined ? { maxThink: a.maxThink } : {}),
+      ...(a.set ? { set: a.set } : {}),
+      ...(a.rateScale !== undefined ? { rateScale: a.rateScale } : {}),
+      ...(a.curveSpeed !== undefined ? { curveSpeed: a.curveSpeed } : {}),
+      ...(a.dayStart !== undefined ? { dayStart: a.dayStart } : {}),
+      ...(a.load !== undefined ? { load: a.load } : {}),
       ...(a.sessionPrefix !== undefined ? { sessionPrefix: a.sessionPrefix } : {}),
       ...(a.maxErrorRate !== undefined ? { maxErrorRate: a.maxErrorRate } : {}),
       ...(a.p95Ms !== undefined ? { p95Ms: a.p95Ms } : {}),

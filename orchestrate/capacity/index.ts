@@ -4,9 +4,8 @@
 // (rewritten after every probe, so an interrupted run keeps what it measured), capacity.txt, and
 // probes/<probe>/ with each probe's own results.
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { loadProfile } from '../../generators/profile-file.ts';
 import { join, resolve } from 'node:path';
-import { buildScenarios, PROJECT_ROOT } from '../../bundle/index.ts';
+import { PROJECT_ROOT } from '../../bundle/index.ts';
 import { CAPACITY_SCHEMA_VERSION, capacityReport, type CapacityFile, type CapacityProbe, type CapacitySearchOptions, type CapacitySlo, type StopReason } from '../../model/capacity.ts';
 import { parseK6Duration } from '../../model/duration.ts';
 import { CartloadError } from '../../model/errors.ts';
@@ -17,12 +16,14 @@ import type { Results } from '../../report/data/format.ts';
 import { readRun } from '../../report/read.ts';
 import { writeRunFolder } from '../../report/write.ts';
 import { K6_CAPACITY_NOTE } from '../../scenarios/lib/capacity.ts';
-import { ConfigError, parseConfig, type ScenarioConfig } from '../../scenarios/lib/config.ts';
+import { parseConfig, type ScenarioConfig } from '../../scenarios/lib/config.ts';
 import { startTarget, type RunningTarget } from '../../emulator/server/index.ts';
 import { makeRunId } from '../../engine/run-id.ts';
+import type { TrafficProfile } from '../../generators/profiles.ts';
 import { locateK6, type Env } from '../k6-binary.ts';
+import { buildScenarioBundle } from '../run.ts';
 import { k6Prober } from './k6-probe.ts';
-import { capacityPlans } from './plans.ts';
+import { capacityPlans, capacityProfile } from './plans.ts';
 import { nodeProber } from './node-probe.ts';
 import { DEFAULT_SEARCH, searchCapacity, searchOptionsError, type ProbeFn } from './search.ts';
 
@@ -142,10 +143,13 @@ export async function runCapacity(o: RunCapacityOptions): Promise<RunCapacityRes
   set('ERROR_RATE', o.slo?.errorRate);
   set('MAX_VUS', o.maxVUs);
   let config: ScenarioConfig;
+  let profile: TrafficProfile;
   try {
-    config = parseConfig(env);
+    // The search sets the rate: RATE_SCALE's arrival curve does not apply (a learned profile's other distributions do).
+    config = parseConfig(env, 'capacity');
+    profile = await capacityProfile(config);
   } catch (err) {
-    if (err instanceof ConfigError) return bad(err.message);
+    if (err instanceof CartloadError) return bad(err.message);
     throw err;
   }
   const slo: CapacitySlo = { ...config.slo };
@@ -156,18 +160,16 @@ export async function runCapacity(o: RunCapacityOptions): Promise<RunCapacityRes
     if (!k6.bin) return bad(`--engine k6: ${'reason' in k6 ? k6.reason : 'no k6'}`);
     engine = 'k6';
   } else engine = o.engine === 'node' || !k6.bin ? 'node' : 'k6';
-
   const runId = o.runId ?? makeRunId();
   const resultsDir = o.resultsDir ?? 'results';
   try {
     await checkDirWritable(resultsDir, '--results-dir');
     await checkRunFolderFree(resultsDir, runId);
-    // The profile is read before anything starts: a bad name or file is bad input, not a failed probe.
-    await loadProfile(config.profile ?? 'default');
   } catch (err) {
     if (err instanceof CartloadError) return bad(err.message);
     throw err;
   }
+  // Said once everything is checked: a refused run prints its one reason only.
   o.say(`engine: ${engine}${engine === 'k6' ? ` (${k6.bin})` : o.engine === 'node' ? '' : ` (no k6 binary: ${'reason' in k6 ? k6.reason : ''})`}`);
   const dir = resolve(resultsDir, runId);
   const probesDir = join(dir, 'probes');
@@ -234,7 +236,7 @@ export async function runCapacity(o: RunCapacityOptions): Promise<RunCapacityRes
   try {
     let probe: ProbeFn;
     if (engine === 'node') {
-      const plans = await capacityPlans(config, config.thinkScale ?? CAPACITY_DEFAULTS.thinkScale);
+      const plans = await capacityPlans(config, config.thinkScale ?? CAPACITY_DEFAULTS.thinkScale, profile);
       const run = nodeProber({
         target,
         apiKey,
@@ -257,17 +259,17 @@ export async function runCapacity(o: RunCapacityOptions): Promise<RunCapacityRes
       };
     } else {
       // The plans k6 will make, counted here to know what each probe's hold offered.
-      const plans = await capacityPlans(config, config.thinkScale ?? CAPACITY_DEFAULTS.thinkScale);
+      const plans = await capacityPlans(config, config.thinkScale ?? CAPACITY_DEFAULTS.thinkScale, profile);
       const steps: number[] = [];
       const planned = (i: number): number => (steps[i] ??= plans.plan(i, () => undefined).steps.length);
       const rootDir = o.rootDir ?? PROJECT_ROOT;
       const outDir = o.distDir ?? join(rootDir, 'dist');
-      const built = await buildScenarios({ rootDir, entries: [join(rootDir, 'scenarios', 'capacity.ts')], outDir, seed: config.seed });
-      const bundle = built.bundles.find((b) => b.name === 'capacity')?.file ?? join(outDir, 'capacity.js');
+      // A profile file travels with the bundle (profile.json beside it), as k6 opens files from there.
+      const built = await buildScenarioBundle({ scenario: 'capacity', rootDir, outDir, seed: config.seed, env });
       const run = k6Prober({
         bin: k6.bin as string,
-        bundle,
-        env: { ...env, TALON_BASE_URL: target, TALON_API_KEY: apiKey },
+        bundle: built.file,
+        env: { ...built.env, TALON_BASE_URL: target, TALON_API_KEY: apiKey },
         warmup,
         hold,
         gracefulStop: drain,

@@ -69,6 +69,14 @@ export interface ScenarioConfig {
   gracefulStop?: string;
   /** The pools file, opened relative to the bundle. */
   poolsPath: string;
+  /** What-if edits of the profile (PROFILE_SET, `;`-separated `key=value`). */
+  profileSet?: string[];
+  /** Follow the profile's learned arrival curve at this multiple (RATE_SCALE); with LOAD, the preset's rate is this × the curve's peak. */
+  rateScale?: number;
+  /** Play the arrival curve this many times faster than the clock (CURVE_SPEED, default 1). */
+  curveSpeed?: number;
+  /** Minute of the day (UTC) the curve starts at (DAY_START, `HH:MM`); default where the recording started. */
+  dayStartMinute?: number;
 }
 
 /** Where `cartload target` listens by default. */
@@ -78,7 +86,8 @@ export const DEFAULT_SLO: Slo = { p95Ms: 500, p99Ms: 1000, errorRate: 0.01 };
 export class ConfigError extends CartloadError {
   constructor(
     readonly variable: string,
-    problem: string,
+    /** What is wrong, without the variable's name (a caller that took the value from a flag names the flag). */
+    readonly problem: string,
   ) {
     super(`cartload: environment variable ${variable} ${problem}`);
     this.name = 'ConfigError';
@@ -162,7 +171,11 @@ function baseUrl(env: Env): string {
   return v.replace(/\/+$/, '');
 }
 
-export function parseConfig(env: Env): ScenarioConfig {
+/**
+ * The variables, checked. `ownLoadShape` names a scenario that builds its own load shape (smoke,
+ * capacity), which RATE_SCALE cannot set.
+ */
+export function parseConfig(env: Env, ownLoadShape?: string): ScenarioConfig {
   const load = str(env, 'LOAD');
   if (load !== undefined && !(LOAD_PRESETS as readonly string[]).includes(load)) {
     throw new ConfigError('LOAD', `must be one of ${LOAD_PRESETS.join(', ')}, got ${JSON.stringify(load)}`);
@@ -210,12 +223,38 @@ export function parseConfig(env: Env): ScenarioConfig {
     warmup: duration(env, 'WARMUP'),
     gracefulStop: duration(env, 'GRACEFUL_STOP'),
     thresholds: str(env, 'THRESHOLDS') === undefined ? undefined : parseThresholds(str(env, 'THRESHOLDS') as string),
+    profileSet: str(env, 'PROFILE_SET') === undefined ? undefined : parseEditList(str(env, 'PROFILE_SET') as string),
+    rateScale: num(env, 'RATE_SCALE', (n) => n > 0, 'a positive multiple of the recorded arrival rate'),
+    curveSpeed: num(env, 'CURVE_SPEED', (n) => n > 0, 'a positive speed-up of the arrival curve (24 plays a day in an hour)'),
+    dayStartMinute: dayMinute(env, 'DAY_START'),
   };
   for (const [k, v] of Object.entries(optional)) if (v !== undefined) (config as unknown as Record<string, unknown>)[k] = v;
   if (config.preAllocatedVUs !== undefined && config.maxVUs !== undefined && config.maxVUs < config.preAllocatedVUs) {
     throw new ConfigError('MAX_VUS', `(${config.maxVUs}) must be at least PRE_ALLOCATED_VUS (${config.preAllocatedVUs})`);
   }
+  if (ownLoadShape !== undefined && config.rateScale !== undefined) throw new ConfigError('RATE_SCALE', `does not apply to ${ownLoadShape}, which has its own load shape`);
   return config;
+}
+
+/**
+ * PROFILE_SET's value: what-if edits separated by `;` (a value may hold commas, as JSON arrays
+ * do), applied by generators/profile-edit.ts. Parsed here, without the profiles: every lazy module
+ * that reads the configuration's errors would otherwise carry them.
+ */
+function parseEditList(text: string): string[] {
+  return text
+    .split(';')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+/** DAY_START: `HH:MM` (UTC) as minutes since midnight. */
+function dayMinute(env: Env, name: string): number | undefined {
+  const v = str(env, name);
+  if (v === undefined) return undefined;
+  const m = /^(\d{1,2}):(\d{2})$/.exec(v);
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new ConfigError(name, `must be a time of day HH:MM (UTC), got ${JSON.stringify(v)}`);
+  return Number(m[1]) * 60 + Number(m[2]);
 }
 
 /** THRESHOLDS: a JSON object of k6 thresholds, `{"http_req_duration{step:close}": ["p(95)<300"]}`. */

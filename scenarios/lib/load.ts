@@ -218,3 +218,52 @@ export function capacityTagsAt(steps: CapacityStep[], elapsedMs: number): { stag
   }
   return { stage: 'ramp' };
 }
+
+/**
+ * When session i starts (ms after the scenario starts) under ramping-arrival-rate stages, as k6
+ * runs them: the rate moves linearly from the previous stage's target (`startRate` before the
+ * first) to the stage's own over its duration, and session i starts where the arrivals so far
+ * (the integral of the rate) reach i. Infinity once the stages end. The Node engine paces
+ * generated sessions with it, so both engines follow the same shape.
+ */
+export function stageStarts(stages: readonly Stage[], startRate = 0): { startMs: (index: number) => number; durationMs: number; peak: number } {
+  const at: number[] = [];
+  const len: number[] = [];
+  const from: number[] = [];
+  const to: number[] = [];
+  const before: number[] = [];
+  let t = 0;
+  let total = 0;
+  let r0 = startRate / 1000;
+  let peak = startRate;
+  for (const s of stages) {
+    const d = durationMs(s.duration);
+    const r1 = s.target / 1000;
+    at.push(t);
+    len.push(d);
+    from.push(r0);
+    to.push(r1);
+    before.push(total);
+    total += ((r0 + r1) / 2) * d;
+    t += d;
+    r0 = r1;
+    if (s.target > peak) peak = s.target;
+  }
+  const startMs = (index: number): number => {
+    if (index > total) return Infinity;
+    // The first stage by whose end the arrivals reach the index.
+    let lo = 0;
+    let hi = at.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((before[mid] as number) + (((from[mid] as number) + (to[mid] as number)) / 2) * (len[mid] as number) >= index) hi = mid;
+      else lo = mid + 1;
+    }
+    const x = index - (before[lo] as number);
+    const a = from[lo] as number;
+    const slope = ((to[lo] as number) - a) / (len[lo] as number);
+    const dt = Math.abs(slope) < 1e-15 ? (a > 0 ? x / a : 0) : (-a + Math.sqrt(Math.max(0, a * a + 2 * slope * x))) / slope;
+    return (at[lo] as number) + Math.min(len[lo] as number, Math.max(0, dt));
+  };
+  return { startMs, durationMs: t, peak };
+}

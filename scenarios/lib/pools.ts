@@ -2,13 +2,16 @@
 // by `cartload build` beside the bundles) becomes a SharedArray, so every VU reads the same memory
 // instead of holding its own copy; and the traffic profile compiled against those pools (its
 // thresholds and tables: generators/plan-model.ts), taken from the pools data for a preset or
-// compiled once, in the first VU, for a profile file. Init context only (open() and SharedArray
-// are not allowed later).
+// compiled once, in the first VU, for a profile file (a learned one included), what-if edits or a
+// RATE_SCALE run. Init context only (open() and SharedArray are not allowed later).
 import { SharedArray } from 'k6/data';
 import { poolSizes, readyPlanModel, type PlanModel } from '../../generators/plan-model.ts';
 import { itemAttributes, itemTemplate, type ItemTexts } from '../../generators/plan-text.ts';
 import { POOL_NAMES, type Pools, type Product } from '../../generators/types.ts';
+import type { ScenarioConfig } from './config.ts';
+import type { CompiledProfile } from './profile.ts';
 import { compileProfile } from './profile.lazy.ts';
+import type { RunShape } from './rate-scale.ts';
 
 /** Relative paths resolve from the bundle (dist/), where `cartload build` writes pools.json. */
 export const DEFAULT_POOLS_PATH = './pools.json';
@@ -19,9 +22,13 @@ export interface ScenarioData {
   itemTexts: ItemTexts;
   /** The compiled profile, read on first use (an idle VU holds none of it). */
   model(): PlanModel & { tables: Float64Array };
+  /** A RATE_SCALE run's load shape, worked out with the model (undefined without RATE_SCALE). */
+  shape(): RunShape | undefined;
 }
 
-export function loadData(path: string, profile: string): ScenarioData {
+/** The pools at config.poolsPath, and `profile` (PROFILE, or the scenario's preset) compiled for the run's configuration. */
+export function loadData(config: ScenarioConfig, profile: string): ScenarioData {
+  const path = config.poolsPath;
   // SharedArray runs each callback once per process; the file is read and parsed once for all.
   let parsed: Record<string, unknown> | undefined;
   const file = (): Record<string, unknown> => {
@@ -55,21 +62,32 @@ export function loadData(path: string, profile: string): ScenarioData {
     templates: new SharedArray('cartload:itemTemplates', () => products().map(itemTemplate)),
     attributes: new SharedArray('cartload:itemAttributes', () => products().map(itemAttributes)),
   };
-  const compiled = new SharedArray(`cartload:planModel:${profile}`, () => [modelFor(profile, file().planModels, pools)]);
+  // One element, or two with a RATE_SCALE run's shape: [model, shape].
+  const compiled = new SharedArray(`cartload:planModel:${profile}`, () => {
+    const c = modelFor(config, profile, file().planModels, pools);
+    return c.shape ? [c.model, c.shape] : [c.model];
+  });
   parsed = undefined;
   let model: (PlanModel & { tables: Float64Array }) | undefined;
-  return { pools, itemTexts, model: () => (model ??= readyPlanModel(compiled[0] as PlanModel)) };
+  return {
+    pools,
+    itemTexts,
+    model: () => (model ??= readyPlanModel(compiled[0] as PlanModel)),
+    shape: () => (compiled.length > 1 ? (compiled[1] as RunShape) : undefined),
+  };
 }
 
 /** A preset's model as `cartload build` compiled it for these pools, or the profile compiled now. */
-function modelFor(profile: string, shipped: unknown, pools: Pools): PlanModel {
+function modelFor(config: ScenarioConfig, profile: string, shipped: unknown, pools: Pools): CompiledProfile {
   const sizes = poolSizes(pools);
+  // Edits and the arrival-curve variables change (or check) the profile: compiled now.
+  const asIs = config.profileSet === undefined && config.rateScale === undefined && config.curveSpeed === undefined && config.dayStartMinute === undefined;
   // A file's path never names a preset, so a name found there is the preset's.
-  if (Array.isArray(shipped)) {
+  if (asIs && Array.isArray(shipped)) {
     for (const m of shipped as PlanModel[]) {
-      if (m.name === profile && m.sizes.length === sizes.length && m.sizes.every((n, i) => n === sizes[i])) return m;
+      if (m.name === profile && m.sizes.length === sizes.length && m.sizes.every((n, i) => n === sizes[i])) return { model: m };
     }
   }
-  // A profile file, or pools without the compiled presets (a POOLS file of your own).
-  return compileProfile(profile, sizes);
+  // A profile file, a run that edits or shapes it, or pools without the compiled presets (a POOLS file of your own).
+  return compileProfile(config, profile, sizes);
 }

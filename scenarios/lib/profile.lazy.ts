@@ -1,2 +1,2 @@
-// Loaded on first use, by the one VU that compiles a profile file (bundle/lazy.ts).
+// Loaded on first use, by the one VU that compiles a profile (bundle/lazy.ts).
 export { compileProfile } from './profile.ts';

@@ -41,6 +41,8 @@ export interface ScenarioDefinition {
   forceDry?: boolean;
   /** Plan exactly these kinds, one per iteration in this order (smoke); default the profile's mix. */
   kindsInOrder?: readonly GeneratedKind[];
+  /** The entry point builds its own load shape (smoke, capacity): RATE_SCALE does not apply. */
+  ownLoadShape?: boolean;
   extraSummary?: SummaryFilesOptions['extraText'];
   /** Called when each request has its answer. */
   onAnswer?: () => void;
@@ -57,9 +59,15 @@ export interface ScenarioRuntime {
 export function defineScenario(def: ScenarioDefinition, env: Record<string, string | undefined> = __ENV): ScenarioRuntime {
   // Parsed once per test, by the first VU (a bad variable fails it, with the variable's name): the
   // others read the result, as a copy they may change.
-  const config: ScenarioConfig = { ...(new SharedArray('cartload:config', () => [parseConfig(env)])[0] as ScenarioConfig) };
+  const config: ScenarioConfig = { ...(new SharedArray('cartload:config', () => [parseConfig(env, def.ownLoadShape ? def.name : undefined)])[0] as ScenarioConfig) };
   if (def.forceDry) config.dry = true;
-  const data = loadData(config.poolsPath, config.profile ?? def.defaultProfile);
+  const data = loadData(config, config.profile ?? def.defaultProfile);
+  // RATE_SCALE turns the profile's learned arrival curve into the load shape (stages, or a LOAD
+  // preset's rate) that the options read: worked out once with the profile's compilation, and
+  // read only where the options are built, setup runs and the summary is written (VU 0).
+  const shape = config.rateScale !== undefined && __VU === 0 ? data.shape() : undefined;
+  if (shape?.stages) config.stages = shape.stages;
+  if (shape?.rate !== undefined) config.rate = shape.rate;
   const run = createSessionRunner({
     baseUrl: config.baseUrl,
     apiKey: config.apiKey,
@@ -78,6 +86,7 @@ export function defineScenario(def: ScenarioDefinition, env: Record<string, stri
   return {
     config,
     setup(): RunData {
+      if (shape) console.log(`cartload ${def.name}: following ${shape.note}`);
       const sessionPrefix = chooseSessionPrefix(config);
       checkTarget(config, sessionPrefix);
       return { sessionPrefix };

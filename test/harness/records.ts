@@ -17,6 +17,8 @@ export interface HarnessRequest {
   headers: Record<string, string>;
   /** The request body as the target read it (parsed JSON, or the raw text when not JSON); undefined for none. */
   requestBody: unknown;
+  /** The request body as sent, byte for byte; null for none. */
+  requestText: string | null;
   /** 0 when the request got no answer (wrong origin). */
   status: number;
   /** The answer's body (parsed JSON) or undefined when there was none. */

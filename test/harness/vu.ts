@@ -263,6 +263,7 @@ export class VirtualUser implements HostApi {
         tags,
         headers: ex.sent.headers,
         requestBody: ex.sent.body,
+        requestText: r.requestBody,
         status: r.status,
         responseBody: ex.answer,
         error: r.error,

@@ -273,6 +273,9 @@ async function main(argv: string[]): Promise<number> {
     });
     running.add(p);
   }
+  // As k6's arrival-rate executors, the scenario lasts its duration whenever its last iteration started.
+  const rest = scenarioStart + plan.durationMs - performance.now();
+  if (rest > 1) await new Promise((r) => setTimeout(r, rest));
   // gracefulStop: iterations still running get this long, then their VUs are stopped.
   let graceTimer: NodeJS.Timeout | undefined;
   await Promise.race([Promise.all(running), new Promise((r) => (graceTimer = setTimeout(r, plan.gracefulStopMs)))]);

@@ -1,0 +1,2 @@
+// Loaded on first use, by the VUs that plan a learned profile (bundle/lazy.ts).
+export { learnedParts } from './learned-parts.ts';
