@@ -4,7 +4,22 @@ import tseslint from 'typescript-eslint';
 // The layers, bottom up: a folder may import only from the folders listed for it (and itself), so
 // arrows point down the data flow: sources (recordings, generators) → engines (scenarios for k6,
 // engine for Node) → results (report) → orchestrate → cli. Production code never imports tests.
-const TOP = ['model', 'io', 'recordings', 'generators', 'learn', 'emulator', 'report', 'scenarios', 'bundle', 'engine', 'orchestrate', 'cli', 'test', 'bench'];
+const TOP = [
+  'model',
+  'io',
+  'recordings',
+  'generators',
+  'learn',
+  'emulator',
+  'report',
+  'scenarios',
+  'bundle',
+  'engine',
+  'orchestrate',
+  'cli',
+  'test',
+  'bench',
+];
 const MAY_IMPORT = {
   model: [],
   // Node file-system helpers shared by every layer that writes what a user named (never bundled into k6).
@@ -17,8 +32,31 @@ const MAY_IMPORT = {
   scenarios: ['model', 'generators', 'report'],
   bundle: ['model', 'io', 'generators'],
   engine: ['model', 'io', 'recordings', 'report'],
-  orchestrate: ['model', 'io', 'recordings', 'generators', 'learn', 'emulator', 'report', 'scenarios', 'bundle', 'engine'],
-  cli: ['model', 'io', 'recordings', 'generators', 'learn', 'emulator', 'report', 'scenarios', 'bundle', 'engine', 'orchestrate'],
+  orchestrate: [
+    'model',
+    'io',
+    'recordings',
+    'generators',
+    'learn',
+    'emulator',
+    'report',
+    'scenarios',
+    'bundle',
+    'engine',
+  ],
+  cli: [
+    'model',
+    'io',
+    'recordings',
+    'generators',
+    'learn',
+    'emulator',
+    'report',
+    'scenarios',
+    'bundle',
+    'engine',
+    'orchestrate',
+  ],
 };
 const layering = Object.entries(MAY_IMPORT).map(([folder, allowed]) => ({
   files: [`${folder}/**/*.ts`],
@@ -58,6 +96,11 @@ export default tseslint.config(
     // The CLI entry point is the only place allowed to end the process.
     files: ['**/*.ts'],
     ignores: ['cli/main.ts', 'bin/**'],
-    rules: { 'no-restricted-properties': ['error', { object: 'process', property: 'exit', message: 'Return an exit code; only cli/main.ts calls process.exit.' }] },
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'exit', message: 'Return an exit code; only cli/main.ts calls process.exit.' },
+      ],
+    },
   },
 );

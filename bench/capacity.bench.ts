@@ -13,19 +13,25 @@ import { standInK6Bin } from '../test/harness/paced/k6-standin.ts';
 import { startTargetProcess } from '../test/helpers/target-process.ts';
 
 const engines = (process.env['BENCH_ENGINES'] ?? 'node,k6').split(',') as ('node' | 'k6')[];
-const configs = (process.env['BENCH_CONFIGS'] ?? '4x10,16x20').split(',').map((c) => c.split('x').map(Number) as [number, number]);
+const configs = (process.env['BENCH_CONFIGS'] ?? '4x10,16x20')
+  .split(',')
+  .map((c) => c.split('x').map(Number) as [number, number]);
 const warmup = process.env['BENCH_WARMUP'] ?? '3s';
 const hold = process.env['BENCH_HOLD'] ?? '7s';
 const dir = await mkdtemp(join(tmpdir(), 'cartload-bench-capacity-'));
 const k6 = process.env['K6_BIN'] || (await standInK6Bin(join(dir, 'bin')));
 
-console.log(`capacity search: default SLO, probes of ${warmup} warm-up + ${hold} hold, start 10 sessions/s, × 2 up, tolerance 5%, at most 3 min`);
+console.log(
+  `capacity search: default SLO, probes of ${warmup} warm-up + ${hold} hold, start 10 sessions/s, × 2 up, tolerance 5%, at most 3 min`,
+);
 console.log('  engine  target            ceiling req/s  found req/s  found/ceiling  probes  minutes  stopped by');
 try {
   for (const [workers, serviceMs] of configs) {
     const ceiling = (workers * 1000) / serviceMs;
     for (const engine of engines) {
-      const target = await startTargetProcess(['--workers', String(workers), '--service-time', String(serviceMs)], { apiKey: 'bench' });
+      const target = await startTargetProcess(['--workers', String(workers), '--service-time', String(serviceMs)], {
+        apiKey: 'bench',
+      });
       const started = performance.now();
       try {
         const r = await runCapacity({
@@ -41,7 +47,9 @@ try {
         });
         const minutes = ((performance.now() - started) / 60_000).toFixed(1);
         if (r.engine === 'none') {
-          console.log(`  ${engine.padEnd(6)}  ${`${workers} × ${serviceMs} ms`.padEnd(16)}  ${String(ceiling).padStart(13)}  failed: ${r.message}`);
+          console.log(
+            `  ${engine.padEnd(6)}  ${`${workers} × ${serviceMs} ms`.padEnd(16)}  ${String(ceiling).padStart(13)}  failed: ${r.message}`,
+          );
           process.exitCode = 1;
           continue;
         }

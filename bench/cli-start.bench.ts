@@ -25,13 +25,23 @@ interface Case {
 
 const CASES: Case[] = [
   { name: 'node -e 0 (floor)', args: ['-e', '0'], runs: RUNS },
-  { name: 'autocannon --version (baseline)', args: [join(root, 'node_modules', 'autocannon', 'autocannon.js'), '--version'], runs: RUNS },
+  {
+    name: 'autocannon --version (baseline)',
+    args: [join(root, 'node_modules', 'autocannon', 'autocannon.js'), '--version'],
+    runs: RUNS,
+  },
   { name: 'cartload --version', args: [BIN, '--version'], runs: RUNS },
   { name: 'cartload replay --help', args: [BIN, 'replay', '--help'], runs: RUNS },
   { name: 'cartload run --help', args: [BIN, 'run', '--help'], runs: RUNS },
   {
     name: 'cartload --version via tsx',
-    args: ['--import', 'tsx', '--input-type=module', '-e', `const m = await import(${JSON.stringify(join(root, 'cli', 'main.ts'))}); process.exitCode = await m.main(['--version']);`],
+    args: [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `const m = await import(${JSON.stringify(join(root, 'cli', 'main.ts'))}); process.exitCode = await m.main(['--version']);`,
+    ],
     runs: 3,
   },
 ];
@@ -40,11 +50,18 @@ const CASES: Case[] = [
 // itself is a few lines of CommonJS).
 const hookDir = mkdtempSync(join(tmpdir(), 'cartload-bench-'));
 const hook = join(hookDir, 'cpu.cjs');
-writeFileSync(hook, "process.on('exit', () => { const c = process.cpuUsage(); require('fs').writeSync(2, `\\ncpu-us ${c.user + c.system}\\n`); });\n");
+writeFileSync(
+  hook,
+  "process.on('exit', () => { const c = process.cpuUsage(); require('fs').writeSync(2, `\\ncpu-us ${c.user + c.system}\\n`); });\n",
+);
 
 function once(c: Case): { wall: number; cpu: number } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, ['--require', hook, ...c.args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--require', hook, ...c.args], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    timeout: 60_000,
+  });
   const wall = performance.now() - t0;
   const err = r.stderr.toString();
   if (r.status !== 0) throw new Error(`${c.name} exited ${r.status}: ${err.slice(0, 300)}`);
@@ -75,12 +92,21 @@ rmSync(hookDir, { recursive: true, force: true });
 const BASE = 'autocannon --version (baseline)';
 const FLOOR = 'node -e 0 (floor)';
 const of = (m: Map<string, number[]>, name: string): number => median(m.get(name) ?? []);
-console.log(`CLI start, median of ${RUNS} runs (tsx: 3); × = ratio to autocannon's start in the same run; goal: --version and --help under ${GOAL_MS} ms`);
-console.log(`  ${'command'.padEnd(34)} ${'wall ms'.padStart(8)} ${'×'.padStart(6)} ${'cpu ms'.padStart(8)} ${'×'.padStart(6)}  over node (wall, cpu)`);
+console.log(
+  `CLI start, median of ${RUNS} runs (tsx: 3); × = ratio to autocannon's start in the same run; goal: --version and --help under ${GOAL_MS} ms`,
+);
+console.log(
+  `  ${'command'.padEnd(34)} ${'wall ms'.padStart(8)} ${'×'.padStart(6)} ${'cpu ms'.padStart(8)} ${'×'.padStart(6)}  over node (wall, cpu)`,
+);
 for (const c of CASES) {
   const w = of(wall, c.name);
   const u = of(cpu, c.name);
-  const goal = c.name.startsWith('cartload') && !c.name.includes('tsx') ? (w <= GOAL_MS ? '  goal met' : '  goal missed (wall)') : '';
+  const goal =
+    c.name.startsWith('cartload') && !c.name.includes('tsx')
+      ? w <= GOAL_MS
+        ? '  goal met'
+        : '  goal missed (wall)'
+      : '';
   console.log(
     `  ${c.name.padEnd(34)} ${w.toFixed(0).padStart(8)} ${(w / of(wall, BASE)).toFixed(2).padStart(6)} ${u.toFixed(0).padStart(8)} ${(u / of(cpu, BASE)).toFixed(2).padStart(6)}  +${(w - of(wall, FLOOR)).toFixed(0)}, +${(u - of(cpu, FLOOR)).toFixed(0)}${goal}`,
   );

@@ -120,8 +120,20 @@ async function worker(mode: string, bundleFile: string, iifeFile: string, poolsF
       let b = 0;
       // Alternate A and B so that a noisy neighbour hurts both alike.
       for (let round = 0; round < 3; round++) {
-        a = Math.max(a, rate((n, r) => assemblyRound(planner, r * 1_000_000 + round * 10_000, n), 400, 1));
-        b = Math.max(b, rate((n) => { for (let i = 0; i < n; i++) baseline(i, k); }, 400, 1));
+        a = Math.max(
+          a,
+          rate((n, r) => assemblyRound(planner, r * 1_000_000 + round * 10_000, n), 400, 1),
+        );
+        b = Math.max(
+          b,
+          rate(
+            (n) => {
+              for (let i = 0; i < n; i++) baseline(i, k);
+            },
+            400,
+            1,
+          ),
+        );
       }
       out[String(k)] = { assembly: a, baseline: b };
     }
@@ -136,11 +148,26 @@ async function worker(mode: string, bundleFile: string, iifeFile: string, poolsF
     const sink = new Writable({ write: (_c, _e, done) => setImmediate(done) });
     const n = Number(process.argv[process.argv.length - 1]);
     const t = performance.now();
-    const r = await generate({ sessions: n, seed: 1, profile: PRESETS['default']!, pools, format: 'ndjson', out: sink });
+    const r = await generate({
+      sessions: n,
+      seed: 1,
+      profile: PRESETS['default']!,
+      pools,
+      format: 'ndjson',
+      out: sink,
+    });
     const gc = (globalThis as { gc?: () => void }).gc!;
     gc();
     const retainedKb = process.memoryUsage().heapUsed / 1024;
-    console.log(JSON.stringify({ sessions: r.sessions, bytes: r.bytes, seconds: (performance.now() - t) / 1000, maxRssKb: process.resourceUsage().maxRSS, retainedKb }));
+    console.log(
+      JSON.stringify({
+        sessions: r.sessions,
+        bytes: r.bytes,
+        seconds: (performance.now() - t) / 1000,
+        maxRssKb: process.resourceUsage().maxRSS,
+        retainedKb,
+      }),
+    );
     return;
   }
   // mode === 'memory': bytes of heap plus typed-array backing stores held per context.
@@ -185,7 +212,11 @@ async function worker(mode: string, bundleFile: string, iifeFile: string, poolsF
 // ---- main ----------------------------------------------------------------------------------------
 
 function child(flags: string[], args: string[]): unknown {
-  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', here, '--worker', ...args], { encoding: 'utf8', timeout: 600_000, cwd: root });
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', here, '--worker', ...args], {
+    encoding: 'utf8',
+    timeout: 600_000,
+    cwd: root,
+  });
   if (r.status !== 0) throw new Error(`worker ${args[0]} failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!);
 }
@@ -196,60 +227,100 @@ const fmt = (v: number): string => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'cartload-bench-'));
   try {
-    const entry = { contents: "export { createPlanner } from './generators/planner.ts';", resolveDir: root, loader: 'ts' as const };
-    const common = { bundle: true, write: true, platform: 'neutral' as const, target: 'es2020', logLevel: 'silent' as const };
+    const entry = {
+      contents: "export { createPlanner } from './generators/planner.ts';",
+      resolveDir: root,
+      loader: 'ts' as const,
+    };
+    const common = {
+      bundle: true,
+      write: true,
+      platform: 'neutral' as const,
+      target: 'es2020',
+      logLevel: 'silent' as const,
+    };
     await build({ ...common, stdin: entry, format: 'esm', outfile: join(dir, 'planner.mjs') });
-    await build({ ...common, stdin: entry, format: 'iife', globalName: 'cartloadGenerators', outfile: join(dir, 'planner.iife.js') });
+    await build({
+      ...common,
+      stdin: entry,
+      format: 'iife',
+      globalName: 'cartloadGenerators',
+      outfile: join(dir, 'planner.iife.js'),
+    });
     const pools: PoolArrays = buildPools({ seed: 1 });
     await writePools(pools, join(dir, 'pools.json'));
     const files = [join(dir, 'planner.mjs'), join(dir, 'planner.iife.js'), join(dir, 'pools.json')];
 
     console.log('Generators: session assembly (proxies for k6: node --jitless, node:vm contexts; 2 shared cores)');
-    console.log(`pools: ${pools.products.length} products, ${pools.profileIds.length} profiles; rates per CPU second, best of 3 rounds\n`);
+    console.log(
+      `pools: ${pools.products.length} products, ${pools.profileIds.length} profiles; rates per CPU second, best of 3 rounds\n`,
+    );
 
     const cpu = child(['--jitless'], ['cpu', ...files]) as Record<string, { assembly: number; baseline: number }>;
-    console.log('1. CPU under --jitless: sessions/s (open + close bodies, serialised), assembly vs fixed-body baseline');
+    console.log(
+      '1. CPU under --jitless: sessions/s (open + close bodies, serialised), assembly vs fixed-body baseline',
+    );
     console.log('   items   assembly   baseline   ratio   goal ≥ 0.5×');
     for (const k of CART_SIZES) {
       const c = cpu[String(k)]!;
       const ratio = c.assembly / c.baseline;
-      console.log(`   ${String(k).padStart(5)} ${fmt(c.assembly).padStart(10)} ${fmt(c.baseline).padStart(10)}   ${ratio.toFixed(2)}×   ${verdict(ratio >= 0.5)}`);
+      console.log(
+        `   ${String(k).padStart(5)} ${fmt(c.assembly).padStart(10)} ${fmt(c.baseline).padStart(10)}   ${ratio.toFixed(2)}×   ${verdict(ratio >= 0.5)}`,
+      );
     }
 
     const mem = child(['--jitless', '--expose-gc'], ['memory', ...files]) as Record<string, number>;
     const kb = (b: number): string => `${(b / 1024).toFixed(0)} KB`;
     console.log('\n2. Memory per node:vm context (heap + typed arrays, after 50 sessions), assembly vs baseline');
     console.log(`   empty context ${kb(mem.empty!)}, baseline ${kb(mem.baseline!)}`);
-    for (const [name, key] of [['default', 'assembly'], ['big-carts', 'bigCarts']] as const) {
+    for (const [name, key] of [
+      ['default', 'assembly'],
+      ['big-carts', 'bigCarts'],
+    ] as const) {
       const ratio = mem[key]! / mem.baseline!;
-      console.log(`   assembly (${name}) ${kb(mem[key]!)}: ${ratio.toFixed(2)}× the baseline   goal ≤ 1.2×: ${verdict(ratio <= 1.2)}`);
+      console.log(
+        `   assembly (${name}) ${kb(mem[key]!)}: ${ratio.toFixed(2)}× the baseline   goal ≤ 1.2×: ${verdict(ratio <= 1.2)}`,
+      );
     }
 
     const { createPlanner } = await import('../generators/planner.ts');
     const plain = (profile: ProfileInput | string, withJson: boolean): number => {
       const planner = createPlanner({ pools, profile, seed: 1 });
       let from = 0;
-      return rate((n) => {
-        let bytes = 0;
-        for (let i = from; i < from + n; i++) {
-          const plan: SessionPlan = planner.plan(i);
-          if (withJson) bytes += JSON.stringify(plan).length;
-        }
-        from += n;
-        return bytes;
-      }, 1000, 3);
+      return rate(
+        (n) => {
+          let bytes = 0;
+          for (let i = from; i < from + n; i++) {
+            const plan: SessionPlan = planner.plan(i);
+            if (withJson) bytes += JSON.stringify(plan).length;
+          }
+          from += n;
+          return bytes;
+        },
+        1000,
+        3,
+      );
     };
-    const thousand: ProfileInput = { name: '1000-items', cart: { items: { median: 1000, sigma: 0, min: 1000, max: 1000 } } };
+    const thousand: ProfileInput = {
+      name: '1000-items',
+      cart: { items: { median: 1000, sigma: 0, min: 1000, max: 1000 } },
+    };
     const typical = plain('default', false);
     const typicalJson = plain('default', true);
     const big = plain(thousand, false);
     const bigJson = plain(thousand, true);
     console.log('\n3. Plain Node (JIT), one core: whole sessions (default lifecycle mix) per second');
-    console.log(`   typical (default profile):  ${fmt(typical)}/s plan only, ${fmt(typicalJson)}/s with JSON   goal ≥ 20,000: ${verdict(typical >= 20_000)}`);
-    console.log(`   1,000-item carts:           ${fmt(big)}/s plan only, ${fmt(bigJson)}/s with JSON   goal ≥ 200: ${verdict(big >= 200)}`);
+    console.log(
+      `   typical (default profile):  ${fmt(typical)}/s plan only, ${fmt(typicalJson)}/s with JSON   goal ≥ 20,000: ${verdict(typical >= 20_000)}`,
+    );
+    console.log(
+      `   1,000-item carts:           ${fmt(big)}/s plan only, ${fmt(bigJson)}/s with JSON   goal ≥ 200: ${verdict(big >= 200)}`,
+    );
     console.log('\n4. cartload generate streams: peak RSS of the whole process (plain Node, ndjson to a slow sink)');
     type StreamRun = { sessions: number; bytes: number; seconds: number; maxRssKb: number; retainedKb: number };
-    const runs = [1000, 100_000, 1_000_000].map((n) => child(['--expose-gc'], ['stream', ...files, String(n)]) as StreamRun);
+    const runs = [1000, 100_000, 1_000_000].map(
+      (n) => child(['--expose-gc'], ['stream', ...files, String(n)]) as StreamRun,
+    );
     for (const r of runs) {
       console.log(
         `   ${String(r.sessions).padStart(9)} sessions, ${(r.bytes / 1e6).toFixed(0).padStart(5)} MB in ${r.seconds.toFixed(1).padStart(5)} s: ` +
@@ -265,7 +336,9 @@ async function main(): Promise<void> {
     );
     const fixed1000 = createPlanner({ pools, profile: fixedShape(1000), seed: 1 }).plan(0);
     const body = fixed1000.steps[0]!.body as { customerSession: { cartItems: CartItem[] } };
-    console.log(`   (the opening body of a 1,000-item session is ${(JSON.stringify(body).length / 1024).toFixed(0)} KB, ${body.customerSession.cartItems.length} items)`);
+    console.log(
+      `   (the opening body of a 1,000-item session is ${(JSON.stringify(body).length / 1024).toFixed(0)} KB, ${body.customerSession.cartItems.length} items)`,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -53,7 +53,15 @@ async function learnChild(): Promise<void> {
   clearInterval(timer);
   clearInterval(full);
   sample();
-  const out: Measured = { rows: r.stats.rows, sessions: r.sessions, openPeak: r.stats.openPeak, ms: performance.now() - t0, peakRssMb: rss / 2 ** 20, peakHeapMb: heap / 2 ** 20, peakLiveHeapMb: live / 2 ** 20 };
+  const out: Measured = {
+    rows: r.stats.rows,
+    sessions: r.sessions,
+    openPeak: r.stats.openPeak,
+    ms: performance.now() - t0,
+    peakRssMb: rss / 2 ** 20,
+    peakHeapMb: heap / 2 ** 20,
+    peakLiveHeapMb: live / 2 ** 20,
+  };
   console.log(JSON.stringify(out));
 }
 
@@ -62,7 +70,9 @@ async function measure(rows: number): Promise<Measured> {
   const { buildPools } = await import('../generators/pools.ts');
   const { createPlanner } = await import('../generators/planner.ts');
   const planner = createPlanner({ pools: buildPools({ seed: 1 }), seed: 1, profile: 'default' });
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--learn'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), '--learn'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   let stdout = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   const closed = once(child, 'close');
@@ -86,13 +96,21 @@ async function measure(rows: number): Promise<Measured> {
 
 async function main(): Promise<void> {
   if (process.argv.includes('--learn')) return learnChild();
-  console.log(`cartload learn, request logs of ${SIZES.map((n) => n.toLocaleString('en')).join(', ')} rows (default profile, a session every ${SPACING_MS} ms, --session-idle 30m), 2 shared cores`);
+  console.log(
+    `cartload learn, request logs of ${SIZES.map((n) => n.toLocaleString('en')).join(', ')} rows (default profile, a session every ${SPACING_MS} ms, --session-idle 30m), 2 shared cores`,
+  );
   const results: Measured[] = [];
   for (const rows of SIZES) {
     const m = await measure(rows);
     results.push(m);
     console.log(
-      `${m.rows.toLocaleString('en').padStart(10)} rows  ${m.sessions.toLocaleString('en').padStart(8)} sessions  ${(m.ms / 1000).toFixed(1).padStart(6)} s  ${Math.round((m.rows * 1000) / m.ms).toLocaleString('en').padStart(7)} rows/s  open at once ≤ ${m.openPeak.toLocaleString('en').padStart(6)}  peak RSS ${m.peakRssMb.toFixed(0).padStart(4)} MB  peak heap ${m.peakHeapMb.toFixed(0).padStart(4)} MB (live ${m.peakLiveHeapMb.toFixed(0).padStart(3)} MB)`,
+      `${m.rows.toLocaleString('en').padStart(10)} rows  ${m.sessions.toLocaleString('en').padStart(8)} sessions  ${(m.ms / 1000).toFixed(1).padStart(6)} s  ${Math.round(
+        (m.rows * 1000) / m.ms,
+      )
+        .toLocaleString('en')
+        .padStart(
+          7,
+        )} rows/s  open at once ≤ ${m.openPeak.toLocaleString('en').padStart(6)}  peak RSS ${m.peakRssMb.toFixed(0).padStart(4)} MB  peak heap ${m.peakHeapMb.toFixed(0).padStart(4)} MB (live ${m.peakLiveHeapMb.toFixed(0).padStart(3)} MB)`,
     );
   }
   const last = results[results.length - 1] as Measured;

@@ -63,7 +63,10 @@ interface ChildResult {
 async function child(nodeArgs: string[], tmp: string, env: Record<string, string> = {}): Promise<ChildResult> {
   const usageFile = join(tmp, `usage-${process.hrtime.bigint()}.json`);
   const t0 = performance.now();
-  const c = spawn(process.execPath, ['--import', USAGE, ...nodeArgs], { env: { ...process.env, ...env, BENCH_USAGE_FILE: usageFile }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const c = spawn(process.execPath, ['--import', USAGE, ...nodeArgs], {
+    env: { ...process.env, ...env, BENCH_USAGE_FILE: usageFile },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   c.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -72,7 +75,9 @@ async function child(nodeArgs: string[], tmp: string, env: Record<string, string
   const [code] = (await once(c, 'exit')) as [number | null];
   clearTimeout(timer);
   const wallMs = performance.now() - t0;
-  const usage = JSON.parse(await readFile(usageFile, 'utf8').catch(() => '{"userUs":0,"systemUs":0,"maxRssKb":0}')) as Usage;
+  const usage = JSON.parse(
+    await readFile(usageFile, 'utf8').catch(() => '{"userUs":0,"systemUs":0,"maxRssKb":0}'),
+  ) as Usage;
   await rm(usageFile, { force: true });
   return { wallMs, usage, stdout, stderr, code };
 }
@@ -88,10 +93,12 @@ async function freePort(): Promise<number> {
 
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;
 /** The last core for the server, when taskset exists: the client and anchor share the others. */
-const pin = (cmd: string, cmdArgs: string[]): [string, string[]] => (hasTaskset && cpus().length > 1 ? ['taskset', ['-c', String(cpus().length - 1), cmd, ...cmdArgs]] : [cmd, cmdArgs]);
+const pin = (cmd: string, cmdArgs: string[]): [string, string[]] =>
+  hasTaskset && cpus().length > 1 ? ['taskset', ['-c', String(cpus().length - 1), cmd, ...cmdArgs]] : [cmd, cmdArgs];
 
 function findNginx(): string | undefined {
-  for (const p of ['/usr/sbin/nginx', '/usr/bin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx']) if (existsSync(p)) return p;
+  for (const p of ['/usr/sbin/nginx', '/usr/bin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'])
+    if (existsSync(p)) return p;
   return undefined;
 }
 
@@ -100,7 +107,8 @@ function nginxOrReason(): { bin: string } | { reason: string } {
   if (flag('--node-server')) return { reason: '--node-server given' };
   let bin = findNginx();
   if (!bin) {
-    if (spawnSync('apt-get', ['--version']).status !== 0) return { reason: 'nginx is not installed and apt-get is not available' };
+    if (spawnSync('apt-get', ['--version']).status !== 0)
+      return { reason: 'nginx is not installed and apt-get is not available' };
     console.log('nginx missing: apt-get install -y nginx (bounded to 5 min) ...');
     const r = spawnSync('apt-get', ['install', '-y', '-qq', 'nginx'], { stdio: 'ignore', timeout: 300_000 });
     bin = findNginx();
@@ -159,7 +167,11 @@ http {
   const proc = spawn(cmd, cmdArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
   live.add(proc);
   await waitForPort(port, proc, 'nginx');
-  return { url: `http://127.0.0.1:${port}`, name: `nginx (1 worker${hasTaskset ? ', pinned to the last core' : ''})`, stop: () => stopProc(proc) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    name: `nginx (1 worker${hasTaskset ? ', pinned to the last core' : ''})`,
+    stop: () => stopProc(proc),
+  };
 }
 
 const NODE_SERVER = `
@@ -176,7 +188,11 @@ async function startNodeServer(): Promise<Server> {
   const proc = spawn(cmd, cmdArgs, { stdio: ['pipe', 'ignore', 'inherit'] });
   live.add(proc);
   await waitForPort(port, proc, 'node:http server');
-  return { url: `http://127.0.0.1:${port}`, name: `a minimal node:http server${hasTaskset ? ' pinned to the last core' : ''}`, stop: () => stopProc(proc) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    name: `a minimal node:http server${hasTaskset ? ' pinned to the last core' : ''}`,
+    stop: () => stopProc(proc),
+  };
 }
 
 async function waitForPort(port: number, proc: ChildProcess, what: string): Promise<void> {
@@ -205,11 +221,36 @@ async function stopProc(proc: ChildProcess): Promise<void> {
 const cpuUs = (u: Usage): number => u.userUs + u.systemUs;
 
 /** One `cartload replay` through the CLI; the summary it wrote. */
-async function replay(file: string, url: string, tmp: string, extra: string[]): Promise<{ summary: RunSummary; run: ChildResult }> {
+async function replay(
+  file: string,
+  url: string,
+  tmp: string,
+  extra: string[],
+): Promise<{ summary: RunSummary; run: ChildResult }> {
   const resultsDir = join(tmp, 'results');
   const runId = `r${process.hrtime.bigint()}`;
   const workers = extra.includes('--workers') ? [] : ['--workers', '1'];
-  const run = await child([BIN, 'replay', file, '--target', url, '--connections', String(CONNECTIONS), '--no-progress', '--results-dir', resultsDir, '--run-id', runId, '--tmp-dir', tmp, ...workers, ...extra], tmp);
+  const run = await child(
+    [
+      BIN,
+      'replay',
+      file,
+      '--target',
+      url,
+      '--connections',
+      String(CONNECTIONS),
+      '--no-progress',
+      '--results-dir',
+      resultsDir,
+      '--run-id',
+      runId,
+      '--tmp-dir',
+      tmp,
+      ...workers,
+      ...extra,
+    ],
+    tmp,
+  );
   if (run.code !== 0) throw new Error(`cartload replay exited ${run.code}: ${run.stderr.slice(-2000)}`);
   const summary = JSON.parse(await readFile(join(resultsDir, runId, 'summary.json'), 'utf8')) as RunSummary;
   await rm(join(resultsDir, runId), { recursive: true, force: true });
@@ -221,7 +262,28 @@ async function autocannon(url: string, seconds: number, tmp: string): Promise<{ 
   const bodyFile = join(tmp, 'ac-body.json');
   await writeFile(bodyFile, sessionBody(1, 1));
   const bin = join(root, 'node_modules', 'autocannon', 'autocannon.js');
-  const r = await child([bin, '-c', String(CONNECTIONS), '-p', '1', '-d', String(seconds), '-m', 'PUT', '-H', 'content-type=application/json', '-H', 'authorization=ApiKey-v1 bench', '-i', bodyFile, '-j', `${url}/v2/customer_sessions/bench-ac`], tmp);
+  const r = await child(
+    [
+      bin,
+      '-c',
+      String(CONNECTIONS),
+      '-p',
+      '1',
+      '-d',
+      String(seconds),
+      '-m',
+      'PUT',
+      '-H',
+      'content-type=application/json',
+      '-H',
+      'authorization=ApiKey-v1 bench',
+      '-i',
+      bodyFile,
+      '-j',
+      `${url}/v2/customer_sessions/bench-ac`,
+    ],
+    tmp,
+  );
   const out = JSON.parse(r.stdout) as { requests: { total: number }; duration: number; errors: number; non2xx: number };
   if (out.errors > 0 || out.non2xx > 0) throw new Error(`autocannon: ${out.errors} errors, ${out.non2xx} non-2xx`);
   return { rps: out.requests.total / out.duration, cpuPerReqUs: cpuUs(r.usage) / out.requests.total };
@@ -229,7 +291,9 @@ async function autocannon(url: string, seconds: number, tmp: string): Promise<{ 
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+  return s.length % 2
+    ? (s[(s.length - 1) / 2] as number)
+    : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
 };
 const spread = (xs: number[], digits = 0): string => {
   const s = [...xs].sort((a, b) => a - b);
@@ -247,7 +311,9 @@ interface Row {
 const rows: Row[] = [];
 const report = (r: Row): void => {
   rows.push(r);
-  console.log(`  ${r.measure}: ${r.mine}  |  anchor ${r.anchor}  |  ratio ${r.ratio}  |  goal ${r.goal}: ${r.met === undefined ? '–' : r.met ? 'met' : 'NOT met'}`);
+  console.log(
+    `  ${r.measure}: ${r.mine}  |  anchor ${r.anchor}  |  ratio ${r.ratio}  |  goal ${r.goal}: ${r.met === undefined ? '–' : r.met ? 'met' : 'NOT met'}`,
+  );
 };
 
 // --- child phases ---------------------------------------------------------------------------
@@ -258,7 +324,9 @@ async function readPhase(kind: string, file: string, tmp: string): Promise<void>
   const c0 = process.cpuUsage();
   let rows = 0;
   if (kind === 'csv-parse') {
-    const parser = createReadStream(file, { highWaterMark: 256 * 1024 }).pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, record_delimiter: ['\r\n', '\n'] }));
+    const parser = createReadStream(file, { highWaterMark: 256 * 1024 }).pipe(
+      parse({ bom: true, relax_column_count: true, skip_empty_lines: true, record_delimiter: ['\r\n', '\n'] }),
+    );
     for await (const _r of parser as AsyncIterable<string[]>) rows++;
     rows--;
   } else {
@@ -292,7 +360,13 @@ async function timerPhase(): Promise<void> {
 
 // --- the measures ---------------------------------------------------------------------------
 
-async function throughputAndCpu(server: Server, file: string, nRows: number, runs: number, tmp: string): Promise<{ acRps: number; acCpuUs: number }> {
+async function throughputAndCpu(
+  server: Server,
+  file: string,
+  nRows: number,
+  runs: number,
+  tmp: string,
+): Promise<{ acRps: number; acCpuUs: number }> {
   const mine: number[] = [];
   const overall: number[] = [];
   const mineCpu: number[] = [];
@@ -308,22 +382,59 @@ async function throughputAndCpu(server: Server, file: string, nRows: number, run
     ac.push(a.rps);
     acCpu.push(a.cpuPerReqUs);
     const { summary, run } = await replay(file, server.url, tmp, ['--asap']);
-    if (summary.requests.total !== nRows || summary.requests.failed !== 0) throw new Error(`replay sent ${summary.requests.total} (${summary.requests.failed} failed)`);
+    if (summary.requests.total !== nRows || summary.requests.failed !== 0)
+      throw new Error(`replay sent ${summary.requests.total} (${summary.requests.failed} failed)`);
     mine.push(summary.requests.total / (((summary.sendingMs ?? summary.durationMs) as number) / 1000));
     overall.push(summary.requests.total / (run.wallMs / 1000));
     mineCpu.push(cpuUs(run.usage) / summary.requests.total);
     const w = await replay(file, server.url, tmp, ['--asap', '--workers', '2']);
-    if (w.summary.requests.total !== nRows || w.summary.requests.failed !== 0) throw new Error(`replay --workers 2 sent ${w.summary.requests.total} (${w.summary.requests.failed} failed)`);
+    if (w.summary.requests.total !== nRows || w.summary.requests.failed !== 0)
+      throw new Error(`replay --workers 2 sent ${w.summary.requests.total} (${w.summary.requests.failed} failed)`);
     two.push(w.summary.requests.total / (((w.summary.sendingMs ?? w.summary.durationMs) as number) / 1000));
     twoCpu.push(cpuUs(w.run.usage) / w.summary.requests.total);
   }
   const r = median(mine) / median(ac);
-  report({ measure: `--asap req/s, ${nRows.toLocaleString('en')} PUTs, printed rate (sending phase)`, mine: spread(mine), anchor: `autocannon ${spread(ac)}`, ratio: `${r.toFixed(2)}×`, goal: '≥ 0.5×', met: r >= 0.5 });
-  report({ measure: 'same, whole command (start, read, sort, send, exit)', mine: spread(overall), anchor: `autocannon ${spread(ac)}`, ratio: `${(median(overall) / median(ac)).toFixed(2)}×`, goal: '–', met: undefined });
+  report({
+    measure: `--asap req/s, ${nRows.toLocaleString('en')} PUTs, printed rate (sending phase)`,
+    mine: spread(mine),
+    anchor: `autocannon ${spread(ac)}`,
+    ratio: `${r.toFixed(2)}×`,
+    goal: '≥ 0.5×',
+    met: r >= 0.5,
+  });
+  report({
+    measure: 'same, whole command (start, read, sort, send, exit)',
+    mine: spread(overall),
+    anchor: `autocannon ${spread(ac)}`,
+    ratio: `${(median(overall) / median(ac)).toFixed(2)}×`,
+    goal: '–',
+    met: undefined,
+  });
   const c = median(mineCpu) / median(acCpu);
-  report({ measure: 'client CPU per request, whole process (µs)', mine: spread(mineCpu, 1), anchor: `autocannon ${spread(acCpu, 1)}`, ratio: `${c.toFixed(2)}×`, goal: '≤ 2×', met: c <= 2 });
-  report({ measure: 'same --asap with --workers 2 (a reader thread and two sending workers), printed rate', mine: spread(two), anchor: `autocannon ${spread(ac)}`, ratio: `${(median(two) / median(ac)).toFixed(2)}×`, goal: '–', met: undefined });
-  report({ measure: 'client CPU per request with --workers 2 (µs)', mine: spread(twoCpu, 1), anchor: `autocannon ${spread(acCpu, 1)}`, ratio: `${(median(twoCpu) / median(acCpu)).toFixed(2)}×`, goal: '–', met: undefined });
+  report({
+    measure: 'client CPU per request, whole process (µs)',
+    mine: spread(mineCpu, 1),
+    anchor: `autocannon ${spread(acCpu, 1)}`,
+    ratio: `${c.toFixed(2)}×`,
+    goal: '≤ 2×',
+    met: c <= 2,
+  });
+  report({
+    measure: 'same --asap with --workers 2 (a reader thread and two sending workers), printed rate',
+    mine: spread(two),
+    anchor: `autocannon ${spread(ac)}`,
+    ratio: `${(median(two) / median(ac)).toFixed(2)}×`,
+    goal: '–',
+    met: undefined,
+  });
+  report({
+    measure: 'client CPU per request with --workers 2 (µs)',
+    mine: spread(twoCpu, 1),
+    anchor: `autocannon ${spread(acCpu, 1)}`,
+    ratio: `${(median(twoCpu) / median(acCpu)).toFixed(2)}×`,
+    goal: '–',
+    met: undefined,
+  });
   return { acRps: median(ac), acCpuUs: median(acCpu) };
 }
 
@@ -348,11 +459,39 @@ async function readerRate(file: string, runs: number, tmp: string, acRps: number
     mineCpu.push(m.cpuPerRow);
   }
   const r = median(mine) / median(base);
-  report({ measure: 'reader rows/s, same file, nothing sent (order scan included)', mine: spread(mine), anchor: `csv-parse alone ${spread(base)}`, ratio: `${r.toFixed(2)}×`, goal: '≥ 0.7×', met: r >= 0.7 });
-  report({ measure: 'reader CPU per row (µs)', mine: spread(mineCpu, 1), anchor: `csv-parse alone ${spread(baseCpu, 1)}`, ratio: `${(median(mineCpu) / median(baseCpu)).toFixed(2)}×`, goal: '–', met: undefined });
+  report({
+    measure: 'reader rows/s, same file, nothing sent (order scan included)',
+    mine: spread(mine),
+    anchor: `csv-parse alone ${spread(base)}`,
+    ratio: `${r.toFixed(2)}×`,
+    goal: '≥ 0.7×',
+    met: r >= 0.7,
+  });
+  report({
+    measure: 'reader CPU per row (µs)',
+    mine: spread(mineCpu, 1),
+    anchor: `csv-parse alone ${spread(baseCpu, 1)}`,
+    ratio: `${(median(mineCpu) / median(baseCpu)).toFixed(2)}×`,
+    goal: '–',
+    met: undefined,
+  });
   // The ceilings a reader built on csv-parse has on one core: its rate, and its CPU, against autocannon's.
-  report({ measure: 'ceiling: csv-parse alone rows/s ÷ autocannon req/s', mine: `${median(base).toFixed(0)} ÷ ${acRps.toFixed(0)}`, anchor: '–', ratio: `${(median(base) / acRps).toFixed(2)}×`, goal: '–', met: undefined });
-  report({ measure: 'ceiling: csv-parse alone CPU per row ÷ autocannon CPU per request', mine: `${median(baseCpu).toFixed(1)} ÷ ${acCpuUs.toFixed(1)} µs`, anchor: '–', ratio: `${(median(baseCpu) / acCpuUs).toFixed(2)}×`, goal: '–', met: undefined });
+  report({
+    measure: 'ceiling: csv-parse alone rows/s ÷ autocannon req/s',
+    mine: `${median(base).toFixed(0)} ÷ ${acRps.toFixed(0)}`,
+    anchor: '–',
+    ratio: `${(median(base) / acRps).toFixed(2)}×`,
+    goal: '–',
+    met: undefined,
+  });
+  report({
+    measure: 'ceiling: csv-parse alone CPU per row ÷ autocannon CPU per request',
+    mine: `${median(baseCpu).toFixed(1)} ÷ ${acCpuUs.toFixed(1)} µs`,
+    anchor: '–',
+    ratio: `${(median(baseCpu) / acCpuUs).toFixed(2)}×`,
+    goal: '–',
+    met: undefined,
+  });
 }
 
 async function lag(server: Server, runs: number, tmp: string): Promise<void> {
@@ -371,7 +510,14 @@ async function lag(server: Server, runs: number, tmp: string): Promise<void> {
   }
   const r = median(mine) / median(floor);
   const load = loadavg()[0] as number;
-  report({ measure: `lag p99 at ${LAG_RATE.toLocaleString('en')} steps/s (ms), load ${load.toFixed(1)}`, mine: spread(mine, 2), anchor: `timer loop ${spread(floor, 2)}`, ratio: `${r.toFixed(2)}×`, goal: '≤ 5 ms quiet, ≤ 2× the timer loop under load', met: median(mine) <= 5 || r <= 2 });
+  report({
+    measure: `lag p99 at ${LAG_RATE.toLocaleString('en')} steps/s (ms), load ${load.toFixed(1)}`,
+    mine: spread(mine, 2),
+    anchor: `timer loop ${spread(floor, 2)}`,
+    ratio: `${r.toFixed(2)}×`,
+    goal: '≤ 5 ms quiet, ≤ 2× the timer loop under load',
+    met: median(mine) <= 5 || r <= 2,
+  });
 }
 
 async function peakRss(server: Server, nRows: number, runs: number, goalMb: number, tmp: string): Promise<void> {
@@ -382,31 +528,58 @@ async function peakRss(server: Server, nRows: number, runs: number, goalMb: numb
     const { run } = await replay(file, server.url, tmp, ['--asap']);
     mb.push(run.usage.maxRssKb / 1024);
   }
-  report({ measure: `peak RSS, ${nRows.toLocaleString('en')} rows, --asap (MB)`, mine: spread(mb), anchor: '–', ratio: '–', goal: `≤ ${goalMb} MB`, met: median(mb) <= goalMb });
+  report({
+    measure: `peak RSS, ${nRows.toLocaleString('en')} rows, --asap (MB)`,
+    mine: spread(mb),
+    anchor: '–',
+    ratio: '–',
+    goal: `≤ ${goalMb} MB`,
+    met: median(mb) <= goalMb,
+  });
   await rm(file, { force: true });
 }
 
 async function floorRss(tmp: string): Promise<void> {
   const mb: number[] = [];
   for (let i = 0; i < 3; i++) mb.push((await child([BIN, 'replay', '--help'], tmp)).usage.maxRssKb / 1024);
-  report({ measure: 'peak RSS of `cartload replay --help` (the fixed cost, MB)', mine: spread(mb), anchor: '–', ratio: '–', goal: '–', met: undefined });
+  report({
+    measure: 'peak RSS of `cartload replay --help` (the fixed cost, MB)',
+    mine: spread(mb),
+    anchor: '–',
+    ratio: '–',
+    goal: '–',
+    met: undefined,
+  });
 }
 
 async function generateRate(runs: number, tmp: string): Promise<void> {
   const profile = join(tmp, 'k1000.json');
-  await writeFile(profile, JSON.stringify({ name: '1000-items', cart: { items: { median: 1000, sigma: 0, min: 1000, max: 1000 } } }));
+  await writeFile(
+    profile,
+    JSON.stringify({ name: '1000-items', cart: { items: { median: 1000, sigma: 0, min: 1000, max: 1000 } } }),
+  );
   for (const format of ['ndjson', 'csv']) {
     const wall: number[] = [];
     const perCpu: number[] = [];
     for (let i = 0; i < runs; i++) {
       const out = join(tmp, `gen.${format}`);
-      const r = await child([BIN, 'generate', '--profile', profile, '--sessions', String(GENERATE_SESSIONS), '--format', format, '-o', out], tmp);
+      const r = await child(
+        [BIN, 'generate', '--profile', profile, '--sessions', String(GENERATE_SESSIONS), '--format', format, '-o', out],
+        tmp,
+      );
       if (r.code !== 0) throw new Error(`generate: ${r.stderr}`);
       wall.push((GENERATE_SESSIONS * 1000) / r.wallMs);
       perCpu.push((GENERATE_SESSIONS * 1e6) / cpuUs(r.usage));
       await rm(out, { force: true });
     }
-    report({ measure: `generate ${GENERATE_SESSIONS} 1,000-item sessions --format ${format}, sessions/s of wall time (per CPU second)`, mine: `${spread(wall)} (${spread(perCpu)})`, anchor: '–', ratio: '–', goal: '≥ 200/s', met: median(wall) >= 200 });
+    report({
+      measure: `generate ${GENERATE_SESSIONS} 1,000-item sessions --format ${format}, sessions/s of wall time (per CPU second)`,
+      mine: `${spread(wall)} (${spread(perCpu)})`,
+      anchor: '–',
+      ratio: '–',
+      goal: '≥ 200/s',
+      met: median(wall) >= 200,
+    });
   }
 }
 
@@ -418,7 +591,8 @@ async function main(): Promise<void> {
   }
   const nRows = option('--rows', 50_000);
   const runs = option('--runs', 3);
-  if (!(nRows >= 1000 && nRows <= 2_000_000 && runs >= 1 && runs <= 9)) throw new RangeError('--rows 1,000..2,000,000, --runs 1..9');
+  if (!(nRows >= 1000 && nRows <= 2_000_000 && runs >= 1 && runs <= 9))
+    throw new RangeError('--rows 1,000..2,000,000, --runs 1..9');
   const tmp = join(root, '.cartload-tmp', `bench-replay-cli-${process.pid}`);
   await mkdir(tmp, { recursive: true });
   let server: Server | undefined;
@@ -427,14 +601,24 @@ async function main(): Promise<void> {
     if ('reason' in ngx) console.log(`nginx skipped: ${ngx.reason}; using a minimal node:http server instead`);
     server = 'bin' in ngx ? await startNginx(ngx.bin, tmp) : await startNodeServer();
     if (flag('--million-only')) {
-      console.log(`server: ${server.name}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+      console.log(
+        `server: ${server.name}; load average ${loadavg()
+          .map((x) => x.toFixed(1))
+          .join(' ')}`,
+      );
       await peakRss(server, 1_000_000, 1, 200, tmp);
       return;
     }
     const file = join(tmp, 'log.csv');
     const made = await writeRequestLog(file, nRows);
-    console.log(`server: ${server.name}; ${CONNECTIONS} connections; request log ${made.rows.toLocaleString('en')} rows in time order, ${(made.bytes / 2 ** 20).toFixed(0)} MiB; ${runs} runs each, alternating with the anchor; min / median / max`);
-    console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} at the start (shared: figures are noisy, read the ratios)`);
+    console.log(
+      `server: ${server.name}; ${CONNECTIONS} connections; request log ${made.rows.toLocaleString('en')} rows in time order, ${(made.bytes / 2 ** 20).toFixed(0)} MiB; ${runs} runs each, alternating with the anchor; min / median / max`,
+    );
+    console.log(
+      `machine: ${cpus().length} cores, load average ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')} at the start (shared: figures are noisy, read the ratios)`,
+    );
     const anchor = await throughputAndCpu(server, file, made.rows, runs, tmp);
     await readerRate(file, runs, tmp, anchor.acRps, anchor.acCpuUs);
     await rm(file, { force: true });
@@ -443,7 +627,11 @@ async function main(): Promise<void> {
     await peakRss(server, 10_000, runs, 100, tmp);
     if (flag('--million')) await peakRss(server, 1_000_000, 1, 200, tmp);
     await generateRate(runs, tmp);
-    console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    console.log(
+      `load average at the end: ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
+    );
   } finally {
     await server?.stop();
     printTable();
@@ -454,8 +642,13 @@ async function main(): Promise<void> {
 }
 
 function printTable(): void {
-  console.log('\n| measure | cartload (min / median / max) | anchor in the same run | ratio | goal | met |\n|---|---|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.measure} | ${r.mine} | ${r.anchor} | ${r.ratio} | ${r.goal} | ${r.met === undefined ? '–' : r.met ? 'yes' : 'no'} |`);
+  console.log(
+    '\n| measure | cartload (min / median / max) | anchor in the same run | ratio | goal | met |\n|---|---|---|---|---|---|',
+  );
+  for (const r of rows)
+    console.log(
+      `| ${r.measure} | ${r.mine} | ${r.anchor} | ${r.ratio} | ${r.goal} | ${r.met === undefined ? '–' : r.met ? 'yes' : 'no'} |`,
+    );
 }
 
 await main();

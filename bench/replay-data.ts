@@ -17,7 +17,16 @@ const T0 = Date.UTC(2026, 2, 2, 9, 0, 0);
 const CATEGORIES = ['Home', 'Garden', 'Kitchen', 'Outdoor', 'Toys', 'Books', 'Sports', 'Beauty'];
 const COLORS = ['black', 'white', 'red', 'navy', 'olive', 'sand'];
 const SIZES = ['S', 'M', 'L', 'XL'];
-const NAMES = ['Practical Steel Chair', 'Ergonomic Cotton Towel', 'Rustic Wooden Table', 'Sleek Granite Lamp', 'Handmade Rubber Mat', 'Licensed Bronze Kettle', 'Tasty Frozen Pizza', 'Refined Plastic Bottle'];
+const NAMES = [
+  'Practical Steel Chair',
+  'Ergonomic Cotton Towel',
+  'Rustic Wooden Table',
+  'Sleek Granite Lamp',
+  'Handmade Rubber Mat',
+  'Licensed Bronze Kettle',
+  'Tasty Frozen Pizza',
+  'Refined Plastic Bottle',
+];
 
 /** A cheap deterministic hash, so a row's values are its own and the file the same every run. */
 function h(i: number, salt: number): number {
@@ -62,7 +71,12 @@ function row(i: number, k: number, gapMs: number): string {
  * (which must divide 1000: 5 ms is 200 sessions/s, 800 rows/s). `order` 'time': rows in time
  * order; 'session': each session's four rows together, sessions in start order.
  */
-export async function writeRequestLog(file: string, rows: number, order: 'time' | 'session' = 'time', gapMs = 5): Promise<{ rows: number; bytes: number }> {
+export async function writeRequestLog(
+  file: string,
+  rows: number,
+  order: 'time' | 'session' = 'time',
+  gapMs = 5,
+): Promise<{ rows: number; bytes: number }> {
   if (!(gapMs > 0 && 1000 % gapMs === 0)) throw new RangeError('gapMs must divide 1000');
   const ticks = STEP_MS.map((ms) => ms / gapMs);
   const sessions = Math.ceil(rows / 4);

@@ -57,7 +57,13 @@ const BODY = JSON.stringify({
   customerSession: {
     profileId: 'bench-profile',
     storeIntegrationId: 'store-1',
-    cartItems: Array.from({ length: 4 }, (_, i) => ({ sku: `SKU${1000 + i}`, name: `Item ${i}`, price: 9.99 + i, quantity: 1 + (i % 3), category: 'Bench' })),
+    cartItems: Array.from({ length: 4 }, (_, i) => ({
+      sku: `SKU${1000 + i}`,
+      name: `Item ${i}`,
+      price: 9.99 + i,
+      quantity: 1 + (i % 3),
+      category: 'Bench',
+    })),
     couponCodes: ['CLBENCH2026'],
   },
   responseContent: ['customerSession'],
@@ -70,7 +76,13 @@ function events(sessions: number, steps: number, gapMs: number, stepMs: number):
   for (let i = 0; i < sessions; i++) {
     const id = `bench-${i}`;
     for (let k = 0; k < steps; k++) {
-      out.push({ time: i * gapMs + k * stepMs, sessionId: id, kind: 'recorded', step: { step: k === 0 ? 'open' : 'update', method: 'PUT', path: sessionPath(id), body: BODY_OBJECT }, source: { file: 'bench', line: out.length + 2 } });
+      out.push({
+        time: i * gapMs + k * stepMs,
+        sessionId: id,
+        kind: 'recorded',
+        step: { step: k === 0 ? 'open' : 'update', method: 'PUT', path: sessionPath(id), body: BODY_OBJECT },
+        source: { file: 'bench', line: out.length + 2 },
+      });
     }
   }
   return out.sort((a, b) => a.time - b.time);
@@ -91,7 +103,15 @@ async function throughput(url: string): Promise<void> {
   // autocannon's own mode: a fixed duration, its completed requests ÷ its measured duration. (With
   // `amount` it ends on its next whole-second tick, which understates it.)
   const cannon = async (): Promise<number> => {
-    const r = await autocannon({ url: `${url}${sessionPath('bench-ac')}`, connections: CONNECTIONS, pipelining: 1, duration: THROUGHPUT_SECONDS, method: 'PUT', body: BODY, headers: { 'content-type': 'application/json', authorization: 'ApiKey-v1 bench' } });
+    const r = await autocannon({
+      url: `${url}${sessionPath('bench-ac')}`,
+      connections: CONNECTIONS,
+      pipelining: 1,
+      duration: THROUGHPUT_SECONDS,
+      method: 'PUT',
+      body: BODY,
+      headers: { 'content-type': 'application/json', authorization: 'ApiKey-v1 bench' },
+    });
     if (r.errors > 0 || r.non2xx > 0) throw new Error(`autocannon: ${r.errors} errors, ${r.non2xx} non-2xx`);
     return r.requests.total / r.duration;
   };
@@ -99,10 +119,19 @@ async function throughput(url: string): Promise<void> {
   const engine = async (): Promise<number> => {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    const res = await runEngine({ target: url, apiKey: 'bench', input: input(evs), timing: { mode: 'asap' }, connections: CONNECTIONS, resultsDir: join(TMP, 'results'), preflight: false });
+    const res = await runEngine({
+      target: url,
+      apiKey: 'bench',
+      input: input(evs),
+      timing: { mode: 'asap' },
+      connections: CONNECTIONS,
+      resultsDir: join(TMP, 'results'),
+      preflight: false,
+    });
     const c = process.cpuUsage(c0);
     const s = (performance.now() - t0) / 1000;
-    if (res.summary?.requests.total !== THROUGHPUT_REQUESTS) throw new Error(`engine sent ${res.summary?.requests.total}`);
+    if (res.summary?.requests.total !== THROUGHPUT_REQUESTS)
+      throw new Error(`engine sent ${res.summary?.requests.total}`);
     cpu.push((c.user + c.system) / THROUGHPUT_REQUESTS);
     return THROUGHPUT_REQUESTS / s;
   };
@@ -116,12 +145,19 @@ async function throughput(url: string): Promise<void> {
     e.push(await engine());
   }
   const med = (xs: number[]): number => [...xs].sort((x, y) => x - y)[1] as number;
-  console.log(`throughput, ${CONNECTIONS} connections, PUTs of ${BODY.length} B (autocannon for ${THROUGHPUT_SECONDS} s, the engine ${THROUGHPUT_REQUESTS} requests), median of 3:`);
+  console.log(
+    `throughput, ${CONNECTIONS} connections, PUTs of ${BODY.length} B (autocannon for ${THROUGHPUT_SECONDS} s, the engine ${THROUGHPUT_REQUESTS} requests), median of 3:`,
+  );
   console.log(`  autocannon        ${med(a).toFixed(0)} req/s   (runs: ${a.map((x) => x.toFixed(0)).join(', ')})`);
   console.log(`  replay engine     ${med(e).toFixed(0)} req/s   (runs: ${e.map((x) => x.toFixed(0)).join(', ')})`);
   console.log(`  ratio             ${(med(e) / med(a)).toFixed(2)}× autocannon (goal ≥ 0.70×)`);
   // CPU time of this process (the server is another one) per request: less swayed by other load than req/s.
-  console.log(`  engine CPU        ${med(cpu.slice(1)).toFixed(1)} µs per request (runs: ${cpu.slice(1).map((x) => x.toFixed(1)).join(', ')})`);
+  console.log(
+    `  engine CPU        ${med(cpu.slice(1)).toFixed(1)} µs per request (runs: ${cpu
+      .slice(1)
+      .map((x) => x.toFixed(1))
+      .join(', ')})`,
+  );
 }
 
 /** The floor: an anchored timer loop firing LAG_RATE ticks/s, lateness of each tick, nothing sent. */
@@ -151,12 +187,26 @@ async function lag(url: string): Promise<void> {
   const sessions = (LAG_RATE / 4) * LAG_SECONDS;
   const evs = events(sessions, 4, 1000 / (LAG_RATE / 4), 40);
   const floor = await timerFloor();
-  const res = await runEngine({ target: url, apiKey: 'bench', input: input(evs), timing: { mode: 'speed', speed: 1 }, connections: CONNECTIONS, resultsDir: join(TMP, 'results'), preflight: false });
+  const res = await runEngine({
+    target: url,
+    apiKey: 'bench',
+    input: input(evs),
+    timing: { mode: 'speed', speed: 1 },
+    connections: CONNECTIONS,
+    resultsDir: join(TMP, 'results'),
+    preflight: false,
+  });
   const l = res.summary?.lag;
   if (!l) throw new Error('no lag in the summary');
-  console.log(`schedule lag at ${LAG_RATE} steps/s for ${LAG_SECONDS} s (${l.count} steps, ${l.waitingForPredecessor.count} waited for a predecessor):`);
-  console.log(`  bare timer loop   p50 ${floor.p50.toFixed(2)}  p99 ${floor.p99.toFixed(2)}  max ${floor.max.toFixed(2)} ms`);
-  console.log(`  replay engine     p50 ${l.p50.toFixed(2)}  p99 ${l.p99.toFixed(2)}  max ${l.max.toFixed(2)} ms  (goal p99 ≤ 5 ms)`);
+  console.log(
+    `schedule lag at ${LAG_RATE} steps/s for ${LAG_SECONDS} s (${l.count} steps, ${l.waitingForPredecessor.count} waited for a predecessor):`,
+  );
+  console.log(
+    `  bare timer loop   p50 ${floor.p50.toFixed(2)}  p99 ${floor.p99.toFixed(2)}  max ${floor.max.toFixed(2)} ms`,
+  );
+  console.log(
+    `  replay engine     p50 ${l.p50.toFixed(2)}  p99 ${l.p99.toFixed(2)}  max ${l.max.toFixed(2)} ms  (goal p99 ≤ 5 ms)`,
+  );
   console.log(`  ratio             p99 ${(l.p99 / Math.max(floor.p99, 0.001)).toFixed(2)}× the bare timer loop's`);
 }
 
@@ -171,7 +221,18 @@ async function writeLog(file: string, rows: number): Promise<void> {
     const i = Math.floor(r / 4);
     const k = r % 4;
     const id = `mem-${i}`;
-    const row: Record<string, string> = { timestamp: new Date(t0 + i * 5 + k * 1000).toISOString(), session_id: id, method: 'PUT', path: sessionPath(id), query: '', body, status: '', step: k === 0 ? 'open' : k === 3 ? 'close' : 'update', kind: 'recorded', expect: '' };
+    const row: Record<string, string> = {
+      timestamp: new Date(t0 + i * 5 + k * 1000).toISOString(),
+      session_id: id,
+      method: 'PUT',
+      path: sessionPath(id),
+      query: '',
+      body,
+      status: '',
+      step: k === 0 ? 'open' : k === 3 ? 'close' : 'update',
+      kind: 'recorded',
+      expect: '',
+    };
     batch.push(REQUEST_LOG_COLUMNS.map((c) => row[c] ?? ''));
     if (batch.length === 5000 || r === rows - 1) {
       if (!out.write(stringify(batch))) await once(out, 'drain');
@@ -229,7 +290,17 @@ async function memoryPhase(url: string, file: string, sessionIdleMs?: number): P
   clearInterval(timer);
   sample();
   const rssMb = mb(Math.max(readPeak, replayPeak));
-  console.log(JSON.stringify({ rssMb, readMb: mb(readPeak), replayMb: mb(replayPeak), heap, requests: res.summary?.requests.total, failed: res.summary?.requests.failed, seconds: (performance.now() - t0) / 1000 }));
+  console.log(
+    JSON.stringify({
+      rssMb,
+      readMb: mb(readPeak),
+      replayMb: mb(replayPeak),
+      heap,
+      requests: res.summary?.requests.total,
+      failed: res.summary?.requests.failed,
+      seconds: (performance.now() - t0) / 1000,
+    }),
+  );
 }
 
 async function memory(url: string): Promise<void> {
@@ -238,9 +309,26 @@ async function memory(url: string): Promise<void> {
   await writeLog(small, 10_000);
   await writeLog(big, MEMORY_ROWS);
   const mb = (await stat(big)).size / 2 ** 20;
-  type Phase = { rssMb: number; readMb: number; replayMb: number; heap: { total: number; used: number }; requests: number; seconds: number };
+  type Phase = {
+    rssMb: number;
+    readMb: number;
+    replayMb: number;
+    heap: { total: number; used: number };
+    requests: number;
+    seconds: number;
+  };
   const run = (file: string, v8Flags: string[] = [], sessionIdleMs?: number): Phase => {
-    const args = [...v8Flags, '--import', 'tsx', fileURLToPath(import.meta.url), '--phase', 'memory', url, file, ...(sessionIdleMs !== undefined ? [String(sessionIdleMs)] : [])];
+    const args = [
+      ...v8Flags,
+      '--import',
+      'tsx',
+      fileURLToPath(import.meta.url),
+      '--phase',
+      'memory',
+      url,
+      file,
+      ...(sessionIdleMs !== undefined ? [String(sessionIdleMs)] : []),
+    ];
     const r = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
     if (r.status !== 0) throw new Error(`memory phase failed: ${r.stderr}`);
     return JSON.parse(r.stdout.trim().split('\n').pop() as string);
@@ -256,12 +344,16 @@ async function memory(url: string): Promise<void> {
     const i = run(big, [], 60_000);
     const line = (what: string, x: Phase): string =>
       `  ${what.padEnd(44)} ${x.rssMb.toFixed(0).padStart(4)} MB  (reading ${x.readMb.toFixed(0)} MB, replaying ${x.replayMb.toFixed(0)} MB with V8 heap ${x.heap.total.toFixed(0)} MB committed / ${x.heap.used.toFixed(0)} MB used; ${x.requests} requests in ${x.seconds.toFixed(1)} s, ${(x.requests / x.seconds).toFixed(0)} req/s)`;
-    console.log(`memory, replaying a request log as fast as possible (${CONNECTIONS} connections), peak RSS of the process:`);
+    console.log(
+      `memory, replaying a request log as fast as possible (${CONNECTIONS} connections), peak RSS of the process:`,
+    );
     console.log(line('10,000 rows', s));
     console.log(line(`${MEMORY_ROWS.toLocaleString('en')} rows (${mb.toFixed(0)} MB file)`, b));
     console.log(line(`same, node ${capped.join(' ')}`, c));
     console.log(line('same, --session-idle 1m (default 10m)', i));
-    console.log(`  ratio                                        ${(b.rssMb / s.rssMb).toFixed(2)}× (capped heap ${(c.rssMb / s.rssMb).toFixed(2)}×) for ${(MEMORY_ROWS / 10_000).toFixed(0)}× the rows (goal < 200 MB)`);
+    console.log(
+      `  ratio                                        ${(b.rssMb / s.rssMb).toFixed(2)}× (capped heap ${(c.rssMb / s.rssMb).toFixed(2)}×) for ${(MEMORY_ROWS / 10_000).toFixed(0)}× the rows (goal < 200 MB)`,
+    );
   } finally {
     await rm(big, { force: true });
     await rm(small, { force: true });
@@ -276,9 +368,34 @@ async function memory(url: string): Promise<void> {
 function ceiling(): void {
   const n = 1_000_000;
   const make = (i: number, pacer: RatePacer): StepItem => {
-    const session: Session = { id: `c-${i}`, key: `c-${i}`, kind: 'recorded', busy: false, failed: false, ended: true, begun: false, cut: false, pending: 1, lastTime: 0, queue: undefined };
+    const session: Session = {
+      id: `c-${i}`,
+      key: `c-${i}`,
+      kind: 'recorded',
+      busy: false,
+      failed: false,
+      ended: true,
+      begun: false,
+      cut: false,
+      pending: 1,
+      lastTime: 0,
+      queue: undefined,
+    };
     const due = pacer.recorded(0, true);
-    return { due, seq: i, session, stepName: 'open', endpoint: 'PUT /v2/customer_sessions/{id}', method: 'PUT', path: '/x', body: undefined, recordedStatus: undefined, last: true, ready: due, sentAt: 0 };
+    return {
+      due,
+      seq: i,
+      session,
+      stepName: 'open',
+      endpoint: 'PUT /v2/customer_sessions/{id}',
+      method: 'PUT',
+      path: '/x',
+      body: undefined,
+      recordedStatus: undefined,
+      last: true,
+      ready: due,
+      sentAt: 0,
+    };
   };
   const bare = (): number => {
     const pacer = new RatePacer(1e9);
@@ -291,7 +408,13 @@ function ceiling(): void {
   const scheduled = (): number => {
     const pacer = new RatePacer(1e9);
     const answered: StepItem[] = [];
-    const sch = new Scheduler(64, true, { send: (item) => answered.push(item), session: () => undefined, leftOut: () => undefined, forget: () => undefined, sessions: () => [] });
+    const sch = new Scheduler(64, true, {
+      send: (item) => answered.push(item),
+      session: () => undefined,
+      leftOut: () => undefined,
+      forget: () => undefined,
+      sessions: () => [],
+    });
     const t0 = performance.now();
     for (let i = 0; i < n; i++) {
       sch.add(make(i, pacer), 0);
@@ -304,7 +427,9 @@ function ceiling(): void {
   scheduled();
   const b = [bare(), bare(), bare()].sort((x, y) => x - y)[1] as number;
   const s = [scheduled(), scheduled(), scheduled()].sort((x, y) => x - y)[1] as number;
-  console.log(`scheduler ceiling, ${n.toLocaleString('en')} one-step sessions, answered at once, no HTTP (median of 3):`);
+  console.log(
+    `scheduler ceiling, ${n.toLocaleString('en')} one-step sessions, answered at once, no HTTP (median of 3):`,
+  );
   console.log(`  making the items  ${b.toFixed(0)} sessions/s`);
   console.log(`  scheduled         ${s.toFixed(0)} sessions/s  (--rate ceiling MAX_RATE = ${MAX_RATE} sessions/s)`);
   console.log(`  ratio             ${(s / b).toFixed(2)}× the bare loop`);
@@ -312,7 +437,8 @@ function ceiling(): void {
 
 async function main(): Promise<void> {
   const [flag, phase, url, file, idle] = process.argv.slice(2);
-  if (flag === '--phase' && phase === 'memory' && url && file) return memoryPhase(url, file, idle === undefined ? undefined : Number(idle));
+  if (flag === '--phase' && phase === 'memory' && url && file)
+    return memoryPhase(url, file, idle === undefined ? undefined : Number(idle));
   await mkdir(TMP, { recursive: true });
   const server = await startServer();
   try {

@@ -140,10 +140,14 @@ async function writeTimeOrdered(from: string, file: string, tmp: string): Promis
 }
 
 function runPhase(name: string, file: string, tmp: string): PhaseResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--phase', name, file, tmp], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--phase', name, file, tmp],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    },
+  );
   if (r.status !== 0) throw new Error(`phase ${name} failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop() as string) as PhaseResult;
 }
@@ -170,9 +174,12 @@ async function main(): Promise<void> {
     const ordered = join(dir, 'time-ordered.csv');
     await writeTimeOrdered(sorted, ordered, spill);
     const mb = (await stat(sorted)).size / 2 ** 20;
-    console.log(`request log: ${made.rows} rows, ${made.sessions} sessions, ${mb.toFixed(0)} MiB; median of ${REPEAT} runs each (2 shared cores)`);
+    console.log(
+      `request log: ${made.rows} rows, ${made.sessions} sessions, ${mb.toFixed(0)} MiB; median of ${REPEAT} runs each (2 shared cores)`,
+    );
 
-    const measure = (name: string, file: string): PhaseResult => median(Array.from({ length: REPEAT }, () => runPhase(name, file, spill)));
+    const measure = (name: string, file: string): PhaseResult =>
+      median(Array.from({ length: REPEAT }, () => runPhase(name, file, spill)));
     const base = measure('csv-parse', sorted);
     const floor = measure('floor', sorted);
     const readSorted = measure('read', sorted);
@@ -182,8 +189,11 @@ async function main(): Promise<void> {
     const readWindow = measure('read-window', ordered);
     const rate = (r: PhaseResult): number => (r.rows * 1000) / r.ms;
     const line = (label: string, r: PhaseResult, extra = ''): void =>
-      console.log(`${label.padEnd(50)} ${Math.round(rate(r)).toLocaleString('en').padStart(9)} rows/s  ${(r.ms / 1000).toFixed(2).padStart(6)} s  peak RSS ${r.rssMb.toFixed(0).padStart(4)} MB${extra}`);
-    const spilled = (r: PhaseResult): string => (r.sort ? `  spilled ${r.sort.runs} runs, ${(r.sort.bytesWritten / 2 ** 20).toFixed(0)} MiB` : '');
+      console.log(
+        `${label.padEnd(50)} ${Math.round(rate(r)).toLocaleString('en').padStart(9)} rows/s  ${(r.ms / 1000).toFixed(2).padStart(6)} s  peak RSS ${r.rssMb.toFixed(0).padStart(4)} MB${extra}`,
+      );
+    const spilled = (r: PhaseResult): string =>
+      r.sort ? `  spilled ${r.sort.runs} runs, ${(r.sort.bytesWritten / 2 ** 20).toFixed(0)} MiB` : '';
 
     line('baseline: csv-parse alone (records only)', base);
     line('floor: csv-parse + JSON.parse of each body', floor);
@@ -192,14 +202,24 @@ async function main(): Promise<void> {
     line('readRecording, shuffled, sort in memory only', readShuffledMem, spilled(readShuffledMem));
     line('readRecording, time-ordered input', readOrdered, spilled(readOrdered));
     line('readRecording, time-ordered, 60 s reorder window', readWindow, spilled(readWindow));
-    console.log(`first event out after: full sort ${(readOrdered.firstMs ?? 0).toFixed(0)} ms, 60 s window ${(readWindow.firstMs ?? 0).toFixed(0)} ms (time-ordered input)`);
+    console.log(
+      `first event out after: full sort ${(readOrdered.firstMs ?? 0).toFixed(0)} ms, 60 s window ${(readWindow.firstMs ?? 0).toFixed(0)} ms (time-ordered input)`,
+    );
     console.log(`ratio readRecording / csv-parse (sorted)             ${(rate(readSorted) / rate(base)).toFixed(2)}×`);
     console.log(`ratio readRecording / floor (sorted)                 ${(rate(readSorted) / rate(floor)).toFixed(2)}×`);
-    console.log(`ratio shuffled / sorted                              ${(rate(readShuffled) / rate(readSorted)).toFixed(2)}×`);
-    console.log(`ratio spilling sort / in-memory sort (shuffled)      ${(rate(readShuffled) / rate(readShuffledMem)).toFixed(2)}×`);
-    console.log(`ratio 60 s window / full sort (time-ordered)         ${(rate(readWindow) / rate(readOrdered)).toFixed(2)}×`);
+    console.log(
+      `ratio shuffled / sorted                              ${(rate(readShuffled) / rate(readSorted)).toFixed(2)}×`,
+    );
+    console.log(
+      `ratio spilling sort / in-memory sort (shuffled)      ${(rate(readShuffled) / rate(readShuffledMem)).toFixed(2)}×`,
+    );
+    console.log(
+      `ratio 60 s window / full sort (time-ordered)         ${(rate(readWindow) / rate(readOrdered)).toFixed(2)}×`,
+    );
     const goal = rate(readShuffled) >= GOAL_ROWS_PER_S && rate(readSorted) >= GOAL_ROWS_PER_S;
-    console.log(`goal ≥ ${GOAL_ROWS_PER_S.toLocaleString('en')} rows/s (sorted and shuffled): ${goal ? 'met' : 'NOT met'}`);
+    console.log(
+      `goal ≥ ${GOAL_ROWS_PER_S.toLocaleString('en')} rows/s (sorted and shuffled): ${goal ? 'met' : 'NOT met'}`,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -43,7 +43,12 @@ async function startServer(): Promise<{ url: string; child: ChildProcess }> {
 const BODY = JSON.stringify({
   customerSession: {
     profileId: 'bench-profile',
-    cartItems: Array.from({ length: 4 }, (_, i) => ({ sku: `SKU${1000 + i}`, name: `Item ${i}`, price: 9.99 + i, quantity: 1 + (i % 3) })),
+    cartItems: Array.from({ length: 4 }, (_, i) => ({
+      sku: `SKU${1000 + i}`,
+      name: `Item ${i}`,
+      price: 9.99 + i,
+      quantity: 1 + (i % 3),
+    })),
   },
   responseContent: ['customerSession'],
 });
@@ -54,7 +59,15 @@ async function writeLog(file: string): Promise<void> {
   for (let i = 0; i < SESSIONS; i++) {
     const id = `bench-${i}`;
     for (let k = 0; k < STEPS; k++) {
-      const row: Record<string, string> = { timestamp: new Date(t0 + i * 10 + k).toISOString(), session_id: id, method: 'PUT', path: sessionPath(id), body: BODY, step: k === 0 ? 'open' : 'update', kind: 'recorded' };
+      const row: Record<string, string> = {
+        timestamp: new Date(t0 + i * 10 + k).toISOString(),
+        session_id: id,
+        method: 'PUT',
+        path: sessionPath(id),
+        body: BODY,
+        step: k === 0 ? 'open' : 'update',
+        kind: 'recorded',
+      };
       rows.push(REQUEST_LOG_COLUMNS.map((c) => row[c] ?? ''));
     }
   }
@@ -67,14 +80,19 @@ interface Measured {
   wallMs: number;
 }
 
-async function measure(run: () => Promise<{ summary?: { requests: { total: number; failed: number } } }>): Promise<Measured> {
+async function measure(
+  run: () => Promise<{ summary?: { requests: { total: number; failed: number } } }>,
+): Promise<Measured> {
   const cpu = process.cpuUsage();
   const t = performance.now();
   const res = await run();
   const wallMs = performance.now() - t;
   const used = process.cpuUsage(cpu);
   const total = res.summary?.requests.total ?? 0;
-  if (total !== SESSIONS * STEPS || (res.summary?.requests.failed ?? 1) !== 0) throw new Error(`expected ${SESSIONS * STEPS} answered requests, got ${total} (${res.summary?.requests.failed} failed)`);
+  if (total !== SESSIONS * STEPS || (res.summary?.requests.failed ?? 1) !== 0)
+    throw new Error(
+      `expected ${SESSIONS * STEPS} answered requests, got ${total} (${res.summary?.requests.failed} failed)`,
+    );
   return { requests: total, cpuUs: used.user + used.system, wallMs };
 }
 
@@ -86,7 +104,15 @@ const file = join(TMP, 'requests.csv');
 await writeLog(file);
 const server = await startServer();
 let n = 0;
-const common = () => ({ file, target: server.url, timing: { mode: 'asap' as const }, connections: CONNECTIONS, resultsDir: join(TMP, 'results'), runId: `r${n++}`, preflight: false });
+const common = () => ({
+  file,
+  target: server.url,
+  timing: { mode: 'asap' as const },
+  connections: CONNECTIONS,
+  resultsDir: join(TMP, 'results'),
+  runId: `r${n++}`,
+  preflight: false,
+});
 try {
   const runs: Record<string, Measured[]> = { one: [], workers: [], two: [] };
   // A warm-up round: connections, JIT, the file in the page cache.
@@ -101,10 +127,20 @@ try {
   const rate = (m: Measured[]): number => median(m.map((x) => (x.requests * 1000) / x.wallMs));
   const one = perRequest(runs.one!);
   const many = perRequest(runs.workers!);
-  console.log(`${SESSIONS * STEPS} requests (${SESSIONS} sessions × ${STEPS} steps), ${CONNECTIONS} connections per process, --asap; ${availableParallelism()} cores; median of ${ROUNDS} rounds`);
-  console.log(`CPU per request: one process ${one.toFixed(1)} µs, ${WORKERS} workers together ${many.toFixed(1)} µs: ${(many / one).toFixed(2)}× (goal ≤ 1.10×) ${many / one <= 1.1 ? 'MET' : 'MISSED'}`);
-  console.log(`requests/s: 1 process ${rate(runs.one!).toFixed(0)}, 2 workers ${rate(runs.two!).toFixed(0)}: ${(rate(runs.two!) / rate(runs.one!)).toFixed(2)}× (one server process answers both)`);
-  for (const [k, m] of Object.entries(runs)) if (m.length > 0) console.log(`  ${k}: ${m.map((x) => `${(x.cpuUs / x.requests).toFixed(1)} µs/req, ${((x.requests * 1000) / x.wallMs).toFixed(0)}/s`).join('; ')}`);
+  console.log(
+    `${SESSIONS * STEPS} requests (${SESSIONS} sessions × ${STEPS} steps), ${CONNECTIONS} connections per process, --asap; ${availableParallelism()} cores; median of ${ROUNDS} rounds`,
+  );
+  console.log(
+    `CPU per request: one process ${one.toFixed(1)} µs, ${WORKERS} workers together ${many.toFixed(1)} µs: ${(many / one).toFixed(2)}× (goal ≤ 1.10×) ${many / one <= 1.1 ? 'MET' : 'MISSED'}`,
+  );
+  console.log(
+    `requests/s: 1 process ${rate(runs.one!).toFixed(0)}, 2 workers ${rate(runs.two!).toFixed(0)}: ${(rate(runs.two!) / rate(runs.one!)).toFixed(2)}× (one server process answers both)`,
+  );
+  for (const [k, m] of Object.entries(runs))
+    if (m.length > 0)
+      console.log(
+        `  ${k}: ${m.map((x) => `${(x.cpuUs / x.requests).toFixed(1)} µs/req, ${((x.requests * 1000) / x.wallMs).toFixed(0)}/s`).join('; ')}`,
+      );
 } finally {
   server.child.stdin?.end();
   await rm(TMP, { recursive: true, force: true });

@@ -39,7 +39,15 @@ const CHILD_TIMEOUT_MS = 900_000;
 const SESSIONS_SAMPLED = 3;
 
 /** Real k6 v2.2, 2 cores, peak RSS per added VU (/usr/bin/time -v), and CPU per request. */
-const K6 = { minimalMb: 0.18, lifecycleIdleMb: 0.54, lifecycleActiveMb: 1.29, fixedUs: [198, 228], lifecycleUs: [621, 660], goalMb: 0.35, goalCpu: 1.6 };
+const K6 = {
+  minimalMb: 0.18,
+  lifecycleIdleMb: 0.54,
+  lifecycleActiveMb: 1.29,
+  fixedUs: [198, 228],
+  lifecycleUs: [621, 660],
+  goalMb: 0.35,
+  goalCpu: 1.6,
+};
 
 const AUTH = `const params = { headers: { 'Content-Type': 'application/json', Authorization: 'ApiKey-v1 ' + __ENV.TALON_API_KEY }, tags: { name: 'PUT /v2/customer_sessions/{id}' } };`;
 
@@ -97,7 +105,12 @@ interface Measured {
 }
 
 /** Where a CPU profile's samples went, in µs per request. */
-async function profileRun(test: K6Test, file: string, requests: () => number, cpuUsPerRequest: number): Promise<NonNullable<Measured['profile']>> {
+async function profileRun(
+  test: K6Test,
+  file: string,
+  requests: () => number,
+  cpuUsPerRequest: number,
+): Promise<NonNullable<Measured['profile']>> {
   const { Session } = await import('node:inspector/promises');
   const { compileBundle } = await import('../test/harness/compile.ts');
   const compiled = await compileBundle(file);
@@ -111,14 +124,19 @@ async function profileRun(test: K6Test, file: string, requests: () => number, cp
   const { profile } = await session.post('Profiler.stop');
   session.disconnect();
   // V8 names the script by a file:// URL (spaces escaped, brackets not): compared decoded.
-  const ours = (url: string): boolean => url.startsWith('file://') && decodeURIComponent(url.slice(7)) === compiled.scriptName;
+  const ours = (url: string): boolean =>
+    url.startsWith('file://') && decodeURIComponent(url.slice(7)) === compiled.scriptName;
   const where = new Map<number, keyof NonNullable<Measured['profile']> | undefined>();
   for (const node of profile.nodes) {
     const f = node.callFrame;
     let kind: keyof NonNullable<Measured['profile']> | undefined = 'harness';
     if (f.functionName === '(garbage collector)') kind = 'gc';
-    else if (f.functionName === '(idle)' || f.functionName === '(program)' || f.functionName === '(root)') kind = undefined;
-    else if (ours(f.url)) kind = /test\/harness\/shim\//.test(compiled.sourceAt(f.lineNumber, f.columnNumber) ?? '') ? 'standIns' : 'script';
+    else if (f.functionName === '(idle)' || f.functionName === '(program)' || f.functionName === '(root)')
+      kind = undefined;
+    else if (ours(f.url))
+      kind = /test\/harness\/shim\//.test(compiled.sourceAt(f.lineNumber, f.columnNumber) ?? '')
+        ? 'standIns'
+        : 'script';
     where.set(node.id, kind);
   }
   const us = { script: 0, standIns: 0, harness: 0, gc: 0 };
@@ -131,7 +149,12 @@ async function profileRun(test: K6Test, file: string, requests: () => number, cp
   // Shares of the profiled time (wall time between samples, inflated when other jobs share the
   // cores), applied to the CPU per request measured without the profiler.
   const total = us.script + us.standIns + us.harness + us.gc;
-  return { script: (us.script / total) * cpuUsPerRequest, standIns: (us.standIns / total) * cpuUsPerRequest, harness: (us.harness / total) * cpuUsPerRequest, gc: (us.gc / total) * cpuUsPerRequest };
+  return {
+    script: (us.script / total) * cpuUsPerRequest,
+    standIns: (us.standIns / total) * cpuUsPerRequest,
+    harness: (us.harness / total) * cpuUsPerRequest,
+    gc: (us.gc / total) * cpuUsPerRequest,
+  };
 }
 
 /**
@@ -155,9 +178,22 @@ function cannedTarget(): { answer: (req: SentRequest) => InjectedAnswer; forget:
       let state = states.get(id) ?? 'open';
       if (req.path.endsWith('/returns')) state = 'partially_returned';
       else if (req.path.endsWith('/reopen')) state = 'open';
-      else if (req.method === 'PUT') state = (body?.customerSession?.state as string | undefined) ?? (state === 'closed' ? 'closed' : 'open');
+      else if (req.method === 'PUT')
+        state = (body?.customerSession?.state as string | undefined) ?? (state === 'closed' ? 'closed' : 'open');
       const dry = req.query.dry === 'true';
-      const cs = { ...(body?.customerSession ?? sessions.get(id) ?? {}), integrationId: id, state, id: 1, applicationId: 1, created: '2026-01-01T00:00:00Z', updated: '2026-01-01T00:00:00Z', total: 42.5, cartItemTotal: 37.5, additionalCostTotal: 5, firstSession: false };
+      const cs = {
+        ...(body?.customerSession ?? sessions.get(id) ?? {}),
+        integrationId: id,
+        state,
+        id: 1,
+        applicationId: 1,
+        created: '2026-01-01T00:00:00Z',
+        updated: '2026-01-01T00:00:00Z',
+        total: 42.5,
+        cartItemTotal: 37.5,
+        additionalCostTotal: 5,
+        firstSession: false,
+      };
       if (!dry) {
         states.set(id, state);
         if (body?.customerSession) sessions.set(id, body.customerSession);
@@ -182,9 +218,25 @@ async function child(script: Script): Promise<void> {
 
   const memTarget = cannedTarget();
   const memory = script.memory
-    ? await measureVuAllocations({ ...base, onRequest: memTarget.answer }, { vus: VUS_FOR_MEMORY, warmIterations: 1, sessions: script.cpu === false ? 0 : SESSIONS_SAMPLED, beforeSnapshot: memTarget.forget })
+    ? await measureVuAllocations(
+        { ...base, onRequest: memTarget.answer },
+        {
+          vus: VUS_FOR_MEMORY,
+          warmIterations: 1,
+          sessions: script.cpu === false ? 0 : SESSIONS_SAMPLED,
+          beforeSnapshot: memTarget.forget,
+        },
+      )
     : undefined;
-  const mem = memory ? { memory: { init: memory.init, first: memory.first, ...(memory.inSession ? { inSession: memory.inSession } : {}) } } : {};
+  const mem = memory
+    ? {
+        memory: {
+          init: memory.init,
+          first: memory.first,
+          ...(memory.inSession ? { inSession: memory.inSession } : {}),
+        },
+      }
+    : {};
   if (script.cpu === false) {
     process.stdout.write(`${JSON.stringify(mem)}\n`);
     return;
@@ -203,20 +255,32 @@ async function child(script: Script): Promise<void> {
     const used = process.cpuUsage(started);
     cpu = used.user + used.system;
   }
-  if (test.state.errors.length > 0) throw new Error(`${script.name}: an iteration failed: ${test.state.errors[0]!.message}`);
-  if (test.state.failedChecks.length > 0) throw new Error(`${script.name}: check ${test.state.failedChecks[0]!.name} failed: the figures would not be of whole sessions`);
+  if (test.state.errors.length > 0)
+    throw new Error(`${script.name}: an iteration failed: ${test.state.errors[0]!.message}`);
+  if (test.state.failedChecks.length > 0)
+    throw new Error(
+      `${script.name}: check ${test.state.failedChecks[0]!.name} failed: the figures would not be of whole sessions`,
+    );
   const cpuUsPerRequest = cpu / (target.requests() - firstRequest);
-  const out: Measured = { ...mem, cpuUsPerRequest, ...(script.memory ? { profile: await profileRun(test, script.file, target.requests, cpuUsPerRequest) } : {}) };
+  const out: Measured = {
+    ...mem,
+    cpuUsPerRequest,
+    ...(script.memory ? { profile: await profileRun(test, script.file, target.requests, cpuUsPerRequest) } : {}),
+  };
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
 function measure(script: Script): Measured {
-  const r = spawnSync(process.execPath, ['--jitless', '--expose-gc', '--import', 'tsx', HERE, '--child', JSON.stringify(script)], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: CHILD_TIMEOUT_MS,
-    maxBuffer: 16 * 1024 * 1024,
-  });
+  const r = spawnSync(
+    process.execPath,
+    ['--jitless', '--expose-gc', '--import', 'tsx', HERE, '--child', JSON.stringify(script)],
+    {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: CHILD_TIMEOUT_MS,
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
   if (r.status !== 0) throw new Error(`child for ${script.name} failed (${r.status ?? r.signal}): ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Measured;
 }
@@ -241,11 +305,22 @@ async function main(): Promise<void> {
     const dist = join(dir, 'dist');
     // --bundles <dir>: measure bundles built elsewhere (an earlier commit's dist/, for before and after).
     const at = process.argv.indexOf('--bundles');
-    const report = at === -1 ? await buildScenarios({ outDir: dist, seed: 1 }) : { bundles: bundlesIn(resolve(process.argv[at + 1] ?? '')) };
+    const report =
+      at === -1
+        ? await buildScenarios({ outDir: dist, seed: 1 })
+        : { bundles: bundlesIn(resolve(process.argv[at + 1] ?? '')) };
     // Bundled as k6 would take them (ESM, k6 modules external); not through `cartload build`,
     // whose checks demand what a cartload scenario must have.
     for (const [name, text] of Object.entries({ minimal: MINIMAL, fixed: FIXED, empty: EMPTY })) {
-      await build({ stdin: { contents: text, loader: 'js' }, outfile: join(dist, `${name}.js`), bundle: true, format: 'esm', platform: 'neutral', external: ['k6', 'k6/*'], logLevel: 'silent' });
+      await build({
+        stdin: { contents: text, loader: 'js' },
+        outfile: join(dist, `${name}.js`),
+        bundle: true,
+        format: 'esm',
+        platform: 'neutral',
+        external: ['k6', 'k6/*'],
+        logLevel: 'silent',
+      });
     }
     const file = (name: string): string => join(dist, `${name}.js`);
     const empty: Script = { name: 'empty script', file: file('empty'), cpu: false };
@@ -254,31 +329,64 @@ async function main(): Promise<void> {
     const bundles: Script[] = report.bundles.map((b) => ({ name: b.name, file: b.file, bytes: b.bytes }));
     const scripts = [empty, minimal, fixed, ...bundles];
     const samples = new Map<Script, Measured[]>(scripts.map((s) => [s, []]));
-    for (let round = 0; round < ROUNDS; round++) for (const s of scripts) if (round === 0 || s.cpu !== false) samples.get(s)!.push(measure({ ...s, memory: round === 0 }));
+    for (let round = 0; round < ROUNDS; round++)
+      for (const s of scripts)
+        if (round === 0 || s.cpu !== false) samples.get(s)!.push(measure({ ...s, memory: round === 0 }));
     // Counts repeat exactly; CPU is the least disturbed round (2 shared cores).
     const best = (s: Script): Measured & { cpuUsPerRequest: number } => {
       const ms = samples.get(s)!;
       return { ...ms[0]!, cpuUsPerRequest: Math.min(...ms.map((m) => m.cpuUsPerRequest ?? Infinity)) };
     };
 
-    console.log(`k6 bundles through the harness, node --jitless, ${process.arch}; 2 shared cores, other jobs may load them`);
-    console.log(`\nMemory per VU (V8 heap snapshots, counted as k6's engine pays: each object, closure, property and element an allocation):`);
-    console.log(`init = what ${VUS_FOR_MEMORY} more VUs hold after their init, per VU (an idle VU); +session = after each ran one session;`);
-    console.log(`in session = held beyond that in the middle of a session (mean of ${SESSIONS_SAMPLED}, in a think time); own = objects + closures above the minimal script`);
-    console.log('script                    |      init: obj   clo  prop  elem  V8kB |  +session: obj   clo  prop  elem  V8kB | in session: obj  prop | own: init  +session');
+    console.log(
+      `k6 bundles through the harness, node --jitless, ${process.arch}; 2 shared cores, other jobs may load them`,
+    );
+    console.log(
+      `\nMemory per VU (V8 heap snapshots, counted as k6's engine pays: each object, closure, property and element an allocation):`,
+    );
+    console.log(
+      `init = what ${VUS_FOR_MEMORY} more VUs hold after their init, per VU (an idle VU); +session = after each ran one session;`,
+    );
+    console.log(
+      `in session = held beyond that in the middle of a session (mean of ${SESSIONS_SAMPLED}, in a think time); own = objects + closures above the minimal script`,
+    );
+    console.log(
+      'script                    |      init: obj   clo  prop  elem  V8kB |  +session: obj   clo  prop  elem  V8kB | in session: obj  prop | own: init  +session',
+    );
     const min = best(minimal).memory!;
-    const row = (a: Allocations): string => [pad(f0(a.objects), 5), pad(f0(a.closures), 5), pad(f0(a.properties), 5), pad(f0(a.elements), 5), pad((a.v8Bytes / 1024).toFixed(1), 5)].join(' ');
+    const row = (a: Allocations): string =>
+      [
+        pad(f0(a.objects), 5),
+        pad(f0(a.closures), 5),
+        pad(f0(a.properties), 5),
+        pad(f0(a.elements), 5),
+        pad((a.v8Bytes / 1024).toFixed(1), 5),
+      ].join(' ');
     for (const s of scripts) {
       const m = best(s).memory!;
-      const held = m.inSession ? `${pad(f0(m.inSession.objects), 5)} ${pad(f0(m.inSession.properties), 5)}` : pad('-', 11);
-      console.log(`${s.name.padEnd(25)} | ${' '.repeat(10)}${row(m.init)} | ${' '.repeat(10)}${row(m.first)} | ${' '.repeat(5)}${held} | ${pad(f0(objectsOf(m.init) - objectsOf(min.init)), 9)} ${pad(f0(objectsOf(m.first) - objectsOf(min.first)), 9)}`);
+      const held = m.inSession
+        ? `${pad(f0(m.inSession.objects), 5)} ${pad(f0(m.inSession.properties), 5)}`
+        : pad('-', 11);
+      console.log(
+        `${s.name.padEnd(25)} | ${' '.repeat(10)}${row(m.init)} | ${' '.repeat(10)}${row(m.first)} | ${' '.repeat(5)}${held} | ${pad(f0(objectsOf(m.init) - objectsOf(min.init)), 9)} ${pad(f0(objectsOf(m.first) - objectsOf(min.first)), 9)}`,
+      );
     }
-    console.log(`real k6 before, per added VU: minimal script ${K6.minimalMb} MB; lifecycle ${K6.lifecycleIdleMb} MB idle, ${K6.lifecycleActiveMb} MB active (goal ≤ ${K6.goalMb} MB active)`);
+    console.log(
+      `real k6 before, per added VU: minimal script ${K6.minimalMb} MB; lifecycle ${K6.lifecycleIdleMb} MB idle, ${K6.lifecycleActiveMb} MB active (goal ≤ ${K6.goalMb} MB active)`,
+    );
 
-    console.log(`\nCPU per request (${SPEED_VUS} VUs, think times 0, at least ${MIN_REQUESTS} requests after ${WARMUP} untimed iterations):`);
-    console.log(`process = user+sys of the whole harness process, best of ${ROUNDS}; script = the script's own code, from a CPU profile of one more run (the rest: the`);
-    console.log(`harness's stand-ins for k6's modules, its own bookkeeping, GC); × fixed = against the fixed-body session script`);
-    console.log('script                    | process µs/req  × fixed | script µs/req  × fixed | stand-ins  harness     GC');
+    console.log(
+      `\nCPU per request (${SPEED_VUS} VUs, think times 0, at least ${MIN_REQUESTS} requests after ${WARMUP} untimed iterations):`,
+    );
+    console.log(
+      `process = user+sys of the whole harness process, best of ${ROUNDS}; script = the script's own code, from a CPU profile of one more run (the rest: the`,
+    );
+    console.log(
+      `harness's stand-ins for k6's modules, its own bookkeeping, GC); × fixed = against the fixed-body session script`,
+    );
+    console.log(
+      'script                    | process µs/req  × fixed | script µs/req  × fixed | stand-ins  harness     GC',
+    );
     const f = best(fixed);
     for (const s of scripts.filter((x) => x.cpu !== false)) {
       const m = best(s);
@@ -287,7 +395,9 @@ async function main(): Promise<void> {
         `${s.name.padEnd(25)} | ${pad(m.cpuUsPerRequest.toFixed(0), 14)} ${pad(`${(m.cpuUsPerRequest / f.cpuUsPerRequest).toFixed(2)}×`, 8)} | ${pad(p.script.toFixed(0), 13)} ${pad(`${(p.script / f.profile!.script).toFixed(1)}×`, 6)} | ${pad(p.standIns.toFixed(0), 9)} ${pad(p.harness.toFixed(0), 8)} ${pad(p.gc.toFixed(0), 6)}`,
       );
     }
-    console.log(`real k6 before: lifecycle ${K6.lifecycleUs.join('–')} µs against ${K6.fixedUs.join('–')} µs for the fixed-body script (2.9–3.1×); goal ≤ ${K6.goalCpu}×`);
+    console.log(
+      `real k6 before: lifecycle ${K6.lifecycleUs.join('–')} µs against ${K6.fixedUs.join('–')} µs for the fixed-body script (2.9–3.1×); goal ≤ ${K6.goalCpu}×`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -12,9 +12,15 @@ const SERVICE_MS = 10;
 const CEILING = (WORKERS * 1000) / SERVICE_MS;
 const body = JSON.stringify({ customerSession: { cartItems: [{ sku: 'A', quantity: 1, price: 10 }] } });
 
-const t = await startTarget({ apiKey: 'bench', config: { maxSessions: 50_000 }, knobs: { capacity: { workers: WORKERS, serviceTime: String(SERVICE_MS) } } });
+const t = await startTarget({
+  apiKey: 'bench',
+  config: { maxSessions: 50_000 },
+  knobs: { capacity: { workers: WORKERS, serviceTime: String(SERVICE_MS) } },
+});
 try {
-  console.log(`capacity knob: ${WORKERS} workers × ${SERVICE_MS} ms service time = ceiling ${CEILING} req/s; ${SECONDS} s a step`);
+  console.log(
+    `capacity knob: ${WORKERS} workers × ${SERVICE_MS} ms service time = ceiling ${CEILING} req/s; ${SECONDS} s a step`,
+  );
   console.log('  connections    req/s   of ceiling   p50 ms   p99 ms');
   for (const connections of [1, 2, 4, 8, 16]) {
     const r = await autocannon({
@@ -28,7 +34,9 @@ try {
     });
     if (r.non2xx) process.exitCode = 1;
     const rps = r.requests.average;
-    console.log(`  ${String(connections).padStart(11)} ${Math.round(rps).toString().padStart(8)} ${(rps / CEILING).toFixed(2).padStart(12)} ${String(r.latency.p50).padStart(8)} ${String(r.latency.p99).padStart(8)}`);
+    console.log(
+      `  ${String(connections).padStart(11)} ${Math.round(rps).toString().padStart(8)} ${(rps / CEILING).toFixed(2).padStart(12)} ${String(r.latency.p50).padStart(8)} ${String(r.latency.p99).padStart(8)}`,
+    );
   }
 } finally {
   await t.close();

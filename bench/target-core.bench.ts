@@ -5,9 +5,16 @@
 import { createTargetCore } from '../emulator/core/index.ts';
 
 const OPS = Number(process.env['BENCH_OPS'] ?? 100_000);
-const cart = Array.from({ length: 5 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1 + (i % 3), price: 9.99 + i, category: 'shoes' }));
+const cart = Array.from({ length: 5 }, (_, i) => ({
+  sku: `SKU-${i}`,
+  quantity: 1 + (i % 3),
+  price: 9.99 + i,
+  category: 'shoes',
+}));
 const bodies = {
-  open: JSON.stringify({ customerSession: { profileId: 'bench', couponCodes: ['CLBENCH0001'], loyaltyCards: ['CARD1'], cartItems: cart } }),
+  open: JSON.stringify({
+    customerSession: { profileId: 'bench', couponCodes: ['CLBENCH0001'], loyaltyCards: ['CARD1'], cartItems: cart },
+  }),
   close: JSON.stringify({ customerSession: { state: 'closed' } }),
   ret: JSON.stringify({ return: { returnedCartItems: [{ position: 0, quantity: 1 }] } }),
 };
@@ -47,4 +54,6 @@ for (let round = 0; round < 3; round++) {
 const rate = (ms: number) => Math.round((OPS / ms) * 1000);
 console.log(`target core, ${OPS} requests a round (open with 5 items + coupon + card, close, return), best of 3`);
 console.log(`  baseline JSON.parse + JSON.stringify   ${rate(base).toString().padStart(8)} req/s`);
-console.log(`  core.handle() + JSON                   ${rate(core).toString().padStart(8)} req/s   ratio ${(base / core).toFixed(2)}`);
+console.log(
+  `  core.handle() + JSON                   ${rate(core).toString().padStart(8)} req/s   ratio ${(base / core).toFixed(2)}`,
+);

@@ -17,9 +17,19 @@ const KEY = 'bench-key';
 const bin = fileURLToPath(new URL('../bin/cartload.mjs', import.meta.url));
 const baselineScript = fileURLToPath(new URL('./target-baseline-server.ts', import.meta.url));
 
-const cart = Array.from({ length: 5 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1 + (i % 3), price: 9.99 + i, category: 'shoes' }));
-const createBody = JSON.stringify({ customerSession: { profileId: 'bench', couponCodes: ['CLBENCH0001'], cartItems: cart } });
-const createWithSession = JSON.stringify({ customerSession: { couponCodes: ['CLBENCH0001'], cartItems: cart }, responseContent: ['customerSession'] });
+const cart = Array.from({ length: 5 }, (_, i) => ({
+  sku: `SKU-${i}`,
+  quantity: 1 + (i % 3),
+  price: 9.99 + i,
+  category: 'shoes',
+}));
+const createBody = JSON.stringify({
+  customerSession: { profileId: 'bench', couponCodes: ['CLBENCH0001'], cartItems: cart },
+});
+const createWithSession = JSON.stringify({
+  customerSession: { couponCodes: ['CLBENCH0001'], cartItems: cart },
+  responseContent: ['customerSession'],
+});
 
 async function startServer(args: string[]): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -79,7 +89,9 @@ try {
     create.push(await load(target.url, createBody));
     withSession.push(await load(target.url, createWithSession));
   }
-  console.log(`target HTTP throughput, ${CONNECTIONS} connections, ${SECONDS} s a phase, median of ${ROUNDS} rounds (ratio range in brackets), loopback`);
+  console.log(
+    `target HTTP throughput, ${CONNECTIONS} connections, ${SECONDS} s a phase, median of ${ROUNDS} rounds (ratio range in brackets), loopback`,
+  );
   console.log(`  baseline node:http, fixed JSON      ${fmt(base)}`);
   console.log(`  target PUT new session (5 items)    ${fmt(create)}   ${ratios(create, base)}`);
   console.log(`  target PUT + customerSession answer ${fmt(withSession)}   ${ratios(withSession, base)}`);

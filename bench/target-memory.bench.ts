@@ -7,11 +7,22 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createTargetCore } from '../emulator/core/index.ts';
 
-
 const N = Number(process.env['BENCH_SESSIONS'] ?? 50_000);
 const gc = (globalThis as { gc?: () => void }).gc;
-const cart = Array.from({ length: 5 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1 + (i % 3), price: 9.99 + i, category: 'shoes' }));
-const body = (i: number) => JSON.stringify({ customerSession: { profileId: `profile-${i % 10_000}`, couponCodes: [`CLCODE${String(i).padStart(6, '0')}`], cartItems: cart } });
+const cart = Array.from({ length: 5 }, (_, i) => ({
+  sku: `SKU-${i}`,
+  quantity: 1 + (i % 3),
+  price: 9.99 + i,
+  category: 'shoes',
+}));
+const body = (i: number) =>
+  JSON.stringify({
+    customerSession: {
+      profileId: `profile-${i % 10_000}`,
+      couponCodes: [`CLCODE${String(i).padStart(6, '0')}`],
+      cartItems: cart,
+    },
+  });
 
 function settle(): number {
   if (gc) {
@@ -40,14 +51,27 @@ function run(): void {
   });
   const target = measure(() => {
     const core = createTargetCore({ maxSessions: N, maxProfiles: N });
-    for (let i = 0; i < N; i++) core.handle({ method: 'PUT', path: `/v2/customer_sessions/s${i}`, query: {}, body: JSON.parse(body(i)) });
-    for (let i = 0; i < N; i += 2) core.handle({ method: 'PUT', path: `/v2/customer_sessions/s${i}`, query: {}, body: { customerSession: { state: 'closed' } } });
+    for (let i = 0; i < N; i++)
+      core.handle({ method: 'PUT', path: `/v2/customer_sessions/s${i}`, query: {}, body: JSON.parse(body(i)) });
+    for (let i = 0; i < N; i += 2)
+      core.handle({
+        method: 'PUT',
+        path: `/v2/customer_sessions/s${i}`,
+        query: {},
+        body: { customerSession: { state: 'closed' } },
+      });
     if (core.stats().sessionsStored !== N) throw new Error('sessions were evicted');
     return core;
   });
-  console.log(`target store memory, ${N} sessions of 5 items and a coupon (half closed), ${gc ? 'exact (--expose-gc)' : 'upper bound (no --expose-gc)'}`);
-  console.log(`  baseline: parsed request bodies in a Map   ${Math.round(baseline).toString().padStart(6)} bytes/session`);
-  console.log(`  target core store                          ${Math.round(target).toString().padStart(6)} bytes/session   ratio ${(target / baseline).toFixed(2)}`);
+  console.log(
+    `target store memory, ${N} sessions of 5 items and a coupon (half closed), ${gc ? 'exact (--expose-gc)' : 'upper bound (no --expose-gc)'}`,
+  );
+  console.log(
+    `  baseline: parsed request bodies in a Map   ${Math.round(baseline).toString().padStart(6)} bytes/session`,
+  );
+  console.log(
+    `  target core store                          ${Math.round(target).toString().padStart(6)} bytes/session   ratio ${(target / baseline).toFixed(2)}`,
+  );
   console.log(`  so --max-sessions 100000 holds about ${Math.round((target * 100_000) / 2 ** 20)} MB`);
 }
 

@@ -27,7 +27,12 @@ try {
   cli = await loadCli();
 } catch (err) {
   // The sources do not compile (an edit in progress): one line, and the compiler's message.
-  process.stderr.write(`cartload: cannot load the CLI: ${String(err?.message ?? err).split('\n').slice(0, 3).join(' ')}\n`);
+  process.stderr.write(
+    `cartload: cannot load the CLI: ${String(err?.message ?? err)
+      .split('\n')
+      .slice(0, 3)
+      .join(' ')}\n`,
+  );
   process.exit(1);
 }
 const command = args.find((a) => !a.startsWith('-')) ?? '';

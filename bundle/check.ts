@@ -5,7 +5,10 @@ import type { Metafile } from 'esbuild';
 
 /** Free references to Node globals, looked for in the code with strings and comments blanked. */
 const NODE_GLOBALS: ReadonlyArray<readonly [string, RegExp]> = [
-  ['process', /(?<![\w$.])process\s*\.\s*(?:env|argv|exit|cwd|platform|versions?|nextTick|stdout|stderr|hrtime|memoryUsage)\b/],
+  [
+    'process',
+    /(?<![\w$.])process\s*\.\s*(?:env|argv|exit|cwd|platform|versions?|nextTick|stdout|stderr|hrtime|memoryUsage)\b/,
+  ],
   ['require', /(?<![\w$.])require\s*\(/],
   ['require (dynamic, from a CommonJS dependency)', /(?<![\w$.])__require\s*\(/],
   ['Buffer', /(?<![\w$.])Buffer\s*(?:\.\s*(?:from|alloc|allocUnsafe|isBuffer|concat|byteLength)\b|\()/],
@@ -14,7 +17,29 @@ const NODE_GLOBALS: ReadonlyArray<readonly [string, RegExp]> = [
 ];
 
 /** Where a `/` starts a regular expression rather than a division (the usual heuristic). */
-const REGEX_BEFORE = new Set(['', '(', ',', '=', ':', '[', '!', '&', '|', '?', '{', '}', ';', '+', '-', '*', '%', '<', '>', '~', '^']);
+const REGEX_BEFORE = new Set([
+  '',
+  '(',
+  ',',
+  '=',
+  ':',
+  '[',
+  '!',
+  '&',
+  '|',
+  '?',
+  '{',
+  '}',
+  ';',
+  '+',
+  '-',
+  '*',
+  '%',
+  '<',
+  '>',
+  '~',
+  '^',
+]);
 
 /**
  * The code with the contents of strings, template texts, regular expressions and comments replaced
@@ -68,7 +93,8 @@ export function codeOnly(code: string): string {
 export function checkBundle(code: string, output: Metafile['outputs'][string]): string[] {
   const problems: string[] = [];
   for (const imp of output.imports) {
-    if (imp.path !== 'k6' && !imp.path.startsWith('k6/')) problems.push(`imports ${imp.path} (only k6 and k6/* may stay external)`);
+    if (imp.path !== 'k6' && !imp.path.startsWith('k6/'))
+      problems.push(`imports ${imp.path} (only k6 and k6/* may stay external)`);
   }
   for (const input of Object.keys(output.inputs)) {
     if (/(^|[\\/])@faker-js[\\/]/.test(input)) problems.push(`contains faker (${input})`);
@@ -81,7 +107,8 @@ export function checkBundle(code: string, output: Metafile['outputs'][string]): 
   if (/(?<![\w$.])module\.exports\b|(?<![\w$.])exports\.\w+\s*=/.test(bare)) problems.push('is CommonJS, not ESM');
   if (!output.exports.includes('options')) problems.push('exports no `options`');
   // k6's --vus/--iterations/--duration replace options.scenarios with one that runs `default`.
-  if (!output.exports.includes('default')) problems.push('exports no default function (k6 runs it under --vus, --iterations or --duration)');
+  if (!output.exports.includes('default'))
+    problems.push('exports no default function (k6 runs it under --vus, --iterations or --duration)');
   return problems;
 }
 

@@ -62,7 +62,8 @@ export function k6Guard({ rootDir }: GuardOptions): Plugin {
           pluginData: SELF,
           with: args.with,
         });
-        if (resolved.errors.length === 0 && !importedBy.has(resolved.path)) importedBy.set(resolved.path, args.importer);
+        if (resolved.errors.length === 0 && !importedBy.has(resolved.path))
+          importedBy.set(resolved.path, args.importer);
         return resolved;
       });
     },

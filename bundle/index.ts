@@ -107,7 +107,11 @@ export async function buildScenarios(options: BuildOptions = {}): Promise<BuildR
     await mkdir(report.resultsDir, { recursive: true });
   }
   if (options.writePools !== false) {
-    report.pools = await writeBundlePools({ outDir, seed: options.seed ?? 1, ...(options.pools ? { from: resolve(options.pools) } : {}) });
+    report.pools = await writeBundlePools({
+      outDir,
+      seed: options.seed ?? 1,
+      ...(options.pools ? { from: resolve(options.pools) } : {}),
+    });
   }
   if (options.profile !== undefined) report.profile = await writeBundleProfile({ outDir, from: options.profile });
   return report;
@@ -141,7 +145,9 @@ async function bundle(entries: string[], outDir: string, rootDir: string): Promi
     return result.metafile;
   } catch (err) {
     if (isBuildFailure(err)) {
-      throw new BuildError(err.errors.map((e) => (e.location ? `${e.location.file}:${e.location.line}: ${e.text}` : e.text)));
+      throw new BuildError(
+        err.errors.map((e) => (e.location ? `${e.location.file}:${e.location.line}: ${e.text}` : e.text)),
+      );
     }
     throw err;
   }
@@ -153,5 +159,9 @@ function isBuildFailure(err: unknown): err is BuildFailure {
 
 /** Sizes for the build output, in the units people read. */
 export function formatBytes(bytes: number): string {
-  return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(2)} MB` : bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} kB` : `${bytes} B`;
+  return bytes >= 1024 * 1024
+    ? `${(bytes / 1024 / 1024).toFixed(2)} MB`
+    : bytes >= 1024
+      ? `${(bytes / 1024).toFixed(1)} kB`
+      : `${bytes} B`;
 }

@@ -48,7 +48,10 @@ export function wrapLazy(code: string, file: string): { body: string; exports: s
       }
       body.push('');
     } else if (line.startsWith('//# sourceMappingURL=')) map = line;
-    else if (/^(import|export) /.test(line)) throw new Error(`${file}: a lazy module may import only k6 modules from outside its bundle, and export only functions (found: ${line})`);
+    else if (/^(import|export) /.test(line))
+      throw new Error(
+        `${file}: a lazy module may import only k6 modules from outside its bundle, and export only functions (found: ${line})`,
+      );
     else body.push(line);
   }
   if (exported.length === 0) throw new Error(`${file}: a lazy module must export functions`);
@@ -56,7 +59,12 @@ export function wrapLazy(code: string, file: string): { body: string; exports: s
   return {
     // The head shares the first line (an import or a comment in esbuild's output) so that every
     // line of the sources keeps its number.
-    body: [`let __lazyApi; export function __lazyLoad() { if (__lazyApi === undefined) {${body.join('\n')}`, `__lazyApi = { ${api} }; } return __lazyApi; }`, ...imports, map].join('\n'),
+    body: [
+      `let __lazyApi; export function __lazyLoad() { if (__lazyApi === undefined) {${body.join('\n')}`,
+      `__lazyApi = { ${api} }; } return __lazyApi; }`,
+      ...imports,
+      map,
+    ].join('\n'),
     exports: exported.map(([, name]) => name),
   };
 }
@@ -101,11 +109,24 @@ export function lazyModules(options: { target: string }): Plugin {
       };
       b.onLoad({ filter: LAZY_MODULE, namespace: 'file' }, async (args) => {
         const { exports } = await bundle(args.path);
-        const forwarders = exports.map((name) => `export function ${name}(...args) { return __lazyLoad()[${JSON.stringify(name)}](...args); }`);
-        return { contents: [`import { __lazyLoad } from ${JSON.stringify(`cartload-lazy:${args.path}`)};`, ...forwarders].join('\n'), loader: 'js' };
+        const forwarders = exports.map(
+          (name) => `export function ${name}(...args) { return __lazyLoad()[${JSON.stringify(name)}](...args); }`,
+        );
+        return {
+          contents: [`import { __lazyLoad } from ${JSON.stringify(`cartload-lazy:${args.path}`)};`, ...forwarders].join(
+            '\n',
+          ),
+          loader: 'js',
+        };
       });
-      b.onResolve({ filter: /^cartload-lazy:/ }, (args) => ({ path: args.path.slice('cartload-lazy:'.length), namespace: 'cartload-lazy' }));
-      b.onLoad({ filter: /.*/, namespace: 'cartload-lazy' }, async (args) => ({ contents: (await bundle(args.path)).body, loader: 'js' }));
+      b.onResolve({ filter: /^cartload-lazy:/ }, (args) => ({
+        path: args.path.slice('cartload-lazy:'.length),
+        namespace: 'cartload-lazy',
+      }));
+      b.onLoad({ filter: /.*/, namespace: 'cartload-lazy' }, async (args) => ({
+        contents: (await bundle(args.path)).body,
+        loader: 'js',
+      }));
     },
   };
 }

@@ -36,7 +36,11 @@ export async function writeBundlePools(options: { outDir: string; seed: number; 
     throw new BuildError([err instanceof Error ? err.message : String(err)]);
   }
   const counts = poolSizes(pools);
-  await writePools(pools, file, 'pools file', { planModels: PRESET_NAMES.map((name) => compilePlanModel(PRESETS[name] as NonNullable<(typeof PRESETS)[string]>, counts)) });
+  await writePools(pools, file, 'pools file', {
+    planModels: PRESET_NAMES.map((name) =>
+      compilePlanModel(PRESETS[name] as NonNullable<(typeof PRESETS)[string]>, counts),
+    ),
+  });
   const sizes: Record<string, number> = {};
   for (const [name, pool] of Object.entries(pools)) sizes[name] = (pool as ArrayLike<unknown>).length;
   const bytes = (await stat(file)).size;

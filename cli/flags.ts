@@ -78,7 +78,11 @@ export function lintFlags(tokens: readonly string[], argv: Arguments, y: Argv, e
     let name = eq === -1 ? raw : raw.slice(0, raw.indexOf('='));
     const inline = eq === -1 ? undefined : token.slice(eq + 1);
     let negated = false;
-    if (!t.canonical.has(name) && name.startsWith('no-') && t.kind.get(t.canonical.get(name.slice(3)) ?? '') === 'boolean') {
+    if (
+      !t.canonical.has(name) &&
+      name.startsWith('no-') &&
+      t.kind.get(t.canonical.get(name.slice(3)) ?? '') === 'boolean'
+    ) {
       name = name.slice(3);
       negated = true;
     }
@@ -91,7 +95,8 @@ export function lintFlags(tokens: readonly string[], argv: Arguments, y: Argv, e
     if (kind === 'boolean') {
       if (inline !== undefined) {
         const v = inline.toLowerCase();
-        if (negated || !(TRUE.has(v) || FALSE.has(v))) throw new UsageError(`${token}: ${shown(name)} takes no value (or =true / =false)`);
+        if (negated || !(TRUE.has(v) || FALSE.has(v)))
+          throw new UsageError(`${token}: ${shown(name)} takes no value (or =true / =false)`);
         set(argv, key, TRUE.has(v));
       }
       continue;
@@ -152,9 +157,17 @@ export function wholeFlag(flag: string, v: number, min: number, max = Number.MAX
 
 /** A finite number above `above` (or at least `min`), and at most `max`. */
 export function numberFlag(flag: string, v: number, o: { above?: number; min?: number; max?: number }): number {
-  const ok = Number.isFinite(v) && (o.above === undefined || v > o.above) && (o.min === undefined || v >= o.min) && (o.max === undefined || v <= o.max);
+  const ok =
+    Number.isFinite(v) &&
+    (o.above === undefined || v > o.above) &&
+    (o.min === undefined || v >= o.min) &&
+    (o.max === undefined || v <= o.max);
   if (!ok) {
-    const parts = [o.above !== undefined ? `above ${o.above}` : '', o.min !== undefined ? `at least ${o.min}` : '', o.max !== undefined ? `at most ${o.max}` : ''].filter(Boolean);
+    const parts = [
+      o.above !== undefined ? `above ${o.above}` : '',
+      o.min !== undefined ? `at least ${o.min}` : '',
+      o.max !== undefined ? `at most ${o.max}` : '',
+    ].filter(Boolean);
     throw new UsageError(`--${flag} ${v}: must be a number ${parts.join(' and ')}`);
   }
   return v;
@@ -164,7 +177,8 @@ export function numberFlag(flag: string, v: number, o: { above?: number; min?: n
 export function durationFlag(flag: string, v: string, o: { zero?: boolean } = {}): number {
   const d = parseK6Duration(v);
   const ok = !('error' in d) && Number.isFinite(d.ms) && (o.zero ? d.ms >= 0 : d.ms > 0) && /[a-zµμ]$/i.test(v.trim());
-  if (!ok || 'error' in d) throw new UsageError(`--${flag} ${v}: use a duration${o.zero ? '' : ' above 0'} such as 30s, 500ms, 2m or 1h30m`);
+  if (!ok || 'error' in d)
+    throw new UsageError(`--${flag} ${v}: use a duration${o.zero ? '' : ' above 0'} such as 30s, 500ms, 2m or 1h30m`);
   return d.ms;
 }
 
@@ -177,25 +191,29 @@ export function urlFlag(flag: string, v: string, variable?: string): string {
   } catch {
     throw new UsageError(`${named}: not a URL (for example https://yourbaseurl.talon.one)`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`${named}: use an http:// or https:// URL`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    throw new UsageError(`${named}: use an http:// or https:// URL`);
   return v.replace(/\/+$/, '');
 }
 
 /** One of the given words. */
 export function choiceFlag<T extends string>(flag: string, v: string, choices: readonly T[]): T {
-  if (!(choices as readonly string[]).includes(v)) throw new UsageError(`--${flag} ${v}: use one of ${choices.join(', ')}`);
+  if (!(choices as readonly string[]).includes(v))
+    throw new UsageError(`--${flag} ${v}: use one of ${choices.join(', ')}`);
   return v as T;
 }
 
 /** An instant: ISO 8601 or epoch milliseconds. */
 export function instantFlag(flag: string, v: string): number {
   const t = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (Number.isNaN(t)) throw new UsageError(`--${flag} ${v}: use an ISO 8601 time (2026-01-31T18:00:00Z) or epoch milliseconds`);
+  if (Number.isNaN(t))
+    throw new UsageError(`--${flag} ${v}: use an ISO 8601 time (2026-01-31T18:00:00Z) or epoch milliseconds`);
   return t;
 }
 
 /** Session-ID prefixes and seeds go into URLs: keep them to the characters a session ID may hold. */
 export function idPartFlag(flag: string, v: string, max = 100): string {
-  if (!/^[A-Za-z0-9._~-]+$/.test(v) || v.length > max) throw new UsageError(`--${flag} ${v}: use 1 to ${max} of A-Z a-z 0-9 . _ ~ -`);
+  if (!/^[A-Za-z0-9._~-]+$/.test(v) || v.length > max)
+    throw new UsageError(`--${flag} ${v}: use 1 to ${max} of A-Z a-z 0-9 . _ ~ -`);
   return v;
 }

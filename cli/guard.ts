@@ -50,13 +50,22 @@ export async function confirmWrites(plan: PlannedRun, ctx: CommandContext): Prom
   }
   const width = Math.max(...plan.details.map(([k]) => k.length), 'target'.length);
   ctx.say(`${plan.command} is about to write to ${host}, which is not this machine:`);
-  for (const [k, v] of [['target', plan.target] as const, ...plan.details, ['dry', 'no: sessions, orders and returns are really created'] as const]) {
+  for (const [k, v] of [
+    ['target', plan.target] as const,
+    ...plan.details,
+    ['dry', 'no: sessions, orders and returns are really created'] as const,
+  ]) {
     ctx.say(`  ${k.padEnd(width)}  ${v}`);
   }
   if (plan.yes) {
     ctx.say('  confirmed by --yes');
     return;
   }
-  const answer = (await ctx.io.ask(`Agreed with the deployment's owner, and not a live production deployment? Type yes to start: `)).trim().toLowerCase();
-  if (answer !== 'yes' && answer !== 'y') throw new UsageError(`not confirmed (answer "${answer}"): nothing was sent to ${host}`);
+  const answer = (
+    await ctx.io.ask(`Agreed with the deployment's owner, and not a live production deployment? Type yes to start: `)
+  )
+    .trim()
+    .toLowerCase();
+  if (answer !== 'yes' && answer !== 'y')
+    throw new UsageError(`not confirmed (answer "${answer}"): nothing was sent to ${host}`);
 }

@@ -18,12 +18,16 @@ export const VERSION: string = pkg.version;
 
 /** One line, printable, of bounded length: a message may quote a binary file's first bytes. */
 export function oneLine(text: string, max = 800): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what is removed
-  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = text
+    // eslint-disable-next-line no-control-regex -- control characters are what is removed
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-const names = (c: CartloadCommand<never>): string => (Array.isArray(c.command) ? (c.command[0] as string) : (c.command as string)).split(' ')[0] as string;
+const names = (c: CartloadCommand<never>): string =>
+  (Array.isArray(c.command) ? (c.command[0] as string) : (c.command as string)).split(' ')[0] as string;
 
 /** The command the user named, for messages ('' when none). */
 function commandOf(argv: readonly string[]): string {
@@ -43,7 +47,11 @@ export function writeCrashReport(err: unknown, command: string): string | undefi
     trace.push(e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e));
   }
   try {
-    writeFileSync(file, `cartload ${VERSION} (node ${process.version}, ${process.platform}-${process.arch})\ncommand: ${command || '(none)'}\n\n${trace.join('\n\ncaused by: ')}\n`, { mode: 0o600 });
+    writeFileSync(
+      file,
+      `cartload ${VERSION} (node ${process.version}, ${process.platform}-${process.arch})\ncommand: ${command || '(none)'}\n\n${trace.join('\n\ncaused by: ')}\n`,
+      { mode: 0o600 },
+    );
     return file;
   } catch {
     return undefined;
@@ -61,7 +69,9 @@ export function reportError(err: unknown, io: Pick<CliIo, 'stderr'>, command: st
   }
   const file = writeCrashReport(err, command);
   const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  io.stderr.write(`${who}: unexpected error (${oneLine(what, 300)}); ${file ? `the full trace is in ${file}` : 'no trace file could be written'}\n`);
+  io.stderr.write(
+    `${who}: unexpected error (${oneLine(what, 300)}); ${file ? `the full trace is in ${file}` : 'no trace file could be written'}\n`,
+  );
   return EXIT.error;
 }
 
@@ -72,13 +82,22 @@ export function parserMessage(msg: string, argv: readonly string[]): string {
   if ((m = /^Invalid values:\s*Argument: (\S+), Given: (.*), Choices: (.*)$/s.exec(msg))) {
     return `--${m[1]} ${(m[2] as string).replace(/^"|"$/g, '')}: use one of ${(m[3] as string).replace(/"/g, '')}`;
   }
-  if ((m = /^Missing required arguments?: (.*)$/.exec(msg))) return `${(m[1] as string).split(', ').map((k) => `--${k}`).join(', ')} is required`;
+  if ((m = /^Missing required arguments?: (.*)$/.exec(msg)))
+    return `${(m[1] as string)
+      .split(', ')
+      .map((k) => `--${k}`)
+      .join(', ')} is required`;
   if (/^Not enough non-option arguments/.test(msg) && command) {
-    return `missing ${String(command.command).split(' ').filter((w) => w.startsWith('<')).join(' ')}: cartload ${String(command.command)}`;
+    return `missing ${String(command.command)
+      .split(' ')
+      .filter((w) => w.startsWith('<'))
+      .join(' ')}: cartload ${String(command.command)}`;
   }
-  if ((m = /^Did you mean (.*)\?$/.exec(msg)) && !command) return `unknown command ${argv.find((a) => !a.startsWith('-')) ?? ''}: did you mean ${m[1]}?`;
+  if ((m = /^Did you mean (.*)\?$/.exec(msg)) && !command)
+    return `unknown command ${argv.find((a) => !a.startsWith('-')) ?? ''}: did you mean ${m[1]}?`;
   if ((m = /^Unknown arguments?: (.*)$/.exec(msg))) {
-    const flag = (a: string): string => (argv.some((t) => t === `--${a}` || t.startsWith(`--${a}=`)) ? `--${a}` : argv.includes(`-${a}`) ? `-${a}` : a);
+    const flag = (a: string): string =>
+      argv.some((t) => t === `--${a}` || t.startsWith(`--${a}=`)) ? `--${a}` : argv.includes(`-${a}`) ? `-${a}` : a;
     const unknown = (m[1] as string).split(', ').map(flag);
     return `unknown ${command ? 'option or argument' : 'command'}: ${unknown.join(', ')}`;
   }
@@ -97,7 +116,10 @@ function parser(tokens: string[], io: CliIo, onExit: (code: number) => void): Ar
     .wrap(Math.min(110, (io.stdout as { columns?: number }).columns ?? 110))
     // Before yargs validates: the raw command line and the CARTLOAD_* variables (cli/flags.ts).
     // @types/yargs declares middleware with one parameter; yargs passes the parser as the second.
-    .middleware(((argv: Arguments, y: Argv) => lintFlags(tokens, argv, y, io.env)) as unknown as MiddlewareFunction, true)
+    .middleware(
+      ((argv: Arguments, y: Argv) => lintFlags(tokens, argv, y, io.env)) as unknown as MiddlewareFunction,
+      true,
+    )
     .fail((msg, err) => {
       throw err ?? UsageError.fromParser(parserMessage(msg, tokens));
     });

@@ -15,7 +15,14 @@ import { CartloadError } from '../model/errors.ts';
 import type { ResultsConsumer, RunStart } from '../model/results-events.ts';
 import { redact, type RunSummary } from '../model/summary.ts';
 import { RequestLog, RowIssueLog } from './logs.ts';
-import { DEFAULT_MAX_ERROR_RATE, ENGINE_DEFAULTS, settingsOf, validateEngineOptions, type EngineOptions, type Settings } from './options.ts';
+import {
+  DEFAULT_MAX_ERROR_RATE,
+  ENGINE_DEFAULTS,
+  settingsOf,
+  validateEngineOptions,
+  type EngineOptions,
+  type Settings,
+} from './options.ts';
 import { pacerFor } from './pacer.ts';
 import { preflight } from './preflight.ts';
 import { startProgress } from './progress.ts';
@@ -33,7 +40,14 @@ import type { StepItem } from './types.ts';
 
 export type { Filters, PlansInput, RecordingInput, Timing } from './sources.ts';
 export type { ProgressSink } from './progress.ts';
-export { DEFAULT_MAX_ERROR_RATE, ENGINE_DEFAULTS, EngineOptionError, MAX_RATE, validateEngineOptions, type EngineOptions } from './options.ts';
+export {
+  DEFAULT_MAX_ERROR_RATE,
+  ENGINE_DEFAULTS,
+  EngineOptionError,
+  MAX_RATE,
+  validateEngineOptions,
+  type EngineOptions,
+} from './options.ts';
 
 export type EngineOutcome = 'ok' | 'thresholds' | 'interrupted' | 'bad-input' | 'unavailable';
 
@@ -60,7 +74,8 @@ interface Run {
 /** Why `dir` cannot be this run's folder (it holds a run, or a file is in the way), or undefined. */
 async function runDirProblem(dir: string): Promise<string | undefined> {
   try {
-    if (!(await stat(dir)).isDirectory()) return `${dir} is a file, not a folder: choose another --results-dir or --run-id`;
+    if (!(await stat(dir)).isDirectory())
+      return `${dir} is a file, not a folder: choose another --results-dir or --run-id`;
     const existing = await readdir(dir);
     if (existing.length > 0) return `${dir} already holds a run (${existing.join(', ')}); choose another --run-id`;
   } catch (err) {
@@ -85,7 +100,12 @@ export async function runEngine(o: EngineOptions): Promise<EngineResult> {
   const problem = await runDirProblem(dir);
   if (problem) return { outcome: 'bad-input', message: problem };
   const sessionPrefix = o.sessionPrefix ?? `${DEFAULT_SESSION_PREFIX}-${random}-`;
-  const sender = new Sender({ target: o.target, apiKey: o.apiKey, connections: settings.connections, timeoutMs: settings.timeoutMs });
+  const sender = new Sender({
+    target: o.target,
+    apiKey: o.apiKey,
+    connections: settings.connections,
+    timeoutMs: settings.timeoutMs,
+  });
   try {
     return await execute({ o, settings, runId, dir, sessionPrefix, sender });
   } finally {
@@ -115,7 +135,13 @@ function runStart(r: Run, startedAt: number): RunStart {
 }
 
 function consumersOf(r: Run, summary: SummaryWriter, results: ResultsStreamWriter): ResultsConsumer[] {
-  return [summary, results, ...(r.o.logRequests ? [new RequestLog()] : []), new RowIssueLog(r.o.onIssue), ...(r.o.consumers ?? [])];
+  return [
+    summary,
+    results,
+    ...(r.o.logRequests ? [new RequestLog()] : []),
+    new RowIssueLog(r.o.onIssue),
+    ...(r.o.consumers ?? []),
+  ];
 }
 
 /**
@@ -123,18 +149,32 @@ function consumersOf(r: Run, summary: SummaryWriter, results: ResultsStreamWrite
  * and summary.json, summary.txt and report.html derived from it; the summary's description,
  * sessions and notes come from the engine's own count. Returns the summary written.
  */
-async function writeResults(r: Run, summary: SummaryWriter, results: ResultsStreamWriter): Promise<RunSummary | undefined> {
+async function writeResults(
+  r: Run,
+  summary: SummaryWriter,
+  results: ResultsStreamWriter,
+): Promise<RunSummary | undefined> {
   const counted = summary.summary();
   if (!counted) return undefined;
   const git = gitRevision();
-  const full = results.results(counted, { kind: r.o.input.kind === 'recording' ? 'recording' : 'scenario', tools: toolVersions(), ...(git ? { git } : {}) });
+  const full = results.results(counted, {
+    kind: r.o.input.kind === 'recording' ? 'recording' : 'scenario',
+    tools: toolVersions(),
+    ...(git ? { git } : {}),
+  });
   return (await writeRunFolder(r.dir, full)).summary;
 }
 
 function sourceOf(r: Run, ctx: SourceContext): Source {
   const { o } = r;
   if (o.input.kind === 'plans') return planSource(o.input, ctx);
-  const options = { filters: o.filters ?? {}, sessionPrefix: r.sessionPrefix, loops: o.loops ?? 1, dry: o.dry === true, sessionIdleMs: r.settings.sessionIdleMs };
+  const options = {
+    filters: o.filters ?? {},
+    sessionPrefix: r.sessionPrefix,
+    loops: o.loops ?? 1,
+    dry: o.dry === true,
+    sessionIdleMs: r.settings.sessionIdleMs,
+  };
   return recordingSource(o.input, options, ctx);
 }
 
@@ -151,13 +191,27 @@ async function execute(r: Run): Promise<EngineResult> {
   const results = new ResultsStreamWriter();
   const stream = new ResultsStream(consumersOf(r, summary, results), () => runStart(r, startedAt));
   const table = new SessionTable((s) => stream.session('started', s));
-  const run = new EngineRun({ settings: r.settings, sender: r.sender, stream, table, inputName: o.input.name, ...(o.steps ? { steps: o.steps } : {}) });
+  const run = new EngineRun({
+    settings: r.settings,
+    sender: r.sender,
+    stream,
+    table,
+    inputName: o.input.name,
+    ...(o.steps ? { steps: o.steps } : {}),
+  });
   const source = sourceOf(r, {
     table,
     pacer: pacerFor(o.timing, run.now),
     leftOut: (why, reason, count) => stream.leftOut(why, reason, count),
     ended: (s) => run.scheduler.ended(s),
-    onIssue: (issue) => stream.emit({ type: 'row-issue', file: issue.file, line: issue.line, reason: issue.reason, message: issue.message }),
+    onIssue: (issue) =>
+      stream.emit({
+        type: 'row-issue',
+        file: issue.file,
+        line: issue.line,
+        reason: issue.reason,
+        message: issue.message,
+      }),
   });
   stream.emit({ type: 'phase', phase: 'preparing', epochMs: startedAt });
   const first = await run.prime(source);
@@ -166,20 +220,28 @@ async function execute(r: Run): Promise<EngineResult> {
     await source.close().catch(() => undefined);
     throw run.stopped.readError;
   }
-  const early = first === undefined ? run.stopped.message ?? nothingToSend(o.input.name, stream) : undefined;
-  const check = early === undefined && o.preflight !== false ? await preflight(r.sender, r.sessionPrefix) : { ok: true as const };
+  const early = first === undefined ? (run.stopped.message ?? nothingToSend(o.input.name, stream)) : undefined;
+  const check =
+    early === undefined && o.preflight !== false ? await preflight(r.sender, r.sessionPrefix) : { ok: true as const };
   if (early !== undefined || !check.ok) {
     await source.close().catch(() => undefined);
     const why: EngineResult =
       early !== undefined
-        ? { outcome: 'bad-input', message: early, ...(first === undefined && run.stopped.message === undefined ? { nothingToSend: true as const } : {}) }
+        ? {
+            outcome: 'bad-input',
+            message: early,
+            ...(first === undefined && run.stopped.message === undefined ? { nothingToSend: true as const } : {}),
+          }
         : { outcome: 'unavailable', message: `${o.target}: ${(check as { message: string }).message}` };
     return finishEarly(r, stream, summary, results, run, why);
   }
   stream.begin();
   const stopProgress = progressOf(r, run, summary);
   try {
-    await run.run(first as StepItem, { ...(o.signal ? { signal: o.signal } : {}), ...(o.hardSignal ? { hard: o.hardSignal } : {}) });
+    await run.run(first as StepItem, {
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.hardSignal ? { hard: o.hardSignal } : {}),
+    });
   } finally {
     stopProgress();
   }
@@ -193,7 +255,14 @@ function nothingToSend(name: string, stream: ResultsStream): string {
 }
 
 /** The run ended before sending (bad input, nothing to send, target unavailable): a summary only if the run folder was already made (bad rows were logged). */
-async function finishEarly(r: Run, stream: ResultsStream, summary: SummaryWriter, results: ResultsStreamWriter, run: EngineRun, result: EngineResult): Promise<EngineResult> {
+async function finishEarly(
+  r: Run,
+  stream: ResultsStream,
+  summary: SummaryWriter,
+  results: ResultsStreamWriter,
+  run: EngineRun,
+  result: EngineResult,
+): Promise<EngineResult> {
   if (!stream.started) return result;
   stream.emit(run.end([result.message ?? '']));
   await stream.close();
@@ -201,7 +270,14 @@ async function finishEarly(r: Run, stream: ResultsStream, summary: SummaryWriter
   return { ...result, ...(written ? { summary: written } : {}), dir: r.dir };
 }
 
-async function finish(r: Run, stream: ResultsStream, summary: SummaryWriter, results: ResultsStreamWriter, run: EngineRun, notes: string[]): Promise<EngineResult> {
+async function finish(
+  r: Run,
+  stream: ResultsStream,
+  summary: SummaryWriter,
+  results: ResultsStreamWriter,
+  run: EngineRun,
+  notes: string[],
+): Promise<EngineResult> {
   stream.emit(run.end(notes));
   await stream.close();
   const written = (await writeResults(r, summary, results)) as RunSummary;
@@ -210,7 +286,8 @@ async function finish(r: Run, stream: ResultsStream, summary: SummaryWriter, res
   const base = { summary: written, dir: r.dir };
   if (stopped.reason === 'bad-input') return { ...base, outcome: 'bad-input', message: stopped.message ?? 'bad input' };
   if (run.interrupted) return { ...base, outcome: 'interrupted' };
-  if (written.requests.total === 0) return { ...base, outcome: 'bad-input', message: `${r.o.input.name}: nothing was sent` };
+  if (written.requests.total === 0)
+    return { ...base, outcome: 'bad-input', message: `${r.o.input.name}: nothing was sent` };
   return { ...base, outcome: written.thresholds?.some((t) => !t.ok) ? 'thresholds' : 'ok' };
 }
 

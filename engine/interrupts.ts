@@ -14,7 +14,9 @@ export function trapInterrupts(say: (message: string) => void): Interrupts {
   const hard = new AbortController();
   const onSignal = (name: NodeJS.Signals): void => {
     if (!graceful.signal.aborted) {
-      say(`\n${name}: stopping; waiting for requests in flight (${name === 'SIGINT' ? 'Ctrl-C' : name} again to stop at once)`);
+      say(
+        `\n${name}: stopping; waiting for requests in flight (${name === 'SIGINT' ? 'Ctrl-C' : name} again to stop at once)`,
+      );
       graceful.abort();
     } else if (!hard.signal.aborted) {
       say(`${name}: stopping now`);

@@ -7,7 +7,8 @@ import type { ResultsConsumer, ResultsEvent, RowIssueEvent } from '../model/resu
 
 const csvCell = (v: string): string => (/[",\n\r]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
 
-const ended = (w: WriteStream | undefined): Promise<void> => (w ? new Promise<void>((resolve) => w.end(() => resolve())) : Promise.resolve());
+const ended = (w: WriteStream | undefined): Promise<void> =>
+  w ? new Promise<void>((resolve) => w.end(() => resolve())) : Promise.resolve();
 
 export class RequestLog implements ResultsConsumer {
   private out: WriteStream | undefined;
@@ -15,7 +16,9 @@ export class RequestLog implements ResultsConsumer {
   event(e: ResultsEvent): void {
     if (e.type === 'step') {
       const status = e.status === 0 ? 'error' : e.status;
-      this.out?.write(`${csvCell(e.session)},${e.step},${e.method},${csvCell(e.path)},${status},${e.intendedMs.toFixed(3)},${e.sentMs.toFixed(3)},${e.answeredMs.toFixed(3)}\n`);
+      this.out?.write(
+        `${csvCell(e.session)},${e.step},${e.method},${csvCell(e.path)},${status},${e.intendedMs.toFixed(3)},${e.sentMs.toFixed(3)},${e.answeredMs.toFixed(3)}\n`,
+      );
     } else if (e.type === 'run-start') {
       this.out = createWriteStream(join(e.dir, 'requests.csv'));
       this.out.write('session_id,step,method,path,status,intended_ms,sent_ms,answered_ms\n');

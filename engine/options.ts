@@ -114,30 +114,36 @@ const positiveMs = (v: number | undefined): boolean => v === undefined || (Numbe
 const timingCheck: Check = ({ timing: t, input }) => {
   if (t.mode === 'speed' && !(t.speed > 0 && Number.isFinite(t.speed))) return '--speed must be a number above 0';
   if (t.mode === 'rate' && !(t.rate > 0 && Number.isFinite(t.rate))) return '--rate must be a number above 0';
-  if (t.mode === 'rate' && t.rate > MAX_RATE) return `--rate ${t.rate}: above the Node engine's ceiling of ${MAX_RATE.toLocaleString('en')} sessions/s, more than one engine process can send`;
-  if (input.kind === 'plans' && t.mode === 'speed') return 'generated plans are paced by --rate (or run as fast as possible), not --speed';
+  if (t.mode === 'rate' && t.rate > MAX_RATE)
+    return `--rate ${t.rate}: above the Node engine's ceiling of ${MAX_RATE.toLocaleString('en')} sessions/s, more than one engine process can send`;
+  if (input.kind === 'plans' && t.mode === 'speed')
+    return 'generated plans are paced by --rate (or run as fast as possible), not --speed';
   return undefined;
 };
 
 const numbersCheck: Check = (o) => {
   if (!whole(o.connections, 1)) return '--connections must be a whole number of at least 1';
   if (!positiveMs(o.timeoutMs)) return '--timeout must be a duration above 0';
-  if (!(o.drainTimeoutMs === undefined || o.drainTimeoutMs >= 0)) return '--drain-timeout must be a duration of 0 or more';
+  if (!(o.drainTimeoutMs === undefined || o.drainTimeoutMs >= 0))
+    return '--drain-timeout must be a duration of 0 or more';
   if (!positiveMs(o.sessionIdleMs)) return '--session-idle must be a duration above 0';
   if (!whole(o.loops, 1)) return '--loop must be a whole number of at least 1';
-  if (o.maxErrorRate !== undefined && !(o.maxErrorRate >= 0 && o.maxErrorRate <= 1)) return '--max-error-rate must be a fraction in [0, 1]';
+  if (o.maxErrorRate !== undefined && !(o.maxErrorRate >= 0 && o.maxErrorRate <= 1))
+    return '--max-error-rate must be a fraction in [0, 1]';
   return undefined;
 };
 
 const inputCheck: Check = (o) => {
   if ((o.loops ?? 1) > 1) {
-    if (o.input.kind === 'recording' && !o.input.rewindable) return '--loop cannot read standard input twice: name a file';
+    if (o.input.kind === 'recording' && !o.input.rewindable)
+      return '--loop cannot read standard input twice: name a file';
     if (o.sessionPrefix === '') return '--loop replays each pass under fresh session IDs: drop --keep-session-ids';
   }
   if (o.input.kind === 'plans') {
     const { durationMs, limit } = o.input;
     if (durationMs === undefined && limit === undefined) return 'a plans input needs a duration or a limit';
-    if (durationMs !== undefined && !(durationMs > 0)) return `--duration ${durationMs / 1000}s sends nothing: use a duration above 0`;
+    if (durationMs !== undefined && !(durationMs > 0))
+      return `--duration ${durationMs / 1000}s sends nothing: use a duration above 0`;
     if (!whole(limit, 1)) return 'a plans limit must be a whole number of at least 1';
   }
   return undefined;
@@ -147,7 +153,8 @@ const filtersCheck: Check = ({ filters: f = {} }) => {
   if (f.sample !== undefined && !(f.sample > 0 && f.sample <= 1)) return '--sample must be a fraction in (0, 1]';
   if (!whole(f.limit, 1)) return '--limit must be a whole number of at least 1';
   if (f.from !== undefined && f.to !== undefined && !(f.from < f.to)) return '--from must be before --to';
-  if (f.shard && !(Number.isInteger(f.shard.count) && f.shard.index >= 1 && f.shard.index <= f.shard.count)) return `--shard ${f.shard.index}/${f.shard.count}: i must be between 1 and n`;
+  if (f.shard && !(Number.isInteger(f.shard.count) && f.shard.index >= 1 && f.shard.index <= f.shard.count))
+    return `--shard ${f.shard.index}/${f.shard.count}: i must be between 1 and n`;
   return undefined;
 };
 

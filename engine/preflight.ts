@@ -9,9 +9,14 @@ export type PreflightResult = { ok: true; warning?: string } | { ok: false; mess
 
 export async function preflight(sender: Sender, prefix: string): Promise<PreflightResult> {
   const path = sessionPath(`${prefix}preflight-${shortRandom(8)}`);
-  const o = await new Promise<Outcome>((resolve) => sender.send('GET', path, undefined, false, (done: (o: Outcome) => void, o) => done(o), resolve));
-  if (o.status === 0) return { ok: false, message: `the target did not answer: ${'message' in o ? o.message : 'no answer'}` };
-  if (o.status === 401 || o.status === 403) return { ok: false, message: `the target refused the API key (HTTP ${o.status}); set TALON_API_KEY` };
-  if (o.status >= 500) return { ok: true, warning: `the target answered the preflight check with HTTP ${o.status}: it looks unhealthy` };
+  const o = await new Promise<Outcome>((resolve) =>
+    sender.send('GET', path, undefined, false, (done: (o: Outcome) => void, o) => done(o), resolve),
+  );
+  if (o.status === 0)
+    return { ok: false, message: `the target did not answer: ${'message' in o ? o.message : 'no answer'}` };
+  if (o.status === 401 || o.status === 403)
+    return { ok: false, message: `the target refused the API key (HTTP ${o.status}); set TALON_API_KEY` };
+  if (o.status >= 500)
+    return { ok: true, warning: `the target answered the preflight check with HTTP ${o.status}: it looks unhealthy` };
   return { ok: true };
 }

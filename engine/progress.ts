@@ -28,7 +28,11 @@ export function formatProgress(s: ProgressSnapshot, ratePerSecond: number): stri
 }
 
 /** Starts reporting; the returned function stops it and clears a terminal line. */
-export function startProgress(sink: ProgressSink, snapshot: () => ProgressSnapshot, o: ProgressOptions = {}): () => void {
+export function startProgress(
+  sink: ProgressSink,
+  snapshot: () => ProgressSnapshot,
+  o: ProgressOptions = {},
+): () => void {
   const tty = sink.isTTY === true;
   const period = tty ? (o.ttyIntervalMs ?? 500) : (o.plainIntervalMs ?? 5000);
   let lastSent = 0;

@@ -30,7 +30,8 @@ class FailureDetails {
     if (this.keys.size >= this.max) return undefined;
     const key = `${item.endpoint} ${'error' in o ? o.error : o.status}`;
     if (this.keys.has(key)) return undefined;
-    const detail = 'error' in o ? o.message : o.body === undefined ? undefined : o.body.replace(/\s+/g, ' ').slice(0, 300);
+    const detail =
+      'error' in o ? o.message : o.body === undefined ? undefined : o.body.replace(/\s+/g, ' ').slice(0, 300);
     if (detail !== undefined) this.keys.add(key);
     return detail;
   }
@@ -193,7 +194,8 @@ export class EngineRun {
     }
     // Next wake-up: the earliest due step, or the moment the reader may read again.
     let at = sch.nextDue();
-    if (this.wakeReader && sch.buffered <= this.lowWater) at = Math.min(at, this.frontier() - this.p.settings.lookaheadMs);
+    if (this.wakeReader && sch.buffered <= this.lowWater)
+      at = Math.min(at, this.frontier() - this.p.settings.lookaheadMs);
     if (at < this.timerAt || this.timer === undefined) this.arm(at, t);
     this.checkDone();
   }
@@ -219,7 +221,8 @@ export class EngineRun {
 
   private checkDone(): void {
     const sch = this.scheduler;
-    if (this.stopReason !== undefined ? sch.buffered === sch.inFlight : this.sourceDone && sch.buffered === 0) this.finish();
+    if (this.stopReason !== undefined ? sch.buffered === sch.inFlight : this.sourceDone && sch.buffered === 0)
+      this.finish();
   }
 
   // --- the reader -------------------------------------------------------------------------------
@@ -267,7 +270,8 @@ export class EngineRun {
   private readFailed(err: unknown): void {
     const code = (err as { code?: string } | null)?.code;
     if (err instanceof RecordingError) this.stopFor('bad-input', err.message);
-    else if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') this.stopFor('bad-input', `${this.p.inputName}: ${(err as Error).message}`);
+    else if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR')
+      this.stopFor('bad-input', `${this.p.inputName}: ${(err as Error).message}`);
     else {
       this.readError = err;
       this.stopFor('read-error', err instanceof Error ? err.message : String(err));
@@ -299,7 +303,8 @@ export class EngineRun {
   private armDeadlines(): void {
     const { deadlineMs, gracefulStopMs } = this.p.settings;
     if (deadlineMs === undefined) return;
-    const at = (ms: number, f: () => void): void => void this.deadlines.push(setTimeout(f, Math.max(0, ms - this.now())));
+    const at = (ms: number, f: () => void): void =>
+      void this.deadlines.push(setTimeout(f, Math.max(0, ms - this.now())));
     at(deadlineMs, () => {
       this.admissionClosed = true;
       this.scheduler.closeAdmission('duration');

@@ -55,7 +55,8 @@ export class Scheduler {
   /** Sends what is due at `t`, as far as connections allow. */
   pump(t: number): void {
     if (this.stopped) return;
-    for (let top = this.heap.peek(); top !== undefined && top.due <= t; top = this.heap.peek()) this.onDue(this.heap.pop() as StepItem, t);
+    for (let top = this.heap.peek(); top !== undefined && top.due <= t; top = this.heap.peek())
+      this.onDue(this.heap.pop() as StepItem, t);
     const ready = this.ready;
     while (this.inFlight < this.connections && this.readyHead < ready.length) {
       const item = ready[this.readyHead] as StepItem;
@@ -97,12 +98,20 @@ export class Scheduler {
   stop(reason: string): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.hooks.leftOut('unsent', reason, this.dropWhere(() => true));
+    this.hooks.leftOut(
+      'unsent',
+      reason,
+      this.dropWhere(() => true),
+    );
   }
 
   /** Leaves out the waiting steps of every session that has not sent a step yet (a --duration deadline). */
   closeAdmission(reason: string): void {
-    this.hooks.leftOut('unsent', reason, this.dropWhere((item) => !item.session.begun));
+    this.hooks.leftOut(
+      'unsent',
+      reason,
+      this.dropWhere((item) => !item.session.begun),
+    );
   }
 
   /** Leaves out the waiting steps (due, ready, or queued behind a predecessor) for which `drop` holds; returns how many. */

@@ -14,7 +14,9 @@ export interface SenderOptions {
 }
 
 /** What became of one request: an HTTP status, or why there was none. */
-export type Outcome = { status: number; body?: string } | { status: 0; error: 'timeout' | 'connection' | 'aborted' | 'other'; message: string };
+export type Outcome =
+  | { status: number; body?: string }
+  | { status: 0; error: 'timeout' | 'connection' | 'aborted' | 'other'; message: string };
 
 /** Answers whose body the caller wants (non-2xx, to explain failures) are read up to this size. */
 const ERROR_BODY_LIMIT = 2048;
@@ -22,9 +24,12 @@ const ERROR_BODY_LIMIT = 2048;
 function classify(err: unknown): Outcome {
   const code = (err as { code?: string } | null)?.code ?? '';
   const message = err instanceof Error ? err.message : String(err);
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return { status: 0, error: 'timeout', message };
-  if (code === 'UND_ERR_ABORTED' || code === 'UND_ERR_DESTROYED' || code === 'ABORT_ERR') return { status: 0, error: 'aborted', message };
-  if (code.startsWith('E') || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED') return { status: 0, error: 'connection', message };
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT')
+    return { status: 0, error: 'timeout', message };
+  if (code === 'UND_ERR_ABORTED' || code === 'UND_ERR_DESTROYED' || code === 'ABORT_ERR')
+    return { status: 0, error: 'aborted', message };
+  if (code.startsWith('E') || code === 'UND_ERR_SOCKET' || code === 'UND_ERR_CLOSED')
+    return { status: 0, error: 'connection', message };
   return { status: 0, error: 'other', message };
 }
 
@@ -66,7 +71,14 @@ class Exchange<T> implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     if (this.settled) return;
     this.settled = true;
-    this.done(this.ctx, this.chunks ? { status: this.status, body: Buffer.concat(this.chunks).toString('utf8', 0, ERROR_BODY_LIMIT) } : this.status < 1000 ? bare(this.status) : { status: this.status });
+    this.done(
+      this.ctx,
+      this.chunks
+        ? { status: this.status, body: Buffer.concat(this.chunks).toString('utf8', 0, ERROR_BODY_LIMIT) }
+        : this.status < 1000
+          ? bare(this.status)
+          : { status: this.status },
+    );
   }
 
   onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
@@ -99,12 +111,27 @@ export class Sender {
   }
 
   /** Sends one request and calls `done(ctx, outcome)` once; never throws. `pathAndQuery` starts with '/'. */
-  send<T>(method: Dispatcher.HttpMethod, pathAndQuery: string, body: string | undefined, wantErrorBody: boolean, done: Answered<T>, ctx: T): void {
+  send<T>(
+    method: Dispatcher.HttpMethod,
+    pathAndQuery: string,
+    body: string | undefined,
+    wantErrorBody: boolean,
+    done: Answered<T>,
+    ctx: T,
+  ): void {
     // dispatch() with a handler, not request(): no response stream, promise or body mixin per
     // request, which is most of a client's cost at tens of thousands of requests per second.
     const exchange = new Exchange(wantErrorBody, done, ctx);
     try {
-      this.pool.dispatch({ method, path: this.prefix + pathAndQuery, headers: body === undefined ? this.withoutBody : this.withBody, body }, exchange);
+      this.pool.dispatch(
+        {
+          method,
+          path: this.prefix + pathAndQuery,
+          headers: body === undefined ? this.withoutBody : this.withBody,
+          body,
+        },
+        exchange,
+      );
     } catch (err) {
       // A request undici refuses outright (a closed pool, an invalid path) is still one outcome.
       exchange.onResponseError(undefined as unknown as Dispatcher.DispatchController, err as Error);

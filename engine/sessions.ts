@@ -28,7 +28,19 @@ export class SessionTable {
     // long as the session lives (V8 sliced strings), which made a 1M-row replay hold ~300 MB.
     id = (' ' + id).slice(1);
     const k = key === undefined ? prefix + id : key === id ? id : (' ' + key).slice(1);
-    const s: Session = { id: prefix + id, key: k, kind, busy: false, failed: false, ended: false, begun: false, cut: false, pending: 0, lastTime: time, queue: undefined };
+    const s: Session = {
+      id: prefix + id,
+      key: k,
+      kind,
+      busy: false,
+      failed: false,
+      ended: false,
+      begun: false,
+      cut: false,
+      pending: 0,
+      lastTime: time,
+      queue: undefined,
+    };
     this.map.set(k, s);
     this.onStart(s);
     return s;

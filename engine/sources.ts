@@ -17,7 +17,10 @@ import type { Session, StepItem } from './types.ts';
  * How steps are timed. `rate`: new sessions at `rate` per second, or, for generated plans, session i
  * at `startMs(i)` ms (a varying rate, e.g. k6-style stages; Infinity: no more sessions) when given.
  */
-export type Timing = { mode: 'speed'; speed: number } | { mode: 'rate'; rate: number; startMs?: (index: number) => number } | { mode: 'asap' };
+export type Timing =
+  | { mode: 'speed'; speed: number }
+  | { mode: 'rate'; rate: number; startMs?: (index: number) => number }
+  | { mode: 'asap' };
 
 export interface Filters {
   /** Epoch ms: sessions whose first step is earlier are filtered ('before-from'). */
@@ -89,7 +92,15 @@ function pathWithQuery(path: string, query: Record<string, string> | undefined, 
 }
 
 /** `bodyText`: a recorded body, sent as it was read; a plan's body is serialised here, once. */
-function makeItem(session: Session, step: PlanStep, path: string, due: number, last: boolean, dry: boolean, bodyText?: string): StepItem {
+function makeItem(
+  session: Session,
+  step: PlanStep,
+  path: string,
+  due: number,
+  last: boolean,
+  dry: boolean,
+  bodyText?: string,
+): StepItem {
   session.pending++;
   const endpoint = endpointOf(step.method, step.path) ?? 'other';
   return {
@@ -125,7 +136,12 @@ const SWEEP_MIN_SESSIONS = 1000;
 const SESSION_ROOT = `${SESSIONS_PATH}/`;
 
 /** The option (if any) that keeps a recorded session out, judged on its first event. */
-function filterReason(f: Filters, states: Set<string> | undefined, ev: ReplayEvent, admitted: number): string | undefined {
+function filterReason(
+  f: Filters,
+  states: Set<string> | undefined,
+  ev: ReplayEvent,
+  admitted: number,
+): string | undefined {
   if (f.sample !== undefined && !inSample(ev.sessionId, f.sample)) return 'sample';
   if (f.shard && shardOf(ev.sessionId, f.shard.count) !== f.shard.index) return 'shard';
   if (states && (ev.finalState === undefined || !states.has(ev.finalState))) return 'state';
@@ -209,7 +225,10 @@ class RecordingSource implements Source {
     }
     const due = this.ctx.pacer.recorded(ev.time, isNew);
     this.last = due;
-    const path = this.idPrefix === '' || !ev.step.path.startsWith(SESSION_ROOT) ? ev.step.path : SESSION_ROOT + this.encodedPrefix + ev.step.path.slice(SESSION_ROOT.length);
+    const path =
+      this.idPrefix === '' || !ev.step.path.startsWith(SESSION_ROOT)
+        ? ev.step.path
+        : SESSION_ROOT + this.encodedPrefix + ev.step.path.slice(SESSION_ROOT.length);
     if (ev.lastOfSession) s.ended = true;
     // Neither --dry (a query parameter) nor the session prefix (in the path) touches the body.
     const item = makeItem(s, ev.step, path, due, ev.lastOfSession === true, this.o.dry, ev.bodyText);
@@ -238,7 +257,8 @@ class RecordingSource implements Source {
 
   private sweep(before: number): void {
     if (this.ctx.table.size > SWEEP_MIN_SESSIONS) this.ctx.table.forgetIdle(before);
-    if (this.beforeFrom.size > SWEEP_MIN_SESSIONS) for (const [id, t] of this.beforeFrom) if (t < before) this.beforeFrom.delete(id);
+    if (this.beforeFrom.size > SWEEP_MIN_SESSIONS)
+      for (const [id, t] of this.beforeFrom) if (t < before) this.beforeFrom.delete(id);
   }
 }
 
@@ -274,7 +294,10 @@ export function planSource(input: PlansInput, ctx: SourceContext): Source {
       // Paced starts grow with the index; as fast as possible, the duration is measured on the clock.
       if (start >= durationMs) return undefined;
       frontier = start;
-      const made = items(input.plan(index++, (reason, n) => ctx.leftOut('filtered', reason, n)), start);
+      const made = items(
+        input.plan(index++, (reason, n) => ctx.leftOut('filtered', reason, n)),
+        start,
+      );
       // Handed out from the end: reverse so the session's first step comes first.
       for (let i = made.length - 1; i >= 0; i--) pending.push(made[i] as StepItem);
     }

@@ -5,7 +5,15 @@
 // Before the run starts (the run folder does not exist yet while the input's first step is being
 // read), events are held, copied; the first row issue starts the run at once, since bad rows must
 // reach their log however many there are.
-import type { NoAnswer, ResultsConsumer, ResultsEvent, RunStart, SessionChange, StepOutcome, StepsLeftOut } from '../model/results-events.ts';
+import type {
+  NoAnswer,
+  ResultsConsumer,
+  ResultsEvent,
+  RunStart,
+  SessionChange,
+  StepOutcome,
+  StepsLeftOut,
+} from '../model/results-events.ts';
 import type { Session, StepItem } from './types.ts';
 
 /** Held events beyond this start the run, so holding never grows without bound. */
@@ -13,8 +21,25 @@ const MAX_HELD = 10_000;
 
 export class ResultsStream {
   private readonly step: StepOutcome = {
-    type: 'step', session: '', kind: '', step: '', endpoint: '', method: '', path: '', status: 0, error: undefined, failed: false,
-    asRecorded: false, detail: undefined, intendedMs: 0, readyMs: 0, sentMs: 0, answeredMs: 0, latencyMs: 0, lagMs: 0, waitingMs: 0,
+    type: 'step',
+    session: '',
+    kind: '',
+    step: '',
+    endpoint: '',
+    method: '',
+    path: '',
+    status: 0,
+    error: undefined,
+    failed: false,
+    asRecorded: false,
+    detail: undefined,
+    intendedMs: 0,
+    readyMs: 0,
+    sentMs: 0,
+    answeredMs: 0,
+    latencyMs: 0,
+    lagMs: 0,
+    waitingMs: 0,
   };
   private readonly change: SessionChange = { type: 'session', change: 'started', session: '', kind: '' };
   private held: ResultsEvent[] | undefined = [];
@@ -65,7 +90,14 @@ export class ResultsStream {
   }
 
   /** One answered (or unanswered) request; `t` is when the answer came. */
-  outcome(item: StepItem, status: number, error: NoAnswer | undefined, failed: boolean, detail: string | undefined, t: number): void {
+  outcome(
+    item: StepItem,
+    status: number,
+    error: NoAnswer | undefined,
+    failed: boolean,
+    detail: string | undefined,
+    t: number,
+  ): void {
     const e = this.step;
     const s = item.session;
     e.session = s.id;

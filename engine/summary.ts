@@ -17,12 +17,33 @@ export interface GateOptions {
 export function gateOf(stats: RunStats, o: GateOptions): ThresholdResult[] | undefined {
   const errorRate = stats.total === 0 ? 0 : stats.failed / stats.total;
   const gate: ThresholdResult[] = [];
-  if (o.maxErrorRate !== undefined) gate.push({ metric: 'error_rate', expression: `rate<=${o.maxErrorRate}`, ok: errorRate <= o.maxErrorRate, value: errorRate });
+  if (o.maxErrorRate !== undefined)
+    gate.push({
+      metric: 'error_rate',
+      expression: `rate<=${o.maxErrorRate}`,
+      ok: errorRate <= o.maxErrorRate,
+      value: errorRate,
+    });
   if (o.slo) {
-    gate.push({ metric: 'http_req_failed', expression: `rate<${o.slo.errorRate}`, ok: errorRate < o.slo.errorRate, value: errorRate });
+    gate.push({
+      metric: 'http_req_failed',
+      expression: `rate<${o.slo.errorRate}`,
+      ok: errorRate < o.slo.errorRate,
+      value: errorRate,
+    });
     for (const [step, st] of Object.entries(stats.steps()).sort()) {
-      gate.push({ metric: `http_req_duration{step:${step}}`, expression: `p(95)<${o.slo.p95Ms}`, ok: st.latency.p95 < o.slo.p95Ms, value: st.latency.p95 });
-      gate.push({ metric: `http_req_duration{step:${step}}`, expression: `p(99)<${o.slo.p99Ms}`, ok: st.latency.p99 < o.slo.p99Ms, value: st.latency.p99 });
+      gate.push({
+        metric: `http_req_duration{step:${step}}`,
+        expression: `p(95)<${o.slo.p95Ms}`,
+        ok: st.latency.p95 < o.slo.p95Ms,
+        value: st.latency.p95,
+      });
+      gate.push({
+        metric: `http_req_duration{step:${step}}`,
+        expression: `p(99)<${o.slo.p99Ms}`,
+        ok: st.latency.p99 < o.slo.p99Ms,
+        value: st.latency.p99,
+      });
     }
   }
   return gate.length > 0 ? gate : undefined;
@@ -35,17 +56,25 @@ export function notesOf(stats: RunStats, start: RunStart, end: RunEnd, statesFil
   const notes = [...start.notes, ...end.notes];
   if (end.stopReason === 'bad-input') notes.push(`stopped by bad input: ${end.message}`);
   if (end.stopReason === 'read-error') notes.push(`stopped by an error while reading: ${end.message}`);
-  if (end.stopReason === 'duration') notes.push('the duration ended with sessions still running: they were cut (see sessions.completed)');
-  if (stats.unsentSteps > 0) notes.push(`${plural(stats.unsentSteps, 'scheduled step was', 'scheduled steps were')} not sent because the run stopped`);
+  if (end.stopReason === 'duration')
+    notes.push('the duration ended with sessions still running: they were cut (see sessions.completed)');
+  if (stats.unsentSteps > 0)
+    notes.push(
+      `${plural(stats.unsentSteps, 'scheduled step was', 'scheduled steps were')} not sent because the run stopped`,
+    );
   if (statesFiltered && stats.sessionsStarted === 0 && (stats.filtered.state ?? 0) > 0) {
     notes.push('--state kept no session: only a session export records final states (a request log has none)');
   }
   if (end.forgottenSessions > 0) {
     const n = end.forgottenSessions;
-    notes.push(`${plural(n, 'session', 'sessions')} idle for more than ${(end.sessionIdleMs / 60_000).toFixed(0)} min of recorded time ${n === 1 ? 'was' : 'were'} forgotten; a later step of one would count as a new session`);
+    notes.push(
+      `${plural(n, 'session', 'sessions')} idle for more than ${(end.sessionIdleMs / 60_000).toFixed(0)} min of recorded time ${n === 1 ? 'was' : 'were'} forgotten; a later step of one would count as a new session`,
+    );
   }
-  if (stats.asRecorded > 0) notes.push(`${stats.asRecorded} non-2xx answers repeated the recorded status and were not counted as failures`);
-  for (const [kind, n] of Object.entries(stats.noAnswer)) notes.push(`${plural(n, 'request', 'requests')} got no answer: ${kind}`);
+  if (stats.asRecorded > 0)
+    notes.push(`${stats.asRecorded} non-2xx answers repeated the recorded status and were not counted as failures`);
+  for (const [kind, n] of Object.entries(stats.noAnswer))
+    notes.push(`${plural(n, 'request', 'requests')} got no answer: ${kind}`);
   for (const [key, detail] of stats.failures) notes.push(`first ${key}: ${detail}`);
   return notes;
 }
@@ -89,7 +118,12 @@ export class SummaryWriter implements ResultsConsumer {
       startedAt: new Date(start.epochMs).toISOString(),
       endedAt: new Date(end.epochMs).toISOString(),
       durationMs: Math.round(end.epochMs - start.epochMs),
-      ...(this.sendingAt !== undefined ? { sendingStartedAt: new Date(this.sendingAt).toISOString(), sendingMs: Math.round(end.epochMs - this.sendingAt) } : {}),
+      ...(this.sendingAt !== undefined
+        ? {
+            sendingStartedAt: new Date(this.sendingAt).toISOString(),
+            sendingMs: Math.round(end.epochMs - this.sendingAt),
+          }
+        : {}),
       target: start.target,
       options: { ...start.options },
       interrupted: end.interrupted,

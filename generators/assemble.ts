@@ -38,28 +38,34 @@ export class Assembler {
   declare readonly kinds: Table;
   /** The think times between steps: one table, or (learned) one per pair of steps. */
   declare readonly think: ThinkTimes;
-  private declare readonly pools: Pools;
-  private declare readonly seedHash: number;
-  private declare readonly prefix: string;
-  private declare readonly seedText: string;
-  private declare readonly itemsTable: Table;
-  private declare readonly quantityTable: Table;
-  private declare readonly popularity: ZipfSampler;
+  declare private readonly pools: Pools;
+  declare private readonly seedHash: number;
+  declare private readonly prefix: string;
+  declare private readonly seedText: string;
+  declare private readonly itemsTable: Table;
+  declare private readonly quantityTable: Table;
+  declare private readonly popularity: ZipfSampler;
   /**
    * stamp[rank] === generation marks a product already in the cart being drawn (no per-cart Set).
    * One byte a product, allocated on the first cart too big for a linear scan.
    */
-  private declare stamp: Uint8Array | undefined;
-  private declare generation: number;
+  declare private stamp: Uint8Array | undefined;
+  declare private generation: number;
   /** Items as text (k6 plans), or undefined for CartItem objects. */
   declare readonly texts: ItemTexts | undefined;
   /** Known profiles are visited in a seeded rotation: session i and i+k share one only if k is a multiple of the pool size. */
-  private declare readonly profileStride: number;
-  private declare readonly profileOffset: number;
+  declare private readonly profileStride: number;
+  declare private readonly profileOffset: number;
   /** A learned profile's parts; undefined for every preset, whose draws they leave untouched. */
   declare readonly learned: LearnedParts | undefined;
 
-  constructor(pools: Pools, model: PlanModel & { tables: Float64Array }, seed: string | number, prefix: string, texts?: ItemTexts) {
+  constructor(
+    pools: Pools,
+    model: PlanModel & { tables: Float64Array },
+    seed: string | number,
+    prefix: string,
+    texts?: ItemTexts,
+  ) {
     if (pools.products.length === 0) throw new Error('pools.products: must not be empty');
     if (pools.stores.length === 0) throw new Error('pools.stores: must not be empty');
     this.pools = pools;
@@ -143,12 +149,27 @@ export class Assembler {
         const attributes = withAttributes ? (texts.attributes[rank] as string) : '';
         let template = texts.templates[rank] as string;
         if (learned) template = learned.labelTemplate(template, rank);
-        items.push(textItem(attributes === '' ? template : `${template.slice(0, -1)},${attributes}}`, extra + 1) as unknown as CartItem);
+        items.push(
+          textItem(
+            attributes === '' ? template : `${template.slice(0, -1)},${attributes}}`,
+            extra + 1,
+          ) as unknown as CartItem,
+        );
         continue;
       }
       const p = products[rank] as Product;
       // Built inline (a call per item is dear in an interpreter), in a fixed key order so output is byte-identical everywhere.
-      const item: CartItem = { sku: p.sku, name: p.name, price: p.price, category: p.category, quantity: extra + 1, weight: p.weight, height: p.height, width: p.width, length: p.length };
+      const item: CartItem = {
+        sku: p.sku,
+        name: p.name,
+        price: p.price,
+        category: p.category,
+        quantity: extra + 1,
+        weight: p.weight,
+        height: p.height,
+        width: p.width,
+        length: p.length,
+      };
       if (learned) learned.labelItem(item, rank);
       if (withAttributes && p.attributes) item.attributes = p.attributes;
       items.push(item);
@@ -236,7 +257,8 @@ export class Assembler {
       f.referralCode = pool[rng.below(pool.length)] as string;
     }
     // A customer keeps one loyalty card, one set of devices and one home city across sessions.
-    if (!guest && rng.hit(m.loyaltyT)) f.loyaltyCards = [pools.loyaltyCards[mix32(customerHash ^ 0x1b873593) % pools.loyaltyCards.length] as string];
+    if (!guest && rng.hit(m.loyaltyT))
+      f.loyaltyCards = [pools.loyaltyCards[mix32(customerHash ^ 0x1b873593) % pools.loyaltyCards.length] as string];
     if (rng.hit(m.identifiersT)) {
       const k = rng.int(1, m.identifiersMax);
       const ids: string[] = [];
@@ -244,7 +266,8 @@ export class Assembler {
       f.identifiers = ids;
     }
     // Made per session: an object per price kept by every VU would cost more than it saves.
-    if (rng.hit(m.shippingT)) f.additionalCosts = { shipping: { price: m.shippingPrices[rng.below(m.shippingPrices.length)] as number } };
+    if (rng.hit(m.shippingT))
+      f.additionalCosts = { shipping: { price: m.shippingPrices[rng.below(m.shippingPrices.length)] as number } };
     if (pools.cities.length > 0) {
       const city = guest ? rng.below(pools.cities.length) : mix32(customerHash ^ 0xcc9e2d51) % pools.cities.length;
       f.attributes = { ShippingCity: pools.cities[city] };

@@ -48,11 +48,18 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const rate = options.rate ?? 10;
   const start = options.start ?? DEFAULT_CSV_START;
   const first = options.firstIndex ?? 0;
-  if (!Number.isSafeInteger(sessions) || sessions < 0) throw new RangeError(`--sessions: must be an integer ≥ 0, got ${sessions}`);
-  if (!Number.isSafeInteger(first) || first < 0) throw new RangeError(`--first-index: must be an integer ≥ 0, got ${first}`);
+  if (!Number.isSafeInteger(sessions) || sessions < 0)
+    throw new RangeError(`--sessions: must be an integer ≥ 0, got ${sessions}`);
+  if (!Number.isSafeInteger(first) || first < 0)
+    throw new RangeError(`--first-index: must be an integer ≥ 0, got ${first}`);
   if (!(rate > 0) || !Number.isFinite(rate)) throw new RangeError(`--rate: must be a number > 0, got ${rate}`);
   if (!Number.isFinite(start)) throw new RangeError('--start: must be a valid time');
-  const planner = createPlanner({ pools: options.pools, profile: options.profile, seed: options.seed, sessionPrefix: options.sessionPrefix });
+  const planner = createPlanner({
+    pools: options.pools,
+    profile: options.profile,
+    seed: options.seed,
+    sessionPrefix: options.sessionPrefix,
+  });
   const result: GenerateResult = { sessions: 0, steps: 0, bytes: 0, byKind: {}, interrupted: false };
 
   let buffer: string[] = [];

@@ -32,7 +32,7 @@ export function writeLearnedCatalog(
     const hi: number[] = [];
     const share: number[] = [];
     const steps = prices.length - 1;
-    for (let i = 0; i < steps; ) {
+    for (let i = 0; i < steps;) {
       let j = i + 1;
       while (j < steps && prices[j + 1] === prices[i]) j++;
       lo.push(prices[i] as number);
@@ -51,7 +51,10 @@ export function writeLearnedCatalog(
   if (categories) {
     const weights = Object.keys(categories).map((name) => categories[name] as number);
     const total = weights.reduce((a, b) => a + b, 0);
-    const category = dealOut(masses, weights.map((w) => w / total));
+    const category = dealOut(
+      masses,
+      weights.map((w) => w / total),
+    );
     at.categories = out.length;
     for (let r = 0; r < n; r++) out.push(category[r] as number);
   }
@@ -123,7 +126,9 @@ function dealOut(masses: Float64Array, shares: readonly number[]): Uint16Array {
   const heap: number[] = [];
   // Ties (equal shortfalls: every percentile band at first) go by a hash of the share's index, not its order, so the most popular products do not all land on the cheapest bands.
   const tie = shares.map((_, i) => mix32(i ^ 0x5f356495));
-  const above = (a: number, b: number): boolean => (gap[a] as number) > (gap[b] as number) || ((gap[a] as number) === (gap[b] as number) && (tie[a] as number) < (tie[b] as number));
+  const above = (a: number, b: number): boolean =>
+    (gap[a] as number) > (gap[b] as number) ||
+    ((gap[a] as number) === (gap[b] as number) && (tie[a] as number) < (tie[b] as number));
   const down = (i: number): void => {
     for (;;) {
       const l = 2 * i + 1;

@@ -14,9 +14,9 @@ import { RepeatVisits } from './repeat-visits.ts';
  * QuantileTable layouts in the buffer, -1 where the pair has none and `common` serves.
  */
 class PairQuantiles implements ThinkTimes {
-  private declare readonly data: Float64Array;
-  private declare readonly index: number;
-  private declare readonly common: QuantileTable;
+  declare private readonly data: Float64Array;
+  declare private readonly index: number;
+  declare private readonly common: QuantileTable;
 
   constructor(data: Float64Array, index: number, common: QuantileTable) {
     this.data = data;
@@ -48,10 +48,10 @@ export class LearnedParts {
   declare readonly repeat: RepeatVisits | undefined;
   /** Whether items take learned prices or categories. */
   declare readonly labelled: boolean;
-  private declare readonly data: Float64Array;
-  private declare readonly prices: number;
-  private declare readonly categories: number;
-  private declare readonly names: readonly string[];
+  declare private readonly data: Float64Array;
+  declare private readonly prices: number;
+  declare private readonly categories: number;
+  declare private readonly names: readonly string[];
 
   constructor(m: PlanModel & { tables: Float64Array }, seedHash: number, think: QuantileTable) {
     const data = m.tables;
@@ -84,13 +84,21 @@ export class LearnedParts {
     const p = template.indexOf(',"price":');
     const c = template.indexOf(',"category":', p);
     const q = template.indexOf(',"quantity":', c);
-    const price = this.prices >= 0 ? JSON.stringify((this.data[this.prices + rank] as number) / 100) : template.slice(p + 9, c);
-    const category = this.categories >= 0 ? JSON.stringify(this.names[this.data[this.categories + rank] as number]) : template.slice(c + 12, q);
+    const price =
+      this.prices >= 0 ? JSON.stringify((this.data[this.prices + rank] as number) / 100) : template.slice(p + 9, c);
+    const category =
+      this.categories >= 0
+        ? JSON.stringify(this.names[this.data[this.categories + rank] as number])
+        : template.slice(c + 12, q);
     return `${template.slice(0, p)},"price":${price},"category":${category}${template.slice(q)}`;
   }
 }
 
 /** A learned model's parts for one planner (one seed). */
-export function learnedParts(m: PlanModel & { tables: Float64Array }, seedHash: number, think: QuantileTable): LearnedParts {
+export function learnedParts(
+  m: PlanModel & { tables: Float64Array },
+  seedHash: number,
+  think: QuantileTable,
+): LearnedParts {
   return new LearnedParts(m, seedHash, think);
 }

@@ -8,7 +8,13 @@
 // another quantity before the update that changes it). Steps share item objects, and the close
 // step reuses the final array: little allocation, and JSON output unaffected.
 import { LIMITS, type ResponseContent, type SessionState } from '../model/limits.ts';
-import type { CartItem, IntegrationRequest, NewCustomerSessionV2, ReturnedCartItem, ReturnIntegrationRequest } from '../model/api.ts';
+import type {
+  CartItem,
+  IntegrationRequest,
+  NewCustomerSessionV2,
+  ReturnedCartItem,
+  ReturnIntegrationRequest,
+} from '../model/api.ts';
 import { sessionPath, type GeneratedKind, type PlanStep, type SessionPlan, type StepName } from '../model/plan.ts';
 import { withQuantity, type Assembler, type SessionFields } from './assemble.ts';
 import { sessionBodyTexts, type TextItem } from './plan-text.ts';
@@ -25,10 +31,10 @@ interface Override {
 /** Accumulates steps with their time offsets; with `text`, their bodies as JSON text. */
 class Steps {
   declare readonly list: PlanStep[];
-  private declare at: number;
-  private declare readonly rng: Rng;
-  private declare readonly think: ThinkTimes;
-  private declare readonly text: boolean;
+  declare private at: number;
+  declare private readonly rng: Rng;
+  declare private readonly think: ThinkTimes;
+  declare private readonly text: boolean;
 
   constructor(rng: Rng, think: ThinkTimes, text: boolean) {
     this.list = [];
@@ -38,7 +44,14 @@ class Steps {
     this.text = text;
   }
 
-  push(step: StepName, method: PlanStep['method'], path: string, body: unknown, expect: SessionState | undefined, query?: Record<string, string>): void {
+  push(
+    step: StepName,
+    method: PlanStep['method'],
+    path: string,
+    body: unknown,
+    expect: SessionState | undefined,
+    query?: Record<string, string>,
+  ): void {
     // The steps so far and this one: learned think times depend on the pair (PairQuantiles).
     if (this.list.length > 0) this.at += this.think.draw(this.rng, this.list, step);
     const s: PlanStep = { step, method, path };
@@ -54,7 +67,14 @@ class Steps {
   }
 }
 
-function sessionObject(f: SessionFields, items: CartItem[], state: SessionState | undefined, codes: boolean, rc: ResponseContent[] | undefined, campaigns?: number[]): IntegrationRequest {
+function sessionObject(
+  f: SessionFields,
+  items: CartItem[],
+  state: SessionState | undefined,
+  codes: boolean,
+  rc: ResponseContent[] | undefined,
+  campaigns?: number[],
+): IntegrationRequest {
   const cs: NewCustomerSessionV2 = { profileId: f.profileId, storeIntegrationId: f.storeIntegrationId };
   if (campaigns) cs.evaluableCampaignIds = campaigns;
   if (codes && f.couponCodes) cs.couponCodes = f.couponCodes;
@@ -68,7 +88,13 @@ function sessionObject(f: SessionFields, items: CartItem[], state: SessionState 
   return rc ? { customerSession: cs, responseContent: rc } : { customerSession: cs };
 }
 
-export function buildPlan(asm: Assembler, rng: Rng, index: number, kind: GeneratedKind, sessionId: string): SessionPlan {
+export function buildPlan(
+  asm: Assembler,
+  rng: Rng,
+  index: number,
+  kind: GeneratedKind,
+  sessionId: string,
+): SessionPlan {
   const t = asm.model;
   const learned = asm.learned;
   const f = asm.fields(rng, index);
@@ -77,8 +103,15 @@ export function buildPlan(asm: Assembler, rng: Rng, index: number, kind: Generat
   const rc = t.responseContent;
   // The session's bodies: objects, or (k6) text with the session's fields serialized once.
   const texts = asm.texts === undefined ? undefined : sessionBodyTexts(f, rc);
-  const sessionBody = (items: CartItem[], state: SessionState | undefined, codes: boolean, campaigns?: number[]): unknown =>
-    texts ? texts(items as unknown as TextItem[], state, codes, campaigns) : sessionObject(f, items, state, codes, rc, campaigns);
+  const sessionBody = (
+    items: CartItem[],
+    state: SessionState | undefined,
+    codes: boolean,
+    campaigns?: number[],
+  ): unknown =>
+    texts
+      ? texts(items as unknown as TextItem[], state, codes, campaigns)
+      : sessionObject(f, items, state, codes, rc, campaigns);
 
   const n = asm.cartSize(rng);
   const isDry = kind === 'dry';
@@ -86,7 +119,11 @@ export function buildPlan(asm: Assembler, rng: Rng, index: number, kind: Generat
   // Counts by a learned profile's weights where it has some, else uniform: one draw either way.
   const checks = learned?.checkCounts;
   const updates = learned?.updateCounts;
-  let u = isDry ? (checks ? t.checksMin + checks.draw(rng) : rng.int(t.checksMin, t.checksMax)) - 1 : updates ? t.updatesMin + updates.draw(rng) : rng.int(t.updatesMin, t.updatesMax);
+  let u = isDry
+    ? (checks ? t.checksMin + checks.draw(rng) : rng.int(t.checksMin, t.checksMax)) - 1
+    : updates
+      ? t.updatesMin + updates.draw(rng)
+      : rng.int(t.updatesMin, t.updatesMax);
   if (kind === 'browse' && u === 0) u = 1;
 
   // Events per update j (1..u): a removal needs one extra distinct product; room is bounded by the
@@ -121,7 +158,8 @@ export function buildPlan(asm: Assembler, rng: Rng, index: number, kind: Generat
   const reopenExtra = wantsReopenExtra ? (all[nextExtra] as CartItem) : undefined;
 
   // A return must leave something unreturned (the session ends partially returned): two units at least.
-  if (kind === 'return' && size === 1 && (final[0] as CartItem).quantity === 1) final[0] = withQuantity(final[0] as CartItem, 2);
+  if (kind === 'return' && size === 1 && (final[0] as CartItem).quantity === 1)
+    final[0] = withQuantity(final[0] as CartItem, 2);
 
   const open = u === 0 ? size : Math.max(1, Math.min(size, Math.round(size * t.openShare)));
   const prefix = (s: number): number => (s === 0 ? open : open + Math.floor(((size - open) * s) / u));
@@ -151,13 +189,16 @@ export function buildPlan(asm: Assembler, rng: Rng, index: number, kind: Generat
 
   if (isDry) {
     for (let s = 0; s <= u; s++) {
-      steps.push('dry', 'PUT', path, sessionBody(cartAt(s), undefined, true, asm.campaigns(rng)), undefined, { dry: 'true' });
+      steps.push('dry', 'PUT', path, sessionBody(cartAt(s), undefined, true, asm.campaigns(rng)), undefined, {
+        dry: 'true',
+      });
     }
     return finish(sessionId, f, kind, steps.list);
   }
 
   steps.push('open', 'PUT', path, sessionBody(cartAt(0), undefined, couponFrom === 0), 'open');
-  for (let s = 1; s <= u; s++) steps.push('update', 'PUT', path, sessionBody(cartAt(s), undefined, s >= couponFrom), 'open');
+  for (let s = 1; s <= u; s++)
+    steps.push('update', 'PUT', path, sessionBody(cartAt(s), undefined, s >= couponFrom), 'open');
 
   let last: SessionState = 'open';
   const transition = (step: StepName, state: SessionState, items: CartItem[]): void => {
@@ -181,7 +222,9 @@ export function buildPlan(asm: Assembler, rng: Rng, index: number, kind: Generat
     case 'return': {
       transition('close', 'closed', final);
       const returns = learned?.returnCounts;
-      const requests = returns ? t.returnRequestsMin + returns.draw(rng) : rng.int(t.returnRequestsMin, t.returnRequestsMax);
+      const requests = returns
+        ? t.returnRequestsMin + returns.draw(rng)
+        : rng.int(t.returnRequestsMin, t.returnRequestsMax);
       const remaining = new Array<number>(size);
       let total = 0;
       for (let i = 0; i < size; i++) total += remaining[i] = (final[i] as CartItem).quantity;

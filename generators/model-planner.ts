@@ -49,13 +49,18 @@ export function createModelPlanner(options: ModelPlannerOptions): Planner {
   const model = options.model;
   const sizes = poolSizes(options.pools);
   if (model.sizes.length !== sizes.length || model.sizes.some((n, i) => n !== sizes[i])) {
-    throw new RangeError(`model: compiled for pools of sizes ${model.sizes.join(', ')}, given pools of sizes ${sizes.join(', ')}`);
+    throw new RangeError(
+      `model: compiled for pools of sizes ${model.sizes.join(', ')}, given pools of sizes ${sizes.join(', ')}`,
+    );
   }
   const seed = String(options.seed);
   const prefix = options.sessionPrefix ?? DEFAULT_SESSION_PREFIX;
-  if (seed.length === 0 || seed.length > MAX_NAME_LENGTH) throw new RangeError(`seed: must be 1 to ${MAX_NAME_LENGTH} characters`);
-  if (prefix.length === 0 || prefix.length > MAX_NAME_LENGTH) throw new RangeError(`sessionPrefix: must be 1 to ${MAX_NAME_LENGTH} characters`);
-  if (prefix.length + seed.length + 20 > LIMITS.maxSessionIdLength) throw new RangeError('sessionPrefix + seed: too long for a session ID');
+  if (seed.length === 0 || seed.length > MAX_NAME_LENGTH)
+    throw new RangeError(`seed: must be 1 to ${MAX_NAME_LENGTH} characters`);
+  if (prefix.length === 0 || prefix.length > MAX_NAME_LENGTH)
+    throw new RangeError(`sessionPrefix: must be 1 to ${MAX_NAME_LENGTH} characters`);
+  if (prefix.length + seed.length + 20 > LIMITS.maxSessionIdLength)
+    throw new RangeError('sessionPrefix + seed: too long for a session ID');
   const asm = new Assembler(options.pools, readyPlanModel(model), seed, prefix, options.itemTexts);
   const kinds = asm.kinds;
   const seedHash = hashString(seed);
@@ -66,8 +71,10 @@ export function createModelPlanner(options: ModelPlannerOptions): Planner {
     seed,
     sessionId,
     plan(index: number, kind?: GeneratedKind): SessionPlan {
-      if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`plan index: must be a non-negative safe integer, got ${index}`);
-      if (kind !== undefined && !(LIFECYCLE_KINDS as readonly string[]).includes(kind)) throw new RangeError(`plan kind: must be one of ${LIFECYCLE_KINDS.join(', ')}, got ${String(kind)}`);
+      if (!Number.isSafeInteger(index) || index < 0)
+        throw new RangeError(`plan index: must be a non-negative safe integer, got ${index}`);
+      if (kind !== undefined && !(LIFECYCLE_KINDS as readonly string[]).includes(kind))
+        throw new RangeError(`plan kind: must be one of ${LIFECYCLE_KINDS.join(', ')}, got ${String(kind)}`);
       const rng = rngFor(seedHash, 0, index);
       const drawn = LIFECYCLE_KINDS[kinds.draw(rng)] as GeneratedKind;
       return buildPlan(asm, rng, index, kind ?? drawn, sessionId(index));

@@ -7,7 +7,15 @@ import type { PlanModel } from './plan-model.ts';
 import type { TrafficProfile } from './profiles.ts';
 import { chance } from './random.ts';
 import { writeRepeatVisits } from './repeat-visits.ts';
-import { geometricWeights, logNormalIntWeights, truncatedWeights, writeQuantiles, writeResampledQuantiles, writeTable, writeZipf } from './tables.ts';
+import {
+  geometricWeights,
+  logNormalIntWeights,
+  truncatedWeights,
+  writeQuantiles,
+  writeResampledQuantiles,
+  writeTable,
+  writeZipf,
+} from './tables.ts';
 import { POOL_NAMES } from './types.ts';
 
 export function compilePlanModel(profile: TrafficProfile, sizes: readonly number[]): PlanModel {
@@ -18,13 +26,23 @@ export function compilePlanModel(profile: TrafficProfile, sizes: readonly number
   const maxItems = Math.min(c.items.max, products, LIMITS.maxCartItems);
   const minItems = Math.min(c.items.min, maxItems);
   const tables: number[] = [];
-  const kinds = writeTable(tables, LIFECYCLE_KINDS.map((k) => profile.lifecycles[k]));
+  const kinds = writeTable(
+    tables,
+    LIFECYCLE_KINDS.map((k) => profile.lifecycles[k]),
+  );
   // Learned distributions (version-2 profiles) take the places of the parametric ones.
-  const items = writeTable(tables, c.items.weights ? truncatedWeights(c.items.weights, c.items.min, minItems, maxItems) : logNormalIntWeights(c.items.median, c.items.sigma, minItems, maxItems));
+  const items = writeTable(
+    tables,
+    c.items.weights
+      ? truncatedWeights(c.items.weights, c.items.min, minItems, maxItems)
+      : logNormalIntWeights(c.items.median, c.items.sigma, minItems, maxItems),
+  );
   const quantity = writeTable(tables, c.quantity.weights ?? geometricWeights(c.quantity.mean, c.quantity.max));
   const popularity = writeZipf(tables, products, c.popularity);
   const t = profile.thinkTimeMs;
-  const think = t.quantiles ? writeResampledQuantiles(tables, t.quantiles) : writeQuantiles(tables, t.median, t.sigma, t.min, t.max);
+  const think = t.quantiles
+    ? writeResampledQuantiles(tables, t.quantiles)
+    : writeQuantiles(tables, t.median, t.sigma, t.min, t.max);
   // Guests have no loyalty card: known customers carry one often enough that the share over all sessions is as asked.
   const knownShare = profileIds === 0 ? 0 : 1 - profile.profiles.guestShare;
   const rrc = profile.responseContent.filter((v) => (RETURN_RESPONSE_CONTENT as readonly string[]).includes(v));
@@ -36,10 +54,19 @@ export function compilePlanModel(profile: TrafficProfile, sizes: readonly number
     itemAttributes: c.itemAttributes,
     guestT: profileIds === 0 ? chance(1) : chance(profile.profiles.guestShare),
     couponT: size('validCoupons') + size('invalidCoupons') === 0 ? 0 : chance(profile.coupons.sessionShare),
-    invalidCouponT: size('validCoupons') === 0 ? chance(1) : size('invalidCoupons') === 0 ? 0 : chance(profile.coupons.invalidShare),
+    invalidCouponT:
+      size('validCoupons') === 0 ? chance(1) : size('invalidCoupons') === 0 ? 0 : chance(profile.coupons.invalidShare),
     referralT: size('validReferrals') + size('invalidReferrals') === 0 ? 0 : chance(profile.referral.sessionShare),
-    invalidReferralT: size('validReferrals') === 0 ? chance(1) : size('invalidReferrals') === 0 ? 0 : chance(profile.referral.invalidShare),
-    loyaltyT: size('loyaltyCards') === 0 || knownShare === 0 ? 0 : chance(Math.min(1, profile.loyalty.sessionShare / knownShare)),
+    invalidReferralT:
+      size('validReferrals') === 0
+        ? chance(1)
+        : size('invalidReferrals') === 0
+          ? 0
+          : chance(profile.referral.invalidShare),
+    loyaltyT:
+      size('loyaltyCards') === 0 || knownShare === 0
+        ? 0
+        : chance(Math.min(1, profile.loyalty.sessionShare / knownShare)),
     identifiersT: chance(profile.identifiers.sessionShare),
     shippingT: profile.shipping.prices.length === 0 ? 0 : chance(profile.shipping.sessionShare),
     removeT: chance(profile.changes.removeShare),
@@ -100,6 +127,6 @@ function compileLearned(model: PlanModel, profile: TrafficProfile, tables: numbe
   }
   const spp = profile.profiles.sessionsPerProfile;
   // Repeat visits pick customers from the pool: without one, every known customer is a guest anyway.
-  if (spp && profileIds > 0) model.repeat = writeRepeatVisits(tables, spp.weights, spp.window, profile.profiles.guestShare);
+  if (spp && profileIds > 0)
+    model.repeat = writeRepeatVisits(tables, spp.weights, spp.window, profile.profiles.guestShare);
 }
-

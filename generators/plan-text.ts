@@ -58,10 +58,15 @@ export function itemTextsOf(products: ArrayLike<Product>): ItemTexts {
  * A session's request bodies as text, the fields it keeps from step to step serialized once:
  * byte for byte JSON.stringify of lifecycle.ts's sessionBody() (same keys, same order).
  */
-export function sessionBodyTexts(f: SessionFields, rc: readonly string[] | undefined): (items: TextItem[], state: string | undefined, codes: boolean, campaigns?: number[]) => string {
+export function sessionBodyTexts(
+  f: SessionFields,
+  rc: readonly string[] | undefined,
+): (items: TextItem[], state: string | undefined, codes: boolean, campaigns?: number[]) => string {
   const j = JSON.stringify;
   const head = `{"customerSession":{"profileId":${j(f.profileId)},"storeIntegrationId":${j(f.storeIntegrationId)}`;
-  const codeText = (f.couponCodes ? `,"couponCodes":${j(f.couponCodes)}` : '') + (f.referralCode !== undefined ? `,"referralCode":${j(f.referralCode)}` : '');
+  const codeText =
+    (f.couponCodes ? `,"couponCodes":${j(f.couponCodes)}` : '') +
+    (f.referralCode !== undefined ? `,"referralCode":${j(f.referralCode)}` : '');
   const loyalty = f.loyaltyCards ? `,"loyaltyCards":${j(f.loyaltyCards)}` : '';
   const tail = `${f.additionalCosts ? `,"additionalCosts":${j(f.additionalCosts)}` : ''}${f.identifiers ? `,"identifiers":${j(f.identifiers)}` : ''},"attributes":${j(f.attributes)}}${rc ? `,"responseContent":${j(rc)}}` : '}'}`;
   return (items, state, codes, campaigns) => {

@@ -19,6 +19,7 @@ export interface PlannerOptions extends Omit<ModelPlannerOptions, 'model'> {
 export function createPlanner(options: PlannerOptions): Planner {
   if (options.pools.products.length === 0) throw new RangeError('pools.products: must not be empty');
   if (options.pools.stores.length === 0) throw new RangeError('pools.stores: must not be empty');
-  const model = options.model ?? compilePlanModel(resolveProfile(options.profile ?? 'default'), poolSizes(options.pools));
+  const model =
+    options.model ?? compilePlanModel(resolveProfile(options.profile ?? 'default'), poolSizes(options.pools));
   return createModelPlanner({ ...options, model });
 }

@@ -80,20 +80,31 @@ export function buildPools(options: BuildPoolsOptions): PoolArrays {
   const cityNames = unique();
   const cities = times(sizes.cities, () => cityNames(() => f.location.city()));
   const storeIds = unique();
-  const stores = times(sizes.stores, (i) => storeIds(() => `store-${slug(cities[i % Math.max(1, cities.length)] ?? f.location.city())}-${f.string.numeric(3)}`));
+  const stores = times(sizes.stores, (i) =>
+    storeIds(() => `store-${slug(cities[i % Math.max(1, cities.length)] ?? f.location.city())}-${f.string.numeric(3)}`),
+  );
   const validCouponCodes = unique();
-  const validCoupons = times(sizes.validCoupons, () => validCouponCodes(() => `CL${f.string.alphanumeric({ length: f.number.int({ min: 8, max: 12 }), casing: 'upper' })}`));
+  const validCoupons = times(sizes.validCoupons, () =>
+    validCouponCodes(
+      () => `CL${f.string.alphanumeric({ length: f.number.int({ min: 8, max: 12 }), casing: 'upper' })}`,
+    ),
+  );
   const invalidCouponCodes = unique();
   const couponPattern = new RegExp(DEFAULT_VALID_COUPON_PATTERN);
   const invalidCoupons = times(sizes.invalidCoupons, (i) =>
     invalidCouponCodes(() => {
       // What shoppers mistype or remember from last year: a code too short to exist, or an old campaign word.
-      const code = i % 2 === 0 ? `CL${f.string.alphanumeric({ length: 4, casing: 'upper' })}` : `${f.word.adjective({ length: { min: 4, max: 8 } }).toUpperCase()}${f.number.int({ min: 5, max: 50 })}`;
+      const code =
+        i % 2 === 0
+          ? `CL${f.string.alphanumeric({ length: 4, casing: 'upper' })}`
+          : `${f.word.adjective({ length: { min: 4, max: 8 } }).toUpperCase()}${f.number.int({ min: 5, max: 50 })}`;
       return couponPattern.test(code) ? `X${code}` : code;
     }),
   );
   const validReferralCodes = unique();
-  const validReferrals = times(sizes.validReferrals, () => validReferralCodes(() => `RF${f.string.alphanumeric({ length: 8, casing: 'upper' })}`));
+  const validReferrals = times(sizes.validReferrals, () =>
+    validReferralCodes(() => `RF${f.string.alphanumeric({ length: 8, casing: 'upper' })}`),
+  );
   const invalidReferralCodes = unique();
   const referralPattern = new RegExp(DEFAULT_VALID_REFERRAL_PATTERN);
   const invalidReferrals = times(sizes.invalidReferrals, () =>
@@ -107,7 +118,18 @@ export function buildPools(options: BuildPoolsOptions): PoolArrays {
   const customerIds = unique();
   const profileIds = times(sizes.profileIds, () => customerIds(() => `customer-${f.string.numeric(8)}`));
   const campaignIds = times(sizes.campaignIds, (i) => 1001 + i);
-  return { products, stores, cities, validCoupons, invalidCoupons, validReferrals, invalidReferrals, loyaltyCards, profileIds, campaignIds };
+  return {
+    products,
+    stores,
+    cities,
+    validCoupons,
+    invalidCoupons,
+    validReferrals,
+    invalidReferrals,
+    loyaltyCards,
+    profileIds,
+    campaignIds,
+  };
 }
 
 /**
@@ -122,18 +144,27 @@ export type DerivedMembers = Partial<Record<(typeof DERIVED_MEMBERS)[number], un
 /** Pools (and derived members) as one JSON object, one element per line (diffable, and quick to parse). */
 export function poolsText(pools: Pools, derived: DerivedMembers = {}): string {
   const parts: string[] = [];
-  const members: [string, ArrayLike<unknown>][] = [...POOL_NAMES.map((name) => [name, pools[name]] as [string, ArrayLike<unknown>])];
+  const members: [string, ArrayLike<unknown>][] = [
+    ...POOL_NAMES.map((name) => [name, pools[name]] as [string, ArrayLike<unknown>]),
+  ];
   for (const name of DERIVED_MEMBERS) if (derived[name]) members.push([name, derived[name]]);
   for (const [name, pool] of members) {
     const lines: string[] = new Array<string>(pool.length);
     for (let i = 0; i < pool.length; i++) lines[i] = JSON.stringify(pool[i]);
-    parts.push(pool.length === 0 ? `${JSON.stringify(name)}: []` : `${JSON.stringify(name)}: [\n${lines.join(',\n')}\n]`);
+    parts.push(
+      pool.length === 0 ? `${JSON.stringify(name)}: []` : `${JSON.stringify(name)}: [\n${lines.join(',\n')}\n]`,
+    );
   }
   return `{\n${parts.join(',\n')}\n}\n`;
 }
 
 /** Writes poolsText: a regular file atomically (a temp file renamed), a device, FIFO or link in place (io/output.ts). */
-export async function writePools(pools: Pools, file: string, label = 'pools file', derived: DerivedMembers = {}): Promise<void> {
+export async function writePools(
+  pools: Pools,
+  file: string,
+  label = 'pools file',
+  derived: DerivedMembers = {},
+): Promise<void> {
   await writeOutputText(file, poolsText(pools, derived), label);
 }
 
@@ -155,7 +186,11 @@ export async function readPools(file: string): Promise<PoolArrays> {
 }
 
 /** Builds the default pools for a seed and writes them: what `cartload build` and `cartload pools` call. */
-export async function writeDefaultPools(file: string, seed: number | string, overrides?: Partial<PoolArrays>): Promise<PoolArrays> {
+export async function writeDefaultPools(
+  file: string,
+  seed: number | string,
+  overrides?: Partial<PoolArrays>,
+): Promise<PoolArrays> {
   const pools = { ...buildPools({ seed }), ...overrides };
   await writePools(pools, file);
   return pools;
@@ -163,11 +198,13 @@ export async function writeDefaultPools(file: string, seed: number | string, ove
 
 /** Checks a parsed pools object member by member; `source` names it in errors. */
 export function validatePools(value: unknown, source: string): PoolArrays {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new PoolsError(`${source}: must be a JSON object with one array per pool`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new PoolsError(`${source}: must be a JSON object with one array per pool`);
   const v = value as Record<string, unknown>;
   for (const key of Object.keys(v)) {
     if ((DERIVED_MEMBERS as readonly string[]).includes(key)) continue;
-    if (!(POOL_NAMES as readonly string[]).includes(key)) throw new PoolsError(`${source}: unknown pool "${key}" (pools: ${POOL_NAMES.join(', ')})`);
+    if (!(POOL_NAMES as readonly string[]).includes(key))
+      throw new PoolsError(`${source}: unknown pool "${key}" (pools: ${POOL_NAMES.join(', ')})`);
   }
   for (const name of POOL_NAMES) {
     if (!Array.isArray(v[name])) throw new PoolsError(`${source}: ${name}: must be an array`);
@@ -209,10 +246,16 @@ export function checkProduct(p: unknown, fail: (msg: string) => void): void {
   if (typeof o.sku !== 'string' || o.sku.length === 0) return fail('.sku: must be a non-empty string');
   for (const k of ['name', 'category'] as const) if (typeof o[k] !== 'string') return fail(`.${k}: must be a string`);
   for (const k of NUMERIC_FIELDS) {
-    if (typeof o[k] !== 'number' || !Number.isFinite(o[k]) || (o[k] as number) < 0) return fail(`.${k}: must be a number ≥ 0`);
+    if (typeof o[k] !== 'number' || !Number.isFinite(o[k]) || (o[k] as number) < 0)
+      return fail(`.${k}: must be a number ≥ 0`);
   }
-  if (Math.abs(Math.round((o.price as number) * 100) - (o.price as number) * 100) > 1e-6) return fail('.price: must have at most two decimals');
-  if (o.attributes !== undefined && (o.attributes === null || typeof o.attributes !== 'object' || Array.isArray(o.attributes))) return fail('.attributes: must be an object');
+  if (Math.abs(Math.round((o.price as number) * 100) - (o.price as number) * 100) > 1e-6)
+    return fail('.price: must have at most two decimals');
+  if (
+    o.attributes !== undefined &&
+    (o.attributes === null || typeof o.attributes !== 'object' || Array.isArray(o.attributes))
+  )
+    return fail('.attributes: must be an object');
 }
 
 /** A 32-bit faker seed from a number or a string seed. */

@@ -46,7 +46,8 @@ function kindShare(kind: GeneratedKind): Shorthand {
       const l = p.lifecycles as Record<GeneratedKind, number>;
       let others = 0;
       for (const k of LIFECYCLE_KINDS) if (k !== kind) others += l[k];
-      if (others === 0 && v < 1) throw new ProfileError(`every other lifecycle kind has weight 0: nothing to share the rest with`);
+      if (others === 0 && v < 1)
+        throw new ProfileError(`every other lifecycle kind has weight 0: nothing to share the rest with`);
       for (const k of LIFECYCLE_KINDS) l[k] = k === kind ? v : others === 0 ? 0 : (l[k] * (1 - v)) / others;
     },
   };
@@ -82,7 +83,9 @@ export const SHORTHANDS: Readonly<Record<string, Shorthand>> = {
         const min = scaled(items.min);
         const max = scaled(items.max);
         const w = new Array<number>(max - min + 1).fill(0);
-        items.weights.forEach((x, i) => (w[scaled(items.min + i) - min] = (w[scaled(items.min + i) - min] as number) + x));
+        items.weights.forEach(
+          (x, i) => (w[scaled(items.min + i) - min] = (w[scaled(items.min + i) - min] as number) + x),
+        );
         items.weights = w;
         items.min = min;
         items.max = max;
@@ -98,7 +101,8 @@ export const SHORTHANDS: Readonly<Record<string, Shorthand>> = {
     apply: (p, s) => {
       positive(s);
       const cart = at(p, 'cart');
-      if (!Array.isArray(cart.prices)) throw new ProfileError('the profile has no learned prices (cart.prices) to scale');
+      if (!Array.isArray(cart.prices))
+        throw new ProfileError('the profile has no learned prices (cart.prices) to scale');
       cart.prices = (cart.prices as number[]).map((v) => Math.round(v * s * 100) / 100);
     },
   },
@@ -112,7 +116,9 @@ export const SHORTHANDS: Readonly<Record<string, Shorthand>> = {
       t.max = Math.max(t.min, Math.min(DAY_MS, Math.round(t.max * s)));
       const q = scaleQuantiles(t.quantiles, s, t.max);
       if (q) t.quantiles = q;
-      if (t.transitions) for (const k of Object.keys(t.transitions)) t.transitions[k] = scaleQuantiles(t.transitions[k], s, t.max) as number[];
+      if (t.transitions)
+        for (const k of Object.keys(t.transitions))
+          t.transitions[k] = scaleQuantiles(t.transitions[k], s, t.max) as number[];
     },
   },
 };
@@ -133,7 +139,8 @@ function applyOne(p: Json, text: string): void {
   const eq = text.indexOf('=');
   const key = eq === -1 ? '' : text.slice(0, eq).trim();
   const raw = eq === -1 ? '' : text.slice(eq + 1).trim();
-  if (key === '' || raw === '') throw new ProfileError(`--set ${text}: expected key=value, e.g. couponShare=0.8 or coupons.max=3`);
+  if (key === '' || raw === '')
+    throw new ProfileError(`--set ${text}: expected key=value, e.g. couponShare=0.8 or coupons.max=3`);
   const fail = (why: string): never => {
     throw new ProfileError(`--set ${text}: ${why}`);
   };
@@ -161,7 +168,9 @@ function applyOne(p: Json, text: string): void {
   for (const k of parts) {
     const next = o[k];
     if (next === null || typeof next !== 'object' || Array.isArray(next)) {
-      fail(`unknown key (named keys: ${Object.keys(SHORTHANDS).join(', ')}; or a profile field path such as coupons.max)`);
+      fail(
+        `unknown key (named keys: ${Object.keys(SHORTHANDS).join(', ')}; or a profile field path such as coupons.max)`,
+      );
     }
     o = next as Json;
   }

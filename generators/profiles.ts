@@ -128,7 +128,9 @@ const OPTIONAL_FIELDS = new Set([
   'profile.dry.checks.weights',
 ]);
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends readonly unknown[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K];
+};
 
 export class ProfileError extends CartloadError {
   constructor(message: string) {
@@ -143,8 +145,17 @@ export class ProfileError extends CartloadError {
  */
 const defaultProfile = (): TrafficProfile => ({
   name: 'default',
-  description: 'A mid-size web shop: small carts, most sessions end in checkout or are left open, a few coupons, returns and dry price checks.',
-  lifecycles: { browse: 30, checkout: 35, checkout_cancel: 5, cancel_before_checkout: 5, return: 5, reopen: 5, dry: 15 },
+  description:
+    'A mid-size web shop: small carts, most sessions end in checkout or are left open, a few coupons, returns and dry price checks.',
+  lifecycles: {
+    browse: 30,
+    checkout: 35,
+    checkout_cancel: 5,
+    cancel_before_checkout: 5,
+    return: 5,
+    reopen: 5,
+    dry: 15,
+  },
   cart: {
     items: { median: 4, sigma: 0.9, min: 1, max: 60 },
     quantity: { mean: 1.3, max: 10 },
@@ -182,7 +193,15 @@ const presetInputs = (): Record<string, ProfileInput> => ({
   },
   'returns-heavy': {
     description: 'After a sale: many closed sessions are returned (some several times), cancelled or reopened.',
-    lifecycles: { browse: 10, checkout: 25, checkout_cancel: 15, cancel_before_checkout: 5, return: 40, reopen: 5, dry: 0 },
+    lifecycles: {
+      browse: 10,
+      checkout: 25,
+      checkout_cancel: 15,
+      cancel_before_checkout: 5,
+      return: 40,
+      reopen: 5,
+      dry: 0,
+    },
     returns: { requests: { min: 1, max: 3 }, itemShare: 0.4 },
     responseContent: ['customerSession', 'previousReturns'],
   },
@@ -202,7 +221,12 @@ for (const name of PRESET_NAMES) {
     enumerable: true,
     // Presets are constants, validated by the tests (every preset through resolveProfile's object
     // path), so a VU does not pay for validating them again.
-    get: () => (resolved[name] ??= deepFreeze(name === 'default' ? defaultProfile() : (merge(defaultProfile(), { ...presetInputs()[name], name }, 'profile') as TrafficProfile))),
+    get: () =>
+      (resolved[name] ??= deepFreeze(
+        name === 'default'
+          ? defaultProfile()
+          : (merge(defaultProfile(), { ...presetInputs()[name], name }, 'profile') as TrafficProfile),
+      )),
   });
 }
 
@@ -213,7 +237,8 @@ for (const name of PRESET_NAMES) {
 export function resolveProfile(nameOrObject: string | ProfileInput | TrafficProfile): TrafficProfile {
   if (typeof nameOrObject === 'string') {
     const preset = PRESETS[nameOrObject];
-    if (!preset) throw new ProfileError(`profile: unknown preset "${nameOrObject}" (presets: ${PRESET_NAMES.join(', ')})`);
+    if (!preset)
+      throw new ProfileError(`profile: unknown preset "${nameOrObject}" (presets: ${PRESET_NAMES.join(', ')})`);
     return preset;
   }
   if (nameOrObject === null || typeof nameOrObject !== 'object' || Array.isArray(nameOrObject)) {
@@ -221,10 +246,15 @@ export function resolveProfile(nameOrObject: string | ProfileInput | TrafficProf
   }
   const { extends: base = 'default', version = 1, ...rest } = nameOrObject as ProfileInput;
   if (typeof base !== 'string') throw new ProfileError('profile.extends: must be a preset name');
-  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) throw new ProfileError('profile.version: must be an integer ≥ 1');
-  if (version > PROFILE_VERSION) throw new ProfileError(`profile.version: ${version} is newer than this cartload reads (${PROFILE_VERSION}); upgrade cartload`);
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1)
+    throw new ProfileError('profile.version: must be an integer ≥ 1');
+  if (version > PROFILE_VERSION)
+    throw new ProfileError(
+      `profile.version: ${version} is newer than this cartload reads (${PROFILE_VERSION}); upgrade cartload`,
+    );
   const preset = PRESETS[base];
-  if (!preset) throw new ProfileError(`profile.extends: unknown preset "${base}" (presets: ${PRESET_NAMES.join(', ')})`);
+  if (!preset)
+    throw new ProfileError(`profile.extends: unknown preset "${base}" (presets: ${PRESET_NAMES.join(', ')})`);
   const named = { name: typeof rest.name === 'string' ? rest.name : `custom (${base})`, ...rest };
   return finish(merge(preset, named, 'profile') as TrafficProfile);
 }
@@ -237,7 +267,8 @@ function merge(base: unknown, over: unknown, path: string): unknown {
     return over.slice();
   }
   if (base !== null && typeof base === 'object') {
-    if (over === null || typeof over !== 'object' || Array.isArray(over)) throw new ProfileError(`${path}: must be an object`);
+    if (over === null || typeof over !== 'object' || Array.isArray(over))
+      throw new ProfileError(`${path}: must be an object`);
     const b = base as Record<string, unknown>;
     const out: Record<string, unknown> = { ...b };
     for (const [k, v] of Object.entries(over as Record<string, unknown>)) {
@@ -303,10 +334,12 @@ function finish(p: TrafficProfile): TrafficProfile {
   share('identifiers.sessionShare', p.identifiers.sessionShare);
   num('identifiers.max', p.identifiers.max, 1, LIMITS.maxIdentifiers, true);
   share('shipping.sessionShare', p.shipping.sessionShare);
-  if (p.shipping.sessionShare > 0 && p.shipping.prices.length === 0) throw new ProfileError('profile.shipping.prices: must not be empty when shipping.sessionShare > 0');
+  if (p.shipping.sessionShare > 0 && p.shipping.prices.length === 0)
+    throw new ProfileError('profile.shipping.prices: must not be empty when shipping.sessionShare > 0');
   p.shipping.prices.forEach((v, i) => {
     num(`shipping.prices.${i}`, v, 0);
-    if (Math.abs(Math.round(v * 100) - v * 100) > 1e-6) throw new ProfileError(`profile.shipping.prices.${i}: must have at most two decimals`);
+    if (Math.abs(Math.round(v * 100) - v * 100) > 1e-6)
+      throw new ProfileError(`profile.shipping.prices.${i}: must have at most two decimals`);
   });
   share('profiles.guestShare', p.profiles.guestShare);
   range('returns.requests', p.returns.requests, 1, 20);
@@ -329,7 +362,10 @@ type NumCheck = (path: string, v: number, min: number, max?: number, integer?: b
 function finishLearned(p: TrafficProfile, num: NumCheck): void {
   const list = (path: string, v: unknown, min: number, max: number): number[] => {
     if (!Array.isArray(v)) throw new ProfileError(`profile.${path}: must be an array of numbers`);
-    if (v.length < min || v.length > max) throw new ProfileError(`profile.${path}: must hold ${min === max ? min : `${min} to ${max}`} values, has ${v.length}`);
+    if (v.length < min || v.length > max)
+      throw new ProfileError(
+        `profile.${path}: must hold ${min === max ? min : `${min} to ${max}`} values, has ${v.length}`,
+      );
     v.forEach((x, i) => {
       if (typeof x !== 'number') throw new ProfileError(`profile.${path}.${i}: must be a number`);
     });
@@ -348,7 +384,8 @@ function finishLearned(p: TrafficProfile, num: NumCheck): void {
     const q = list(path, v, 2, 1001);
     q.forEach((x, i) => {
       num(`${path}.${i}`, x, min, max);
-      if (i > 0 && x < (q[i - 1] as number)) throw new ProfileError(`profile.${path}.${i}: must be ≥ the value before it (quantiles rise)`);
+      if (i > 0 && x < (q[i - 1] as number))
+        throw new ProfileError(`profile.${path}.${i}: must be ≥ the value before it (quantiles rise)`);
     });
   };
   const r = (path: string, range: IntRange): void => {
@@ -356,17 +393,21 @@ function finishLearned(p: TrafficProfile, num: NumCheck): void {
   };
   const c = p.cart;
   if (c.items.weights !== undefined) weights('cart.items.weights', c.items.weights, c.items.max - c.items.min + 1);
-  if (c.items.quantiles !== undefined) throw new ProfileError('profile.cart.items.quantiles: cart sizes are integers; use cart.items.weights');
+  if (c.items.quantiles !== undefined)
+    throw new ProfileError('profile.cart.items.quantiles: cart sizes are integers; use cart.items.weights');
   if (c.quantity.weights !== undefined) weights('cart.quantity.weights', c.quantity.weights, c.quantity.max);
   if (c.prices !== undefined) quantiles('cart.prices', c.prices, 0, 1e9);
   if (c.categories !== undefined) {
     const cats = c.categories;
-    if (cats === null || typeof cats !== 'object' || Array.isArray(cats)) throw new ProfileError('profile.cart.categories: must be an object of category name → weight');
+    if (cats === null || typeof cats !== 'object' || Array.isArray(cats))
+      throw new ProfileError('profile.cart.categories: must be an object of category name → weight');
     const names = Object.keys(cats);
-    if (names.length === 0 || names.length > 1000) throw new ProfileError('profile.cart.categories: must name 1 to 1000 categories');
+    if (names.length === 0 || names.length > 1000)
+      throw new ProfileError('profile.cart.categories: must name 1 to 1000 categories');
     let total = 0;
     for (const name of names) {
-      if (name.length === 0 || name.length > 1000) throw new ProfileError('profile.cart.categories: names must be 1 to 1000 characters');
+      if (name.length === 0 || name.length > 1000)
+        throw new ProfileError('profile.cart.categories: names must be 1 to 1000 characters');
       num(`cart.categories.${name}`, cats[name] as number, 0);
       total += cats[name] as number;
     }
@@ -377,33 +418,46 @@ function finishLearned(p: TrafficProfile, num: NumCheck): void {
   r('dry.checks', p.dry.checks);
   if (p.coupons.weights !== undefined) weights('coupons.weights', p.coupons.weights, p.coupons.max);
   const t = p.thinkTimeMs;
-  if (t.weights !== undefined) throw new ProfileError('profile.thinkTimeMs.weights: think times are continuous; use thinkTimeMs.quantiles');
+  if (t.weights !== undefined)
+    throw new ProfileError('profile.thinkTimeMs.weights: think times are continuous; use thinkTimeMs.quantiles');
   if (t.quantiles !== undefined) quantiles('thinkTimeMs.quantiles', t.quantiles, t.min, t.max);
   if (t.transitions !== undefined) {
-    if (t.transitions === null || typeof t.transitions !== 'object' || Array.isArray(t.transitions)) throw new ProfileError('profile.thinkTimeMs.transitions: must be an object of "step>step" → quantiles');
+    if (t.transitions === null || typeof t.transitions !== 'object' || Array.isArray(t.transitions))
+      throw new ProfileError('profile.thinkTimeMs.transitions: must be an object of "step>step" → quantiles');
     for (const [key, q] of Object.entries(t.transitions)) {
       const [from, to, extra] = key.split('>');
-      if (extra !== undefined || !(STEP_NAMES as readonly string[]).includes(from ?? '') || !(STEP_NAMES as readonly string[]).includes(to ?? '')) {
-        throw new ProfileError(`profile.thinkTimeMs.transitions.${key}: the key must be two steps joined by ">" (steps: ${STEP_NAMES.join(', ')})`);
+      if (
+        extra !== undefined ||
+        !(STEP_NAMES as readonly string[]).includes(from ?? '') ||
+        !(STEP_NAMES as readonly string[]).includes(to ?? '')
+      ) {
+        throw new ProfileError(
+          `profile.thinkTimeMs.transitions.${key}: the key must be two steps joined by ">" (steps: ${STEP_NAMES.join(', ')})`,
+        );
       }
       quantiles(`thinkTimeMs.transitions.${key}`, q, t.min, t.max);
     }
   }
   const spp = p.profiles.sessionsPerProfile;
   if (spp !== undefined) {
-    if (spp === null || typeof spp !== 'object' || Array.isArray(spp)) throw new ProfileError('profile.profiles.sessionsPerProfile: must be an object { weights, window }');
+    if (spp === null || typeof spp !== 'object' || Array.isArray(spp))
+      throw new ProfileError('profile.profiles.sessionsPerProfile: must be an object { weights, window }');
     const n = list('profiles.sessionsPerProfile.weights', spp.weights, 1, 1000).length;
     weights('profiles.sessionsPerProfile.weights', spp.weights, n);
     num('profiles.sessionsPerProfile.window', spp.window, 1, 1e9, true);
   }
   const a = p.arrival;
   if (a !== undefined) {
-    if (a === null || typeof a !== 'object' || Array.isArray(a)) throw new ProfileError('profile.arrival: must be an object { bucketMinutes, sessionsPerSecond, start }');
+    if (a === null || typeof a !== 'object' || Array.isArray(a))
+      throw new ProfileError('profile.arrival: must be an object { bucketMinutes, sessionsPerSecond, start }');
     num('arrival.bucketMinutes', a.bucketMinutes, 1, 1440, true);
-    if (1440 % a.bucketMinutes !== 0) throw new ProfileError('profile.arrival.bucketMinutes: must divide a day (1440 minutes): 5, 10, 15, 30, 60, ...');
+    if (1440 % a.bucketMinutes !== 0)
+      throw new ProfileError('profile.arrival.bucketMinutes: must divide a day (1440 minutes): 5, 10, 15, 30, 60, ...');
     const buckets = 1440 / a.bucketMinutes;
     if (!Array.isArray(a.sessionsPerSecond) || a.sessionsPerSecond.length !== buckets) {
-      throw new ProfileError(`profile.arrival.sessionsPerSecond: must hold ${buckets} values (one per ${a.bucketMinutes} minutes of the day), or null where unknown`);
+      throw new ProfileError(
+        `profile.arrival.sessionsPerSecond: must hold ${buckets} values (one per ${a.bucketMinutes} minutes of the day), or null where unknown`,
+      );
     }
     let any = false;
     a.sessionsPerSecond.forEach((v, i) => {
@@ -413,7 +467,8 @@ function finishLearned(p: TrafficProfile, num: NumCheck): void {
     });
     if (!any) throw new ProfileError('profile.arrival.sessionsPerSecond: at least one rate must be > 0');
     num('arrival.start', a.start, 0, buckets - 1, true);
-    if (a.sessionsPerSecond[a.start] === null) throw new ProfileError(`profile.arrival.start: bucket ${a.start} has no recorded rate`);
+    if (a.sessionsPerSecond[a.start] === null)
+      throw new ProfileError(`profile.arrival.start: bucket ${a.start} has no recorded rate`);
   }
 }
 

@@ -143,10 +143,10 @@ export class Table {
  * n), then the buckets' Table.
  */
 export class ZipfSampler {
-  private declare readonly table: Table;
-  private declare readonly data: Float64Array;
+  declare private readonly table: Table;
+  declare private readonly data: Float64Array;
   /** data[starts + b] = first rank of bucket b; data[starts + buckets] = n. */
-  private declare readonly starts: number;
+  declare private readonly starts: number;
 
   declare readonly n: number;
 
@@ -219,7 +219,9 @@ export class ZipfSampler {
   probability(rank: number): number {
     let b = 0;
     while ((this.data[this.starts + b + 1] as number) <= rank) b++;
-    return this.table.probability(b) / ((this.data[this.starts + b + 1] as number) - (this.data[this.starts + b] as number));
+    return (
+      this.table.probability(b) / ((this.data[this.starts + b + 1] as number) - (this.data[this.starts + b] as number))
+    );
   }
 
   get buckets(): number {
@@ -233,8 +235,8 @@ export class ZipfSampler {
  * integer arithmetic. Layout in a table buffer: the 257 quantiles.
  */
 export class QuantileTable {
-  private declare readonly data: Float64Array;
-  private declare readonly at: number;
+  declare private readonly data: Float64Array;
+  declare private readonly at: number;
 
   constructor(data: Float64Array, at: number) {
     this.data = data;

@@ -21,7 +21,12 @@ export const ONCE = -2;
  * classes c, then c starts (positions after the guests), c first slots, c visit counts. Returns
  * where it starts.
  */
-export function writeRepeatVisits(out: number[], weights: readonly number[], window: number, guestShare: number): number {
+export function writeRepeatVisits(
+  out: number[],
+  weights: readonly number[],
+  window: number,
+  guestShare: number,
+): number {
   const guests = Math.round(window * guestShare);
   const known = window - guests;
   let sessionsWeight = 0;
@@ -58,15 +63,15 @@ export function writeRepeatVisits(out: number[], weights: readonly number[], win
 
 /** The repeat visits of one planner (one seed) over a compiled layout. */
 export class RepeatVisits {
-  private declare readonly data: Float64Array;
-  private declare readonly length: number;
-  private declare readonly guests: number;
-  private declare readonly slots: number;
-  private declare readonly classes: number;
+  declare private readonly data: Float64Array;
+  declare private readonly length: number;
+  declare private readonly guests: number;
+  declare private readonly slots: number;
+  declare private readonly classes: number;
   /** Where the starts begin in `data`; the first slots follow them, then the visit counts. */
-  private declare readonly starts: number;
-  private declare readonly stride: number;
-  private declare readonly offset: number;
+  declare private readonly starts: number;
+  declare private readonly stride: number;
+  declare private readonly offset: number;
 
   constructor(data: Float64Array, at: number, seedHash: number) {
     this.data = data;

@@ -54,4 +54,3 @@ export const POOL_NAMES = [
   'profileIds',
   'campaignIds',
 ] as const satisfies readonly PoolName[];
-

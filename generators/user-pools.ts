@@ -64,7 +64,13 @@ export async function readCsvPools(specs: readonly CsvPoolSpec[]): Promise<Parti
 export async function readCsvPool<K extends PoolName>(pool: K, file: string): Promise<PoolArrays[K]> {
   const input = createReadStream(file);
   const parser = input.pipe(
-    parse({ columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), info: true, skip_empty_lines: true, bom: true, trim: true }),
+    parse({
+      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+      info: true,
+      skip_empty_lines: true,
+      bom: true,
+      trim: true,
+    }),
   );
   // pipe() does not forward a read error (a missing file): hand it to the parser being iterated.
   input.on('error', (err) => parser.destroy(err));
@@ -87,11 +93,13 @@ export async function readCsvPool<K extends PoolName>(pool: K, file: string): Pr
       if (raw === '') throw new PoolsError(`${where}: ${pool}: column "${column}" is empty`);
       if (pool === 'campaignIds') {
         const id = Number(raw);
-        if (!Number.isSafeInteger(id) || id < 1) throw new PoolsError(`${where}: campaignIds: "${raw}" is not an integer ≥ 1`);
+        if (!Number.isSafeInteger(id) || id < 1)
+          throw new PoolsError(`${where}: campaignIds: "${raw}" is not an integer ≥ 1`);
         if (!seen.has(raw)) values.push(id);
       } else {
         const max = MAX_LENGTH[pool] ?? 1000;
-        if (raw.length > max) throw new PoolsError(`${where}: ${pool}: "${raw.slice(0, 20)}…" is longer than ${max} characters`);
+        if (raw.length > max)
+          throw new PoolsError(`${where}: ${pool}: "${raw.slice(0, 20)}…" is longer than ${max} characters`);
         if (!seen.has(raw)) values.push(raw);
       }
       seen.add(raw);
@@ -110,7 +118,10 @@ export async function readCsvPool<K extends PoolName>(pool: K, file: string): Pr
 function pickColumn(pool: Exclude<PoolName, 'products'>, header: string[], file: string): string {
   if (header.length === 1) return header[0] as string;
   const found = CSV_POOL_COLUMNS[pool].find((c) => header.includes(c));
-  if (!found) throw new PoolsError(`${file}:1: ${pool}: no column named ${CSV_POOL_COLUMNS[pool].join(' or ')} (header: ${header.join(', ')})`);
+  if (!found)
+    throw new PoolsError(
+      `${file}:1: ${pool}: no column named ${CSV_POOL_COLUMNS[pool].join(' or ')} (header: ${header.join(', ')})`,
+    );
   return found;
 }
 

@@ -88,12 +88,18 @@ export function makeDirsSync(dir: string): void {
   let at = resolve(dir);
   for (;;) {
     try {
-      if (!statSync(at).isDirectory()) throw Object.assign(new Error(`${at} is a file, not a folder`), { code: 'ENOTDIR', notFolder: at });
+      if (!statSync(at).isDirectory())
+        throw Object.assign(new Error(`${at} is a file, not a folder`), { code: 'ENOTDIR', notFolder: at });
       break;
     } catch (err) {
       const parent = dirname(at);
       const code = errno(err);
-      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === at || (err as { notFolder?: string }).notFolder !== undefined) throw err;
+      if (
+        (code !== 'ENOENT' && code !== 'ENOTDIR') ||
+        parent === at ||
+        (err as { notFolder?: string }).notFolder !== undefined
+      )
+        throw err;
       missing.push(at);
       at = parent;
     }
@@ -122,7 +128,11 @@ export async function checkDirWritable(dir: string, label: string, named: string
     throw new OutputPathError(`${label} ${named}: ${describeErrno(err)}`, err);
   }
   if (!found.isDir) {
-    throw new OutputPathError(found.at === resolve(named) ? `${label} ${named}: is a file, not a folder` : `${label} ${named}: ${found.at} is a file, not a folder`);
+    throw new OutputPathError(
+      found.at === resolve(named)
+        ? `${label} ${named}: is a file, not a folder`
+        : `${label} ${named}: ${found.at} is a file, not a folder`,
+    );
   }
   const probe = join(found.at, `.cartload-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
@@ -141,8 +151,10 @@ export async function checkRunFolderFree(resultsDir: string, runId: string): Pro
     entries = await readdir(dir);
   } catch (err) {
     if (errno(err) === 'ENOENT') return;
-    if (errno(err) === 'ENOTDIR') throw new OutputPathError(`--run-id ${runId}: ${dir} is a file, not a folder; choose another --run-id`, err);
+    if (errno(err) === 'ENOTDIR')
+      throw new OutputPathError(`--run-id ${runId}: ${dir} is a file, not a folder; choose another --run-id`, err);
     throw new OutputPathError(`--run-id ${runId}: ${dir}: ${describeErrno(err)}`, err);
   }
-  if (entries.length > 0) throw new OutputPathError(`--run-id ${runId}: ${dir} already holds a run; choose another --run-id`);
+  if (entries.length > 0)
+    throw new OutputPathError(`--run-id ${runId}: ${dir} already holds a run; choose another --run-id`);
 }

@@ -34,7 +34,8 @@ export async function checkOutputFile(path: string, label: string): Promise<void
     s = await stat(path);
   } catch (err) {
     const code = errno(err);
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new OutputPathError(`${label} ${path}: ${describeErrno(err)}`, err);
+    if (code !== 'ENOENT' && code !== 'ENOTDIR')
+      throw new OutputPathError(`${label} ${path}: ${describeErrno(err)}`, err);
     await checkDirWritable(dirname(path), label, path);
     return;
   }

@@ -106,7 +106,9 @@ function cartRec(items: readonly CartItem[], categories: CategoryNames): CartRec
     d.push(
       mix32(fnv1a(String(item.sku))),
       typeof item.quantity === 'number' && item.quantity > 0 ? item.quantity : 1,
-      typeof item.price === 'number' && Number.isFinite(item.price) && item.price >= 0 ? Math.round(item.price * 100) : NaN,
+      typeof item.price === 'number' && Number.isFinite(item.price) && item.price >= 0
+        ? Math.round(item.price * 100)
+        : NaN,
       categories.id(item.category),
     );
     if (isObject(item.attributes) && Object.keys(item.attributes).length > 0) attrs = true;
@@ -163,13 +165,17 @@ export class SessionDigest {
           if (judge.validReferral) this.referralValid = judge.validReferral.test(cs.referralCode);
         }
         if (Array.isArray(cs.loyaltyCards) && cs.loyaltyCards.length > 0) this.loyalty = true;
-        if (Array.isArray(cs.identifiers) && cs.identifiers.length > this.identifiers) this.identifiers = cs.identifiers.length;
+        if (Array.isArray(cs.identifiers) && cs.identifiers.length > this.identifiers)
+          this.identifiers = cs.identifiers.length;
         const shipping = isObject(cs.additionalCosts) ? cs.additionalCosts.shipping : undefined;
         if (isObject(shipping) && typeof shipping.price === 'number') this.shipping = shipping.price;
         if (Array.isArray(cs.evaluableCampaignIds)) rec.campaigns = cs.evaluableCampaignIds.length;
       }
       if (this.responseContent === undefined && Array.isArray(request.responseContent)) {
-        this.responseContent = request.responseContent.filter((v) => typeof v === 'string').sort().join(',');
+        this.responseContent = request.responseContent
+          .filter((v) => typeof v === 'string')
+          .sort()
+          .join(',');
       }
     } else if (s.method === 'POST' && isObject(body)) {
       const ret = (body as { return?: { returnedCartItems?: unknown } }).return;

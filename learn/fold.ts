@@ -9,7 +9,14 @@ import { Counts, DistinctSample, LogHistogram, NamedCounts } from './estimators.
 const DAY_MS = 86_400_000;
 
 /** Bounds of the profile fields that counts are learned for. */
-const COUNT_CAPS = { updates: 100, checks: 50, returns: 20, coupons: 20, campaigns: 50, sessionsPerProfile: 1000 } as const;
+const COUNT_CAPS = {
+  updates: 100,
+  checks: 50,
+  returns: 20,
+  coupons: 20,
+  campaigns: 50,
+  sessionsPerProfile: 1000,
+} as const;
 
 export class Folded {
   sessions = 0;
@@ -110,7 +117,9 @@ export class Folded {
     }
 
     // The cart: the one the session checked out or cancelled with, else its last one.
-    const endAt = steps.findIndex((s) => s.step === STEP.close || s.step === STEP.cancel || s.step === STEP.return || s.step === STEP.reopen);
+    const endAt = steps.findIndex(
+      (s) => s.step === STEP.close || s.step === STEP.cancel || s.step === STEP.return || s.step === STEP.reopen,
+    );
     const before = endAt === -1 ? steps : steps.slice(0, endAt);
     const closing = endAt === -1 ? undefined : steps[endAt];
     let final: CartRec | undefined = closing?.cart;
@@ -132,7 +141,9 @@ export class Folded {
       let left = 0;
       if (final) for (let i = 0; i < final.size; i++) left += final.qty(i);
       for (const r of returns) left -= r.returnedUnits ?? 0;
-      (returns.every((r) => r.returnedUnits !== undefined) && left <= 1 ? this.returnsCensored : this.returns).add(returns.length);
+      (returns.every((r) => r.returnedUnits !== undefined) && left <= 1 ? this.returnsCensored : this.returns).add(
+        returns.length,
+      );
       const size = final ? final.size : 0;
       for (const r of returns) {
         if (r.returned === undefined || size === 0) continue;

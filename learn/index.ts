@@ -69,18 +69,23 @@ function pattern(option: string, source: string | undefined): RegExp | undefined
 
 export async function learnProfile(o: LearnOptions): Promise<LearnResult> {
   const bucketMinutes = o.bucketMinutes ?? 15;
-  if (!Number.isInteger(bucketMinutes) || bucketMinutes < 1 || 1440 % bucketMinutes !== 0) throw new LearnError(`--bucket ${bucketMinutes}: must be whole minutes that divide a day (5, 10, 15, 30, 60, ...)`);
+  if (!Number.isInteger(bucketMinutes) || bucketMinutes < 1 || 1440 % bucketMinutes !== 0)
+    throw new LearnError(`--bucket ${bucketMinutes}: must be whole minutes that divide a day (5, 10, 15, 30, 60, ...)`);
   const idle = o.sessionIdleMs ?? 30 * 60_000;
   if (!(idle > 0)) throw new LearnError('--session-idle: must be a duration above 0');
   const maxOpen = o.maxOpenSessions ?? 200_000;
-  if (!Number.isInteger(maxOpen) || maxOpen < 1) throw new LearnError('--max-open-sessions: must be a whole number of at least 1');
+  if (!Number.isInteger(maxOpen) || maxOpen < 1)
+    throw new LearnError('--max-open-sessions: must be a whole number of at least 1');
   const base = o.base ?? 'default';
   try {
     resolveProfile(base);
   } catch (err) {
     throw new LearnError(`--base: ${(err as Error).message.replace(/^profile: /, '')}`);
   }
-  const judge = { validCoupon: pattern('--valid-coupons', o.validCoupons), validReferral: pattern('--valid-referrals', o.validReferrals) };
+  const judge = {
+    validCoupon: pattern('--valid-coupons', o.validCoupons),
+    validReferral: pattern('--valid-referrals', o.validReferrals),
+  };
   const { folded, categories, stats } = await foldRecording({
     file: o.file,
     ...(o.stdin ? { stdin: o.stdin } : {}),
@@ -93,7 +98,10 @@ export async function learnProfile(o: LearnOptions): Promise<LearnResult> {
     bucketMinutes,
     ...(o.signal ? { signal: o.signal } : {}),
   });
-  if (folded.sessions === 0) throw new LearnError(`${o.file}: no sessions to learn from${stats.skippedRows > 0 ? ` (${stats.skippedRows} bad rows skipped)` : ''}`);
+  if (folded.sessions === 0)
+    throw new LearnError(
+      `${o.file}: no sessions to learn from${stats.skippedRows > 0 ? ` (${stats.skippedRows} bad rows skipped)` : ''}`,
+    );
   const built = buildProfile(folded, categories, stats, {
     base,
     name: o.name ?? 'learned',
@@ -107,11 +115,21 @@ export async function learnProfile(o: LearnOptions): Promise<LearnResult> {
   if (o.set && o.set.length > 0) {
     try {
       const edited = editProfile(resolved, o.set);
-      profile = { version: profile.version, ...JSON.parse(JSON.stringify(edited)), description: profile.description } as ProfileInput;
+      profile = {
+        version: profile.version,
+        ...JSON.parse(JSON.stringify(edited)),
+        description: profile.description,
+      } as ProfileInput;
     } catch (err) {
       if (err instanceof ProfileError) throw new LearnError(err.message);
       throw err;
     }
   }
-  return { profile, notes: built.notes, stats, sessions: folded.sessions, stepMix: Object.fromEntries([...folded.stepMix.entries()].sort()) };
+  return {
+    profile,
+    notes: built.notes,
+    stats,
+    sessions: folded.sessions,
+    stepMix: Object.fromEntries([...folded.stepMix.entries()].sort()),
+  };
 }

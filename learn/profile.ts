@@ -65,11 +65,17 @@ function range(c: Counts, floor: number, cap: number): { min: number; max: numbe
   return { min, max, weights: c.weights(min, max) };
 }
 
-export function buildProfile(f: Folded, categories: CategoryNames, stats: FoldStats, o: ProfileOptions): LearnedProfile {
+export function buildProfile(
+  f: Folded,
+  categories: CategoryNames,
+  stats: FoldStats,
+  o: ProfileOptions,
+): LearnedProfile {
   if (!PRESETS[o.base]) throw new RangeError(`unknown preset ${o.base}`);
   const notes: LearnNote[] = [];
   const learned = (field: string, note: string): void => void notes.push({ field, note, kept: false });
-  const kept = (field: string, why: string): void => void notes.push({ field, note: `kept from ${o.base}: ${why}`, kept: true });
+  const kept = (field: string, why: string): void =>
+    void notes.push({ field, note: `kept from ${o.base}: ${why}`, kept: true });
   const isExport = stats.format === 'export';
   const n = f.sessions;
   const days = (f.lastStart - f.firstStart) / DAY_MS;
@@ -84,17 +90,28 @@ export function buildProfile(f: Folded, categories: CategoryNames, stats: FoldSt
   const lifecycles = {} as Record<GeneratedKind, number>;
   for (const k of LIFECYCLE_KINDS) lifecycles[k] = f.kinds.get(k) ?? 0;
   p.lifecycles = lifecycles;
-  learned('lifecycles', LIFECYCLE_KINDS.filter((k) => lifecycles[k] > 0).map((k) => `${k} ${pct(lifecycles[k] / n)}`).join(', '));
+  learned(
+    'lifecycles',
+    LIFECYCLE_KINDS.filter((k) => lifecycles[k] > 0)
+      .map((k) => `${k} ${pct(lifecycles[k] / n)}`)
+      .join(', '),
+  );
 
   const cart: Record<string, unknown> = {};
   if (f.cartItems.total > f.cartItems.count(0)) {
     const r = range(f.cartItems, 1, LIMITS.maxCartItems);
     const fit = logNormalFit((q) => Math.max(1, f.cartItems.quantile(q)));
     cart.items = { median: fit.median, sigma: round(fit.sigma, 3), ...r };
-    learned('cart.items', `${count(f.cartItems.total, 'cart')}, ${r.min} to ${count(r.max, 'item')}, median ${fit.median}`);
+    learned(
+      'cart.items',
+      `${count(f.cartItems.total, 'cart')}, ${r.min} to ${count(r.max, 'item')}, median ${fit.median}`,
+    );
     const q = range(f.quantity, 1, LIMITS.maxTotalQuantity);
     cart.quantity = { mean: Math.max(1, round(f.quantity.mean, 3)), max: q.max, weights: f.quantity.weights(1, q.max) };
-    learned('cart.quantity', `${count(f.quantity.total, 'item')}, mean ${round(f.quantity.mean, 2)} units, at most ${q.max}`);
+    learned(
+      'cart.quantity',
+      `${count(f.quantity.total, 'item')}, mean ${round(f.quantity.mean, 2)} units, at most ${q.max}`,
+    );
     cart.itemAttributes = f.itemAttributeSessions * 2 > f.cartItems.total;
     learned('cart.itemAttributes', `${pct(f.itemAttributeSessions / f.cartItems.total)} of carts have item attributes`);
   } else {
@@ -102,7 +119,10 @@ export function buildProfile(f: Folded, categories: CategoryNames, stats: FoldSt
   }
   if (f.prices.total > 0) {
     cart.prices = centsQuantiles(f.prices);
-    learned('cart.prices', `${count(f.prices.total, 'priced item')}, median ${((cart.prices as number[])[50] as number).toFixed(2)}`);
+    learned(
+      'cart.prices',
+      `${count(f.prices.total, 'priced item')}, median ${((cart.prices as number[])[50] as number).toFixed(2)}`,
+    );
   } else {
     kept('cart.prices', 'no cart item has a price: the catalog pool prices are used');
   }
@@ -114,15 +134,21 @@ export function buildProfile(f: Folded, categories: CategoryNames, stats: FoldSt
     cart.categories = Object.fromEntries(cats.map(([id, count]) => [categories.names[id] as string, count]));
     const written = cats.reduce((s, [, c]) => s + c, 0);
     const all = [...f.categoryItems.values()].reduce((s, c) => s + c, 0) + f.uncategorisedItems;
-    learned('cart.categories', `${cats.length} ${cats.length === 1 ? 'category' : 'categories'} covering ${pct(written / all)} of items (categories of fewer than ${o.minCategorySessions} sessions are left out)`);
+    learned(
+      'cart.categories',
+      `${cats.length} ${cats.length === 1 ? 'category' : 'categories'} covering ${pct(written / all)} of items (categories of fewer than ${o.minCategorySessions} sessions are left out)`,
+    );
   } else {
-    kept('cart.categories', `no category was named by ${o.minCategorySessions} sessions or more: the catalog pool categories are used`);
+    kept(
+      'cart.categories',
+      `no category was named by ${o.minCategorySessions} sessions or more: the catalog pool categories are used`,
+    );
   }
   if (f.openFinal > 0) {
     cart.openShare = openShare(f);
     learned('cart.openShare', `${pct(cart.openShare as number)} of the final cart is in the opening request`);
   } else {
-    kept('cart.openShare', isExport ? 'an export holds each session\'s final cart only' : 'no session has updates');
+    kept('cart.openShare', isExport ? "an export holds each session's final cart only" : 'no session has updates');
   }
   if (Object.keys(cart).length > 0) p.cart = cart as ProfileInput['cart'];
   kept('cart.popularity', 'product popularity is not learned (SKUs are not kept)');
@@ -131,11 +157,22 @@ export function buildProfile(f: Folded, categories: CategoryNames, stats: FoldSt
   if (updates.total > 0) {
     const u = range(updates, 0, 100);
     p.updates = u;
-    learned('updates', isExport ? 'none: an export holds no updates, and its replay sends none' : `${count(updates.total, 'session')}, ${u.min} to ${count(u.max, 'update')}, mean ${round(updates.mean, 2)}`);
+    learned(
+      'updates',
+      isExport
+        ? 'none: an export holds no updates, and its replay sends none'
+        : `${count(updates.total, 'session')}, ${u.min} to ${count(u.max, 'update')}, mean ${round(updates.mean, 2)}`,
+    );
   }
   if (f.comparedUpdates > 0) {
-    p.changes = { removeShare: share(f.removals, f.comparedUpdates), quantityShare: share(f.quantityChanges, f.comparedUpdates) };
-    learned('changes', `${count(f.comparedUpdates, 'update')}: ${pct(p.changes.removeShare as number)} remove an item, ${pct(p.changes.quantityShare as number)} change a quantity`);
+    p.changes = {
+      removeShare: share(f.removals, f.comparedUpdates),
+      quantityShare: share(f.quantityChanges, f.comparedUpdates),
+    };
+    learned(
+      'changes',
+      `${count(f.comparedUpdates, 'update')}: ${pct(p.changes.removeShare as number)} remove an item, ${pct(p.changes.quantityShare as number)} change a quantity`,
+    );
   } else {
     kept('changes', isExport ? 'an export holds no updates' : 'no session has two carts to compare');
   }
@@ -152,7 +189,10 @@ export function buildProfile(f: Folded, categories: CategoryNames, stats: FoldSt
     }
     p.thinkTimeMs = { median: Math.max(1, Math.round(fit.median)), sigma: round(fit.sigma, 3), min, max, quantiles };
     if (Object.keys(transitions).length > 0) p.thinkTimeMs.transitions = transitions;
-    learned('thinkTimeMs', `${count(f.think.total, 'gap')} between steps, median ${Math.round(fit.median)} ms; ${Object.keys(transitions).length} of ${count(f.transitions.size, 'transition')} (those seen ${o.minTransitionSamples} times or more) have their own`);
+    learned(
+      'thinkTimeMs',
+      `${count(f.think.total, 'gap')} between steps, median ${Math.round(fit.median)} ms; ${Object.keys(transitions).length} of ${count(f.transitions.size, 'transition')} (those seen ${o.minTransitionSamples} times or more) have their own`,
+    );
   } else {
     kept('thinkTimeMs', 'no session has two steps');
   }
@@ -166,14 +206,22 @@ export function buildProfile(f: Folded, categories: CategoryNames, stats: FoldSt
   if (f.codesJudged > 0) coupons.invalidShare = share(f.codesInvalid, f.codesJudged);
   p.coupons = coupons as ProfileInput['coupons'];
   learned('coupons.sessionShare', `${pct(coupons.sessionShare as number)} of sessions send coupon codes`);
-  if (f.codesJudged > 0) learned('coupons.invalidShare', `${count(f.codesJudged, 'code')} judged, ${pct(coupons.invalidShare as number)} rejected`);
+  if (f.codesJudged > 0)
+    learned(
+      'coupons.invalidShare',
+      `${count(f.codesJudged, 'code')} judged, ${pct(coupons.invalidShare as number)} rejected`,
+    );
   else if (f.couponSessions > 0) kept('coupons.invalidShare', rejectionWhy(stats, 'coupon'));
 
   const referral: Record<string, unknown> = { sessionShare: share(f.referralSessions, n) };
   if (f.referralsJudged > 0) referral.invalidShare = share(f.referralsInvalid, f.referralsJudged);
   p.referral = referral as ProfileInput['referral'];
   learned('referral.sessionShare', `${pct(referral.sessionShare as number)} of sessions send a referral code`);
-  if (f.referralsJudged > 0) learned('referral.invalidShare', `${count(f.referralsJudged, 'referral code')} judged, ${pct(referral.invalidShare as number)} rejected`);
+  if (f.referralsJudged > 0)
+    learned(
+      'referral.invalidShare',
+      `${count(f.referralsJudged, 'referral code')} judged, ${pct(referral.invalidShare as number)} rejected`,
+    );
   else if (f.referralSessions > 0) kept('referral.invalidShare', rejectionWhy(stats, 'referral'));
 
   if (isExport) {
@@ -182,19 +230,32 @@ export function buildProfile(f: Folded, categories: CategoryNames, stats: FoldSt
     p.loyalty = { sessionShare: share(f.loyaltySessions, n) };
     learned('loyalty.sessionShare', `${pct(p.loyalty.sessionShare as number)} of sessions send a loyalty card`);
   }
-  p.identifiers = { sessionShare: share(f.identifierSessions, n), ...(f.identifiersMax > 0 ? { max: Math.min(LIMITS.maxIdentifiers, f.identifiersMax) } : {}) };
+  p.identifiers = {
+    sessionShare: share(f.identifierSessions, n),
+    ...(f.identifiersMax > 0 ? { max: Math.min(LIMITS.maxIdentifiers, f.identifiersMax) } : {}),
+  };
   learned('identifiers', `${pct(p.identifiers.sessionShare as number)} of sessions send identifiers`);
   const shipping: Record<string, unknown> = { sessionShare: share(f.shippingSessions, n) };
-  if (f.shippingSessions > 0) shipping.prices = f.shippingPrices.top().slice(0, 10).map(([price]) => Number(price));
+  if (f.shippingSessions > 0)
+    shipping.prices = f.shippingPrices
+      .top()
+      .slice(0, 10)
+      .map(([price]) => Number(price));
   p.shipping = shipping as ProfileInput['shipping'];
-  learned('shipping', `${pct(shipping.sessionShare as number)} of sessions send a shipping cost${shipping.prices ? ` (${count((shipping.prices as number[]).length, 'price')})` : ''}`);
+  learned(
+    'shipping',
+    `${pct(shipping.sessionShare as number)} of sessions send a shipping cost${shipping.prices ? ` (${count((shipping.prices as number[]).length, 'price')})` : ''}`,
+  );
 
   const profiles: Record<string, unknown> = { guestShare: share(f.guestSessions, n) };
   const perProfile = f.perProfile.counts(Folded.maxSessionsPerProfile);
   if (perProfile.total > 0) {
     const max = Math.max(1, perProfile.max);
     profiles.sessionsPerProfile = { weights: perProfile.weights(1, max), window: n };
-    learned('profiles.sessionsPerProfile', `${count(perProfile.total, 'customer')}${f.perProfile.rate < 1 ? ` (a ${pct(f.perProfile.rate)} sample)` : ''}, ${round(perProfile.mean, 2)} sessions each on average, at most ${max}`);
+    learned(
+      'profiles.sessionsPerProfile',
+      `${count(perProfile.total, 'customer')}${f.perProfile.rate < 1 ? ` (a ${pct(f.perProfile.rate)} sample)` : ''}, ${round(perProfile.mean, 2)} sessions each on average, at most ${max}`,
+    );
   }
   p.profiles = profiles as ProfileInput['profiles'];
   learned('profiles.guestShare', `${pct(profiles.guestShare as number)} of sessions have no customer profile`);
@@ -204,7 +265,10 @@ export function buildProfile(f: Folded, categories: CategoryNames, stats: FoldSt
   if (f.returnRequests > 0) returns.itemShare = Math.max(0.01, share(f.returnedShare, f.returnRequests));
   if (Object.keys(returns).length > 0) {
     p.returns = returns as ProfileInput['returns'];
-    learned('returns', `${count(f.returns.total + f.returnsCensored.total, 'session')} with returns${f.returnsCensored.total > 0 ? ` (${f.returnsCensored.total} of them stopped with one unit left: counted as at least what they sent)` : ''}`);
+    learned(
+      'returns',
+      `${count(f.returns.total + f.returnsCensored.total, 'session')} with returns${f.returnsCensored.total > 0 ? ` (${f.returnsCensored.total} of them stopped with one unit left: counted as at least what they sent)` : ''}`,
+    );
   } else kept('returns', 'no session returns items');
   const dry: Record<string, unknown> = {};
   if (f.checks.total > 0) dry.checks = range(f.checks, 1, 50);
@@ -221,13 +285,20 @@ export function buildProfile(f: Folded, categories: CategoryNames, stats: FoldSt
     kept('responseContent', 'an export does not record requests');
   } else {
     const top = f.responseContent.top()[0];
-    p.responseContent = top ? (top[0].split(',').filter((v) => (RESPONSE_CONTENT as readonly string[]).includes(v)) as TrafficProfile['responseContent']) : [];
+    p.responseContent = top
+      ? (top[0]
+          .split(',')
+          .filter((v) => (RESPONSE_CONTENT as readonly string[]).includes(v)) as TrafficProfile['responseContent'])
+      : [];
     learned('responseContent', top ? `[${top[0]}] (the most frequent)` : 'none sent');
   }
 
   p.arrival = arrivalCurve(f);
   const rates = p.arrival.sessionsPerSecond.filter((v): v is number => v !== null);
-  learned('arrival', `${rates.length} of ${p.arrival.sessionsPerSecond.length} ${f.bucketMinutes}-minute buckets of the day recorded, peak ${Math.max(...rates)} sessions/s`);
+  learned(
+    'arrival',
+    `${rates.length} of ${p.arrival.sessionsPerSecond.length} ${f.bucketMinutes}-minute buckets of the day recorded, peak ${Math.max(...rates)} sessions/s`,
+  );
   return { profile: p, notes };
 }
 
@@ -239,7 +310,8 @@ export function buildProfile(f: Folded, categories: CategoryNames, stats: FoldSt
 function openShare(f: Folded): number {
   const planned = (s: number): number => {
     let items = 0;
-    for (let size = 1; size <= f.openSizes.max; size++) items += f.openSizes.count(size) * Math.max(1, Math.min(size, Math.round(size * s)));
+    for (let size = 1; size <= f.openSizes.max; size++)
+      items += f.openSizes.count(size) * Math.max(1, Math.min(size, Math.round(size * s)));
     return items;
   };
   let lo = 0;
@@ -278,7 +350,9 @@ function returnRequests(f: Folded): { min: number; max: number; weights: number[
 function rejectionWhy(stats: FoldStats, what: 'coupon' | 'referral'): string {
   const option = what === 'coupon' ? '--valid-coupons' : '--valid-referrals';
   if (stats.format === 'export') return `an export does not say which codes were rejected; pass ${option} <regex>`;
-  return stats.answers ? `the recorded answers name no ${what} outcome; pass ${option} <regex>` : `the request log has no answer column; pass ${option} <regex>`;
+  return stats.answers
+    ? `the recorded answers name no ${what} outcome; pass ${option} <regex>`
+    : `the request log has no answer column; pass ${option} <regex>`;
 }
 
 function centsQuantiles(h: LogHistogram): number[] {

@@ -5,7 +5,13 @@
 // `sessionIdleMs` of recorded time, by the newest timestamp read so far), and the table is capped,
 // so neither the file's length nor its order makes memory grow without bound.
 import { csvRecordBatches, type CsvRecord } from '../recordings/csv.ts';
-import { RecordingError, type RecordingFormat, type ReplayEvent, type RowIssue, type SourcePosition } from '../recordings/events.ts';
+import {
+  RecordingError,
+  type RecordingFormat,
+  type ReplayEvent,
+  type RowIssue,
+  type SourcePosition,
+} from '../recordings/events.ts';
 import { exportLayout, parseExportRecord } from '../recordings/export.ts';
 import { normalizeColumn } from '../recordings/header.ts';
 import { detectFormat } from '../recordings/index.ts';
@@ -61,7 +67,16 @@ export async function foldRecording(o: FoldOptions): Promise<FoldResult> {
   const { file } = o;
   const folded = new Folded(o.bucketMinutes);
   const categories = new CategoryNames();
-  const stats: FoldStats = { format: o.format ?? 'export', rows: 0, requests: 0, skippedRows: 0, openPeak: 0, forced: 0, answers: false, interrupted: false };
+  const stats: FoldStats = {
+    format: o.format ?? 'export',
+    rows: 0,
+    requests: 0,
+    skippedRows: 0,
+    openPeak: 0,
+    forced: 0,
+    answers: false,
+    interrupted: false,
+  };
   const open = new Map<number, SessionDigest>();
   let seq = 0;
   let clock = -Infinity;
@@ -106,7 +121,13 @@ export async function foldRecording(o: FoldOptions): Promise<FoldResult> {
         break;
       }
     }
-    if (onRow === undefined) throw new RecordingError({ file, line: 1, reason: 'empty', message: `${file}: the file is empty (no header line)` });
+    if (onRow === undefined)
+      throw new RecordingError({
+        file,
+        line: 1,
+        reason: 'empty',
+        message: `${file}: the file is empty (no header line)`,
+      });
   } finally {
     await batches.return(undefined);
   }

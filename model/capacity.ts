@@ -72,7 +72,8 @@ export interface CapacityProbe {
   interrupted?: boolean;
 }
 
-export type StopReason = 'tolerance' | 'max-probes' | 'budget' | 'max-rate' | 'min-rate' | 'generator' | 'interrupted' | 'staircase';
+export type StopReason =
+  'tolerance' | 'max-probes' | 'budget' | 'max-rate' | 'min-rate' | 'generator' | 'interrupted' | 'staircase';
 
 export interface CapacitySearchOptions {
   /** First rate, sessions/s. */
@@ -163,7 +164,8 @@ export const KNEE_ELASTICITY = 1;
 
 const f0 = (v: number): string => v.toFixed(0);
 /** A rate to 3 significant digits at most, without trailing zeros: 412, 40.5, 2.25. */
-export const rateText = (v: number): string => String(v >= 100 ? Math.round(v) : v >= 10 ? +v.toFixed(1) : +v.toFixed(2));
+export const rateText = (v: number): string =>
+  String(v >= 100 ? Math.round(v) : v >= 10 ? +v.toFixed(1) : +v.toFixed(2));
 
 /** Whether a probe held the SLO; a probe the generator could not drive is judged neither way. */
 export function judgeProbe(p: CapacityProbe, slo: CapacitySlo): ProbeVerdict {
@@ -179,22 +181,43 @@ export function judgeProbe(p: CapacityProbe, slo: CapacitySlo): ProbeVerdict {
   }
   // A generator that sent late offered less than planned in the hold: what the target served then
   // says nothing of the target.
-  if (p.generator.delivered && p.offered.requestsPerSec > 0 && p.achieved.requestsPerSec < KEEP_UP_SHARE * p.offered.requestsPerSec) {
+  if (
+    p.generator.delivered &&
+    p.offered.requestsPerSec > 0 &&
+    p.achieved.requestsPerSec < KEEP_UP_SHARE * p.offered.requestsPerSec
+  ) {
     target.push(`served ${rateText(p.achieved.requestsPerSec)} of ${rateText(p.offered.requestsPerSec)} req/s offered`);
   }
-  if (p.trend && p.trend.secondHalfP50 > p.trend.firstHalfP50 * CLIMB_FACTOR && p.trend.secondHalfP50 - p.trend.firstHalfP50 > Math.max(CLIMB_FLOOR_MS, CLIMB_FLOOR_SHARE * slo.p95Ms)) {
-    target.push(`latency climbed through the hold (p50 ${f0(p.trend.firstHalfP50)} → ${f0(p.trend.secondHalfP50)} ms): not steady`);
+  if (
+    p.trend &&
+    p.trend.secondHalfP50 > p.trend.firstHalfP50 * CLIMB_FACTOR &&
+    p.trend.secondHalfP50 - p.trend.firstHalfP50 > Math.max(CLIMB_FLOOR_MS, CLIMB_FLOOR_SHARE * slo.p95Ms)
+  ) {
+    target.push(
+      `latency climbed through the hold (p50 ${f0(p.trend.firstHalfP50)} → ${f0(p.trend.secondHalfP50)} ms): not steady`,
+    );
   }
   const g = p.generator;
   const base = { n: p.n, rate: p.rate };
-  if (!g.measuring) return { ...base, ok: false, limit: 'generator', reasons: [...g.notes, ...target.map((t) => `(unreliable: ${t})`)] };
-  if (target.length > 0) return { ...base, ok: false, limit: 'target', reasons: g.delivered ? target : [...target, ...g.notes] };
+  if (!g.measuring)
+    return {
+      ...base,
+      ok: false,
+      limit: 'generator',
+      reasons: [...g.notes, ...target.map((t) => `(unreliable: ${t})`)],
+    };
+  if (target.length > 0)
+    return { ...base, ok: false, limit: 'target', reasons: g.delivered ? target : [...target, ...g.notes] };
   if (!g.delivered) return { ...base, ok: false, limit: 'generator', reasons: g.notes };
   if (p.interrupted) return { ...base, ok: false, limit: 'generator', reasons: ['interrupted before the hold ended'] };
   return { ...base, ok: true, reasons: [] };
 }
 
-const point = (p: CapacityProbe): RatePoint => ({ n: p.n, sessionsPerSec: p.rate, requestsPerSec: p.achieved.requestsPerSec });
+const point = (p: CapacityProbe): RatePoint => ({
+  n: p.n,
+  sessionsPerSec: p.rate,
+  requestsPerSec: p.achieved.requestsPerSec,
+});
 
 /**
  * The knee: between successive probes (by rate) of a healthy generator, the first rise where p95
@@ -202,7 +225,9 @@ const point = (p: CapacityProbe): RatePoint => ({ n: p.n, sessionsPerSec: p.rate
  * lower rate of that pair: below it latency is flat; above it, it climbs.
  */
 export function findKnee(probes: readonly CapacityProbe[]): (RatePoint & { p95: number }) | undefined {
-  const usable = probes.filter((p) => p.generator.measuring && p.latency.count > 0 && !p.interrupted).sort((a, b) => a.rate - b.rate);
+  const usable = probes
+    .filter((p) => p.generator.measuring && p.latency.count > 0 && !p.interrupted)
+    .sort((a, b) => a.rate - b.rate);
   for (let i = 1; i < usable.length; i++) {
     const a = usable[i - 1] as CapacityProbe;
     const b = usable[i] as CapacityProbe;
@@ -216,7 +241,9 @@ export function findKnee(probes: readonly CapacityProbe[]): (RatePoint & { p95: 
 /** The whole judgement of a capacity run under one SLO. */
 export function capacityReport(probes: readonly CapacityProbe[], slo: CapacitySlo, tolerance?: number): CapacityReport {
   const verdicts = probes.map((p) => judgeProbe(p, slo));
-  const byRate = probes.map((p, i) => ({ p, v: verdicts[i] as ProbeVerdict })).sort((a, b) => a.p.rate - b.p.rate || a.p.n - b.p.n);
+  const byRate = probes
+    .map((p, i) => ({ p, v: verdicts[i] as ProbeVerdict }))
+    .sort((a, b) => a.p.rate - b.p.rate || a.p.n - b.p.n);
   const firstBad = byRate.find((x) => x.v.limit === 'target');
   const generator = byRate.find((x) => x.v.limit === 'generator');
   // Sustainable: held the SLO, below every rate where the target missed it.
@@ -225,7 +252,8 @@ export function capacityReport(probes: readonly CapacityProbe[], slo: CapacitySl
   const report: CapacityReport = { slo, verdicts, verdict: '' };
   if (best) report.sustainable = point(best.p);
   if (firstBad) report.breaking = point(firstBad.p);
-  if (generator && (firstBad === undefined || generator.p.rate < firstBad.p.rate)) report.generatorLimit = point(generator.p);
+  if (generator && (firstBad === undefined || generator.p.rate < firstBad.p.rate))
+    report.generatorLimit = point(generator.p);
   if (best && firstBad) report.bracket = (firstBad.p.rate - best.p.rate) / best.p.rate;
   const knee = findKnee(probes);
   if (knee) report.knee = knee;
@@ -245,9 +273,17 @@ function verdictText(r: CapacityReport, tolerance: number | undefined): string {
   if (r.breaking) parts.push(`the SLO broke at ${rateText(r.breaking.sessionsPerSec)} sessions/s`);
   if (r.bracket !== undefined) {
     const wide = `${(100 * r.bracket).toFixed(1)}%`;
-    parts.push(tolerance !== undefined && r.bracket > tolerance + 1e-9 ? `a bracket ${wide} wide, wider than the ${+(100 * tolerance).toFixed(2)}% asked` : `a bracket ${wide} wide`);
-  } else if (r.sustainable && !r.generatorLimit) parts.push('the SLO held at every rate tried (raise --max-rate or --max-probes to find the limit)');
-  if (r.generatorLimit) parts.push(`the load generator, not the target, was the limit at ${rateText(r.generatorLimit.sessionsPerSec)} sessions/s`);
+    parts.push(
+      tolerance !== undefined && r.bracket > tolerance + 1e-9
+        ? `a bracket ${wide} wide, wider than the ${+(100 * tolerance).toFixed(2)}% asked`
+        : `a bracket ${wide} wide`,
+    );
+  } else if (r.sustainable && !r.generatorLimit)
+    parts.push('the SLO held at every rate tried (raise --max-rate or --max-probes to find the limit)');
+  if (r.generatorLimit)
+    parts.push(
+      `the load generator, not the target, was the limit at ${rateText(r.generatorLimit.sessionsPerSec)} sessions/s`,
+    );
   if (r.knee) parts.push(`latency starts to climb above ${rates(r.knee)}`);
   return parts.join('; ');
 }

@@ -7,7 +7,9 @@ import { endpointOf, ENDPOINTS, type PlanStep } from './plan.ts';
 
 /** Whether a step can be sent with dry=true on a session that was never stored. */
 export function canSendDry(step: PlanStep): boolean {
-  return endpointOf(step.method, step.path) === ENDPOINTS.update && step.step !== 'cancel' && step.expect !== 'cancelled';
+  return (
+    endpointOf(step.method, step.path) === ENDPOINTS.update && step.step !== 'cancel' && step.expect !== 'cancelled'
+  );
 }
 
 /** Why a step was left out of a dry run, as summaries count it. */

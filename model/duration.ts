@@ -6,8 +6,8 @@
 const UNIT_MS: Record<string, number> = {
   ns: 1e-6,
   us: 1e-3,
-  'µs': 1e-3, // U+00B5 micro sign, as Go accepts
-  'μs': 1e-3, // U+03BC Greek mu, as Go accepts
+  µs: 1e-3, // U+00B5 micro sign, as Go accepts
+  μs: 1e-3, // U+03BC Greek mu, as Go accepts
   ms: 1,
   s: 1_000,
   m: 60_000,
@@ -27,7 +27,8 @@ export function parseK6Duration(value: unknown): { ms: number } | { error: strin
   if (typeof value === 'number') {
     return Number.isFinite(value) ? { ms: value } : { error: `${value} is not a finite number of milliseconds` };
   }
-  if (typeof value !== 'string') return { error: `expected a duration string like "30s" or a number of milliseconds, got ${describe(value)}` };
+  if (typeof value !== 'string')
+    return { error: `expected a duration string like "30s" or a number of milliseconds, got ${describe(value)}` };
   const text = value.trim();
   let i = 0;
   let sign = 1;

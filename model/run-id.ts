@@ -21,5 +21,7 @@ const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 /** A run ID names a folder: letters, digits, '.', '_' and '-', not starting with '.' (no '..'), at most 100. Undefined when fine, else why not. */
 export function checkRunId(id: string): string | undefined {
-  return RUN_ID.test(id) ? undefined : `"${id}": use letters, digits, '.', '_' and '-', starting with a letter or digit (at most 100)`;
+  return RUN_ID.test(id)
+    ? undefined
+    : `"${id}": use letters, digits, '.', '_' and '-', starting with a letter or digit (at most 100)`;
 }

@@ -29,7 +29,9 @@ async function readJson(file: string, what: string): Promise<unknown> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new CapacityInputError(`${file}: cannot read the ${what} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new CapacityInputError(
+      `${file}: cannot read the ${what} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -47,43 +49,69 @@ export async function capacityFiles(path: string): Promise<{ summary: string; ca
     throw new CapacityInputError(`${path}: no such run folder or file`);
   }
   if (isDir) return { summary: join(path, 'k6-summary.json'), capacity: join(path, 'capacity.json') };
-  if (path.endsWith('capacity.json')) return { summary: `${path.slice(0, -'capacity.json'.length)}k6-summary.json`, capacity: path };
-  if (!path.endsWith('k6-summary.json')) throw new CapacityInputError(`${path}: expected a run folder, its capacity.json or its k6-summary.json`);
+  if (path.endsWith('capacity.json'))
+    return { summary: `${path.slice(0, -'capacity.json'.length)}k6-summary.json`, capacity: path };
+  if (!path.endsWith('k6-summary.json'))
+    throw new CapacityInputError(`${path}: expected a run folder, its capacity.json or its k6-summary.json`);
   return { summary: path, capacity: `${path.slice(0, -'k6-summary.json'.length)}capacity.json` };
 }
 
 function checkSlo(slo: CapacitySlo): void {
   for (const [k, v] of Object.entries(slo)) {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new CapacityInputError(`SLO ${k}: must be a number ≥ 0, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      throw new CapacityInputError(`SLO ${k}: must be a number ≥ 0, got ${String(v)}`);
   }
 }
 
 function isSteps(v: unknown): v is CapacityStep[] {
-  return Array.isArray(v) && v.every((s) => typeof (s as CapacityStep | null)?.rate === 'number' && typeof (s as CapacityStep).hold === 'string');
+  return (
+    Array.isArray(v) &&
+    v.every((s) => typeof (s as CapacityStep | null)?.rate === 'number' && typeof (s as CapacityStep).hold === 'string')
+  );
 }
 
 function isProbes(v: unknown): v is CapacityProbe[] {
-  return Array.isArray(v) && v.every((p) => typeof (p as CapacityProbe | null)?.rate === 'number' && typeof (p as CapacityProbe).latency === 'object' && typeof (p as CapacityProbe).generator === 'object');
+  return (
+    Array.isArray(v) &&
+    v.every(
+      (p) =>
+        typeof (p as CapacityProbe | null)?.rate === 'number' &&
+        typeof (p as CapacityProbe).latency === 'object' &&
+        typeof (p as CapacityProbe).generator === 'object',
+    )
+  );
 }
 
 /** Judges a run again; `slo` overrides the run's own SLO field by field. */
 export async function capacityFromRun(path: string, slo: Partial<CapacitySlo> = {}): Promise<CapacityRun> {
   const files = await capacityFiles(path);
-  const raw = (await readJson(files.capacity, 'capacity file')) as Partial<CapacityFile> & { steps?: unknown } | null;
-  if (raw === null || typeof raw !== 'object') throw new CapacityInputError(`${files.capacity}: not a capacity file (expected a JSON object)`);
-  const merged: CapacitySlo = { ...(raw.slo as CapacitySlo), ...(Object.fromEntries(Object.entries(slo).filter(([, v]) => v !== undefined)) as Partial<CapacitySlo>) };
+  const raw = (await readJson(files.capacity, 'capacity file')) as (Partial<CapacityFile> & { steps?: unknown }) | null;
+  if (raw === null || typeof raw !== 'object')
+    throw new CapacityInputError(`${files.capacity}: not a capacity file (expected a JSON object)`);
+  const merged: CapacitySlo = {
+    ...(raw.slo as CapacitySlo),
+    ...(Object.fromEntries(Object.entries(slo).filter(([, v]) => v !== undefined)) as Partial<CapacitySlo>),
+  };
   checkSlo(merged);
   let probes: CapacityProbe[];
   if (isProbes(raw.probes)) probes = raw.probes;
   else if (isSteps(raw.steps)) {
     // Written before capacity.json carried the probes: read the steps again from k6's summary.
     const data = (await readJson(files.summary, 'k6 summary')) as K6SummaryData;
-    if (data === null || typeof data !== 'object' || typeof data.metrics !== 'object' || data.metrics === null || typeof data.state !== 'object') {
+    if (
+      data === null ||
+      typeof data !== 'object' ||
+      typeof data.metrics !== 'object' ||
+      data.metrics === null ||
+      typeof data.state !== 'object'
+    ) {
       throw new CapacityInputError(`${files.summary}: not k6 handleSummary data (no "metrics" object)`);
     }
     probes = probesFromK6Summary(data, raw.steps);
   } else {
-    throw new CapacityInputError(`${files.capacity}: neither "probes" (cartload capacity) nor "steps" (a k6 capacity run): not a capacity file`);
+    throw new CapacityInputError(
+      `${files.capacity}: neither "probes" (cartload capacity) nor "steps" (a k6 capacity run): not a capacity file`,
+    );
   }
   const tolerance = raw.search?.tolerance;
   const report = capacityReport(probes, merged, tolerance);
@@ -105,6 +133,12 @@ export async function capacityFromRun(path: string, slo: Partial<CapacitySlo> = 
     stoppedBy: raw.stoppedBy ?? 'staircase',
     report,
   };
-  const text = renderCapacityText({ probes, report, stoppedBy: file.stoppedBy, ...(file.knownCeiling !== undefined ? { knownCeiling: file.knownCeiling } : {}), notes: engine === 'k6' ? [K6_CAPACITY_NOTE] : [] });
+  const text = renderCapacityText({
+    probes,
+    report,
+    stoppedBy: file.stoppedBy,
+    ...(file.knownCeiling !== undefined ? { knownCeiling: file.knownCeiling } : {}),
+    notes: engine === 'k6' ? [K6_CAPACITY_NOTE] : [],
+  });
   return { file, slo: merged, text, verdict: report.verdict };
 }

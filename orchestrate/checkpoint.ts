@@ -63,11 +63,13 @@ export function readCheckpoint(path: string): CheckpointState {
   } catch {
     throw new CheckpointError(`${path}:1: not a cartload checkpoint`);
   }
-  if (header?.format !== FORMAT || header.version !== 1) throw new CheckpointError(`${path}:1: not a cartload checkpoint (version 1)`);
+  if (header?.format !== FORMAT || header.version !== 1)
+    throw new CheckpointError(`${path}:1: not a cartload checkpoint (version 1)`);
   const sent = new Map<number, InDoubt>();
   const done = new Set<number>();
   const failedSessions = new Set<string>();
-  const recordedOf = (session: string): string => (session.startsWith(header.sessionPrefix) ? session.slice(header.sessionPrefix.length) : session);
+  const recordedOf = (session: string): string =>
+    session.startsWith(header.sessionPrefix) ? session.slice(header.sessionPrefix.length) : session;
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i] as string;
     if (line === '') continue;
@@ -115,7 +117,14 @@ export function openCheckpoint(path: string, header: CheckpointHeader | undefine
 
 export function newHeader(file: string, sessionPrefix: string): CheckpointHeader {
   const path = resolve(file);
-  return { format: FORMAT, version: 1, file: path, size: statSync(path).size, sessionPrefix, createdAt: new Date().toISOString() };
+  return {
+    format: FORMAT,
+    version: 1,
+    file: path,
+    size: statSync(path).size,
+    sessionPrefix,
+    createdAt: new Date().toISOString(),
+  };
 }
 
 /** A resume reads the recording the checkpoint was made from. */
@@ -123,7 +132,8 @@ export function checkSameFile(state: CheckpointState, file: string): string | un
   const path = resolve(file);
   if (path !== state.header.file) return `--resume: the checkpoint is of ${state.header.file}, not ${path}`;
   const size = statSync(path).size;
-  if (size !== state.header.size) return `--resume: ${path} has changed since the checkpoint (${state.header.size} bytes then, ${size} now)`;
+  if (size !== state.header.size)
+    return `--resume: ${path} has changed since the checkpoint (${state.header.size} bytes then, ${size} now)`;
   return undefined;
 }
 
@@ -131,7 +141,10 @@ export function checkSameFile(state: CheckpointState, file: string): string | un
  * Numbers every event (`mark`) and, on resume, leaves out the steps the checkpoint has: those
  * done, those in doubt (unless resent), and the rest of a session that failed.
  */
-export async function* markEvents(events: AsyncIterable<ReplayEvent>, resume?: { state: CheckpointState; resendInDoubt: boolean }): AsyncGenerator<ReplayEvent> {
+export async function* markEvents(
+  events: AsyncIterable<ReplayEvent>,
+  resume?: { state: CheckpointState; resendInDoubt: boolean },
+): AsyncGenerator<ReplayEvent> {
   const doubt = new Set(resume?.state.inDoubt.map((d) => d.mark));
   let mark = 0;
   for await (const ev of events) {

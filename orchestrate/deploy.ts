@@ -25,7 +25,10 @@ export class DeployError extends CartloadError {
   override name = 'DeployError';
 }
 
-export interface DeployK6OperatorOptions extends Pick<RunScenarioOptions, 'env' | 'rate' | 'duration' | 'seed' | 'profile' | 'thinkScale' | 'maxThink' | 'dry'> {
+export interface DeployK6OperatorOptions extends Pick<
+  RunScenarioOptions,
+  'env' | 'rate' | 'duration' | 'seed' | 'profile' | 'thinkScale' | 'maxThink' | 'dry'
+> {
   scenario?: string;
   /** The deployment's base URL (default TALON_BASE_URL); required, since the pods cannot reach a local target. */
   target?: string;
@@ -59,13 +62,15 @@ export async function deployK6Operator(o: DeployK6OperatorOptions): Promise<Depl
   const bad = checkK8sName(name);
   if (bad) throw new DeployError(bad);
   const dnsName = (flag: string, v: string | undefined): void => {
-    if (v !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(v)) throw new DeployError(`--${flag} "${v}": a Kubernetes name (lower-case letters, digits, '-' and '.')`);
+    if (v !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(v))
+      throw new DeployError(`--${flag} "${v}": a Kubernetes name (lower-case letters, digits, '-' and '.')`);
   };
   dnsName('namespace', o.namespace);
   dnsName('secret', o.secret);
   if (o.resultsClaim !== '') dnsName('results-claim', o.resultsClaim);
   if (o.image !== undefined && o.image.trim() === '') throw new DeployError('--image: the value is empty');
-  if (o.sessionPrefix !== undefined && !/^[A-Za-z0-9._~-]{1,100}$/.test(o.sessionPrefix)) throw new DeployError(`--session-prefix ${o.sessionPrefix}: use 1-100 characters of A-Z a-z 0-9 . _ ~ -`);
+  if (o.sessionPrefix !== undefined && !/^[A-Za-z0-9._~-]{1,100}$/.test(o.sessionPrefix))
+    throw new DeployError(`--session-prefix ${o.sessionPrefix}: use 1-100 characters of A-Z a-z 0-9 . _ ~ -`);
   // A preset is checked here; a profile file is read below.
   if (o.profile !== undefined && PRESETS[o.profile] !== undefined) {
     try {
@@ -74,7 +79,8 @@ export async function deployK6Operator(o: DeployK6OperatorOptions): Promise<Depl
       throw new DeployError(`--profile ${o.profile}: ${(err as Error).message}`);
     }
   }
-  if (!(Number.isInteger(o.parallelism) && o.parallelism >= 1 && o.parallelism <= 1000)) throw new DeployError(`--parallelism must be a whole number from 1 to 1000, got ${o.parallelism}`);
+  if (!(Number.isInteger(o.parallelism) && o.parallelism >= 1 && o.parallelism <= 1000))
+    throw new DeployError(`--parallelism must be a whole number from 1 to 1000, got ${o.parallelism}`);
   const env = scenarioEnv({ ...o, say: () => undefined }, 'deploy', 'results');
   let config;
   try {
@@ -89,7 +95,10 @@ export async function deployK6Operator(o: DeployK6OperatorOptions): Promise<Depl
     if (value !== '' && v !== 'POOLS') vars[v] = value;
   }
   if (o.target !== undefined) vars.TALON_BASE_URL = o.target;
-  if (vars.TALON_BASE_URL === undefined) throw new DeployError('name the deployment the runners load with --target or TALON_BASE_URL (a staging deployment, never a live production one)');
+  if (vars.TALON_BASE_URL === undefined)
+    throw new DeployError(
+      'name the deployment the runners load with --target or TALON_BASE_URL (a staging deployment, never a live production one)',
+    );
   try {
     parseConfig({ TALON_BASE_URL: vars.TALON_BASE_URL });
   } catch (err) {
@@ -99,26 +108,45 @@ export async function deployK6Operator(o: DeployK6OperatorOptions): Promise<Depl
   const files: BundleFile[] = [];
   // A profile file travels with the bundle (the build validates it and writes it whole as
   // profile.json); a preset name is just a name.
-  const profileFile = config.profile !== undefined && PRESETS[config.profile] === undefined ? resolve(config.profile) : undefined;
+  const profileFile =
+    config.profile !== undefined && PRESETS[config.profile] === undefined ? resolve(config.profile) : undefined;
   if (profileFile !== undefined && !existsSync(profileFile)) {
-    throw new DeployError(`${o.profile !== undefined ? '--profile' : 'PROFILE'} ${config.profile}: neither a preset (${PRESET_NAMES.join(', ')}) nor a file`);
+    throw new DeployError(
+      `${o.profile !== undefined ? '--profile' : 'PROFILE'} ${config.profile}: neither a preset (${PRESET_NAMES.join(', ')}) nor a file`,
+    );
   }
   // What every runner would refuse at init: a bad what-if edit, RATE_SCALE without a learned curve, ...
   try {
-    applyRateScale(config, editProfile(await loadProfile(profileFile ?? config.profile ?? 'default'), config.profileSet ?? []));
+    applyRateScale(
+      config,
+      editProfile(await loadProfile(profileFile ?? config.profile ?? 'default'), config.profileSet ?? []),
+    );
   } catch (err) {
     if (err instanceof CartloadError) throw new DeployError(err.message);
     throw err;
   }
-  const sessionPrefix = o.sessionPrefix ?? config.sessionPrefix ?? `${DEFAULT_SESSION_PREFIX}-${name.replace(/^cartload-/, '')}-${shortRandom()}`;
+  const sessionPrefix =
+    o.sessionPrefix ??
+    config.sessionPrefix ??
+    `${DEFAULT_SESSION_PREFIX}-${name.replace(/^cartload-/, '')}-${shortRandom()}`;
 
   const scratch = await mkdtemp(join(tmpdir(), 'cartload-deploy-'));
   try {
     const rootDir = o.rootDir ?? PROJECT_ROOT;
     const entry = join(rootDir, 'scenarios', `${scenario}.ts`);
     if (!existsSync(entry)) throw new DeployError(`scenario "${scenario}": no scenarios/${scenario}.ts`);
-    await buildScenarios({ rootDir, entries: [entry], outDir: scratch, seed: config.seed, ...(o.pools ? { pools: resolve(o.pools) } : {}), ...(profileFile ? { profile: profileFile } : {}) });
-    files.push({ name: `${scenario}.js`, content: await readFile(join(scratch, `${scenario}.js`)) }, { name: 'pools.json', content: await readFile(join(scratch, 'pools.json')) });
+    await buildScenarios({
+      rootDir,
+      entries: [entry],
+      outDir: scratch,
+      seed: config.seed,
+      ...(o.pools ? { pools: resolve(o.pools) } : {}),
+      ...(profileFile ? { profile: profileFile } : {}),
+    });
+    files.push(
+      { name: `${scenario}.js`, content: await readFile(join(scratch, `${scenario}.js`)) },
+      { name: 'pools.json', content: await readFile(join(scratch, 'pools.json')) },
+    );
     if (profileFile) {
       files.push({ name: PROFILE_FILE, content: await readFile(join(scratch, PROFILE_FILE)) });
       vars.PROFILE = `./${PROFILE_FILE}`;
@@ -146,7 +174,9 @@ export async function deployK6Operator(o: DeployK6OperatorOptions): Promise<Depl
     `kubectl${ns} create secret generic ${secret.name} --from-literal=${secret.key}="$TALON_API_KEY"   # once`,
     `kubectl${ns} apply -f ${name}.yaml`,
     `kubectl${ns} get testrun ${name} -w   # stage: initialization, initialized, created, started, finished`,
-    ...(resultsClaim !== '' ? [`# then copy the runners' folders (${name}-<n>-<id>/) off the ${resultsClaim} volume: one summary each`] : [`# results: each runner's summary is in its log (kubectl logs)`]),
+    ...(resultsClaim !== ''
+      ? [`# then copy the runners' folders (${name}-<n>-<id>/) off the ${resultsClaim} volume: one summary each`]
+      : [`# results: each runner's summary is in its log (kubectl logs)`]),
     `kubectl${ns} delete testrun ${name}   # before applying it again; generate the file anew for a new session namespace`,
   ];
   return { ...manifests, name, sessionPrefix, commands };

@@ -108,7 +108,15 @@ export function runK6(bin: string, args: readonly string[], options: RunK6Option
   const started = performance.now();
   return new Promise((resolvePromise, reject) => {
     if (options.signal?.aborted) {
-      resolvePromise({ code: null, signal: null, stdout: '', stderr: '', timedOut: false, aborted: true, durationMs: 0 });
+      resolvePromise({
+        code: null,
+        signal: null,
+        stdout: '',
+        stderr: '',
+        timedOut: false,
+        aborted: true,
+        durationMs: 0,
+      });
       return;
     }
     const child = spawn(bin, args, {

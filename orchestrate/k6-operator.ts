@@ -65,7 +65,9 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Kubernetes object names: a DNS label, short enough for the pods' and ConfigMaps' suffixes. */
 export function checkK8sName(name: string): string | undefined {
-  return DNS_LABEL.test(name) && name.length <= 40 ? undefined : `--name "${name}": use at most 40 lower-case letters, digits and '-', starting and ending with a letter or digit`;
+  return DNS_LABEL.test(name) && name.length <= 40
+    ? undefined
+    : `--name "${name}": use at most 40 lower-case letters, digits and '-', starting and ending with a letter or digit`;
 }
 
 const pad = (n: number): string => String(n).padStart(2, '0');
@@ -75,7 +77,8 @@ export function k6OperatorManifests(o: K6OperatorOptions): K6OperatorManifests {
   const chunk = o.chunkBytes ?? CHUNK_BYTES;
   const mounts = o.mounts ?? { bundle: '/bundle', unpacked: '/cartload', results: '/results' };
   if (!o.files.some((f) => f.name === o.script)) throw new Error(`the bundle has no ${o.script}`);
-  if (!(Number.isInteger(o.parallelism) && o.parallelism >= 1)) throw new RangeError(`--parallelism must be a whole number of at least 1, got ${o.parallelism}`);
+  if (!(Number.isInteger(o.parallelism) && o.parallelism >= 1))
+    throw new RangeError(`--parallelism must be a whole number of at least 1, got ${o.parallelism}`);
 
   // Each file gzipped and cut into pieces; pieces fill ConfigMaps in order, up to `chunk` bytes each.
   const configMaps: { index: number; binaryData: Record<string, string>; size: number }[] = [];
@@ -98,11 +101,26 @@ export function k6OperatorManifests(o: K6OperatorOptions): K6OperatorManifests {
     }
     pieces.set(f.name, paths);
   }
-  const unpackScript = ['set -e', ...o.files.map((f) => `cat ${(pieces.get(f.name) as string[]).map(quote).join(' ')} | gunzip > ${quote(`${mounts.unpacked}/${f.name}`)}`)].join('\n');
+  const unpackScript = [
+    'set -e',
+    ...o.files.map(
+      (f) =>
+        `cat ${(pieces.get(f.name) as string[]).map(quote).join(' ')} | gunzip > ${quote(`${mounts.unpacked}/${f.name}`)}`,
+    ),
+  ].join('\n');
 
   const cmName = (i: number): string => `${o.name}-bundle-${pad(i)}`;
-  const meta = (name: string): Record<string, unknown> => ({ name, ...(o.namespace ? { namespace: o.namespace } : {}), labels: { 'app.kubernetes.io/part-of': 'cartload', 'cartload/run': o.name } });
-  const objects: Record<string, unknown>[] = configMaps.map((cm) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(cmName(cm.index)), binaryData: cm.binaryData }));
+  const meta = (name: string): Record<string, unknown> => ({
+    name,
+    ...(o.namespace ? { namespace: o.namespace } : {}),
+    labels: { 'app.kubernetes.io/part-of': 'cartload', 'cartload/run': o.name },
+  });
+  const objects: Record<string, unknown>[] = configMaps.map((cm) => ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: meta(cmName(cm.index)),
+    binaryData: cm.binaryData,
+  }));
 
   const podName = { name: 'RUN_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } };
   const env = (withResults: boolean): Record<string, unknown>[] => [
@@ -122,19 +140,45 @@ export function k6OperatorManifests(o: K6OperatorOptions): K6OperatorManifests {
       : []),
   ];
   const tools = o.toolsImage ?? 'busybox:1.36';
-  const bundleVolumes = configMaps.map((cm) => ({ name: `bundle-${pad(cm.index)}`, configMap: { name: cmName(cm.index) } }));
-  const bundleMounts = configMaps.map((cm) => ({ name: `bundle-${pad(cm.index)}`, mountPath: `${mounts.bundle}/${pad(cm.index)}`, readOnly: true }));
+  const bundleVolumes = configMaps.map((cm) => ({
+    name: `bundle-${pad(cm.index)}`,
+    configMap: { name: cmName(cm.index) },
+  }));
+  const bundleMounts = configMaps.map((cm) => ({
+    name: `bundle-${pad(cm.index)}`,
+    mountPath: `${mounts.bundle}/${pad(cm.index)}`,
+    readOnly: true,
+  }));
   const unpacked = { name: 'cartload', mountPath: mounts.unpacked };
-  const unpack = { name: 'unpack-bundle', image: tools, command: ['sh', '-c', unpackScript], volumeMounts: [...bundleMounts, unpacked] };
+  const unpack = {
+    name: 'unpack-bundle',
+    image: tools,
+    command: ['sh', '-c', unpackScript],
+    volumeMounts: [...bundleMounts, unpacked],
+  };
   const pod = (withResults: boolean): Record<string, unknown> => ({
     ...(o.image ? { image: o.image } : {}),
     env: env(withResults),
     initContainers: [
       unpack,
       // k6 does not create the run folder: make <results>/<pod name> first.
-      ...(withResults ? [{ name: 'results-dir', image: tools, command: ['sh', '-c', `mkdir -p "${mounts.results}/$RUN_ID"`], env: [podName], volumeMounts: [{ name: 'results', mountPath: mounts.results }] }] : []),
+      ...(withResults
+        ? [
+            {
+              name: 'results-dir',
+              image: tools,
+              command: ['sh', '-c', `mkdir -p "${mounts.results}/$RUN_ID"`],
+              env: [podName],
+              volumeMounts: [{ name: 'results', mountPath: mounts.results }],
+            },
+          ]
+        : []),
     ],
-    volumes: [...bundleVolumes, { name: 'cartload', emptyDir: {} }, ...(withResults ? [{ name: 'results', persistentVolumeClaim: { claimName: o.resultsClaim } }] : [])],
+    volumes: [
+      ...bundleVolumes,
+      { name: 'cartload', emptyDir: {} },
+      ...(withResults ? [{ name: 'results', persistentVolumeClaim: { claimName: o.resultsClaim } }] : []),
+    ],
     volumeMounts: [unpacked, ...(withResults ? [{ name: 'results', mountPath: mounts.results }] : [])],
   });
   objects.push({
@@ -148,7 +192,10 @@ export function k6OperatorManifests(o: K6OperatorOptions): K6OperatorManifests {
       // Delete the runner pods when the test ends (the results stay on the volume).
       cleanup: 'post',
       initializer: pod(false),
-      runner: { ...pod(o.resultsClaim !== undefined), resources: { requests: { cpu: '1', memory: '512Mi' }, limits: { memory: '1Gi' } } },
+      runner: {
+        ...pod(o.resultsClaim !== undefined),
+        resources: { requests: { cpu: '1', memory: '512Mi' }, limits: { memory: '1Gi' } },
+      },
     },
   });
   const yaml = objects.map((obj) => `---\n${stringify(obj, { lineWidth: 0, aliasDuplicateObjects: false })}`).join('');

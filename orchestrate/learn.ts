@@ -19,7 +19,8 @@ export interface RunLearnResult extends LearnResult {
  * quantiles and weights stay readable (one line per distribution) and diffable.
  */
 export function formatProfile(value: unknown, indent = ''): string {
-  if (Array.isArray(value) && value.every((v) => v === null || typeof v !== 'object')) return `[${value.map((v) => JSON.stringify(v)).join(', ')}]`;
+  if (Array.isArray(value) && value.every((v) => v === null || typeof v !== 'object'))
+    return `[${value.map((v) => JSON.stringify(v)).join(', ')}]`;
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   const inner = `${indent}  `;
   if (Array.isArray(value)) return `[\n${value.map((v) => inner + formatProfile(v, inner)).join(',\n')}\n${indent}]`;

@@ -14,7 +14,13 @@
 // (for `p(N)<x`, that implies it passes on the union).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EMPTY_LATENCY, type LatencyStats, type RunSummary, type StepStats, type ThresholdResult } from '../model/summary.ts';
+import {
+  EMPTY_LATENCY,
+  type LatencyStats,
+  type RunSummary,
+  type StepStats,
+  type ThresholdResult,
+} from '../model/summary.ts';
 import { CartloadError } from '../model/errors.ts';
 import { mergeResults } from '../report/data/merge.ts';
 import { readRun } from '../report/read.ts';
@@ -55,7 +61,8 @@ async function readPart(dir: string): Promise<RunSummary> {
   } catch (err) {
     throw new MergeError(`${file}: not JSON (${(err as Error).message})`);
   }
-  if (s?.tool !== 'cartload' || typeof s.requests?.total !== 'number') throw new MergeError(`${file}: not a cartload summary.json`);
+  if (s?.tool !== 'cartload' || typeof s.requests?.total !== 'number')
+    throw new MergeError(`${file}: not a cartload summary.json`);
   return s;
 }
 
@@ -123,7 +130,8 @@ function exactly(t: ThresholdResult, m: RunSummary): boolean | undefined {
   const rate = RATE.exec(t.expression);
   if (!rate) return undefined;
   const [, op, limit] = rate as unknown as [string, string, string];
-  if (t.metric === 'http_req_failed' || t.metric === 'error_rate') return compare(m.requests.total === 0 ? 0 : m.requests.failed / m.requests.total, op, Number(limit));
+  if (t.metric === 'http_req_failed' || t.metric === 'error_rate')
+    return compare(m.requests.total === 0 ? 0 : m.requests.failed / m.requests.total, op, Number(limit));
   if (t.metric === 'checks' && m.checks) {
     const n = m.checks.passes + m.checks.fails;
     return compare(n === 0 ? 0 : m.checks.passes / n, op, Number(limit));
@@ -150,9 +158,13 @@ export function mergeSummaries(parts: RunSummary[], runId: string, notes: string
   if (parts.length === 0) throw new MergeError('nothing to merge: no parts');
   const first = parts[0] as RunSummary;
   const scenarios = new Set(parts.map((p) => p.scenario));
-  if (scenarios.size > 1) throw new MergeError(`the parts ran different things (${[...scenarios].join(', ')}): merge parts of one run only`);
+  if (scenarios.size > 1)
+    throw new MergeError(`the parts ran different things (${[...scenarios].join(', ')}): merge parts of one run only`);
   const startedAt = parts.map((p) => p.startedAt).sort()[0] as string;
-  const endedAt = parts.map((p) => p.endedAt).sort().at(-1) as string;
+  const endedAt = parts
+    .map((p) => p.endedAt)
+    .sort()
+    .at(-1) as string;
   const sum = (f: (p: RunSummary) => number | undefined): number => parts.reduce((a, p) => a + (f(p) ?? 0), 0);
   const byKind: Record<string, { completed: number; failed: number }> = {};
   for (const p of parts) {
@@ -198,9 +210,16 @@ export function mergeSummaries(parts: RunSummary[], runId: string, notes: string
       byKind,
     },
     ...(lagged.length > 0
-      ? { lag: { ...mergeLatency(lagged.map((p) => p.lag)), waitingForPredecessor: mergeLatency(lagged.map((p) => p.lag?.waitingForPredecessor)) } }
+      ? {
+          lag: {
+            ...mergeLatency(lagged.map((p) => p.lag)),
+            waitingForPredecessor: mergeLatency(lagged.map((p) => p.lag?.waitingForPredecessor)),
+          },
+        }
       : {}),
-    ...(withChecks.length > 0 ? { checks: { passes: sum((p) => p.checks?.passes), fails: sum((p) => p.checks?.fails) } } : {}),
+    ...(withChecks.length > 0
+      ? { checks: { passes: sum((p) => p.checks?.passes), fails: sum((p) => p.checks?.fails) } }
+      : {}),
     ...(parts.some((p) => p.rejectedCoupons !== undefined) ? { rejectedCoupons: sum((p) => p.rejectedCoupons) } : {}),
     ...(Object.keys(skippedRows).length > 0 ? { skippedRows } : {}),
     ...(Object.keys(filteredSteps).length > 0 ? { filteredSteps } : {}),
@@ -217,7 +236,9 @@ export function mergeSummaries(parts: RunSummary[], runId: string, notes: string
 
 /** Reads the parts, writes the merged run (results.json, summary.json, summary.txt, ...) into `dir`. */
 export async function mergeParts(o: MergePartsOptions): Promise<MergePartsResult> {
-  const views = await Promise.all(o.parts.map(async (p) => ({ dir: p, view: await readRun(p).catch(() => undefined) })));
+  const views = await Promise.all(
+    o.parts.map(async (p) => ({ dir: p, view: await readRun(p).catch(() => undefined) })),
+  );
   const exact = views.every((v) => v.view?.results !== undefined);
   if (exact) {
     const merged = mergeResults(

@@ -4,7 +4,15 @@
 import { DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
 import { shortRandom } from '../engine/run-id.ts';
 import type { EngineResult } from '../engine/index.ts';
-import { checkSameFile, CheckpointError, markEvents, newHeader, openCheckpoint, readCheckpoint, type InDoubt } from './checkpoint.ts';
+import {
+  checkSameFile,
+  CheckpointError,
+  markEvents,
+  newHeader,
+  openCheckpoint,
+  readCheckpoint,
+  type InDoubt,
+} from './checkpoint.ts';
 import type { RecordingInput } from '../engine/index.ts';
 import type { ReplayEvent } from '../recordings/events.ts';
 import { openRecording, replayOpened, type OpenedRecording, type ReplayFileOptions } from './replay.ts';
@@ -27,9 +35,33 @@ export interface CheckpointReplayResult extends EngineResult {
 }
 
 export async function replayWithCheckpoint(o: CheckpointReplayOptions): Promise<CheckpointReplayResult> {
-  const { checkpoint, resume, resendInDoubt, recording: opened, file, format, onError, tmpDir, sortWindowMs, stdin, ...engine } = o;
-  const run = async (wrap: (events: AsyncIterable<ReplayEvent>) => AsyncIterable<ReplayEvent>, options: typeof engine) => {
-    const recording = opened ?? (await openRecording({ file, ...(format ? { format } : {}), ...(onError ? { onError } : {}), ...(tmpDir ? { tmpDir } : {}), ...(sortWindowMs !== undefined ? { sortWindowMs } : {}), ...(stdin ? { stdin } : {}) }));
+  const {
+    checkpoint,
+    resume,
+    resendInDoubt,
+    recording: opened,
+    file,
+    format,
+    onError,
+    tmpDir,
+    sortWindowMs,
+    stdin,
+    ...engine
+  } = o;
+  const run = async (
+    wrap: (events: AsyncIterable<ReplayEvent>) => AsyncIterable<ReplayEvent>,
+    options: typeof engine,
+  ) => {
+    const recording =
+      opened ??
+      (await openRecording({
+        file,
+        ...(format ? { format } : {}),
+        ...(onError ? { onError } : {}),
+        ...(tmpDir ? { tmpDir } : {}),
+        ...(sortWindowMs !== undefined ? { sortWindowMs } : {}),
+        ...(stdin ? { stdin } : {}),
+      }));
     const input: RecordingInput = { ...recording.input, open: (onIssue) => wrap(recording.input.open(onIssue)) };
     return replayOpened({ input, close: () => recording.close() }, options);
   };
@@ -37,8 +69,16 @@ export async function replayWithCheckpoint(o: CheckpointReplayOptions): Promise<
     await opened?.close();
     return r;
   };
-  if (o.file === '-') return bail({ outcome: 'bad-input', message: '--checkpoint numbers the steps of a file read again on resume: name a file, not -' });
-  if ((o.loops ?? 1) > 1) return bail({ outcome: 'bad-input', message: '--checkpoint with --loop: not supported; checkpoint one pass at a time' });
+  if (o.file === '-')
+    return bail({
+      outcome: 'bad-input',
+      message: '--checkpoint numbers the steps of a file read again on resume: name a file, not -',
+    });
+  if ((o.loops ?? 1) > 1)
+    return bail({
+      outcome: 'bad-input',
+      message: '--checkpoint with --loop: not supported; checkpoint one pass at a time',
+    });
   try {
     if (!resume) {
       const sessionPrefix = o.sessionPrefix ?? `${DEFAULT_SESSION_PREFIX}-${shortRandom()}-`;
@@ -46,7 +86,11 @@ export async function replayWithCheckpoint(o: CheckpointReplayOptions): Promise<
       try {
         writer = openCheckpoint(checkpoint, newHeader(o.file, sessionPrefix));
       } catch (err) {
-        if ((err as { code?: string }).code === 'EEXIST') return bail({ outcome: 'bad-input', message: `--checkpoint ${checkpoint} exists: continue it with --resume ${checkpoint}, or name a new file` });
+        if ((err as { code?: string }).code === 'EEXIST')
+          return bail({
+            outcome: 'bad-input',
+            message: `--checkpoint ${checkpoint} exists: continue it with --resume ${checkpoint}, or name a new file`,
+          });
         throw err;
       }
       try {
@@ -58,18 +102,30 @@ export async function replayWithCheckpoint(o: CheckpointReplayOptions): Promise<
     const state = readCheckpoint(checkpoint);
     const other = checkSameFile(state, o.file);
     if (other) return bail({ outcome: 'bad-input', message: other });
-    if (o.sessionPrefix !== undefined && o.sessionPrefix !== state.header.sessionPrefix) return bail({ outcome: 'bad-input', message: `--resume keeps the checkpoint's session prefix "${state.header.sessionPrefix}": drop --session-prefix` });
+    if (o.sessionPrefix !== undefined && o.sessionPrefix !== state.header.sessionPrefix)
+      return bail({
+        outcome: 'bad-input',
+        message: `--resume keeps the checkpoint's session prefix "${state.header.sessionPrefix}": drop --session-prefix`,
+      });
     const writer = openCheckpoint(checkpoint, undefined);
     try {
       const res = await run((events) => markEvents(events, { state, resendInDoubt: resendInDoubt === true }), {
         ...engine,
         sessionPrefix: state.header.sessionPrefix,
         steps: writer,
-        notes: [...(o.notes ?? []), `resumed from ${checkpoint}: ${state.done.size} steps done before, ${state.inDoubt.length} in doubt ${resendInDoubt ? 'sent again' : 'not sent again'}`],
+        notes: [
+          ...(o.notes ?? []),
+          `resumed from ${checkpoint}: ${state.done.size} steps done before, ${state.inDoubt.length} in doubt ${resendInDoubt ? 'sent again' : 'not sent again'}`,
+        ],
       });
       // Every step was done before: the replay is finished, and resuming it again sends nothing.
       if (res.nothingToSend && state.done.size > 0 && res.dir === undefined) {
-        return { outcome: 'ok', message: `nothing left to send: the replay of ${o.file} was finished before`, inDoubt: state.inDoubt, alreadyDone: state.done.size };
+        return {
+          outcome: 'ok',
+          message: `nothing left to send: the replay of ${o.file} was finished before`,
+          inDoubt: state.inDoubt,
+          alreadyDone: state.done.size,
+        };
       }
       return { ...res, inDoubt: state.inDoubt, alreadyDone: state.done.size };
     } finally {

@@ -101,9 +101,16 @@ void (async () => {
       input: { kind: 'recording', name: input.name, rewindable: false, open: events },
       signal: stop.signal,
       hardSignal: hard.signal,
-      ...(input.progress ? { progress: { isTTY: false, write: (text: string) => post({ type: 'progress', text }) } } : {}),
+      ...(input.progress
+        ? { progress: { isTTY: false, write: (text: string) => post({ type: 'progress', text }) } }
+        : {}),
     });
-    post({ type: 'done', outcome: res.outcome, ...(res.message ? { message: res.message } : {}), ...(res.dir ? { dir: res.dir } : {}) });
+    post({
+      type: 'done',
+      outcome: res.outcome,
+      ...(res.message ? { message: res.message } : {}),
+      ...(res.dir ? { dir: res.dir } : {}),
+    });
   } finally {
     port.close();
   }

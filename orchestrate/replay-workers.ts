@@ -34,12 +34,21 @@ export function defaultWorkers(o: { file: string; loops?: number; limit?: number
 }
 
 /** Why these options cannot run on several workers, or undefined. */
-export function workersRefusal(o: { workers: number; file: string; loops?: number; limit?: number }): string | undefined {
-  if (!(Number.isInteger(o.workers) && o.workers >= 1 && o.workers <= 256)) return `--workers must be a whole number from 1 to 256, got ${o.workers}`;
+export function workersRefusal(o: {
+  workers: number;
+  file: string;
+  loops?: number;
+  limit?: number;
+}): string | undefined {
+  if (!(Number.isInteger(o.workers) && o.workers >= 1 && o.workers <= 256))
+    return `--workers must be a whole number from 1 to 256, got ${o.workers}`;
   if (o.workers === 1) return undefined;
-  if (o.file === '-') return '--workers: each worker reads the file itself, and standard input can be read once: name a file, or use --workers 1';
-  if ((o.loops ?? 1) > 1) return '--workers with --loop: a pass starts after the previous one ended in every worker, which workers cannot see; use --workers 1';
-  if (o.limit !== undefined) return '--workers with --limit: the first N sessions of the file are spread over the workers, which cannot count them together; use --workers 1';
+  if (o.file === '-')
+    return '--workers: each worker reads the file itself, and standard input can be read once: name a file, or use --workers 1';
+  if ((o.loops ?? 1) > 1)
+    return '--workers with --loop: a pass starts after the previous one ended in every worker, which workers cannot see; use --workers 1';
+  if (o.limit !== undefined)
+    return '--workers with --limit: the first N sessions of the file are spread over the workers, which cannot count them together; use --workers 1';
   return undefined;
 }
 
@@ -84,7 +93,10 @@ function workerScript(): Promise<string> {
                 if (args.path.includes(`${sep}node_modules${sep}`)) return undefined;
                 const text = await readFile(args.path, 'utf8');
                 if (!text.includes(META_URL)) return undefined;
-                return { contents: text.replaceAll(META_URL, JSON.stringify(pathToFileURL(args.path).href)), loader: 'ts' };
+                return {
+                  contents: text.replaceAll(META_URL, JSON.stringify(pathToFileURL(args.path).href)),
+                  loader: 'ts',
+                };
               });
             },
           },
@@ -121,7 +133,12 @@ interface WorkerState {
 }
 
 export async function replayWithWorkers(o: ReplayWorkersOptions): Promise<EngineResult> {
-  const refusal = workersRefusal({ workers: o.workers, file: o.file, ...(o.loops !== undefined ? { loops: o.loops } : {}), ...(o.filters?.limit !== undefined ? { limit: o.filters.limit } : {}) });
+  const refusal = workersRefusal({
+    workers: o.workers,
+    file: o.file,
+    ...(o.loops !== undefined ? { loops: o.loops } : {}),
+    ...(o.filters?.limit !== undefined ? { limit: o.filters.limit } : {}),
+  });
   if (refusal) return { outcome: 'bad-input', message: refusal };
   const n = o.workers;
   const runId = o.runId ?? makeRunId();
@@ -134,8 +151,32 @@ export async function replayWithWorkers(o: ReplayWorkersOptions): Promise<Engine
   }
   const partsDir = join(dir, 'parts');
   // What stays in this thread: the reader, the callbacks, the signals.
-  const { workers: _n, progress, onIssue, signal, hardSignal, file, format, onError, tmpDir, sortWindowMs, stdin, recording: opened, consumers: _consumers, ...engine } = o;
-  const recording = opened ?? (await openRecording({ file, ...(format ? { format } : {}), ...(onError ? { onError } : {}), ...(tmpDir ? { tmpDir } : {}), ...(sortWindowMs !== undefined ? { sortWindowMs } : {}), ...(stdin ? { stdin } : {}) }));
+  const {
+    workers: _n,
+    progress,
+    onIssue,
+    signal,
+    hardSignal,
+    file,
+    format,
+    onError,
+    tmpDir,
+    sortWindowMs,
+    stdin,
+    recording: opened,
+    consumers: _consumers,
+    ...engine
+  } = o;
+  const recording =
+    opened ??
+    (await openRecording({
+      file,
+      ...(format ? { format } : {}),
+      ...(onError ? { onError } : {}),
+      ...(tmpDir ? { tmpDir } : {}),
+      ...(sortWindowMs !== undefined ? { sortWindowMs } : {}),
+      ...(stdin ? { stdin } : {}),
+    }));
   const speed = o.timing.mode === 'speed' ? o.timing.speed : undefined;
   const { shard: outer, ...filters } = o.filters ?? {};
   const m = outer?.count ?? 1;
@@ -162,7 +203,15 @@ export async function replayWithWorkers(o: ReplayWorkersOptions): Promise<Engine
       ...(speed !== undefined ? { speed } : {}),
       progress: progress !== undefined,
     };
-    return { thread: new Worker(code, { eval: true, workerData: input }), batch: [], credit: CREDIT, wakeProducer: undefined, opened: false, offsetMs: 0, end: undefined };
+    return {
+      thread: new Worker(code, { eval: true, workerData: input }),
+      batch: [],
+      credit: CREDIT,
+      wakeProducer: undefined,
+      opened: false,
+      offsetMs: 0,
+      end: undefined,
+    };
   });
 
   let stopping = false;
@@ -212,8 +261,12 @@ export async function replayWithWorkers(o: ReplayWorkersOptions): Promise<Engine
               break;
           }
         });
-        w.thread.on('error', (err) => end({ outcome: 'error', message: err instanceof Error ? err.message : String(err) }));
-        w.thread.on('exit', (code) => end({ outcome: 'error', message: `worker ${j} exited (${code}) before reporting` }));
+        w.thread.on('error', (err) =>
+          end({ outcome: 'error', message: err instanceof Error ? err.message : String(err) }),
+        );
+        w.thread.on('exit', (code) =>
+          end({ outcome: 'error', message: `worker ${j} exited (${code}) before reporting` }),
+        );
       }),
   );
   if (signal?.aborted) onStop();
@@ -225,7 +278,8 @@ export async function replayWithWorkers(o: ReplayWorkersOptions): Promise<Engine
   let outside = 0;
   const read = async (): Promise<void> => {
     // Every worker's engine has checked the target (the first) and made its folder before anything is read.
-    while (!stopping && ws.some((w) => !w.opened && w.end === undefined)) await new Promise<void>((r) => (wakeOpened = r));
+    while (!stopping && ws.some((w) => !w.opened && w.end === undefined))
+      await new Promise<void>((r) => (wakeOpened = r));
     wakeOpened = undefined;
     if (stopping || ws.some((w) => w.end !== undefined)) return;
     const isEarliest = firstSentStep(filters);
@@ -262,7 +316,8 @@ export async function replayWithWorkers(o: ReplayWorkersOptions): Promise<Engine
         w.batch.push(ev);
         if (w.batch.length >= BATCH) {
           flush(w);
-          while (w.credit < BATCH && !stopping && w.end === undefined) await new Promise<void>((r) => (w.wakeProducer = r));
+          while (w.credit < BATCH && !stopping && w.end === undefined)
+            await new Promise<void>((r) => (w.wakeProducer = r));
           w.wakeProducer = undefined;
         }
       }
@@ -270,7 +325,15 @@ export async function replayWithWorkers(o: ReplayWorkersOptions): Promise<Engine
       broadcast({ type: 'end' });
     } catch (err) {
       ws.forEach(flush);
-      const issue: RowIssue = err instanceof RecordingError ? err.issue : { file, line: 0, reason: 'read-error', message: `${file}: ${err instanceof Error ? err.message : String(err)}` };
+      const issue: RowIssue =
+        err instanceof RecordingError
+          ? err.issue
+          : {
+              file,
+              line: 0,
+              reason: 'read-error',
+              message: `${file}: ${err instanceof Error ? err.message : String(err)}`,
+            };
       broadcast({ type: 'fail', issue });
     } finally {
       clearInterval(timer);
@@ -293,11 +356,20 @@ export async function replayWithWorkers(o: ReplayWorkersOptions): Promise<Engine
   if (parts.length === 0) {
     if (broken) throw new Error(broken.message ?? 'a replay worker failed');
     const e = unavailable ?? bad;
-    return { outcome: e ? (e.outcome as EngineResult['outcome']) : 'bad-input', message: e?.message ?? 'no worker wrote results', dir };
+    return {
+      outcome: e ? (e.outcome as EngineResult['outcome']) : 'bad-input',
+      message: e?.message ?? 'no worker wrote results',
+      dir,
+    };
   }
   let merged;
   try {
-    merged = await mergeParts({ parts, dir, runId, notes: [`${n} workers on one clock; one thread read the file and gave each worker the sessions of its shard`] });
+    merged = await mergeParts({
+      parts,
+      dir,
+      runId,
+      notes: [`${n} workers on one clock; one thread read the file and gave each worker the sessions of its shard`],
+    });
   } catch (err) {
     if (err instanceof MergeError) return { outcome: 'bad-input', message: err.message, dir };
     throw err;
@@ -306,9 +378,20 @@ export async function replayWithWorkers(o: ReplayWorkersOptions): Promise<Engine
     merged.summary.filteredSteps = { ...(merged.summary.filteredSteps ?? {}), shard: outside };
     await writeSummary(dir, merged.summary);
   }
-  await gatherFiles(ws.map((w) => ({ ...(w.end?.dir ? { dir: w.end.dir } : {}), offsetMs: w.offsetMs })), dir);
+  await gatherFiles(
+    ws.map((w) => ({ ...(w.end?.dir ? { dir: w.end.dir } : {}), offsetMs: w.offsetMs })),
+    dir,
+  );
   if (broken) throw new Error(broken.message ?? 'a replay worker failed');
-  const outcome: EngineResult['outcome'] = unavailable ? 'unavailable' : bad ? 'bad-input' : merged.summary.interrupted ? 'interrupted' : (merged.summary.thresholds ?? []).some((t) => !t.ok) ? 'thresholds' : 'ok';
+  const outcome: EngineResult['outcome'] = unavailable
+    ? 'unavailable'
+    : bad
+      ? 'bad-input'
+      : merged.summary.interrupted
+        ? 'interrupted'
+        : (merged.summary.thresholds ?? []).some((t) => !t.ok)
+          ? 'thresholds'
+          : 'ok';
   const message = (unavailable ?? bad)?.message;
   return { outcome, summary: merged.summary, dir, ...(message ? { message } : {}) };
 }

@@ -53,7 +53,12 @@ export async function openRecording(o: RecordingSource): Promise<OpenedRecording
   const first = await reader.next();
   if (first.done) {
     const skipped = early.length > 0 ? `: all ${early.length} rows are bad (the first: ${early[0]?.message})` : '';
-    throw new RecordingError({ file, line: early[0]?.line ?? 2, reason: 'no-rows', message: `${file}: no rows to replay after the header${skipped}` });
+    throw new RecordingError({
+      file,
+      line: early[0]?.line ?? 2,
+      reason: 'no-rows',
+      message: `${file}: no rows to replay after the header${skipped}`,
+    });
   }
   let firstPass = true;
   return {
@@ -84,12 +89,22 @@ async function* prepend<T>(first: T, rest: AsyncGenerator<T>): AsyncGenerator<T>
 /** Replays a recording: opens it (openRecording), then runs the engine over it. */
 export async function replayFile(o: ReplayFileOptions): Promise<EngineResult> {
   const { file, format, onError, tmpDir, sortWindowMs, stdin, ...engine } = o;
-  const source: RecordingSource = { file, ...(format ? { format } : {}), ...(onError ? { onError } : {}), ...(tmpDir ? { tmpDir } : {}), ...(sortWindowMs !== undefined ? { sortWindowMs } : {}), ...(stdin ? { stdin } : {}) };
+  const source: RecordingSource = {
+    file,
+    ...(format ? { format } : {}),
+    ...(onError ? { onError } : {}),
+    ...(tmpDir ? { tmpDir } : {}),
+    ...(sortWindowMs !== undefined ? { sortWindowMs } : {}),
+    ...(stdin ? { stdin } : {}),
+  };
   return replayOpened(await openRecording(source), engine);
 }
 
 /** Runs the engine over a recording opened with openRecording (the CLI opens it first to check it). */
-export async function replayOpened(recording: OpenedRecording, engine: Omit<EngineOptions, 'input'>): Promise<EngineResult> {
+export async function replayOpened(
+  recording: OpenedRecording,
+  engine: Omit<EngineOptions, 'input'>,
+): Promise<EngineResult> {
   try {
     return await runEngine({ ...engine, input: recording.input });
   } finally {

@@ -34,13 +34,26 @@ export interface SegmentRun {
 
 export type RunSegmentsResult =
   | { mode: 'commands'; runId: string; bundle: string; commands: string[] }
-  | { mode: 'local'; runId: string; target: string; dir: string; instances: SegmentRun[]; merged?: MergePartsResult; mergeError?: string; exitCode: number; interrupted: boolean }
+  | {
+      mode: 'local';
+      runId: string;
+      target: string;
+      dir: string;
+      instances: SegmentRun[];
+      merged?: MergePartsResult;
+      mergeError?: string;
+      exitCode: number;
+      interrupted: boolean;
+    }
   | { mode: 'none'; outcome: 'bad-input' | 'unavailable'; message: string };
 
 const fail = (message: string): RunSegmentsResult => ({ mode: 'none', outcome: 'bad-input', message });
 
 /** Passes a child's output on line by line, each line marked with its instance. */
-function lineWriter(mark: string, write: ((chunk: string) => void) | undefined): { push: (c: string) => void; end: () => void } {
+function lineWriter(
+  mark: string,
+  write: ((chunk: string) => void) | undefined,
+): { push: (c: string) => void; end: () => void } {
   let rest = '';
   return {
     push(c) {
@@ -61,7 +74,8 @@ export async function runSegments(o: RunSegmentsOptions): Promise<RunSegmentsRes
   const rootDir = o.rootDir ?? PROJECT_ROOT;
   const resultsDir = o.resultsDir ?? 'results';
   const runId = o.runId ?? makeRunId();
-  if (o.engine === 'node') return fail('--segments splits a k6 test over k6 instances; the Node engine does not take it (drop --engine node)');
+  if (o.engine === 'node')
+    return fail('--segments splits a k6 test over k6 instances; the Node engine does not take it (drop --engine node)');
   let instances: SegmentInstance[];
   try {
     instances = splitSegments(o.segments, runId);
@@ -73,7 +87,17 @@ export async function runSegments(o: RunSegmentsOptions): Promise<RunSegmentsRes
   try {
     config = parseConfig(env, scenario === 'smoke' || scenario === 'capacity' ? scenario : undefined);
     // What every instance would refuse at init (a bad profile file or what-if edit, RATE_SCALE without a learned curve), refused once here.
-    applyRateScale(config, editProfile(await loadProfile(config.profile ?? (SCENARIO_DEFAULTS as Readonly<Record<string, ScenarioDefaults>>)[scenario]?.profile ?? 'default'), config.profileSet ?? []));
+    applyRateScale(
+      config,
+      editProfile(
+        await loadProfile(
+          config.profile ??
+            (SCENARIO_DEFAULTS as Readonly<Record<string, ScenarioDefaults>>)[scenario]?.profile ??
+            'default',
+        ),
+        config.profileSet ?? [],
+      ),
+    );
   } catch (err) {
     if (err instanceof CartloadError) return fail(err.message);
     throw err;
@@ -84,7 +108,13 @@ export async function runSegments(o: RunSegmentsOptions): Promise<RunSegmentsRes
 
   if (!o.local) {
     // A profile file is copied beside the bundle: the commands name it as k6 opens it there.
-    const { file: bundle, env: bundleEnv } = await buildScenarioBundle({ scenario, rootDir, outDir, seed: config.seed, env });
+    const { file: bundle, env: bundleEnv } = await buildScenarioBundle({
+      scenario,
+      rootDir,
+      outDir,
+      seed: config.seed,
+      env,
+    });
     const rel = relative(process.cwd(), bundle);
     const vars: Record<string, string> = {};
     for (const name of SCENARIO_VARIABLES) {
@@ -93,12 +123,23 @@ export async function runSegments(o: RunSegmentsOptions): Promise<RunSegmentsRes
     }
     vars.SESSION_PREFIX = sessionPrefix;
     if (resultsDir !== 'results') vars.RESULTS_DIR = resultsDir;
-    const commands = segmentCommands({ instances, bundle: rel.startsWith('..') || isAbsolute(rel) ? bundle : rel, vars, resultsDir, runId });
+    const commands = segmentCommands({
+      instances,
+      bundle: rel.startsWith('..') || isAbsolute(rel) ? bundle : rel,
+      vars,
+      resultsDir,
+      runId,
+    });
     return { mode: 'commands', runId, bundle, commands };
   }
 
   const k6 = locateK6(o.env);
-  if (!k6.bin) return { mode: 'none', outcome: 'bad-input', message: `--segments --local runs k6 here: ${'reason' in k6 ? k6.reason : 'no k6'} (without --local, the commands are printed for other machines)` };
+  if (!k6.bin)
+    return {
+      mode: 'none',
+      outcome: 'bad-input',
+      message: `--segments --local runs k6 here: ${'reason' in k6 ? k6.reason : 'no k6'} (without --local, the commands are printed for other machines)`,
+    };
   // The run's folder holds the merged results; the instances' folders go in parts/.
   const dir = resolve(resultsDir, runId);
   const partsDir = join(dir, 'parts');
@@ -108,15 +149,25 @@ export async function runSegments(o: RunSegmentsOptions): Promise<RunSegmentsRes
   const named = (o.env.TALON_BASE_URL ?? '').trim();
   if (named === '') {
     local = await startTarget({ ...(config.apiKey ? { apiKey: config.apiKey } : {}) });
-    o.say(`target: the local reference target at ${local.url} (started for this run; set TALON_BASE_URL to aim elsewhere)`);
+    o.say(
+      `target: the local reference target at ${local.url} (started for this run; set TALON_BASE_URL to aim elsewhere)`,
+    );
   } else {
     o.say(`target: ${config.baseUrl}`);
   }
   const target = local?.url ?? config.baseUrl;
   const apiKey = local?.apiKey ?? config.apiKey;
   try {
-    const { file: bundle, env: bundleEnv } = await buildScenarioBundle({ scenario, rootDir, outDir, seed: config.seed, env });
-    o.say(`engine: k6 (${k6.bin}), ${instances.length} instances over execution segments ${instances.map((s) => s.segment).join(', ')}; session IDs ${sessionPrefix}-${config.seed}-<n>`);
+    const { file: bundle, env: bundleEnv } = await buildScenarioBundle({
+      scenario,
+      rootDir,
+      outDir,
+      seed: config.seed,
+      env,
+    });
+    o.say(
+      `engine: k6 (${k6.bin}), ${instances.length} instances over execution segments ${instances.map((s) => s.segment).join(', ')}; session IDs ${sessionPrefix}-${config.seed}-<n>`,
+    );
     const runs = await Promise.all(
       instances.map(async (instance): Promise<SegmentRun> => {
         const mark = `[${instance.index}/${instances.length}]`;
@@ -130,7 +181,14 @@ export async function runSegments(o: RunSegmentsOptions): Promise<RunSegmentsRes
             outDir,
             resultsDir: partsDir,
             runId: instance.runId,
-            env: { ...bundleEnv, TALON_BASE_URL: target, TALON_API_KEY: apiKey, SESSION_PREFIX: sessionPrefix, RUN_ID: instance.runId, RESULTS_DIR: partsDir },
+            env: {
+              ...bundleEnv,
+              TALON_BASE_URL: target,
+              TALON_API_KEY: apiKey,
+              SESSION_PREFIX: sessionPrefix,
+              RUN_ID: instance.runId,
+              RESULTS_DIR: partsDir,
+            },
             bin: k6.bin as string,
             seed: config.seed,
             why: `instance ${instance.index} of ${instances.length}`,
@@ -152,7 +210,9 @@ export async function runSegments(o: RunSegmentsOptions): Promise<RunSegmentsRes
         parts: runs.map((r) => r.dir),
         dir,
         runId,
-        notes: [`k6 over ${instances.length} execution segments (${instances.map((s) => s.segment).join(', ')}), session prefix ${sessionPrefix}`],
+        notes: [
+          `k6 over ${instances.length} execution segments (${instances.map((s) => s.segment).join(', ')}), session prefix ${sessionPrefix}`,
+        ],
       });
     } catch (e) {
       mergeError = (e as Error).message;
@@ -160,7 +220,17 @@ export async function runSegments(o: RunSegmentsOptions): Promise<RunSegmentsRes
     // k6's own failures (104 bad options, 107 script error, 108 aborted) win over the verdict.
     const broken = runs.find((r) => r.exitCode !== 0 && r.exitCode !== 99);
     const exitCode = interrupted ? 130 : broken ? broken.exitCode : mergeError ? 1 : merged?.ok ? 0 : 99;
-    return { mode: 'local', runId, target, dir, instances: runs, ...(merged ? { merged } : {}), ...(mergeError ? { mergeError } : {}), exitCode, interrupted };
+    return {
+      mode: 'local',
+      runId,
+      target,
+      dir,
+      instances: runs,
+      ...(merged ? { merged } : {}),
+      ...(mergeError ? { mergeError } : {}),
+      exitCode,
+      interrupted,
+    };
   } finally {
     await local?.close();
   }

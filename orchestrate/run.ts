@@ -25,7 +25,14 @@ import { PRESET_SHAPES, stageStarts } from '../scenarios/lib/load.ts';
 import { applyRateScale, type RateScaled } from '../scenarios/lib/rate-scale.ts';
 import { toDryPlan } from '../scenarios/lib/dry.ts';
 import { startTarget, type RunningTarget } from '../emulator/server/index.ts';
-import { runEngine, validateEngineOptions, type EngineOptions, type EngineResult, type PlansInput, type ProgressSink } from '../engine/index.ts';
+import {
+  runEngine,
+  validateEngineOptions,
+  type EngineOptions,
+  type EngineResult,
+  type PlansInput,
+  type ProgressSink,
+} from '../engine/index.ts';
 import { makeRunId, shortRandom } from '../engine/run-id.ts';
 import { SCENARIO_DEFAULTS, type ScenarioDefaults } from '../scenarios/lib/defaults.ts';
 import { convertK6Run } from '../report/runs.ts';
@@ -90,7 +97,17 @@ export interface RunScenarioOptions {
 }
 
 export type RunScenarioResult =
-  | { engine: 'k6'; why: string; target: string; runId: string; dir: string; exitCode: number; interrupted: boolean; results?: RunSummary; conversionError?: string }
+  | {
+      engine: 'k6';
+      why: string;
+      target: string;
+      runId: string;
+      dir: string;
+      exitCode: number;
+      interrupted: boolean;
+      results?: RunSummary;
+      conversionError?: string;
+    }
   | { engine: 'node'; why: string; target: string; runId: string; result: EngineResult };
 
 /** What cannot run as asked (a scenario the engine lacks, a k6 load shape for the Node engine, no k6): exit 2. */
@@ -226,18 +243,25 @@ export async function prepareRun(o: RunScenarioOptions): Promise<PreparedRun> {
     try {
       await access(join(rootDir, 'scenarios', `${scenario}.ts`));
     } catch {
-      throw new RunOptionsError(`scenario "${scenario}": no scenarios/${scenario}.ts (scenarios: ${[...Object.keys(NODE_SCENARIOS), 'capacity'].join(', ')})`);
+      throw new RunOptionsError(
+        `scenario "${scenario}": no scenarios/${scenario}.ts (scenarios: ${[...Object.keys(NODE_SCENARIOS), 'capacity'].join(', ')})`,
+      );
     }
   }
   const def = NODE_SCENARIOS[scenario];
   if (engine === 'node' && !def) {
     const known = Object.keys(NODE_SCENARIOS).join(', ');
-    throw new RunOptionsError(`scenario "${scenario}": the Node engine runs ${known}; ${scenario === 'capacity' ? 'capacity steps the rate up and needs k6 (install k6 or set K6_BIN); cartload capacity searches with either engine' : 'check the name'}`);
+    throw new RunOptionsError(
+      `scenario "${scenario}": the Node engine runs ${known}; ${scenario === 'capacity' ? 'capacity steps the rate up and needs k6 (install k6 or set K6_BIN); cartload capacity searches with either engine' : 'check the name'}`,
+    );
   }
   if (engine === 'node' && (env.VUS ?? '').trim() !== '') {
-    throw new RunOptionsError('VUS is a closed k6 model; the Node engine starts sessions at a rate (RATE, STAGES, LOAD or RATE_SCALE): install k6, or unset VUS');
+    throw new RunOptionsError(
+      'VUS is a closed k6 model; the Node engine starts sessions at a rate (RATE, STAGES, LOAD or RATE_SCALE): install k6, or unset VUS',
+    );
   }
-  if (config.rateScale !== undefined && (scenario === 'smoke' || scenario === 'capacity')) throw new RunOptionsError(`RATE_SCALE does not apply to ${scenario}, which has its own load shape`);
+  if (config.rateScale !== undefined && (scenario === 'smoke' || scenario === 'capacity'))
+    throw new RunOptionsError(`RATE_SCALE does not apply to ${scenario}, which has its own load shape`);
   // The profile, its what-if edits (PROFILE_SET) and a RATE_SCALE shape, checked whichever engine
   // runs them (k6 applies the same code again in each VU): a bad edit or curve starts nothing.
   const profile = editProfile(await loadProfile(config.profile ?? def?.profile ?? 'default'), config.profileSet ?? []);
@@ -248,14 +272,26 @@ export async function prepareRun(o: RunScenarioOptions): Promise<PreparedRun> {
     // A value given as a flag is named as the flag.
     const flag = err instanceof ConfigError ? SHAPE_FLAGS[err.variable] : undefined;
     const given = flag ? o[flag[1]] : undefined;
-    if (err instanceof ConfigError && flag && given !== undefined) throw new RunOptionsError(`--${flag[0]} ${String(given)}: ${err.problem}`);
+    if (err instanceof ConfigError && flag && given !== undefined)
+      throw new RunOptionsError(`--${flag[0]} ${String(given)}: ${err.problem}`);
     throw err;
   }
   const named = (env.TALON_BASE_URL ?? '').trim() === '' ? undefined : config.baseUrl;
   await checkDirWritable(resultsDir, '--results-dir');
   await checkRunFolderFree(resultsDir, runId);
   const dry = config.dry || (NODE_SCENARIOS[scenario]?.forceDry ?? false);
-  const prepared: PreparedRun = { scenario, engine, why, config: shaped.config, env, runId, resultsDir, named, dry, profile: shaped.profile };
+  const prepared: PreparedRun = {
+    scenario,
+    engine,
+    why,
+    config: shaped.config,
+    env,
+    runId,
+    resultsDir,
+    named,
+    dry,
+    profile: shaped.profile,
+  };
   if (shaped.note) prepared.shapeNote = shaped.note;
   if (engine === 'k6') {
     prepared.k6Bin = k6.bin as string;
@@ -264,7 +300,11 @@ export async function prepareRun(o: RunScenarioOptions): Promise<PreparedRun> {
     const unused: PlansInput['plan'] = () => {
       throw new Error('not called by validateEngineOptions');
     };
-    validateEngineOptions({ target: named ?? 'http://127.0.0.1', runId, ...nodeShape(scenario, def as ScenarioDefaults, shaped.config, o, unused) });
+    validateEngineOptions({
+      target: named ?? 'http://127.0.0.1',
+      runId,
+      ...nodeShape(scenario, def as ScenarioDefaults, shaped.config, o, unused),
+    });
     prepared.node = await planNode(def as ScenarioDefaults, shaped.config, shaped.profile);
   }
   return prepared;
@@ -280,13 +320,28 @@ function nodeStages(def: ScenarioDefaults, config: ScenarioConfig): Stage[] | un
  * How the Node engine paces a scenario: smoke one session of each kind at once; the rest at a rate
  * for a duration, or along stages (session i where the stages' arrivals reach i, as k6 does).
  */
-function nodeShape(scenario: string, def: ScenarioDefaults, config: ScenarioConfig, o: RunScenarioOptions, plan: PlansInput['plan']): Pick<EngineOptions, 'input' | 'timing' | 'connections'> {
-  if (def.kindsInOrder !== undefined) return { input: { kind: 'plans', name: scenario, plan, limit: def.kindsInOrder.length }, timing: { mode: 'asap' }, connections: 1 };
+function nodeShape(
+  scenario: string,
+  def: ScenarioDefaults,
+  config: ScenarioConfig,
+  o: RunScenarioOptions,
+  plan: PlansInput['plan'],
+): Pick<EngineOptions, 'input' | 'timing' | 'connections'> {
+  if (def.kindsInOrder !== undefined)
+    return {
+      input: { kind: 'plans', name: scenario, plan, limit: def.kindsInOrder.length },
+      timing: { mode: 'asap' },
+      connections: 1,
+    };
   const connections = o.connections ?? DEFAULT_CONNECTIONS;
   const stages = nodeStages(def, config);
   if (stages) {
     const s = stageStarts(stages);
-    return { input: { kind: 'plans', name: scenario, plan, durationMs: s.durationMs }, timing: { mode: 'rate', rate: Math.max(s.peak, 1e-9), startMs: s.startMs }, connections };
+    return {
+      input: { kind: 'plans', name: scenario, plan, durationMs: s.durationMs },
+      timing: { mode: 'rate', rate: Math.max(s.peak, 1e-9), startMs: s.startMs },
+      connections,
+    };
   }
   return {
     input: { kind: 'plans', name: scenario, plan, durationMs: durationMsOf(config.duration ?? def.duration) },
@@ -343,7 +398,9 @@ export async function startRun(p: PreparedRun, o: RunScenarioOptions): Promise<R
   let local: RunningTarget | undefined;
   if (p.named === undefined) {
     local = await startTarget({ ...(p.config.apiKey ? { apiKey: p.config.apiKey } : {}) });
-    o.say(`target: the local reference target at ${local.url} (started for this run; set TALON_BASE_URL or --target to aim elsewhere)`);
+    o.say(
+      `target: the local reference target at ${local.url} (started for this run; set TALON_BASE_URL or --target to aim elsewhere)`,
+    );
   } else {
     o.say(`target: ${p.named}`);
   }
@@ -353,7 +410,18 @@ export async function startRun(p: PreparedRun, o: RunScenarioOptions): Promise<R
   try {
     if (p.engine === 'k6') {
       const env = { ...p.env, TALON_BASE_URL: target, TALON_API_KEY: apiKey };
-      return await runWithK6(o, { scenario: p.scenario, rootDir, outDir: o.distDir ?? join(rootDir, 'dist'), resultsDir: p.resultsDir, runId: p.runId, env, bin: p.k6Bin as string, seed: p.config.seed, why: p.why, target });
+      return await runWithK6(o, {
+        scenario: p.scenario,
+        rootDir,
+        outDir: o.distDir ?? join(rootDir, 'dist'),
+        resultsDir: p.resultsDir,
+        runId: p.runId,
+        env,
+        bin: p.k6Bin as string,
+        seed: p.config.seed,
+        why: p.why,
+        target,
+      });
     }
     return await runWithNode(o, p, p.node as NodePlan, target, apiKey);
   } finally {
@@ -370,13 +438,25 @@ export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioRes
  * Builds one scenario's k6 bundle (and pools.json beside it). A PROFILE naming a file is copied
  * beside them as profile.json: the returned env names it as k6 opens it (PROFILE=./profile.json).
  */
-export async function buildScenarioBundle(r: { scenario: string; rootDir: string; outDir: string; seed: number; env: Env }): Promise<{ file: string; env: Env }> {
+export async function buildScenarioBundle(r: {
+  scenario: string;
+  rootDir: string;
+  outDir: string;
+  seed: number;
+  env: Env;
+}): Promise<{ file: string; env: Env }> {
   const entry = join(r.rootDir, 'scenarios', `${r.scenario}.ts`);
   // A profile file travels with the bundle as dist/profile.json, as the pools do: k6 opens files
   // relative to the bundle, not to where the user ran cartload.
   const named = (r.env.PROFILE ?? '').trim();
   const profileFile = named !== '' && !PRESETS[named] ? resolve(named) : undefined;
-  const built = await buildScenarios({ rootDir: r.rootDir, entries: [entry], outDir: r.outDir, seed: r.seed, ...(profileFile ? { profile: profileFile } : {}) });
+  const built = await buildScenarios({
+    rootDir: r.rootDir,
+    entries: [entry],
+    outDir: r.outDir,
+    seed: r.seed,
+    ...(profileFile ? { profile: profileFile } : {}),
+  });
   const file = built.bundles.find((b) => b.name === r.scenario)?.file ?? join(r.outDir, `${r.scenario}.js`);
   return { file, env: profileFile ? { ...r.env, PROFILE: `./${PROFILE_FILE}` } : r.env };
 }
@@ -399,7 +479,10 @@ export interface K6RunPlan {
 }
 
 /** Runs one k6 process over a scenario's bundle; its results go to resultsDir/runId. */
-export async function runWithK6(o: RunScenarioOptions, r: K6RunPlan): Promise<Extract<RunScenarioResult, { engine: 'k6' }>> {
+export async function runWithK6(
+  o: RunScenarioOptions,
+  r: K6RunPlan,
+): Promise<Extract<RunScenarioResult, { engine: 'k6' }>> {
   let bundle = r.bundle;
   let env = r.env;
   if (bundle === undefined) ({ file: bundle, env } = await buildScenarioBundle(r));
@@ -421,10 +504,19 @@ export async function runWithK6(o: RunScenarioOptions, r: K6RunPlan): Promise<Ex
   const interrupted = res.aborted || res.signal !== null;
   const exitCode = res.code ?? (interrupted ? 130 : 1);
   const done = { engine: 'k6' as const, why: r.why, target: r.target, runId: r.runId, dir, exitCode, interrupted };
-  if (!(await stat(csv).then((st) => st.size > 0, () => false))) return { ...done, conversionError: `k6 wrote no metric stream (${csv}): the run folder has k6's own files only` };
+  if (
+    !(await stat(csv).then(
+      (st) => st.size > 0,
+      () => false,
+    ))
+  )
+    return { ...done, conversionError: `k6 wrote no metric stream (${csv}): the run folder has k6's own files only` };
   try {
     const summary = join(dir, 'summary.json');
-    const hasSummary = await stat(summary).then((st) => st.isFile(), () => false);
+    const hasSummary = await stat(summary).then(
+      (st) => st.isFile(),
+      () => false,
+    );
     const version = await k6Version(r.bin);
     const converted = await convertK6Run({
       csv,
@@ -440,7 +532,10 @@ export async function runWithK6(o: RunScenarioOptions, r: K6RunPlan): Promise<Ex
     });
     return { ...done, results: converted.summary };
   } catch (err) {
-    return { ...done, conversionError: `converting k6's metric stream failed: ${err instanceof Error ? err.message : String(err)}` };
+    return {
+      ...done,
+      conversionError: `converting k6's metric stream failed: ${err instanceof Error ? err.message : String(err)}`,
+    };
   }
 }
 
@@ -455,7 +550,13 @@ async function k6Version(bin: string): Promise<string | undefined> {
   }
 }
 
-async function runWithNode(o: RunScenarioOptions, p: PreparedRun, n: NodePlan, target: string, apiKey: string): Promise<RunScenarioResult> {
+async function runWithNode(
+  o: RunScenarioOptions,
+  p: PreparedRun,
+  n: NodePlan,
+  target: string,
+  apiKey: string,
+): Promise<RunScenarioResult> {
   const { config } = p;
   const { planners, dry, thinkScale, maxThinkMs, smoke, rate, schedule } = n;
   const plan = (index: number, filtered: (reason: string, steps: number) => void): SessionPlan => {

@@ -68,14 +68,25 @@ export const instanceRunId = (runId: string, index: number, count: number): stri
 
 /** N equal segments and their sequence; throws a RangeError naming --segments on a bad count. */
 export function splitSegments(count: number, runId: string): SegmentInstance[] {
-  if (!Number.isInteger(count) || count < 2 || count > MAX_SEGMENTS) throw new RangeError(`--segments must be a whole number from 2 to ${MAX_SEGMENTS}, got ${count}`);
+  if (!Number.isInteger(count) || count < 2 || count > MAX_SEGMENTS)
+    throw new RangeError(`--segments must be a whole number from 2 to ${MAX_SEGMENTS}, got ${count}`);
   const points = Array.from({ length: count + 1 }, (_, i) => fraction(i, count));
   const sequence = points.join(',');
-  return points.slice(1).map((to, i) => ({ index: i + 1, segment: `${points[i]}:${to}`, sequence, runId: instanceRunId(runId, i + 1, count) }));
+  return points.slice(1).map((to, i) => ({
+    index: i + 1,
+    segment: `${points[i]}:${to}`,
+    sequence,
+    runId: instanceRunId(runId, i + 1, count),
+  }));
 }
 
 /** The k6 arguments of one instance, before the script. */
-export const segmentArgs = (s: SegmentInstance): string[] => ['--execution-segment', s.segment, '--execution-segment-sequence', s.sequence];
+export const segmentArgs = (s: SegmentInstance): string[] => [
+  '--execution-segment',
+  s.segment,
+  '--execution-segment-sequence',
+  s.sequence,
+];
 
 /** A word as a POSIX shell reads it back unchanged. */
 export function shellWord(word: string): string {
@@ -99,17 +110,28 @@ export interface SegmentCommandsOptions {
  * environment, which k6 passes to the script.
  */
 export function segmentCommands(o: SegmentCommandsOptions): string[] {
-  const lines = [`# ${o.instances.length} k6 instances, one per machine (or per core); each needs ${o.bundle} and its pools.json, and TALON_API_KEY in its environment.`];
+  const lines = [
+    `# ${o.instances.length} k6 instances, one per machine (or per core); each needs ${o.bundle} and its pools.json, and TALON_API_KEY in its environment.`,
+  ];
   const folder = (s: SegmentInstance): string => `${o.resultsDir}/${s.runId}`;
   for (const s of o.instances) {
     // k6 cannot create folders: the line makes the instance's folder and hands it over as RUN_DIR.
     const vars = { ...o.vars, RUN_ID: s.runId, RUN_DIR: folder(s) };
     const env = Object.entries(vars).flatMap(([k, v]) => ['-e', shellWord(`${k}=${v}`)]);
     // The metric stream (millisecond times) is what makes the merge exact: latency histograms, not percentiles.
-    lines.push(`mkdir -p ${shellWord(folder(s))} && K6_CSV_TIME_FORMAT=unix_milli k6 run --out ${shellWord(`csv=${folder(s)}/k6-metrics.csv.gz`)} ${segmentArgs(s).join(' ')} ${env.join(' ')} ${shellWord(o.bundle)}`);
+    lines.push(
+      `mkdir -p ${shellWord(folder(s))} && K6_CSV_TIME_FORMAT=unix_milli k6 run --out ${shellWord(`csv=${folder(s)}/k6-metrics.csv.gz`)} ${segmentArgs(s).join(' ')} ${env.join(' ')} ${shellWord(o.bundle)}`,
+    );
   }
-  lines.push("# then, with every instance's folder on one machine: each metric stream into a run folder, and the merge:");
-  for (const s of o.instances) lines.push(`npx cartload convert ${shellWord(`${folder(s)}/k6-metrics.csv.gz`)} --summary ${shellWord(`${folder(s)}/summary.json`)} --out ${shellWord(`${folder(s)}/run`)}`);
-  lines.push(`npx cartload merge ${o.instances.map((s) => shellWord(`${folder(s)}/run`)).join(' ')} --out ${shellWord(`${o.resultsDir}/${o.runId}`)}`);
+  lines.push(
+    "# then, with every instance's folder on one machine: each metric stream into a run folder, and the merge:",
+  );
+  for (const s of o.instances)
+    lines.push(
+      `npx cartload convert ${shellWord(`${folder(s)}/k6-metrics.csv.gz`)} --summary ${shellWord(`${folder(s)}/summary.json`)} --out ${shellWord(`${folder(s)}/run`)}`,
+    );
+  lines.push(
+    `npx cartload merge ${o.instances.map((s) => shellWord(`${folder(s)}/run`)).join(' ')} --out ${shellWord(`${o.resultsDir}/${o.runId}`)}`,
+  );
   return lines;
 }

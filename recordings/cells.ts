@@ -22,7 +22,8 @@ export function listCell(text: string, at: SourcePosition, column: string): stri
   if (t.length === 0 || t === 'null' || t === '[]') return [];
   if (t.startsWith('[')) {
     const v = jsonCell(t, at, column);
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) reject(at, 'bad-value', column, `expected a JSON array of strings: ${quoteCell(t)}`);
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string'))
+      reject(at, 'bad-value', column, `expected a JSON array of strings: ${quoteCell(t)}`);
     return v.map((x) => x.trim()).filter((x) => x.length > 0);
   }
   return t

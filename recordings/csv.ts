@@ -24,11 +24,15 @@ const READ_CHUNK_BYTES = 256 * 1024;
 function unreadable(file: string, line: number, err: unknown): RecordingError {
   const e = err as NodeJS.ErrnoException;
   const detail =
-    e.code === 'ENOENT' ? 'no such file'
-    : e.code === 'EISDIR' ? 'is a folder'
-    : e.code === 'EACCES' ? 'permission denied'
-    : e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR' ? `not valid gzip (${e.message})`
-    : e.message;
+    e.code === 'ENOENT'
+      ? 'no such file'
+      : e.code === 'EISDIR'
+        ? 'is a folder'
+        : e.code === 'EACCES'
+          ? 'permission denied'
+          : e.code === 'Z_DATA_ERROR' || e.code === 'Z_BUF_ERROR'
+            ? `not valid gzip (${e.message})`
+            : e.message;
   return new RecordingError({ file, line, reason: 'unreadable', message: `${file}: cannot read: ${detail}` });
 }
 
@@ -59,7 +63,8 @@ async function* stdinBytes(input: Readable): AsyncGenerator<Buffer> {
 export function recordingBytes(source: CsvSource): Readable {
   const { file } = source;
   // Destroying the stream made from stdinBytes ends that generator; standard input itself stays open.
-  if (file === '-') return Readable.from(stdinBytes((source.stdin ?? process.stdin) as Readable), { objectMode: false });
+  if (file === '-')
+    return Readable.from(stdinBytes((source.stdin ?? process.stdin) as Readable), { objectMode: false });
   const input = createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
   return file.endsWith('.gz') ? pipeline(input, createGunzip({ chunkSize: READ_CHUNK_BYTES }), () => {}) : input;
 }
@@ -160,7 +165,12 @@ export async function* csvRecordBatches(source: CsvSource): AsyncGenerator<CsvRe
   } catch (err) {
     if (err instanceof CsvError) {
       const line = lines.startAfter(typeof err['empty_lines'] === 'number' ? err['empty_lines'] : 0);
-      throw new RecordingError({ file, line, reason: 'bad-csv', message: `${file}:${line}: CSV syntax error, cannot read on: ${err.message}` });
+      throw new RecordingError({
+        file,
+        line,
+        reason: 'bad-csv',
+        message: `${file}:${line}: CSV syntax error, cannot read on: ${err.message}`,
+      });
     }
     if (err instanceof RecordingError) throw err;
     throw unreadable(file, lastLine, err);

@@ -49,7 +49,8 @@ export function exportLayout(header: readonly string[], at: SourcePosition): Exp
   const index = {} as Record<ExportColumn, number>;
   for (const c of EXPORT_COLUMNS) index[c] = byName.get(c.replace(/_/g, '')) ?? -1;
   for (const c of EXPORT_REQUIRED) {
-    if (index[c] === -1) reject(at, 'missing-column', c, `the session export has no "${c}" column (header: ${header.join(',')})`);
+    if (index[c] === -1)
+      reject(at, 'missing-column', c, `the session export has no "${c}" column (header: ${header.join(',')})`);
   }
   return { header, index };
 }
@@ -59,7 +60,20 @@ export function isExportHeader(normalized: ReadonlySet<string>): boolean {
 }
 
 /** Cart-item fields a request may carry; the export also holds the server's (position, returnedQuantity...). */
-const REQUEST_ITEM_FIELDS = ['sku', 'quantity', 'name', 'price', 'category', 'product', 'weight', 'height', 'width', 'length', 'attributes', 'additionalCosts'] as const;
+const REQUEST_ITEM_FIELDS = [
+  'sku',
+  'quantity',
+  'name',
+  'price',
+  'category',
+  'product',
+  'weight',
+  'height',
+  'width',
+  'length',
+  'attributes',
+  'additionalCosts',
+] as const;
 
 function requestItem(item: Record<string, unknown>): CartItem {
   const out: Record<string, unknown> = {};
@@ -72,10 +86,13 @@ function returnedItems(items: readonly Record<string, unknown>[]): ReturnedCartI
   const marked: ReturnedCartItem[] = [];
   items.forEach((item, i) => {
     const n = item.returnedQuantity;
-    if (typeof n === 'number' && n > 0) marked.push({ position: typeof item.position === 'number' ? item.position : i, quantity: n });
+    if (typeof n === 'number' && n > 0)
+      marked.push({ position: typeof item.position === 'number' ? item.position : i, quantity: n });
   });
   // The export keeps only the final cart: without returned quantities, return one unit of the first item.
-  return marked.length > 0 ? marked : [{ position: typeof items[0]?.position === 'number' ? items[0].position : 0, quantity: 1 }];
+  return marked.length > 0
+    ? marked
+    : [{ position: typeof items[0]?.position === 'number' ? items[0].position : 0, quantity: 1 }];
 }
 
 function cell(fields: readonly string[], i: number): string {
@@ -135,7 +152,12 @@ export function exportEvents(fields: readonly string[], layout: ExportLayout, at
   }
   const identifiers = listCell(text('identifiers'), at, name('identifiers'));
   if (identifiers.length > LIMITS.maxIdentifiers) {
-    reject(at, 'over-limit', name('identifiers'), `${identifiers.length} identifiers, over the API's limit of ${LIMITS.maxIdentifiers}`);
+    reject(
+      at,
+      'over-limit',
+      name('identifiers'),
+      `${identifiers.length} identifiers, over the API's limit of ${LIMITS.maxIdentifiers}`,
+    );
   }
   if (identifiers.length > 0) session.identifiers = identifiers;
 
@@ -146,11 +168,13 @@ export function exportEvents(fields: readonly string[], layout: ExportLayout, at
 
   const costs = jsonCell(cell(fields, ix.additional_costs), at, name('additional_costs'));
   if (costs !== undefined && costs !== null) {
-    if (!isObject(costs)) reject(at, 'bad-value', name('additional_costs'), 'expected a JSON object of name → {"price": n}');
+    if (!isObject(costs))
+      reject(at, 'bad-value', name('additional_costs'), 'expected a JSON object of name → {"price": n}');
     const out: Record<string, { price: number }> = {};
     for (const [k, v] of Object.entries(costs)) {
       const price = typeof v === 'number' ? v : isObject(v) ? v.price : undefined;
-      if (typeof price !== 'number') reject(at, 'bad-value', name('additional_costs'), `additional cost "${k}" has no numeric price`);
+      if (typeof price !== 'number')
+        reject(at, 'bad-value', name('additional_costs'), `additional cost "${k}" has no numeric price`);
       out[k] = { price };
     }
     if (Object.keys(out).length > 0) session.additionalCosts = out;
@@ -175,29 +199,55 @@ export function exportEvents(fields: readonly string[], layout: ExportLayout, at
   const closes = closedAt !== undefined || state === 'closed' || state === 'partially_returned';
   if (closes) put('close', closedAt ?? updated ?? created, { ...session, state: 'closed' }, 'closed');
   if (state === 'open' && closedAt !== undefined) {
-    steps.push({ time: Math.max(closedAt, updated ?? closedAt), step: { step: 'reopen', method: 'PUT', path: sessionPath(sessionId, 'reopen'), expect: 'open' } });
+    steps.push({
+      time: Math.max(closedAt, updated ?? closedAt),
+      step: { step: 'reopen', method: 'PUT', path: sessionPath(sessionId, 'reopen'), expect: 'open' },
+    });
   }
   if (state === 'partially_returned') {
-    if (storedItems.length === 0) reject(at, 'inconsistent-row', name('cartitems'), 'a partially returned session with an empty cart');
+    if (storedItems.length === 0)
+      reject(at, 'inconsistent-row', name('cartitems'), 'a partially returned session with an empty cart');
     const body = { return: { returnedCartItems: returnedItems(storedItems) } };
-    steps.push({ time: Math.max(last(), updated ?? last()), step: { step: 'return', method: 'POST', path: sessionPath(sessionId, 'returns'), expect: 'partially_returned' }, body });
+    steps.push({
+      time: Math.max(last(), updated ?? last()),
+      step: { step: 'return', method: 'POST', path: sessionPath(sessionId, 'returns'), expect: 'partially_returned' },
+      body,
+    });
   }
   if (cancelledAt !== undefined && state !== 'cancelled') {
-    reject(at, 'inconsistent-row', name('cancelledat'), `the session has a cancellation time but its state is "${state}"`);
+    reject(
+      at,
+      'inconsistent-row',
+      name('cancelledat'),
+      `the session has a cancellation time but its state is "${state}"`,
+    );
   }
-  if (state === 'cancelled') put('cancel', cancelledAt ?? Math.max(last(), updated ?? last()), { ...minimal, state: 'cancelled' }, 'cancelled');
+  if (state === 'cancelled')
+    put('cancel', cancelledAt ?? Math.max(last(), updated ?? last()), { ...minimal, state: 'cancelled' }, 'cancelled');
 
   for (let i = 1; i < steps.length; i++) {
     const prev = steps[i - 1] as (typeof steps)[number];
     const cur = steps[i] as (typeof steps)[number];
     if (cur.time < prev.time) {
-      reject(at, 'bad-date', undefined, `the session's ${cur.step.step} (${new Date(cur.time).toISOString()}) comes before its ${prev.step.step} (${new Date(prev.time).toISOString()})`);
+      reject(
+        at,
+        'bad-date',
+        undefined,
+        `the session's ${cur.step.step} (${new Date(cur.time).toISOString()}) comes before its ${prev.step.step} (${new Date(prev.time).toISOString()})`,
+      );
     }
   }
   const profile = session.profileId;
   const kind = lifecycleKind(state, closedAt !== undefined);
   return steps.map(({ time: t, step, body }, i) => {
-    const e: ReplayEvent = { time: t, sessionId, kind, step, finalState: state, source: { file: at.file, line: at.line } };
+    const e: ReplayEvent = {
+      time: t,
+      sessionId,
+      kind,
+      step,
+      finalState: state,
+      source: { file: at.file, line: at.line },
+    };
     if (body !== undefined) e.bodyText = JSON.stringify(body);
     if (profile !== undefined) e.profileId = profile;
     if (i === steps.length - 1) e.lastOfSession = true;
@@ -224,7 +274,11 @@ export function lifecycleKind(state: SessionState, closed: boolean): GeneratedKi
   }
 }
 
-export function parseExportRecord(fields: readonly string[], layout: ExportLayout, at: SourcePosition): ReplayEvent[] | RowIssue {
+export function parseExportRecord(
+  fields: readonly string[],
+  layout: ExportLayout,
+  at: SourcePosition,
+): ReplayEvent[] | RowIssue {
   try {
     return exportEvents(fields, layout, at);
   } catch (err) {

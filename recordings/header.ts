@@ -5,7 +5,10 @@ import type { SourcePosition } from './events.ts';
 import { reject } from './issues.ts';
 
 export function normalizeColumn(name: string): string {
-  return name.trim().toLowerCase().replace(/[\s_-]+/g, '');
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, '');
 }
 
 /** Normalised name → index; a name that appears twice is an error (which one would we read?). */
@@ -23,9 +26,19 @@ export function indexColumns(header: readonly string[], at: SourcePosition): Map
 /** Rejects a record whose field count differs from the header's, naming the first missing column. */
 export function checkWidth(fields: readonly string[], header: readonly string[], at: SourcePosition): void {
   if (fields.length < header.length) {
-    reject(at, 'missing-column', header[fields.length], `the row has ${fields.length} fields, the header ${header.length}`);
+    reject(
+      at,
+      'missing-column',
+      header[fields.length],
+      `the row has ${fields.length} fields, the header ${header.length}`,
+    );
   }
   if (fields.length > header.length) {
-    reject(at, 'extra-column', undefined, `the row has ${fields.length} fields, the header only ${header.length} (a quoting mistake?)`);
+    reject(
+      at,
+      'extra-column',
+      undefined,
+      `the row has ${fields.length} fields, the header only ${header.length} (a quoting mistake?)`,
+    );
   }
 }

@@ -4,7 +4,14 @@
 // the external merge sort (sort/). Standard input and files mostly out of order are sorted whole;
 // with sortWindowMs a bounded reorder window lets events out while the file is still being read.
 // Bad rows stop the read ('abort') or are reported and left out ('skip'); nothing is dropped silently.
-import { RecordingError, type ReadRecordingOptions, type RecordingFormat, type ReplayEvent, type RowIssue, type SourcePosition } from './events.ts';
+import {
+  RecordingError,
+  type ReadRecordingOptions,
+  type RecordingFormat,
+  type ReplayEvent,
+  type RowIssue,
+  type SourcePosition,
+} from './events.ts';
 import { isRequestLogHeader, parseRequestLogRecord, requestLogLayout } from './request-log.ts';
 import { ExternalSorter, type SortStats } from './sort/external-sort.ts';
 import type { LineCodec } from './sort/runs.ts';
@@ -76,7 +83,12 @@ function formatOf(header: readonly string[], line: number, options: ReadRecordin
   try {
     if (format === 'export') {
       const layout = exportLayout(header, at);
-      return { parseRow: (f, l) => parseExportRecord(f, layout, { file, line: l }), name: (e) => e, timeColumn: layout.index.created, time: exportRowTime };
+      return {
+        parseRow: (f, l) => parseExportRecord(f, layout, { file, line: l }),
+        name: (e) => e,
+        timeColumn: layout.index.created,
+        time: exportRowTime,
+      };
     }
     const layout = requestLogLayout(header, at);
     return {
@@ -91,7 +103,8 @@ function formatOf(header: readonly string[], line: number, options: ReadRecordin
   }
 }
 
-const isIssue = (out: ReplayEvent[] | ReplayEvent | RowIssue): out is RowIssue => !Array.isArray(out) && 'reason' in out;
+const isIssue = (out: ReplayEvent[] | ReplayEvent | RowIssue): out is RowIssue =>
+  !Array.isArray(out) && 'reason' in out;
 
 function newSorter(options: ReadRecordingOptions & ReadRecordingTuning): ExternalSorter<Pending> {
   return new ExternalSorter<Pending>({
@@ -122,7 +135,8 @@ export async function* readRecording(options: ReadRecordingOptions & ReadRecordi
     if (late === undefined) {
       await sorter.dispose();
       // The figures are the whole-file sort's.
-      if (options.sortStats) Object.assign(options.sortStats, { items: 0, runs: 0, bytesWritten: 0, extraMergePasses: 0 });
+      if (options.sortStats)
+        Object.assign(options.sortStats, { items: 0, runs: 0, bytesWritten: 0, extraMergePasses: 0 });
       yield* readOnePass(options);
       return;
     }
@@ -172,7 +186,10 @@ interface LateRows {
  * Pass 1: scans the file for late rows and puts their events in the sorter. Returns the late
  * rows, or undefined when the file should be sorted whole (nothing reported then).
  */
-async function sortLateRows(options: ReadRecordingOptions & ReadRecordingTuning, sorter: ExternalSorter<Pending>): Promise<LateRows | undefined> {
+async function sortLateRows(
+  options: ReadRecordingOptions & ReadRecordingTuning,
+  sorter: ExternalSorter<Pending>,
+): Promise<LateRows | undefined> {
   const { file } = options;
   let format: Format | undefined;
   const lines = new LineList();
@@ -190,7 +207,10 @@ async function sortLateRows(options: ReadRecordingOptions & ReadRecordingTuning,
   const parseBatch = async (): Promise<void> => {
     if (batch.length === 0) return;
     const records = parseCsv(Buffer.concat(batch), CSV_RECORD_OPTIONS) as string[][];
-    if (records.length !== batchLines.length) throw new Error(`${file}: the order scan and the CSV parser disagree on the records before line ${batchLines[batchLines.length - 1]}`);
+    if (records.length !== batchLines.length)
+      throw new Error(
+        `${file}: the order scan and the CSV parser disagree on the records before line ${batchLines[batchLines.length - 1]}`,
+      );
     for (let i = 0; i < records.length; i++) {
       const fields = records[i] as string[];
       const out = (format as Format).parseRow(fields, batchLines[i] as number);
@@ -254,7 +274,11 @@ async function sortLateRows(options: ReadRecordingOptions & ReadRecordingTuning,
 }
 
 /** Pass 2: the rows in order, streamed from the file, merged with the sorted late rows. */
-async function* readMerged(options: ReadRecordingOptions, sorter: ExternalSorter<Pending>, lateRows: LateRows): AsyncGenerator<ReplayEvent> {
+async function* readMerged(
+  options: ReadRecordingOptions,
+  sorter: ExternalSorter<Pending>,
+  lateRows: LateRows,
+): AsyncGenerator<ReplayEvent> {
   const { lines: lateLines, held } = lateRows;
   const { file } = options;
   const batches = csvRecordBatches({ file });
@@ -290,7 +314,8 @@ async function* readMerged(options: ReadRecordingOptions, sorter: ExternalSorter
           p++;
           continue;
         }
-        if (record.line > lateLine) throw new Error(`${file}:${lateLine}: the order scan and the CSV parser disagree on where records start`);
+        if (record.line > lateLine)
+          throw new Error(`${file}:${lateLine}: the order scan and the CSV parser disagree on where records start`);
         const out = format.parseRow(record.fields, record.line);
         if (isIssue(out)) {
           onBad(out);
@@ -298,7 +323,14 @@ async function* readMerged(options: ReadRecordingOptions, sorter: ExternalSorter
         }
         const lateBy = window.add(Array.isArray(out) ? out : [out]);
         if (lateBy !== undefined) {
-          onBad(rowIssue({ file, line: record.line }, 'out-of-order', undefined, `the row is ${Math.round(lateBy)} ms out of order, which the order check missed`));
+          onBad(
+            rowIssue(
+              { file, line: record.line },
+              'out-of-order',
+              undefined,
+              `the row is ${Math.round(lateBy)} ms out of order, which the order check missed`,
+            ),
+          );
         }
       }
       for (const e of window.ready()) {
@@ -309,8 +341,15 @@ async function* readMerged(options: ReadRecordingOptions, sorter: ExternalSorter
         yield format.name(e);
       }
     }
-    if (format === undefined) throw new RecordingError({ file, line: 1, reason: 'empty', message: `${file}: the file is empty (no header line)` });
-    if (p !== lateLines.length) throw new Error(`${file}:${lateLines.at(p)}: the order scan and the CSV parser disagree on where records start`);
+    if (format === undefined)
+      throw new RecordingError({
+        file,
+        line: 1,
+        reason: 'empty',
+        message: `${file}: the file is empty (no header line)`,
+      });
+    if (p !== lateLines.length)
+      throw new Error(`${file}:${lateLines.at(p)}: the order scan and the CSV parser disagree on where records start`);
     reportHeld(Number.POSITIVE_INFINITY);
     for (const e of window.rest()) {
       while (!next.done && before(next.value, e)) {
@@ -330,7 +369,8 @@ async function* readMerged(options: ReadRecordingOptions, sorter: ExternalSorter
 }
 
 /** Time order, ties in file order. */
-const before = (a: ReplayEvent, b: ReplayEvent): boolean => a.time < b.time || (a.time === b.time && a.source.line < b.source.line);
+const before = (a: ReplayEvent, b: ReplayEvent): boolean =>
+  a.time < b.time || (a.time === b.time && a.source.line < b.source.line);
 
 const CRLF = Buffer.from('\r\n');
 
@@ -349,7 +389,12 @@ async function* readOnePass(options: ReadRecordingOptions & ReadRecordingTuning)
     const late = w.add(events);
     if (late === undefined) return;
     onBad(
-      rowIssue({ file, line }, 'out-of-order', undefined, `out of order: the row's time is ${Math.round(late)} ms before the newest row read before it, more than the sort window of ${w.windowMs} ms allows (widen the window, or leave it out to sort the whole file)`),
+      rowIssue(
+        { file, line },
+        'out-of-order',
+        undefined,
+        `out of order: the row's time is ${Math.round(late)} ms before the newest row read before it, more than the sort window of ${w.windowMs} ms allows (widen the window, or leave it out to sort the whole file)`,
+      ),
     );
   };
   try {
@@ -381,7 +426,13 @@ async function* readOnePass(options: ReadRecordingOptions & ReadRecordingTuning)
       }
       if (window) for (const e of window.ready()) yield format.name(e);
     }
-    if (format === undefined) throw new RecordingError({ file, line: 1, reason: 'empty', message: `${file}: the file is empty (no header line)` });
+    if (format === undefined)
+      throw new RecordingError({
+        file,
+        line: 1,
+        reason: 'empty',
+        message: `${file}: the file is empty (no header line)`,
+      });
     if (window) {
       for (const e of window.rest()) yield format.name(e);
     } else {

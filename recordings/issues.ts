@@ -15,7 +15,12 @@ export type RowIssueReason =
   | 'inconsistent-row'
   | 'out-of-order';
 
-export function rowIssue(at: SourcePosition, reason: RowIssueReason, column: string | undefined, detail: string): RowIssue {
+export function rowIssue(
+  at: SourcePosition,
+  reason: RowIssueReason,
+  column: string | undefined,
+  detail: string,
+): RowIssue {
   const where = column === undefined ? '' : ` column "${column}":`;
   return { file: at.file, line: at.line, reason, message: `${at.file}:${at.line}:${where} ${detail}` };
 }

@@ -19,20 +19,32 @@ export function checkCartItems(items: unknown, at: SourcePosition, column: strin
   for (let i = 0; i < items.length; i++) {
     const item: unknown = items[i];
     if (!isObject(item)) reject(at, 'bad-value', column, `cart item ${i} is not an object`);
-    if (typeof item.sku !== 'string' || item.sku.length === 0) reject(at, 'bad-value', column, `cart item ${i} has no sku`);
+    if (typeof item.sku !== 'string' || item.sku.length === 0)
+      reject(at, 'bad-value', column, `cart item ${i} has no sku`);
     const q = item.quantity;
     if (typeof q !== 'number' || !Number.isInteger(q) || q < LIMITS.minQuantity) {
-      reject(at, 'bad-value', column, `cart item ${i} (${item.sku}) has quantity ${JSON.stringify(q)}: must be an integer ≥ ${LIMITS.minQuantity}`);
+      reject(
+        at,
+        'bad-value',
+        column,
+        `cart item ${i} (${item.sku}) has quantity ${JSON.stringify(q)}: must be an integer ≥ ${LIMITS.minQuantity}`,
+      );
     }
     total += q;
   }
   if (total > LIMITS.maxTotalQuantity) {
-    reject(at, 'over-limit', column, `total cart quantity ${total}, over the API's limit of ${LIMITS.maxTotalQuantity}`);
+    reject(
+      at,
+      'over-limit',
+      column,
+      `total cart quantity ${total}, over the API's limit of ${LIMITS.maxTotalQuantity}`,
+    );
   }
 }
 
 function checkStrings(list: unknown, at: SourcePosition, column: string, what: string): asserts list is string[] {
-  if (!Array.isArray(list) || !list.every((x) => typeof x === 'string')) reject(at, 'bad-value', column, `${what} must be a list of strings`);
+  if (!Array.isArray(list) || !list.every((x) => typeof x === 'string'))
+    reject(at, 'bad-value', column, `${what} must be a list of strings`);
 }
 
 /** Rejects the row unless a request's `customerSession` is within the API's limits. */
@@ -50,13 +62,23 @@ export function checkCustomerSession(cs: unknown, at: SourcePosition, column: st
   if (cs.identifiers !== undefined && cs.identifiers !== null) {
     checkStrings(cs.identifiers, at, column, 'identifiers');
     if (cs.identifiers.length > LIMITS.maxIdentifiers) {
-      reject(at, 'over-limit', column, `${cs.identifiers.length} identifiers, over the API's limit of ${LIMITS.maxIdentifiers}`);
+      reject(
+        at,
+        'over-limit',
+        column,
+        `${cs.identifiers.length} identifiers, over the API's limit of ${LIMITS.maxIdentifiers}`,
+      );
     }
   }
   if (cs.loyaltyCards !== undefined && cs.loyaltyCards !== null) {
     checkStrings(cs.loyaltyCards, at, column, 'loyaltyCards');
     if (cs.loyaltyCards.length > LIMITS.maxLoyaltyCards) {
-      reject(at, 'over-limit', column, `${cs.loyaltyCards.length} loyalty cards, over the API's limit of ${LIMITS.maxLoyaltyCards}`);
+      reject(
+        at,
+        'over-limit',
+        column,
+        `${cs.loyaltyCards.length} loyalty cards, over the API's limit of ${LIMITS.maxLoyaltyCards}`,
+      );
     }
   }
   if (cs.storeIntegrationId !== undefined && cs.storeIntegrationId !== null) {
@@ -64,23 +86,40 @@ export function checkCustomerSession(cs: unknown, at: SourcePosition, column: st
   }
 }
 
-export function checkCodes(codes: readonly string[], max: number, what: string, at: SourcePosition, column: string): void {
+export function checkCodes(
+  codes: readonly string[],
+  max: number,
+  what: string,
+  at: SourcePosition,
+  column: string,
+): void {
   for (const c of codes) {
-    if (c.length > max) reject(at, 'over-limit', column, `${what} of ${c.length} characters, over the API's limit of ${max}`);
+    if (c.length > max)
+      reject(at, 'over-limit', column, `${what} of ${c.length} characters, over the API's limit of ${max}`);
   }
 }
 
 export function checkStoreId(id: unknown, at: SourcePosition, column: string): void {
   if (typeof id !== 'string') reject(at, 'bad-value', column, 'the store integration ID must be a string');
   if (id.length < LIMITS.minStoreIdLength || id.length > LIMITS.maxStoreIdLength) {
-    reject(at, 'over-limit', column, `store integration ID of ${id.length} characters: the API allows ${LIMITS.minStoreIdLength} to ${LIMITS.maxStoreIdLength}`);
+    reject(
+      at,
+      'over-limit',
+      column,
+      `store integration ID of ${id.length} characters: the API allows ${LIMITS.minStoreIdLength} to ${LIMITS.maxStoreIdLength}`,
+    );
   }
 }
 
 export function checkSessionId(id: string, at: SourcePosition, column: string): void {
   if (id.length === 0) reject(at, 'bad-value', column, 'the session ID is empty');
   if (id.length > LIMITS.maxSessionIdLength) {
-    reject(at, 'over-limit', column, `session ID of ${id.length} characters, over the API's limit of ${LIMITS.maxSessionIdLength}`);
+    reject(
+      at,
+      'over-limit',
+      column,
+      `session ID of ${id.length} characters, over the API's limit of ${LIMITS.maxSessionIdLength}`,
+    );
   }
 }
 

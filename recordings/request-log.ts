@@ -23,7 +23,18 @@ import { checkCustomerSession, checkSessionId, isObject } from './limits.ts';
 import { formatTime, parseIsoTime } from './time.ts';
 
 /** The columns `cartload generate --format csv` writes, in this order, under this header. */
-export const REQUEST_LOG_COLUMNS = ['timestamp', 'session_id', 'method', 'path', 'query', 'body', 'status', 'step', 'kind', 'expect'] as const;
+export const REQUEST_LOG_COLUMNS = [
+  'timestamp',
+  'session_id',
+  'method',
+  'path',
+  'query',
+  'body',
+  'status',
+  'step',
+  'kind',
+  'expect',
+] as const;
 export type RequestLogColumn = (typeof REQUEST_LOG_COLUMNS)[number];
 
 /** Other names accepted for a column (normalised: lower case, no `_`, `-` or spaces). */
@@ -60,7 +71,8 @@ export function requestLogLayout(header: readonly string[], at: SourcePosition):
     if (i !== undefined && index[c] === -1) index[c] = i;
   }
   for (const c of REQUEST_LOG_REQUIRED) {
-    if (index[c] === -1) reject(at, 'missing-column', c, `the request log has no "${c}" column (header: ${header.join(',')})`);
+    if (index[c] === -1)
+      reject(at, 'missing-column', c, `the request log has no "${c}" column (header: ${header.join(',')})`);
   }
   return { header, index, hasStep: index.step !== -1 };
 }
@@ -68,7 +80,8 @@ export function requestLogLayout(header: readonly string[], at: SourcePosition):
 /** True when a header looks like a request log. */
 export function isRequestLogHeader(normalized: ReadonlySet<string>): boolean {
   const has = (c: RequestLogColumn): boolean =>
-    normalized.has(c.replace(/_/g, '')) || Object.entries(REQUEST_LOG_ALIASES).some(([a, to]) => to === c && normalized.has(a));
+    normalized.has(c.replace(/_/g, '')) ||
+    Object.entries(REQUEST_LOG_ALIASES).some(([a, to]) => to === c && normalized.has(a));
   return REQUEST_LOG_REQUIRED.every(has);
 }
 
@@ -103,7 +116,8 @@ function parseQuery(text: string, into: Record<string, string>, at: SourcePositi
     const v = jsonCell(t, at, column);
     if (!isObject(v)) reject(at, 'bad-value', column, `expected a JSON object: ${quoteCell(t)}`);
     for (const [k, x] of Object.entries(v)) {
-      if (typeof x === 'object' && x !== null) reject(at, 'bad-value', column, `query parameter "${k}" must be a string`);
+      if (typeof x === 'object' && x !== null)
+        reject(at, 'bad-value', column, `query parameter "${k}" must be a string`);
       into[k] = String(x);
     }
     return;
@@ -116,7 +130,12 @@ function parseQuery(text: string, into: Record<string, string>, at: SourcePositi
  * an update asks for. An update that leaves the session open is `update`; the reader renames a
  * session's first such request `open` once the events are in time order.
  */
-export function inferStep(method: HttpMethod, path: string, query: Record<string, string> | undefined, body: unknown): StepName {
+export function inferStep(
+  method: HttpMethod,
+  path: string,
+  query: Record<string, string> | undefined,
+  body: unknown,
+): StepName {
   const endpoint = endpointOf(method, path);
   if (method === 'GET') return 'get';
   if (endpoint?.endsWith('/reopen')) return 'reopen';
@@ -130,7 +149,12 @@ export function inferStep(method: HttpMethod, path: string, query: Record<string
 }
 
 /** The step's request path rebuilt from the session ID, so every recording encodes IDs one way. */
-function normalisePath(raw: string, method: HttpMethod, at: SourcePosition, column: string): { path: string; sessionId: string; rawQuery: string } {
+function normalisePath(
+  raw: string,
+  method: HttpMethod,
+  at: SourcePosition,
+  column: string,
+): { path: string; sessionId: string; rawQuery: string } {
   let p = raw.trim();
   const scheme = p.indexOf('://');
   if (scheme !== -1) {
@@ -140,7 +164,8 @@ function normalisePath(raw: string, method: HttpMethod, at: SourcePosition, colu
   const q = p.indexOf('?');
   const rawQuery = q === -1 ? '' : p.slice(q + 1);
   if (q !== -1) p = p.slice(0, q);
-  if (!p.startsWith(`${SESSIONS_PATH}/`)) reject(at, 'unsupported-endpoint', column, `${method} ${quoteCell(p)} is not a customer-session endpoint`);
+  if (!p.startsWith(`${SESSIONS_PATH}/`))
+    reject(at, 'unsupported-endpoint', column, `${method} ${quoteCell(p)} is not a customer-session endpoint`);
   const rest = p.slice(SESSIONS_PATH.length + 1);
   const slash = rest.indexOf('/');
   const rawId = slash === -1 ? rest : rest.slice(0, slash);
@@ -156,7 +181,8 @@ function normalisePath(raw: string, method: HttpMethod, at: SourcePosition, colu
     reject(at, 'unsupported-endpoint', column, `${method} ${quoteCell(p)} is not a customer-session endpoint`);
   }
   const path = sessionPath(sessionId, suffix === '' ? undefined : suffix);
-  if (endpointOf(method, path) === undefined) reject(at, 'unsupported-endpoint', column, `${method} ${quoteCell(p)} is not a customer-session endpoint`);
+  if (endpointOf(method, path) === undefined)
+    reject(at, 'unsupported-endpoint', column, `${method} ${quoteCell(p)} is not a customer-session endpoint`);
   return { path, sessionId, rawQuery };
 }
 
@@ -175,13 +201,19 @@ export function requestLogEvent(fields: readonly string[], layout: RequestLogLay
   if (time === undefined) reject(at, 'bad-date', name('timestamp'), `not an RFC 3339 timestamp: ${quoteCell(stamp)}`);
 
   const methodText = cell(fields, ix.method).trim().toUpperCase();
-  if (!(METHODS as readonly string[]).includes(methodText)) reject(at, 'bad-value', name('method'), `method ${quoteCell(methodText)} is not GET, PUT or POST`);
+  if (!(METHODS as readonly string[]).includes(methodText))
+    reject(at, 'bad-value', name('method'), `method ${quoteCell(methodText)} is not GET, PUT or POST`);
   const method = methodText as HttpMethod;
 
   const { path, sessionId, rawQuery } = normalisePath(cell(fields, ix.path), method, at, name('path'));
   const idCell = cell(fields, ix.session_id);
   if (idCell !== '' && idCell !== sessionId) {
-    reject(at, 'inconsistent-row', name('session_id'), `session ID ${quoteCell(idCell)} differs from the path's ${quoteCell(sessionId)}`);
+    reject(
+      at,
+      'inconsistent-row',
+      name('session_id'),
+      `session ID ${quoteCell(idCell)} differs from the path's ${quoteCell(sessionId)}`,
+    );
   }
 
   const query: Record<string, string> = {};
@@ -217,19 +249,32 @@ export function requestLogEvent(fields: readonly string[], layout: RequestLogLay
   if (stepText === '') {
     step = inferStep(method, path, query, body);
   } else {
-    if (!(STEP_NAMES as readonly string[]).includes(stepText)) reject(at, 'bad-value', name('step'), `step ${quoteCell(stepText)} is not one of ${STEP_NAMES.join(', ')}`);
+    if (!(STEP_NAMES as readonly string[]).includes(stepText))
+      reject(at, 'bad-value', name('step'), `step ${quoteCell(stepText)} is not one of ${STEP_NAMES.join(', ')}`);
     step = stepText as StepName;
     const endpoint = endpointOf(method, path);
     const wanted = ENDPOINT_OF_STEP[step];
-    const actual = endpoint?.endsWith('/reopen') ? 'reopen' : endpoint?.endsWith('/returns') ? 'returns' : method === 'GET' ? 'get' : 'update';
-    if (wanted !== actual) reject(at, 'inconsistent-row', name('step'), `step "${step}" does not match ${method} ${path}`);
+    const actual = endpoint?.endsWith('/reopen')
+      ? 'reopen'
+      : endpoint?.endsWith('/returns')
+        ? 'returns'
+        : method === 'GET'
+          ? 'get'
+          : 'update';
+    if (wanted !== actual)
+      reject(at, 'inconsistent-row', name('step'), `step "${step}" does not match ${method} ${path}`);
   }
 
   const kindText = cell(fields, ix.kind).trim();
   let kind: LifecycleKind = 'recorded';
   if (kindText !== '') {
     if (kindText !== 'recorded' && !(LIFECYCLE_KINDS as readonly string[]).includes(kindText)) {
-      reject(at, 'bad-value', name('kind'), `kind ${quoteCell(kindText)} is not one of ${LIFECYCLE_KINDS.join(', ')}, recorded`);
+      reject(
+        at,
+        'bad-value',
+        name('kind'),
+        `kind ${quoteCell(kindText)} is not one of ${LIFECYCLE_KINDS.join(', ')}, recorded`,
+      );
     }
     kind = kindText as LifecycleKind;
   }
@@ -240,7 +285,8 @@ export function requestLogEvent(fields: readonly string[], layout: RequestLogLay
   } else {
     const e = cell(fields, ix.expect).trim();
     if (e !== '') {
-      if (!(SESSION_STATES as readonly string[]).includes(e)) reject(at, 'bad-value', name('expect'), `state ${quoteCell(e)} is not one of ${SESSION_STATES.join(', ')}`);
+      if (!(SESSION_STATES as readonly string[]).includes(e))
+        reject(at, 'bad-value', name('expect'), `state ${quoteCell(e)} is not one of ${SESSION_STATES.join(', ')}`);
       expect = e as SessionState;
     }
   }
@@ -257,7 +303,11 @@ export function requestLogEvent(fields: readonly string[], layout: RequestLogLay
 }
 
 /** requestLogEvent, with a bad row returned as its RowIssue instead of thrown. */
-export function parseRequestLogRecord(fields: readonly string[], layout: RequestLogLayout, at: SourcePosition): ReplayEvent | RowIssue {
+export function parseRequestLogRecord(
+  fields: readonly string[],
+  layout: RequestLogLayout,
+  at: SourcePosition,
+): ReplayEvent | RowIssue {
   try {
     return requestLogEvent(fields, layout, at);
   } catch (err) {

@@ -3,7 +3,8 @@
 // spreadsheet produces (a serial day number, and "YYYY-MM-DD HH:MM:SS") and say so in the README.
 
 // Fractions beyond ms are kept as a fraction of a ms, so µs-precise access logs order correctly.
-const STAMP = /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$/;
+const STAMP =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?$/;
 const SERIAL = /^\d{1,6}(?:\.\d+)?$/;
 /** Day 25569 of Excel's 1900 date system is 1970-01-01. */
 const EXCEL_EPOCH_DAYS = 25569;

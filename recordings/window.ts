@@ -16,7 +16,8 @@ export class ReorderWindow {
   private newest = Number.NEGATIVE_INFINITY;
 
   constructor(readonly windowMs: number) {
-    if (!(windowMs >= 0 && Number.isFinite(windowMs))) throw new RangeError(`sortWindowMs must be a finite number of ms ≥ 0, got ${windowMs}`);
+    if (!(windowMs >= 0 && Number.isFinite(windowMs)))
+      throw new RangeError(`sortWindowMs must be a finite number of ms ≥ 0, got ${windowMs}`);
   }
 
   /**

@@ -1,7 +1,14 @@
 // The capacity report as text: one row per probe (sessions/s and requests/s offered and achieved,
 // latency, errors, 409s, the generator's health, the verdict), a chart of latency and errors
 // against the offered rate, and the verdict. Pure: the k6 handleSummary renders it too.
-import { rateText, type CapacityFile, type CapacityProbe, type CapacityReport, type CapacitySlo, type StopReason } from '../model/capacity.ts';
+import {
+  rateText,
+  type CapacityFile,
+  type CapacityProbe,
+  type CapacityReport,
+  type CapacitySlo,
+  type StopReason,
+} from '../model/capacity.ts';
 import type { CapacityCurve } from './data/format.ts';
 
 const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
@@ -17,7 +24,8 @@ const STOPPED: Record<StopReason, string> = {
   budget: 'stopped at --max-duration before the bracket was within the tolerance',
   'max-rate': 'stopped at --max-rate',
   'min-rate': 'stopped at --min-rate',
-  generator: 'stopped under the rate the load generator could not drive (the bracket is the generator\'s, not the target\'s)',
+  generator:
+    "stopped under the rate the load generator could not drive (the bracket is the generator's, not the target's)",
   interrupted: 'interrupted',
   staircase: 'a fixed staircase of steps',
 };
@@ -50,9 +58,12 @@ export function capacityChart(probes: readonly CapacityProbe[], slo: CapacitySlo
   if (rows.length === 0) return [];
   const lo = Math.max(0.1, Math.min(...rows.map((p) => p.latency.p50)) / 1.5);
   const hi = Math.max(slo.p95Ms * 1.2, ...rows.map((p) => p.latency.p95));
-  const col = (v: number): number => Math.max(0, Math.min(BAR, Math.round((BAR * Math.log(Math.max(v, lo) / lo)) / Math.log(hi / lo))));
+  const col = (v: number): number =>
+    Math.max(0, Math.min(BAR, Math.round((BAR * Math.log(Math.max(v, lo) / lo)) / Math.log(hi / lo))));
   const sloCol = col(slo.p95Ms);
-  const lines = [`  p95 latency (log scale, ${ms(lo)} to ${ms(hi)} ms) and failed requests by offered rate; | = SLO p95 ${slo.p95Ms} ms, · = p50`];
+  const lines = [
+    `  p95 latency (log scale, ${ms(lo)} to ${ms(hi)} ms) and failed requests by offered rate; | = SLO p95 ${slo.p95Ms} ms, · = p50`,
+  ];
   for (const p of rows) {
     const cells: string[] = [];
     const end = col(p.latency.p95);
@@ -60,7 +71,9 @@ export function capacityChart(probes: readonly CapacityProbe[], slo: CapacitySlo
     for (let i = 0; i < BAR; i++) cells.push(i < end ? (i < sloCol ? '█' : '▓') : ' ');
     if (p50 < BAR && p50 >= end) cells[p50] = '·';
     if (sloCol < BAR && cells[sloCol] === ' ') cells[sloCol] = '|';
-    lines.push(`  ${rateText(p.rate).padStart(7)} /s ${rateText(p.offered.requestsPerSec).padStart(7)} req/s │${cells.join('')}│ ${ms(p.latency.p95).padStart(7)} ms ${pct(p.failed, p.requests).padStart(7)}`);
+    lines.push(
+      `  ${rateText(p.rate).padStart(7)} /s ${rateText(p.offered.requestsPerSec).padStart(7)} req/s │${cells.join('')}│ ${ms(p.latency.p95).padStart(7)} ms ${pct(p.failed, p.requests).padStart(7)}`,
+    );
   }
   return lines;
 }
@@ -77,11 +90,19 @@ export interface CapacityTextInput {
 
 export function renderCapacityText(c: CapacityTextInput): string {
   const r = c.report;
-  const lines = [`  capacity under the SLO ${sloText(r.slo)}`, ...table(c.probes, r), '', ...capacityChart(c.probes, r.slo), ''];
+  const lines = [
+    `  capacity under the SLO ${sloText(r.slo)}`,
+    ...table(c.probes, r),
+    '',
+    ...capacityChart(c.probes, r.slo),
+    '',
+  ];
   lines.push(`  capacity: ${r.verdict}`);
   if (c.stoppedBy) lines.push(`  search: ${c.probes.length} probes; ${STOPPED[c.stoppedBy]}`);
   if (c.knownCeiling !== undefined && r.sustainable) {
-    lines.push(`  the target's configured ceiling is ${rateText(c.knownCeiling)} req/s: the sustainable rate is ${(r.sustainable.requestsPerSec / c.knownCeiling).toFixed(2)} of it`);
+    lines.push(
+      `  the target's configured ceiling is ${rateText(c.knownCeiling)} req/s: the sustainable rate is ${(r.sustainable.requestsPerSec / c.knownCeiling).toFixed(2)} of it`,
+    );
   }
   for (const n of c.notes ?? []) lines.push(`  note: ${n}`);
   return `${lines.join('\n')}\n`;

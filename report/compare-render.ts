@@ -41,13 +41,30 @@ const verdictText = (m: MetricComparison): string => (m.verdict === 'info' ? '' 
 function rows(c: Comparison): string[][] {
   const out: string[][] = [];
   const add = (step: string, ms: MetricComparison[]): void => {
-    for (const m of ms) out.push([step, m.metric, fmtValue(m, m.baseline), fmtValue(m, m.current), fmtChange(m), fmtInterval(m), verdictText(m)]);
+    for (const m of ms)
+      out.push([
+        step,
+        m.metric,
+        fmtValue(m, m.baseline),
+        fmtValue(m, m.current),
+        fmtChange(m),
+        fmtInterval(m),
+        verdictText(m),
+      ]);
   };
   add('(all)', c.overall);
   for (const s of c.steps) {
     if (s.verdict === 'new' || s.verdict === 'missing') {
       const count = s.metrics[0]!;
-      out.push([s.step, 'requests', fmtValue(count, count.baseline), fmtValue(count, count.current), '-', '', s.verdict]);
+      out.push([
+        s.step,
+        'requests',
+        fmtValue(count, count.baseline),
+        fmtValue(count, count.current),
+        '-',
+        '',
+        s.verdict,
+      ]);
     } else add(s.step, s.metrics);
   }
   return out;
@@ -64,7 +81,9 @@ function settingsLine(c: Comparison): string {
 
 function resultLine(c: Comparison): string {
   if (!c.ok) return `${c.regressions.length} regression${c.regressions.length === 1 ? '' : 's'}`;
-  return c.noise.length > 0 ? `no regression (${c.noise.length} large change${c.noise.length === 1 ? '' : 's'} within the noise)` : 'no regression';
+  return c.noise.length > 0
+    ? `no regression (${c.noise.length} large change${c.noise.length === 1 ? '' : 's'} within the noise)`
+    : 'no regression';
 }
 
 /** The comparison as an aligned text table, the reasons, and a one-line result. */
@@ -72,7 +91,11 @@ export function renderComparison(c: Comparison): string {
   const header = ['step', 'metric', 'baseline', 'current', 'change', 'noise range', 'verdict'];
   const all = [header, ...rows(c)];
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
-  const line = (r: string[]): string => r.map((cell, i) => (i >= 2 && i <= 5 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (r: string[]): string =>
+    r
+      .map((cell, i) => (i >= 2 && i <= 5 ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   const out = [
     `cartload compare: baseline ${c.baseline.runId} (${c.baseline.engine}, ${c.baseline.scenario}) → current ${c.current.runId} (${c.current.engine}, ${c.current.scenario})`,
     settingsLine(c),
@@ -95,10 +118,18 @@ export function renderComparisonMarkdown(c: Comparison): string {
   const out: string[] = [];
   out.push(`### cartload compare: ${c.ok ? '✅' : '❌'} ${resultLine(c)}`);
   out.push('');
-  out.push(`Baseline \`${md(c.baseline.runId)}\`${short(c.baseline.git)} → current \`${md(c.current.runId)}\`${short(c.current.git)} (${md(c.current.engine)}, ${md(c.current.scenario)})`);
+  out.push(
+    `Baseline \`${md(c.baseline.runId)}\`${short(c.baseline.git)} → current \`${md(c.current.runId)}\`${short(c.current.git)} (${md(c.current.engine)}, ${md(c.current.scenario)})`,
+  );
   out.push('');
-  const judged = c.steps.flatMap((s) => s.metrics.filter((m) => m.verdict === 'regression' || m.verdict === 'noise' || m.verdict === 'better').map((m) => ({ step: s.step, m })));
-  const overall = c.overall.filter((m) => m.verdict === 'regression' || m.verdict === 'noise' || m.verdict === 'better').map((m) => ({ step: '(all)', m }));
+  const judged = c.steps.flatMap((s) =>
+    s.metrics
+      .filter((m) => m.verdict === 'regression' || m.verdict === 'noise' || m.verdict === 'better')
+      .map((m) => ({ step: s.step, m })),
+  );
+  const overall = c.overall
+    .filter((m) => m.verdict === 'regression' || m.verdict === 'noise' || m.verdict === 'better')
+    .map((m) => ({ step: '(all)', m }));
   const shown = [...overall, ...judged];
   const changed = c.steps.filter((s) => s.verdict === 'new' || s.verdict === 'missing');
   if (shown.length > 0 || changed.length > 0) {
@@ -106,11 +137,15 @@ export function renderComparisonMarkdown(c: Comparison): string {
     out.push('|---|---|--:|--:|--:|---|---|');
     for (const { step, m } of shown) {
       const mark = m.verdict === 'regression' ? '❌ regression' : m.verdict === 'noise' ? '〰️ noise' : '✅ better';
-      out.push(`| ${md(step)} | ${m.metric} | ${fmtValue(m, m.baseline)} | ${fmtValue(m, m.current)} | ${fmtChange(m)} | ${mark} | ${md(m.why ?? '')} |`);
+      out.push(
+        `| ${md(step)} | ${m.metric} | ${fmtValue(m, m.baseline)} | ${fmtValue(m, m.current)} | ${fmtChange(m)} | ${mark} | ${md(m.why ?? '')} |`,
+      );
     }
     for (const s of changed) {
       const count = s.metrics[0]!;
-      out.push(`| ${md(s.step)} | requests | ${fmtValue(count, count.baseline)} | ${fmtValue(count, count.current)} | - | ❌ ${s.verdict} | the step is in one run only |`);
+      out.push(
+        `| ${md(s.step)} | requests | ${fmtValue(count, count.baseline)} | ${fmtValue(count, count.current)} | - | ❌ ${s.verdict} | the step is in one run only |`,
+      );
     }
     out.push('');
   } else {

@@ -31,7 +31,14 @@ export interface BootstrapOptions {
   quantiles: readonly number[];
 }
 
-export const DEFAULT_BOOTSTRAP: BootstrapOptions = { resamples: 1000, maxBlocks: 50, minBlocks: 3, maxDraws: 5000, seed: 0x5eed, quantiles: [0.5, 0.95, 0.99] };
+export const DEFAULT_BOOTSTRAP: BootstrapOptions = {
+  resamples: 1000,
+  maxBlocks: 50,
+  minBlocks: 3,
+  maxDraws: 5000,
+  seed: 0x5eed,
+  quantiles: [0.5, 0.95, 0.99],
+};
 
 export interface ChangeEvidence {
   /** Share of resamples in which current > baseline (0..1); ties count as not worse. */
@@ -117,7 +124,11 @@ function space(histograms: LogHistogram[]): Space {
   return { position, value };
 }
 
-function blocksOf(slices: readonly { h: LogHistogram; requests: number; failed: number }[], sp: Space, maxBlocks: number): Block[] {
+function blocksOf(
+  slices: readonly { h: LogHistogram; requests: number; failed: number }[],
+  sp: Space,
+  maxBlocks: number,
+): Block[] {
   const per = Math.max(1, Math.ceil(slices.length / maxBlocks));
   const out: Block[] = [];
   for (let i = 0; i < slices.length; i += per) {
@@ -178,9 +189,14 @@ function evidence(diffs: Float64Array, coverage: number): ChangeEvidence {
     finite.push(d);
   }
   finite.sort((x, y) => x - y);
-  const at = (p: number): number => (finite.length === 0 ? 0 : finite[Math.min(finite.length - 1, Math.max(0, Math.floor(p * finite.length)))]!);
+  const at = (p: number): number =>
+    finite.length === 0 ? 0 : finite[Math.min(finite.length - 1, Math.max(0, Math.floor(p * finite.length)))]!;
   const tail = (1 - coverage) / 2;
-  return { worse: valid === 0 ? 0 : worse / valid, better: valid === 0 ? 0 : better / valid, interval: [at(tail), at(1 - tail)] };
+  return {
+    worse: valid === 0 ? 0 : worse / valid,
+    better: valid === 0 ? 0 : better / valid,
+    interval: [at(tail), at(1 - tail)],
+  };
 }
 
 interface RunSide {
@@ -212,7 +228,12 @@ function side(slices: readonly SliceStep[], sp: Space, o: BootstrapOptions, mode
 }
 
 /** Both runs' slices grouped by the same instants: block i of each covers the same times (maybe empty on one side). */
-function pairedSides(a: readonly TimedSlice[], b: readonly TimedSlice[], sp: Space, o: BootstrapOptions): [RunSide, RunSide] {
+function pairedSides(
+  a: readonly TimedSlice[],
+  b: readonly TimedSlice[],
+  sp: Space,
+  o: BootstrapOptions,
+): [RunSide, RunSide] {
   const times = [...new Set([...a, ...b].map((x) => x.t))].sort((x, y) => x - y);
   const per = Math.max(1, Math.ceil(times.length / o.maxBlocks));
   const groupOf = new Map(times.map((t, i) => [t, Math.floor(i / per)]));
@@ -230,7 +251,10 @@ function pairedSides(a: readonly TimedSlice[], b: readonly TimedSlice[], sp: Spa
       failed += x.slice.failed;
     }
     // One block per group: blocksOf with maxBlocks 1 merges a group's slices into one.
-    const blocks = byGroup.map((g) => blocksOf(g, sp, 1)[0] ?? { pos: new Int32Array(0), cnt: new Float64Array(0), n: 0, requests: 0, failed: 0 });
+    const blocks = byGroup.map(
+      (g) =>
+        blocksOf(g, sp, 1)[0] ?? { pos: new Int32Array(0), cnt: new Float64Array(0), n: 0, requests: 0, failed: 0 },
+    );
     return { blocks, paired: true, n, requests, failed };
   };
   return [build(a), build(b)];
@@ -242,7 +266,13 @@ function drawIndices(k: number, random: () => number, into: Int32Array): void {
 }
 
 /** One resample of one run into `dense`; returns [latency samples, requests, failed]. `drawn`: paired mode's shared indices. */
-function resample(s: RunSide, dense: Float64Array, random: () => number, o: BootstrapOptions, drawn?: Int32Array): [number, number, number] {
+function resample(
+  s: RunSide,
+  dense: Float64Array,
+  random: () => number,
+  o: BootstrapOptions,
+  drawn?: Int32Array,
+): [number, number, number] {
   dense.fill(0);
   if (s.cumulative) {
     const draws = Math.min(s.n, o.maxDraws);
@@ -287,7 +317,12 @@ function resample(s: RunSide, dense: Float64Array, random: () => number, o: Boot
  * The evidence that one step changed between two runs: per quantile and for the error rate, the
  * share of resamples in which the current run is worse, and the interval of the change.
  */
-export function stepEvidence(baseline: readonly TimedSlice[], current: readonly TimedSlice[], coverage: number, options: Partial<BootstrapOptions> = {}): StepEvidence {
+export function stepEvidence(
+  baseline: readonly TimedSlice[],
+  current: readonly TimedSlice[],
+  coverage: number,
+  options: Partial<BootstrapOptions> = {},
+): StepEvidence {
   const o = { ...DEFAULT_BOOTSTRAP, ...options };
   const a0 = baseline.filter((x) => x.slice.n > 0);
   const b0 = current.filter((x) => x.slice.n > 0);
@@ -297,11 +332,29 @@ export function stepEvidence(baseline: readonly TimedSlice[], current: readonly 
   const shared = [...ta].filter((t) => tb.has(t)).length;
   const union = new Set([...ta, ...tb]).size;
   // Side by side: most instants hold both runs.
-  const mode: StepEvidence['mode'] = union >= o.minBlocks && shared >= 0.5 * union ? 'paired' : ta.size >= o.minBlocks && tb.size >= o.minBlocks ? 'slices' : 'requests';
+  const mode: StepEvidence['mode'] =
+    union >= o.minBlocks && shared >= 0.5 * union
+      ? 'paired'
+      : ta.size >= o.minBlocks && tb.size >= o.minBlocks
+        ? 'slices'
+        : 'requests';
   const [a, b] =
     mode === 'paired'
       ? pairedSides(a0, b0, sp, o)
-      : [side(a0.map((x) => x.slice), sp, o, mode), side(b0.map((x) => x.slice), sp, o, mode)];
+      : [
+          side(
+            a0.map((x) => x.slice),
+            sp,
+            o,
+            mode,
+          ),
+          side(
+            b0.map((x) => x.slice),
+            sp,
+            o,
+            mode,
+          ),
+        ];
   const random = rng(o.seed);
   const da = new Float64Array(sp.value.length);
   const db = new Float64Array(sp.value.length);

@@ -157,22 +157,48 @@ const SUPPORT = 0.9;
  * is slower in `confidence` of them and the percentile higher in 90% (a broad slowdown that short
  * runs cannot pin on one percentile alone). Returns the reason, or undefined.
  */
-function beyondNoise(ev: ChangeEvidence, shift: ChangeEvidence, o: CompareOptions, resamples: number, dir: 'worse' | 'better'): string | undefined {
+function beyondNoise(
+  ev: ChangeEvidence,
+  shift: ChangeEvidence,
+  o: CompareOptions,
+  resamples: number,
+  dir: 'worse' | 'better',
+): string | undefined {
   const word = dir === 'worse' ? 'slower' : 'faster';
   if (ev[dir] >= o.confidence) return `${word} in ${share(ev[dir])} of ${resamples} resamples`;
-  if (shift[dir] >= o.confidence && ev[dir] >= SUPPORT) return `the whole distribution ${word} in ${share(shift[dir])} of ${resamples} resamples, this percentile in ${share(ev[dir])}`;
+  if (shift[dir] >= o.confidence && ev[dir] >= SUPPORT)
+    return `the whole distribution ${word} in ${share(shift[dir])} of ${resamples} resamples, this percentile in ${share(ev[dir])}`;
   return undefined;
 }
 
-function judgeLatency(metric: string, b: number, c: number, ev: ChangeEvidence, shift: ChangeEvidence, o: CompareOptions, resamples: number): MetricComparison {
+function judgeLatency(
+  metric: string,
+  b: number,
+  c: number,
+  ev: ChangeEvidence,
+  shift: ChangeEvidence,
+  o: CompareOptions,
+  resamples: number,
+): MetricComparison {
   const change = c - b;
   const relative = b > 0 ? change / b : null;
   const floors = `+${(100 * o.maxLatencyIncrease).toFixed(0)}% and +${o.minLatencyIncreaseMs} ms`;
-  const m: MetricComparison = { metric, baseline: b, current: c, change, relative, unit: 'ms', verdict: 'ok', worse: ev.worse, interval: ev.interval };
+  const m: MetricComparison = {
+    metric,
+    baseline: b,
+    current: c,
+    change,
+    relative,
+    unit: 'ms',
+    verdict: 'ok',
+    worse: ev.worse,
+    interval: ev.interval,
+  };
   const size = `${fmtRel(relative)}, ${signed(change)} ms`;
   // "Large": beyond both floors. A change exactly at a floor is not beyond it.
   const large = relative !== null && relative > o.maxLatencyIncrease + 1e-9 && change > o.minLatencyIncreaseMs + 1e-9;
-  const largeDrop = relative !== null && -relative > o.maxLatencyIncrease + 1e-9 && -change > o.minLatencyIncreaseMs + 1e-9;
+  const largeDrop =
+    relative !== null && -relative > o.maxLatencyIncrease + 1e-9 && -change > o.minLatencyIncreaseMs + 1e-9;
   const slower = large ? beyondNoise(ev, shift, o, resamples, 'worse') : undefined;
   const faster = largeDrop ? beyondNoise(ev, shift, o, resamples, 'better') : undefined;
   if (slower) {
@@ -192,7 +218,16 @@ function judgeLatency(metric: string, b: number, c: number, ev: ChangeEvidence, 
 
 function judgeErrorRate(b: number, c: number, ev: ChangeEvidence, o: CompareOptions): MetricComparison {
   const change = c - b;
-  const m: MetricComparison = { metric: 'error rate', baseline: b, current: c, change, unit: 'pct', verdict: 'ok', worse: ev.worse, interval: ev.interval };
+  const m: MetricComparison = {
+    metric: 'error rate',
+    baseline: b,
+    current: c,
+    change,
+    unit: 'pct',
+    verdict: 'ok',
+    worse: ev.worse,
+    interval: ev.interval,
+  };
   const size = `${signed(change)} pp`;
   if (change > o.maxErrorRateIncrease + 1e-9 && ev.worse >= o.confidence) {
     m.verdict = 'regression';
@@ -273,7 +308,15 @@ export function compareResults(baseline: Results, current: Results, options: Par
   const shown = percentilesOf(o);
   const quantiles = shown.map(([, q]) => q);
   const thinTails = new Set<string>();
-  const judge = (where: string, name: string, q: number, judged: boolean, b: LogHistogram, c: LogHistogram, ev: StepEvidence): MetricComparison => {
+  const judge = (
+    where: string,
+    name: string,
+    q: number,
+    judged: boolean,
+    b: LogHistogram,
+    c: LogHistogram,
+    ev: StepEvidence,
+  ): MetricComparison => {
     if (!judged) return info(name, 'ms', msOf(b, q), msOf(c, q));
     const need = Math.ceil(o.minTail / (1 - q) - 1e-9);
     if (b.n < need || c.n < need) {
@@ -294,14 +337,25 @@ export function compareResults(baseline: Results, current: Results, options: Par
   if (ib.profile !== ic.profile) differences.push(`profile ${ib.profile ?? '(none)'} vs ${ic.profile ?? '(none)'}`);
   if (differences.length > 0) {
     const text = `the runs are of different tests (${differences.join('; ')})`;
-    if (!o.allowDifferent) throw new CompareInputError(`${text}: a change between them says nothing about the code; pass --allow-different to compare them anyway`);
+    if (!o.allowDifferent)
+      throw new CompareInputError(
+        `${text}: a change between them says nothing about the code; pass --allow-different to compare them anyway`,
+      );
     warnings.push(`${text}: compared anyway (--allow-different)`);
   }
-  if (baseline.run.engine !== current.run.engine) warnings.push(`the runs differ in engine (${baseline.run.engine} → ${current.run.engine}): their latencies are measured differently`);
-  if (!sameTarget(baseline.run.target, current.run.target)) warnings.push(`the runs differ in target (${baseline.run.target} → ${current.run.target})`);
+  if (baseline.run.engine !== current.run.engine)
+    warnings.push(
+      `the runs differ in engine (${baseline.run.engine} → ${current.run.engine}): their latencies are measured differently`,
+    );
+  if (!sameTarget(baseline.run.target, current.run.target))
+    warnings.push(`the runs differ in target (${baseline.run.target} → ${current.run.target})`);
   const opts = differingOptions(baseline.run.options, current.run.options);
-  if (opts.length > 0) warnings.push(`the runs differ in options (${opts.join(', ')}): their figures are less comparable`);
-  for (const [name, run] of [['baseline', baseline], ['current', current]] as const) {
+  if (opts.length > 0)
+    warnings.push(`the runs differ in options (${opts.join(', ')}): their figures are less comparable`);
+  for (const [name, run] of [
+    ['baseline', baseline],
+    ['current', current],
+  ] as const) {
     if (run.run.interrupted) warnings.push(`the ${name} run was interrupted: it holds only part of its traffic`);
   }
 
@@ -314,22 +368,39 @@ export function compareResults(baseline: Results, current: Results, options: Par
   let overallLatency: MetricComparison[];
   if (overallEnough) {
     // All steps together: the most requests, so the surest verdict on a broad slowdown.
-    const ev = stepEvidence(stepSlices(baseline, undefined), stepSlices(current, undefined), coverage, { resamples: o.resamples, quantiles });
+    const ev = stepEvidence(stepSlices(baseline, undefined), stepSlices(current, undefined), coverage, {
+      resamples: o.resamples,
+      quantiles,
+    });
     overallError = judgeErrorRate(errorPct(br.failed, br.count), errorPct(cr.failed, cr.count), ev.errorRate, o);
     overallLatency = shown.map(([name, q, judged]) => judge('the whole run', name, q, judged, bh, ch, ev));
     for (const m of [overallError, ...overallLatency]) {
-      const line = m.unit === 'ms' ? `overall: ${m.metric} ${fmtMs(m.baseline)} → ${fmtMs(m.current)} ms (${m.why})` : `overall: error rate ${fmtPct(m.baseline)} → ${fmtPct(m.current)} (${m.why})`;
+      const line =
+        m.unit === 'ms'
+          ? `overall: ${m.metric} ${fmtMs(m.baseline)} → ${fmtMs(m.current)} ms (${m.why})`
+          : `overall: error rate ${fmtPct(m.baseline)} → ${fmtPct(m.current)} (${m.why})`;
       if (m.verdict === 'regression') regressions.push(line);
       if (m.verdict === 'noise') noise.push(line);
     }
   } else {
-    overallError = { ...info('error rate', 'pct', errorPct(br.failed, br.count), errorPct(cr.failed, cr.count)), verdict: 'too-few' };
-    overallLatency = shown.map(([name, q, judged]) => ({ ...info(name, 'ms', msOf(bh, q), msOf(ch, q)), ...(judged ? { verdict: 'too-few' as const } : {}) }));
+    overallError = {
+      ...info('error rate', 'pct', errorPct(br.failed, br.count), errorPct(cr.failed, cr.count)),
+      verdict: 'too-few',
+    };
+    overallLatency = shown.map(([name, q, judged]) => ({
+      ...info(name, 'ms', msOf(bh, q), msOf(ch, q)),
+      ...(judged ? { verdict: 'too-few' as const } : {}),
+    }));
     warnings.push(`overall: fewer than ${o.minRequests} requests in a run; nothing overall is judged`);
   }
   const overall: MetricComparison[] = [
     info('requests', 'count', br.count, cr.count),
-    info('requests/s', 'per-s', perSecond(br.count, baseline.run.sendingMs ?? baseline.run.durationMs), perSecond(cr.count, current.run.sendingMs ?? current.run.durationMs)),
+    info(
+      'requests/s',
+      'per-s',
+      perSecond(br.count, baseline.run.sendingMs ?? baseline.run.durationMs),
+      perSecond(cr.count, current.run.sendingMs ?? current.run.durationMs),
+    ),
     overallError,
     info('409s', 'count', br.statuses['409'] ?? 0, cr.statuses['409'] ?? 0),
     ...overallLatency,
@@ -345,12 +416,20 @@ export function compareResults(baseline: Results, current: Results, options: Par
       const present = (b ?? c)!;
       const h = LogHistogram.decode(present.latency);
       const side = (x: number | null): [number | null, number | null] => (b === undefined ? [null, x] : [x, null]);
-      const metrics = [info('requests', 'count', ...side(present.count)), info('error rate', 'pct', ...side(errorPct(present.failed, present.count))), info('p95', 'ms', ...side(msOf(h, 0.95)))];
+      const metrics = [
+        info('requests', 'count', ...side(present.count)),
+        info('error rate', 'pct', ...side(errorPct(present.failed, present.count))),
+        info('p95', 'ms', ...side(msOf(h, 0.95))),
+      ];
       if (present.count < o.minRequests) {
         tooFew.push(`${step} (${b?.count ?? 0} → ${c?.count ?? 0})`);
         return { step, verdict: 'too-few', metrics };
       }
-      regressions.push(b === undefined ? `step ${step}: only in the current run (${c!.count} requests)` : `step ${step}: missing from the current run (${b.count} requests in the baseline)`);
+      regressions.push(
+        b === undefined
+          ? `step ${step}: only in the current run (${c!.count} requests)`
+          : `step ${step}: missing from the current run (${b.count} requests in the baseline)`,
+      );
       return { step, verdict: b === undefined ? 'new' : 'missing', metrics };
     }
     const hb = LogHistogram.decode(b.latency);
@@ -360,32 +439,68 @@ export function compareResults(baseline: Results, current: Results, options: Par
       tooFew.push(`${step} (${b.count} → ${c.count})`);
       const unjudged = [
         ...base,
-        { ...info('error rate', 'pct', errorPct(b.failed, b.count), errorPct(c.failed, c.count)), verdict: 'too-few' as const },
-        ...shown.map(([name, q, judged]) => ({ ...info(name, 'ms', msOf(hb, q), msOf(hc, q)), ...(judged ? { verdict: 'too-few' as const } : {}) })),
+        {
+          ...info('error rate', 'pct', errorPct(b.failed, b.count), errorPct(c.failed, c.count)),
+          verdict: 'too-few' as const,
+        },
+        ...shown.map(([name, q, judged]) => ({
+          ...info(name, 'ms', msOf(hb, q), msOf(hc, q)),
+          ...(judged ? { verdict: 'too-few' as const } : {}),
+        })),
       ];
       return { step, verdict: 'too-few', metrics: unjudged };
     }
-    const ev = stepEvidence(stepSlices(baseline, step), stepSlices(current, step), coverage, { resamples: o.resamples, quantiles });
+    const ev = stepEvidence(stepSlices(baseline, step), stepSlices(current, step), coverage, {
+      resamples: o.resamples,
+      quantiles,
+    });
     const err = judgeErrorRate(errorPct(b.failed, b.count), errorPct(c.failed, c.count), ev.errorRate, o);
     const latency = shown.map(([name, q, judged]) => judge(step, name, q, judged, hb, hc, ev));
     for (const m of [err, ...latency]) {
-      const line = m.unit === 'ms' ? `step ${step}: ${m.metric} ${fmtMs(m.baseline)} → ${fmtMs(m.current)} ms (${m.why})` : `step ${step}: error rate ${fmtPct(m.baseline)} → ${fmtPct(m.current)} (${m.why})`;
+      const line =
+        m.unit === 'ms'
+          ? `step ${step}: ${m.metric} ${fmtMs(m.baseline)} → ${fmtMs(m.current)} ms (${m.why})`
+          : `step ${step}: error rate ${fmtPct(m.baseline)} → ${fmtPct(m.current)} (${m.why})`;
       if (m.verdict === 'regression') regressions.push(line);
       if (m.verdict === 'noise') noise.push(line);
     }
     const metrics = [...base, err, info('409s', 'count', b.statuses['409'] ?? 0, c.statuses['409'] ?? 0), ...latency];
     return { step, verdict: rollUp(metrics), metrics, noise: { mode: ev.mode, blocks: ev.blocks } };
   });
-  if (tooFew.length > 0) warnings.push(`not judged, fewer than ${o.minRequests} requests in a run: ${tooFew.join(', ')}`);
-  if (thinTails.size > 0) warnings.push(`not judged, fewer than ${o.minTail} answers beyond the percentile in a run: ${[...thinTails].join(', ')}`);
-  if (steps.some((s) => s.noise?.mode === 'requests')) warnings.push('some steps have too few time slices (runs shorter than about 3 s): their noise is estimated from single requests, which misses bursts');
+  if (tooFew.length > 0)
+    warnings.push(`not judged, fewer than ${o.minRequests} requests in a run: ${tooFew.join(', ')}`);
+  if (thinTails.size > 0)
+    warnings.push(
+      `not judged, fewer than ${o.minTail} answers beyond the percentile in a run: ${[...thinTails].join(', ')}`,
+    );
+  if (steps.some((s) => s.noise?.mode === 'requests'))
+    warnings.push(
+      'some steps have too few time slices (runs shorter than about 3 s): their noise is estimated from single requests, which misses bursts',
+    );
 
   const { allowDifferent: _allow, ...settings } = o;
-  return { baseline: ref(baseline), current: ref(current), settings, overall, steps, warnings, regressions, noise, ok: regressions.length === 0 };
+  return {
+    baseline: ref(baseline),
+    current: ref(current),
+    settings,
+    overall,
+    steps,
+    warnings,
+    regressions,
+    noise,
+    ok: regressions.length === 0,
+  };
 }
 
 /** What `cartload compare` does: reads both runs (results format 2) and compares them. */
-export async function compareRunFiles(baselinePath: string, currentPath: string, options: Partial<CompareOptions> = {}): Promise<Comparison> {
-  const [baseline, current] = await Promise.all([readRunResults(baselinePath, 'compare'), readRunResults(currentPath, 'compare')]);
+export async function compareRunFiles(
+  baselinePath: string,
+  currentPath: string,
+  options: Partial<CompareOptions> = {},
+): Promise<Comparison> {
+  const [baseline, current] = await Promise.all([
+    readRunResults(baselinePath, 'compare'),
+    readRunResults(currentPath, 'compare'),
+  ]);
   return compareResults(baseline, current, options);
 }

@@ -9,7 +9,9 @@ let cartloadVersion: string | undefined;
 export function toolVersions(extra: Record<string, string> = {}): Record<string, string> {
   if (cartloadVersion === undefined) {
     try {
-      cartloadVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+      cartloadVersion =
+        (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string })
+          .version ?? 'unknown';
     } catch {
       cartloadVersion = 'unknown';
     }
@@ -25,7 +27,10 @@ function git(args: string[], cwd: string): string | undefined {
 }
 
 /** The checkout's HEAD and whether tracked files changed; GITHUB_SHA when git cannot say; undefined outside a checkout. */
-export function gitRevision(cwd: string = process.cwd(), env: Record<string, string | undefined> = process.env): { revision: string; dirty?: boolean } | undefined {
+export function gitRevision(
+  cwd: string = process.cwd(),
+  env: Record<string, string | undefined> = process.env,
+): { revision: string; dirty?: boolean } | undefined {
   if (gitCache.has(cwd)) return gitCache.get(cwd);
   let out: { revision: string; dirty?: boolean } | undefined;
   const head = git(['rev-parse', 'HEAD'], cwd)?.trim();

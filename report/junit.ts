@@ -32,8 +32,12 @@ const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&
 
 /** Escapes text for XML attributes and content, and drops characters XML 1.0 cannot carry. */
 export function escapeXml(text: string): string {
-  // eslint-disable-next-line no-control-regex -- removing the control characters XML forbids is the point
-  return text.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '').replace(/[&<>"']/g, (c) => XML_ESCAPES[c] ?? c);
+  return (
+    text
+      // eslint-disable-next-line no-control-regex -- removing the control characters XML forbids is the point
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+      .replace(/[&<>"']/g, (c) => XML_ESCAPES[c] ?? c)
+  );
 }
 
 function testcase(classname: string, name: string, failure?: { message: string; body: string }): string {
@@ -46,19 +50,30 @@ export function renderJUnit(input: JUnitInput): string {
   const seconds = (input.durationMs / 1000).toFixed(3);
   const stamp = input.timestamp ? ` timestamp="${escapeXml(input.timestamp.replace(/\.\d+Z$/, ''))}"` : '';
   const checkCases = input.checks.map((c) => {
-    const shown = c.path && c.path.replace(/^::/, '').includes('::') ? c.path.replace(/^::/, '').split('::').join(' › ') : c.name;
+    const shown =
+      c.path && c.path.replace(/^::/, '').includes('::') ? c.path.replace(/^::/, '').split('::').join(' › ') : c.name;
     const total = c.passes + c.fails;
     return testcase(
       `${input.name}.checks`,
       shown,
-      c.fails > 0 ? { message: `${c.fails} of ${total} failed`, body: `check "${shown}" failed ${c.fails} of ${total} times (${c.passes} passed)` } : undefined,
+      c.fails > 0
+        ? {
+            message: `${c.fails} of ${total} failed`,
+            body: `check "${shown}" failed ${c.fails} of ${total} times (${c.passes} passed)`,
+          }
+        : undefined,
     );
   });
   const thresholdCases = input.thresholds.map((t) =>
     testcase(
       `${input.name}.thresholds`,
       `${t.metric}: ${t.expression}`,
-      t.ok ? undefined : { message: `crossed: ${t.expression}`, body: `threshold ${t.expression} on ${t.metric} was crossed${t.observed ? ` (${t.observed})` : ''}` },
+      t.ok
+        ? undefined
+        : {
+            message: `crossed: ${t.expression}`,
+            body: `threshold ${t.expression} on ${t.metric} was crossed${t.observed ? ` (${t.observed})` : ''}`,
+          },
     ),
   );
   const checkFailures = input.checks.filter((c) => c.fails > 0).length;

@@ -27,7 +27,9 @@ async function readJson(file: string): Promise<unknown> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new ResultsFileError(`${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new ResultsFileError(
+      `${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -36,10 +38,11 @@ async function readJson(file: string): Promise<unknown> {
   }
 }
 
-const exists = async (file: string): Promise<boolean> => stat(file).then(
-  (s) => s.isFile(),
-  () => false,
-);
+const exists = async (file: string): Promise<boolean> =>
+  stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 
 /** Reads a run folder, a results.json or a summary.json. */
 export async function readRun(path: string): Promise<RunView> {
@@ -62,7 +65,10 @@ export async function readRun(path: string): Promise<RunView> {
       // Without its summary the run is named after its folder (a runner's pod), not the stream's file.
       // Loaded when needed: the CSV parser is no part of reading a converted run.
       const { convertK6Csv } = await import('./k6/convert.ts');
-      const r = await convertK6Csv({ csv, ...((await exists(summary)) ? { summary } : { runId: basename(resolve(path)) }) });
+      const r = await convertK6Csv({
+        csv,
+        ...((await exists(summary)) ? { summary } : { runId: basename(resolve(path)) }),
+      });
       return { dir: path, results: r, summary: summarize(r) };
     }
     if (await exists(summary)) return { dir: path, summary: parseSummary(await readJson(summary), summary) };

@@ -26,7 +26,10 @@ async function freshDir(dir: string): Promise<string> {
   const abs = resolve(dir);
   await makeDirs(abs);
   const existing = await readdir(abs);
-  if (existing.length > 0) throw new RunDirError(`${abs} already holds files (${existing.slice(0, 4).join(', ')}${existing.length > 4 ? ', …' : ''}); name another --out`);
+  if (existing.length > 0)
+    throw new RunDirError(
+      `${abs} already holds files (${existing.slice(0, 4).join(', ')}${existing.length > 4 ? ', …' : ''}); name another --out`,
+    );
   return abs;
 }
 
@@ -78,6 +81,9 @@ export async function convertK6Run(o: ConvertRunOptions): Promise<WrittenRun> {
 export async function writeReportFor(path: string, out?: string): Promise<{ file: string; charts: boolean }> {
   const view = await readRun(path);
   const file = out ?? join(view.dir, REPORT_FILE);
-  await writeFile(file, await renderReport(view.results ? { summary: view.summary, results: view.results } : { summary: view.summary }));
+  await writeFile(
+    file,
+    await renderReport(view.results ? { summary: view.summary, results: view.results } : { summary: view.summary }),
+  );
   return { file, charts: view.results !== undefined };
 }

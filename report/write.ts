@@ -24,12 +24,17 @@ export async function prepareRunDir(resultsDir: string, runId: string): Promise<
     throw new RunDirError(`--results-dir ${resultsDir}: cannot create ${dir}: ${describeErrno(err)}`, { cause: err });
   }
   const existing = await readdir(dir);
-  if (existing.length > 0) throw new RunDirError(`${dir} already holds a run (${existing.join(', ')}); choose another --run-id`);
+  if (existing.length > 0)
+    throw new RunDirError(`${dir} already holds a run (${existing.join(', ')}); choose another --run-id`);
   return dir;
 }
 
 /** Writes summary.json and summary.txt; the options are redacted once more on the way out. */
-export async function writeSummary(dir: string, summary: RunSummary, extraText = ''): Promise<{ json: string; text: string }> {
+export async function writeSummary(
+  dir: string,
+  summary: RunSummary,
+  extraText = '',
+): Promise<{ json: string; text: string }> {
   const safe: RunSummary = { ...summary, options: redact(summary.options) };
   const json = join(dir, 'summary.json');
   const text = join(dir, 'summary.txt');
@@ -49,7 +54,11 @@ export interface RunFolderFiles {
  * Writes results.json, summary.json, summary.txt and report.html into `dir` (which exists).
  * `extraText` is appended to summary.txt (e.g. a capacity table). Returns the summary written.
  */
-export async function writeRunFolder(dir: string, results: Results, extraText = ''): Promise<{ files: RunFolderFiles; summary: RunSummary }> {
+export async function writeRunFolder(
+  dir: string,
+  results: Results,
+  extraText = '',
+): Promise<{ files: RunFolderFiles; summary: RunSummary }> {
   const safe: Results = { ...results, run: { ...results.run, options: redact(results.run.options) } };
   const file = join(dir, RESULTS_FILE);
   // One line: results.json is read by programs (and is mostly histogram buckets); summary.json is the readable view.

@@ -8,7 +8,11 @@ import type { K6SummaryData } from './lib/k6-summary.ts';
 import { SCENARIO_DEFAULTS } from './lib/defaults.ts';
 
 const DEFAULTS = SCENARIO_DEFAULTS['big-carts'];
-const scenario = defineScenario({ name: 'big-carts', defaultProfile: DEFAULTS.profile, thinkScale: DEFAULTS.thinkScale });
+const scenario = defineScenario({
+  name: 'big-carts',
+  defaultProfile: DEFAULTS.profile,
+  thinkScale: DEFAULTS.thinkScale,
+});
 const { config } = scenario;
 
 export const options: Options = optionsOnce(() => openModelOptions(config, 'big_carts', 'bigCarts', DEFAULTS));

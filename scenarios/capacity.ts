@@ -28,11 +28,21 @@ const scenario = defineScenario({
   defaultProfile: 'default',
   thinkScale: 1,
   onAnswer: () => answered.add(1, { answered_in: capacityTagsAt(steps, Date.now() - exec.scenario.startTime).stage }),
-  extraSummary: (data: K6SummaryData) => capacitySummary(data, steps, scenario.config, { maxVUs: vusFor(scenario.config, Math.max(...steps.map((s) => s.rate))).maxVUs }),
+  extraSummary: (data: K6SummaryData) =>
+    capacitySummary(data, steps, scenario.config, {
+      maxVUs: vusFor(scenario.config, Math.max(...steps.map((s) => s.rate))).maxVUs,
+    }),
 });
 const { config } = scenario;
 const start = config.rate ?? 5;
-const steps = capacitySteps(start, config.rateStep ?? start, config.steps ?? 6, config.stepDuration ?? '1m', config.ramp ?? '10s', config.warmup);
+const steps = capacitySteps(
+  start,
+  config.rateStep ?? start,
+  config.steps ?? 6,
+  config.stepDuration ?? '1m',
+  config.ramp ?? '10s',
+  config.warmup,
+);
 
 export const options: Options = optionsOnce(() =>
   scenarioOptions(

@@ -10,7 +10,12 @@ import type { K6SummaryData } from './lib/k6-summary.ts';
 import { SCENARIO_DEFAULTS } from './lib/defaults.ts';
 
 const DEFAULTS = SCENARIO_DEFAULTS['dry-run'];
-const scenario = defineScenario({ name: 'dry-run', defaultProfile: DEFAULTS.profile, thinkScale: DEFAULTS.thinkScale, forceDry: DEFAULTS.forceDry });
+const scenario = defineScenario({
+  name: 'dry-run',
+  defaultProfile: DEFAULTS.profile,
+  thinkScale: DEFAULTS.thinkScale,
+  forceDry: DEFAULTS.forceDry,
+});
 const { config } = scenario;
 
 export const options: Options = optionsOnce(() => openModelOptions(config, 'dry_run', 'dryRun', DEFAULTS));

@@ -10,7 +10,11 @@ import type { K6SummaryData } from './lib/k6-summary.ts';
 import { SCENARIO_DEFAULTS } from './lib/defaults.ts';
 
 const DEFAULTS = SCENARIO_DEFAULTS.lifecycle;
-const scenario = defineScenario({ name: 'lifecycle', defaultProfile: DEFAULTS.profile, thinkScale: DEFAULTS.thinkScale });
+const scenario = defineScenario({
+  name: 'lifecycle',
+  defaultProfile: DEFAULTS.profile,
+  thinkScale: DEFAULTS.thinkScale,
+});
 const { config } = scenario;
 
 export const options: Options = optionsOnce(() => openModelOptions(config, 'lifecycle', 'lifecycle', DEFAULTS));

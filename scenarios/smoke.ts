@@ -9,7 +9,13 @@ import type { K6SummaryData } from './lib/k6-summary.ts';
 import { SCENARIO_DEFAULTS } from './lib/defaults.ts';
 
 const DEFAULTS = SCENARIO_DEFAULTS.smoke;
-const scenario = defineScenario({ name: 'smoke', defaultProfile: DEFAULTS.profile, thinkScale: DEFAULTS.thinkScale, kindsInOrder: DEFAULTS.kindsInOrder, ownLoadShape: true });
+const scenario = defineScenario({
+  name: 'smoke',
+  defaultProfile: DEFAULTS.profile,
+  thinkScale: DEFAULTS.thinkScale,
+  kindsInOrder: DEFAULTS.kindsInOrder,
+  ownLoadShape: true,
+});
 const { config } = scenario;
 
 export const options: Options = optionsOnce(() => smokeOptions(config, LIFECYCLE_KINDS.length));

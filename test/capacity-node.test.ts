@@ -54,13 +54,18 @@ test('the Node engine finds the target’s ceiling within 10%, and writes capaci
     // (and claims no limit of the target), and there is no ceiling to compare.
     assert.ok(f.report.generatorLimit, res.text);
     const short = f.probes.find((p) => p.n === f.report.generatorLimit?.n);
-    t.skip(`the load generator was short of CPU on this machine (${short?.generator.notes.join('; ')}): no ceiling to compare`);
+    t.skip(
+      `the load generator was short of CPU on this machine (${short?.generator.notes.join('; ')}): no ceiling to compare`,
+    );
     return;
   }
   assert.equal(f.stoppedBy, 'tolerance', res.text);
   assert.ok(Math.abs(found / CEILING - 1) <= 0.1, `found ${found} req/s for a ceiling of ${CEILING}:\n${res.text}`);
   assert.ok(f.report.bracket !== undefined && f.report.bracket <= 0.05, res.text);
-  assert.ok(f.probes.every((p) => p.generator.measuring && p.generator.delivered), `the generator kept up:\n${res.text}`);
+  assert.ok(
+    f.probes.every((p) => p.generator.measuring && p.generator.delivered),
+    `the generator kept up:\n${res.text}`,
+  );
   // Past the ceiling the target served it, not what was offered.
   const over = f.probes.find((p) => p.offered.requestsPerSec > 1.3 * CEILING);
   assert.ok(over && over.achieved.requestsPerSec < 1.1 * CEILING, res.text);
@@ -70,26 +75,60 @@ test('the Node engine finds the target’s ceiling within 10%, and writes capaci
   assert.equal(saved.kind, 'capacity');
   assert.equal(saved.engine, 'node');
   assert.equal(saved.knownCeiling, CEILING);
-  assert.deepEqual(saved.probes.map((p) => p.rate), f.probes.map((p) => p.rate));
+  assert.deepEqual(
+    saved.probes.map((p) => p.rate),
+    f.probes.map((p) => p.rate),
+  );
   assert.ok(!JSON.stringify(saved).includes('capacity-key'), 'no API key in capacity.json');
   const probeDirs = await readdir(join(dir, 'node-goal', 'probes'));
   assert.equal(probeDirs.length, f.probes.length);
   for (const p of f.probes) assert.ok(probeDirs.includes(p.dir!.replace('probes/', '')), p.dir);
   assert.match(await readFile(join(dir, 'node-goal', 'capacity.txt'), 'utf8'), /capacity: highest sustainable rate/);
-  assert.ok(lines.some((l) => /^probe 1 \(coarse\) 8 sessions\/s: served/.test(l)), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => /^probe 1 \(coarse\) 8 sessions\/s: served/.test(l)),
+    lines.join('\n'),
+  );
 });
 
 test('cartload capacity on the command line: a local target with a capacity knob, then --from under another SLO; bad options exit 2', async () => {
   const results = join(dir, 'cli');
   const run = await runCartload(
-    ['capacity', '--engine', 'node', '--target-workers', '2', '--target-service-time', '40', '--start', '8', '--max-probes', '2', '--warmup', '2s', '--hold', '2s', '--drain', '1s', '--p95-ms', '5000', '--p99-ms', '10000', '--results-dir', results, '--run-id', 'cli-run'],
+    [
+      'capacity',
+      '--engine',
+      'node',
+      '--target-workers',
+      '2',
+      '--target-service-time',
+      '40',
+      '--start',
+      '8',
+      '--max-probes',
+      '2',
+      '--warmup',
+      '2s',
+      '--hold',
+      '2s',
+      '--drain',
+      '1s',
+      '--p95-ms',
+      '5000',
+      '--p99-ms',
+      '10000',
+      '--results-dir',
+      results,
+      '--run-id',
+      'cli-run',
+    ],
     { env: { ...NO_K6, TALON_BASE_URL: '', TALON_API_KEY: '' }, timeoutMs: 90_000 },
   );
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stderr, /target: the local reference target at http:\/\/127\.0\.0\.1:\d+ with 2 workers × 40 ms/);
   assert.match(run.stdout, /search: 2 probes; stopped at --max-probes/);
   assert.match(run.stdout, /the target's configured ceiling is 50 req\/s/);
-  const again = await runCartload(['capacity', '--from', join(results, 'cli-run'), '--p95-ms', '1', '--json'], { timeoutMs: 60_000 });
+  const again = await runCartload(['capacity', '--from', join(results, 'cli-run'), '--p95-ms', '1', '--json'], {
+    timeoutMs: 60_000,
+  });
   assert.equal(again.code, 0, again.stderr);
   const judged = JSON.parse(again.stdout) as CapacityFile;
   assert.equal(judged.slo.p95Ms, 1);
@@ -100,7 +139,10 @@ test('cartload capacity on the command line: a local target with a capacity knob
     [['--warmup', 'soon'], /--warmup soon: use a duration/],
     [['--from', join(dir, 'nope')], /nope: no such run folder or file/],
   ] as const) {
-    const bad = await runCartload(['capacity', '--engine', 'node', ...args, '--results-dir', results], { env: NO_K6, timeoutMs: 60_000 });
+    const bad = await runCartload(['capacity', '--engine', 'node', ...args, '--results-dir', results], {
+      env: NO_K6,
+      timeoutMs: 60_000,
+    });
     assert.equal(bad.code, 2, `${args.join(' ')}: ${bad.stderr}`);
     assert.match(bad.stderr, message);
   }

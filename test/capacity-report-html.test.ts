@@ -43,22 +43,45 @@ function probe(n: number, rate: number, p95: number, served: number): CapacityPr
 test('the run folder gets the sustainable probe’s results with the curve, and report.html draws it', async () => {
   const probes = [probe(1, 10, 40, 10), probe(2, 20, 90, 20), probe(3, 40, 2000, 25)];
   const report = capacityReport(probes, SLO, 0.05);
-  const file: CapacityFile = { tool: 'cartload', kind: 'capacity', schemaVersion: 1, engine: 'node', runId: 'cap-1', target: 'http://127.0.0.1:1', startedAt: '', endedAt: '', options: {}, slo: SLO, probes, stoppedBy: 'max-probes', report };
+  const file: CapacityFile = {
+    tool: 'cartload',
+    kind: 'capacity',
+    schemaVersion: 1,
+    engine: 'node',
+    runId: 'cap-1',
+    target: 'http://127.0.0.1:1',
+    startedAt: '',
+    endedAt: '',
+    options: {},
+    slo: SLO,
+    probes,
+    stoppedBy: 'max-probes',
+    report,
+  };
   const curve = capacityCurve(file);
-  assert.deepEqual(curve.points.map((p) => [p.offered, p.requestsPerSecond, p.withinSlo]), [
-    [10, 40, true],
-    [20, 80, true],
-    [40, 100, false],
-  ]);
+  assert.deepEqual(
+    curve.points.map((p) => [p.offered, p.requestsPerSecond, p.withinSlo]),
+    [
+      [10, 40, true],
+      [20, 80, true],
+      [40, 100, false],
+    ],
+  );
   assert.equal(curve.sustainable, 20);
   // Probe 2's own results (as the Node engine writes them once it writes results.json).
   await mkdir(join(dir, 'probes', 'probe-02'), { recursive: true });
-  await writeRunFolder(join(dir, 'probes', 'probe-02'), synthRun('probe-2', { update: { rate: 80, latency: uniformMs(20, 90) } }, { seconds: 4 }));
+  await writeRunFolder(
+    join(dir, 'probes', 'probe-02'),
+    synthRun('probe-2', { update: { rate: 80, latency: uniformMs(20, 90) } }, { seconds: 4 }),
+  );
   await writeCurve(dir, file, 'the text report\n');
   const results = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as Results;
   assert.equal(results.run.runId, 'cap-1');
   assert.deepEqual(results.capacity, curve);
-  assert.match(results.notes[0] as string, /a capacity search of 3 probes: the figures and charts over time are probe 2's \(20 sessions\/s, the highest sustainable\)/);
+  assert.match(
+    results.notes[0] as string,
+    /a capacity search of 3 probes: the figures and charts over time are probe 2's \(20 sessions\/s, the highest sustainable\)/,
+  );
   assert.match(await readFile(join(dir, 'report.html'), 'utf8'), /id="capacity-charts"/);
   assert.match(await readFile(join(dir, 'summary.txt'), 'utf8'), /the text report/);
 });
@@ -67,7 +90,21 @@ test('without a probe that has results.json, the run folder keeps capacity.json 
   const other = join(dir, 'bare');
   await mkdir(join(other, 'probes', 'probe-01'), { recursive: true });
   const probes = [probe(1, 10, 40, 10)];
-  const file: CapacityFile = { tool: 'cartload', kind: 'capacity', schemaVersion: 1, engine: 'k6', runId: 'cap-2', target: '', startedAt: '', endedAt: '', options: {}, slo: SLO, probes, stoppedBy: 'max-probes', report: capacityReport(probes, SLO) };
+  const file: CapacityFile = {
+    tool: 'cartload',
+    kind: 'capacity',
+    schemaVersion: 1,
+    engine: 'k6',
+    runId: 'cap-2',
+    target: '',
+    startedAt: '',
+    endedAt: '',
+    options: {},
+    slo: SLO,
+    probes,
+    stoppedBy: 'max-probes',
+    report: capacityReport(probes, SLO),
+  };
   await writeCurve(other, file, '');
   await assert.rejects(readFile(join(other, 'results.json')), /ENOENT/);
 });

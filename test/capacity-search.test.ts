@@ -37,7 +37,10 @@ function modelProbe(m: Model): (rate: number, phase: CapacityProbe['phase'], n: 
       holdMs: 10_000,
       offered: { sessionsPerSec: rate, requestsPerSec: rate * REQ_PER_SESSION },
       achieved: { sessionsPerSec: served, requestsPerSec: served * REQ_PER_SESSION },
-      latency: rho < 1 ? { count: requests, p50, p95: p50 * 2, p99: p50 * 3, max: p50 * 4 } : { count: requests, p50, p95: wait(11.5), p99: wait(11.9), max: wait(12) },
+      latency:
+        rho < 1
+          ? { count: requests, p50, p95: p50 * 2, p99: p50 * 3, max: p50 * 4 }
+          : { count: requests, p50, p95: wait(11.5), p99: wait(11.9), max: wait(12) },
       ...(rho < 1 ? {} : { trend: { firstHalfP50: wait(4.5), secondHalfP50: wait(9.5) } }),
       requests,
       failed,
@@ -53,14 +56,19 @@ function modelProbe(m: Model): (rate: number, phase: CapacityProbe['phase'], n: 
 describe('searchCapacity', () => {
   test('coarse doubling, then refinement to within the tolerance under where the SLO breaks', async () => {
     const seen: number[] = [];
-    const r = await searchCapacity({ ...DEFAULT_SEARCH, start: 5 }, SLO, modelProbe({ ceiling: 103 }), { onProbe: (p) => void seen.push(p.rate) });
+    const r = await searchCapacity({ ...DEFAULT_SEARCH, start: 5 }, SLO, modelProbe({ ceiling: 103 }), {
+      onProbe: (p) => void seen.push(p.rate),
+    });
     assert.equal(r.stoppedBy, 'tolerance');
     assert.deepEqual(seen.slice(0, 6), [5, 10, 20, 40, 80, 160], 'coarse: × 2 until the SLO breaks');
     const report = capacityReport(r.probes, SLO, 0.05);
     const s = report.sustainable!;
     const b = report.breaking!;
     assert.ok(b.sessionsPerSec > s.sessionsPerSec);
-    assert.ok((b.sessionsPerSec - s.sessionsPerSec) / s.sessionsPerSec <= 0.05, `bracket ${s.sessionsPerSec}..${b.sessionsPerSec}`);
+    assert.ok(
+      (b.sessionsPerSec - s.sessionsPerSec) / s.sessionsPerSec <= 0.05,
+      `bracket ${s.sessionsPerSec}..${b.sessionsPerSec}`,
+    );
     // Under this model p95 reaches 500 ms just under the ceiling.
     assert.ok(s.sessionsPerSec > 0.9 * 103 && s.sessionsPerSec < 103, `found ${s.sessionsPerSec}`);
     assert.ok(r.probes.length <= 9, `the saturation estimate keeps the refinement short: ${seen.join(', ')}`);
@@ -82,14 +90,20 @@ describe('searchCapacity', () => {
     const r = await searchCapacity({ ...DEFAULT_SEARCH, start: 5 }, SLO, probe);
     assert.equal(r.stoppedBy, 'tolerance');
     const rep = capacityReport(r.probes, SLO);
-    assert.ok(rep.sustainable!.sessionsPerSec > 0.9 * 103 && rep.sustainable!.sessionsPerSec < 103, `found ${rep.sustainable!.sessionsPerSec}`);
+    assert.ok(
+      rep.sustainable!.sessionsPerSec > 0.9 * 103 && rep.sustainable!.sessionsPerSec < 103,
+      `found ${rep.sustainable!.sessionsPerSec}`,
+    );
     assert.ok(r.probes.length <= 14, r.probes.map((p) => p.rate).join(', '));
   });
 
   test('a first rate that already breaks the SLO steps down', async () => {
     const r = await searchCapacity({ ...DEFAULT_SEARCH, start: 100 }, SLO, modelProbe({ ceiling: 30 }));
     assert.equal(r.stoppedBy, 'tolerance');
-    assert.deepEqual(r.probes.slice(0, 3).map((p) => p.rate), [100, 50, 25]);
+    assert.deepEqual(
+      r.probes.slice(0, 3).map((p) => p.rate),
+      [100, 50, 25],
+    );
     const rep = capacityReport(r.probes, SLO);
     assert.ok(rep.sustainable!.sessionsPerSec > 27 && rep.sustainable!.sessionsPerSec < 30);
   });
@@ -97,14 +111,24 @@ describe('searchCapacity', () => {
   test('nothing holds the SLO down to the minimum rate', async () => {
     const r = await searchCapacity({ ...DEFAULT_SEARCH, start: 4, minRate: 1 }, SLO, modelProbe({ ceiling: 0.5 }));
     assert.equal(r.stoppedBy, 'min-rate');
-    assert.deepEqual(r.probes.map((p) => p.rate), [4, 2, 1]);
+    assert.deepEqual(
+      r.probes.map((p) => p.rate),
+      [4, 2, 1],
+    );
     assert.match(capacityReport(r.probes, SLO).verdict, /no probe held the SLO/);
   });
 
   test('the generator as the limit is never taken for the target; the search goes on under it', async () => {
-    const r = await searchCapacity({ ...DEFAULT_SEARCH, start: 10 }, SLO, modelProbe({ ceiling: 1000, generatorMax: 50 }));
+    const r = await searchCapacity(
+      { ...DEFAULT_SEARCH, start: 10 },
+      SLO,
+      modelProbe({ ceiling: 1000, generatorMax: 50 }),
+    );
     assert.equal(r.stoppedBy, 'generator');
-    assert.deepEqual(r.probes.map((p) => p.rate), [10, 20, 40, 80, 60, 50, 55, 52.5]);
+    assert.deepEqual(
+      r.probes.map((p) => p.rate),
+      [10, 20, 40, 80, 60, 50, 55, 52.5],
+    );
     const rep = capacityReport(r.probes, SLO);
     assert.equal(rep.breaking, undefined, 'the target never missed the SLO');
     assert.equal(rep.generatorLimit?.sessionsPerSec, 52.5);
@@ -113,11 +137,18 @@ describe('searchCapacity', () => {
   });
 
   test('a target limit under the generator’s is found though the generator fell short higher up', async () => {
-    const r = await searchCapacity({ ...DEFAULT_SEARCH, start: 10 }, SLO, modelProbe({ ceiling: 103, generatorMax: 150 }));
+    const r = await searchCapacity(
+      { ...DEFAULT_SEARCH, start: 10 },
+      SLO,
+      modelProbe({ ceiling: 103, generatorMax: 150 }),
+    );
     assert.equal(r.stoppedBy, 'tolerance');
     const rep = capacityReport(r.probes, SLO);
     assert.equal(r.probes.find((p) => p.rate === 160)?.generator.delivered, false, 'the coarse step past both limits');
-    assert.ok(rep.sustainable!.sessionsPerSec > 0.9 * 103 && rep.sustainable!.sessionsPerSec < 103, `found ${rep.sustainable!.sessionsPerSec}`);
+    assert.ok(
+      rep.sustainable!.sessionsPerSec > 0.9 * 103 && rep.sustainable!.sessionsPerSec < 103,
+      `found ${rep.sustainable!.sessionsPerSec}`,
+    );
     assert.ok(rep.breaking && rep.breaking.sessionsPerSec < 150);
   });
 
@@ -125,21 +156,42 @@ describe('searchCapacity', () => {
     const few = await searchCapacity({ ...DEFAULT_SEARCH, start: 1, maxProbes: 3 }, SLO, modelProbe({ ceiling: 1000 }));
     assert.equal(few.stoppedBy, 'max-probes');
     assert.equal(few.probes.length, 3);
-    const capped = await searchCapacity({ ...DEFAULT_SEARCH, start: 10, maxRate: 30 }, SLO, modelProbe({ ceiling: 1000 }));
+    const capped = await searchCapacity(
+      { ...DEFAULT_SEARCH, start: 10, maxRate: 30 },
+      SLO,
+      modelProbe({ ceiling: 1000 }),
+    );
     assert.equal(capped.stoppedBy, 'max-rate');
-    assert.deepEqual(capped.probes.map((p) => p.rate), [10, 20, 30]);
+    assert.deepEqual(
+      capped.probes.map((p) => p.rate),
+      [10, 20, 30],
+    );
     assert.match(capacityReport(capped.probes, SLO).verdict, /the SLO held at every rate tried/);
     let clock = 0;
     const timed = modelProbe({ ceiling: 1000 });
-    const budget = await searchCapacity({ ...DEFAULT_SEARCH, start: 1, budgetMs: 35_000 }, SLO, async (r, ph, n) => ((clock += 12_000), timed(r, ph, n)), { now: () => clock });
+    const budget = await searchCapacity(
+      { ...DEFAULT_SEARCH, start: 1, budgetMs: 35_000 },
+      SLO,
+      async (r, ph, n) => ((clock += 12_000), timed(r, ph, n)),
+      { now: () => clock },
+    );
     assert.equal(budget.stoppedBy, 'budget');
     assert.equal(budget.probes.length, 2, 'a third 12 s probe would end after 35 s');
     const ac = new AbortController();
-    const stopped = await searchCapacity({ ...DEFAULT_SEARCH, start: 1 }, SLO, modelProbe({ ceiling: 1000 }), { signal: ac.signal, onProbe: (_p, all) => void (all.length === 2 && ac.abort()) });
+    const stopped = await searchCapacity({ ...DEFAULT_SEARCH, start: 1 }, SLO, modelProbe({ ceiling: 1000 }), {
+      signal: ac.signal,
+      onProbe: (_p, all) => void (all.length === 2 && ac.abort()),
+    });
     assert.equal(stopped.stoppedBy, 'interrupted');
     assert.equal(stopped.probes.length, 2);
-    await assert.rejects(searchCapacity({ ...DEFAULT_SEARCH, start: 0 }, SLO, modelProbe({ ceiling: 1 })), /--start must be a rate above 0/);
-    await assert.rejects(searchCapacity({ ...DEFAULT_SEARCH, start: 1, tolerance: 0 }, SLO, modelProbe({ ceiling: 1 })), /--tolerance must be between/);
+    await assert.rejects(
+      searchCapacity({ ...DEFAULT_SEARCH, start: 0 }, SLO, modelProbe({ ceiling: 1 })),
+      /--start must be a rate above 0/,
+    );
+    await assert.rejects(
+      searchCapacity({ ...DEFAULT_SEARCH, start: 1, tolerance: 0 }, SLO, modelProbe({ ceiling: 1 })),
+      /--tolerance must be between/,
+    );
   });
 
   test('nextRate bisects, tries under a saturation estimate, and stops at the tolerance', () => {
@@ -165,7 +217,16 @@ describe('judgement', () => {
     assert.ok(over.reasons.includes('served 400 of 600 req/s offered'), over.reasons.join('; '));
     const climbing = { ...(await probe(20, 'coarse', 4)), trend: { firstHalfP50: 30, secondHalfP50: 90 } };
     assert.match(judgeProbe(climbing, SLO).reasons.join(), /latency climbed through the hold \(p50 30 → 90 ms\)/);
-    const starved = { ...(await probe(20, 'coarse', 5)), generator: { delivered: true, measuring: false, droppedSessions: 0, eventLoopDelayP99Ms: 400, notes: ['event loop delay p99 400 ms'] } };
+    const starved = {
+      ...(await probe(20, 'coarse', 5)),
+      generator: {
+        delivered: true,
+        measuring: false,
+        droppedSessions: 0,
+        eventLoopDelayP99Ms: 400,
+        notes: ['event loop delay p99 400 ms'],
+      },
+    };
     assert.equal(judgeProbe(starved, SLO).limit, 'generator');
   });
 
@@ -179,7 +240,9 @@ describe('judgement', () => {
   });
 
   test('the knee is the last rate before p95 grows faster than the rate', async () => {
-    const probes = await Promise.all([10, 20, 40, 60, 80, 90].map((r, i) => modelProbe({ ceiling: 100 })(r, 'coarse', i + 1)));
+    const probes = await Promise.all(
+      [10, 20, 40, 60, 80, 90].map((r, i) => modelProbe({ ceiling: 100 })(r, 'coarse', i + 1)),
+    );
     const knee = findKnee(probes);
     // Model p95: 44, 49, 63, 87, 143, 211 ms: the rise from 60 to 80 is the first faster than the rate.
     assert.equal(knee?.sessionsPerSec, 60);

@@ -46,7 +46,17 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const FIXTURES = ['a-file', 'a-folder', 'a-folder-with-a-run', 'binary.csv', 'empty.csv', 'header-only.csv', 'malformed.csv', 'ok.csv', 'wrong-header.csv'];
+const FIXTURES = [
+  'a-file',
+  'a-folder',
+  'a-folder-with-a-run',
+  'binary.csv',
+  'empty.csv',
+  'header-only.csv',
+  'malformed.csv',
+  'ok.csv',
+  'wrong-header.csv',
+];
 
 type Case = [argv: string[], names: RegExp, extraEnv?: Record<string, string>];
 
@@ -220,7 +230,10 @@ const CASES: Record<string, Case[]> = {
     [rep('--results-dir', '/proc/cartload-no'), /--results-dir \/proc\/cartload-no/],
     [rep('--results-dir', 'a-file'), /--results-dir a-file: is a file/],
     [rep('--run-id', '../escape'), /--run-id "\.\.\/escape"/],
-    [rep('--results-dir', '.', '--run-id', 'a-folder-with-a-run'), /--run-id a-folder-with-a-run: .* already holds a run/],
+    [
+      rep('--results-dir', '.', '--run-id', 'a-folder-with-a-run'),
+      /--run-id a-folder-with-a-run: .* already holds a run/,
+    ],
     [rep('--log-requests=maybe'), /--log-requests=maybe/],
     [rep('--session-idle', '0s'), /--session-idle 0s/],
     [rep('--drain-timeout', 'soon'), /--drain-timeout soon/],
@@ -241,7 +254,10 @@ const CASES: Record<string, Case[]> = {
   deploy: [
     [['deploy', 'elsewhere'], /elsewhere/],
     [['deploy', 'k6-operator', 'nope', '--target', 'https://x.example'], /scenario "nope"/],
-    [['deploy', 'k6-operator', '--target', 'https://x.example', '--parallelism', '0'], /--parallelism must be a whole number from 1 to 1000/],
+    [
+      ['deploy', 'k6-operator', '--target', 'https://x.example', '--parallelism', '0'],
+      /--parallelism must be a whole number from 1 to 1000/,
+    ],
     [['deploy', 'k6-operator', '--target', 'https://x.example', '--name', 'Bad_Name'], /--name "Bad_Name"/],
     [['deploy', 'k6-operator', '--target', 'https://x.example', '--namespace', 'Bad NS'], /--namespace "Bad NS"/],
     [['deploy', 'k6-operator', '--target', 'https://x.example', '--separate=maybe'], /--separate=maybe/],
@@ -249,16 +265,28 @@ const CASES: Record<string, Case[]> = {
     [['deploy', 'k6-operator', '--target', 'https://x.example', '--rate', '0'], /--rate 0/],
     [['deploy', 'k6-operator', '--target', 'https://x.example', '--duration', 'soon'], /--duration soon/],
     [['deploy', 'k6-operator', '--target', 'https://x.example', '--seed', 'x'], /--seed x/],
-    [['deploy', 'k6-operator', '--target', 'https://x.example', '--profile', 'no-such-profile'], /--profile no-such-profile/],
+    [
+      ['deploy', 'k6-operator', '--target', 'https://x.example', '--profile', 'no-such-profile'],
+      /--profile no-such-profile/,
+    ],
     [['deploy', 'k6-operator', '--target', 'https://x.example', '--think-scale', '-1'], /--think-scale -1/],
     [['deploy', 'k6-operator', '--target', 'https://x.example', '--max-think', '-1'], /--max-think -1/],
     [['deploy', 'k6-operator', '--target', 'https://x.example', '--dry=maybe'], /--dry=maybe/],
-    [['deploy', 'k6-operator', '--target', 'https://x.example', '--pools', 'missing-pools.json'], /missing-pools\.json/],
+    [
+      ['deploy', 'k6-operator', '--target', 'https://x.example', '--pools', 'missing-pools.json'],
+      /missing-pools\.json/,
+    ],
     [['deploy', 'k6-operator', '--target', 'https://x.example', '--secret', 'Bad Secret'], /--secret "Bad Secret"/],
-    [['deploy', 'k6-operator', '--target', 'https://x.example', '--results-claim', 'Bad Claim'], /--results-claim "Bad Claim"/],
+    [
+      ['deploy', 'k6-operator', '--target', 'https://x.example', '--results-claim', 'Bad Claim'],
+      /--results-claim "Bad Claim"/,
+    ],
     [['deploy', 'k6-operator', '--target', 'https://x.example', '--image', ' '], /--image '': the value is empty/],
     [['deploy', 'k6-operator', '--target', 'https://x.example', '--session-prefix', 'a b'], /--session-prefix a b/],
-    [['deploy', 'k6-operator', '--target', 'https://x.example', '--out', '/proc/cartload-no/x.yaml'], /--out \/proc\/cartload-no\/x\.yaml: cannot write it/],
+    [
+      ['deploy', 'k6-operator', '--target', 'https://x.example', '--out', '/proc/cartload-no/x.yaml'],
+      /--out \/proc\/cartload-no\/x\.yaml: cannot write it/,
+    ],
   ],
   run: [
     [run('--segments', '1'), /--segments must be a whole number from 2 to 64/],
@@ -284,7 +312,10 @@ const CASES: Record<string, Case[]> = {
     [run('--p99-ms', 'x'), /--p99-ms x/],
     [run('--results-dir', '/proc/cartload-no'), /--results-dir \/proc\/cartload-no/],
     [run('--run-id', '.hidden'), /--run-id "\.hidden"/],
-    [run('--results-dir', '.', '--run-id', 'a-folder-with-a-run'), /--run-id a-folder-with-a-run: .* already holds a run/],
+    [
+      run('--results-dir', '.', '--run-id', 'a-folder-with-a-run'),
+      /--run-id a-folder-with-a-run: .* already holds a run/,
+    ],
     [run('--progress=maybe'), /--progress=maybe/],
     [run('--yes=maybe'), /--yes=maybe/],
     [run('--set', 'couponShare'), /--set couponShare: expected key=value/],
@@ -333,21 +364,31 @@ async function entries(): Promise<string[]> {
 for (const [command, cases] of Object.entries(CASES)) {
   describe(`cartload ${command || '(no command)'}: bad values`, () => {
     for (const [argv, names, extraEnv] of cases) {
-      test(`${argv.join(' ')}${extraEnv ? ` with ${Object.entries(extraEnv).map(([k, v]) => `${k}=${v}`).join(' ')}` : ''}`, { timeout: 60_000 }, async () => {
-        const sent = server.received.length;
-        const r = await runMain(argv, { env: { ...env, ...extraEnv } });
-        assert.equal(r.code, 2, `exit code; stderr: ${r.stderr}`);
-        assert.match(r.stderr, /^[^\n]+\n$/, `exactly one line on stderr: ${JSON.stringify(r.stderr)}`);
-        assert.match(r.stderr, names);
-        assert.match(r.stderr, new RegExp(`^cartload${command ? ` ${command}` : ''}: `));
-        // Flags are named as flags: only a variable the user set is named as a variable.
-        if (!extraEnv) assert.doesNotMatch(r.stderr, /environment variable/);
-        assert.doesNotMatch(r.stderr, /\n\s+at |Error:/, 'no stack trace');
-        assert.ok(!r.stderr.includes(KEY), 'no API key');
-        assert.equal(r.stdout, '');
-        assert.deepEqual(await entries(), FIXTURES, 'no results folder, no output file');
-        assert.equal(server.received.length, sent, 'no request sent');
-      });
+      test(
+        `${argv.join(' ')}${
+          extraEnv
+            ? ` with ${Object.entries(extraEnv)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(' ')}`
+            : ''
+        }`,
+        { timeout: 60_000 },
+        async () => {
+          const sent = server.received.length;
+          const r = await runMain(argv, { env: { ...env, ...extraEnv } });
+          assert.equal(r.code, 2, `exit code; stderr: ${r.stderr}`);
+          assert.match(r.stderr, /^[^\n]+\n$/, `exactly one line on stderr: ${JSON.stringify(r.stderr)}`);
+          assert.match(r.stderr, names);
+          assert.match(r.stderr, new RegExp(`^cartload${command ? ` ${command}` : ''}: `));
+          // Flags are named as flags: only a variable the user set is named as a variable.
+          if (!extraEnv) assert.doesNotMatch(r.stderr, /environment variable/);
+          assert.doesNotMatch(r.stderr, /\n\s+at |Error:/, 'no stack trace');
+          assert.ok(!r.stderr.includes(KEY), 'no API key');
+          assert.equal(r.stdout, '');
+          assert.deepEqual(await entries(), FIXTURES, 'no results folder, no output file');
+          assert.equal(server.received.length, sent, 'no request sent');
+        },
+      );
     }
   });
 }
@@ -362,10 +403,15 @@ test('every flag of every command has a bad-value case above (commands and flags
     assert.equal(help.code, 0);
     // The options column only: a description may name another command's flag.
     const heads = [...help.stdout.matchAll(/^ {2}(-\S.*?)(?: {2,}|$)/gm)].map((m) => m[1] as string);
-    const flags = new Set(heads.flatMap((h) => [...h.matchAll(/(?:^|[\s,])(--?[a-z][a-z0-9-]*)/g)].map((m) => m[1] as string)));
+    const flags = new Set(
+      heads.flatMap((h) => [...h.matchAll(/(?:^|[\s,])(--?[a-z][a-z0-9-]*)/g)].map((m) => m[1] as string)),
+    );
     flags.delete('--help');
     flags.delete('--version');
-    const covered = (CASES[command] ?? []).flatMap(([argv, , e]) => [...argv, ...Object.keys(e ?? {}).map((k) => `--${k.replace(/^CARTLOAD_/, '').toLowerCase()}`)]);
+    const covered = (CASES[command] ?? []).flatMap(([argv, , e]) => [
+      ...argv,
+      ...Object.keys(e ?? {}).map((k) => `--${k.replace(/^CARTLOAD_/, '').toLowerCase()}`),
+    ]);
     for (const flag of flags) {
       const name = flag.replace(/^--?/, '');
       const hit = covered.some((a) => a === flag || a.startsWith(`${flag}=`) || a === `--no-${name}`);

@@ -45,7 +45,10 @@ describe('replay - reads the recording from standard input', () => {
     test(`${name}: every step of the piped file is sent`, async () => {
       const before = server.received.length;
       const results = join(dir, `stdin-${name}`);
-      const r = await runMain(['replay', '-', '--target', server.url, '--asap', '--results-dir', results, '--no-progress'], { env: env(), stdin: Readable.from([await bytes()]) });
+      const r = await runMain(
+        ['replay', '-', '--target', server.url, '--asap', '--results-dir', results, '--no-progress'],
+        { env: env(), stdin: Readable.from([await bytes()]) },
+      );
       assert.equal(r.code, 0, r.stderr);
       // The preflight GET, then 3 sessions × 3 steps.
       assert.equal(server.received.length - before, 10);
@@ -69,10 +72,24 @@ describe('the guard rail before real writes to another host', () => {
   const REMOTE = 'http://staging.cartload-guard.invalid';
 
   test('loopback addresses and localhost names are this machine; anything else is not', () => {
-    for (const url of ['http://127.0.0.1:3000', 'http://127.8.9.10', 'http://localhost:1', 'https://api.localhost', 'http://[::1]:80', 'http://[::ffff:127.0.0.1]/']) {
+    for (const url of [
+      'http://127.0.0.1:3000',
+      'http://127.8.9.10',
+      'http://localhost:1',
+      'https://api.localhost',
+      'http://[::1]:80',
+      'http://[::ffff:127.0.0.1]/',
+    ]) {
       assert.equal(isLoopbackUrl(url), true, url);
     }
-    for (const url of ['https://yourbaseurl.talon.one', 'http://10.0.0.1', 'http://128.0.0.1', 'http://[::2]', 'http://localhost.example.com', 'not a url']) {
+    for (const url of [
+      'https://yourbaseurl.talon.one',
+      'http://10.0.0.1',
+      'http://128.0.0.1',
+      'http://[::2]',
+      'http://localhost.example.com',
+      'not a url',
+    ]) {
       assert.equal(isLoopbackUrl(url), false, url);
     }
   });
@@ -85,7 +102,10 @@ describe('the guard rail before real writes to another host', () => {
     ]) {
       const r = await runMain(argv, { env: env() });
       assert.equal(r.code, 2, r.stderr);
-      assert.match(r.stderr, /^cartload (replay|run): staging\.cartload-guard\.invalid is not this machine and the run is not --dry: .*pass --yes \(or set CARTLOAD_YES=1\)\n$/);
+      assert.match(
+        r.stderr,
+        /^cartload (replay|run): staging\.cartload-guard\.invalid is not this machine and the run is not --dry: .*pass --yes \(or set CARTLOAD_YES=1\)\n$/,
+      );
       assert.deepEqual(r.asked, []);
     }
     await assert.rejects(stat(join(dir, 'refused')), /ENOENT/);
@@ -93,10 +113,17 @@ describe('the guard rail before real writes to another host', () => {
   });
 
   test('on a terminal it says what will happen and asks; anything but yes refuses', async () => {
-    const r = await runMain(['replay', log, '--target', REMOTE, '--rate', '5', '--results-dir', join(dir, 'asked')], { env: env(), interactive: true, answer: 'n' });
+    const r = await runMain(['replay', log, '--target', REMOTE, '--rate', '5', '--results-dir', join(dir, 'asked')], {
+      env: env(),
+      interactive: true,
+      answer: 'n',
+    });
     assert.equal(r.code, 2);
     assert.equal(r.asked.length, 1);
-    assert.match(r.stderr, /cartload replay is about to write to staging\.cartload-guard\.invalid, which is not this machine:/);
+    assert.match(
+      r.stderr,
+      /cartload replay is about to write to staging\.cartload-guard\.invalid, which is not this machine:/,
+    );
     assert.match(r.stderr, /target +http:\/\/staging\.cartload-guard\.invalid/);
     assert.match(r.stderr, /file +.*log\.csv/);
     assert.match(r.stderr, /pace +5 sessions\/s, up to 64 requests in flight/);
@@ -114,7 +141,10 @@ describe('the guard rail before real writes to another host', () => {
     ['yes on the terminal', [], { interactive: true, answer: 'yes' }],
   ] as const) {
     test(`${how} lets the run start`, async () => {
-      const r = await runMain(['replay', join(dir, 'header-only.csv'), '--target', REMOTE, ...extra], { ...o, env: { ...env(), ...('env' in o ? o.env : {}) } });
+      const r = await runMain(['replay', join(dir, 'header-only.csv'), '--target', REMOTE, ...extra], {
+        ...o,
+        env: { ...env(), ...('env' in o ? o.env : {}) },
+      });
       assert.match(r.stderr, /about to write to staging\.cartload-guard\.invalid/);
       assert.match(r.stderr, /header-only\.csv: no rows to replay/, 'the replay went on to read the file');
       assert.equal(r.code, 2);
@@ -126,10 +156,16 @@ describe('the guard rail before real writes to another host', () => {
     const io = { interactive: false, ask: async () => 'no' } as unknown as CliIo;
     const ctx = { ...contextOf(io), say: (l: string) => lines.push(l) };
     await confirmWrites({ command: 'cartload replay', target: REMOTE, dry: true, yes: false, details: [] }, ctx);
-    await confirmWrites({ command: 'cartload run', target: 'http://127.0.0.1:3000', dry: false, yes: false, details: [] }, ctx);
+    await confirmWrites(
+      { command: 'cartload run', target: 'http://127.0.0.1:3000', dry: false, yes: false, details: [] },
+      ctx,
+    );
     assert.deepEqual(lines, []);
     const before = server.received.length;
-    const r = await runMain(['replay', log, '--target', server.url, '--asap', '--results-dir', join(dir, 'loopback'), '--no-progress'], { env: env() });
+    const r = await runMain(
+      ['replay', log, '--target', server.url, '--asap', '--results-dir', join(dir, 'loopback'), '--no-progress'],
+      { env: env() },
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotMatch(r.stderr, /about to write/);
     assert.equal(server.received.length - before, 10);
@@ -158,7 +194,10 @@ describe('an unexpected error', () => {
     };
     const code = await main(['--version'], io);
     assert.equal(code, 1);
-    const m = /^cartload: unexpected error \(TypeError: boom from a broken stdout\); the full trace is in (\S+)\n$/.exec(stderr);
+    const m =
+      /^cartload: unexpected error \(TypeError: boom from a broken stdout\); the full trace is in (\S+)\n$/.exec(
+        stderr,
+      );
     assert.ok(m, stderr);
     const trace = await readFile(m[1] as string, 'utf8');
     assert.match(trace, /TypeError: boom from a broken stdout\n\s+at /);
@@ -182,16 +221,26 @@ describe('start time', () => {
         const spec = m[1] as string;
         if (spec.startsWith('./')) await visit(join(file, '..', spec));
         else if (!spec.startsWith('node:') && !/^[a-z_]+$/.test(spec)) packages.add(spec);
-        else if (/^[a-z_]+$/.test(spec) && !['assert', 'fs', 'path', 'util', 'url', 'os', 'module', 'tty', 'events', 'stream'].includes(spec)) packages.add(spec);
+        else if (
+          /^[a-z_]+$/.test(spec) &&
+          !['assert', 'fs', 'path', 'util', 'url', 'os', 'module', 'tty', 'events', 'stream'].includes(spec)
+        )
+          packages.add(spec);
       }
     };
     await visit(entry);
-    assert.deepEqual([...packages], [], 'the entry and its static chunks import only Node built-ins (yargs is bundled in)');
+    assert.deepEqual(
+      [...packages],
+      [],
+      'the entry and its static chunks import only Node built-ins (yargs is bundled in)',
+    );
     assert.ok(seen.size > 1 && seen.size < 20, `${seen.size} files load at start`);
     // The check sees what it looks for: the emulator's chunk imports fastify, and is not among them.
     const out = join(entry, '..');
     const withFastify: string[] = [];
-    for (const f of await readdir(out)) if (f.endsWith('.js') && /^import \w+ from "fastify";$/m.test(await readFile(join(out, f), 'utf8'))) withFastify.push(join(out, f));
+    for (const f of await readdir(out))
+      if (f.endsWith('.js') && /^import \w+ from "fastify";$/m.test(await readFile(join(out, f), 'utf8')))
+        withFastify.push(join(out, f));
     assert.ok(withFastify.length > 0);
     assert.ok(withFastify.every((f) => !seen.has(f)));
   });

@@ -40,7 +40,10 @@ test('a regression exits 99 with a table on stdout, and --json and --markdown fi
   const r = await cartload(['compare', 'base', 'slow', '--json', json, '--markdown', md]);
   assert.equal(r.code, 99, r.stderr);
   assert.match(r.stdout, /^step +metric +baseline +current +change +noise range +verdict$/m);
-  assert.match(r.stdout, /^open +p95 +2\d\.\d ms +3\d\.\d ms +\+\d\d\.\d% \(\+\d\.\d\d ms\) +\d\.\d\d…\d+\.\d+ ms +regression$/m);
+  assert.match(
+    r.stdout,
+    /^open +p95 +2\d\.\d ms +3\d\.\d ms +\+\d\d\.\d% \(\+\d\.\d\d ms\) +\d\.\d\d…\d+\.\d+ ms +regression$/m,
+  );
   assert.match(r.stdout, /^regression: step open: p95 /m);
   assert.match(r.stdout, /^result: \d regressions$/m);
   const c = JSON.parse(await readFile(json, 'utf8')) as Comparison;
@@ -67,7 +70,10 @@ test('the floors are options: the same slowdown passes above a +40% floor', asyn
 test('runs of different scenarios are refused (exit 2) unless --allow-different', async () => {
   let r = await cartload(['compare', 'base', 'other']);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /the runs are of different tests \(scenario lifecycle vs scenario big-carts\).*--allow-different/);
+  assert.match(
+    r.stderr,
+    /the runs are of different tests \(scenario lifecycle vs scenario big-carts\).*--allow-different/,
+  );
   r = await cartload(['compare', 'base', 'other', '--allow-different']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^warning: the runs are of different tests/m);
@@ -75,14 +81,29 @@ test('runs of different scenarios are refused (exit 2) unless --allow-different'
 
 test('two real smoke runs of the Node engine compare, run folders as arguments', async () => {
   for (const id of ['a', 'b']) {
-    const run = await cartload(['run', 'smoke', '--engine', 'node', '--results-dir', 'r', '--run-id', id, '--no-progress']);
+    const run = await cartload([
+      'run',
+      'smoke',
+      '--engine',
+      'node',
+      '--results-dir',
+      'r',
+      '--run-id',
+      id,
+      '--no-progress',
+    ]);
     assert.equal(run.code, 0, run.stderr);
   }
   const r = await cartload(['compare', join(dir, 'r/a'), join(dir, 'r/b'), '--json', join(dir, 'real.json')]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   const c = JSON.parse(await readFile(join(dir, 'real.json'), 'utf8')) as Comparison;
-  const a = JSON.parse(await readFile(join(dir, 'r/a/summary.json'), 'utf8')) as { requests: { total: number; byStep: object } };
-  assert.deepEqual(c.steps.map((s) => s.step), Object.keys(a.requests.byStep).sort());
+  const a = JSON.parse(await readFile(join(dir, 'r/a/summary.json'), 'utf8')) as {
+    requests: { total: number; byStep: object };
+  };
+  assert.deepEqual(
+    c.steps.map((s) => s.step),
+    Object.keys(a.requests.byStep).sort(),
+  );
   assert.equal(c.overall.find((m) => m.metric === 'requests')!.baseline, a.requests.total);
   // smoke sends one session per kind: no step reaches 20 requests, and the output says so.
   assert.ok(c.steps.every((s) => s.verdict === 'too-few'));
@@ -99,13 +120,22 @@ test('bad input exits 2 naming the file, the field or the version needed', async
 
   // A folder from an older cartload: summary.json only (results format 1).
   await mkdir(join(dir, 'old'));
-  await writeFile(join(dir, 'old', 'summary.json'), JSON.stringify({ ...summarize(synthRun('old', steps())), schemaVersion: 1, engine: 'replay' }));
+  await writeFile(
+    join(dir, 'old', 'summary.json'),
+    JSON.stringify({ ...summarize(synthRun('old', steps())), schemaVersion: 1, engine: 'replay' }),
+  );
   r = await cartload(['compare', 'old', 'base']);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /old holds summary\.json only: compare needs results\.json \(results format 2, with latency histograms\)/);
+  assert.match(
+    r.stderr,
+    /old holds summary\.json only: compare needs results\.json \(results format 2, with latency histograms\)/,
+  );
 
   const future = join(dir, 'future.json');
-  await writeFile(future, JSON.stringify({ ...JSON.parse(await readFile(join(dir, 'base', 'results.json'), 'utf8')), version: 3 }));
+  await writeFile(
+    future,
+    JSON.stringify({ ...JSON.parse(await readFile(join(dir, 'base', 'results.json'), 'utf8')), version: 3 }),
+  );
   r = await cartload(['compare', 'base', future]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /future\.json: version: is 3: written by a newer cartload; this one reads results format 2/);

@@ -94,7 +94,9 @@ function allRounds(): Promise<Round[]> {
       const batch: Promise<Round>[] = [];
       for (let i = first; i < Math.min(PAIRS, first + AT_ONCE); i++) {
         batch.push(
-          Promise.all([run(A_LATENCY, `r${i}-a`), run(A_LATENCY, `r${i}-a2`), run(B_LATENCY, `r${i}-b`)]).then(([a, a2, b]) => ({ aa: compareResults(a, a2), ab: compareResults(a, b) })),
+          Promise.all([run(A_LATENCY, `r${i}-a`), run(A_LATENCY, `r${i}-a2`), run(B_LATENCY, `r${i}-b`)]).then(
+            ([a, a2, b]) => ({ aa: compareResults(a, a2), ab: compareResults(a, b) }),
+          ),
         );
       }
       out.push(...(await Promise.all(batch)));
@@ -105,25 +107,62 @@ function allRounds(): Promise<Round[]> {
 }
 
 const judged = (cs: Comparison[], metric: string): number[] =>
-  cs.flatMap((c) => [...c.overall, ...c.steps.flatMap((s) => s.metrics)].filter((m) => m.metric === metric && m.verdict !== 'info' && m.verdict !== 'too-few').map((m) => m.relative ?? 0));
+  cs.flatMap((c) =>
+    [...c.overall, ...c.steps.flatMap((s) => s.metrics)]
+      .filter((m) => m.metric === metric && m.verdict !== 'info' && m.verdict !== 'too-few')
+      .map((m) => m.relative ?? 0),
+  );
 const pct = (v: number): string => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)}%`;
-const range = (xs: number[]): string => (xs.length === 0 ? 'not judged (too few answers beyond it)' : `${pct(Math.min(...xs))} to ${pct(Math.max(...xs))}`);
+const range = (xs: number[]): string =>
+  xs.length === 0 ? 'not judged (too few answers beyond it)' : `${pct(Math.min(...xs))} to ${pct(Math.max(...xs))}`;
 
 test(`${PAIRS} A/A pairs of short runs on the local target: no regression`, { timeout: 900_000 }, async (t) => {
   const cs = (await allRounds()).map((r) => r.aa);
   const flagged = cs.filter((c) => !c.ok);
-  t.diagnostic(`A/A: ${flagged.length} of ${cs.length} pairs flagged; ${cs.reduce((n, c) => n + c.noise.length, 0)} large changes judged noise; p50 changes ${range(judged(cs, 'p50'))}, p95 ${range(judged(cs, 'p95'))}`);
-  assert.deepEqual(flagged.map((c) => c.regressions), []);
+  t.diagnostic(
+    `A/A: ${flagged.length} of ${cs.length} pairs flagged; ${cs.reduce((n, c) => n + c.noise.length, 0)} large changes judged noise; p50 changes ${range(judged(cs, 'p50'))}, p95 ${range(judged(cs, 'p95'))}`,
+  );
+  assert.deepEqual(
+    flagged.map((c) => c.regressions),
+    [],
+  );
   // 24 answers per step and run: p50 is judged (20 needed), p95 and p99 are not (200 and 1000).
-  assert.ok(cs.every((c) => c.steps.every((s) => s.metrics.find((m) => m.metric === 'p50')?.verdict !== 'too-few' && s.noise?.mode === 'paired')), 'every step\'s p50 was judged, from slices resampled in pairs');
+  assert.ok(
+    cs.every((c) =>
+      c.steps.every(
+        (s) => s.metrics.find((m) => m.metric === 'p50')?.verdict !== 'too-few' && s.noise?.mode === 'paired',
+      ),
+    ),
+    "every step's p50 was judged, from slices resampled in pairs",
+  );
 });
 
 test(`${PAIRS} A/B pairs, B's target latency 1.3× (p95 +30%): every one caught`, { timeout: 900_000 }, async (t) => {
-  assert.ok(Math.abs(knobP95(B_LATENCY) / knobP95(A_LATENCY) - 1.3) < 0.001, "B's added latency has a p95 30% above A's");
+  assert.ok(
+    Math.abs(knobP95(B_LATENCY) / knobP95(A_LATENCY) - 1.3) < 0.001,
+    "B's added latency has a p95 30% above A's",
+  );
   const cs = (await allRounds()).map((r) => r.ab);
   const caught = cs.filter((c) => !c.ok);
-  t.diagnostic(`A/B: ${caught.length} of ${cs.length} pairs caught (${Math.min(...cs.map((c) => c.regressions.length))} to ${Math.max(...cs.map((c) => c.regressions.length))} regressions each); p50 changes ${range(judged(cs, 'p50'))}, p95 ${range(judged(cs, 'p95'))}`);
-  const missed = cs.filter((c) => c.ok).map((c) => `${c.current.runId}: ${c.noise.join('; ') || 'no large change'}; ${[...c.overall, ...c.steps.flatMap((st) => st.metrics.map((m) => ({ ...m, metric: `${st.step} ${m.metric}` })))].filter((m) => m.unit === 'ms').map((m) => `${m.metric} ${m.baseline}→${m.current} ${m.verdict} worse ${m.worse}`).join(', ')}`);
+  t.diagnostic(
+    `A/B: ${caught.length} of ${cs.length} pairs caught (${Math.min(...cs.map((c) => c.regressions.length))} to ${Math.max(...cs.map((c) => c.regressions.length))} regressions each); p50 changes ${range(judged(cs, 'p50'))}, p95 ${range(judged(cs, 'p95'))}`,
+  );
+  const missed = cs
+    .filter((c) => c.ok)
+    .map(
+      (c) =>
+        `${c.current.runId}: ${c.noise.join('; ') || 'no large change'}; ${[
+          ...c.overall,
+          ...c.steps.flatMap((st) => st.metrics.map((m) => ({ ...m, metric: `${st.step} ${m.metric}` }))),
+        ]
+          .filter((m) => m.unit === 'ms')
+          .map((m) => `${m.metric} ${m.baseline}→${m.current} ${m.verdict} worse ${m.worse}`)
+          .join(', ')}`,
+    );
   assert.equal(caught.length, cs.length, missed.join('\n'));
-  for (const c of caught) assert.ok(c.regressions.every((r) => / ms \(.*beyond noise/.test(r)), c.regressions.join('\n'));
+  for (const c of caught)
+    assert.ok(
+      c.regressions.every((r) => / ms \(.*beyond noise/.test(r)),
+      c.regressions.join('\n'),
+    );
 });

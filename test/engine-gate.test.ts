@@ -32,10 +32,23 @@ test('a target answering 500 to everything: replay and run both end in the error
   try {
     const file = join(dir, 'log.csv');
     await writeRequestLog(file, makeEvents({ sessions: 4 }));
-    const replay = await replayFile({ file, target: server.url, timing: { mode: 'asap' }, resultsDir: join(dir, 'replay-500') });
+    const replay = await replayFile({
+      file,
+      target: server.url,
+      timing: { mode: 'asap' },
+      resultsDir: join(dir, 'replay-500'),
+    });
     assert.equal(exitCodeFor(replay.outcome), EXIT.thresholdsCrossed, replay.message);
-    assert.deepEqual(replay.summary?.thresholds?.[0], { metric: 'error_rate', expression: 'rate<=0.01', ok: false, value: 1 });
-    assert.ok(replay.summary?.notes?.some((n) => /preflight check with HTTP 500: it looks unhealthy/.test(n)), JSON.stringify(replay.summary?.notes));
+    assert.deepEqual(replay.summary?.thresholds?.[0], {
+      metric: 'error_rate',
+      expression: 'rate<=0.01',
+      ok: false,
+      value: 1,
+    });
+    assert.ok(
+      replay.summary?.notes?.some((n) => /preflight check with HTTP 500: it looks unhealthy/.test(n)),
+      JSON.stringify(replay.summary?.notes),
+    );
     const run = await runScenario({
       engine: 'node',
       env: { PATH: '/nonexistent', TALON_BASE_URL: server.url, TALON_API_KEY: 'k' },
@@ -57,7 +70,14 @@ test('a target answering 500 to everything: replay and run both end in the error
 test('replay --dry of the bundled session export against the local target: no failure; the steps a dry session cannot take are counted', async () => {
   const target = await startTarget({ apiKey: 'dry-key' });
   try {
-    const res = await replayFile({ file: EXPORT, target: target.url, apiKey: 'dry-key', timing: { mode: 'asap' }, dry: true, resultsDir: join(dir, 'dry-export') });
+    const res = await replayFile({
+      file: EXPORT,
+      target: target.url,
+      apiKey: 'dry-key',
+      timing: { mode: 'asap' },
+      dry: true,
+      resultsDir: join(dir, 'dry-export'),
+    });
     assert.equal(res.outcome, 'ok', res.message);
     const s = res.summary;
     assert.equal(s?.requests.failed, 0, JSON.stringify(s?.notes));
@@ -70,10 +90,25 @@ test('replay --dry of the bundled session export against the local target: no fa
 
 test("the README's CI gate (--dry --sample 0.1 --max-error-rate 0.01) passes on generated traffic against the local target", async () => {
   const file = join(dir, 'traffic.csv');
-  await runGenerate({ sessions: 400, format: 'csv', out: file, seed: 7, stdout: new Writable({ write: (_c, _e, cb) => cb() }) });
+  await runGenerate({
+    sessions: 400,
+    format: 'csv',
+    out: file,
+    seed: 7,
+    stdout: new Writable({ write: (_c, _e, cb) => cb() }),
+  });
   const target = await startTarget({ apiKey: 'gate-key' });
   try {
-    const res = await replayFile({ file, target: target.url, apiKey: 'gate-key', timing: { mode: 'asap' }, dry: true, filters: { sample: 0.1 }, maxErrorRate: 0.01, resultsDir: join(dir, 'gate') });
+    const res = await replayFile({
+      file,
+      target: target.url,
+      apiKey: 'gate-key',
+      timing: { mode: 'asap' },
+      dry: true,
+      filters: { sample: 0.1 },
+      maxErrorRate: 0.01,
+      resultsDir: join(dir, 'gate'),
+    });
     assert.equal(res.outcome, 'ok', `${res.message} ${JSON.stringify(res.summary?.notes)}`);
     assert.equal(res.summary?.requests.failed, 0);
     assert.ok((res.summary?.sessions.started ?? 0) > 10, `${res.summary?.sessions.started} sessions sampled`);

@@ -8,13 +8,38 @@ import { Scheduler } from '../engine/scheduler.ts';
 import type { Session, StepItem } from '../engine/types.ts';
 
 function session(id: string): Session {
-  return { id, key: id, kind: 'recorded', busy: false, failed: false, ended: false, begun: false, cut: false, pending: 0, lastTime: 0, queue: undefined };
+  return {
+    id,
+    key: id,
+    kind: 'recorded',
+    busy: false,
+    failed: false,
+    ended: false,
+    begun: false,
+    cut: false,
+    pending: 0,
+    lastTime: 0,
+    queue: undefined,
+  };
 }
 
 let seq = 0;
 function item(s: Session, stepName: string, due: number, last = false): StepItem {
   s.pending++;
-  return { due, seq: seq++, session: s, stepName, endpoint: 'PUT /v2/customer_sessions/{id}', method: 'PUT', path: `/x/${s.id}`, body: undefined, recordedStatus: undefined, last, ready: due, sentAt: 0 };
+  return {
+    due,
+    seq: seq++,
+    session: s,
+    stepName,
+    endpoint: 'PUT /v2/customer_sessions/{id}',
+    method: 'PUT',
+    path: `/x/${s.id}`,
+    body: undefined,
+    recordedStatus: undefined,
+    last,
+    ready: due,
+    sentAt: 0,
+  };
 }
 
 function harness(connections: number, paced = true) {
@@ -134,9 +159,15 @@ test('closeAdmission (the --duration deadline): sessions that have begun go on; 
 
 test('pacers: --speed scales recorded gaps and starts each --loop pass after the last; --rate starts sessions 1/rate apart', () => {
   const speed = new SpeedPacer(2);
-  assert.deepEqual([1000, 1100, 1500].map((t) => speed.recorded(t)), [0, 50, 250]);
+  assert.deepEqual(
+    [1000, 1100, 1500].map((t) => speed.recorded(t)),
+    [0, 50, 250],
+  );
   speed.nextPass();
-  assert.deepEqual([5000, 5200].map((t) => speed.recorded(t)), [250, 350]);
+  assert.deepEqual(
+    [5000, 5200].map((t) => speed.recorded(t)),
+    [250, 350],
+  );
   const rate = new RatePacer(50);
   assert.deepEqual(
     [

@@ -21,7 +21,11 @@ after(async () => {
   await rm(resultsDir, { recursive: true, force: true });
 });
 
-const plan = (i: number): SessionPlan => ({ sessionId: `p-${i}`, kind: 'checkout', steps: [step(`p-${i}`, 'open'), { ...step(`p-${i}`, 'close'), at: 10 }] });
+const plan = (i: number): SessionPlan => ({
+  sessionId: `p-${i}`,
+  kind: 'checkout',
+  steps: [step(`p-${i}`, 'open'), { ...step(`p-${i}`, 'close'), at: 10 }],
+});
 
 test('an interrupt against a target that never answers ends within the drain timeout; progress stops at "stopping"', async () => {
   const interrupt = new AbortController();
@@ -52,7 +56,10 @@ test('an interrupt against a target that never answers ends within the drain tim
     assert.equal(res.outcome, 'interrupted', res.message);
     assert.ok(tookMs < 30_000, `ended ${tookMs.toFixed(0)} ms after the interrupt, not when the requests timed out`);
     assert.equal(res.summary?.requests.byStatus.error, 4, 'the 4 requests in flight were cut');
-    assert.ok(res.summary?.notes?.some((n) => n === '4 requests got no answer: aborted'), JSON.stringify(res.summary?.notes));
+    assert.ok(
+      res.summary?.notes?.some((n) => n === '4 requests got no answer: aborted'),
+      JSON.stringify(res.summary?.notes),
+    );
     assert.equal(res.summary?.sessions.completed, 0);
     const late = writes.filter((w) => w.at > abortedAt && w.text !== '\r\x1b[2K');
     assert.deepEqual(late, [], 'no progress line after stopping');
@@ -82,19 +89,33 @@ test('--duration ends the run whatever the rate: sessions not yet begun are drop
     assert.equal(res.outcome, 'ok', res.message);
     assert.ok(tookMs < 60_000, `took ${tookMs.toFixed(0)} ms`);
     assert.ok(s && s.requests.total < 200, `${s?.requests.total} requests`);
-    assert.ok(s.notes?.some((n) => /scheduled steps were not sent because the run stopped/.test(n)), JSON.stringify(s.notes));
+    assert.ok(
+      s.notes?.some((n) => /scheduled steps were not sent because the run stopped/.test(n)),
+      JSON.stringify(s.notes),
+    );
     assert.equal(s.sessions.failed, 0);
-    assert.ok(s.sessions.completed <= s.requests.total / 2, 'only sessions whose steps were all sent count as completed');
+    assert.ok(
+      s.sessions.completed <= s.requests.total / 2,
+      'only sessions whose steps were all sent count as completed',
+    );
   } finally {
     await server.close();
   }
 });
 
-const base = (over: Partial<EngineOptions>): EngineOptions => ({ target: 'http://127.0.0.1:9', input: eventsInput([]), timing: { mode: 'asap' }, ...over });
+const base = (over: Partial<EngineOptions>): EngineOptions => ({
+  target: 'http://127.0.0.1:9',
+  input: eventsInput([]),
+  timing: { mode: 'asap' },
+  ...over,
+});
 
 test('validateEngineOptions names the flag and throws a CartloadError with exit code 2, before anything starts', () => {
   const cases: [Partial<EngineOptions>, RegExp][] = [
-    [{ timing: { mode: 'rate', rate: 1e9 } }, new RegExp(`--rate 1000000000: above the Node engine's ceiling of ${MAX_RATE.toLocaleString('en')} sessions/s`)],
+    [
+      { timing: { mode: 'rate', rate: 1e9 } },
+      new RegExp(`--rate 1000000000: above the Node engine's ceiling of ${MAX_RATE.toLocaleString('en')} sessions/s`),
+    ],
     [{ timing: { mode: 'rate', rate: Number.NaN } }, /--rate must be a number above 0/],
     [{ timing: { mode: 'speed', speed: 0 } }, /--speed/],
     [{ connections: 0 }, /--connections/],
@@ -124,16 +145,38 @@ test('validateEngineOptions names the flag and throws a CartloadError with exit 
 test('a run that would send nothing is bad input: no results folder, no request (not even the preflight)', async () => {
   const server = await startRecorder();
   try {
-    const empty = await runEngine({ target: server.url, input: eventsInput([], 'header-only.csv'), timing: { mode: 'asap' }, resultsDir, runId: 'empty' });
+    const empty = await runEngine({
+      target: server.url,
+      input: eventsInput([], 'header-only.csv'),
+      timing: { mode: 'asap' },
+      resultsDir,
+      runId: 'empty',
+    });
     assert.equal(empty.outcome, 'bad-input');
     assert.match(empty.message ?? '', /header-only\.csv: nothing to send: it holds no steps/);
-    const filtered = await runEngine({ target: server.url, input: eventsInput(makeEvents({ sessions: 3 })), timing: { mode: 'asap' }, filters: { from: Date.UTC(2030, 0, 1) }, resultsDir, runId: 'filtered' });
+    const filtered = await runEngine({
+      target: server.url,
+      input: eventsInput(makeEvents({ sessions: 3 })),
+      timing: { mode: 'asap' },
+      filters: { from: Date.UTC(2030, 0, 1) },
+      resultsDir,
+      runId: 'filtered',
+    });
     assert.equal(filtered.outcome, 'bad-input');
     assert.match(filtered.message ?? '', /nothing to send: every step was left out \(before-from: 9\)/);
-    const zero = await runEngine({ target: server.url, input: { kind: 'plans', name: 'p', plan, durationMs: 0 }, timing: { mode: 'rate', rate: 5 }, resultsDir, runId: 'zero' });
+    const zero = await runEngine({
+      target: server.url,
+      input: { kind: 'plans', name: 'p', plan, durationMs: 0 },
+      timing: { mode: 'rate', rate: 5 },
+      resultsDir,
+      runId: 'zero',
+    });
     assert.equal(zero.outcome, 'bad-input');
     assert.match(zero.message ?? '', /--duration 0s/);
-    assert.deepEqual(await readdir(resultsDir).then((d) => d.filter((x) => ['empty', 'filtered', 'zero'].includes(x))), []);
+    assert.deepEqual(
+      await readdir(resultsDir).then((d) => d.filter((x) => ['empty', 'filtered', 'zero'].includes(x))),
+      [],
+    );
     assert.equal(server.received.length, 0);
   } finally {
     await server.close();

@@ -45,14 +45,30 @@ test('examples/pools/*.csv load as the coupon and profile pools', async () => {
     'CLWKND9X3V6B',
     'CLWKND2H5N8J',
   ]);
-  assert.deepEqual(await readCsvPool('profileIds', join(EX, 'pools/profiles.csv')), ['cust-8841', 'cust-8842', 'cust-9120', 'cust-9377']);
+  assert.deepEqual(await readCsvPool('profileIds', join(EX, 'pools/profiles.csv')), [
+    'cust-8841',
+    'cust-8842',
+    'cust-9120',
+    'cust-9377',
+  ]);
 });
 
 test('examples/session-export.csv replays against the local target with no failure', async () => {
   const target = await startTarget({ apiKey: 'examples-test-key' });
   try {
     const r = await cartload(
-      ['replay', join(EX, 'session-export.csv'), '--target', target.url, '--asap', '--results-dir', 'r', '--run-id', 'export', '--no-progress'],
+      [
+        'replay',
+        join(EX, 'session-export.csv'),
+        '--target',
+        target.url,
+        '--asap',
+        '--results-dir',
+        'r',
+        '--run-id',
+        'export',
+        '--no-progress',
+      ],
       { TALON_API_KEY: 'examples-test-key' },
     );
     assert.equal(r.code, 0, r.stdout + r.stderr);
@@ -72,7 +88,10 @@ test('examples/session-export.csv replays against the local target with no failu
 test('examples/github-actions.yml calls existing commands with options they accept', async () => {
   const yml = await readFile(join(EX, 'github-actions.yml'), 'utf8');
   assert.doesNotMatch(yml, /\t/, 'YAML forbids tabs in indentation');
-  const calls = [...yml.matchAll(/npx cartload (\w[\w-]*)([^\n&|]*)/g)].map((m) => ({ cmd: m[1]!, options: [...m[2]!.matchAll(/--([\w-]+)/g)].map((o) => o[1]!) }));
+  const calls = [...yml.matchAll(/npx cartload (\w[\w-]*)([^\n&|]*)/g)].map((m) => ({
+    cmd: m[1]!,
+    options: [...m[2]!.matchAll(/--([\w-]+)/g)].map((o) => o[1]!),
+  }));
   assert.deepEqual([...new Set(calls.map((c) => c.cmd))].sort(), ['compare', 'convert', 'run', 'target']);
   for (const { cmd, options } of calls) {
     const help = await cartload([cmd, '--help']);
@@ -95,6 +114,11 @@ test('examples/github-actions.yml comments the comparison and fails only on a re
   assert.match(yml, /set \+e\n\s+npx cartload compare/);
   // docs/compare.md shows the same steps.
   const doc = await readFile(join(EX, '..', 'docs', 'compare.md'), 'utf8');
-  const step = yml.slice(yml.indexOf('      - name: compare with the baseline'), yml.indexOf('      - uses: actions/upload-artifact@v4\n        if: always()\n        with: { name: cartload-results'));
-  assert.ok(doc.includes(step), 'docs/compare.md holds the workflow\'s compare and comment steps as they are');
+  const step = yml.slice(
+    yml.indexOf('      - name: compare with the baseline'),
+    yml.indexOf(
+      '      - uses: actions/upload-artifact@v4\n        if: always()\n        with: { name: cartload-results',
+    ),
+  );
+  assert.ok(doc.includes(step), "docs/compare.md holds the workflow's compare and comment steps as they are");
 });

@@ -13,7 +13,8 @@ const root = join(import.meta.dirname, '..');
 async function bundlePlanner(): Promise<string> {
   const out = await build({
     stdin: {
-      contents: "export { createPlanner } from './generators/planner.ts'; export { PRESETS, resolveProfile } from './generators/profiles.ts';",
+      contents:
+        "export { createPlanner } from './generators/planner.ts'; export { PRESETS, resolveProfile } from './generators/profiles.ts';",
       resolveDir: root,
       loader: 'ts',
     },

@@ -43,7 +43,10 @@ test('ndjson: one plan a line, byte-identical for the same seed, equal to planne
   assert.equal(r.bytes, Buffer.byteLength(text));
   const planner = createPlanner({ pools: buildPools({ seed: 21 }), profile: 'default', seed: 21 });
   assert.equal(lines[77], JSON.stringify(planner.plan(77)));
-  assert.equal(r.steps, lines.reduce((n, l) => n + (JSON.parse(l) as SessionPlan).steps.length, 0));
+  assert.equal(
+    r.steps,
+    lines.reduce((n, l) => n + (JSON.parse(l) as SessionPlan).steps.length, 0),
+  );
 });
 
 test('--first-index splits one seed over files whose concatenation is the whole', async () => {
@@ -86,7 +89,11 @@ test('csv: the request-log header, one row a step, sessions paced by --rate, rea
 test('an --out that cannot be written is named in the error, and nothing is left behind', async () => {
   const blocker = join(dir, 'a-file');
   await writeFile(blocker, 'x');
-  await assert.rejects(runGenerate({ ...base, sessions: 3, out: join(blocker, 'plans.ndjson') }), (err: Error) => err instanceof OutputError && err.message.startsWith(`--out ${join(blocker, 'plans.ndjson')}: cannot write: `));
+  await assert.rejects(
+    runGenerate({ ...base, sessions: 3, out: join(blocker, 'plans.ndjson') }),
+    (err: Error) =>
+      err instanceof OutputError && err.message.startsWith(`--out ${join(blocker, 'plans.ndjson')}: cannot write: `),
+  );
   assert.equal(await readFile(blocker, 'utf8'), 'x');
 });
 
@@ -113,7 +120,14 @@ test('streams with backpressure: a slow destination never holds more than a chun
       setImmediate(done);
     },
   });
-  const r = await generate({ sessions: 60, seed: 1, profile: PRESETS['big-carts']!, pools, format: 'ndjson', out: slow });
+  const r = await generate({
+    sessions: 60,
+    seed: 1,
+    profile: PRESETS['big-carts']!,
+    pools,
+    format: 'ndjson',
+    out: slow,
+  });
   assert.equal(total, r.bytes);
   assert.ok(maxHeld <= 64 * 1024 + maxLine, `the destination held ${maxHeld} bytes at once (largest plan ${maxLine})`);
   assert.ok(total > 8 * maxHeld, `only ${total} bytes in all, ${maxHeld} held at once`);
@@ -130,7 +144,15 @@ test('an abort signal stops after a whole session', async () => {
     },
   });
   const pools = buildPools({ seed: 1, sizes: { products: 1200 } });
-  const r = await generate({ sessions: 1_000_000, seed: 1, profile: PRESETS['big-carts']!, pools, format: 'ndjson', out, signal: controller.signal });
+  const r = await generate({
+    sessions: 1_000_000,
+    seed: 1,
+    profile: PRESETS['big-carts']!,
+    pools,
+    format: 'ndjson',
+    out,
+    signal: controller.signal,
+  });
   assert.ok(r.interrupted);
   assert.ok(r.sessions < 1_000_000 && r.sessions === lines, `${r.sessions} sessions, ${lines} lines`);
 });
@@ -146,7 +168,14 @@ test('a destination that fails mid-run ends generate instead of hanging it', asy
   });
   failing.on('error', () => {});
   const pools = buildPools({ seed: 1, sizes: { products: 1200 } });
-  const r = await generate({ sessions: 100_000, seed: 1, profile: PRESETS['big-carts']!, pools, format: 'ndjson', out: failing });
+  const r = await generate({
+    sessions: 100_000,
+    seed: 1,
+    profile: PRESETS['big-carts']!,
+    pools,
+    format: 'ndjson',
+    out: failing,
+  });
   assert.ok(r.interrupted && r.sessions < 100_000, `${r.sessions} sessions`);
 });
 
@@ -162,7 +191,10 @@ test('cartload generate and cartload pools from the command line: output, summar
   assert.match(String(ok.stderr), /generated 3 sessions, \d+ steps \(.*\) with profile coupon-heavy → standard output/);
 
   // A reader that stops early (`| head`): the run ends quietly, with success.
-  const piped = spawn(process.execPath, [join(root, 'bin', 'cartload.mjs'), 'generate', '-n', '1000000'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const piped = spawn(process.execPath, [join(root, 'bin', 'cartload.mjs'), 'generate', '-n', '1000000'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const killer = setTimeout(() => piped.kill('SIGKILL'), 60_000);
   let stderr = '';
   piped.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -180,16 +212,47 @@ test('cartload generate and cartload pools from the command line: output, summar
   assert.equal(bad.stdout, '');
 
   const out = join(dir, 'cli-pools.json');
-  const pools = await cli('pools', '--seed', '9', '--out', out, '--csv', `profileIds=${join(root, 'test', 'fixtures', 'generators', 'profiles.csv')}`);
+  const pools = await cli(
+    'pools',
+    '--seed',
+    '9',
+    '--out',
+    out,
+    '--csv',
+    `profileIds=${join(root, 'test', 'fixtures', 'generators', 'profiles.csv')}`,
+  );
   assert.equal(pools.status, 0, String(pools.stderr));
   assert.deepEqual((await readPools(out)).profileIds, ['customer-1', 'customer-2', 'customer-3']);
-  const badCsv = await cli('pools', '--out', out, '--csv', `products=${join(root, 'test', 'fixtures', 'generators', 'products-bad-price.csv')}`);
+  const badCsv = await cli(
+    'pools',
+    '--out',
+    out,
+    '--csv',
+    `products=${join(root, 'test', 'fixtures', 'generators', 'products-bad-price.csv')}`,
+  );
   assert.equal(badCsv.status, 2);
   assert.match(String(badCsv.stderr), /products-bad-price\.csv:4: products: price "abc"/);
 });
 
 test('csv: the request-log writer quotes exactly as csv-stringify does', () => {
-  const awkward = ['', 'plain', 'a,b', 'say "hi"', 'line\nbreak', 'cr\rhere', 'crlf\r\nhere', '"', '""', ' lead', 'trail ', '=1+1', '-x', 'tab\there', 'é€', '{"a":[1,"b"]}'];
+  const awkward = [
+    '',
+    'plain',
+    'a,b',
+    'say "hi"',
+    'line\nbreak',
+    'cr\rhere',
+    'crlf\r\nhere',
+    '"',
+    '""',
+    ' lead',
+    'trail ',
+    '=1+1',
+    '-x',
+    'tab\there',
+    'é€',
+    '{"a":[1,"b"]}',
+  ];
   const records = awkward.map((v, i) => [v, awkward[(i * 7) % awkward.length] as string, String(i)]);
   assert.equal(requestLogCsv(records), stringify(records));
   const plan = createPlanner({ pools: buildPools({ seed: 3 }), profile: 'coupon-heavy', seed: 3 }).plan(5);

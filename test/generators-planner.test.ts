@@ -46,14 +46,31 @@ const LEARNED = resolveProfile({
   },
   updates: { min: 0, max: 3, weights: [1, 3, 2, 1] },
   coupons: { sessionShare: 0.5, max: 3, weights: [5, 2, 1] },
-  thinkTimeMs: { quantiles: [300, 500, 1000, 2000, 5000], transitions: { 'open>update': [250, 260, 400], 'update>close': [1000, 2000, 9000], 'close>return': [30_000, 60_000] } },
+  thinkTimeMs: {
+    quantiles: [300, 500, 1000, 2000, 5000],
+    transitions: {
+      'open>update': [250, 260, 400],
+      'update>close': [1000, 2000, 9000],
+      'close>return': [30_000, 60_000],
+    },
+  },
   profiles: { guestShare: 0.2, sessionsPerProfile: { weights: [5, 2, 1], window: 200 } },
   returns: { requests: { min: 1, max: 2, weights: [3, 1] } },
   dry: { checks: { min: 1, max: 3, weights: [1, 1, 2] } },
 });
 
 /** The model fields only a learned profile has. */
-const LEARNED_FIELDS = ['couponCounts', 'updateCounts', 'checkCounts', 'returnCounts', 'thinkBy', 'prices', 'categories', 'categoryNames', 'repeat'];
+const LEARNED_FIELDS = [
+  'couponCounts',
+  'updateCounts',
+  'checkCounts',
+  'returnCounts',
+  'thinkBy',
+  'prices',
+  'categories',
+  'categoryNames',
+  'repeat',
+];
 
 function checkLimits(plan: SessionPlan): void {
   const where = (i: number): string => `${plan.sessionId} step ${i} (${plan.kind})`;
@@ -66,7 +83,11 @@ function checkLimits(plan: SessionPlan): void {
     if (i === 0) assert.equal(s.at, 0);
     prevAt = s.at!;
     const base = sessionPath(plan.sessionId);
-    assert.equal(s.path, s.step === 'return' ? `${base}/returns` : s.step === 'reopen' ? `${base}/reopen` : base, where(i));
+    assert.equal(
+      s.path,
+      s.step === 'return' ? `${base}/returns` : s.step === 'reopen' ? `${base}/reopen` : base,
+      where(i),
+    );
     if (s.method === 'PUT' && s.step !== 'reopen') {
       const cs = (s.body as IntegrationRequest).customerSession;
       const items = cs.cartItems!;
@@ -84,7 +105,10 @@ function checkLimits(plan: SessionPlan): void {
       if (cs.referralCode !== undefined) assert.ok(cs.referralCode.length <= LIMITS.maxReferralCodeLength);
       assert.ok((cs.loyaltyCards ?? []).length <= LIMITS.maxLoyaltyCards);
       assert.ok((cs.identifiers ?? []).length <= LIMITS.maxIdentifiers);
-      assert.ok(cs.storeIntegrationId!.length >= LIMITS.minStoreIdLength && cs.storeIntegrationId!.length <= LIMITS.maxStoreIdLength);
+      assert.ok(
+        cs.storeIntegrationId!.length >= LIMITS.minStoreIdLength &&
+          cs.storeIntegrationId!.length <= LIMITS.maxStoreIdLength,
+      );
       assert.equal(cs.profileId, plan.profileId);
       if (s.step === 'dry') assert.deepEqual(s.query, { dry: 'true' });
       else assert.equal(s.query, undefined);
@@ -96,7 +120,10 @@ function checkLimits(plan: SessionPlan): void {
         const item = closed[r.position];
         assert.ok(item, `${where(i)}: position ${r.position} outside the closed cart`);
         const before = returned.get(r.position) ?? 0;
-        assert.ok(r.quantity! >= 1 && before + r.quantity! <= item.quantity, `${where(i)}: returns ${r.quantity} of ${item.quantity} (${before} before)`);
+        assert.ok(
+          r.quantity! >= 1 && before + r.quantity! <= item.quantity,
+          `${where(i)}: returns ${r.quantity} of ${item.quantity} (${before} before)`,
+        );
         returned.set(r.position, before + r.quantity!);
       }
     }
@@ -124,9 +151,15 @@ function checkStates(plan: SessionPlan): void {
     if (state === undefined) assert.equal(to, 'open', `${plan.sessionId}: created as ${to}`);
     else if (state !== to) {
       const kind = s.step === 'return' ? 'returns' : s.step === 'reopen' ? 'reopen' : 'update';
-      const ok = (TRANSITIONS[kind] as ReadonlyArray<readonly [string, string]>).some(([f, t]) => f === state && t === to);
+      const ok = (TRANSITIONS[kind] as ReadonlyArray<readonly [string, string]>).some(
+        ([f, t]) => f === state && t === to,
+      );
       assert.ok(ok, `${plan.sessionId}: ${s.step} ${state} → ${to} is not allowed`);
-    } else assert.ok(state === 'open' || (state === 'partially_returned' && s.step === 'return'), `${plan.sessionId}: ${s.step} in ${state}`);
+    } else
+      assert.ok(
+        state === 'open' || (state === 'partially_returned' && s.step === 'return'),
+        `${plan.sessionId}: ${s.step} in ${state}`,
+      );
     state = to;
   }
   const ends: Record<string, SessionState | undefined> = {
@@ -241,7 +274,9 @@ test('the generated traffic follows the profile within tolerance', () => {
     const plan = p.plan(i);
     kinds[plan.kind] = (kinds[plan.kind] ?? 0) + 1;
     if (plan.profileId!.includes('guest')) guests++;
-    const bodies = plan.steps.filter((s) => s.method === 'PUT' && s.body).map((s) => (s.body as IntegrationRequest).customerSession);
+    const bodies = plan.steps
+      .filter((s) => s.method === 'PUT' && s.body)
+      .map((s) => (s.body as IntegrationRequest).customerSession);
     const last = bodies[bodies.length - 1]!;
     const all = bodies.find((b) => b.couponCodes) ?? last;
     if (all.couponCodes) {
@@ -269,7 +304,8 @@ test('the generated traffic follows the profile within tolerance', () => {
     const want = profile.lifecycles[k] / total;
     assert.ok(Math.abs((kinds[k] ?? 0) / n - want) < 0.012, `${k}: ${(kinds[k] ?? 0) / n} vs ${want}`);
   }
-  const near = (got: number, want: number, tol: number, what: string): void => assert.ok(Math.abs(got - want) < tol, `${what}: ${got} vs ${want}`);
+  const near = (got: number, want: number, tol: number, what: string): void =>
+    assert.ok(Math.abs(got - want) < tol, `${what}: ${got} vs ${want}`);
   near(guests / n, profile.profiles.guestShare, 0.012, 'guest share');
   near(withCoupons / n, profile.coupons.sessionShare, 0.012, 'coupon share');
   near(invalid / codes, profile.coupons.invalidShare, 0.02, 'invalid coupon share');
@@ -298,7 +334,17 @@ test('popular products appear in more carts (Zipf-like), and SKUs are shared acr
 });
 
 test('pools without coupons, referrals, loyalty cards or known profiles give sessions without them', () => {
-  const bare = { ...pools, validCoupons: [], invalidCoupons: [], validReferrals: [], invalidReferrals: [], loyaltyCards: [], profileIds: [], campaignIds: [], cities: [] };
+  const bare = {
+    ...pools,
+    validCoupons: [],
+    invalidCoupons: [],
+    validReferrals: [],
+    invalidReferrals: [],
+    loyaltyCards: [],
+    profileIds: [],
+    campaignIds: [],
+    cities: [],
+  };
   const p = createPlanner({ pools: bare, profile: 'coupon-heavy', seed: 1 });
   for (let i = 0; i < 300; i++) {
     const plan = p.plan(i);
@@ -310,7 +356,10 @@ test('pools without coupons, referrals, loyalty cards or known profiles give ses
       assert.deepEqual(cs.attributes, {});
     }
   }
-  assert.throws(() => createPlanner({ pools: { ...pools, products: [] }, seed: 1 }), /pools\.products: must not be empty/);
+  assert.throws(
+    () => createPlanner({ pools: { ...pools, products: [] }, seed: 1 }),
+    /pools\.products: must not be empty/,
+  );
   assert.throws(() => createPlanner({ pools, seed: '' }), /seed: must be 1 to 200 characters/);
 });
 
@@ -328,7 +377,11 @@ function checkTinyCatalog(what: string, tiny: Parameters<typeof createPlanner>[0
         }, `${what}, ${profile.name} seed ${seed} plan ${i}`);
         for (const [k, s] of plan.steps.entries()) {
           const r = core.handle({ method: s.method, path: s.path, query: s.query ?? {}, body: s.body });
-          assert.equal(r.status, 200, `${what}, ${profile.name} seed ${seed} ${plan.sessionId} step ${k} ${s.step}: ${JSON.stringify(r.body).slice(0, 200)}`);
+          assert.equal(
+            r.status,
+            200,
+            `${what}, ${profile.name} seed ${seed} ${plan.sessionId} step ${k} ${s.step}: ${JSON.stringify(r.body).slice(0, 200)}`,
+          );
         }
       }
       // Every kind forced on the same index: the reopen and return paths with a catalog already used up.
@@ -339,7 +392,18 @@ function checkTinyCatalog(what: string, tiny: Parameters<typeof createPlanner>[0
 
 test('tiny pools (1 to 3 products, 1 store, 1 coupon) give valid plans for every preset', () => {
   for (const products of [1, 2, 3]) {
-    const tiny = buildPools({ seed: products, sizes: { products, stores: 1, validCoupons: 1, invalidCoupons: 0, validReferrals: 1, invalidReferrals: 0, profileIds: 3 } });
+    const tiny = buildPools({
+      seed: products,
+      sizes: {
+        products,
+        stores: 1,
+        validCoupons: 1,
+        invalidCoupons: 0,
+        validReferrals: 1,
+        invalidReferrals: 0,
+        profileIds: 3,
+      },
+    });
     checkTinyCatalog(`${products} products`, tiny);
   }
 });
@@ -353,7 +417,10 @@ test('a user CSV catalog of 1 to 3 products gives valid plans for every preset',
       writeFileSync(file, rows.join('\n') + '\n');
       const catalog = await readCsvPool('products', file);
       assert.equal(catalog.length, products);
-      checkTinyCatalog(`CSV of ${products} products`, { ...buildPools({ seed: 9, sizes: { products: 1, stores: 1, validCoupons: 1, invalidCoupons: 0 } }), products: catalog });
+      checkTinyCatalog(`CSV of ${products} products`, {
+        ...buildPools({ seed: 9, sizes: { products: 1, stores: 1, validCoupons: 1, invalidCoupons: 0 } }),
+        products: catalog,
+      });
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -367,19 +434,31 @@ test('a profile compiled against the pools and read back from JSON (as k6 VUs re
     const direct = createPlanner({ pools, profile: name, seed: 'm' });
     const read = createPlanner({ pools, model: shipped, seed: 'm' });
     assert.equal(read.profileName, name);
-    for (let i = 0; i < 150; i++) assert.equal(JSON.stringify(read.plan(i)), JSON.stringify(direct.plan(i)), `${name} plan ${i}`);
+    for (let i = 0; i < 150; i++)
+      assert.equal(JSON.stringify(read.plan(i)), JSON.stringify(direct.plan(i)), `${name} plan ${i}`);
   }
   const other = compilePlanModel(PRESETS['default']!, poolSizes({ ...pools, stores: ['one'] }));
-  assert.throws(() => createPlanner({ pools, model: other, seed: 1 }), /model: compiled for pools of sizes .* given pools of sizes/);
+  assert.throws(
+    () => createPlanner({ pools, model: other, seed: 1 }),
+    /model: compiled for pools of sizes .* given pools of sizes/,
+  );
 });
 
 test('a learned profile compiles its distributions into the model (presets have none of them) and plans byte for byte from it read back from JSON', () => {
   for (const name of PRESET_NAMES) {
     const model = compilePlanModel(PRESETS[name]!, poolSizes(pools));
-    assert.deepEqual(Object.keys(model).filter((k) => LEARNED_FIELDS.includes(k)), [], name);
+    assert.deepEqual(
+      Object.keys(model).filter((k) => LEARNED_FIELDS.includes(k)),
+      [],
+      name,
+    );
   }
   const model = compilePlanModel(LEARNED, poolSizes(pools));
-  assert.deepEqual(LEARNED_FIELDS.filter((k) => (model as unknown as Record<string, unknown>)[k] === undefined), [], 'every learned part is in the model');
+  assert.deepEqual(
+    LEARNED_FIELDS.filter((k) => (model as unknown as Record<string, unknown>)[k] === undefined),
+    [],
+    'every learned part is in the model',
+  );
   const shipped = JSON.parse(JSON.stringify(model)) as PlanModel;
   for (const seed of ['m', 8]) {
     const direct = createPlanner({ pools, profile: LEARNED, seed });
@@ -410,8 +489,14 @@ test('a learned catalog gives every product one learned price and category; lear
       const prev = plan.steps[k - 1];
       const gap = prev ? st.at! - prev.at! : 0;
       if (prev?.step === 'open' && st.step === 'update') assert.ok(gap >= 250 && gap <= 400, `open>update ${gap} ms`);
-      if (prev?.step === 'close' && st.step === 'return') assert.ok(gap >= 30_000 && gap <= 60_000, `close>return ${gap} ms`);
-      if (prev && !(prev.step === 'open' && st.step === 'update') && !(prev.step === 'update' && st.step === 'close') && !(prev.step === 'close' && st.step === 'return')) {
+      if (prev?.step === 'close' && st.step === 'return')
+        assert.ok(gap >= 30_000 && gap <= 60_000, `close>return ${gap} ms`);
+      if (
+        prev &&
+        !(prev.step === 'open' && st.step === 'update') &&
+        !(prev.step === 'update' && st.step === 'close') &&
+        !(prev.step === 'close' && st.step === 'return')
+      ) {
         assert.ok(gap >= 300 && gap <= 5000, `${prev.step}>${st.step}: ${gap} ms from the common quantiles`);
       }
       if (st.method !== 'PUT' || st.step === 'reopen') return;
@@ -436,15 +521,31 @@ test('a learned catalog gives every product one learned price and category; lear
     visits[n]! += 1;
   }
   const known = visits[1]! + visits[2]! + visits[3]!;
-  [5 / 8, 2 / 8, 1 / 8].forEach((share, i) => assert.ok(Math.abs(visits[i + 1]! / known - share) < 0.02, `customers by sessions: ${visits.join(', ')}`));
+  [5 / 8, 2 / 8, 1 / 8].forEach((share, i) =>
+    assert.ok(Math.abs(visits[i + 1]! / known - share) < 0.02, `customers by sessions: ${visits.join(', ')}`),
+  );
 });
 
 test('plans with their bodies as text (what k6 VUs hold) are byte for byte the plans with objects, JSON.stringify of each body', () => {
-  const attributes = resolveProfile({ name: 'with-attributes', cart: { itemAttributes: true }, lifecycles: { return: 30, reopen: 30, dry: 20 }, getShare: 0.5 });
+  const attributes = resolveProfile({
+    name: 'with-attributes',
+    cart: { itemAttributes: true },
+    lifecycles: { return: 30, reopen: 30, dry: 20 },
+    getShare: 0.5,
+  });
   const tiny = buildPools({ seed: 3, sizes: { products: 4, profileIds: 2 } });
-  for (const [what, p] of [['pools', pools], ['a 4-product catalog', tiny]] as const) {
+  for (const [what, p] of [
+    ['pools', pools],
+    ['a 4-product catalog', tiny],
+  ] as const) {
     const texts = itemTextsOf(p.products);
-    for (const profile of [...PRESET_NAMES.map((n) => PRESETS[n]!), EXTREME, attributes, LEARNED, resolveProfile({ ...LEARNED, name: 'learned, with attributes', cart: { ...LEARNED.cart, itemAttributes: true } })]) {
+    for (const profile of [
+      ...PRESET_NAMES.map((n) => PRESETS[n]!),
+      EXTREME,
+      attributes,
+      LEARNED,
+      resolveProfile({ ...LEARNED, name: 'learned, with attributes', cart: { ...LEARNED.cart, itemAttributes: true } }),
+    ]) {
       const objects = createPlanner({ pools: p, profile, seed: 'text' });
       const text = createPlanner({ pools: p, profile, seed: 'text', itemTexts: texts });
       const n = profile.cart.items.min >= 100 ? 15 : 120;

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { DEFAULT_VALID_COUPON_PATTERN, DEFAULT_VALID_REFERRAL_PATTERN } from '../model/conventions.ts';
-import { DEFAULT_POOL_SIZES, PoolsError, buildPools, readPools, writeDefaultPools, writePools } from '../generators/pools.ts';
+import {
+  DEFAULT_POOL_SIZES,
+  PoolsError,
+  buildPools,
+  readPools,
+  writeDefaultPools,
+  writePools,
+} from '../generators/pools.ts';
 import { POOL_NAMES } from '../generators/types.ts';
 import { parseCsvPoolSpec, readCsvPool, readCsvPools } from '../generators/user-pools.ts';
 import { resolvePools } from '../generators/run.ts';
@@ -34,7 +41,10 @@ test('pool contents: unique SKUs with two-decimal prices, valid codes match the 
   const p = buildPools({ seed: 5 });
   assert.equal(new Set(p.products.map((x) => x.sku)).size, p.products.length);
   for (const x of p.products) {
-    assert.ok(x.price >= 0.5 && x.price <= 2000 && Math.abs(Math.round(x.price * 100) - x.price * 100) < 1e-6, `price ${x.price}`);
+    assert.ok(
+      x.price >= 0.5 && x.price <= 2000 && Math.abs(Math.round(x.price * 100) - x.price * 100) < 1e-6,
+      `price ${x.price}`,
+    );
     assert.ok(x.name && x.category && x.weight > 0 && x.height > 0 && x.width > 0 && x.length > 0);
   }
   const coupon = new RegExp(DEFAULT_VALID_COUPON_PATTERN);
@@ -74,15 +84,27 @@ test('readPools names the file and the member for bad input', async () => {
     ['b.json', '{"products": [', ': not valid JSON'],
     ['c.json', { ...good, extra: [] }, ': unknown pool "extra"'],
     ['d.json', { ...good, stores: undefined }, ': stores: must be an array'],
-    ['e.json', { ...good, products: [{ ...good.products[0], price: 'x' }] }, ': products[0].price: must be a number ≥ 0'],
-    ['f.json', { ...good, products: [{ ...good.products[0], price: 1.234 }] }, ': products[0].price: must have at most two decimals'],
+    [
+      'e.json',
+      { ...good, products: [{ ...good.products[0], price: 'x' }] },
+      ': products[0].price: must be a number ≥ 0',
+    ],
+    [
+      'f.json',
+      { ...good, products: [{ ...good.products[0], price: 1.234 }] },
+      ': products[0].price: must have at most two decimals',
+    ],
     ['g.json', { ...good, validCoupons: ['C'.repeat(101)] }, ': validCoupons[0]: must be at most 100 characters'],
     ['h.json', { ...good, campaignIds: [0] }, ': campaignIds[0]: must be an integer ≥ 1'],
     ['i.json', { ...good, products: [] }, ': products: must not be empty'],
   ];
   for (const [name, value, message] of cases) {
     const f = await write(name, value);
-    await assert.rejects(readPools(f), (err: Error) => err instanceof PoolsError && err.message.startsWith(`${f}${message}`), `${name}: ${message}`);
+    await assert.rejects(
+      readPools(f),
+      (err: Error) => err instanceof PoolsError && err.message.startsWith(`${f}${message}`),
+      `${name}: ${message}`,
+    );
   }
   await assert.rejects(readPools(join(dir, 'none.json')), /none\.json: cannot read \(ENOENT\)/);
 });
@@ -90,12 +112,19 @@ test('readPools names the file and the member for bad input', async () => {
 test('user CSV pools: Talon.One export columns, single-column files, products with attributes', async () => {
   const coupons = await readCsvPool('validCoupons', fixture('coupons-talon-export.csv'));
   assert.deepEqual(coupons, ['CLSPRING2026', 'CLSUMMER2026'], 'the value column, duplicates dropped');
-  assert.deepEqual(await readCsvPool('profileIds', fixture('profiles.csv')), ['customer-1', 'customer-2', 'customer-3']);
+  assert.deepEqual(await readCsvPool('profileIds', fixture('profiles.csv')), [
+    'customer-1',
+    'customer-2',
+    'customer-3',
+  ]);
   assert.deepEqual(await readCsvPool('products', fixture('products.csv')), [
     { sku: 'B-1', name: 'Tee', category: '', price: 19.99, weight: 0, height: 0, width: 0, length: 0 },
     { sku: 'B-2', name: 'Cap', category: '', price: 7, weight: 0, height: 0, width: 0, length: 0 },
   ]);
-  const pools = await resolvePools({ seed: 1, csv: [`validCoupons=${fixture('coupons-talon-export.csv')}`, `products=${fixture('products.csv')}`] });
+  const pools = await resolvePools({
+    seed: 1,
+    csv: [`validCoupons=${fixture('coupons-talon-export.csv')}`, `products=${fixture('products.csv')}`],
+  });
   assert.deepEqual(pools.validCoupons, ['CLSPRING2026', 'CLSUMMER2026']);
   assert.equal(pools.products.length, 2);
   assert.equal(pools.stores.length, DEFAULT_POOL_SIZES.stores, 'other pools stay generated');
@@ -103,14 +132,31 @@ test('user CSV pools: Talon.One export columns, single-column files, products wi
 
 test('user CSV pools: bad rows fail with the file and line', async () => {
   const cases: [() => Promise<unknown>, string][] = [
-    [() => readCsvPool('products', fixture('products-bad-price.csv')), `${fixture('products-bad-price.csv')}:4: products: price "abc" is not a number ≥ 0`],
-    [() => readCsvPool('validCoupons', fixture('coupons-no-code-column.csv')), `${fixture('coupons-no-code-column.csv')}:1: validCoupons: no column named value or code`],
-    [() => readCsvPool('campaignIds', fixture('campaigns-bad.csv')), `${fixture('campaigns-bad.csv')}:3: campaignIds: "x7" is not an integer ≥ 1`],
+    [
+      () => readCsvPool('products', fixture('products-bad-price.csv')),
+      `${fixture('products-bad-price.csv')}:4: products: price "abc" is not a number ≥ 0`,
+    ],
+    [
+      () => readCsvPool('validCoupons', fixture('coupons-no-code-column.csv')),
+      `${fixture('coupons-no-code-column.csv')}:1: validCoupons: no column named value or code`,
+    ],
+    [
+      () => readCsvPool('campaignIds', fixture('campaigns-bad.csv')),
+      `${fixture('campaigns-bad.csv')}:3: campaignIds: "x7" is not an integer ≥ 1`,
+    ],
     [() => readCsvPool('validCoupons', fixture('coupons-bad-quote.csv')), `${fixture('coupons-bad-quote.csv')}:`],
     [() => readCsvPool('stores', fixture('missing.csv')), `${fixture('missing.csv')}: cannot read (ENOENT)`],
-    [() => readCsvPools([parseCsvPoolSpec(`stores=${fixture('profiles.csv')}`), parseCsvPoolSpec(`stores=${fixture('profiles.csv')}`)]), '--csv: pool stores named twice'],
+    [
+      () =>
+        readCsvPools([
+          parseCsvPoolSpec(`stores=${fixture('profiles.csv')}`),
+          parseCsvPoolSpec(`stores=${fixture('profiles.csv')}`),
+        ]),
+      '--csv: pool stores named twice',
+    ],
   ];
-  for (const [p, prefix] of cases) await assert.rejects(p(), (err: Error) => err instanceof PoolsError && err.message.startsWith(prefix), prefix);
+  for (const [p, prefix] of cases)
+    await assert.rejects(p(), (err: Error) => err instanceof PoolsError && err.message.startsWith(prefix), prefix);
   const products = await readCsvPool('products', fixture('products-bad-price.csv')).catch((e: Error) => e.message);
   assert.match(String(products), /:4:/, 'rows before the bad one were fine');
   assert.throws(() => parseCsvPoolSpec('coupons=x.csv'), /expected <pool>=<file>, pool one of products, stores/);

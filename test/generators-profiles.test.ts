@@ -9,7 +9,8 @@ import { PRESETS, PRESET_NAMES, ProfileError, resolveProfile } from '../generato
 const DEFAULT_PROFILE = PRESETS['default']!;
 
 test('the four presets exist, resolve, and differ where their names say', () => {
-  for (const name of ['default', 'big-carts', 'coupon-heavy', 'returns-heavy']) assert.ok(PRESET_NAMES.includes(name), name);
+  for (const name of ['default', 'big-carts', 'coupon-heavy', 'returns-heavy'])
+    assert.ok(PRESET_NAMES.includes(name), name);
   assert.deepEqual({ ...resolveProfile('default'), name: 'default' }, { ...DEFAULT_PROFILE });
   assert.ok(PRESETS['big-carts']!.cart.items.min >= 100 && PRESETS['big-carts']!.cart.items.max === 1000);
   assert.ok(PRESETS['coupon-heavy']!.coupons.sessionShare > DEFAULT_PROFILE.coupons.sessionShare);
@@ -25,7 +26,12 @@ test('every preset passes validation (presets skip it at run time)', () => {
 });
 
 test('a profile object overrides its preset field by field', () => {
-  const p = resolveProfile({ extends: 'big-carts', name: 'mine', coupons: { sessionShare: 0.5 }, lifecycles: { dry: 0 } });
+  const p = resolveProfile({
+    extends: 'big-carts',
+    name: 'mine',
+    coupons: { sessionShare: 0.5 },
+    lifecycles: { dry: 0 },
+  });
   assert.equal(p.name, 'mine');
   assert.equal(p.coupons.sessionShare, 0.5);
   assert.equal(p.coupons.max, DEFAULT_PROFILE.coupons.max, 'siblings keep the preset values');
@@ -38,7 +44,20 @@ test('a profile object overrides its preset field by field', () => {
 test('validation errors name the field', () => {
   const cases: [unknown, RegExp][] = [
     [{ lifecycles: { checkout: -1 } }, /^profile\.lifecycles\.checkout: must be ≥ 0$/],
-    [{ lifecycles: { browse: 0, checkout: 0, checkout_cancel: 0, cancel_before_checkout: 0, return: 0, reopen: 0, dry: 0 } }, /^profile\.lifecycles: at least one weight/],
+    [
+      {
+        lifecycles: {
+          browse: 0,
+          checkout: 0,
+          checkout_cancel: 0,
+          cancel_before_checkout: 0,
+          return: 0,
+          reopen: 0,
+          dry: 0,
+        },
+      },
+      /^profile\.lifecycles: at least one weight/,
+    ],
     [{ cart: { items: { max: 1001 } } }, /^profile\.cart\.items\.max: must be ≤ 1000$/],
     [{ cart: { items: { min: 0 } } }, /^profile\.cart\.items\.min: must be ≥ 1$/],
     [{ cart: { items: { min: 50, max: 10 } } }, /^profile\.cart\.items\.min: must be ≤ cart\.items\.max/],
@@ -55,7 +74,11 @@ test('validation errors name the field', () => {
     [{ thinkTimeMs: { median: 0 } }, /^profile\.thinkTimeMs\.median: must be/],
   ];
   for (const [input, message] of cases) {
-    assert.throws(() => resolveProfile(input as never), (err: Error) => err instanceof ProfileError && message.test(err.message), JSON.stringify(input));
+    assert.throws(
+      () => resolveProfile(input as never),
+      (err: Error) => err instanceof ProfileError && message.test(err.message),
+      JSON.stringify(input),
+    );
   }
   assert.throws(() => resolveProfile('nope'), /unknown preset "nope" \(presets: default, big-carts/);
 });
@@ -75,7 +98,10 @@ test('loadProfile reads presets and files, naming the file in errors', async () 
     const broken = join(dir, 'broken.json');
     await writeFile(broken, '{ "lifecycles": ');
     await assert.rejects(loadProfile(broken), (err: Error) => err.message.startsWith(`${broken}: not valid JSON`));
-    await assert.rejects(loadProfile(join(dir, 'missing.json')), /neither a preset \(default, big-carts, coupon-heavy, returns-heavy\) nor a file/);
+    await assert.rejects(
+      loadProfile(join(dir, 'missing.json')),
+      /neither a preset \(default, big-carts, coupon-heavy, returns-heavy\) nor a file/,
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

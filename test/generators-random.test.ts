@@ -7,14 +7,30 @@ import { hashString } from '../model/hash.ts';
 const draws = (n: number, f: () => number): number[] => Array.from({ length: n }, f);
 
 test('rngFor is a pure function of (seed, stream, index), and indices do not collide', () => {
-  const a = draws(8, ((r) => () => r.u32())(rngFor(hashString('7'), 0, 123)));
-  const b = draws(8, ((r) => () => r.u32())(rngFor(hashString('7'), 0, 123)));
+  const a = draws(
+    8,
+    (
+      (r) => () =>
+        r.u32()
+    )(rngFor(hashString('7'), 0, 123)),
+  );
+  const b = draws(
+    8,
+    (
+      (r) => () =>
+        r.u32()
+    )(rngFor(hashString('7'), 0, 123)),
+  );
   assert.deepEqual(a, b);
   const firsts = new Set<number>();
   for (let i = 0; i < 20_000; i++) firsts.add(rngFor(hashString('7'), 0, i).u32());
   // 20,000 draws of 32 bits: a handful of birthday collisions at most, never a shared state.
   assert.ok(firsts.size > 19_990, `only ${firsts.size} distinct first draws`);
-  assert.notEqual(rngFor(hashString('7'), 0, 2 ** 40).u32(), rngFor(hashString('7'), 0, 0).u32(), 'high bits of the index count');
+  assert.notEqual(
+    rngFor(hashString('7'), 0, 2 ** 40).u32(),
+    rngFor(hashString('7'), 0, 0).u32(),
+    'high bits of the index count',
+  );
   assert.notEqual(rngFor(hashString('8'), 0, 5).u32(), rngFor(hashString('7'), 0, 5).u32());
 });
 
@@ -97,7 +113,10 @@ test('logNormalIntTable: median near the asked one, truncated to [min, max]', ()
   assert.ok(median >= 19 && median <= 21, `median ${median}`);
   const narrow = logNormalIntTable(5000, 1, 100, 1000);
   assert.equal(narrow.size, 901);
-  assert.ok(narrow.probability(900) > narrow.probability(0), 'a median above max: truncated, renormalised, rising to max');
+  assert.ok(
+    narrow.probability(900) > narrow.probability(0),
+    'a median above max: truncated, renormalised, rising to max',
+  );
   let total = 0;
   for (let i = 0; i < narrow.size; i++) total += narrow.probability(i);
   assert.ok(Math.abs(total - 1) < 1e-9);

@@ -19,11 +19,16 @@ function runPlan(core: TargetCore, plan: SessionPlan): Effect[] {
   const couponEffects: Effect[] = [];
   for (const [i, s] of plan.steps.entries()) {
     const r = core.handle({ method: s.method, path: s.path, query: s.query ?? {}, body: s.body });
-    assert.equal(r.status, 200, `${plan.sessionId} step ${i} ${s.step} (${plan.kind}): ${JSON.stringify(r.body).slice(0, 300)}`);
+    assert.equal(
+      r.status,
+      200,
+      `${plan.sessionId} step ${i} ${s.step} (${plan.kind}): ${JSON.stringify(r.body).slice(0, 300)}`,
+    );
     if (s.expect) assert.equal(core.session(plan.sessionId)?.state, s.expect, `${plan.sessionId} step ${i} ${s.step}`);
     if (s.step === 'dry') assert.equal(core.session(plan.sessionId), undefined, 'a dry run stores nothing');
     const effects = (r.body as IntegrationStateV2).effects ?? [];
-    for (const e of effects) if (e.effectType === 'acceptCoupon' || e.effectType === 'rejectCoupon') couponEffects.push(e);
+    for (const e of effects)
+      if (e.effectType === 'acceptCoupon' || e.effectType === 'rejectCoupon') couponEffects.push(e);
   }
   return couponEffects;
 }
@@ -73,7 +78,10 @@ test('generated sessions over HTTP: the local target answers 200 to every step',
         const query = s.query ? `?${new URLSearchParams(s.query).toString()}` : '';
         const res = await request(`${target.url}${s.path}${query}`, {
           method: s.method,
-          headers: { authorization: 'ApiKey-v1 test-key', ...(s.body === undefined ? {} : { 'content-type': 'application/json' }) },
+          headers: {
+            authorization: 'ApiKey-v1 test-key',
+            ...(s.body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
           body: s.body === undefined ? undefined : JSON.stringify(s.body),
         });
         const text = await res.body.text();

@@ -16,7 +16,9 @@ test('the SharedArray callback runs once for the whole test, and every VU reads 
   assert.equal(built.length, 1, 'one callback for VU 0 and three VUs');
   assert.equal(built[0]!.vu, 0);
   assert.equal(built[0]!.phase, 'init');
-  const seen = r.console.filter((c) => c.message.startsWith('{')).map((c) => JSON.parse(c.message) as Record<string, unknown>);
+  const seen = r.console
+    .filter((c) => c.message.startsWith('{'))
+    .map((c) => JSON.parse(c.message) as Record<string, unknown>);
   assert.deepEqual(
     seen.map((s) => s.sku),
     ['SKU-1', 'SKU-2', 'SKU-3', 'SKU-1'],
@@ -39,11 +41,18 @@ test('the SharedArray callback runs once for the whole test, and every VU reads 
 });
 
 test('open() of a missing file fails the init, naming the file', async () => {
-  const bundle = await fx.bundle(`/* global open */\nconst x = open('./data/nope.json');\nexport default function () { return x; }\n`);
-  await assert.rejects(runK6Bundle({ bundle }), /init of VU 0 failed: open .*data\/nope\.json: no such file or directory/);
+  const bundle = await fx.bundle(
+    `/* global open */\nconst x = open('./data/nope.json');\nexport default function () { return x; }\n`,
+  );
+  await assert.rejects(
+    runK6Bundle({ bundle }),
+    /init of VU 0 failed: open .*data\/nope\.json: no such file or directory/,
+  );
 });
 
 test('a SharedArray callback that does not return an array fails as in k6', async () => {
-  const bundle = await fx.bundle(`import { SharedArray } from 'k6/data';\nconst a = new SharedArray('x', () => ({ not: 'an array' }));\nexport default function () { return a; }\n`);
+  const bundle = await fx.bundle(
+    `import { SharedArray } from 'k6/data';\nconst a = new SharedArray('x', () => ({ not: 'an array' }));\nexport default function () { return a; }\n`,
+  );
   await assert.rejects(runK6Bundle({ bundle }), /only arrays can be made into SharedArray/);
 });

@@ -30,7 +30,16 @@ export function fixtureBundles(): FixtureBundles {
         writeFileSync(entry, nameOrSource);
       }
       const outfile = join(dir, as ?? (inline ? `inline-${n}.js` : nameOrSource));
-      await build({ entryPoints: [entry], outfile, bundle: true, format: 'esm', platform: 'neutral', external: ['k6', 'k6/*'], sourcemap: 'linked', logLevel: 'silent' });
+      await build({
+        entryPoints: [entry],
+        outfile,
+        bundle: true,
+        format: 'esm',
+        platform: 'neutral',
+        external: ['k6', 'k6/*'],
+        sourcemap: 'linked',
+        logLevel: 'silent',
+      });
       return outfile;
     },
     cleanup() {

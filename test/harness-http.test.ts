@@ -15,7 +15,10 @@ before(async () => {
   result = await runK6Bundle({
     bundle,
     apiKey: 'secret-key',
-    onRequest: (req) => (req.path.endsWith('/html') ? { status: 502, body: undefined, text: '<html>Bad gateway</html>', contentType: 'text/html' } : undefined),
+    onRequest: (req) =>
+      req.path.endsWith('/html')
+        ? { status: 502, body: undefined, text: '<html>Bad gateway</html>', contentType: 'text/html' }
+        : undefined,
   });
   for (const c of result.console) {
     const { what, value } = JSON.parse(c.message) as { what: string; value: Record<string, unknown> };
@@ -53,8 +56,11 @@ test('Response fields and json() selectors follow k6 (GJSON paths)', () => {
   assert.equal(open.path, '/v2/customer_sessions/api-1');
 });
 
-test('a missing API key is answered 401 in Talon.One\'s shape', () => {
-  const noKey = seen.noKey as { status: number; body: { message: string; errors: { title: string }[]; StatusCode: number } };
+test("a missing API key is answered 401 in Talon.One's shape", () => {
+  const noKey = seen.noKey as {
+    status: number;
+    body: { message: string; errors: { title: string }[]; StatusCode: number };
+  };
   assert.equal(noKey.status, 401);
   assert.equal(noKey.body.StatusCode, 401);
   assert.equal(noKey.body.errors[0]?.title, 'Unauthorized');
@@ -65,7 +71,7 @@ test('bodies: a plain object goes as a form (as in k6) and is refused; JSON with
   assert.deepEqual(seen.form, {
     status: 400,
     contentType: 'application/x-www-form-urlencoded',
-    message: "Malformed JSON in the request body: Unexpected token 'a', \"a=1\" is not valid JSON",
+    message: 'Malformed JSON in the request body: Unexpected token \'a\', "a=1" is not valid JSON',
   });
   assert.equal(result.requests.find((r) => r.path.endsWith('api-2'))?.requestBody, 'a=1');
   assert.deepEqual(seen.bare, { status: 200 });
@@ -75,7 +81,8 @@ test('responseType none and binary', () => {
   assert.deepEqual(seen.none, {
     status: 200,
     body: null,
-    error: "the body is null so we can't transform it to JSON - this likely was because of a request error getting the response",
+    error:
+      "the body is null so we can't transform it to JSON - this likely was because of a request error getting the response",
   });
   assert.deepEqual(seen.binary, { isArrayBuffer: true, byteLength: true, state: 'open' });
 });
@@ -85,7 +92,8 @@ test('a request to another origin gets no answer, like a refused connection in k
     status: 0,
     error: 'dial tcp 127.0.0.1:1: connect: connection refused',
     code: 1212,
-    jsonError: "the body is null so we can't transform it to JSON - this likely was because of a request error getting the response",
+    jsonError:
+      "the body is null so we can't transform it to JSON - this likely was because of a request error getting the response",
   });
   const r = result.requests.find((x) => x.url.startsWith('http://127.0.0.1:1/'))!;
   assert.equal(r.tags.error_code, '1212');
@@ -116,7 +124,10 @@ test('response callbacks decide expected_response and http_req_failed', () => {
   assert.equal(unexpected.tags.expected_response, 'true', 'the per-request responseCallback wins');
   const failed = result.samples.filter((s) => s.metric === 'http_req_failed');
   assert.equal(failed.length, result.requests.length);
-  assert.equal(failed.filter((s) => s.value === 1).length, result.requests.filter((r) => r.tags.expected_response === 'false').length);
+  assert.equal(
+    failed.filter((s) => s.value === 1).length,
+    result.requests.filter((r) => r.tags.expected_response === 'false').length,
+  );
 });
 
 test('URLs are normalised as a URL parser does; the first of repeated query parameters counts', () => {

@@ -46,7 +46,11 @@ test('K6_BIN wins over PATH, and a wrong K6_BIN is reported instead of falling b
 test('runK6 passes arguments, env and cwd, and returns exit code and output', { skip: skipOnWindows }, async () => {
   const bin = script(join(root, 'r'), 'k6', 'echo "args:$*"; echo "env:$CARTLOAD_X"; pwd; echo oops >&2; exit 99');
   const chunks: string[] = [];
-  const r = await runK6(bin, ['run', 'dist/smoke.js'], { env: { CARTLOAD_X: 'y', PATH: process.env.PATH }, cwd: root, onStdout: (c) => chunks.push(c) });
+  const r = await runK6(bin, ['run', 'dist/smoke.js'], {
+    env: { CARTLOAD_X: 'y', PATH: process.env.PATH },
+    cwd: root,
+    onStdout: (c) => chunks.push(c),
+  });
   assert.equal(r.code, 99);
   assert.equal(r.timedOut, false);
   assert.match(r.stdout, /^args:run dist\/smoke\.js\nenv:y\n/);
@@ -64,16 +68,20 @@ test('runK6 kills a k6 that outlives its timeout', { skip: skipOnWindows }, asyn
   assert.equal(r.stdout, 'started\n');
 });
 
-test('runK6 stops k6 when its signal aborts, and rejects when the binary cannot start', { skip: skipOnWindows }, async () => {
-  const bin = script(join(root, 's'), 'k6', 'exec sleep 30');
-  const ac = new AbortController();
-  const pending = runK6(bin, [], { signal: ac.signal, timeoutMs: 60_000 });
-  setTimeout(() => ac.abort(), 100);
-  const r = await pending;
-  assert.equal(r.aborted, true);
-  assert.equal(r.timedOut, false);
-  await assert.rejects(runK6(join(root, 'does-not-exist'), []), /cannot run k6/);
-});
+test(
+  'runK6 stops k6 when its signal aborts, and rejects when the binary cannot start',
+  { skip: skipOnWindows },
+  async () => {
+    const bin = script(join(root, 's'), 'k6', 'exec sleep 30');
+    const ac = new AbortController();
+    const pending = runK6(bin, [], { signal: ac.signal, timeoutMs: 60_000 });
+    setTimeout(() => ac.abort(), 100);
+    const r = await pending;
+    assert.equal(r.aborted, true);
+    assert.equal(r.timedOut, false);
+    await assert.rejects(runK6(join(root, 'does-not-exist'), []), /cannot run k6/);
+  },
+);
 
 test('runK6 keeps only the tail of very long output', { skip: skipOnWindows }, async () => {
   const bin = script(join(root, 'l'), 'k6', 'i=0; while [ $i -lt 2000 ]; do echo "line $i"; i=$((i+1)); done');

@@ -17,12 +17,17 @@ before(async () => {
 });
 
 function logs(r: HarnessResult): Record<string, unknown>[] {
-  return r.console.filter((c) => c.message.startsWith('{')).map((c) => JSON.parse(c.message) as Record<string, unknown>);
+  return r.console
+    .filter((c) => c.message.startsWith('{'))
+    .map((c) => JSON.parse(c.message) as Record<string, unknown>);
 }
 
 test('every check passes, thresholds hold, and k6 would exit 0', () => {
   assert.deepEqual(result.errors, []);
-  assert.deepEqual(result.checks, { 'status is 200': { passes: 10, fails: 0 }, 'state matches': { passes: 10, fails: 0 } });
+  assert.deepEqual(result.checks, {
+    'status is 200': { passes: 10, fails: 0 },
+    'state matches': { passes: 10, fails: 0 },
+  });
   assert.equal(result.thresholdsOk, true, JSON.stringify(result.thresholds));
   assert.equal(result.thresholds.length, 5);
   assert.equal(result.exitCode, 0);
@@ -34,13 +39,22 @@ test('each iteration sent its session steps in order, and the target stored them
   assert.equal(result.requests.length, 10);
   for (let i = 0; i < 5; i++) {
     const mine = result.requests.filter((r) => r.iteration === i);
-    assert.deepEqual(mine.map((r) => r.tags.step), ['open', 'close']);
-    assert.deepEqual(mine.map((r) => r.path), [`/v2/customer_sessions/run-r1-${i}`, `/v2/customer_sessions/run-r1-${i}`]);
+    assert.deepEqual(
+      mine.map((r) => r.tags.step),
+      ['open', 'close'],
+    );
+    assert.deepEqual(
+      mine.map((r) => r.path),
+      [`/v2/customer_sessions/run-r1-${i}`, `/v2/customer_sessions/run-r1-${i}`],
+    );
     assert.equal(mine[0]!.vu, (i % 2) + 1, 'iterations go round-robin over the VUs');
     assert.equal(core.session(`run-r1-${i}`)?.state, 'closed');
   }
   const first = result.requests[0]!;
-  assert.deepEqual(first.requestBody, { customerSession: { state: 'open', cartItems: [{ sku: 'a', quantity: 2, price: 5 }] }, responseContent: ['customerSession'] });
+  assert.deepEqual(first.requestBody, {
+    customerSession: { state: 'open', cartItems: [{ sku: 'a', quantity: 2, price: 5 }] },
+    responseContent: ['customerSession'],
+  });
   assert.equal((first.responseBody as { customerSession: { state: string } }).customerSession.state, 'open');
   assert.equal(first.headers.Authorization, '[redacted]', 'the API key never lands in results');
   assert.equal(first.group, '::lifecycle');
@@ -61,7 +75,7 @@ test('each iteration sent its session steps in order, and the target stored them
   );
 });
 
-test('__VU, __ITER and k6/execution counters are k6\'s, and module state is per VU', () => {
+test("__VU, __ITER and k6/execution counters are k6's, and module state is per VU", () => {
   const seen = logs(result).filter((l) => 'vu' in l);
   assert.equal(seen.length, 5);
   assert.deepEqual(
@@ -121,10 +135,20 @@ test('custom metrics and tagged sub-metrics reach the summary', () => {
     assert.equal(samples.length, 5, metric);
     assert.deepEqual({ ...samples[0]!.tags }, { kind: 'lifecycle', group: '', scenario: 'lifecycle' }, metric);
   }
-  assert.ok(result.samples.filter((s) => s.metric === 'data_sent').every((s) => s.value > 200), 'two requests with bodies per iteration');
-  assert.deepEqual({ ...result.samples.find((s) => s.metric === 'checks')!.tags }, { kind: 'lifecycle', group: '::lifecycle', scenario: 'lifecycle', check: 'status is 200', step: 'open' });
+  assert.ok(
+    result.samples.filter((s) => s.metric === 'data_sent').every((s) => s.value > 200),
+    'two requests with bodies per iteration',
+  );
+  assert.deepEqual(
+    { ...result.samples.find((s) => s.metric === 'checks')!.tags },
+    { kind: 'lifecycle', group: '::lifecycle', scenario: 'lifecycle', check: 'status is 200', step: 'open' },
+  );
   const kinds = result.samples.filter((s) => s.metric === 'cartload_lifecycles_completed').map((s) => s.tags.kind);
-  assert.deepEqual(kinds, ['checkout', 'checkout', 'checkout', 'checkout', 'checkout'], "the add() tags win over the scenario's");
+  assert.deepEqual(
+    kinds,
+    ['checkout', 'checkout', 'checkout', 'checkout', 'checkout'],
+    "the add() tags win over the scenario's",
+  );
 });
 
 test('handleSummary gets the data and its output is returned, not written', () => {

@@ -15,7 +15,7 @@ async function report(source: string, options: Partial<RunK6BundleOptions> = {})
   return r.console.map((c) => JSON.parse(c.message) as Record<string, unknown>);
 }
 
-test('k6/crypto and k6/encoding give k6\'s answers', async () => {
+test("k6/crypto and k6/encoding give k6's answers", async () => {
   const [out] = await report(`import crypto from 'k6/crypto';
 import encoding from 'k6/encoding';
 export default function () {
@@ -102,9 +102,14 @@ export default function () { console.log(JSON.stringify({ vu: __VU, r: Math.rand
 });
 
 test('__ENV carries the given env, with TALON_BASE_URL and TALON_API_KEY defaulting to the harness target', async () => {
-  const [a] = await report(`export default function () { console.log(JSON.stringify(__ENV)); }`, { env: { SEED: '7', SKIPPED: undefined } });
+  const [a] = await report(`export default function () { console.log(JSON.stringify(__ENV)); }`, {
+    env: { SEED: '7', SKIPPED: undefined },
+  });
   assert.deepEqual(a, { TALON_BASE_URL: HARNESS_BASE_URL, TALON_API_KEY: HARNESS_API_KEY, SEED: '7' });
-  const [b] = await report(`export default function () { console.log(JSON.stringify(__ENV)); }`, { baseUrl: 'http://target.test:8080/', apiKey: 'k' });
+  const [b] = await report(`export default function () { console.log(JSON.stringify(__ENV)); }`, {
+    baseUrl: 'http://target.test:8080/',
+    apiKey: 'k',
+  });
   assert.deepEqual(b, { TALON_BASE_URL: 'http://target.test:8080', TALON_API_KEY: 'k' });
 });
 

@@ -32,37 +32,100 @@ function all(plan: ReturnType<typeof arrivalPlan>): number[] {
 }
 
 test('arrival schedules: constant rate per time unit, linear ramps, the first iteration at 0', () => {
-  assert.deepEqual(all(arrivalPlan({ executor: 'constant-arrival-rate', rate: 30, timeUnit: '1m', duration: '10s', preAllocatedVUs: 1 })), [0, 2000, 4000, 6000, 8000]);
-  const ramp = all(arrivalPlan({ executor: 'ramping-arrival-rate', startRate: 0, timeUnit: '1s', stages: [{ target: 10, duration: '2s' }], preAllocatedVUs: 1, maxVUs: 2 }));
+  assert.deepEqual(
+    all(
+      arrivalPlan({ executor: 'constant-arrival-rate', rate: 30, timeUnit: '1m', duration: '10s', preAllocatedVUs: 1 }),
+    ),
+    [0, 2000, 4000, 6000, 8000],
+  );
+  const ramp = all(
+    arrivalPlan({
+      executor: 'ramping-arrival-rate',
+      startRate: 0,
+      timeUnit: '1s',
+      stages: [{ target: 10, duration: '2s' }],
+      preAllocatedVUs: 1,
+      maxVUs: 2,
+    }),
+  );
   assert.deepEqual(ramp, [0, 632, 894, 1095, 1265, 1414, 1549, 1673, 1789, 1897], 'k arrivals by t = 10 t² / 4');
-  const warm = arrivalPlan({ executor: 'ramping-arrival-rate', startRate: 10, timeUnit: '1s', stages: [{ target: 10, duration: '1s' }, { target: 10, duration: '1s' }], preAllocatedVUs: 1, maxVUs: 3, gracefulStop: '5s' });
+  const warm = arrivalPlan({
+    executor: 'ramping-arrival-rate',
+    startRate: 10,
+    timeUnit: '1s',
+    stages: [
+      { target: 10, duration: '1s' },
+      { target: 10, duration: '1s' },
+    ],
+    preAllocatedVUs: 1,
+    maxVUs: 3,
+    gracefulStop: '5s',
+  });
   assert.equal(all(warm).length, 20);
   assert.deepEqual([warm.durationMs, warm.gracefulStopMs, warm.maxVUs], [2000, 5000, 3]);
   assert.throws(() => arrivalPlan({ executor: 'constant-vus', vus: 1, duration: '1s' }), /arrival-rate scenarios only/);
 });
 
-test('k6 run in real time: sessions at the scenario’s rate, summary files where handleSummary puts them, k6’s exit codes', { timeout: 5 * 60_000 }, async () => {
-  const dist = join(dir, 'dist');
-  await buildScenarios({ rootDir: PROJECT_ROOT, entries: [join(PROJECT_ROOT, 'scenarios', 'lifecycle.ts')], outDir: dist, seed: 1 });
-  const bin = await standInK6Bin(join(dir, 'bin'));
-  await mkdir(join(dir, 'results', 'paced'), { recursive: true });
-  const env = { PATH: process.env.PATH, TALON_BASE_URL: target.url, TALON_API_KEY: 'paced-key', RUN_DIR: join(dir, 'results', 'paced'), RUN_ID: 'paced' };
-  const started = Date.now();
-  const r = await runK6(bin, ['run', '--quiet', '-e', 'RATE=5', '-e', 'DURATION=2s', '-e', 'THINK_SCALE=0', '-e', 'PRE_ALLOCATED_VUS=12', '-e', 'MAX_VUS=12', join(dist, 'lifecycle.js')], { env, timeoutMs: 4 * 60_000 });
-  assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /cartload run paced \(k6\): lifecycle/);
-  const summary = JSON.parse(await readFile(join(dir, 'results', 'paced', 'summary.json'), 'utf8')) as RunSummary;
-  const k6 = JSON.parse(await readFile(join(dir, 'results', 'paced', 'k6-summary.json'), 'utf8')) as { metrics: Record<string, { values: { count: number } } | undefined> };
-  // 2 s at 5 sessions/s: each started, or dropped for want of a free VU (k6's rule) on a machine too busy to start VU threads in time.
-  assert.equal(summary.sessions.started + (k6.metrics.dropped_iterations?.values.count ?? 0), 10);
-  assert.equal(summary.sessions.failed, 0, JSON.stringify(summary.notes));
-  assert.ok(summary.durationMs >= 2000, `a paced run lasts as long as its scenario: ${summary.durationMs} ms`);
-  assert.ok(Date.now() - started >= 2000);
+test(
+  'k6 run in real time: sessions at the scenario’s rate, summary files where handleSummary puts them, k6’s exit codes',
+  { timeout: 5 * 60_000 },
+  async () => {
+    const dist = join(dir, 'dist');
+    await buildScenarios({
+      rootDir: PROJECT_ROOT,
+      entries: [join(PROJECT_ROOT, 'scenarios', 'lifecycle.ts')],
+      outDir: dist,
+      seed: 1,
+    });
+    const bin = await standInK6Bin(join(dir, 'bin'));
+    await mkdir(join(dir, 'results', 'paced'), { recursive: true });
+    const env = {
+      PATH: process.env.PATH,
+      TALON_BASE_URL: target.url,
+      TALON_API_KEY: 'paced-key',
+      RUN_DIR: join(dir, 'results', 'paced'),
+      RUN_ID: 'paced',
+    };
+    const started = Date.now();
+    const r = await runK6(
+      bin,
+      [
+        'run',
+        '--quiet',
+        '-e',
+        'RATE=5',
+        '-e',
+        'DURATION=2s',
+        '-e',
+        'THINK_SCALE=0',
+        '-e',
+        'PRE_ALLOCATED_VUS=12',
+        '-e',
+        'MAX_VUS=12',
+        join(dist, 'lifecycle.js'),
+      ],
+      { env, timeoutMs: 4 * 60_000 },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /cartload run paced \(k6\): lifecycle/);
+    const summary = JSON.parse(await readFile(join(dir, 'results', 'paced', 'summary.json'), 'utf8')) as RunSummary;
+    const k6 = JSON.parse(await readFile(join(dir, 'results', 'paced', 'k6-summary.json'), 'utf8')) as {
+      metrics: Record<string, { values: { count: number } } | undefined>;
+    };
+    // 2 s at 5 sessions/s: each started, or dropped for want of a free VU (k6's rule) on a machine too busy to start VU threads in time.
+    assert.equal(summary.sessions.started + (k6.metrics.dropped_iterations?.values.count ?? 0), 10);
+    assert.equal(summary.sessions.failed, 0, JSON.stringify(summary.notes));
+    assert.ok(summary.durationMs >= 2000, `a paced run lasts as long as its scenario: ${summary.durationMs} ms`);
+    assert.ok(Date.now() - started >= 2000);
 
-  const down = await runK6(bin, ['run', join(dist, 'lifecycle.js')], { env: { ...env, TALON_BASE_URL: 'http://127.0.0.1:9' }, timeoutMs: 4 * 60_000 });
-  assert.equal(down.code, 107, 'setup() refuses an unreachable target: k6 exits 107');
-  assert.match(down.stderr, /unreachable/);
-  const bad = await runK6(bin, ['run', '--vus', '3', join(dist, 'lifecycle.js')], { env, timeoutMs: 60_000 });
-  assert.equal(bad.code, 255);
-  assert.match(bad.stderr, /the flag --vus is not emulated/);
-});
+    const down = await runK6(bin, ['run', join(dist, 'lifecycle.js')], {
+      env: { ...env, TALON_BASE_URL: 'http://127.0.0.1:9' },
+      timeoutMs: 4 * 60_000,
+    });
+    assert.equal(down.code, 107, 'setup() refuses an unreachable target: k6 exits 107');
+    assert.match(down.stderr, /unreachable/);
+    const bad = await runK6(bin, ['run', '--vus', '3', join(dist, 'lifecycle.js')], { env, timeoutMs: 60_000 });
+    assert.equal(bad.code, 255);
+    assert.match(bad.stderr, /the flag --vus is not emulated/);
+  },
+);

@@ -47,7 +47,7 @@ test('striped offsets and scaled counts are those of k6 (its execution_segment_t
   assert.throws(() => executionTuple('1/2:1/4', ''), /should be less than its end/);
 });
 
-test('over any sequence, the instances\' shares of N iterations cover 0..N-1 exactly once', () => {
+test("over any sequence, the instances' shares of N iterations cover 0..N-1 exactly once", () => {
   const sequences = ['0,1/2,1', '0,1/3,2/3,1', '0,1/4,1/2,3/4,1', '0,0.3,0.5,0.6,0.7,0.8,0.9,1', '0,1/7,3/5,1'];
   for (const seq of sequences) {
     const points = seq.split(',');
@@ -58,7 +58,11 @@ test('over any sequence, the instances\' shares of N iterations cover 0..N-1 exa
         const next = t.indexes();
         for (let k = 0; k < t.scale(n); k++) seen.push(next().inTest);
       }
-      assert.deepEqual(seen.sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i), `${seq}, ${n} iterations`);
+      assert.deepEqual(
+        seen.sort((a, b) => a - b),
+        Array.from({ length: n }, (_, i) => i),
+        `${seq}, ${n} iterations`,
+      );
     }
   }
 });
@@ -85,7 +89,7 @@ function sessions(requests: HarnessRequest[]): Map<string, string[]> {
   return out;
 }
 
-test('lifecycle over two and over three segments sends the single run\'s sessions, each exactly once', async () => {
+test("lifecycle over two and over three segments sends the single run's sessions, each exactly once", async () => {
   const ITERATIONS = 23;
   const env = { SESSION_PREFIX: 'seg-proof', SEED: '5', THINK_SCALE: '0' };
   const common = { bundle: join(dir, 'lifecycle.js'), vus: 2, iterations: ITERATIONS, env, record: { samples: false } };
@@ -100,7 +104,12 @@ test('lifecycle over two and over three segments sends the single run\'s session
     const core = createTargetCore();
     const parts: Map<string, string[]>[] = [];
     for (let i = 1; i < points.length; i++) {
-      const r = await runK6Bundle({ ...common, core, executionSegment: `${points[i - 1]}:${points[i]}`, executionSegmentSequence: seq });
+      const r = await runK6Bundle({
+        ...common,
+        core,
+        executionSegment: `${points[i - 1]}:${points[i]}`,
+        executionSegmentSequence: seq,
+      });
       assert.equal(r.exitCode, 0, `${seq} segment ${i}`);
       assert.deepEqual(r.failedChecks.slice(0, 2), [], 'every check passes on the shared target');
       parts.push(sessions(r.requests));
@@ -114,6 +123,7 @@ test('lifecycle over two and over three segments sends the single run\'s session
       }
     }
     assert.deepEqual([...union.keys()].sort(), [...whole.keys()].sort(), `${seq}: the same sessions as the single run`);
-    for (const [id, reqs] of whole) assert.deepEqual(union.get(id), reqs, `${seq}: session ${id} sends the same requests`);
+    for (const [id, reqs] of whole)
+      assert.deepEqual(union.get(id), reqs, `${seq}: session ${id} sends the same requests`);
   }
 });

@@ -11,7 +11,9 @@ const fx = fixtureBundles();
 after(() => fx.cleanup());
 
 type Json = Record<string, unknown>;
-const reference = JSON.parse(readFileSync(new URL('./fixtures/harness/k6-handleSummary-data.sample.json', import.meta.url), 'utf8')) as Json;
+const reference = JSON.parse(
+  readFileSync(new URL('./fixtures/harness/k6-handleSummary-data.sample.json', import.meta.url), 'utf8'),
+) as Json;
 
 /** The key structure of a value: objects become sorted key → structure, arrays the structure of their first item. */
 function shape(v: unknown): unknown {
@@ -60,7 +62,13 @@ test('trend statistics interpolate percentiles as k6 does, and summaryTrendStats
   assert.ok(Math.abs(percentile(sorted, 0.9) - 9.1) < 1e-12);
   assert.equal(percentile([7], 0.99), 7);
   assert.equal(percentile([], 0.99), 0);
-  assert.deepEqual(aggregate('trend', values, 1000, ['avg', 'min', 'med', 'max', 'count']), { avg: 5.5, min: 1, med: 5.5, max: 10, count: 10 });
+  assert.deepEqual(aggregate('trend', values, 1000, ['avg', 'min', 'med', 'max', 'count']), {
+    avg: 5.5,
+    min: 1,
+    med: 5.5,
+    max: 10,
+    count: 10,
+  });
   assert.deepEqual(aggregate('counter', [1, 2, 3], 2000, []), { count: 6, rate: 3 });
   assert.deepEqual(aggregate('gauge', [3, 9, 1], 1000, []), { value: 1, min: 1, max: 9 });
   assert.deepEqual(aggregate('rate', [1, 0, 1, 1], 1000, []), { rate: 0.75, passes: 3, fails: 1 });
@@ -118,6 +126,9 @@ export default function () {
       ['checks', 'rate==1', false],
     ],
   );
-  assert.ok(r.metrics['http_reqs{step:close}'], 'a sub-metric named by a threshold is in the summary even without samples');
+  assert.ok(
+    r.metrics['http_reqs{step:close}'],
+    'a sub-metric named by a threshold is in the summary even without samples',
+  );
   assert.ok(r.metrics.checks, 'so is a metric with thresholds and no samples');
 });

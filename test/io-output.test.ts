@@ -22,7 +22,8 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const generateTo = (out: string) => runGenerate({ sessions: 3, seed: 1, format: 'ndjson', out, stdout: process.stdout });
+const generateTo = (out: string) =>
+  runGenerate({ sessions: 3, seed: 1, format: 'ndjson', out, stdout: process.stdout });
 
 test('a regular file is replaced atomically: no temporary file is left, and the content is whole', async () => {
   const file = join(dir, 'plans.ndjson');
@@ -72,21 +73,25 @@ test('a symbolic link is written through: the link stays, its target gets the co
   assert.equal((await readFile(real, 'utf8')).trimEnd().split('\n').length, 3);
 });
 
-test('a FIFO is written in place: its reader gets the plans and the FIFO stays a FIFO', { timeout: 30_000 }, async () => {
-  const fifo = join(dir, 'plans.fifo');
-  execFileSync('mkfifo', [fifo]);
-  let got = '';
-  const reading = new Promise<void>((resolve, reject) => {
-    const r = createReadStream(fifo, 'utf8');
-    r.on('data', (c) => (got += c));
-    r.on('end', resolve);
-    r.on('error', reject);
-  });
-  await generateTo(fifo);
-  await reading;
-  assert.equal(got.trimEnd().split('\n').length, 3);
-  assert.ok((await lstat(fifo)).isFIFO());
-});
+test(
+  'a FIFO is written in place: its reader gets the plans and the FIFO stays a FIFO',
+  { timeout: 30_000 },
+  async () => {
+    const fifo = join(dir, 'plans.fifo');
+    execFileSync('mkfifo', [fifo]);
+    let got = '';
+    const reading = new Promise<void>((resolve, reject) => {
+      const r = createReadStream(fifo, 'utf8');
+      r.on('data', (c) => (got += c));
+      r.on('end', resolve);
+      r.on('error', reject);
+    });
+    await generateTo(fifo);
+    await reading;
+    assert.equal(got.trimEnd().split('\n').length, 3);
+    assert.ok((await lstat(fifo)).isFIFO());
+  },
+);
 
 test('writeOutputText and openOutput tell the two cases apart', async () => {
   const file = join(dir, 'text.txt');
@@ -110,8 +115,14 @@ test('a path under /proc fails at once, naming the flag, instead of spinning', a
     assert.match(err.message, /^--results-dir \/proc\/cartload-nope: cannot create a folder in \/proc/);
     return true;
   });
-  await assert.rejects(prepareRunDir('/proc/cartload-nope', 'r1'), (err: unknown) => err instanceof RunDirError && /--results-dir/.test(err.message));
-  await assert.rejects(generateTo('/proc/cartload-nope/x.ndjson'), (err: unknown) => err instanceof OutputPathError && /^--out /.test(err.message));
+  await assert.rejects(
+    prepareRunDir('/proc/cartload-nope', 'r1'),
+    (err: unknown) => err instanceof RunDirError && /--results-dir/.test(err.message),
+  );
+  await assert.rejects(
+    generateTo('/proc/cartload-nope/x.ndjson'),
+    (err: unknown) => err instanceof OutputPathError && /^--out /.test(err.message),
+  );
 });
 
 test('checks name a file where a folder is needed, a folder where a file is needed, and accept what can be written', async () => {

@@ -13,12 +13,25 @@ import { resolveProfile, type TrafficProfile } from '../generators/profiles.ts';
 import { learnProfile, type LearnResult } from '../learn/index.ts';
 import { LIFECYCLE_KINDS, type SessionPlan } from '../model/plan.ts';
 import { DEFAULT_VALID_COUPON_PATTERN, DEFAULT_VALID_REFERRAL_PATTERN } from '../model/conventions.ts';
-import { curveSessions, curveStart, ks, makeRecording, planFacts, shares, type KnownCurve, type PlanFacts } from './helpers/recording.ts';
+import {
+  curveSessions,
+  curveStart,
+  ks,
+  makeRecording,
+  planFacts,
+  shares,
+  type KnownCurve,
+  type PlanFacts,
+} from './helpers/recording.ts';
 
 const HOUR = 3_600_000;
 const QUARTER = HOUR / 4;
 /** 08:00 to 11:00 UTC: half a session a second, then 1.5, then 0.8 (10,080 sessions). */
-const CURVE: KnownCurve = { startMs: Date.UTC(2026, 2, 14, 8), bucketMs: QUARTER, rates: [0.5, 0.5, 0.5, 0.5, 1.5, 1.5, 1.5, 1.5, 0.8, 0.8, 0.8, 0.8] };
+const CURVE: KnownCurve = {
+  startMs: Date.UTC(2026, 2, 14, 8),
+  bucketMs: QUARTER,
+  rates: [0.5, 0.5, 0.5, 0.5, 1.5, 1.5, 1.5, 1.5, 0.8, 0.8, 0.8, 0.8],
+};
 const VALID = new RegExp(DEFAULT_VALID_COUPON_PATTERN);
 /** Sessions generated from the learned profile: ten times the recording, so that their own sampling noise is small (a step of 1% of requests is then known to about 1.5%). */
 const SYNTHETIC = 100_000;
@@ -37,11 +50,22 @@ before(async () => {
   pools = buildPools({ seed: 1, sizes: { products: 2000, profileIds: 400, loyaltyCards: 1000 } });
   truth = resolveProfile('default');
   const n = curveSessions(CURVE);
-  const rec = makeRecording({ pools, profile: truth, seed: 5, sessions: n, start: (i) => curveStart(CURVE, i) as number });
+  const rec = makeRecording({
+    pools,
+    profile: truth,
+    seed: 5,
+    sessions: n,
+    start: (i) => curveStart(CURVE, i) as number,
+  });
   recorded = planFacts(rec.plans, VALID);
   const stdin = new PassThrough();
   stdin.end(rec.csv);
-  learned = await learnProfile({ file: '-', stdin, validCoupons: DEFAULT_VALID_COUPON_PATTERN, validReferrals: DEFAULT_VALID_REFERRAL_PATTERN });
+  learned = await learnProfile({
+    file: '-',
+    stdin,
+    validCoupons: DEFAULT_VALID_COUPON_PATTERN,
+    validReferrals: DEFAULT_VALID_REFERRAL_PATTERN,
+  });
   profile = resolveProfile(learned.profile);
   const planner = createPlanner({ pools, profile, seed: 99 });
   const window = profile.profiles.sessionsPerProfile?.window ?? 0;
@@ -62,7 +86,10 @@ before(async () => {
 test('the learned profile is version 2, reads back, and counts every session and request', () => {
   assert.equal(learned.profile.version, 2);
   assert.equal(learned.sessions, recorded.sessions);
-  assert.equal(learned.stats.requests, [...recorded.steps.values()].reduce((a, b) => a + b, 0));
+  assert.equal(
+    learned.stats.requests,
+    [...recorded.steps.values()].reduce((a, b) => a + b, 0),
+  );
   assert.deepEqual(learned.stepMix, Object.fromEntries([...recorded.steps].sort()));
   assert.equal(learned.stats.skippedRows, 0);
 });
@@ -85,7 +112,8 @@ test('cart sizes, units, prices and think times: two-sample KS ≤ 0.05 between 
   for (const [key, gaps] of recorded.gapsBy) {
     const other = synthetic.gapsBy.get(key) ?? [];
     const d = ks(gaps, other);
-    const bound = gaps.length >= 2000 ? 0.05 : 1.95 * Math.sqrt((gaps.length + other.length) / (gaps.length * other.length));
+    const bound =
+      gaps.length >= 2000 ? 0.05 : 1.95 * Math.sqrt((gaps.length + other.length) / (gaps.length * other.length));
     if (gaps.length >= 2000) worst = Math.max(worst, d);
     assert.ok(d <= bound, `think time ${key} (${gaps.length} gaps): KS ${d.toFixed(4)} > ${bound.toFixed(4)}`);
   }
@@ -110,7 +138,12 @@ test('shares within 2 points of the recording and of the generating profile: lif
     ['coupons.invalidShare', profile.coupons.invalidShare, recorded.shares.invalidCoupons, truth.coupons.invalidShare],
     ['referral.sessionShare', profile.referral.sessionShare, recorded.shares.referral, truth.referral.sessionShare],
     ['loyalty.sessionShare', profile.loyalty.sessionShare, recorded.shares.loyalty, truth.loyalty.sessionShare],
-    ['identifiers.sessionShare', profile.identifiers.sessionShare, recorded.shares.identifiers, truth.identifiers.sessionShare],
+    [
+      'identifiers.sessionShare',
+      profile.identifiers.sessionShare,
+      recorded.shares.identifiers,
+      truth.identifiers.sessionShare,
+    ],
     ['shipping.sessionShare', profile.shipping.sessionShare, recorded.shares.shipping, truth.shipping.sessionShare],
     ['getShare', profile.getShare, recorded.shares.get, truth.getShare],
   ];
@@ -130,10 +163,12 @@ test('shares within 2 points of the recording and of the generating profile: lif
     near(catSyn.get(cat) ?? 0, share, 0.02, `category ${cat}`);
     worstCategory = Math.max(worstCategory, Math.abs((catSyn.get(cat) ?? 0) - share));
   }
-  t.diagnostic(`code, loyalty, identifier, shipping and read shares: learned vs recording ≤ ${(worstRecording * 100).toFixed(2)} points, vs generating profile ≤ ${(worstTruth * 100).toFixed(2)} points; categories of generated items vs recording ≤ ${(worstCategory * 100).toFixed(2)} points`);
+  t.diagnostic(
+    `code, loyalty, identifier, shipping and read shares: learned vs recording ≤ ${(worstRecording * 100).toFixed(2)} points, vs generating profile ≤ ${(worstTruth * 100).toFixed(2)} points; categories of generated items vs recording ≤ ${(worstCategory * 100).toFixed(2)} points`,
+  );
 });
 
-test('sessions from the learned profile send the recording\'s per-step request mix within 5%', (t) => {
+test("sessions from the learned profile send the recording's per-step request mix within 5%", (t) => {
   const rec = shares(recorded.steps);
   const syn = shares(synthetic.steps);
   let worst = 0;
@@ -145,13 +180,19 @@ test('sessions from the learned profile send the recording\'s per-step request m
       worstStep = step;
     }
     // Steps of at least 1% of requests within 5% of their share; rarer ones within 0.1 point.
-    if (share >= 0.01) assert.ok(Math.abs(got / share - 1) <= 0.05, `${step}: ${(got * 100).toFixed(2)}% of requests, recorded ${(share * 100).toFixed(2)}%`);
+    if (share >= 0.01)
+      assert.ok(
+        Math.abs(got / share - 1) <= 0.05,
+        `${step}: ${(got * 100).toFixed(2)}% of requests, recorded ${(share * 100).toFixed(2)}%`,
+      );
     else near(got, share, 0.001, step);
   }
-  t.diagnostic(`per-step request mix: largest relative difference ${(worst * 100).toFixed(1)}% (${worstStep}: ${((syn.get(worstStep) ?? 0) * 100).toFixed(2)}% of requests, recorded ${((rec.get(worstStep) ?? 0) * 100).toFixed(2)}%)`);
+  t.diagnostic(
+    `per-step request mix: largest relative difference ${(worst * 100).toFixed(1)}% (${worstStep}: ${((syn.get(worstStep) ?? 0) * 100).toFixed(2)}% of requests, recorded ${((rec.get(worstStep) ?? 0) * 100).toFixed(2)}%)`,
+  );
 });
 
-test('repeat customers: sessions per profile over one recording\'s worth of generated sessions match the recording', () => {
+test("repeat customers: sessions per profile over one recording's worth of generated sessions match the recording", () => {
   const window = profile.profiles.sessionsPerProfile?.window;
   assert.equal(window, recorded.sessions);
   const a = [...recorded.perProfile.values()];
@@ -161,7 +202,12 @@ test('repeat customers: sessions per profile over one recording\'s worth of gene
   // As many returning customers (the recording's 400, each back 10 to 25 times), and one-session ones (its guests, whose IDs are their own).
   const returning = (x: number[]): number => x.filter((v) => v > 1).length;
   near(returning(b), returning(a), returning(a) * 0.05, 'customers with more than one session');
-  near(b.length - returning(b), a.length - returning(a), (a.length - returning(a)) * 0.05, 'customers with one session');
+  near(
+    b.length - returning(b),
+    a.length - returning(a),
+    (a.length - returning(a)) * 0.05,
+    'customers with one session',
+  );
 });
 
 test('the arrival curve: each recorded quarter-hour at its rate (within 1%), the rest of the day unknown', () => {
@@ -176,11 +222,19 @@ test('what a request log cannot say is kept from the base and said so; nothing i
   const kept = learned.notes.filter((n) => n.kept).map((n) => n.field);
   assert.deepEqual(kept, ['cart.popularity']);
   const fields = new Set(learned.notes.map((n) => n.field));
-  for (const f of ['lifecycles', 'cart.items', 'cart.prices', 'cart.categories', 'thinkTimeMs', 'coupons.invalidShare', 'profiles.sessionsPerProfile', 'arrival']) assert.ok(fields.has(f), f);
+  for (const f of [
+    'lifecycles',
+    'cart.items',
+    'cart.prices',
+    'cart.categories',
+    'thinkTimeMs',
+    'coupons.invalidShare',
+    'profiles.sessionsPerProfile',
+    'arrival',
+  ])
+    assert.ok(fields.has(f), f);
 });
 
 function near(got: number, want: number, tolerance: number, what: string): void {
   assert.ok(Math.abs(got - want) <= tolerance, `${what}: ${got} vs ${want} (tolerance ${tolerance})`);
 }
-
-

@@ -21,7 +21,8 @@ test('LogHistogram: small integers exactly, larger values within 1%, frequent va
   // A log-normal sample (median 4000, sigma 0.8): every percentile within 1% of the exact one.
   const h = new LogHistogram();
   const values: number[] = [];
-  for (let i = 0; i < 50_000; i++) values.push(Math.round(Math.exp(Math.log(4000) + 0.8 * normalQuantile((i + 0.5) / 50_000))));
+  for (let i = 0; i < 50_000; i++)
+    values.push(Math.round(Math.exp(Math.log(4000) + 0.8 * normalQuantile((i + 0.5) / 50_000))));
   for (const v of values) h.add(v);
   const q = h.quantiles(100);
   for (let p = 1; p < 100; p++) {
@@ -45,10 +46,12 @@ test('FrequentValues keeps every value of more than 1/(k+1) of the total', () =>
 test('DistinctSample: a bounded uniform sample of profiles, each with its exact session count', () => {
   const sample = new DistinctSample(1000);
   // 20,000 profiles: profile i has 1 + (i mod 4) sessions, seen interleaved.
-  for (let round = 0; round < 4; round++) for (let i = 0; i < 20_000; i++) if (i % 4 >= round) sample.add(key53(`customer-${i}`));
+  for (let round = 0; round < 4; round++)
+    for (let i = 0; i < 20_000; i++) if (i % 4 >= round) sample.add(key53(`customer-${i}`));
   assert.ok(sample.size <= 1000, `held ${sample.size}`);
   assert.ok(sample.rate < 1);
   const c = sample.counts(10);
-  for (let k = 1; k <= 4; k++) assert.ok(Math.abs(c.count(k) / c.total - 0.25) < 0.05, `share with ${k} sessions: ${c.count(k) / c.total}`);
+  for (let k = 1; k <= 4; k++)
+    assert.ok(Math.abs(c.count(k) / c.total - 0.25) < 0.05, `share with ${k} sessions: ${c.count(k) / c.total}`);
   assert.equal(c.max, 4);
 });

@@ -28,14 +28,27 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cartload-learn-k6-'));
   // A request log of 1,500 coupon-heavy sessions over 25 minutes, learned with every feature: transitions, prices, categories, repeat customers, the curve.
   const pools = buildPools({ seed: 6, sizes: { products: 500, profileIds: 150 } });
-  const rec = makeRecording({ pools, profile: resolveProfile('coupon-heavy'), seed: 2, sessions: 1500, start: (i) => Date.UTC(2026, 4, 1, 18) + i * 1000, keepPlans: false });
+  const rec = makeRecording({
+    pools,
+    profile: resolveProfile('coupon-heavy'),
+    seed: 2,
+    sessions: 1500,
+    start: (i) => Date.UTC(2026, 4, 1, 18) + i * 1000,
+    keepPlans: false,
+  });
   const stdin = new PassThrough();
   stdin.end(rec.csv);
   const r = await learnProfile({ file: '-', stdin, validCoupons: DEFAULT_VALID_COUPON_PATTERN });
   learned = resolveProfile(r.profile);
   const file = join(dir, 'learned.json');
   await writeFile(file, formatProfile(r.profile));
-  await buildScenarios({ rootDir: PROJECT_ROOT, outDir: join(dir, 'dist'), entries: [join(PROJECT_ROOT, 'scenarios', 'lifecycle.ts')], seed: 3, profile: file });
+  await buildScenarios({
+    rootDir: PROJECT_ROOT,
+    outDir: join(dir, 'dist'),
+    entries: [join(PROJECT_ROOT, 'scenarios', 'lifecycle.ts')],
+    seed: 3,
+    profile: file,
+  });
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -43,13 +56,24 @@ after(async () => {
 
 test('the bundle plans a learned profile as the Node planner does, with PROFILE_SET applied, and every check passes', async () => {
   const bundle = join(dir, 'dist', 'lifecycle.js');
-  const env = { PROFILE: './profile.json', PROFILE_SET: 'couponShare=1;getShare=0', SESSION_PREFIX: 'learned', SEED: '3', THINK_SCALE: '0' };
+  const env = {
+    PROFILE: './profile.json',
+    PROFILE_SET: 'couponShare=1;getShare=0',
+    SESSION_PREFIX: 'learned',
+    SEED: '3',
+    THINK_SCALE: '0',
+  };
   const r = await runK6Bundle({ bundle, iterations: 30, vus: 3, core: createTargetCore(), apiKey: KEY, env });
   assert.equal(r.exitCode, 0, JSON.stringify(r.thresholds.filter((t) => !t.ok)));
   assert.deepEqual(r.errors, []);
   assert.deepEqual(r.failedChecks.slice(0, 3), []);
   const pools = validatePools(JSON.parse(await readFile(join(dir, 'dist', 'pools.json'), 'utf8')), 'pools.json');
-  const planner = createPlanner({ pools, profile: editProfile(learned, ['couponShare=1', 'getShare=0']), seed: 3, sessionPrefix: 'learned' });
+  const planner = createPlanner({
+    pools,
+    profile: editProfile(learned, ['couponShare=1', 'getShare=0']),
+    seed: 3,
+    sessionPrefix: 'learned',
+  });
   for (let i = 0; i < 30; i++) {
     const sent = r.requests.filter((q) => q.phase === 'iteration' && q.iteration === i);
     const plan = planner.plan(i);
@@ -59,16 +83,30 @@ test('the bundle plans a learned profile as the Node planner does, with PROFILE_
       plan.steps.map((s) => [s.method, s.path, s.body === undefined ? null : JSON.stringify(s.body)]),
       `session ${i}`,
     );
-    assert.ok(sent.some((q) => (q.requestBody as { customerSession?: { couponCodes?: string[] } } | undefined)?.customerSession?.couponCodes), `session ${i} sends coupons (couponShare=1)`);
+    assert.ok(
+      sent.some(
+        (q) =>
+          (q.requestBody as { customerSession?: { couponCodes?: string[] } } | undefined)?.customerSession?.couponCodes,
+      ),
+      `session ${i} sends coupons (couponShare=1)`,
+    );
   }
 });
 
 test('RATE_SCALE: k6 gets the recorded arrival curve as ramping-arrival-rate stages', async () => {
-  const t = new K6Test({ bundle: join(dir, 'dist', 'lifecycle.js'), env: { PROFILE: './profile.json', RATE_SCALE: '5', CURVE_SPEED: '10' }, validateOptions: false });
+  const t = new K6Test({
+    bundle: join(dir, 'dist', 'lifecycle.js'),
+    env: { PROFILE: './profile.json', RATE_SCALE: '5', CURVE_SPEED: '10' },
+    validateOptions: false,
+  });
   await t.prepare();
   const exports = Object.keys(t.vu0.exports).filter((k) => typeof t.vu0.exports[k] === 'function');
   assert.deepEqual(validateK6Options(t.state.options, { exports, metrics: t.state.metrics.types() }), []);
-  const sc = (t.state.options as { scenarios: Record<string, { executor: string; stages: { target: number; duration: string }[]; timeUnit: string }> }).scenarios.lifecycle!;
+  const sc = (
+    t.state.options as {
+      scenarios: Record<string, { executor: string; stages: { target: number; duration: string }[]; timeUnit: string }>;
+    }
+  ).scenarios.lifecycle!;
   assert.equal(sc.executor, 'ramping-arrival-rate');
   // 25 minutes from 18:00, one session a second: two quarter-hours at 1/s (the second partly recorded), × 5, 10× faster.
   const perSecond = learned.arrival!.sessionsPerSecond.slice(72, 74) as number[];

@@ -46,7 +46,15 @@ function summary(runId: string, byStep: Record<string, StepStats>, extra: Partia
     target: 'http://127.0.0.1:40001',
     options: { scenario: 'lifecycle', rate: 5, duration: '1m', seed: 1 },
     interrupted: false,
-    requests: { total, failed, conflicts409: conflicts, byStatus, byStep, byEndpoint: {}, latency: latency(2, 6, 12, total) },
+    requests: {
+      total,
+      failed,
+      conflicts409: conflicts,
+      byStatus,
+      byStep,
+      byEndpoint: {},
+      latency: latency(2, 6, 12, total),
+    },
     sessions: { started: 100, completed: 100 - failed, failed, skippedSteps: 0, byKind: {} },
     ...extra,
   };
@@ -60,27 +68,35 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const A = summary('run-1of2', { open: step(100, 2, 1.5, 4, 8), close: step(40, 0, 2, 5, 9, 1) }, {
-  startedAt: '2026-11-25T20:00:00.500Z',
-  endedAt: '2026-11-25T20:01:00.000Z',
-  thresholds: [
-    { metric: 'http_req_failed', expression: 'rate<0.01', ok: false },
-    { metric: 'http_req_duration{step:open}', expression: 'p(95)<500', ok: true },
-  ],
-  checks: { passes: 300, fails: 2 },
-  notes: ['first note'],
-});
-const B = summary('run-2of2', { open: step(60, 0, 1, 3, 20), update: step(10, 0, 1, 1, 1) }, {
-  startedAt: '2026-11-25T20:00:00.000Z',
-  endedAt: '2026-11-25T20:01:02.000Z',
-  thresholds: [
-    { metric: 'http_req_failed', expression: 'rate<0.01', ok: true },
-    { metric: 'http_req_duration{step:open}', expression: 'p(95)<500', ok: true },
-  ],
-  checks: { passes: 200, fails: 0 },
-});
+const A = summary(
+  'run-1of2',
+  { open: step(100, 2, 1.5, 4, 8), close: step(40, 0, 2, 5, 9, 1) },
+  {
+    startedAt: '2026-11-25T20:00:00.500Z',
+    endedAt: '2026-11-25T20:01:00.000Z',
+    thresholds: [
+      { metric: 'http_req_failed', expression: 'rate<0.01', ok: false },
+      { metric: 'http_req_duration{step:open}', expression: 'p(95)<500', ok: true },
+    ],
+    checks: { passes: 300, fails: 2 },
+    notes: ['first note'],
+  },
+);
+const B = summary(
+  'run-2of2',
+  { open: step(60, 0, 1, 3, 20), update: step(10, 0, 1, 1, 1) },
+  {
+    startedAt: '2026-11-25T20:00:00.000Z',
+    endedAt: '2026-11-25T20:01:02.000Z',
+    thresholds: [
+      { metric: 'http_req_failed', expression: 'rate<0.01', ok: true },
+      { metric: 'http_req_duration{step:open}', expression: 'p(95)<500', ok: true },
+    ],
+    checks: { passes: 200, fails: 0 },
+  },
+);
 
-test('counts add up, min/max/mean are exact, percentiles are the highest part\'s, rates judged on the merged counts', () => {
+test("counts add up, min/max/mean are exact, percentiles are the highest part's, rates judged on the merged counts", () => {
   const m = mergeSummaries([A, B], 'run');
   assert.equal(m.runId, 'run');
   assert.equal(m.requests.total, A.requests.total + B.requests.total);
@@ -110,11 +126,40 @@ test('counts add up, min/max/mean are exact, percentiles are the highest part\'s
   assert.ok(m.notes?.includes('part 1 (run-1of2): first note'));
   // The failed-request rate and the checks' rate are judged on the merged counts: 1 failure in 60
   // fails `rate<0.01` in its part, 1 in 260 passes on the whole run.
-  const failing = summary('f', { open: step(60, 1, 1, 2, 3) }, { thresholds: [{ metric: 'error_rate', expression: 'rate<=0.01', ok: false }, { metric: 'checks', expression: 'rate>=0.99', ok: false }], checks: { passes: 97, fails: 3 } });
-  const clean = summary('c', { open: step(200, 0, 1, 2, 3) }, { thresholds: [{ metric: 'error_rate', expression: 'rate<=0.01', ok: true }, { metric: 'checks', expression: 'rate>=0.99', ok: true }], checks: { passes: 400, fails: 0 } });
-  assert.deepEqual(mergeSummaries([failing, clean], 'fc').thresholds?.map((t) => t.ok), [true, true]);
-  assert.deepEqual(mergeSummaries([failing, { ...clean, checks: { passes: 100, fails: 0 } }], 'fc').thresholds?.map((t) => t.ok), [true, false]);
-  assert.throws(() => mergeSummaries([A, { ...B, scenario: 'smoke' }], 'x'), /the parts ran different things \(lifecycle, smoke\)/);
+  const failing = summary(
+    'f',
+    { open: step(60, 1, 1, 2, 3) },
+    {
+      thresholds: [
+        { metric: 'error_rate', expression: 'rate<=0.01', ok: false },
+        { metric: 'checks', expression: 'rate>=0.99', ok: false },
+      ],
+      checks: { passes: 97, fails: 3 },
+    },
+  );
+  const clean = summary(
+    'c',
+    { open: step(200, 0, 1, 2, 3) },
+    {
+      thresholds: [
+        { metric: 'error_rate', expression: 'rate<=0.01', ok: true },
+        { metric: 'checks', expression: 'rate>=0.99', ok: true },
+      ],
+      checks: { passes: 400, fails: 0 },
+    },
+  );
+  assert.deepEqual(
+    mergeSummaries([failing, clean], 'fc').thresholds?.map((t) => t.ok),
+    [true, true],
+  );
+  assert.deepEqual(
+    mergeSummaries([failing, { ...clean, checks: { passes: 100, fails: 0 } }], 'fc').thresholds?.map((t) => t.ok),
+    [true, false],
+  );
+  assert.throws(
+    () => mergeSummaries([A, { ...B, scenario: 'smoke' }], 'x'),
+    /the parts ran different things \(lifecycle, smoke\)/,
+  );
   assert.throws(() => mergeSummaries([], 'x'), /no parts/);
 });
 
@@ -132,7 +177,10 @@ test('mergeParts writes the merged summary.json and summary.txt, and names a par
   assert.equal(written.requests.total, 210);
   assert.equal(written.notes[0], 'two shards');
   assert.match(await readFile(join(out, 'summary.txt'), 'utf8'), /FAIL threshold http_req_failed: rate<0\.01/);
-  await assert.rejects(mergeParts({ parts: [...parts, join(dir, 'missing')], dir: out, runId: 'run' }), /missing[/\\]summary\.json: missing/);
+  await assert.rejects(
+    mergeParts({ parts: [...parts, join(dir, 'missing')], dir: out, runId: 'run' }),
+    /missing[/\\]summary\.json: missing/,
+  );
   await writeFile(join(dir, 'a', 'summary.json'), '{"tool":"other"}');
   await assert.rejects(mergeParts({ parts, dir: out, runId: 'run' }), /not a cartload summary\.json/);
 });

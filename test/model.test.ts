@@ -34,6 +34,16 @@ test('withSessionId rewrites every step path and nothing else', () => {
 });
 
 test('redact hides secrets at any depth and keeps the rest', () => {
-  const out = redact({ apiKey: 'k', nested: { TALON_API_KEY: 'k2', rate: 5 }, list: [{ authorization: 'x' }], empty: '' });
-  assert.deepEqual(out, { apiKey: '[redacted]', nested: { TALON_API_KEY: '[redacted]', rate: 5 }, list: [{ authorization: '[redacted]' }], empty: '' });
+  const out = redact({
+    apiKey: 'k',
+    nested: { TALON_API_KEY: 'k2', rate: 5 },
+    list: [{ authorization: 'x' }],
+    empty: '',
+  });
+  assert.deepEqual(out, {
+    apiKey: '[redacted]',
+    nested: { TALON_API_KEY: '[redacted]', rate: 5 },
+    list: [{ authorization: '[redacted]' }],
+    empty: '',
+  });
 });

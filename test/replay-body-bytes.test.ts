@@ -58,13 +58,28 @@ for (const order of ['sorted', 'reordered'] as const) {
       await writeFile(file, log(rows));
       const server = await startRecorder();
       try {
-        const res = await replayFile({ file, target: server.url, timing: { mode: 'asap' }, resultsDir: join(dir, 'results'), preflight: false, dry, sessionPrefix: 'p-' });
+        const res = await replayFile({
+          file,
+          target: server.url,
+          timing: { mode: 'asap' },
+          resultsDir: join(dir, 'results'),
+          preflight: false,
+          dry,
+          sessionPrefix: 'p-',
+        });
         assert.equal(res.outcome, 'ok', res.message);
         const sum = res.summary;
-        assert.ok(sum?.sendingStartedAt !== undefined && sum.sendingMs !== undefined, 'the summary says when sending started');
+        assert.ok(
+          sum?.sendingStartedAt !== undefined && sum.sendingMs !== undefined,
+          'the summary says when sending started',
+        );
         assert.ok(Date.parse(sum.sendingStartedAt) >= Date.parse(sum.startedAt) && sum.sendingMs <= sum.durationMs);
         const got = new Map(server.received.map((r) => [sessionOfPath(r.path), r]));
-        for (const [id, body] of [['x1', BODIES.a], ['x2', BODIES.b], ['x3', BODIES.c]] as const) {
+        for (const [id, body] of [
+          ['x1', BODIES.a],
+          ['x2', BODIES.b],
+          ['x3', BODIES.c],
+        ] as const) {
           const r = got.get(`p-${id}`);
           assert.ok(r, `p-${id} sent`);
           assert.equal(r.body, body, `${id}: the recorded bytes`);
@@ -82,12 +97,21 @@ test('reading before the engine starts counts in the run: the summary shows it b
   try {
     const openedAt = Date.now() - 3000;
     const input = { ...eventsInput(makeEvents({ sessions: 3 })), openedAt };
-    const res = await runEngine({ target: server.url, input, timing: { mode: 'asap' }, resultsDir: join(dir, 'results'), preflight: false });
+    const res = await runEngine({
+      target: server.url,
+      input,
+      timing: { mode: 'asap' },
+      resultsDir: join(dir, 'results'),
+      preflight: false,
+    });
     assert.equal(res.outcome, 'ok', res.message);
     const s = res.summary;
     assert.ok(s?.sendingStartedAt !== undefined && s.sendingMs !== undefined);
     assert.equal(Date.parse(s.startedAt), openedAt, 'the run starts when reading began');
-    assert.ok(s.durationMs >= 3000 && s.durationMs - s.sendingMs >= 2900, `${s.durationMs} ms in all, ${s.sendingMs} ms sending`);
+    assert.ok(
+      s.durationMs >= 3000 && s.durationMs - s.sendingMs >= 2900,
+      `${s.durationMs} ms in all, ${s.sendingMs} ms sending`,
+    );
     assert.match(renderSummaryText(s), /reading +\d+\.\d s before the first request/);
     assert.match(renderSummaryText(s), new RegExp(`requests +9 in ${(s.sendingMs / 1000).toFixed(1)} s`));
   } finally {

@@ -22,7 +22,15 @@ test('as fast as possible: every step sent once, in order per session, never two
   const server = await startRecorder({ delayMs: (r) => (r.body.length + r.path.length) % 7 });
   try {
     const events = makeEvents({ sessions: 40, gapMs: 0, stepMs: 0 });
-    const res = await runEngine({ target: server.url, apiKey: KEY, input: eventsInput(events), timing: { mode: 'asap' }, connections: 8, resultsDir, preflight: false });
+    const res = await runEngine({
+      target: server.url,
+      apiKey: KEY,
+      input: eventsInput(events),
+      timing: { mode: 'asap' },
+      connections: 8,
+      resultsDir,
+      preflight: false,
+    });
     assert.equal(res.outcome, 'ok', res.message);
     assert.equal(server.overlaps, 0);
     assert.equal(server.received.length, 120);
@@ -43,7 +51,10 @@ test('as fast as possible: every step sent once, in order per session, never two
     assert.deepEqual(s.requests.byStatus, { '200': 120 });
     assert.equal(s.requests.byStep.close?.count, 40);
     assert.equal(s.requests.byEndpoint['PUT /v2/customer_sessions/{id}']?.count, 120);
-    assert.deepEqual({ started: s.sessions.started, completed: s.sessions.completed, failed: s.sessions.failed }, { started: 40, completed: 40, failed: 0 });
+    assert.deepEqual(
+      { started: s.sessions.started, completed: s.sessions.completed, failed: s.sessions.failed },
+      { started: 40, completed: 40, failed: 0 },
+    );
     assert.equal(s.lag, undefined, 'no schedule, no lag');
     assert.equal(server.received[0]?.headers.authorization, `ApiKey-v1 ${KEY}`);
   } finally {
@@ -77,7 +88,14 @@ test('the results folder holds summary.json and summary.txt, and never the API k
     assert.equal(summary.options.speed, 1);
     assert.equal(summary.runId, 'secrets-check');
     assert.equal(summary.scenario, 'hand-made.csv');
-    const again = await runEngine({ target: server.url, input: eventsInput(makeEvents({ sessions: 1 })), timing: { mode: 'asap' }, resultsDir, runId: 'secrets-check', preflight: false });
+    const again = await runEngine({
+      target: server.url,
+      input: eventsInput(makeEvents({ sessions: 1 })),
+      timing: { mode: 'asap' },
+      resultsDir,
+      runId: 'secrets-check',
+      preflight: false,
+    });
     assert.equal(again.outcome, 'bad-input', 'an existing run folder is never overwritten');
   } finally {
     await server.close();
@@ -88,13 +106,25 @@ test('--keep-session-ids sends recorded IDs; --dry adds dry=true to updates and 
   const server = await startRecorder();
   try {
     const events = makeEvents({ sessions: 2, steps: ['open', 'close', 'reopen', 'return'] });
-    const res = await runEngine({ target: server.url, input: eventsInput(events), timing: { mode: 'asap' }, resultsDir, sessionPrefix: '', dry: true, preflight: false });
+    const res = await runEngine({
+      target: server.url,
+      input: eventsInput(events),
+      timing: { mode: 'asap' },
+      resultsDir,
+      sessionPrefix: '',
+      dry: true,
+      preflight: false,
+    });
     assert.equal(res.outcome, 'ok', res.message);
     assert.deepEqual(
       server.received.filter((r) => sessionOfPath(r.path) === 's0').map((r) => `${r.method} ${r.path}`),
       ['PUT /v2/customer_sessions/s0?dry=true', 'PUT /v2/customer_sessions/s0?dry=true'],
     );
-    assert.deepEqual(res.summary?.filteredSteps, { 'dry-not-applicable': 4 }, 'the reopen and the return of each session');
+    assert.deepEqual(
+      res.summary?.filteredSteps,
+      { 'dry-not-applicable': 4 },
+      'the reopen and the return of each session',
+    );
   } finally {
     await server.close();
   }
@@ -104,7 +134,13 @@ test('a target that is not there ends as unavailable before anything runs', asyn
   const server = await startRecorder();
   const url = server.url;
   await server.close();
-  const res = await runEngine({ target: url, input: eventsInput(makeEvents({ sessions: 1 })), timing: { mode: 'asap' }, resultsDir, timeoutMs: 2000 });
+  const res = await runEngine({
+    target: url,
+    input: eventsInput(makeEvents({ sessions: 1 })),
+    timing: { mode: 'asap' },
+    resultsDir,
+    timeoutMs: 2000,
+  });
   assert.equal(res.outcome, 'unavailable');
   assert.match(res.message ?? '', /did not answer/);
 });
@@ -112,7 +148,13 @@ test('a target that is not there ends as unavailable before anything runs', asyn
 test('a refused API key ends as unavailable and the message does not repeat the key', async () => {
   const server = await startRecorder({ status: () => 401 });
   try {
-    const res = await runEngine({ target: server.url, apiKey: KEY, input: eventsInput(makeEvents({ sessions: 1 })), timing: { mode: 'asap' }, resultsDir });
+    const res = await runEngine({
+      target: server.url,
+      apiKey: KEY,
+      input: eventsInput(makeEvents({ sessions: 1 })),
+      timing: { mode: 'asap' },
+      resultsDir,
+    });
     assert.equal(res.outcome, 'unavailable');
     assert.match(res.message ?? '', /refused the API key/);
     assert.ok(!(res.message ?? '').includes(KEY));

@@ -33,7 +33,8 @@ async function runFiles(resultsDir: string): Promise<Record<string, string>> {
   assert.equal(runs.length, 1);
   const files: Record<string, string> = {};
   // The run's own files; parts/ holds each worker's folder when the replay ran on several.
-  for (const f of await readdir(join(resultsDir, runs[0] as string), { withFileTypes: true })) if (f.isFile()) files[f.name] = await readFile(join(resultsDir, runs[0] as string, f.name), 'utf8');
+  for (const f of await readdir(join(resultsDir, runs[0] as string), { withFileTypes: true }))
+    if (f.isFile()) files[f.name] = await readFile(join(resultsDir, runs[0] as string, f.name), 'utf8');
   return files;
 }
 
@@ -53,11 +54,15 @@ test('SIGINT stops scheduling, drains, writes an interrupted summary and exits 1
     const files = await runFiles(results);
     const summary = JSON.parse(files['summary.json'] ?? '{}');
     assert.equal(summary.interrupted, true);
-    assert.ok(summary.requests.total >= 3 && summary.requests.total < 90, `${summary.requests.total} requests; ${p.stderr()}`);
+    assert.ok(
+      summary.requests.total >= 3 && summary.requests.total < 90,
+      `${summary.requests.total} requests; ${p.stderr()}`,
+    );
     assert.match(files['summary.txt'] ?? '', /INTERRUPTED/);
     assert.match(p.stdout(), /INTERRUPTED/, 'the summary is printed too');
     assert.match(p.stderr(), /SIGINT: stopping/);
-    for (const [name, text] of Object.entries({ ...files, stdout: p.stdout(), stderr: p.stderr() })) assert.ok(!text.includes(KEY), `${name} leaks the API key`);
+    for (const [name, text] of Object.entries({ ...files, stdout: p.stdout(), stderr: p.stderr() }))
+      assert.ok(!text.includes(KEY), `${name} leaks the API key`);
     assert.equal(server.received[0]?.headers.authorization, `ApiKey-v1 ${KEY}`);
   } finally {
     await server.close();
@@ -70,10 +75,22 @@ test('--max-error-rate crossed exits 99; the summary records the threshold', asy
     const file = join(dir, 'fail.csv');
     await writeRequestLog(file, makeEvents({ sessions: 5, gapMs: 1, stepMs: 1 }));
     const results = join(dir, 'results-99');
-    const p = cartload(['replay', file, '--target', server.url, '--asap', '--max-error-rate', '0.05', '--results-dir', results]);
+    const p = cartload([
+      'replay',
+      file,
+      '--target',
+      server.url,
+      '--asap',
+      '--max-error-rate',
+      '0.05',
+      '--results-dir',
+      results,
+    ]);
     assert.equal(await p.code, 99, p.stderr());
     const summary = JSON.parse((await runFiles(results))['summary.json'] ?? '{}');
-    assert.deepEqual(summary.thresholds, [{ metric: 'error_rate', expression: 'rate<=0.05', ok: false, value: 5 / 15 }]);
+    assert.deepEqual(summary.thresholds, [
+      { metric: 'error_rate', expression: 'rate<=0.05', ok: false, value: 5 / 15 },
+    ]);
     assert.equal(summary.requests.failed, 5);
     assert.match(p.stderr(), /thresholds crossed/);
   } finally {
@@ -114,14 +131,35 @@ test('a bad row with --on-error abort exits 2 naming file and line; with skip it
     lines[2] = (lines[2] ?? '').replace('{""customerSession""', '{""customerSession"" oops');
     const { writeFile } = await import('node:fs/promises');
     await writeFile(file, lines.join('\n'));
-    const abort = cartload(['replay', file, '--target', server.url, '--asap', '--results-dir', join(dir, 'results-abort')]);
+    const abort = cartload([
+      'replay',
+      file,
+      '--target',
+      server.url,
+      '--asap',
+      '--results-dir',
+      join(dir, 'results-abort'),
+    ]);
     assert.equal(await abort.code, 2, abort.stderr());
     assert.match(abort.stderr(), /bad\.csv:3/);
-    const skip = cartload(['replay', file, '--target', server.url, '--asap', '--on-error', 'skip', '--results-dir', join(dir, 'results-skip')]);
+    const skip = cartload([
+      'replay',
+      file,
+      '--target',
+      server.url,
+      '--asap',
+      '--on-error',
+      'skip',
+      '--results-dir',
+      join(dir, 'results-skip'),
+    ]);
     assert.equal(await skip.code, 0, skip.stderr());
     const files = await runFiles(join(dir, 'results-skip'));
     const summary = JSON.parse(files['summary.json'] ?? '{}');
-    assert.equal(Object.values(summary.skippedRows as Record<string, number>).reduce((a, b) => a + b, 0), 1);
+    assert.equal(
+      Object.values(summary.skippedRows as Record<string, number>).reduce((a, b) => a + b, 0),
+      1,
+    );
     assert.match(files['row-issues.ndjson'] ?? '', /"line":3/);
   } finally {
     await server.close();

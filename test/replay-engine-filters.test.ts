@@ -23,10 +23,19 @@ after(async () => {
 async function replay(events: ReplayEvent[], filters: Filters) {
   const server = await startRecorder();
   try {
-    const res = await runEngine({ target: server.url, input: eventsInput(events), timing: { mode: 'asap' }, sessionPrefix: '', filters, resultsDir, preflight: false });
+    const res = await runEngine({
+      target: server.url,
+      input: eventsInput(events),
+      timing: { mode: 'asap' },
+      sessionPrefix: '',
+      filters,
+      resultsDir,
+      preflight: false,
+    });
     assert.equal(res.outcome, 'ok', res.message);
     const sessions = new Map<string, number>();
-    for (const r of server.received) sessions.set(sessionOfPath(r.path), (sessions.get(sessionOfPath(r.path)) ?? 0) + 1);
+    for (const r of server.received)
+      sessions.set(sessionOfPath(r.path), (sessions.get(sessionOfPath(r.path)) ?? 0) + 1);
     return { sessions, summary: res.summary };
   } finally {
     await server.close();

@@ -63,7 +63,11 @@ test('the same run with the session order broken on purpose gets 409s from the t
       input: {
         kind: 'plans',
         name: 'clash',
-        plan: (i) => ({ ...clash, sessionId: `alias-${i}`, steps: [{ ...(clash.steps[0] as (typeof clash.steps)[0]), at: 0 }] }),
+        plan: (i) => ({
+          ...clash,
+          sessionId: `alias-${i}`,
+          steps: [{ ...(clash.steps[0] as (typeof clash.steps)[0]), at: 0 }],
+        }),
         limit: 64,
       },
       timing: { mode: 'asap' },

@@ -6,7 +6,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { scanJsonBody } from '../recordings/json-body.ts';
 
-const SESSION_FIELDS = ['profileId', 'state', 'couponCodes', 'referralCode', 'identifiers', 'loyaltyCards', 'storeIntegrationId'];
+const SESSION_FIELDS = [
+  'profileId',
+  'state',
+  'couponCodes',
+  'referralCode',
+  'identifiers',
+  'loyaltyCards',
+  'storeIntegrationId',
+];
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** What the scan must give: JSON.parse's value reduced to the fields it reads; undefined when it must decline. */
@@ -57,9 +65,40 @@ function prng(seed: number): () => number {
 function randomJson(r: () => number, depth = 0): string {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
   const sp = (): string => pick(['', '', ' ', '\n  ', '\t', '\r\n']);
-  const str = (): string => pick(['"a"', '""', '"SKU-1"', '"caf\\u00e9"', '"tab\\there"', '"q\\"uote"', '"sl\\/ash"', '"\\ud83d\\ude00"', '"é€😀"', '"closed"', '"back\\\\"']);
-  const num = (): string => pick(['0', '-0', '1', '2', '12', '-3', '1.5', '1e2', '1E-2', '2.0', '1e400', '0.1e+1', '10000']);
-  const key = (): string => pick(['"customerSession"', '"cartItems"', '"sku"', '"quantity"', '"profileId"', '"state"', '"couponCodes"', '"identifiers"', '"loyaltyCards"', '"referralCode"', '"storeIntegrationId"', '"name"', '"attributes"', '"customer\\u0053ession"', '"c\\u0061rtItems"']);
+  const str = (): string =>
+    pick([
+      '"a"',
+      '""',
+      '"SKU-1"',
+      '"caf\\u00e9"',
+      '"tab\\there"',
+      '"q\\"uote"',
+      '"sl\\/ash"',
+      '"\\ud83d\\ude00"',
+      '"é€😀"',
+      '"closed"',
+      '"back\\\\"',
+    ]);
+  const num = (): string =>
+    pick(['0', '-0', '1', '2', '12', '-3', '1.5', '1e2', '1E-2', '2.0', '1e400', '0.1e+1', '10000']);
+  const key = (): string =>
+    pick([
+      '"customerSession"',
+      '"cartItems"',
+      '"sku"',
+      '"quantity"',
+      '"profileId"',
+      '"state"',
+      '"couponCodes"',
+      '"identifiers"',
+      '"loyaltyCards"',
+      '"referralCode"',
+      '"storeIntegrationId"',
+      '"name"',
+      '"attributes"',
+      '"customer\\u0053ession"',
+      '"c\\u0061rtItems"',
+    ]);
   const val = (): string => {
     const k = depth > 4 ? r() * 4 : r() * 8;
     if (k < 1.5) return str();
@@ -77,15 +116,41 @@ function randomJson(r: () => number, depth = 0): string {
 
 function randomBody(r: () => number): string {
   const j = (): string => randomJson(r, 1);
-  const item = (): string => `{"sku":${r() < 0.8 ? '"S1"' : j()},"quantity":${r() < 0.8 ? '2' : j()},"name":${j()}${r() < 0.2 ? ',"sku":"dup"' : ''}}`;
-  const items = r() < 0.8 ? `[${Array.from({ length: Math.floor(r() * 4) }, () => (r() < 0.9 ? item() : j())).join(',')}]` : j();
-  const cs = r() < 0.9 ? `{"profileId":${r() < 0.7 ? '"p1"' : j()},"cartItems":${items},"couponCodes":${r() < 0.7 ? '["C1","C2"]' : j()},"extra":${j()}${r() < 0.2 ? ',"state":"closed"' : ''}}` : j();
+  const item = (): string =>
+    `{"sku":${r() < 0.8 ? '"S1"' : j()},"quantity":${r() < 0.8 ? '2' : j()},"name":${j()}${r() < 0.2 ? ',"sku":"dup"' : ''}}`;
+  const items =
+    r() < 0.8 ? `[${Array.from({ length: Math.floor(r() * 4) }, () => (r() < 0.9 ? item() : j())).join(',')}]` : j();
+  const cs =
+    r() < 0.9
+      ? `{"profileId":${r() < 0.7 ? '"p1"' : j()},"cartItems":${items},"couponCodes":${r() < 0.7 ? '["C1","C2"]' : j()},"extra":${j()}${r() < 0.2 ? ',"state":"closed"' : ''}}`
+      : j();
   return `${r() < 0.2 ? ' ' : ''}{"customerSession":${cs},"responseContent":${j()}${r() < 0.1 ? `,"customerSession":${j()}` : ''}}${r() < 0.2 ? '\n' : ''}`;
 }
 
 function mutate(text: string, r: () => number): string {
   const at = Math.floor(r() * (text.length + 1));
-  const chars = ['"', ',', '}', ']', '{', '[', ':', '\\', 'x', '\u0001', '\u001f', '\t', ' ', '0', '-', '.', 'e', 'n', '\n', 'u'];
+  const chars = [
+    '"',
+    ',',
+    '}',
+    ']',
+    '{',
+    '[',
+    ':',
+    '\\',
+    'x',
+    '\u0001',
+    '\u001f',
+    '\t',
+    ' ',
+    '0',
+    '-',
+    '.',
+    'e',
+    'n',
+    '\n',
+    'u',
+  ];
   const c = chars[Math.floor(r() * chars.length)] as string;
   switch (Math.floor(r() * 3)) {
     case 0:
@@ -115,12 +180,36 @@ test('the body scan agrees with JSON.parse on random bodies, valid and broken', 
 });
 
 test('the body scan declines what JSON.parse refuses, and deep nesting', () => {
-  for (const bad of ['', ' ', '{', '{"a":1,}', '{"a":01}', '{"a":1.}', '{"a":.5}', '{"a":+1}', '{"a":"\t"}', '{"a":"\\x"}', '{"a":"\\u12"}', "{'a':1}", '{"a":1}{', '{"a":tru}', '{"a":NaN}', '[1]', '"s"', '{"a" 1}']) {
+  for (const bad of [
+    '',
+    ' ',
+    '{',
+    '{"a":1,}',
+    '{"a":01}',
+    '{"a":1.}',
+    '{"a":.5}',
+    '{"a":+1}',
+    '{"a":"\t"}',
+    '{"a":"\\x"}',
+    '{"a":"\\u12"}',
+    "{'a':1}",
+    '{"a":1}{',
+    '{"a":tru}',
+    '{"a":NaN}',
+    '[1]',
+    '"s"',
+    '{"a" 1}',
+  ]) {
     assert.equal(scanJsonBody(bad), undefined, JSON.stringify(bad));
   }
   const deep = `{"customerSession":{"attributes":${'['.repeat(100_000)}${']'.repeat(100_000)}}}`;
   assert.equal(scanJsonBody(deep), undefined, 'too deep for the scan: JSON.parse decides');
-  assert.deepEqual(scanJsonBody('{"customerSession":{"cartItems":[{"sku":"A","quantity":1,"attributes":{"x":[1,{"y":null}]}}],"state":"closed"}}'), {
-    customerSession: { cartItems: [{ sku: 'A', quantity: 1 }], state: 'closed' },
-  });
+  assert.deepEqual(
+    scanJsonBody(
+      '{"customerSession":{"cartItems":[{"sku":"A","quantity":1,"attributes":{"x":[1,{"y":null}]}}],"state":"closed"}}',
+    ),
+    {
+      customerSession: { cartItems: [{ sku: 'A', quantity: 1 }], state: 'closed' },
+    },
+  );
 });

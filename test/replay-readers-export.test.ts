@@ -14,7 +14,8 @@ const bySession = (events: ReplayEvent[]): Map<string, ReplayEvent[]> => {
 
 test('each export row becomes the requests that produced its final state, in time order', async () => {
   const { events } = await read(`${FIX}/session-export.csv`);
-  for (let i = 1; i < events.length; i++) assert.ok((events[i] as ReplayEvent).time >= (events[i - 1] as ReplayEvent).time, 'time never goes back');
+  for (let i = 1; i < events.length; i++)
+    assert.ok((events[i] as ReplayEvent).time >= (events[i - 1] as ReplayEvent).time, 'time never goes back');
   const s = bySession(events);
   const steps = (id: string): string[] => (s.get(id) ?? []).map((e) => e.step.step);
   assert.deepEqual(steps('ORD-2026-0001'), ['open', 'close']);
@@ -67,7 +68,14 @@ test('the open carries the whole recorded session; read-only cart fields are dro
       identifiers: ['6b86b273ff34fce19d6b804eff5a3f57'],
       cartItems: [
         { sku: 'MUG-300', name: 'Mug "Classic", 300ml', quantity: 2, price: 12.5, category: 'Kitchen, Dining' },
-        { sku: 'TEE-M-BLK', name: 'T-shirt, black (M)', quantity: 1, price: 24, category: 'Apparel', attributes: { color: 'black', size: 'M' } },
+        {
+          sku: 'TEE-M-BLK',
+          name: 'T-shirt, black (M)',
+          quantity: 1,
+          price: 24,
+          category: 'Apparel',
+          attributes: { color: 'black', size: 'M' },
+        },
       ],
       additionalCosts: { shipping: { price: 4.9 } },
       attributes: { ShippingCity: 'Berlin, Mitte', Note: 'leave at "door"' },
@@ -80,7 +88,8 @@ test('the open carries the whole recorded session; read-only cart fields are dro
 
 test('cancel, return and reopen requests are built from what the row says', async () => {
   const { events } = await read(`${FIX}/session-export.csv`);
-  const find = (id: string, step: string): ReplayEvent => events.find((e) => e.sessionId === id && e.step.step === step) as ReplayEvent;
+  const find = (id: string, step: string): ReplayEvent =>
+    events.find((e) => e.sessionId === id && e.step.step === step) as ReplayEvent;
   const cancel = find('ORD-2026-0003', 'cancel');
   assert.deepEqual(bodyOf(cancel), { customerSession: { profileId: 'cust-3310', state: 'cancelled' } });
   assert.equal(cancel.time, Date.parse('2026-03-14T11:30:00Z'));
@@ -126,7 +135,15 @@ test('date parsing: ISO 8601 variants, excel serials, and what is refused', () =
   assert.equal(parseIsoTime('2026-03-14T10:30:00+0130'), Date.parse('2026-03-14T09:00:00Z'));
   assert.equal(parseIsoTime('2026-03-14T07:00:00-02:00'), Date.parse('2026-03-14T09:00:00Z'));
   assert.equal(parseIsoTime('2024-02-29T00:00:00Z'), Date.parse('2024-02-29T00:00:00Z'));
-  for (const bad of ['2026-02-29T00:00:00Z', '2026-13-01T00:00:00Z', '2026-03-14T24:00:00Z', '14/03/2026', '', 'yesterday', '1710406800']) {
+  for (const bad of [
+    '2026-02-29T00:00:00Z',
+    '2026-13-01T00:00:00Z',
+    '2026-03-14T24:00:00Z',
+    '14/03/2026',
+    '',
+    'yesterday',
+    '1710406800',
+  ]) {
     assert.equal(parseIsoTime(bad), undefined, bad);
   }
   assert.equal(parseExportTime('46095.375'), Date.parse('2026-03-14T09:00:00Z'));
@@ -158,7 +175,11 @@ test('bad export rows are skipped with file, line, column and reason, and good r
   assert.match(issues[0]?.message ?? '', /column "cartitems": not valid JSON/);
   assert.match(issues[1]?.message ?? '', /column "created": .*"14\/03\/2026 09:15"/);
   assert.match(issues[2]?.message ?? '', /total cart quantity 20000, over the API's limit of 10000/);
-  assert.deepEqual([...new Set(events.map((e) => e.sessionId))].sort(), ['ORD-2026-0002', 'ORD-2026-0005', 'guest/2026 #7']);
+  assert.deepEqual([...new Set(events.map((e) => e.sessionId))].sort(), [
+    'ORD-2026-0002',
+    'ORD-2026-0005',
+    'guest/2026 #7',
+  ]);
 });
 
 test('with onError abort the first bad export row stops the read with a RecordingError', async () => {

@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { detectFormat, readRecording, RecordingError, type ReadRecordingOptions, type ReplayEvent, type RowIssue } from '../recordings/index.ts';
+import {
+  detectFormat,
+  readRecording,
+  RecordingError,
+  type ReadRecordingOptions,
+  type ReplayEvent,
+  type RowIssue,
+} from '../recordings/index.ts';
 
 const FIX = 'test/fixtures/replay';
 
@@ -31,9 +38,15 @@ const rejectsWith = (reason: string, pattern: RegExp) => (err: unknown) => {
 
 test('detectFormat tells an export from a request log by its header, whatever the spelling', () => {
   assert.equal(detectFormat(['id', 'integrationid', 'created', 'state', 'cartitems']), 'export');
-  assert.equal(detectFormat(['ID', 'IntegrationId', 'Created', 'State', 'Cart Items', 'store_integration_id']), 'export');
+  assert.equal(
+    detectFormat(['ID', 'IntegrationId', 'Created', 'State', 'Cart Items', 'store_integration_id']),
+    'export',
+  );
   assert.equal(detectFormat(['timestamp', 'session_id', 'method', 'path', 'body']), 'request-log');
-  assert.equal(detectFormat(['uuid', 'status', 'method', 'requestUri', 'time', 'requestPayload', 'responsePayload']), 'request-log');
+  assert.equal(
+    detectFormat(['uuid', 'status', 'method', 'requestUri', 'time', 'requestPayload', 'responsePayload']),
+    'request-log',
+  );
   assert.equal(detectFormat(['a', 'b', 'c']), undefined);
   assert.equal(detectFormat(['timestamp', 'method']), undefined, 'no path: not a request log');
 });
@@ -64,20 +77,38 @@ test('--format overrides detection, and a header that lacks a required column is
   const dir = await tempDir(t);
   const file = join(dir, 'odd.csv');
   await writeFile(file, 'when,method,path\n2026-03-14T09:00:00Z,GET,/v2/customer_sessions/x\n');
-  await assert.rejects(collect({ file, onError: 'skip' }), rejectsWith('unknown-format', /odd\.csv:1: the header is neither/));
-  await assert.rejects(collect({ file, format: 'request-log', onError: 'skip' }), rejectsWith('missing-column', /odd\.csv:1: column "timestamp": the request log has no "timestamp" column/));
-  await assert.rejects(collect({ file, format: 'export', onError: 'skip' }), rejectsWith('missing-column', /no "integrationid" column/));
+  await assert.rejects(
+    collect({ file, onError: 'skip' }),
+    rejectsWith('unknown-format', /odd\.csv:1: the header is neither/),
+  );
+  await assert.rejects(
+    collect({ file, format: 'request-log', onError: 'skip' }),
+    rejectsWith('missing-column', /odd\.csv:1: column "timestamp": the request log has no "timestamp" column/),
+  );
+  await assert.rejects(
+    collect({ file, format: 'export', onError: 'skip' }),
+    rejectsWith('missing-column', /no "integrationid" column/),
+  );
 });
 
 test('an empty file, a missing file and broken gzip are clear errors naming the file', async (t) => {
   const dir = await tempDir(t);
   const empty = join(dir, 'empty.csv');
   await writeFile(empty, '');
-  await assert.rejects(collect({ file: empty, onError: 'skip' }), rejectsWith('empty', /empty\.csv: the file is empty/));
-  await assert.rejects(collect({ file: join(dir, 'nope.csv'), onError: 'skip' }), rejectsWith('unreadable', /nope\.csv: cannot read: no such file/));
+  await assert.rejects(
+    collect({ file: empty, onError: 'skip' }),
+    rejectsWith('empty', /empty\.csv: the file is empty/),
+  );
+  await assert.rejects(
+    collect({ file: join(dir, 'nope.csv'), onError: 'skip' }),
+    rejectsWith('unreadable', /nope\.csv: cannot read: no such file/),
+  );
   const notGzip = join(dir, 'fake.csv.gz');
   await writeFile(notGzip, 'timestamp,method,path\n');
-  await assert.rejects(collect({ file: notGzip, onError: 'skip' }), rejectsWith('unreadable', /fake\.csv\.gz: cannot read: not valid gzip/));
+  await assert.rejects(
+    collect({ file: notGzip, onError: 'skip' }),
+    rejectsWith('unreadable', /fake\.csv\.gz: cannot read: not valid gzip/),
+  );
 });
 
 test('broken CSV quoting stops the read in both modes, at the record where it starts', async (t) => {
@@ -92,7 +123,10 @@ test('broken CSV quoting stops the read in both modes, at the record where it st
   await writeFile(file, rows.join('\n') + '\n');
   for (const onError of ['skip', 'abort'] as const) {
     const issues: RowIssue[] = [];
-    await assert.rejects(collect({ file, onError, onIssue: (i) => issues.push(i) }), rejectsWith('bad-csv', /quotes\.csv:3: CSV syntax error/));
+    await assert.rejects(
+      collect({ file, onError, onIssue: (i) => issues.push(i) }),
+      rejectsWith('bad-csv', /quotes\.csv:3: CSV syntax error/),
+    );
     assert.equal(issues.length, 0);
   }
 });
@@ -124,16 +158,24 @@ test('line numbers count quoted newlines, CRLF line ends and blank lines', async
 
 test('line numbers stay right with bare CRs in cells, mixed line ends, and however the bytes arrive', async (t) => {
   const dir = await tempDir(t);
-  const put = (id: string, body: string, note = ''): string => `2026-03-14T09:00:0${id.slice(1)}Z,${id},PUT,/v2/customer_sessions/${id},${body},${note}`;
+  const put = (id: string, body: string, note = ''): string =>
+    `2026-03-14T09:00:0${id.slice(1)}Z,${id},PUT,/v2/customer_sessions/${id},${body},${note}`;
   const text =
     'timestamp,session_id,method,path,body,note\r\n' + // line 1
-    put('s1', '"{""customerSession"": {}}"', '"a\rb"') + '\n' + // 2: a bare CR is data, not a line
-    put('s2', '"{\r\n""customerSession"": {}}"') + '\r\n' + // 3-4: a quoted CRLF is one line break
-    put('s3', '"{\n""customerSession"": {}}"') + '\n' + // 5-6
+    put('s1', '"{""customerSession"": {}}"', '"a\rb"') +
+    '\n' + // 2: a bare CR is data, not a line
+    put('s2', '"{\r\n""customerSession"": {}}"') +
+    '\r\n' + // 3-4: a quoted CRLF is one line break
+    put('s3', '"{\n""customerSession"": {}}"') +
+    '\n' + // 5-6
     '\r\n' + // 7: blank
-    put('s4', '{bad') + '\n'; // 8
+    put('s4', '{bad') +
+    '\n'; // 8
   const broken = put('s5', '"{""customerSession"": {}}"x') + '\n'; // 9: broken quoting stops the read
-  const sources = async (name: string, content: string): Promise<Array<Pick<ReadRecordingOptions, 'file' | 'stdin'>>> => {
+  const sources = async (
+    name: string,
+    content: string,
+  ): Promise<Array<Pick<ReadRecordingOptions, 'file' | 'stdin'>>> => {
     const file = join(dir, name);
     const bytes = Buffer.from(content);
     await writeFile(file, bytes);
@@ -143,8 +185,14 @@ test('line numbers stay right with bare CRs in cells, mixed line ends, and howev
   for (const source of await sources('mixed.csv', text)) {
     const issues: RowIssue[] = [];
     const events = await collect({ ...source, onError: 'skip', onIssue: (i) => issues.push(i) });
-    assert.deepEqual(events.map((e) => e.source.line), [2, 3, 5]);
-    assert.deepEqual(issues.map((i) => [i.line, i.reason]), [[8, 'bad-json']]);
+    assert.deepEqual(
+      events.map((e) => e.source.line),
+      [2, 3, 5],
+    );
+    assert.deepEqual(
+      issues.map((i) => [i.line, i.reason]),
+      [[8, 'bad-json']],
+    );
   }
   for (const source of await sources('broken.csv', text + broken)) {
     await assert.rejects(collect({ ...source, onError: 'skip' }), rejectsWith('bad-csv', /:9: CSV syntax error/));

@@ -52,7 +52,7 @@ function randomCsv(r: () => number): string {
 }
 
 async function* chunked(bytes: Buffer, r: () => number): AsyncGenerator<Buffer> {
-  for (let i = 0; i < bytes.length; ) {
+  for (let i = 0; i < bytes.length;) {
     const n = 1 + Math.floor(r() * 7);
     yield bytes.subarray(i, i + n);
     i += n;
@@ -69,7 +69,8 @@ test('the order scan finds the records, lines and time cells csv-parse finds, in
     const want: Array<[number, string]> = [];
     let parseError = false;
     try {
-      for await (const batch of csvRecordBatches({ file })) for (const rec of batch) want.push([rec.line, rec.fields[0] ?? '']);
+      for await (const batch of csvRecordBatches({ file }))
+        for (const rec of batch) want.push([rec.line, rec.fields[0] ?? '']);
     } catch {
       parseError = true;
     }
@@ -123,7 +124,11 @@ test('the order scan reports late rows with the lines csv-parse gives them', asy
     let newest = -Infinity;
     const wantLate = rows.flatMap((t, i) => (t < newest ? [lines[i + 1] as number] : ((newest = t), [])));
     const gotLate: number[] = [];
-    const res = await scanOrder(chunked(Buffer.from(text), r), { header: () => 0, time: (c) => Number(c), late: (rec) => gotLate.push(rec.line) });
+    const res = await scanOrder(chunked(Buffer.from(text), r), {
+      header: () => 0,
+      time: (c) => Number(c),
+      late: (rec) => gotLate.push(rec.line),
+    });
     assert.equal(res.ok, true);
     assert.deepEqual(gotLate, wantLate, `seed ${seed}`);
   }
@@ -140,7 +145,10 @@ function requestLog(times: number[], opts: { crlf?: boolean } = {}): string {
   return out;
 }
 
-async function read(file: string, opts: { stdin?: string; sortStats?: SortStats; onError?: 'skip' | 'abort' } = {}): Promise<{ events: ReplayEvent[]; issues: RowIssue[] }> {
+async function read(
+  file: string,
+  opts: { stdin?: string; sortStats?: SortStats; onError?: 'skip' | 'abort' } = {},
+): Promise<{ events: ReplayEvent[]; issues: RowIssue[] }> {
   const events: ReplayEvent[] = [];
   const issues: RowIssue[] = [];
   const it = readRecording({
@@ -165,7 +173,10 @@ test('a file in time order is streamed: nothing goes through the sort', async ()
   const { events } = await read(file, { sortStats: s });
   assert.equal(events.length, 60);
   assert.equal(s.items, 0, 'no row sorted');
-  assert.deepEqual(events.map((e) => e.source.line), Array.from({ length: 60 }, (_, i) => i + 2));
+  assert.deepEqual(
+    events.map((e) => e.source.line),
+    Array.from({ length: 60 }, (_, i) => i + 2),
+  );
 });
 
 test('only late rows are sorted, and the events and their order equal the whole-file sort', async () => {
@@ -195,7 +206,11 @@ test('exports and gzipped files read in two passes equal the whole-file sort', a
     await writeFile(gz, gzipSync(await readFile(file)));
     const whole = await read(file, { stdin: file });
     assert.deepEqual((await read(file)).events, whole.events, f);
-    assert.deepEqual((await read(gz)).events.map((e) => ({ ...e, source: { file, line: e.source.line } })), whole.events, `${f}.gz`);
+    assert.deepEqual(
+      (await read(gz)).events.map((e) => ({ ...e, source: { file, line: e.source.line } })),
+      whole.events,
+      `${f}.gz`,
+    );
   }
 });
 
@@ -210,9 +225,18 @@ test('bad rows are reported in file order whether late or in order; abort stops 
   const file = join(dir, 'bad.csv');
   await writeFile(file, text);
   const skipped = await read(file);
-  assert.deepEqual(skipped.issues.map((i) => [i.line, i.reason]), [[5, 'bad-value'], [12, 'bad-date']]);
+  assert.deepEqual(
+    skipped.issues.map((i) => [i.line, i.reason]),
+    [
+      [5, 'bad-value'],
+      [12, 'bad-date'],
+    ],
+  );
   assert.deepEqual(skipped.events, (await read(file, { stdin: file })).events);
-  await assert.rejects(read(file, { onError: 'abort' }), (err: unknown) => (err as { issue?: RowIssue }).issue?.line === 5);
+  await assert.rejects(
+    read(file, { onError: 'abort' }),
+    (err: unknown) => (err as { issue?: RowIssue }).issue?.line === 5,
+  );
 });
 
 test('a file mostly out of order is sorted whole', async () => {
@@ -224,5 +248,8 @@ test('a file mostly out of order is sorted whole', async () => {
   const s = stats();
   const two = await read(file, { sortStats: s });
   assert.equal(s.items, times.length, 'every row sorted');
-  assert.deepEqual(two.events.map((e) => e.time), [...times].sort((a, b) => a - b).map((t) => Date.UTC(2026, 0, 1) + t));
+  assert.deepEqual(
+    two.events.map((e) => e.time),
+    [...times].sort((a, b) => a - b).map((t) => Date.UTC(2026, 0, 1) + t),
+  );
 });

@@ -194,12 +194,29 @@ test('planToRequestLogRecords writes one record a step with the query apart from
     sessionId: 'a b',
     kind: 'dry',
     steps: [
-      { step: 'dry', method: 'PUT', path: sessionPath('a b'), query: { dry: 'true', now: '2027-01-01T00:00:00Z' }, body: { customerSession: {} } },
+      {
+        step: 'dry',
+        method: 'PUT',
+        path: sessionPath('a b'),
+        query: { dry: 'true', now: '2027-01-01T00:00:00Z' },
+        body: { customerSession: {} },
+      },
       { step: 'get', method: 'GET', path: sessionPath('a b'), at: 1500, recordedStatus: 200 },
     ],
   };
   assert.deepEqual(planToRequestLogRecords(plan, Date.UTC(2026, 0, 1)), [
-    ['2026-01-01T00:00:00.000Z', 'a b', 'PUT', '/v2/customer_sessions/a%20b', 'dry=true&now=2027-01-01T00%3A00%3A00Z', '{"customerSession":{}}', '', 'dry', 'dry', ''],
+    [
+      '2026-01-01T00:00:00.000Z',
+      'a b',
+      'PUT',
+      '/v2/customer_sessions/a%20b',
+      'dry=true&now=2027-01-01T00%3A00%3A00Z',
+      '{"customerSession":{}}',
+      '',
+      'dry',
+      'dry',
+      '',
+    ],
     ['2026-01-01T00:00:01.500Z', 'a b', 'GET', '/v2/customer_sessions/a%20b', '', '', '200', 'get', 'dry', ''],
   ]);
 });

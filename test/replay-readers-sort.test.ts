@@ -51,7 +51,8 @@ test('shuffled input comes out ordered and stable across many spilled chunks and
   ).map((x, seq) => ({ ...x, seq }));
   const stats: SortStats = { items: 0, runs: 0, bytesWritten: 0, extraMergePasses: 0 };
   const out: Item[] = [];
-  for await (const x of externalSort(from(items), { key: (x) => x.t, chunkItems: 7, maxFanIn: 4, tmpDir: dir, stats })) out.push(x);
+  for await (const x of externalSort(from(items), { key: (x) => x.t, chunkItems: 7, maxFanIn: 4, tmpDir: dir, stats }))
+    out.push(x);
   assert.deepEqual(out, expectedOrder(items));
   assert.equal(stats.items, 2000);
   assert.equal(stats.runs, Math.ceil(2000 / 7) - 1, 'every full chunk spilled, the last one merged from memory');
@@ -102,8 +103,24 @@ test('a consumer that stops early, or a source that fails, leaves no temporary f
 });
 
 function requestLogRow(time: number, session: string, step: string): string[] {
-  const body = step === 'get' ? '' : JSON.stringify({ customerSession: { state: step === 'close' ? 'closed' : 'open', attributes: { note: 'a, "b"\nc' } } });
-  return [new Date(time).toISOString(), session, step === 'get' ? 'GET' : 'PUT', sessionPath(session), '', body, '', step, '', ''];
+  const body =
+    step === 'get'
+      ? ''
+      : JSON.stringify({
+          customerSession: { state: step === 'close' ? 'closed' : 'open', attributes: { note: 'a, "b"\nc' } },
+        });
+  return [
+    new Date(time).toISOString(),
+    session,
+    step === 'get' ? 'GET' : 'PUT',
+    sessionPath(session),
+    '',
+    body,
+    '',
+    step,
+    '',
+    '',
+  ];
 }
 
 test('a shuffled request log read with tiny chunks: every session in order, ties in file order, disk cleaned', async (t) => {
@@ -115,10 +132,18 @@ test('a shuffled request log read with tiny chunks: every session in order, ties
     const id = `s-${s}`;
     const start = base + ((s * 7919) % 5000);
     // open and update share a timestamp: only file order tells them apart.
-    rows.push(requestLogRow(start, id, 'open'), requestLogRow(start, id, 'update'), requestLogRow(start + 100, id, 'get'), requestLogRow(start + 2000, id, 'close'));
+    rows.push(
+      requestLogRow(start, id, 'open'),
+      requestLogRow(start, id, 'update'),
+      requestLogRow(start + 100, id, 'get'),
+      requestLogRow(start + 2000, id, 'close'),
+    );
   }
   // Shuffle sessions' rows around each other but keep each session's rows in file order.
-  const order = shuffled(rows.map((_, i) => i), 3);
+  const order = shuffled(
+    rows.map((_, i) => i),
+    3,
+  );
   const bySession = new Map<string, number[]>();
   for (const i of order) {
     const id = rows[i]?.[1] as string;
@@ -137,10 +162,12 @@ test('a shuffled request log read with tiny chunks: every session in order, ties
 
   const stats: SortStats = { items: 0, runs: 0, bytesWritten: 0, extraMergePasses: 0 };
   const events: ReplayEvent[] = [];
-  for await (const e of readRecording({ file, onError: 'abort', tmpDir: spill, sortChunkItems: 5, sortStats: stats })) events.push(e);
+  for await (const e of readRecording({ file, onError: 'abort', tmpDir: spill, sortChunkItems: 5, sortStats: stats }))
+    events.push(e);
   assert.equal(events.length, 240);
   assert.ok(stats.runs >= 40, `spilled ${stats.runs} runs`);
-  for (let i = 1; i < events.length; i++) assert.ok((events[i] as ReplayEvent).time >= (events[i - 1] as ReplayEvent).time);
+  for (let i = 1; i < events.length; i++)
+    assert.ok((events[i] as ReplayEvent).time >= (events[i - 1] as ReplayEvent).time);
   const steps = new Map<string, string[]>();
   for (const e of events) steps.set(e.sessionId, [...(steps.get(e.sessionId) ?? []), e.step.step]);
   for (const [id, s] of steps) assert.deepEqual(s, ['open', 'update', 'get', 'close'], id);
@@ -156,11 +183,20 @@ test('an aborted read (bad row after spilling) leaves no temporary files', async
   await writeFile(file, stringify([[...REQUEST_LOG_COLUMNS], ...rows]));
   const spill = await mkdtemp(join(dir, 'spill-'));
   const stats: SortStats = { items: 0, runs: 0, bytesWritten: 0, extraMergePasses: 0 };
-  await assert.rejects(async () => {
-    for await (const _e of readRecording({ file, onError: 'abort', tmpDir: spill, sortChunkItems: 4, sortStats: stats })) {
-      // draining
-    }
-  }, (err: unknown) => err instanceof RecordingError && err.issue.line === 52);
+  await assert.rejects(
+    async () => {
+      for await (const _e of readRecording({
+        file,
+        onError: 'abort',
+        tmpDir: spill,
+        sortChunkItems: 4,
+        sortStats: stats,
+      })) {
+        // draining
+      }
+    },
+    (err: unknown) => err instanceof RecordingError && err.issue.line === 52,
+  );
   assert.ok(stats.runs > 0, 'it had spilled');
   assert.deepEqual(await readdir(spill), []);
 
@@ -182,13 +218,17 @@ test('too many runs for one merge: only as many as needed are merged first', asy
   ).map((x, seq) => ({ ...x, seq }));
   const stats: SortStats = { items: 0, runs: 0, bytesWritten: 0, extraMergePasses: 0 };
   const out: Item[] = [];
-  for await (const x of externalSort(from(items), { key: (x) => x.t, chunkItems: 10, maxFanIn: 8, tmpDir: dir, stats })) out.push(x);
+  for await (const x of externalSort(from(items), { key: (x) => x.t, chunkItems: 10, maxFanIn: 8, tmpDir: dir, stats }))
+    out.push(x);
   assert.deepEqual(out, expectedOrder(items));
   assert.equal(stats.runs, 10, '10 runs on disk + the last chunk in memory');
   assert.equal(stats.extraMergePasses, 1);
   // 11 sources, 8 at a time: merging the first 4 into one leaves 7 + 1; those 40 items are written twice.
   const perItem = stats.bytesWritten / (100 + 40);
-  assert.ok(Math.abs(perItem - JSON.stringify(items[0]).length - 1) < 2, `about 140 items written, got ${stats.bytesWritten} bytes`);
+  assert.ok(
+    Math.abs(perItem - JSON.stringify(items[0]).length - 1) < 2,
+    `about 140 items written, got ${stats.bytesWritten} bytes`,
+  );
   assert.deepEqual(await readdir(dir), []);
 });
 
@@ -200,7 +240,8 @@ test('events read back from disk equal the events sorted in memory, for every fi
     for await (const e of readRecording({ file, onError: 'abort' })) inMemory.push(e);
     const stats: SortStats = { items: 0, runs: 0, bytesWritten: 0, extraMergePasses: 0 };
     const spilled: ReplayEvent[] = [];
-    for await (const e of readRecording({ file, onError: 'abort', tmpDir: dir, sortChunkItems: 2, sortStats: stats })) spilled.push(e);
+    for await (const e of readRecording({ file, onError: 'abort', tmpDir: dir, sortChunkItems: 2, sortStats: stats }))
+      spilled.push(e);
     assert.ok(stats.runs > 0, name);
     assert.deepEqual(spilled, inMemory, name);
   }

@@ -3,7 +3,10 @@ import { readRecording, type ReplayEvent, type RowIssue } from '../recordings/in
 
 export const FIX = 'test/fixtures/replay';
 
-export async function readAll(file: string, onError: 'skip' | 'abort' = 'abort'): Promise<{ events: ReplayEvent[]; issues: RowIssue[] }> {
+export async function readAll(
+  file: string,
+  onError: 'skip' | 'abort' = 'abort',
+): Promise<{ events: ReplayEvent[]; issues: RowIssue[] }> {
   const issues: RowIssue[] = [];
   const events: ReplayEvent[] = [];
   for await (const e of readRecording({ file, onError, onIssue: (i) => issues.push(i) })) events.push(e);

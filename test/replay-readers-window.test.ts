@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test, type TestContext } from 'node:test';
-import { readRecording, RecordingError, type ReadRecordingOptions, type ReplayEvent, type RowIssue } from '../recordings/index.ts';
+import {
+  readRecording,
+  RecordingError,
+  type ReadRecordingOptions,
+  type ReplayEvent,
+  type RowIssue,
+} from '../recordings/index.ts';
 import { startRecorder } from './fixtures/replay-engine/server.ts';
 import { runCartload } from './helpers/cli.ts';
 
@@ -21,7 +27,8 @@ async function tempDir(t: TestContext): Promise<string> {
 
 const HEADER = 'timestamp,session_id,method,path,body';
 /** One request-log row: session s<i> opens at BASE + ms. */
-const row = (i: number, ms: number): string => `${new Date(BASE + ms).toISOString()},s${i},PUT,/v2/customer_sessions/s${i},"{""customerSession"":{}}"`;
+const row = (i: number, ms: number): string =>
+  `${new Date(BASE + ms).toISOString()},s${i},PUT,/v2/customer_sessions/s${i},"{""customerSession"":{}}"`;
 
 /** Session i at i·100 ms, each row moved less than `jitter` rows away from its place (deterministic). */
 function nearlySorted(n: number, jitter: number): string[] {
@@ -41,7 +48,8 @@ async function collect(options: ReadRecordingOptions): Promise<ReplayEvent[]> {
   return out;
 }
 
-const brief = (events: ReplayEvent[]): Array<[number, string, number]> => events.map((e) => [e.time, e.sessionId, e.source.line]);
+const brief = (events: ReplayEvent[]): Array<[number, string, number]> =>
+  events.map((e) => [e.time, e.sessionId, e.source.line]);
 
 test('sorted and slightly shuffled input come out sorted and complete, the same as the full sort', async (t) => {
   const dir = await tempDir(t);
@@ -54,7 +62,12 @@ test('sorted and slightly shuffled input come out sorted and complete, the same 
     assert.equal(windowed.length, 300);
     assert.deepEqual(brief(windowed), brief(full));
     assert.ok(windowed.every((e, k) => k === 0 || (windowed[k - 1] as ReplayEvent).time <= e.time));
-    if (jitter > 0) assert.notDeepEqual(windowed.map((e) => e.source.line), windowed.map((_, k) => k + 2), 'the input really was out of order');
+    if (jitter > 0)
+      assert.notDeepEqual(
+        windowed.map((e) => e.source.line),
+        windowed.map((_, k) => k + 2),
+        'the input really was out of order',
+      );
   }
 });
 
@@ -77,7 +90,10 @@ test('events come out while the input is still being read', async () => {
     if (count++ === 0) firstSeenAfter.push(sent);
   }
   assert.equal(count, 4_000);
-  assert.ok((firstSeenAfter[0] as number) < rows.length / 2, `first event after ${firstSeenAfter[0]} of ${rows.length} rows`);
+  assert.ok(
+    (firstSeenAfter[0] as number) < rows.length / 2,
+    `first event after ${firstSeenAfter[0]} of ${rows.length} rows`,
+  );
 });
 
 test('a row later than the window is reported as out of order (skip) or stops the read (abort)', async (t) => {
@@ -88,8 +104,14 @@ test('a row later than the window is reported as out of order (skip) or stops th
   await writeFile(file, [HEADER, ...rows].join('\n') + '\n');
   const issues: RowIssue[] = [];
   const events = await collect({ file, onError: 'skip', onIssue: (i) => issues.push(i), sortWindowMs: 500 });
-  assert.deepEqual(issues.map((i) => [i.line, i.reason]), [[42, 'out-of-order']]);
-  assert.match(issues[0]?.message ?? '', /late\.csv:42: out of order: the row's time is 2900 ms before the newest row read before it, more than the sort window of 500 ms/);
+  assert.deepEqual(
+    issues.map((i) => [i.line, i.reason]),
+    [[42, 'out-of-order']],
+  );
+  assert.match(
+    issues[0]?.message ?? '',
+    /late\.csv:42: out of order: the row's time is 2900 ms before the newest row read before it, more than the sort window of 500 ms/,
+  );
   assert.equal(events.length, 50, 'every other row is replayed');
   assert.ok(!events.some((e) => e.sessionId === 's99'));
   await assert.rejects(collect({ file, onError: 'abort', sortWindowMs: 500 }), (err) => {
@@ -101,7 +123,11 @@ test('a row later than the window is reported as out of order (skip) or stops th
   // The same row inside a wider window is put in its place.
   const wide = await collect({ file, onError: 'abort', sortWindowMs: 3_000 });
   assert.equal(wide.length, 51);
-  assert.equal(wide.findIndex((e) => e.sessionId === 's99'), 11, 'after s10, which has the same time and comes first in the file');
+  assert.equal(
+    wide.findIndex((e) => e.sessionId === 's99'),
+    11,
+    'after s10, which has the same time and comes first in the file',
+  );
 });
 
 /** How many of this process's open file descriptors point at `file` (Linux /proc). */
@@ -144,7 +170,17 @@ test('cartload replay --sort-window passes the window to the reader', async (t) 
   t.after(() => server.close());
   const run = async (args: string[]): Promise<{ code: number | null; stderr: string }> => {
     const { code, stderr } = await runCartload(
-      ['replay', file, '--target', server.url, '--asap', '--no-progress', '--results-dir', join(dir, 'results'), ...args],
+      [
+        'replay',
+        file,
+        '--target',
+        server.url,
+        '--asap',
+        '--no-progress',
+        '--results-dir',
+        join(dir, 'results'),
+        ...args,
+      ],
       { cwd: dir, env: { TALON_API_KEY: 'window-test-key' } },
     );
     return { code, stderr };

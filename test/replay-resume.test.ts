@@ -33,22 +33,46 @@ after(async () => {
 });
 
 const env = { TALON_API_KEY: KEY, TALON_BASE_URL: '' };
-const replayArgs = (server: RecorderServer, results: string): string[] => ['replay', file, '--target', server.url, '--connections', String(CONNECTIONS), '--results-dir', results, '--no-progress', '--workers', '1'];
+const replayArgs = (server: RecorderServer, results: string): string[] => [
+  'replay',
+  file,
+  '--target',
+  server.url,
+  '--connections',
+  String(CONNECTIONS),
+  '--results-dir',
+  results,
+  '--no-progress',
+  '--workers',
+  '1',
+];
 const keyOf = (method: string, path: string, body: string): string => `${method} ${path.split('?')[0]} ${body}`;
-const sent = (server: RecorderServer): string[] => server.received.filter((r) => !r.path.includes('preflight')).map((r) => keyOf(r.method, r.path, r.body));
+const sent = (server: RecorderServer): string[] =>
+  server.received.filter((r) => !r.path.includes('preflight')).map((r) => keyOf(r.method, r.path, r.body));
 
-async function interruptAndResume(signal: 'SIGKILL' | 'SIGINT', afterRequests: number): Promise<{ server: RecorderServer; inDoubt: { session: string; step: string }[]; resumeErr: string }> {
+async function interruptAndResume(
+  signal: 'SIGKILL' | 'SIGINT',
+  afterRequests: number,
+): Promise<{ server: RecorderServer; inDoubt: { session: string; step: string }[]; resumeErr: string }> {
   const server = await startRecorder({ delayMs: () => 40 });
   const cp = join(dir, `cp-${signal}-${afterRequests}.ndjson`);
-  const first = spawnCartload([...replayArgs(server, join(dir, `r1-${signal}-${afterRequests}`)), '--checkpoint', cp], { env });
+  const first = spawnCartload([...replayArgs(server, join(dir, `r1-${signal}-${afterRequests}`)), '--checkpoint', cp], {
+    env,
+  });
   for (let i = 0; i < 600 && server.received.length < afterRequests + 1; i++) await sleep(20);
   first.kill(signal);
   await first.code;
   // Answers the killed client never read must not count in the second run.
   await sleep(100);
-  const resumed = await runCartload([...replayArgs(server, join(dir, `r2-${signal}-${afterRequests}`)), '--resume', cp], { env, timeoutMs: 120_000 });
+  const resumed = await runCartload(
+    [...replayArgs(server, join(dir, `r2-${signal}-${afterRequests}`)), '--resume', cp],
+    { env, timeoutMs: 120_000 },
+  );
   assert.equal(resumed.code, 0, resumed.stderr);
-  const inDoubt = [...resumed.stderr.matchAll(/in doubt: session (\S+), step (\S+)/g)].map((m) => ({ session: m[1] as string, step: m[2] as string }));
+  const inDoubt = [...resumed.stderr.matchAll(/in doubt: session (\S+), step (\S+)/g)].map((m) => ({
+    session: m[1] as string,
+    step: m[2] as string,
+  }));
   return { server, inDoubt, resumeErr: resumed.stderr };
 }
 
@@ -59,25 +83,39 @@ function check(server: RecorderServer, inDoubt: { session: string; step: string 
   const expected = new Map<string, { session: string; step: string }>();
   for (const e of events) {
     const path = e.step.path.replace(`/${e.sessionId}`, `/${encodeURIComponent(prefixOf + e.sessionId)}`);
-    expected.set(keyOf(e.step.method, path, e.step.body === undefined ? '' : JSON.stringify(e.step.body)), { session: prefixOf + e.sessionId, step: e.step.step });
+    expected.set(keyOf(e.step.method, path, e.step.body === undefined ? '' : JSON.stringify(e.step.body)), {
+      session: prefixOf + e.sessionId,
+      step: e.step.step,
+    });
   }
   for (const k of got) assert.ok(expected.has(k), `an unexpected request: ${k}`);
   const missing = [...expected].filter(([k]) => !got.includes(k)).map(([, v]) => v);
   const doubt = new Set(inDoubt.map((d) => `${d.session} ${d.step}`));
-  for (const m of missing) assert.ok(doubt.has(`${m.session} ${m.step}`), `${m.session} ${m.step} never reached the target and was not reported in doubt`);
+  for (const m of missing)
+    assert.ok(
+      doubt.has(`${m.session} ${m.step}`),
+      `${m.session} ${m.step} never reached the target and was not reported in doubt`,
+    );
   assert.ok(inDoubt.length <= CONNECTIONS, `${inDoubt.length} in doubt, more than --connections`);
 }
 
 for (const at of [Math.floor(5 + Math.random() * 45), Math.floor(55 + Math.random() * 55)]) {
-  test(`SIGKILL after ${at} requests, then --resume: no step twice, the missing ones all reported in doubt`, { timeout: 180_000 }, async () => {
-    const { server, inDoubt } = await interruptAndResume('SIGKILL', at);
-    try {
-      const prefix = sessionOfPath(server.received.find((r) => !r.path.includes('preflight'))?.path ?? '').replace(/s\d+$/, '');
-      check(server, inDoubt, prefix);
-    } finally {
-      await server.close();
-    }
-  });
+  test(
+    `SIGKILL after ${at} requests, then --resume: no step twice, the missing ones all reported in doubt`,
+    { timeout: 180_000 },
+    async () => {
+      const { server, inDoubt } = await interruptAndResume('SIGKILL', at);
+      try {
+        const prefix = sessionOfPath(server.received.find((r) => !r.path.includes('preflight'))?.path ?? '').replace(
+          /s\d+$/,
+          '',
+        );
+        check(server, inDoubt, prefix);
+      } finally {
+        await server.close();
+      }
+    },
+  );
 }
 
 test('SIGINT, then --resume: nothing in doubt and every step sent exactly once', { timeout: 180_000 }, async () => {
@@ -85,7 +123,10 @@ test('SIGINT, then --resume: nothing in doubt and every step sent exactly once',
   try {
     assert.deepEqual(inDoubt, [], 'a clean stop drains what is in flight');
     assert.match(resumeErr, /resumed: \d+ step\(s\) were done before this run/);
-    const prefix = sessionOfPath(server.received.find((r) => !r.path.includes('preflight'))?.path ?? '').replace(/s\d+$/, '');
+    const prefix = sessionOfPath(server.received.find((r) => !r.path.includes('preflight'))?.path ?? '').replace(
+      /s\d+$/,
+      '',
+    );
     check(server, inDoubt, prefix);
     assert.equal(sent(server).length, events.length, 'every step, once');
   } finally {
@@ -101,13 +142,18 @@ test('--resume refuses a checkpoint of another file, a missing one, and --checkp
   try {
     const a = await runCartload([...replayArgs(server, join(dir, 'rr1')), '--checkpoint', cp, '--asap'], { env });
     assert.equal(a.code, 0, a.stderr);
-    const b = await runCartload(['replay', other, '--target', server.url, '--resume', cp, '--results-dir', join(dir, 'rr2')], { env });
+    const b = await runCartload(
+      ['replay', other, '--target', server.url, '--resume', cp, '--results-dir', join(dir, 'rr2')],
+      { env },
+    );
     assert.equal(b.code, 2);
     assert.match(b.stderr, /the checkpoint is of .*sessions\.csv, not .*other\.csv/);
     const c = await runCartload([...replayArgs(server, join(dir, 'rr3')), '--checkpoint', cp], { env });
     assert.equal(c.code, 2);
     assert.match(c.stderr, /exists: continue it with --resume/);
-    const d = await runCartload([...replayArgs(server, join(dir, 'rr4')), '--resume', join(dir, 'nope.ndjson')], { env });
+    const d = await runCartload([...replayArgs(server, join(dir, 'rr4')), '--resume', join(dir, 'nope.ndjson')], {
+      env,
+    });
     assert.equal(d.code, 2);
     assert.match(d.stderr, /no such checkpoint/);
     // Resuming a finished replay sends nothing, not even the preflight, and is no error.

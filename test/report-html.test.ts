@@ -41,14 +41,35 @@ function nodeRun(): Results {
     for (let i = 0; i < 20; i++) {
       const at = START + s * 1000 + i * 50;
       const failed = r() < (slow ? 0.2 : 0.01);
-      c.answer(at, i % 3 === 0 ? 'open' : 'update', 'PUT /v2/customer_sessions/{id}', failed ? 503 : 200, failed, 5 + 20 * r() + slow, 6 + 25 * r() + slow);
+      c.answer(
+        at,
+        i % 3 === 0 ? 'open' : 'update',
+        'PUT /v2/customer_sessions/{id}',
+        failed ? 503 : 200,
+        failed,
+        5 + 20 * r() + slow,
+        6 + 25 * r() + slow,
+      );
       c.lag(at, r() * 3 + slow / 10);
       if (i % 7 === 0) c.waiting(at, r() * 10);
-      if (i % 3 === 0) c.session(at, ['checkout', 'browse', 'return'][i % 3 === 0 ? s % 3 : 0]!, failed ? 'failed' : 'completed');
+      if (i % 3 === 0)
+        c.session(at, ['checkout', 'browse', 'return'][i % 3 === 0 ? s % 3 : 0]!, failed ? 'failed' : 'completed');
     }
   }
   const results = c.finish({
-    run: { runId: 'node-run', engine: 'node', kind: 'recording', scenario: 'export.csv', target: 'http://127.0.0.1:3000', options: { speed: 1 }, tools: { cartload: 'test', node: process.version }, startedAt: new Date(START).toISOString(), endedAt: new Date(START + 30_000).toISOString(), durationMs: 30_000, interrupted: false },
+    run: {
+      runId: 'node-run',
+      engine: 'node',
+      kind: 'recording',
+      scenario: 'export.csv',
+      target: 'http://127.0.0.1:3000',
+      options: { speed: 1 },
+      tools: { cartload: 'test', node: process.version },
+      startedAt: new Date(START).toISOString(),
+      endedAt: new Date(START + 30_000).toISOString(),
+      durationMs: 30_000,
+      interrupted: false,
+    },
     thresholds: [
       { metric: 'error_rate', expression: 'rate<=0.01', ok: false },
       { metric: 'http_req_duration{step:open}', expression: 'p(95)<500', ok: true },
@@ -57,7 +78,14 @@ function nodeRun(): Results {
   });
   results.capacity = {
     unit: 'sessions/s',
-    points: [20, 40, 60, 80, 100].map((offered, i) => ({ offered, achieved: Math.min(offered, 85), p50: 10 + i * 3, p95: 20 + i ** 3 * 4, p99: 30 + i ** 3 * 6, errorRate: i >= 4 ? 0.05 : 0 })),
+    points: [20, 40, 60, 80, 100].map((offered, i) => ({
+      offered,
+      achieved: Math.min(offered, 85),
+      p50: 10 + i * 3,
+      p95: 20 + i ** 3 * 4,
+      p99: 30 + i ** 3 * 6,
+      errorRate: i >= 4 ? 0.05 : 0,
+    })),
     sustainable: 80,
     knee: 60,
   };
@@ -101,10 +129,20 @@ async function open(file: string): Promise<PageReport> {
             if (a > 0 && Math.max(Math.abs(r - g), Math.abs(g - b), Math.abs(r - b)) > 40) colored++;
           }
         }
-        return { title: el.querySelector('h3')?.textContent ?? '', drawn: el.getAttribute('data-drawn') === 'true', colored };
+        return {
+          title: el.querySelector('h3')?.textContent ?? '',
+          drawn: el.getAttribute('data-drawn') === 'true',
+          colored,
+        };
       }),
     );
-    return { errors, requests, charts, declared: await page.getAttribute('body', 'data-charts'), text: await page.innerText('body') };
+    return {
+      errors,
+      requests,
+      charts,
+      declared: await page.getAttribute('body', 'data-charts'),
+      text: await page.innerText('body'),
+    };
   } finally {
     await b.close();
   }
@@ -121,7 +159,14 @@ test('a Node engine run: every chart draws, no console error, no network', { ski
   assert.deepEqual(p.requests, []);
   assert.deepEqual(
     p.charts.map((c) => c.title),
-    ['Throughput and errors', 'Latency: open', 'Latency: update', 'Lag', 'Latency and errors against offered rate', 'Achieved against offered rate'],
+    [
+      'Throughput and errors',
+      'Latency: open',
+      'Latency: update',
+      'Lag',
+      'Latency and errors against offered rate',
+      'Achieved against offered rate',
+    ],
   );
   assert.equal(p.declared, String(p.charts.length));
   for (const c of p.charts) {
@@ -140,14 +185,20 @@ test('a k6 run converted from real k6 output: its steps are drawn', { skip, time
   await writeRunFolder(run, await convertK6Csv({ csv, runId: 'k6-run' }));
   const p = await open(join(run, 'report.html'));
   assert.deepEqual(p.errors, []);
-  assert.deepEqual(p.charts.map((c) => c.title), ['Throughput and errors', 'Latency: bad', 'Latency: close', 'Latency: open']);
+  assert.deepEqual(
+    p.charts.map((c) => c.title),
+    ['Throughput and errors', 'Latency: bad', 'Latency: close', 'Latency: open'],
+  );
   for (const c of p.charts) assert.ok(c.drawn && c.colored > 0, `${c.title} was drawn`);
 });
 
 test('an old folder with summary.json only: the figures, no charts, no error', { skip, timeout: 180_000 }, async () => {
   const run = join(dir, 'old');
   await mkdir(run);
-  await writeFile(join(run, 'summary.json'), JSON.stringify({ ...summarize(nodeRun()), schemaVersion: 1, engine: 'replay' }));
+  await writeFile(
+    join(run, 'summary.json'),
+    JSON.stringify({ ...summarize(nodeRun()), schemaVersion: 1, engine: 'replay' }),
+  );
   const { file, charts } = await writeReportFor(run);
   assert.equal(charts, false);
   const p = await open(file);

@@ -44,55 +44,103 @@ const slicesTotal = (r: Results): { n: number; failed: number; latency: number }
   return { n, failed, latency };
 };
 
-test('a Node engine run writes results.json that agrees with its summary; its slices add up to the totals', { timeout: 120_000 }, async () => {
-  const target = await startTarget({ knobs: { latency: '2..6', errorRate: 0.1, errorStatus: 503, seed: 3 } });
-  try {
-    const plan = (i: number): SessionPlan => ({ sessionId: `fmt-${i}`, kind: 'checkout', steps: [{ step: 'open', method: 'PUT', path: sessionPath(`fmt-${i}`), body: { customerSession: { state: 'open' } } }, { step: 'get', method: 'GET', path: sessionPath(`fmt-${i}`), at: 30 }] });
-    const res = await runEngine({ target: target.url, apiKey: target.apiKey, input: { kind: 'plans', name: 'fmt', plan, durationMs: 2500 }, timing: { mode: 'rate', rate: 20 }, resultsDir: dir, runId: 'engine', scenario: 'fmt', options: { rate: 20, apiKey: 'secret-key-value' }, preflight: false });
-    assert.ok(res.summary, res.message);
-    assert.deepEqual((await readdir(join(dir, 'engine'))).sort(), ['report.html', 'results.json', 'summary.json', 'summary.txt']);
-    const raw = await readFile(join(dir, 'engine', 'results.json'), 'utf8');
-    assert.ok(!raw.includes('secret-key-value'), 'no secret in results.json');
-    const r = parseResults(JSON.parse(raw), 'results.json');
-    assert.equal(r.version, RESULTS_VERSION);
-    assert.equal(r.run.engine, 'node');
-    assert.equal(r.run.kind, 'scenario');
-    assert.equal(r.run.tools.node, process.version);
-    assert.ok(r.run.sendingMs !== undefined && r.run.sendingStartedAt !== undefined);
-    // summary.json on disk is the view of results.json: the same figures.
-    const onDisk = JSON.parse(await readFile(join(dir, 'engine', 'summary.json'), 'utf8'));
-    assert.deepEqual(onDisk, JSON.parse(JSON.stringify(summarize(r))));
-    assert.deepEqual(res.summary, onDisk);
-    assert.equal(r.requests.count, res.summary.requests.total);
-    assert.ok(r.requests.failed > 0, 'the target failed some requests (10% 503s)');
-    const t = slicesTotal(r);
-    assert.deepEqual(t, { n: r.requests.count, failed: r.requests.failed, latency: r.requests.latency.n });
-    // The whole-run histogram is the sum of the slices' (merging is exact).
-    const sum = new LogHistogram();
-    for (const s of r.timeline.slices) for (const st of Object.values(s.steps)) sum.add(LogHistogram.decode(st.latency));
-    assert.deepEqual(sum.encode(), r.requests.latency);
-    // Paced: lag recorded per slice; sessions counted per slice.
-    assert.ok(r.lag && r.lag.lag.n === r.requests.count);
-    const started = r.timeline.slices.reduce((n, s) => n + (s.counters?.sessionsStarted ?? 0), 0);
-    assert.equal(started, r.sessions.started);
-    assert.ok(r.timeline.slices.every((s) => s.t % 1000 === 0));
-    // The gate was judged from the histograms: the 10% of 503s crosses the default error-rate gate.
-    assert.deepEqual(r.thresholds.map((x) => [x.metric, x.expression, x.ok]), [['error_rate', 'rate<=0.01', false]]);
-    assert.equal(res.outcome, 'thresholds');
-  } finally {
-    await target.close();
-  }
-});
+test(
+  'a Node engine run writes results.json that agrees with its summary; its slices add up to the totals',
+  { timeout: 120_000 },
+  async () => {
+    const target = await startTarget({ knobs: { latency: '2..6', errorRate: 0.1, errorStatus: 503, seed: 3 } });
+    try {
+      const plan = (i: number): SessionPlan => ({
+        sessionId: `fmt-${i}`,
+        kind: 'checkout',
+        steps: [
+          { step: 'open', method: 'PUT', path: sessionPath(`fmt-${i}`), body: { customerSession: { state: 'open' } } },
+          { step: 'get', method: 'GET', path: sessionPath(`fmt-${i}`), at: 30 },
+        ],
+      });
+      const res = await runEngine({
+        target: target.url,
+        apiKey: target.apiKey,
+        input: { kind: 'plans', name: 'fmt', plan, durationMs: 2500 },
+        timing: { mode: 'rate', rate: 20 },
+        resultsDir: dir,
+        runId: 'engine',
+        scenario: 'fmt',
+        options: { rate: 20, apiKey: 'secret-key-value' },
+        preflight: false,
+      });
+      assert.ok(res.summary, res.message);
+      assert.deepEqual((await readdir(join(dir, 'engine'))).sort(), [
+        'report.html',
+        'results.json',
+        'summary.json',
+        'summary.txt',
+      ]);
+      const raw = await readFile(join(dir, 'engine', 'results.json'), 'utf8');
+      assert.ok(!raw.includes('secret-key-value'), 'no secret in results.json');
+      const r = parseResults(JSON.parse(raw), 'results.json');
+      assert.equal(r.version, RESULTS_VERSION);
+      assert.equal(r.run.engine, 'node');
+      assert.equal(r.run.kind, 'scenario');
+      assert.equal(r.run.tools.node, process.version);
+      assert.ok(r.run.sendingMs !== undefined && r.run.sendingStartedAt !== undefined);
+      // summary.json on disk is the view of results.json: the same figures.
+      const onDisk = JSON.parse(await readFile(join(dir, 'engine', 'summary.json'), 'utf8'));
+      assert.deepEqual(onDisk, JSON.parse(JSON.stringify(summarize(r))));
+      assert.deepEqual(res.summary, onDisk);
+      assert.equal(r.requests.count, res.summary.requests.total);
+      assert.ok(r.requests.failed > 0, 'the target failed some requests (10% 503s)');
+      const t = slicesTotal(r);
+      assert.deepEqual(t, { n: r.requests.count, failed: r.requests.failed, latency: r.requests.latency.n });
+      // The whole-run histogram is the sum of the slices' (merging is exact).
+      const sum = new LogHistogram();
+      for (const s of r.timeline.slices)
+        for (const st of Object.values(s.steps)) sum.add(LogHistogram.decode(st.latency));
+      assert.deepEqual(sum.encode(), r.requests.latency);
+      // Paced: lag recorded per slice; sessions counted per slice.
+      assert.ok(r.lag && r.lag.lag.n === r.requests.count);
+      const started = r.timeline.slices.reduce((n, s) => n + (s.counters?.sessionsStarted ?? 0), 0);
+      assert.equal(started, r.sessions.started);
+      assert.ok(r.timeline.slices.every((s) => s.t % 1000 === 0));
+      // The gate was judged from the histograms: the 10% of 503s crosses the default error-rate gate.
+      assert.deepEqual(
+        r.thresholds.map((x) => [x.metric, x.expression, x.ok]),
+        [['error_rate', 'rate<=0.01', false]],
+      );
+      assert.equal(res.outcome, 'thresholds');
+    } finally {
+      await target.close();
+    }
+  },
+);
 
 test('a long run coarsens its slices to the next width, never holding more than MAX_SLICES', () => {
   const c = new ResultsCollector();
   const start = Date.UTC(2026, 0, 1);
   // 40 minutes, one request every 2 s.
-  for (let s = 0; s < 2400; s += 2) c.answer(start + s * 1000, 'update', 'PUT /v2/customer_sessions/{id}', 200, false, 5);
-  const r = c.finish({ run: { runId: 'long', engine: 'node', kind: 'scenario', scenario: 'x', target: 't', options: {}, tools: {}, startedAt: '', endedAt: '', durationMs: 0, interrupted: false } });
+  for (let s = 0; s < 2400; s += 2)
+    c.answer(start + s * 1000, 'update', 'PUT /v2/customer_sessions/{id}', 200, false, 5);
+  const r = c.finish({
+    run: {
+      runId: 'long',
+      engine: 'node',
+      kind: 'scenario',
+      scenario: 'x',
+      target: 't',
+      options: {},
+      tools: {},
+      startedAt: '',
+      endedAt: '',
+      durationMs: 0,
+      interrupted: false,
+    },
+  });
   assert.equal(r.timeline.widthMs, 5_000);
   assert.ok(r.timeline.slices.length <= MAX_SLICES);
-  assert.equal(r.timeline.slices.reduce((n, s) => n + s.steps.update!.n, 0), 1200);
+  assert.equal(
+    r.timeline.slices.reduce((n, s) => n + s.steps.update!.n, 0),
+    1200,
+  );
   assert.ok(r.timeline.slices.every((s) => s.t % 5_000 === 0));
 });
 
@@ -111,12 +159,27 @@ test('summary.json of results format 1 still reads for figures and reports; merg
   assert.equal(view.results, undefined);
   assert.equal(view.summary.engine, 'node');
   assert.equal(view.summary.requests.byStep.bad?.failed, 1);
-  await assert.rejects(readRunResults(old, 'merge'), /holds summary\.json only: merge needs results\.json \(results format 2/);
-  assert.throws(() => parseSummary({ ...v1, schemaVersion: 3 }, 's.json'), /schemaVersion: is 3: written by a newer cartload; this one reads schemaVersion 1 and 2 \(upgrade cartload\)/);
-  assert.throws(() => parseResults(v1, 's.json'), /this is a summary\.json \(results format 1\); results\.json \(results format 2\) is needed/);
+  await assert.rejects(
+    readRunResults(old, 'merge'),
+    /holds summary\.json only: merge needs results\.json \(results format 2/,
+  );
+  assert.throws(
+    () => parseSummary({ ...v1, schemaVersion: 3 }, 's.json'),
+    /schemaVersion: is 3: written by a newer cartload; this one reads schemaVersion 1 and 2 \(upgrade cartload\)/,
+  );
+  assert.throws(
+    () => parseResults(v1, 's.json'),
+    /this is a summary\.json \(results format 1\); results\.json \(results format 2\) is needed/,
+  );
   const r = await convertK6Csv({ csv: SAMPLE });
-  assert.throws(() => parseResults({ ...r, requests: { ...r.requests, latency: { ...r.requests.latency, n: 1 } } }, 'r.json'), /r\.json: requests\.latency: n is 1 but the buckets hold 17/);
-  assert.throws(() => parseResults({ ...r, timeline: { widthMs: 7, slices: [] } }, 'r.json'), /timeline\.widthMs: must be one of 1000, 5000/);
+  assert.throws(
+    () => parseResults({ ...r, requests: { ...r.requests, latency: { ...r.requests.latency, n: 1 } } }, 'r.json'),
+    /r\.json: requests\.latency: n is 1 but the buckets hold 17/,
+  );
+  assert.throws(
+    () => parseResults({ ...r, timeline: { widthMs: 7, slices: [] } }, 'r.json'),
+    /timeline\.widthMs: must be one of 1000, 5000/,
+  );
 });
 
 test("k6's metric stream converts from every time format k6 writes, and gzipped", async () => {
@@ -132,7 +195,10 @@ test("k6's metric stream converts from every time format k6 writes, and gzipped"
   };
   for (const [name, f] of Object.entries(formats)) {
     const lines = text.trimEnd().split('\n');
-    const rewritten = [lines[0], ...lines.slice(1).map((l) => l.replace(/^([^,]+),(\d+),/, (_, m: string, s: string) => `${m},${f(Number(s))},`))].join('\n');
+    const rewritten = [
+      lines[0],
+      ...lines.slice(1).map((l) => l.replace(/^([^,]+),(\d+),/, (_, m: string, s: string) => `${m},${f(Number(s))},`)),
+    ].join('\n');
     const file = join(dir, `${name}.csv`);
     await writeFile(file, rewritten);
     const r = await convertK6Csv({ csv: file, runId: 'x' });
@@ -152,34 +218,60 @@ test("k6's metric stream converts from every time format k6 writes, and gzipped"
 });
 
 test('the converter reads what k6 says per request: every status per step, failures by expected_response, checks, sessions', async () => {
-  const r = await convertK6Csv({ csv: SAMPLE, summary: fileURLToPath(new URL('./fixtures/harness/k6-handleSummary-data.sample.json', import.meta.url)) });
+  const r = await convertK6Csv({
+    csv: SAMPLE,
+    summary: fileURLToPath(new URL('./fixtures/harness/k6-handleSummary-data.sample.json', import.meta.url)),
+  });
   assert.deepEqual(Object.keys(r.requests.byStep), ['bad', 'close', 'open']);
   assert.deepEqual(r.requests.byStep.bad, { ...r.requests.byStep.bad!, count: 1, failed: 1, statuses: { '400': 1 } });
   assert.deepEqual(r.requests.byEndpoint['PUT /v2/customer_sessions/{id}']?.statuses, { '200': 16 });
-  assert.deepEqual({ passed: r.counters.checksPassed, failed: r.counters.checksFailed, iterations: r.counters.iterations }, { passed: 30, failed: undefined, iterations: 7 });
+  assert.deepEqual(
+    { passed: r.counters.checksPassed, failed: r.counters.checksFailed, iterations: r.counters.iterations },
+    { passed: 30, failed: undefined, iterations: 7 },
+  );
   assert.equal(r.sessions.started, 7);
   // k6's own verdicts, from its summary data (the observers left out); its exact test duration.
-  assert.deepEqual(r.thresholds.map((t) => `${t.metric} ${t.expression} ${t.ok}`), ['checks rate==1 true', 'http_req_duration{step:open} p(95)<500 true', 'cartload_step_duration p(99)<1000 true', 'http_req_failed rate<0.01 false']);
+  assert.deepEqual(
+    r.thresholds.map((t) => `${t.metric} ${t.expression} ${t.ok}`),
+    [
+      'checks rate==1 true',
+      'http_req_duration{step:open} p(95)<500 true',
+      'cartload_step_duration p(99)<1000 true',
+      'http_req_failed rate<0.01 false',
+    ],
+  );
   assert.equal(r.run.durationMs, 3000);
 });
 
-test('cartload convert writes a run folder from k6 output; cartload report rewrites a report', { timeout: 120_000 }, async () => {
-  const c = await runCartload(['convert', SAMPLE, '--results-dir', 'conv', '--run-id', 'k6run', '--target', 'http://127.0.0.1:3000'], { cwd: dir });
-  assert.equal(c.code, 0, c.stderr);
-  assert.match(c.stdout, /^cartload run k6run \(k6\): lifecycle against http:\/\/127\.0\.0\.1:3000/m);
-  assert.match(c.stderr, /results: .*conv\/k6run/);
-  assert.deepEqual((await readdir(join(dir, 'conv', 'k6run'))).sort(), ['report.html', 'results.json', 'summary.json', 'summary.txt']);
-  const again = await runCartload(['convert', SAMPLE, '--results-dir', 'conv', '--run-id', 'k6run'], { cwd: dir });
-  assert.equal(again.code, 2);
-  assert.match(again.stderr, /--run-id k6run: .*conv\/k6run already holds a run/);
-  await rm(join(dir, 'conv', 'k6run', 'report.html'));
-  const rep = await runCartload(['report', 'conv/k6run'], { cwd: dir });
-  assert.equal(rep.code, 0, rep.stderr);
-  assert.match(rep.stdout.trim(), /conv\/k6run\/report\.html$/);
-  const html = await readFile(join(dir, 'conv', 'k6run', 'report.html'), 'utf8');
-  assert.match(html, /^<!DOCTYPE html>/);
-  assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
-  const missing = await runCartload(['report', 'nowhere'], { cwd: dir });
-  assert.equal(missing.code, 2);
-  assert.match(missing.stderr, /nowhere: no such run folder or file/);
-});
+test(
+  'cartload convert writes a run folder from k6 output; cartload report rewrites a report',
+  { timeout: 120_000 },
+  async () => {
+    const c = await runCartload(
+      ['convert', SAMPLE, '--results-dir', 'conv', '--run-id', 'k6run', '--target', 'http://127.0.0.1:3000'],
+      { cwd: dir },
+    );
+    assert.equal(c.code, 0, c.stderr);
+    assert.match(c.stdout, /^cartload run k6run \(k6\): lifecycle against http:\/\/127\.0\.0\.1:3000/m);
+    assert.match(c.stderr, /results: .*conv\/k6run/);
+    assert.deepEqual((await readdir(join(dir, 'conv', 'k6run'))).sort(), [
+      'report.html',
+      'results.json',
+      'summary.json',
+      'summary.txt',
+    ]);
+    const again = await runCartload(['convert', SAMPLE, '--results-dir', 'conv', '--run-id', 'k6run'], { cwd: dir });
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /--run-id k6run: .*conv\/k6run already holds a run/);
+    await rm(join(dir, 'conv', 'k6run', 'report.html'));
+    const rep = await runCartload(['report', 'conv/k6run'], { cwd: dir });
+    assert.equal(rep.code, 0, rep.stderr);
+    assert.match(rep.stdout.trim(), /conv\/k6run\/report\.html$/);
+    const html = await readFile(join(dir, 'conv', 'k6run', 'report.html'), 'utf8');
+    assert.match(html, /^<!DOCTYPE html>/);
+    assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
+    const missing = await runCartload(['report', 'nowhere'], { cwd: dir });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /nowhere: no such run folder or file/);
+  },
+);

@@ -2,7 +2,14 @@
 // sample percentile, exact merges, and the JSON encoding.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { bucketIndex, bucketRange, LogHistogram, MAX_INDEX, MAX_RECORDABLE_US, mergeHistograms } from '../report/data/histogram.ts';
+import {
+  bucketIndex,
+  bucketRange,
+  LogHistogram,
+  MAX_INDEX,
+  MAX_RECORDABLE_US,
+  mergeHistograms,
+} from '../report/data/histogram.ts';
 
 /** sfc32: a seeded generator, so every run of the test draws the same samples. */
 function random(seed: number): () => number {
@@ -92,14 +99,24 @@ test('merged histograms are the histogram of the union: merged p99 = union p99 w
   const parts = [samples(5_000, 11, 5), samples(3_000, 12, 9), samples(8_000, 13, 20), samples(200, 14, 80)];
   const merged = mergeHistograms(parts.map(histogramOf));
   const union = parts.flat();
-  assert.deepEqual(merged.encode(), histogramOf(union).encode(), 'merging is exact: the same buckets as recording every sample into one');
+  assert.deepEqual(
+    merged.encode(),
+    histogramOf(union).encode(),
+    'merging is exact: the same buckets as recording every sample into one',
+  );
   for (const q of [0.5, 0.95, 0.99]) {
     const want = exact(union, q);
-    assert.ok(Math.abs(merged.quantile(q) - want) <= want * PRECISION + 0.5, `q ${q}: ${merged.quantile(q)} vs ${want}`);
+    assert.ok(
+      Math.abs(merged.quantile(q) - want) <= want * PRECISION + 0.5,
+      `q ${q}: ${merged.quantile(q)} vs ${want}`,
+    );
   }
   // Averaging the parts' p99 (what a naive merge does) is far from the truth here.
   const averaged = parts.map((p) => exact(p, 0.99)).reduce((a, b) => a + b, 0) / parts.length;
-  assert.ok(Math.abs(averaged - exact(union, 0.99)) > exact(union, 0.99) * 0.1, 'the test data would catch averaged percentiles');
+  assert.ok(
+    Math.abs(averaged - exact(union, 0.99)) > exact(union, 0.99) * 0.1,
+    'the test data would catch averaged percentiles',
+  );
   // Order does not matter.
   assert.deepEqual(mergeHistograms(parts.map(histogramOf).reverse()).encode(), merged.encode());
 });
@@ -107,7 +124,13 @@ test('merged histograms are the histogram of the union: merged p99 = union p99 w
 test('the encoding round-trips and is sparse; bad encodings are refused with the reason', () => {
   const h = histogramOf([0, 3, 3, 900, 901, 1_500_000]);
   const e = h.encode();
-  assert.deepEqual(e, { n: 6, min: 0, max: 1_500_000, sum: 1_500_000 + 1801 + 6, b: [0, 1, 3, 2, bucketIndex(900) - 3, 2, bucketIndex(1_500_000) - bucketIndex(900), 1] });
+  assert.deepEqual(e, {
+    n: 6,
+    min: 0,
+    max: 1_500_000,
+    sum: 1_500_000 + 1801 + 6,
+    b: [0, 1, 3, 2, bucketIndex(900) - 3, 2, bucketIndex(1_500_000) - bucketIndex(900), 1],
+  });
   assert.deepEqual(LogHistogram.decode(JSON.parse(JSON.stringify(e))).encode(), e);
   assert.deepEqual(new LogHistogram().encode(), { n: 0, min: 0, max: 0, sum: 0, b: [] });
   assert.throws(() => LogHistogram.decode({ ...e, n: 7 }), /n is 7 but the buckets hold 6/);

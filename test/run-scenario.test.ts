@@ -24,7 +24,11 @@ const NO_K6 = { PATH: '/nonexistent', K6_BIN: '', TALON_BASE_URL: '', TALON_API_
 
 test('cartload run with no k6 on the machine: the node engine runs a short lifecycle test against its own local target', async () => {
   const results = join(dir, 'results-cli');
-  const { code, stdout: out, stderr: err } = await runCartload(
+  const {
+    code,
+    stdout: out,
+    stderr: err,
+  } = await runCartload(
     ['run', '--duration', '2s', '--rate', '5', '--think-scale', '0', '--results-dir', results, '--no-progress'],
     { cwd: dir, env: NO_K6, timeoutMs: 90_000 },
   );
@@ -46,12 +50,26 @@ test('cartload run with no k6 on the machine: the node engine runs a short lifec
 
 test('smoke with the node engine: one session of each kind, one at a time', async () => {
   const lines: string[] = [];
-  const res = await runScenario({ scenario: 'smoke', engine: 'auto', env: NO_K6, resultsDir: join(dir, 'results-smoke'), say: (l) => lines.push(l) });
+  const res = await runScenario({
+    scenario: 'smoke',
+    engine: 'auto',
+    env: NO_K6,
+    resultsDir: join(dir, 'results-smoke'),
+    say: (l) => lines.push(l),
+  });
   assert.equal(res.engine, 'node');
   if (res.engine !== 'node') return;
   assert.equal(res.result.outcome, 'ok', res.result.message);
   assert.equal(res.result.summary?.sessions.started, 7);
-  assert.deepEqual(Object.keys(res.result.summary?.sessions.byKind ?? {}).sort(), ['browse', 'cancel_before_checkout', 'checkout', 'checkout_cancel', 'dry', 'reopen', 'return']);
+  assert.deepEqual(Object.keys(res.result.summary?.sessions.byKind ?? {}).sort(), [
+    'browse',
+    'cancel_before_checkout',
+    'checkout',
+    'checkout_cancel',
+    'dry',
+    'reopen',
+    'return',
+  ]);
   assert.equal(res.result.summary?.sessions.failed, 0, JSON.stringify(res.result.summary?.notes));
   assert.ok(lines.some((l) => l.startsWith('engine: node')));
 });
@@ -88,18 +106,42 @@ test('a k6 binary found on K6_BIN runs the built bundle with the scenario variab
   const called = (await readFile(record, 'utf8')).trim().split('\n');
   const runDir = join(dir, 'results-k6', 'k6-run');
   assert.equal(called[0], `run --out csv=${join(runDir, 'k6-metrics.csv.gz')} ${join(dir, 'dist', 'lifecycle.js')}`);
-  assert.deepEqual(called.slice(1).filter((l) => !l.startsWith('TALON_BASE_URL')), ['DURATION=5s', 'K6_CSV_TIME_FORMAT=unix_milli', 'RATE=3', `RESULTS_DIR=${join(dir, 'results-k6')}`, `RUN_DIR=${runDir}`, 'RUN_ID=k6-run', 'SEED=4', 'TALON_API_KEY=set']);
+  assert.deepEqual(
+    called.slice(1).filter((l) => !l.startsWith('TALON_BASE_URL')),
+    [
+      'DURATION=5s',
+      'K6_CSV_TIME_FORMAT=unix_milli',
+      'RATE=3',
+      `RESULTS_DIR=${join(dir, 'results-k6')}`,
+      `RUN_DIR=${runDir}`,
+      'RUN_ID=k6-run',
+      'SEED=4',
+      'TALON_API_KEY=set',
+    ],
+  );
   // The metric stream became the run's results: results.json, summary.json and the report.
   assert.equal(res.conversionError, undefined);
-  assert.deepEqual((await readdir(runDir)).sort(), ['k6-metrics.csv.gz', 'report.html', 'results.json', 'summary.json', 'summary.txt']);
+  assert.deepEqual((await readdir(runDir)).sort(), [
+    'k6-metrics.csv.gz',
+    'report.html',
+    'results.json',
+    'summary.json',
+    'summary.txt',
+  ]);
   const results = JSON.parse(await readFile(join(runDir, 'results.json'), 'utf8'));
   assert.equal(results.run.engine, 'k6');
   assert.equal(results.run.runId, 'k6-run');
   assert.equal(results.run.tools.k6, 'v2.2.1');
   assert.equal(results.requests.count, 17);
   assert.equal(res.results?.requests.byStep.open?.count, 8);
-  assert.ok(called.some((l) => /^TALON_BASE_URL=http:\/\/127\.0\.0\.1:\d+$/.test(l)), 'k6 is aimed at the local target');
-  assert.ok((await readdir(join(dir, 'results-k6'))).includes('k6-run'), 'the run folder exists before k6 writes into it');
+  assert.ok(
+    called.some((l) => /^TALON_BASE_URL=http:\/\/127\.0\.0\.1:\d+$/.test(l)),
+    'k6 is aimed at the local target',
+  );
+  assert.ok(
+    (await readdir(join(dir, 'results-k6'))).includes('k6-run'),
+    'the run folder exists before k6 writes into it',
+  );
   assert.ok(lines.some((l) => l.startsWith(`engine: k6: k6 found at ${fake}`)));
 });
 
@@ -107,12 +149,15 @@ test('what the node engine cannot run, and bad variables, are bad input naming t
   const say = (): void => undefined;
   const results = join(dir, 'results-refused');
   const refused = async (o: Partial<Parameters<typeof runScenario>[0]>, pattern: RegExp): Promise<void> => {
-    await assert.rejects(runScenario({ engine: 'node', env: NO_K6, say, resultsDir: results, ...o }), (err: unknown) => {
-      assert.ok(err instanceof CartloadError, String(err));
-      assert.equal(err.exitCode, 2);
-      assert.match(err.message, pattern);
-      return true;
-    });
+    await assert.rejects(
+      runScenario({ engine: 'node', env: NO_K6, say, resultsDir: results, ...o }),
+      (err: unknown) => {
+        assert.ok(err instanceof CartloadError, String(err));
+        assert.equal(err.exitCode, 2);
+        assert.match(err.message, pattern);
+        return true;
+      },
+    );
   };
   await refused({ scenario: 'capacity' }, /capacity .* needs k6/);
   await refused({ env: { ...NO_K6, VUS: '3' } }, /VUS is a closed k6 model/);
@@ -127,8 +172,19 @@ test('scaleThinkTimes scales each gap and caps it, as the k6 session runner slee
   const plan: SessionPlan = {
     sessionId: 'x',
     kind: 'checkout',
-    steps: [0, 1000, 61_000, 62_000].map((at) => ({ step: 'update' as const, method: 'PUT' as const, path: sessionPath('x'), at })),
+    steps: [0, 1000, 61_000, 62_000].map((at) => ({
+      step: 'update' as const,
+      method: 'PUT' as const,
+      path: sessionPath('x'),
+      at,
+    })),
   };
-  assert.deepEqual(scaleThinkTimes(plan, 0.5, 10_000).steps.map((s) => s.at), [0, 500, 10_500, 11_000]);
-  assert.deepEqual(scaleThinkTimes(plan, 0, 10_000).steps.map((s) => s.at), [0, 0, 0, 0]);
+  assert.deepEqual(
+    scaleThinkTimes(plan, 0.5, 10_000).steps.map((s) => s.at),
+    [0, 500, 10_500, 11_000],
+  );
+  assert.deepEqual(
+    scaleThinkTimes(plan, 0, 10_000).steps.map((s) => s.at),
+    [0, 0, 0, 0],
+  );
 });

@@ -19,17 +19,37 @@ let dir: string;
 
 /** A capacity run's handleSummary data: p95 80, 250, 640 ms at 10, 20, 30 sessions/s, 3 requests a session. */
 function runData(): K6SummaryData {
-  const data: K6SummaryData = { metrics: {}, root_group: { name: '', path: '', groups: [], checks: [] }, state: { testRunDurationMs: 210_000 } };
+  const data: K6SummaryData = {
+    metrics: {},
+    root_group: { name: '', path: '', groups: [], checks: [] },
+    state: { testRunDurationMs: 210_000 },
+  };
   for (const [rate, p95] of [
     [10, 80],
     [20, 250],
     [30, 640],
   ] as const) {
     const requests = rate * 180;
-    data.metrics[`http_req_duration{stage:${rate}}`] = { type: 'trend', values: { count: requests, med: p95 / 2, 'p(95)': p95, 'p(99)': p95 * 1.2, max: p95 * 2 }, thresholds: { 'max>=0': { ok: true } } };
-    data.metrics[`http_req_failed{stage:${rate}}`] = { type: 'rate', values: { rate: 0, passes: 0, fails: requests }, thresholds: { 'rate!=-1': { ok: true } } };
-    data.metrics[`http_reqs{stage:${rate}}`] = { type: 'counter', values: { count: requests }, thresholds: { 'count>=0': { ok: true } } };
-    data.metrics[`iterations{stage:${rate}}`] = { type: 'counter', values: { count: rate * 60 }, thresholds: { 'count>=0': { ok: true } } };
+    data.metrics[`http_req_duration{stage:${rate}}`] = {
+      type: 'trend',
+      values: { count: requests, med: p95 / 2, 'p(95)': p95, 'p(99)': p95 * 1.2, max: p95 * 2 },
+      thresholds: { 'max>=0': { ok: true } },
+    };
+    data.metrics[`http_req_failed{stage:${rate}}`] = {
+      type: 'rate',
+      values: { rate: 0, passes: 0, fails: requests },
+      thresholds: { 'rate!=-1': { ok: true } },
+    };
+    data.metrics[`http_reqs{stage:${rate}}`] = {
+      type: 'counter',
+      values: { count: requests },
+      thresholds: { 'count>=0': { ok: true } },
+    };
+    data.metrics[`iterations{stage:${rate}}`] = {
+      type: 'counter',
+      values: { count: rate * 60 },
+      thresholds: { 'count>=0': { ok: true } },
+    };
   }
   data.metrics['vus_max'] = { type: 'gauge', values: { value: 40, min: 5, max: 40 } };
   return data;
@@ -48,7 +68,10 @@ before(async () => {
   // capacity.json as runs wrote it before it carried the probes: the steps, the SLO, the old report.
   await mkdir(join(dir, 'old'));
   await writeFile(join(dir, 'old', 'k6-summary.json'), JSON.stringify(data));
-  await writeFile(join(dir, 'old', 'capacity.json'), JSON.stringify({ steps, slo: SLO, report: { rows: [], sustainable: 20, breaking: 30 } }));
+  await writeFile(
+    join(dir, 'old', 'capacity.json'),
+    JSON.stringify({ steps, slo: SLO, report: { rows: [], sustainable: 20, breaking: 30 } }),
+  );
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -56,7 +79,10 @@ after(async () => {
 
 test('each step of a k6 capacity run is a probe: offered and achieved in sessions/s and requests/s, latency, errors', () => {
   const probes = probesFromK6Summary(runData(), steps, 600);
-  assert.deepEqual(probes.map((p) => p.rate), [10, 20, 30]);
+  assert.deepEqual(
+    probes.map((p) => p.rate),
+    [10, 20, 30],
+  );
   const p = probes[1]!;
   assert.deepEqual(p.offered, { sessionsPerSec: 20, requestsPerSec: 60 });
   assert.deepEqual(p.achieved, { sessionsPerSec: 20, requestsPerSec: 60 });
@@ -76,7 +102,10 @@ test('handleSummary adds capacity.json with the probes, the SLO and the report',
   assert.equal(file.report.sustainable?.sessionsPerSec, 20);
   assert.equal(file.report.sustainable?.requestsPerSec, 60);
   assert.equal(file.report.breaking?.sessionsPerSec, 30);
-  assert.match(extra.notes[0] as string, /^capacity: highest sustainable rate 20 sessions\/s \(60 req\/s\); the SLO broke at 30 sessions\/s/);
+  assert.match(
+    extra.notes[0] as string,
+    /^capacity: highest sustainable rate 20 sessions\/s \(60 req\/s\); the SLO broke at 30 sessions\/s/,
+  );
   assert.match(extra.text, /p95 latency \(log scale/);
 });
 
@@ -93,23 +122,41 @@ test('capacityFromRun judges a run again from its folder, capacity.json or k6-su
   const direct = await capacityFromRun(join(dir, 'run1', 'capacity.json'));
   assert.equal(direct.file.report.breaking?.sessionsPerSec, 30);
   const old = await capacityFromRun(join(dir, 'old'), { p95Ms: 200 });
-  assert.equal(old.file.report.sustainable?.sessionsPerSec, 10, 'an older capacity.json is read with its k6-summary.json');
+  assert.equal(
+    old.file.report.sustainable?.sessionsPerSec,
+    10,
+    'an older capacity.json is read with its k6-summary.json',
+  );
 });
 
 test('missing or foreign files are bad input naming the file', async () => {
-  await assert.rejects(capacityFromRun(join(dir, 'nope')), (e: unknown) => e instanceof CapacityInputError && /nope: no such run folder/.test(e.message));
+  await assert.rejects(
+    capacityFromRun(join(dir, 'nope')),
+    (e: unknown) => e instanceof CapacityInputError && /nope: no such run folder/.test(e.message),
+  );
   await mkdir(join(dir, 'not-capacity'));
   await writeFile(join(dir, 'not-capacity', 'k6-summary.json'), JSON.stringify(runData()));
-  await assert.rejects(capacityFromRun(join(dir, 'not-capacity')), /not-capacity\/capacity\.json: cannot read the capacity file \(ENOENT\)/);
+  await assert.rejects(
+    capacityFromRun(join(dir, 'not-capacity')),
+    /not-capacity\/capacity\.json: cannot read the capacity file \(ENOENT\)/,
+  );
   await writeFile(join(dir, 'broken-capacity.json'), '{');
-  await assert.rejects(capacityFromRun(join(dir, 'broken-capacity.json')), /broken-capacity\.json: the capacity file is not valid JSON/);
+  await assert.rejects(
+    capacityFromRun(join(dir, 'broken-capacity.json')),
+    /broken-capacity\.json: the capacity file is not valid JSON/,
+  );
   await writeFile(join(dir, 'other-capacity.json'), '{"rows":[]}');
   await assert.rejects(capacityFromRun(join(dir, 'other-capacity.json')), /neither "probes" .* nor "steps"/);
   await assert.rejects(capacityFromRun(join(dir, 'run1'), { errorRate: -1 }), /SLO errorRate: must be a number ≥ 0/);
 });
 
 test('cartload capacity-report prints the probes, the chart and the verdict; bad input exits 2', () => {
-  const run = (...args: string[]) => spawnSync(process.execPath, ['bin/cartload.mjs', 'capacity-report', ...args], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 });
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ['bin/cartload.mjs', 'capacity-report', ...args], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
   const ok = run(join(dir, 'run1'), '--p95-ms', '200');
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /capacity under the SLO p95 < 200 ms, p99 < 1000 ms, failed < 1%/);

@@ -1,9 +1,24 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sessionPath, type SessionPlan } from '../model/plan.ts';
-import { ConfigError, DEFAULT_BASE_URL, DEFAULT_SLO, parseConfig, parseStages, publicConfig, runNamespace } from '../scenarios/lib/config.ts';
+import {
+  ConfigError,
+  DEFAULT_BASE_URL,
+  DEFAULT_SLO,
+  parseConfig,
+  parseStages,
+  publicConfig,
+  runNamespace,
+} from '../scenarios/lib/config.ts';
 import { canSendDry, toDryPlan } from '../scenarios/lib/dry.ts';
-import { capacityScenario, capacitySteps, openModel, PRESET_SHAPES, stageAt, timeUnitFor } from '../scenarios/lib/load.ts';
+import {
+  capacityScenario,
+  capacitySteps,
+  openModel,
+  PRESET_SHAPES,
+  stageAt,
+  timeUnitFor,
+} from '../scenarios/lib/load.ts';
 import { durationMs } from '../model/duration.ts';
 import { mergeThresholds, observerThresholds, sloThresholds } from '../scenarios/lib/thresholds.ts';
 
@@ -100,10 +115,14 @@ test('invalid values fail at init naming the variable', () => {
 });
 
 test('THRESHOLDS adds thresholds: a list, or one expression', () => {
-  assert.deepEqual(parseConfig({ THRESHOLDS: '{"http_req_duration{step:close}":["p(95)<300","p(99)<600"],"checks":"rate>0.999"}' }).thresholds, {
-    'http_req_duration{step:close}': ['p(95)<300', 'p(99)<600'],
-    checks: ['rate>0.999'],
-  });
+  assert.deepEqual(
+    parseConfig({ THRESHOLDS: '{"http_req_duration{step:close}":["p(95)<300","p(99)<600"],"checks":"rate>0.999"}' })
+      .thresholds,
+    {
+      'http_req_duration{step:close}': ['p(95)<300', 'p(99)<600'],
+      checks: ['rate>0.999'],
+    },
+  );
 });
 
 test('STAGES accepts JSON and the compact rate:duration form', () => {
@@ -126,7 +145,10 @@ test('the API key never leaves publicConfig', () => {
 test('runNamespace is a valid, per-run session prefix', () => {
   const a = runNamespace(1_764_000_000_000, () => 0.5);
   assert.match(a, /^cartload-[a-z0-9]+$/);
-  assert.notEqual(a, runNamespace(1_764_000_000_001, () => 0.5));
+  assert.notEqual(
+    a,
+    runNamespace(1_764_000_000_001, () => 0.5),
+  );
 });
 
 test('openModel: constant arrival rate by default, STAGES or a LOAD preset ramp, VUS a closed model', () => {
@@ -149,7 +171,10 @@ test('openModel: constant arrival rate by default, STAGES or a LOAD preset ramp,
     assert.equal(s.executor, 'ramping-arrival-rate');
     assert.equal(s.tags?.load, preset);
     const stages = s.stages ?? [];
-    assert.ok(stages.some((st) => st.target === 4), `${preset} holds RATE`);
+    assert.ok(
+      stages.some((st) => st.target === 4),
+      `${preset} holds RATE`,
+    );
     assert.equal(stages[stages.length - 1]?.target, 0, `${preset} ramps down`);
   }
   const spike = openModel(parseConfig({ LOAD: 'spike', RATE: '4' }), 'run', d);
@@ -169,15 +194,24 @@ test('openModel: constant arrival rate by default, STAGES or a LOAD preset ramp,
   assert.deepEqual([closed.vus, closed.duration], [3, '30s']);
 
   assert.throws(() => openModel(parseConfig({ VUS: '3', RATE: '2' }), 'run', d), /VUS.*RATE/);
-  assert.throws(() => openModel(parseConfig({ LOAD: 'soak', STAGES: '1:1m' }), 'run', d), (e: unknown) => e instanceof ConfigError && e.variable === 'LOAD');
+  assert.throws(
+    () => openModel(parseConfig({ LOAD: 'soak', STAGES: '1:1m' }), 'run', d),
+    (e: unknown) => e instanceof ConfigError && e.variable === 'LOAD',
+  );
 });
 
 test('capacity steps ramp and hold, and stageAt names the step a session starts in', () => {
   const steps = capacitySteps(5, 5, 3, '1m', '10s');
-  assert.deepEqual(steps.map((s) => s.rate), [5, 10, 15]);
+  assert.deepEqual(
+    steps.map((s) => s.rate),
+    [5, 10, 15],
+  );
   const sc = capacityScenario(parseConfig({}), steps, 'capacity');
   assert.equal(sc.executor, 'ramping-arrival-rate');
-  assert.deepEqual(sc.stages?.map((s) => `${s.target}:${s.duration}`), ['5:10s', '5:1m', '10:10s', '10:1m', '15:10s', '15:1m']);
+  assert.deepEqual(
+    sc.stages?.map((s) => `${s.target}:${s.duration}`),
+    ['5:10s', '5:1m', '10:10s', '10:1m', '15:10s', '15:1m'],
+  );
   assert.equal(durationMs('1m30s'), 90_000);
   assert.equal(durationMs('250ms'), 250);
   assert.equal(stageAt(steps, 5_000), 'ramp');
@@ -211,19 +245,40 @@ test('DRY: writes get dry=true; steps that cannot be dry are left out', () => {
     kind: 'return',
     steps: [
       { step: 'open', method: 'PUT', path: sessionPath(id), body: {}, expect: 'open', at: 0 },
-      { step: 'update', method: 'PUT', path: sessionPath(id), body: {}, expect: 'open', at: 1000, query: { now: '2030-01-01T00:00:00Z' } },
+      {
+        step: 'update',
+        method: 'PUT',
+        path: sessionPath(id),
+        body: {},
+        expect: 'open',
+        at: 1000,
+        query: { now: '2030-01-01T00:00:00Z' },
+      },
       { step: 'close', method: 'PUT', path: sessionPath(id), body: {}, expect: 'closed', at: 2000 },
-      { step: 'return', method: 'POST', path: sessionPath(id, 'returns'), body: {}, expect: 'partially_returned', at: 3000 },
+      {
+        step: 'return',
+        method: 'POST',
+        path: sessionPath(id, 'returns'),
+        body: {},
+        expect: 'partially_returned',
+        at: 3000,
+      },
       { step: 'reopen', method: 'PUT', path: sessionPath(id, 'reopen'), expect: 'open', at: 4000 },
       { step: 'cancel', method: 'PUT', path: sessionPath(id), body: {}, expect: 'cancelled', at: 5000 },
       { step: 'get', method: 'GET', path: sessionPath(id), expect: 'cancelled', at: 6000 },
     ],
   };
   const { plan: dry, skipped } = toDryPlan(plan);
-  assert.deepEqual(dry.steps.map((s) => s.step), ['open', 'update', 'close']);
+  assert.deepEqual(
+    dry.steps.map((s) => s.step),
+    ['open', 'update', 'close'],
+  );
   for (const s of dry.steps) assert.equal(s.query?.dry, 'true');
   assert.equal(dry.steps[1]?.query?.now, '2030-01-01T00:00:00Z', 'other query parameters stay');
-  assert.deepEqual(skipped.map((s) => s.step), ['return', 'reopen', 'cancel', 'get']);
+  assert.deepEqual(
+    skipped.map((s) => s.step),
+    ['return', 'reopen', 'cancel', 'get'],
+  );
   assert.equal(plan.steps[0]?.query, undefined, 'the original plan is untouched');
   assert.equal(canSendDry(plan.steps[0] as never), true);
 });

@@ -47,7 +47,8 @@ function bySession(requests: HarnessRequest[]): Map<string, HarnessRequest[]> {
   return sessions;
 }
 
-const stateOf = (r: HarnessRequest): string | undefined => (r.responseBody as { customerSession?: { state?: string } } | undefined)?.customerSession?.state;
+const stateOf = (r: HarnessRequest): string | undefined =>
+  (r.responseBody as { customerSession?: { state?: string } } | undefined)?.customerSession?.state;
 
 test('every scenario and load preset has options k6 accepts', async () => {
   const variants: Record<string, string>[] = [
@@ -61,14 +62,23 @@ test('every scenario and load preset has options k6 accepts', async () => {
     { RATE: '0.5', PRE_ALLOCATED_VUS: '2', MAX_VUS: '4' },
   ];
   for (const name of ['smoke', 'lifecycle', 'capacity', 'big-carts', 'dry-run']) {
-    for (const env of name === 'smoke' || name === 'capacity' ? [{}, { RATE: '3', RATE_STEP: '2', STEPS: '4', STEP_DURATION: '30s' }] : variants) {
+    for (const env of name === 'smoke' || name === 'capacity'
+      ? [{}, { RATE: '3', RATE_STEP: '2', STEPS: '4', STEP_DURATION: '30s' }]
+      : variants) {
       const t = new K6Test({ bundle: bundle(name), env, validateOptions: false });
       await t.prepare();
       const exports = Object.keys(t.vu0.exports).filter((k) => typeof t.vu0.exports[k] === 'function');
-      const o = t.state.options as { scenarios?: Record<string, { executor: string }>; thresholds?: Record<string, string[]> };
+      const o = t.state.options as {
+        scenarios?: Record<string, { executor: string }>;
+        thresholds?: Record<string, string[]>;
+      };
       assert.equal(Object.keys(o.scenarios ?? {}).length, 1, `${name}: one scenario`);
       assert.ok(Object.keys(o.thresholds ?? {}).length > 10, `${name}: thresholds`);
-      assert.deepEqual(validateK6Options(t.state.options, { exports, metrics: t.state.metrics.types() }), [], `${name} ${JSON.stringify(env)}`);
+      assert.deepEqual(
+        validateK6Options(t.state.options, { exports, metrics: t.state.metrics.types() }),
+        [],
+        `${name} ${JSON.stringify(env)}`,
+      );
       for (const fn of ['setup', 'teardown', 'handleSummary']) assert.ok(exports.includes(fn), `${name} exports ${fn}`);
       // k6 takes the options from VU 0's init only; the other VUs skip building them.
       assert.equal(JSON.stringify(t.addVu().exports.options), '{}');
@@ -78,16 +88,27 @@ test('every scenario and load preset has options k6 accepts', async () => {
 
 test('smoke walks every lifecycle kind once through its states, every check passing', async () => {
   const core = createTargetCore();
-  const r = await runK6Bundle({ bundle: bundle('smoke'), iterations: LIFECYCLE_KINDS.length, core, apiKey: KEY, env: { RUN_ID: 'smoke-test' } });
+  const r = await runK6Bundle({
+    bundle: bundle('smoke'),
+    iterations: LIFECYCLE_KINDS.length,
+    core,
+    apiKey: KEY,
+    env: { RUN_ID: 'smoke-test' },
+  });
   assert.equal(r.exitCode, 0, JSON.stringify(r.thresholds.filter((t) => !t.ok)));
   assertAllChecksPassed(r);
   assert.equal(r.requests[0]?.phase, 'setup');
   assert.equal(r.requests[0]?.status, 404, 'the health check asks for a session that does not exist');
-  assert.deepEqual(r.sleeps.filter((s) => s.seconds > 0), [], 'smoke has no think time');
+  assert.deepEqual(
+    r.sleeps.filter((s) => s.seconds > 0),
+    [],
+    'smoke has no think time',
+  );
 
   const sessions = bySession(r.requests);
   assert.equal(sessions.size, LIFECYCLE_KINDS.length);
-  for (const id of sessions.keys()) assert.match(id, /^cartload-smoke-test-1-\d$/, 'RUN_ID names the session namespace');
+  for (const id of sessions.keys())
+    assert.match(id, /^cartload-smoke-test-1-\d$/, 'RUN_ID names the session namespace');
   const byKind = new Map([...sessions.values()].map((reqs) => [reqs[0]?.tags.kind as string, reqs]));
   assert.deepEqual([...byKind.keys()].sort(), [...LIFECYCLE_KINDS].sort(), 'each kind exactly once');
   for (const [kind, reqs] of byKind) {
@@ -97,13 +118,20 @@ test('smoke walks every lifecycle kind once through its states, every check pass
       assert.ok(q.tags.name?.includes('/v2/customer_sessions/{id}'), 'tagged with the endpoint, not the URL');
     }
   }
-  const path = (kind: string): string => (byKind.get(kind) ?? []).map((q) => `${q.tags.step}${stateOf(q) ? `=${stateOf(q)}` : ''}`).join(' ').replace(/( update=open)+/g, ' update=open…');
+  const path = (kind: string): string =>
+    (byKind.get(kind) ?? [])
+      .map((q) => `${q.tags.step}${stateOf(q) ? `=${stateOf(q)}` : ''}`)
+      .join(' ')
+      .replace(/( update=open)+/g, ' update=open…');
   const ends = (kind: string, pattern: RegExp): void => assert.match(path(kind), pattern, `${kind}: ${path(kind)}`);
   ends('browse', /^open=open( update=open…)?( get=open)?$/);
   ends('checkout', /^open=open( update=open…)? close=closed( get=closed)?$/);
   ends('checkout_cancel', /^open=open( update=open…)? close=closed cancel=cancelled( get=cancelled)?$/);
   ends('cancel_before_checkout', /^open=open( update=open…)? cancel=cancelled( get=cancelled)?$/);
-  ends('return', /^open=open( update=open…)? close=closed( return=partially_returned)+ cancel=cancelled( get=cancelled)?$/);
+  ends(
+    'return',
+    /^open=open( update=open…)? close=closed( return=partially_returned)+ cancel=cancelled( get=cancelled)?$/,
+  );
   ends('reopen', /^open=open( update=open…)? close=closed reopen update=open… close=closed( get=closed)?$/);
   ends('dry', /^(dry(=open)? ?)+$/);
   for (const q of byKind.get('dry') ?? []) assert.equal(q.query.dry, 'true');
@@ -112,7 +140,13 @@ test('smoke walks every lifecycle kind once through its states, every check pass
   assert.ok((stats.transitions['closed->partially_returned'] ?? 0) >= 1);
 
   const files = r.summary;
-  assert.deepEqual(Object.keys(files).sort(), ['results/smoke-test-junit.xml', 'results/smoke-test-k6-summary.json', 'results/smoke-test-summary.json', 'results/smoke-test-summary.txt', 'stdout']);
+  assert.deepEqual(Object.keys(files).sort(), [
+    'results/smoke-test-junit.xml',
+    'results/smoke-test-k6-summary.json',
+    'results/smoke-test-summary.json',
+    'results/smoke-test-summary.txt',
+    'stdout',
+  ]);
   const summary = JSON.parse(files['results/smoke-test-summary.json'] as string) as RunSummary;
   assert.equal(summary.engine, 'k6');
   assert.equal(summary.scenario, 'smoke');
@@ -137,70 +171,155 @@ test('smoke walks every lifecycle kind once through its states, every check pass
 });
 
 test('lifecycle runs the profile mix across VUs with think times, every check passing', async () => {
-  const r = await runK6Bundle({ bundle: bundle('lifecycle'), vus: 3, iterations: 40, apiKey: KEY, env: { MAX_THINK: '2' } });
+  const r = await runK6Bundle({
+    bundle: bundle('lifecycle'),
+    vus: 3,
+    iterations: 40,
+    apiKey: KEY,
+    env: { MAX_THINK: '2' },
+  });
   assert.equal(r.exitCode, 0);
   assertAllChecksPassed(r);
   const sessions = bySession(r.requests);
   assert.equal(sessions.size, 40, 'one session per iteration, IDs unique across VUs');
   assert.ok(new Set([...sessions.values()].map((s) => s[0]?.tags.kind)).size >= 4, 'a mix of kinds');
-  assert.ok(r.sleeps.length > 0 && r.sleeps.every((s) => s.seconds > 0 && s.seconds <= 2), 'think times, capped by MAX_THINK');
+  assert.ok(
+    r.sleeps.length > 0 && r.sleeps.every((s) => s.seconds > 0 && s.seconds <= 2),
+    'think times, capped by MAX_THINK',
+  );
   const ids = [...sessions.keys()];
   const prefix = (r.setupData as { sessionPrefix: string }).sessionPrefix;
-  assert.ok(ids.every((id) => id.startsWith(`${prefix}-1-`)), 'IDs in the run namespace');
+  assert.ok(
+    ids.every((id) => id.startsWith(`${prefix}-1-`)),
+    'IDs in the run namespace',
+  );
 });
 
 test('PROFILE names a JSON profile file beside the bundle, and SESSION_PREFIX fixes the IDs', async () => {
-  await writeFile(join(dir, 'three-items.json'), JSON.stringify({ extends: 'default', lifecycles: { browse: 0, checkout: 1, checkout_cancel: 0, cancel_before_checkout: 0, return: 0, reopen: 0, dry: 0 }, cart: { items: { median: 3, sigma: 0, min: 3, max: 3 } }, updates: { min: 0, max: 0 }, getShare: 0 }));
-  const r = await runK6Bundle({ bundle: bundle('lifecycle'), iterations: 5, apiKey: KEY, env: { PROFILE: './three-items.json', SESSION_PREFIX: 'ci-run', SEED: '9', THINK_SCALE: '0' } });
+  await writeFile(
+    join(dir, 'three-items.json'),
+    JSON.stringify({
+      extends: 'default',
+      lifecycles: {
+        browse: 0,
+        checkout: 1,
+        checkout_cancel: 0,
+        cancel_before_checkout: 0,
+        return: 0,
+        reopen: 0,
+        dry: 0,
+      },
+      cart: { items: { median: 3, sigma: 0, min: 3, max: 3 } },
+      updates: { min: 0, max: 0 },
+      getShare: 0,
+    }),
+  );
+  const r = await runK6Bundle({
+    bundle: bundle('lifecycle'),
+    iterations: 5,
+    apiKey: KEY,
+    env: { PROFILE: './three-items.json', SESSION_PREFIX: 'ci-run', SEED: '9', THINK_SCALE: '0' },
+  });
   assert.equal(r.exitCode, 0);
   assertAllChecksPassed(r);
   const sessions = bySession(r.requests);
   assert.deepEqual([...sessions.keys()].sort(), ['ci-run-9-0', 'ci-run-9-1', 'ci-run-9-2', 'ci-run-9-3', 'ci-run-9-4']);
   for (const reqs of sessions.values()) {
-    assert.deepEqual(reqs.map((q) => q.tags.step), ['open', 'close'], 'checkout only, no updates');
+    assert.deepEqual(
+      reqs.map((q) => q.tags.step),
+      ['open', 'close'],
+      'checkout only, no updates',
+    );
     const cart = (reqs[1]?.requestBody as { customerSession: { cartItems: unknown[] } }).customerSession.cartItems;
     assert.equal(cart.length, 3);
   }
-  await assert.rejects(runK6Bundle({ bundle: bundle('lifecycle'), apiKey: KEY, env: { PROFILE: './missing-profile.json' } }), /environment variable PROFILE names a file that cannot be opened/);
+  await assert.rejects(
+    runK6Bundle({ bundle: bundle('lifecycle'), apiKey: KEY, env: { PROFILE: './missing-profile.json' } }),
+    /environment variable PROFILE names a file that cannot be opened/,
+  );
 });
 
 test('a VU plans from the preset compiled into pools.json, or compiles a profile once per test: the same plans as Node either way', async () => {
   const pools = JSON.parse(await readFile(join(dir, 'pools.json'), 'utf8')) as Record<string, unknown>;
   const { planModels: _shipped, ...bare } = pools;
   await writeFile(join(dir, 'bare-pools.json'), JSON.stringify(bare));
-  const node = createPlanner({ pools: bare as unknown as Pools, profile: 'coupon-heavy', seed: 5, sessionPrefix: 'same' });
+  const node = createPlanner({
+    pools: bare as unknown as Pools,
+    profile: 'coupon-heavy',
+    seed: 5,
+    sessionPrefix: 'same',
+  });
   for (const env of [{}, { POOLS: './bare-pools.json' }]) {
-    const r = await runK6Bundle({ bundle: bundle('lifecycle'), vus: 2, iterations: 6, apiKey: KEY, env: { ...env, PROFILE: 'coupon-heavy', SEED: '5', SESSION_PREFIX: 'same', THINK_SCALE: '0' } });
+    const r = await runK6Bundle({
+      bundle: bundle('lifecycle'),
+      vus: 2,
+      iterations: 6,
+      apiKey: KEY,
+      env: { ...env, PROFILE: 'coupon-heavy', SEED: '5', SESSION_PREFIX: 'same', THINK_SCALE: '0' },
+    });
     assertAllChecksPassed(r);
     const sessions = bySession(r.requests);
     for (let i = 0; i < 6; i++) {
       const plan = node.plan(i);
       const sent = sessions.get(plan.sessionId) ?? [];
-      assert.deepEqual(sent.map((q) => q.requestBody), plan.steps.map((st) => st.body), `${JSON.stringify(env)} session ${i}`);
+      assert.deepEqual(
+        sent.map((q) => q.requestBody),
+        plan.steps.map((st) => st.body),
+        `${JSON.stringify(env)} session ${i}`,
+      );
     }
   }
   // The shipped model is what the VUs use: one that never draws a coupon gives sessions without any.
-  const models = (pools.planModels as { name: string; couponT: number }[]).map((m) => (m.name === 'coupon-heavy' ? { ...m, couponT: 0 } : m));
+  const models = (pools.planModels as { name: string; couponT: number }[]).map((m) =>
+    m.name === 'coupon-heavy' ? { ...m, couponT: 0 } : m,
+  );
   await writeFile(join(dir, 'no-coupon-pools.json'), JSON.stringify({ ...pools, planModels: models }));
-  const r = await runK6Bundle({ bundle: bundle('lifecycle'), iterations: 20, apiKey: KEY, env: { POOLS: './no-coupon-pools.json', PROFILE: 'coupon-heavy', THINK_SCALE: '0' } });
+  const r = await runK6Bundle({
+    bundle: bundle('lifecycle'),
+    iterations: 20,
+    apiKey: KEY,
+    env: { POOLS: './no-coupon-pools.json', PROFILE: 'coupon-heavy', THINK_SCALE: '0' },
+  });
   const writes = r.requests.filter((q) => q.phase === 'iteration' && q.method === 'PUT' && q.requestBody);
   assert.ok(writes.length > 20);
-  assert.ok(writes.every((q) => (q.requestBody as { customerSession?: { couponCodes?: unknown } }).customerSession?.couponCodes === undefined));
+  assert.ok(
+    writes.every(
+      (q) =>
+        (q.requestBody as { customerSession?: { couponCodes?: unknown } }).customerSession?.couponCodes === undefined,
+    ),
+  );
 });
 
 test('big-carts sends carts of hundreds of items and passes every check', async () => {
-  const r = await runK6Bundle({ bundle: bundle('big-carts'), vus: 2, iterations: 4, apiKey: KEY, env: { THINK_SCALE: '0' } });
+  const r = await runK6Bundle({
+    bundle: bundle('big-carts'),
+    vus: 2,
+    iterations: 4,
+    apiKey: KEY,
+    env: { THINK_SCALE: '0' },
+  });
   assert.equal(r.exitCode, 0);
   assertAllChecksPassed(r);
   const sizes = r.requests
-    .filter((q) => q.method === 'PUT' && (q.requestBody as { customerSession?: { cartItems?: unknown[] } } | undefined)?.customerSession?.cartItems)
-    .map((q) => ((q.requestBody as { customerSession: { cartItems: unknown[] } }).customerSession.cartItems.length));
+    .filter(
+      (q) =>
+        q.method === 'PUT' &&
+        (q.requestBody as { customerSession?: { cartItems?: unknown[] } } | undefined)?.customerSession?.cartItems,
+    )
+    .map((q) => (q.requestBody as { customerSession: { cartItems: unknown[] } }).customerSession.cartItems.length);
   assert.ok(Math.max(...sizes) >= 100, `largest cart ${Math.max(...sizes)}`);
 });
 
 test('dry-run sends every write dry and stores nothing', async () => {
   const core = createTargetCore();
-  const r = await runK6Bundle({ bundle: bundle('dry-run'), vus: 2, iterations: 30, core, apiKey: KEY, env: { THINK_SCALE: '0' } });
+  const r = await runK6Bundle({
+    bundle: bundle('dry-run'),
+    vus: 2,
+    iterations: 30,
+    core,
+    apiKey: KEY,
+    env: { THINK_SCALE: '0' },
+  });
   assert.equal(r.exitCode, 0);
   assertAllChecksPassed(r);
   const writes = r.requests.filter((q) => q.phase === 'iteration');
@@ -220,7 +339,13 @@ test('dry-run sends every write dry and stores nothing', async () => {
 
 test('DRY=1 makes every write of the lifecycle scenario dry', async () => {
   const core = createTargetCore();
-  const r = await runK6Bundle({ bundle: bundle('lifecycle'), iterations: 25, core, apiKey: KEY, env: { DRY: '1', THINK_SCALE: '0' } });
+  const r = await runK6Bundle({
+    bundle: bundle('lifecycle'),
+    iterations: 25,
+    core,
+    apiKey: KEY,
+    env: { DRY: '1', THINK_SCALE: '0' },
+  });
   assert.equal(r.exitCode, 0);
   assertAllChecksPassed(r);
   const sent = r.requests.filter((x) => x.phase === 'iteration');
@@ -240,7 +365,10 @@ test('a refused API key or an unreachable target fails setup with a message that
     runK6Bundle({ bundle: bundle('smoke'), iterations: 1, apiKey: KEY, env: { TALON_API_KEY: 'wrong-key' } }),
     /setup\(\) failed: cartload: the target http:\/\/127\.0\.0\.1:3000 refused the API key \(HTTP 401\); check TALON_API_KEY/,
   );
-  await assert.rejects(runK6Bundle({ bundle: bundle('smoke'), iterations: 1, apiKey: KEY, env: { TALON_API_KEY: '' } }), /TALON_API_KEY is not set/);
+  await assert.rejects(
+    runK6Bundle({ bundle: bundle('smoke'), iterations: 1, apiKey: KEY, env: { TALON_API_KEY: '' } }),
+    /TALON_API_KEY is not set/,
+  );
   await assert.rejects(
     runK6Bundle({ bundle: bundle('smoke'), iterations: 1, apiKey: KEY, env: { TALON_BASE_URL: 'http://127.0.0.1:9' } }),
     /setup\(\) failed: cartload: the target http:\/\/127\.0\.0\.1:9 is unreachable/,
@@ -248,9 +376,18 @@ test('a refused API key or an unreachable target fails setup with a message that
 });
 
 test('bad configuration stops the script at init, naming the variable', async () => {
-  await assert.rejects(runK6Bundle({ bundle: bundle('lifecycle'), apiKey: KEY, env: { RATE: 'fast' } }), /environment variable RATE must be a positive number/);
-  await assert.rejects(runK6Bundle({ bundle: bundle('lifecycle'), apiKey: KEY, env: { PROFILE: 'nope' } }), /environment variable PROFILE .*unknown preset "nope"/);
-  await assert.rejects(runK6Bundle({ bundle: bundle('lifecycle'), apiKey: KEY, env: { POOLS: './missing.json' } }), /cannot open the pools file \.\/missing\.json/);
+  await assert.rejects(
+    runK6Bundle({ bundle: bundle('lifecycle'), apiKey: KEY, env: { RATE: 'fast' } }),
+    /environment variable RATE must be a positive number/,
+  );
+  await assert.rejects(
+    runK6Bundle({ bundle: bundle('lifecycle'), apiKey: KEY, env: { PROFILE: 'nope' } }),
+    /environment variable PROFILE .*unknown preset "nope"/,
+  );
+  await assert.rejects(
+    runK6Bundle({ bundle: bundle('lifecycle'), apiKey: KEY, env: { POOLS: './missing.json' } }),
+    /cannot open the pools file \.\/missing\.json/,
+  );
 });
 
 test('a failing step fails its session, skips the rest and crosses the checks threshold (exit 99)', async () => {
@@ -260,7 +397,10 @@ test('a failing step fails its session, skips the rest and crosses the checks th
     iterations: LIFECYCLE_KINDS.length,
     apiKey: KEY,
     // The target answers the third session write with a 409, as Talon.One does for parallel requests.
-    onRequest: (req) => (req.method !== 'GET' && ++n === 3 ? { status: 409, body: { message: 'Too many requests are updating this session at the same time' } } : undefined),
+    onRequest: (req) =>
+      req.method !== 'GET' && ++n === 3
+        ? { status: 409, body: { message: 'Too many requests are updating this session at the same time' } }
+        : undefined,
   });
   assert.equal(r.exitCode, 99);
   const failed = new Set(r.failedChecks.map((c) => c.name));
@@ -282,39 +422,86 @@ test('a failing step fails its session, skips the rest and crosses the checks th
 });
 
 test('THRESHOLDS adds to the gate: a crossed one fails the run and shows in JUnit; a malformed one is refused as k6 would', async () => {
-  const r = await runK6Bundle({ bundle: bundle('smoke'), iterations: LIFECYCLE_KINDS.length, apiKey: KEY, env: { THRESHOLDS: '{"http_reqs":["count<5"]}' } });
+  const r = await runK6Bundle({
+    bundle: bundle('smoke'),
+    iterations: LIFECYCLE_KINDS.length,
+    apiKey: KEY,
+    env: { THRESHOLDS: '{"http_reqs":["count<5"]}' },
+  });
   assert.equal(r.exitCode, 99);
   assertAllChecksPassed(r);
   const junit = parseXml(r.summary['results/smoke-junit.xml'] as string);
-  const failed = junit.children.flatMap((suite) => suite.children).filter((c) => c.children.some((f) => f.name === 'failure'));
-  assert.deepEqual(failed.map((c) => c.attrs.name), ['http_reqs: count<5']);
-  await assert.rejects(runK6Bundle({ bundle: bundle('smoke'), apiKey: KEY, env: { THRESHOLDS: '{"http_req_duration":["p95<100"]}' } }), /exit code 104[\s\S]*p95<100/);
+  const failed = junit.children
+    .flatMap((suite) => suite.children)
+    .filter((c) => c.children.some((f) => f.name === 'failure'));
+  assert.deepEqual(
+    failed.map((c) => c.attrs.name),
+    ['http_reqs: count<5'],
+  );
+  await assert.rejects(
+    runK6Bundle({ bundle: bundle('smoke'), apiKey: KEY, env: { THRESHOLDS: '{"http_req_duration":["p95<100"]}' } }),
+    /exit code 104[\s\S]*p95<100/,
+  );
 });
 
 test('capacity tags every request with its stage and reports the steps', async () => {
-  const r = await runK6Bundle({ bundle: bundle('capacity'), vus: 2, iterations: 10, apiKey: KEY, env: { THINK_SCALE: '0', RATE: '2', STEPS: '3' } });
+  const r = await runK6Bundle({
+    bundle: bundle('capacity'),
+    vus: 2,
+    iterations: 10,
+    apiKey: KEY,
+    env: { THINK_SCALE: '0', RATE: '2', STEPS: '3' },
+  });
   assert.equal(r.exitCode, 0);
   assertAllChecksPassed(r);
   // The harness does not pace: every session starts within the first ramp.
   for (const q of r.requests.filter((x) => x.phase === 'iteration')) assert.equal(q.tags.stage, 'ramp');
   assert.ok(r.metrics['http_req_duration{stage:2}'], 'a sub-metric per step for the capacity report');
-  assert.ok(r.metrics['cartload_start_lag{stage:2}'] && r.metrics['cartload_answered{answered_in:2}'], 'the generator\'s lateness and the answers by their time, per step');
-  assert.ok(r.metrics['cartload_start_lag'] !== undefined, 'sessions\' start lateness is recorded');
+  assert.ok(
+    r.metrics['cartload_start_lag{stage:2}'] && r.metrics['cartload_answered{answered_in:2}'],
+    "the generator's lateness and the answers by their time, per step",
+  );
+  assert.ok(r.metrics['cartload_start_lag'] !== undefined, "sessions' start lateness is recorded");
   assert.match(r.summary.stdout as string, /capacity: no probe finished: nothing to report/);
-  const file = JSON.parse(r.summary['results/capacity-capacity.json'] as string) as { steps: { rate: number }[]; probes: unknown[] };
-  assert.deepEqual(file.steps.map((s) => s.rate), [2, 4, 6], 'capacity.json keeps the steps, to read the probes again from k6-summary.json');
+  const file = JSON.parse(r.summary['results/capacity-capacity.json'] as string) as {
+    steps: { rate: number }[];
+    probes: unknown[];
+  };
+  assert.deepEqual(
+    file.steps.map((s) => s.rate),
+    [2, 4, 6],
+    'capacity.json keeps the steps, to read the probes again from k6-summary.json',
+  );
   assert.deepEqual(file.probes, []);
 });
 
 test('capacity with WARMUP starts at its first rate and holds it before the step is measured (a cartload capacity probe)', async () => {
-  const r = await runK6Bundle({ bundle: bundle('capacity'), vus: 1, iterations: 1, apiKey: KEY, env: { THINK_SCALE: '0', RATE: '30', RATE_STEP: '30', STEPS: '1', WARMUP: '5s', STEP_DURATION: '10s', GRACEFUL_STOP: '3s' } });
+  const r = await runK6Bundle({
+    bundle: bundle('capacity'),
+    vus: 1,
+    iterations: 1,
+    apiKey: KEY,
+    env: {
+      THINK_SCALE: '0',
+      RATE: '30',
+      RATE_STEP: '30',
+      STEPS: '1',
+      WARMUP: '5s',
+      STEP_DURATION: '10s',
+      GRACEFUL_STOP: '3s',
+    },
+  });
   assert.equal(r.exitCode, 0);
-  const sc = (r.options.scenarios as Record<string, { startRate: number; stages: unknown[]; gracefulStop: string }>).capacity!;
+  const sc = (r.options.scenarios as Record<string, { startRate: number; stages: unknown[]; gracefulStop: string }>)
+    .capacity!;
   assert.equal(sc.startRate, 30);
   assert.deepEqual(sc.stages, [
     { target: 30, duration: '5s' },
     { target: 30, duration: '10s' },
   ]);
   assert.equal(sc.gracefulStop, '3s');
-  assert.ok(r.options.thresholds && 'http_req_duration{stage:30,half:2}' in (r.options.thresholds as object), 'each half of the hold is kept apart, for the trend');
+  assert.ok(
+    r.options.thresholds && 'http_req_duration{stage:30,half:2}' in (r.options.thresholds as object),
+    'each half of the hold is kept apart, for the trend',
+  );
 });

@@ -38,7 +38,13 @@ function claimed(r: HarnessResult): string[] {
 function assertClaimsHold(r: HarnessResult, cwd: string): void {
   assert.deepEqual(r.summaryWrites?.errors, [], 'k6 could write every file');
   const files = claimed(r);
-  assert.deepEqual([...files].sort(), Object.keys(r.summary).filter((k) => k !== 'stdout').sort(), 'the summary claims exactly the files it returned');
+  assert.deepEqual(
+    [...files].sort(),
+    Object.keys(r.summary)
+      .filter((k) => k !== 'stdout')
+      .sort(),
+    'the summary claims exactly the files it returned',
+  );
   for (const f of files) assert.ok(existsSync(join(cwd, f)), `${f} exists, as the summary says`);
 }
 
@@ -46,10 +52,20 @@ test('plain `k6 run dist/smoke.js` after the build leaves every file where its s
   const plain = await runK6Bundle({ bundle: bundle('smoke'), iterations: LIFECYCLE_KINDS.length, cwd: clone });
   assert.equal(plain.exitCode, 0);
   assertClaimsHold(plain, clone);
-  assert.deepEqual(claimed(plain), ['results/smoke-summary.json', 'results/smoke-summary.txt', 'results/smoke-junit.xml', 'results/smoke-k6-summary.json']);
+  assert.deepEqual(claimed(plain), [
+    'results/smoke-summary.json',
+    'results/smoke-summary.txt',
+    'results/smoke-junit.xml',
+    'results/smoke-k6-summary.json',
+  ]);
   assert.equal(parseXml(readFileSync(join(clone, 'results/smoke-junit.xml'), 'utf8')).attrs.failures, '0');
 
-  const named = await runK6Bundle({ bundle: bundle('smoke'), iterations: LIFECYCLE_KINDS.length, cwd: clone, env: { RUN_ID: 'ci-1234' } });
+  const named = await runK6Bundle({
+    bundle: bundle('smoke'),
+    iterations: LIFECYCLE_KINDS.length,
+    cwd: clone,
+    env: { RUN_ID: 'ci-1234' },
+  });
   assertClaimsHold(named, clone);
   assert.ok(existsSync(join(clone, 'results/ci-1234-junit.xml')));
   const summary = JSON.parse(readFileSync(join(clone, 'results/ci-1234-summary.json'), 'utf8')) as { runId: string };
@@ -62,12 +78,20 @@ test('k6 cannot create folders: without the build’s results/ every file fails 
     const r = await runK6Bundle({ bundle: bundle('smoke'), iterations: LIFECYCLE_KINDS.length, cwd: elsewhere });
     assert.equal(r.exitCode, 0, 'k6 only logs what it could not write');
     assert.deepEqual(r.summaryWrites?.written, []);
-    assert.ok(r.summaryWrites?.errors.includes("could not open 'results/smoke-junit.xml': no such file or directory"), JSON.stringify(r.summaryWrites));
+    assert.ok(
+      r.summaryWrites?.errors.includes("could not open 'results/smoke-junit.xml': no such file or directory"),
+      JSON.stringify(r.summaryWrites),
+    );
     assert.equal(r.summaryWrites?.errors.length, 4);
 
     // RUN_DIR names a folder someone made (cartload run does): plain names inside it.
     await mkdir(join(elsewhere, 'run-7'));
-    const inDir = await runK6Bundle({ bundle: bundle('smoke'), iterations: LIFECYCLE_KINDS.length, cwd: elsewhere, env: { RUN_ID: 'run-7', RUN_DIR: 'run-7' } });
+    const inDir = await runK6Bundle({
+      bundle: bundle('smoke'),
+      iterations: LIFECYCLE_KINDS.length,
+      cwd: elsewhere,
+      env: { RUN_ID: 'run-7', RUN_DIR: 'run-7' },
+    });
     assertClaimsHold(inDir, elsewhere);
     assert.ok(existsSync(join(elsewhere, 'run-7', 'summary.json')));
   } finally {
@@ -77,32 +101,64 @@ test('k6 cannot create folders: without the build’s results/ every file fails 
 
 test('every bundle runs one whole session per iteration under k6 run --vus 2 --iterations 9', async () => {
   for (const name of BUNDLES) {
-    const r = await runK6Bundle({ bundle: bundle(name), flags: { vus: 2, iterations: 9 }, env: { THINK_SCALE: '0', RATE: '1' } });
-    assert.deepEqual(r.scenario, { name: 'default', executor: 'shared-iterations', exec: 'default', env: {}, tags: {} }, `${name}: the flags replace the scenarios`);
+    const r = await runK6Bundle({
+      bundle: bundle(name),
+      flags: { vus: 2, iterations: 9 },
+      env: { THINK_SCALE: '0', RATE: '1' },
+    });
+    assert.deepEqual(
+      r.scenario,
+      { name: 'default', executor: 'shared-iterations', exec: 'default', env: {}, tags: {} },
+      `${name}: the flags replace the scenarios`,
+    );
     assert.deepEqual(Object.keys(r.options.scenarios as object), ['default']);
     assert.deepEqual(r.errors, [], `${name}: no iteration threw`);
     assert.deepEqual(r.failedChecks.slice(0, 2), [], `${name}: every check passed`);
     assert.equal(r.iterations.completed, 9);
     const sessions = new Set(r.requests.filter((q) => q.phase === 'iteration').map((q) => q.path.split('/')[3]));
     assert.equal(sessions.size, 9, `${name}: nine sessions`);
-    assert.equal(new Set(r.requests.filter((q) => q.phase === 'iteration').map((q) => q.vu)).size, 2, `${name}: over two VUs`);
+    assert.equal(
+      new Set(r.requests.filter((q) => q.phase === 'iteration').map((q) => q.vu)).size,
+      2,
+      `${name}: over two VUs`,
+    );
     assert.equal(r.exitCode, 0, `${name}: ${JSON.stringify(r.thresholds.filter((t) => !t.ok))}`);
   }
 });
 
 test('--duration makes a constant-vus `default`; --vus alone keeps the script’s scenarios, as in k6', async () => {
-  const timed = await runK6Bundle({ bundle: bundle('lifecycle'), flags: { vus: 3, duration: '30s' }, iterations: 6, env: { THINK_SCALE: '0' } });
-  assert.deepEqual((timed.options.scenarios as Record<string, unknown>).default, { executor: 'constant-vus', vus: 3, duration: '30s' });
+  const timed = await runK6Bundle({
+    bundle: bundle('lifecycle'),
+    flags: { vus: 3, duration: '30s' },
+    iterations: 6,
+    env: { THINK_SCALE: '0' },
+  });
+  assert.deepEqual((timed.options.scenarios as Record<string, unknown>).default, {
+    executor: 'constant-vus',
+    vus: 3,
+    duration: '30s',
+  });
   assert.equal(timed.iterations.completed, 6);
   assert.deepEqual(timed.failedChecks, []);
-  const vusOnly = await runK6Bundle({ bundle: bundle('lifecycle'), flags: { vus: 3 }, iterations: 2, env: { THINK_SCALE: '0' } });
+  const vusOnly = await runK6Bundle({
+    bundle: bundle('lifecycle'),
+    flags: { vus: 3 },
+    iterations: 2,
+    env: { THINK_SCALE: '0' },
+  });
   assert.equal(vusOnly.scenario.name, 'lifecycle');
 });
 
 test('a script without a default export is refused under --iterations with k6’s message', async () => {
   const file = join(clone, 'dist', 'no-default.js');
-  await writeFile(file, `export const options = { scenarios: { s: { executor: 'shared-iterations', exec: 'named' } } };\nexport function named() {}\n`);
-  await assert.rejects(runK6Bundle({ bundle: file, flags: { vus: 4, iterations: 60 } }), /executor default: function 'default' not found in exports/);
+  await writeFile(
+    file,
+    `export const options = { scenarios: { s: { executor: 'shared-iterations', exec: 'named' } } };\nexport function named() {}\n`,
+  );
+  await assert.rejects(
+    runK6Bundle({ bundle: file, flags: { vus: 4, iterations: 60 } }),
+    /executor default: function 'default' not found in exports/,
+  );
   const own = await runK6Bundle({ bundle: file });
   assert.equal(own.iterations.completed, 1, 'its own scenario still runs');
 });

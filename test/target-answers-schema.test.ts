@@ -8,20 +8,77 @@ import { createTargetCore } from '../emulator/core/index.ts';
 
 const REQUIRED: Record<string, string[]> = {
   IntegrationStateV2: ['effects', 'createdCoupons', 'createdReferrals'],
-  CustomerSessionV2: ['id', 'created', 'integrationId', 'applicationId', 'profileId', 'state', 'cartItems', 'attributes', 'firstSession', 'updateCount', 'total', 'cartItemTotal', 'additionalCostTotal', 'updated'],
+  CustomerSessionV2: [
+    'id',
+    'created',
+    'integrationId',
+    'applicationId',
+    'profileId',
+    'state',
+    'cartItems',
+    'attributes',
+    'firstSession',
+    'updateCount',
+    'total',
+    'cartItemTotal',
+    'additionalCostTotal',
+    'updated',
+  ],
   CartItem: ['sku', 'quantity'],
   Effect: ['campaignId', 'rulesetId', 'ruleIndex', 'ruleName', 'effectType', 'props'],
-  CustomerProfile: ['id', 'created', 'integrationId', 'attributes', 'accountId', 'closedSessions', 'totalSales', 'lastActivity'],
+  CustomerProfile: [
+    'id',
+    'created',
+    'integrationId',
+    'attributes',
+    'accountId',
+    'closedSessions',
+    'totalSales',
+    'lastActivity',
+  ],
   IntegrationCoupon: ['id', 'created', 'campaignId', 'value', 'usageLimit', 'usageCounter', 'profileRedemptionCount'],
-  Campaign: ['id', 'created', 'applicationId', 'userId', 'name', 'description', 'state', 'tags', 'reevaluateOnReturn', 'features', 'limits', 'type', 'frontendState', 'storesImported'],
-  InventoryReferral: ['id', 'created', 'campaignId', 'advocateProfileIntegrationId', 'code', 'usageCounter', 'usageLimit', 'referredCustomers'],
+  Campaign: [
+    'id',
+    'created',
+    'applicationId',
+    'userId',
+    'name',
+    'description',
+    'state',
+    'tags',
+    'reevaluateOnReturn',
+    'features',
+    'limits',
+    'type',
+    'frontendState',
+    'storesImported',
+  ],
+  InventoryReferral: [
+    'id',
+    'created',
+    'campaignId',
+    'advocateProfileIntegrationId',
+    'code',
+    'usageCounter',
+    'usageLimit',
+    'referredCustomers',
+  ],
   Loyalty: ['programs'],
   LoyaltyProgramLedgers: ['id', 'title', 'name', 'ledger'],
   LedgerInfo: ['currentBalance', 'pendingBalance', 'expiredBalance', 'spentBalance', 'tentativeCurrentBalance'],
   LoyaltyCard: ['id', 'created', 'programID', 'status', 'identifier', 'usersPerCardLimit'],
   Event: ['id', 'created', 'applicationId', 'type', 'attributes', 'effects'],
   RuleFailureReason: ['campaignID', 'campaignName', 'ruleIndex', 'ruleName', 'rulesetID'],
-  Return: ['id', 'created', 'applicationId', 'accountId', 'returnedCartItems', 'eventId', 'sessionId', 'sessionIntegrationId'],
+  Return: [
+    'id',
+    'created',
+    'applicationId',
+    'accountId',
+    'returnedCartItems',
+    'eventId',
+    'sessionId',
+    'sessionIntegrationId',
+  ],
   ReopenSessionResponse: ['effects'],
   ErrorResponse: ['message'],
   APIError: ['title', 'source'],
@@ -32,8 +89,10 @@ type Obj = Record<string, unknown>;
 function has(kind: string, value: unknown, where: string): Obj {
   assert.ok(value !== null && typeof value === 'object' && !Array.isArray(value), `${where}: a ${kind} object`);
   const o = value as Obj;
-  for (const field of REQUIRED[kind]!) assert.ok(field in o && o[field] !== undefined, `${where}: ${kind}.${field} is required`);
-  for (const field of ['created', 'updated', 'lastActivity']) if (field in o) assert.match(String(o[field]), DATE_TIME, `${where}.${field} is a date-time`);
+  for (const field of REQUIRED[kind]!)
+    assert.ok(field in o && o[field] !== undefined, `${where}: ${kind}.${field} is required`);
+  for (const field of ['created', 'updated', 'lastActivity'])
+    if (field in o) assert.match(String(o[field]), DATE_TIME, `${where}.${field} is a date-time`);
   for (const field of ['id', 'applicationId', 'campaignId', 'rulesetId', 'ruleIndex', 'updateCount']) {
     if (field in o) assert.ok(Number.isInteger(o[field]), `${where}.${field} is an integer`);
   }
@@ -58,7 +117,12 @@ function state(value: unknown, where: string, expectAll: readonly string[]): Obj
   if (st['referral']) has('InventoryReferral', st['referral'], `${where}.referral`);
   if (st['loyalty']) {
     const l = has('Loyalty', st['loyalty'], `${where}.loyalty`);
-    for (const [k, p] of Object.entries(l['programs'] as Obj)) has('LedgerInfo', has('LoyaltyProgramLedgers', p, `${where}.loyalty.programs.${k}`)['ledger'], `${where}.loyalty.programs.${k}.ledger`);
+    for (const [k, p] of Object.entries(l['programs'] as Obj))
+      has(
+        'LedgerInfo',
+        has('LoyaltyProgramLedgers', p, `${where}.loyalty.programs.${k}`)['ledger'],
+        `${where}.loyalty.programs.${k}.ledger`,
+      );
     if (l['cards']) each('LoyaltyCard', l['cards'], `${where}.loyalty.cards`);
   }
   if (st['event']) each('Effect', has('Event', st['event'], `${where}.event`)['effects'], `${where}.event.effects`);
@@ -88,14 +152,34 @@ test('every answer has the fields the schema requires, with every responseConten
   };
   const put = call('PUT', '/v2/customer_sessions/s', { customerSession: full, responseContent: RESPONSE_CONTENT });
   assert.equal(put.status, 200);
-  const opened = state(put.body, 'update', ['customerSession', 'customerProfile', 'coupons', 'triggeredCampaigns', 'referral', 'loyalty', 'event', 'awardedGiveaways', 'ruleFailureReasons', 'previousReturns']);
-  assert.ok((opened['triggeredCampaigns'] as unknown[]).length >= 3, 'coupon, referral and shipping campaigns triggered');
+  const opened = state(put.body, 'update', [
+    'customerSession',
+    'customerProfile',
+    'coupons',
+    'triggeredCampaigns',
+    'referral',
+    'loyalty',
+    'event',
+    'awardedGiveaways',
+    'ruleFailureReasons',
+    'previousReturns',
+  ]);
+  assert.ok(
+    (opened['triggeredCampaigns'] as unknown[]).length >= 3,
+    'coupon, referral and shipping campaigns triggered',
+  );
   assert.ok((opened['ruleFailureReasons'] as unknown[]).length >= 1, 'the unknown coupon failed a rule');
 
-  const close = call('PUT', '/v2/customer_sessions/s', { customerSession: { state: 'closed' }, responseContent: RESPONSE_CONTENT });
+  const close = call('PUT', '/v2/customer_sessions/s', {
+    customerSession: { state: 'closed' },
+    responseContent: RESPONSE_CONTENT,
+  });
   state(close.body, 'close', RESPONSE_CONTENT);
 
-  const ret = call('POST', '/v2/customer_sessions/s/returns', { return: { returnedCartItems: [{ position: 0, quantity: 1 }] }, responseContent: RETURN_RESPONSE_CONTENT });
+  const ret = call('POST', '/v2/customer_sessions/s/returns', {
+    return: { returnedCartItems: [{ position: 0, quantity: 1 }] },
+    responseContent: RETURN_RESPONSE_CONTENT,
+  });
   assert.equal(ret.status, 200);
   const returned = state(ret.body, 'returns', ['return', 'customerSession', 'previousReturns']);
   assert.ok(returned['return']);
@@ -106,13 +190,19 @@ test('every answer has the fields the schema requires, with every responseConten
   session(g['customerSession'], 'get.customerSession');
   each('Effect', g['effects'], 'get.effects');
 
-  call('PUT', '/v2/customer_sessions/r', { customerSession: { state: 'closed', couponCodes: ['CLVALID001'], cartItems: [{ sku: 'A', quantity: 1, price: 9 }] } });
+  call('PUT', '/v2/customer_sessions/r', {
+    customerSession: { state: 'closed', couponCodes: ['CLVALID001'], cartItems: [{ sku: 'A', quantity: 1, price: 9 }] },
+  });
   const reopen = call('PUT', '/v2/customer_sessions/r/reopen');
   assert.equal(reopen.status, 200);
   each('Effect', has('ReopenSessionResponse', reopen.body, 'reopen')['effects'], 'reopen.effects');
 
   const minimal = call('PUT', '/v2/customer_sessions/m', { customerSession: {} });
-  assert.deepEqual(Object.keys(state(minimal.body, 'minimal', [])).sort(), ['createdCoupons', 'createdReferrals', 'effects'], 'without responseContent only the required fields');
+  assert.deepEqual(
+    Object.keys(state(minimal.body, 'minimal', [])).sort(),
+    ['createdCoupons', 'createdReferrals', 'effects'],
+    'without responseContent only the required fields',
+  );
 
   error(call('PUT', '/v2/customer_sessions/e', { customerSession: { state: 'nope' } }).body, '400');
   error(call('GET', '/v2/customer_sessions/unknown').body, '404');

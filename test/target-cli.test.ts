@@ -17,7 +17,10 @@ const BIN = fileURLToPath(new URL('../bin/cartload.mjs', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/emulator/${name}`, import.meta.url));
 
 function spawnCli(args: string[], env: Record<string, string | undefined> = {}) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, TALON_API_KEY: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, TALON_API_KEY: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const firstLine = new Promise<string>((resolve, reject) => {
@@ -60,13 +63,21 @@ describe('cartload target (spawned)', { timeout: 60_000 }, () => {
     const generated = spawnCli(['target', '--port', '0']);
     try {
       const url = await fromEnv.firstLine;
-      const ok = await fetch(`${url}/v2/customer_sessions/e`, { method: 'PUT', headers: { authorization: 'ApiKey-v1 env-key-456' }, body: '{"customerSession":{}}' });
+      const ok = await fetch(`${url}/v2/customer_sessions/e`, {
+        method: 'PUT',
+        headers: { authorization: 'ApiKey-v1 env-key-456' },
+        body: '{"customerSession":{}}',
+      });
       assert.equal(ok.status, 200);
       const url2 = await generated.firstLine;
       await new Promise((r) => setTimeout(r, 100));
       const key = /generated one: (\S+)/.exec(generated.stderr())?.[1];
       assert.ok(key, generated.stderr());
-      const ok2 = await fetch(`${url2}/v2/customer_sessions/e`, { method: 'PUT', headers: { authorization: `ApiKey-v1 ${key}` }, body: '{"customerSession":{}}' });
+      const ok2 = await fetch(`${url2}/v2/customer_sessions/e`, {
+        method: 'PUT',
+        headers: { authorization: `ApiKey-v1 ${key}` },
+        body: '{"customerSession":{}}',
+      });
       assert.equal(ok2.status, 200);
     } finally {
       fromEnv.child.kill('SIGTERM');
@@ -83,7 +94,11 @@ describe('cartload target (spawned)', { timeout: 60_000 }, () => {
       [['--max-sessions', '0'], /--max-sessions 0: must be a whole number at least 1/],
       [['--port', '70000'], /--port 70000: must be a whole number from 0 to 65535/],
     ] as const) {
-      const r = await runMain(['target', ...((args as readonly string[]).includes('--port') ? [] : ['--port', '0']), ...args]);
+      const r = await runMain([
+        'target',
+        ...((args as readonly string[]).includes('--port') ? [] : ['--port', '0']),
+        ...args,
+      ]);
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /^cartload target: [^\n]+\n$/);
       assert.match(r.stderr, pattern);
@@ -130,15 +145,37 @@ describe('serveTarget (the library function behind the command)', () => {
       );
     });
     assert.equal(out[0], running.url);
-    assert.deepEqual(running.core.config.coupons?.map((c) => c.code), ['WELCOME10', 'SPRING25', 'STAFF']);
+    assert.deepEqual(
+      running.core.config.coupons?.map((c) => c.code),
+      ['WELCOME10', 'SPRING25', 'STAFF'],
+    );
     stop('test');
     await served;
     assert.match(err.join('\n'), /stopped \(test\)/);
   });
 
   test('options map to the target options', () => {
-    const o = targetOptionsFrom({ port: 0, host: '::1', latency: 'exp:5', errorRate: 0.1, errorStatus: 500, workers: 4, serviceTime: '2..4', queueLimit: 10, seed: 7, maxSessions: 50, bodyLimit: 1000, referrals: fixture('referrals.json') });
-    assert.deepEqual(o.knobs, { latency: 'exp:5', errorRate: 0.1, errorStatus: 500, seed: 7, capacity: { workers: 4, serviceTime: '2..4', queueLimit: 10 } });
+    const o = targetOptionsFrom({
+      port: 0,
+      host: '::1',
+      latency: 'exp:5',
+      errorRate: 0.1,
+      errorStatus: 500,
+      workers: 4,
+      serviceTime: '2..4',
+      queueLimit: 10,
+      seed: 7,
+      maxSessions: 50,
+      bodyLimit: 1000,
+      referrals: fixture('referrals.json'),
+    });
+    assert.deepEqual(o.knobs, {
+      latency: 'exp:5',
+      errorRate: 0.1,
+      errorStatus: 500,
+      seed: 7,
+      capacity: { workers: 4, serviceTime: '2..4', queueLimit: 10 },
+    });
     assert.equal(o.config?.maxSessions, 50);
     assert.deepEqual(o.config?.referrals, [{ code: 'FRIEND-A' }, { code: 'FRIEND-B', usageLimit: 2 }]);
     assert.equal(o.bodyLimit, 1000);
@@ -148,14 +185,27 @@ describe('serveTarget (the library function behind the command)', () => {
 
 describe('code files', () => {
   test('CSV with code and usageLimit columns; an empty limit is unlimited', () => {
-    assert.deepEqual(readCodesFile(fixture('coupons.csv')), [{ code: 'WELCOME10', usageLimit: 1 }, { code: 'SPRING25', usageLimit: 3 }, { code: 'STAFF' }]);
+    assert.deepEqual(readCodesFile(fixture('coupons.csv')), [
+      { code: 'WELCOME10', usageLimit: 1 },
+      { code: 'SPRING25', usageLimit: 3 },
+      { code: 'STAFF' },
+    ]);
   });
   test('JSON array of codes or objects', () => {
-    assert.deepEqual(readCodesFile(fixture('referrals.json')), [{ code: 'FRIEND-A' }, { code: 'FRIEND-B', usageLimit: 2 }]);
+    assert.deepEqual(readCodesFile(fixture('referrals.json')), [
+      { code: 'FRIEND-A' },
+      { code: 'FRIEND-B', usageLimit: 2 },
+    ]);
   });
   test('errors name the file and the line or entry', () => {
-    assert.throws(() => readCodesFile(fixture('bad-limit.csv')), /bad-limit\.csv: line 3: usageLimit must be an integer ≥ 0/);
-    assert.throws(() => readCodesFile(fixture('no-code-column.csv')), /no-code-column\.csv: line 1: the header needs a "code" column/);
+    assert.throws(
+      () => readCodesFile(fixture('bad-limit.csv')),
+      /bad-limit\.csv: line 3: usageLimit must be an integer ≥ 0/,
+    );
+    assert.throws(
+      () => readCodesFile(fixture('no-code-column.csv')),
+      /no-code-column\.csv: line 1: the header needs a "code" column/,
+    );
     assert.throws(() => readCodesFile(fixture('missing.json')), /missing\.json: cannot read/);
   });
 });

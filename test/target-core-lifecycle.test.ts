@@ -70,7 +70,12 @@ describe('state machine', () => {
   for (const from of SESSION_STATES) {
     for (const to of SESSION_STATES) {
       const key = `${from}->${to}`;
-      const expected = from === 'open' && to === 'open' ? 'allowed (an ordinary update)' : allowedUpdate.has(key) ? 'allowed' : 'forbidden';
+      const expected =
+        from === 'open' && to === 'open'
+          ? 'allowed (an ordinary update)'
+          : allowedUpdate.has(key)
+            ? 'allowed'
+            : 'forbidden';
       test(`update ${key}: ${expected}`, () => {
         const c = client();
         bringTo(c, 's', from);
@@ -83,7 +88,8 @@ describe('state machine', () => {
           const body = res.body as ErrorResponse;
           assert.equal(body.errors?.[0]?.source.pointer, '/customerSession/state');
           assert.ok(body.message.includes(from), `the message names the state it is in: ${body.message}`);
-          if (from !== to) assert.ok(body.message.includes(to), `the message names the state asked for: ${body.message}`);
+          if (from !== to)
+            assert.ok(body.message.includes(to), `the message names the state asked for: ${body.message}`);
           assert.equal(stateOf(c, 's'), from, 'a refused transition changes nothing');
         }
       });
@@ -179,7 +185,11 @@ describe('dry runs', () => {
 
   test('a dry close consumes no redemption; a dry return returns nothing', () => {
     const c = client({ coupons: [{ code: 'ONCE', usageLimit: 1 }] });
-    for (let i = 0; i < 3; i++) assert.deepEqual(types(ok(c.put(`d${i}`, { couponCodes: ['ONCE'], cartItems: cart, state: 'closed' }, { dry: true })).effects), ['acceptCoupon', 'setDiscount']);
+    for (let i = 0; i < 3; i++)
+      assert.deepEqual(
+        types(ok(c.put(`d${i}`, { couponCodes: ['ONCE'], cartItems: cart, state: 'closed' }, { dry: true })).effects),
+        ['acceptCoupon', 'setDiscount'],
+      );
     ok(c.put('real', { couponCodes: ['ONCE'], cartItems: cart, state: 'closed' }));
     assert.deepEqual(types(ok(c.put('late', { couponCodes: ['ONCE'] }, { dry: true })).effects), ['rejectCoupon']);
     const ret = ok(c.ret('real', [{ position: 0, quantity: 2 }], { dry: true }));
@@ -191,7 +201,9 @@ describe('dry runs', () => {
   test('a dry run of an existing session considers only its payload', () => {
     const c = client();
     ok(c.put('d', { cartItems: cart, couponCodes: [VALID] }));
-    const body = ok(c.put('d', { cartItems: [{ sku: 'C', quantity: 1, price: 10 }] }, { dry: true, content: ['customerSession'] }));
+    const body = ok(
+      c.put('d', { cartItems: [{ sku: 'C', quantity: 1, price: 10 }] }, { dry: true, content: ['customerSession'] }),
+    );
     assert.deepEqual(body.customerSession?.couponCodes, [], 'the stored coupon is not part of the what-if');
     assert.equal(body.customerSession?.cartItemTotal, 10);
     assert.equal(body.customerSession?.id, c.core.session('d')?.id, 'same session identity');
@@ -223,7 +235,9 @@ describe('updates build on the stored session', () => {
     let s = ok(c.put('s', { attributes: { zip: '10115' } }, { content: ['customerSession'] })).customerSession!;
     assert.equal(s.cartItems.length, 2);
     assert.deepEqual(s.attributes, { city: 'Berlin', zip: '10115' });
-    s = ok(c.put('s', { cartItems: [{ sku: 'C', quantity: 1, price: 1 }] }, { content: ['customerSession'] })).customerSession!;
+    s = ok(
+      c.put('s', { cartItems: [{ sku: 'C', quantity: 1, price: 1 }] }, { content: ['customerSession'] }),
+    ).customerSession!;
     assert.deepEqual(
       s.cartItems.map((i) => i.sku),
       ['C'],
@@ -237,7 +251,20 @@ describe('totals and session fields', () => {
     const c = client();
     const t0 = new Date('2026-03-01T10:00:00Z');
     const t1 = new Date('2026-03-01T10:05:00Z');
-    ok(c.put('s', { profileId: 'p', cartItems: [{ sku: 'A', quantity: 3, price: 19.99, additionalCosts: { wrap: { price: 1.5 } } }, { sku: 'B', quantity: 1 }], additionalCosts: { shipping: { price: 4.9 } } }, { now: t0 }));
+    ok(
+      c.put(
+        's',
+        {
+          profileId: 'p',
+          cartItems: [
+            { sku: 'A', quantity: 3, price: 19.99, additionalCosts: { wrap: { price: 1.5 } } },
+            { sku: 'B', quantity: 1 },
+          ],
+          additionalCosts: { shipping: { price: 4.9 } },
+        },
+        { now: t0 },
+      ),
+    );
     const s = ok(c.put('s', {}, { now: t1, content: ['customerSession'] })).customerSession as CustomerSessionV2;
     assert.equal(s.cartItemTotal, 59.97, 'price × quantity, items without price count 0');
     assert.equal(s.additionalCostTotal, 9.4, 'session costs plus item costs × quantity');
@@ -258,9 +285,18 @@ describe('totals and session fields', () => {
 
   test('firstSession is true only for the first session of a profile', () => {
     const c = client();
-    assert.equal(ok(c.put('s1', { profileId: 'p' }, { content: ['customerSession'] })).customerSession?.firstSession, true);
-    assert.equal(ok(c.put('s2', { profileId: 'p' }, { content: ['customerSession'] })).customerSession?.firstSession, false);
-    assert.equal(ok(c.put('s3', { profileId: 'q' }, { content: ['customerSession'] })).customerSession?.firstSession, true);
+    assert.equal(
+      ok(c.put('s1', { profileId: 'p' }, { content: ['customerSession'] })).customerSession?.firstSession,
+      true,
+    );
+    assert.equal(
+      ok(c.put('s2', { profileId: 'p' }, { content: ['customerSession'] })).customerSession?.firstSession,
+      false,
+    );
+    assert.equal(
+      ok(c.put('s3', { profileId: 'q' }, { content: ['customerSession'] })).customerSession?.firstSession,
+      true,
+    );
     assert.equal(ok(c.put('s4', {}, { content: ['customerSession'] })).customerSession?.profileId, '', 'anonymous');
   });
 
@@ -299,17 +335,27 @@ describe('effects of the built-in rules', () => {
 
   test('referral codes are accepted or rejected', () => {
     const c = client();
-    assert.deepEqual(types(ok(c.put('a', { cartItems: cart, referralCode: REFERRAL })).effects), ['acceptReferral', 'setDiscount']);
+    assert.deepEqual(types(ok(c.put('a', { cartItems: cart, referralCode: REFERRAL })).effects), [
+      'acceptReferral',
+      'setDiscount',
+    ]);
     const rejected = ok(c.put('b', { cartItems: cart, referralCode: 'WHO' }, { content: ['ruleFailureReasons'] }));
-    assert.deepEqual(rejected.effects.map((e) => [e.effectType, e.props['rejectionReason']]), [['rejectReferral', 'ReferralNotFound']]);
+    assert.deepEqual(
+      rejected.effects.map((e) => [e.effectType, e.props['rejectionReason']]),
+      [['rejectReferral', 'ReferralNotFound']],
+    );
     assert.equal(rejected.ruleFailureReasons?.length, 1);
   });
 
   test('free shipping from the threshold', () => {
     const c = client();
-    const cheap = ok(c.put('a', { cartItems: [{ sku: 'A', quantity: 1, price: 99.99 }], additionalCosts: { shipping: { price: 5 } } }));
+    const cheap = ok(
+      c.put('a', { cartItems: [{ sku: 'A', quantity: 1, price: 99.99 }], additionalCosts: { shipping: { price: 5 } } }),
+    );
     assert.deepEqual(cheap.effects, []);
-    const dear = ok(c.put('b', { cartItems: [{ sku: 'A', quantity: 1, price: 100 }], additionalCosts: { shipping: { price: 5 } } }));
+    const dear = ok(
+      c.put('b', { cartItems: [{ sku: 'A', quantity: 1, price: 100 }], additionalCosts: { shipping: { price: 5 } } }),
+    );
     assert.deepEqual(types(dear.effects), ['setDiscountPerAdditionalCost']);
   });
 
@@ -329,7 +375,8 @@ describe('effects of the built-in rules', () => {
 describe('redemption limits', () => {
   test('consumed on close, rolled back on cancel and on reopen, consumed again on the next close', () => {
     const c = client({ coupons: [{ code: 'ONCE', usageLimit: 1 }, { code: 'FREE' }] });
-    const reason = (res: { status: number; body: unknown }) => ok(res).effects.find((e) => e.effectType === 'rejectCoupon')?.props['rejectionReason'];
+    const reason = (res: { status: number; body: unknown }) =>
+      ok(res).effects.find((e) => e.effectType === 'rejectCoupon')?.props['rejectionReason'];
     ok(c.put('a', { couponCodes: ['ONCE'], cartItems: cart }));
     ok(c.put('b', { couponCodes: ['ONCE'], cartItems: cart }));
     assert.deepEqual(types(ok(c.put('a', { state: 'closed' })).effects), ['acceptCoupon', 'setDiscount']);
@@ -338,12 +385,21 @@ describe('redemption limits', () => {
     ok(c.put('c', { couponCodes: ['ONCE'], cartItems: cart }));
     const cancel = ok(c.put('a', { state: 'cancelled' }));
     assert.deepEqual(types(cancel.effects), ['rollbackCoupon', 'rollbackDiscount']);
-    assert.deepEqual(types(ok(c.put('c', { state: 'closed' })).effects), ['acceptCoupon', 'setDiscount'], 'free again after the cancel');
+    assert.deepEqual(
+      types(ok(c.put('c', { state: 'closed' })).effects),
+      ['acceptCoupon', 'setDiscount'],
+      'free again after the cancel',
+    );
     const reopened = ok(c.reopen('c'));
     assert.deepEqual(types(reopened.effects), ['rollbackCoupon', 'rollbackDiscount']);
     ok(c.put('d', { couponCodes: ['ONCE'], cartItems: cart, state: 'closed' }));
     assert.equal(reason(c.put('c', { state: 'closed' })), 'CouponLimitReached', 'd took it while c was reopened');
-    for (let i = 0; i < 5; i++) assert.deepEqual(types(ok(c.put(`u${i}`, { couponCodes: ['FREE'], cartItems: cart, state: 'closed' })).effects), ['acceptCoupon', 'setDiscount'], 'no limit: unlimited');
+    for (let i = 0; i < 5; i++)
+      assert.deepEqual(
+        types(ok(c.put(`u${i}`, { couponCodes: ['FREE'], cartItems: cart, state: 'closed' })).effects),
+        ['acceptCoupon', 'setDiscount'],
+        'no limit: unlimited',
+      );
     const stats = c.core.stats().coupons;
     assert.equal(stats.redeemed, 8);
     assert.equal(stats.released, 2);
@@ -353,7 +409,14 @@ describe('redemption limits', () => {
     const c = client({ coupons: [{ code: 'TWICE', usageLimit: 2 }] });
     ok(c.put('a', { couponCodes: ['TWICE'], cartItems: cart, state: 'closed' }));
     const body = ok(c.put('b', { couponCodes: ['TWICE', VALID] }, { content: ['coupons'] }));
-    assert.deepEqual(body.coupons?.map((x) => [(x as { value: string }).value, (x as { usageCounter: number }).usageCounter, (x as { usageLimit: number }).usageLimit]), [['TWICE', 1, 2]]);
+    assert.deepEqual(
+      body.coupons?.map((x) => [
+        (x as { value: string }).value,
+        (x as { usageCounter: number }).usageCounter,
+        (x as { usageLimit: number }).usageLimit,
+      ]),
+      [['TWICE', 1, 2]],
+    );
     assert.equal(body.effects.find((e) => e.effectType === 'rejectCoupon')?.props['value'], VALID);
   });
 
@@ -368,7 +431,11 @@ describe('redemption limits', () => {
 
   test('a custom pattern decides which codes exist', () => {
     const c = client({ couponPattern: '^SALE-\\d+$' });
-    assert.deepEqual(types(ok(c.put('a', { couponCodes: ['SALE-1', VALID], cartItems: cart })).effects), ['acceptCoupon', 'setDiscount', 'rejectCoupon']);
+    assert.deepEqual(types(ok(c.put('a', { couponCodes: ['SALE-1', VALID], cartItems: cart })).effects), [
+      'acceptCoupon',
+      'setDiscount',
+      'rejectCoupon',
+    ]);
   });
 });
 
@@ -380,7 +447,13 @@ describe('returns', () => {
     assert.deepEqual(types(first.effects), ['rollbackDiscount', 'rollbackAddedLoyaltyPoints']);
     assert.equal(first.effects[0]?.props['value'], 5, '13 × 50/130');
     assert.equal(first.effects[1]?.props['value'], 45, 'floor(117 × 50/130)');
-    assert.deepEqual(first.customerSession?.cartItems.map((i) => [i.returnedQuantity, i.remainingQuantity]), [[1, 1], [0, 1]]);
+    assert.deepEqual(
+      first.customerSession?.cartItems.map((i) => [i.returnedQuantity, i.remainingQuantity]),
+      [
+        [1, 1],
+        [0, 1],
+      ],
+    );
     assert.equal(first.customerSession?.state, 'partially_returned');
     assert.deepEqual(first.previousReturns, []);
     const ret = first.return as { returnedCartItems: unknown[]; sessionIntegrationId: string };
@@ -401,7 +474,15 @@ describe('returns', () => {
       return (res.body as ErrorResponse).errors?.[0]?.source.pointer;
     };
     assert.equal(ptr(c.ret('s', [{ position: 0, quantity: 3 }])), '/return/returnedCartItems/0/quantity');
-    assert.equal(ptr(c.ret('s', [{ position: 0, quantity: 2 }, { position: 0, quantity: 1 }])), '/return/returnedCartItems/1/quantity');
+    assert.equal(
+      ptr(
+        c.ret('s', [
+          { position: 0, quantity: 2 },
+          { position: 0, quantity: 1 },
+        ]),
+      ),
+      '/return/returnedCartItems/1/quantity',
+    );
     assert.equal(ptr(c.ret('s', [{ position: 5 }])), '/return/returnedCartItems/0/position');
     assert.equal(ptr(c.ret('s', [{ quantity: 1 }])), '/return/returnedCartItems/0/position');
     assert.equal(ptr(c.ret('s', [{ position: 0, sku: 'B' }])), '/return/returnedCartItems/0/sku');
@@ -444,4 +525,3 @@ describe('bounded store', () => {
     assert.throws(() => createTargetCore({ coupons: [{ code: 'x', usageLimit: -1 }] }), /coupons\[0\]\.usageLimit/);
   });
 });
-

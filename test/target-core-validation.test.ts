@@ -9,7 +9,12 @@ import { createTargetCore } from '../emulator/core/index.ts';
 const core = createTargetCore();
 let n = 0;
 function put(cs: unknown, extra: Record<string, unknown> = {}, query: Record<string, string> = {}) {
-  return core.handle({ method: 'PUT', path: `/v2/customer_sessions/v${n++}`, query, body: { customerSession: cs, ...extra } });
+  return core.handle({
+    method: 'PUT',
+    path: `/v2/customer_sessions/v${n++}`,
+    query,
+    body: { customerSession: cs, ...extra },
+  });
 }
 function pointers(res: { status: number; body: unknown }): string[] {
   assert.equal(res.status, 400, JSON.stringify(res.body));
@@ -22,7 +27,8 @@ function pointers(res: { status: number; body: unknown }): string[] {
   }
   return body.errors.map((e) => e.source.pointer ?? `?${e.source.parameter}`);
 }
-const items = (count: number, quantity = 1) => Array.from({ length: count }, (_, i) => ({ sku: `S${i}`, quantity, price: 1 }));
+const items = (count: number, quantity = 1) =>
+  Array.from({ length: count }, (_, i) => ({ sku: `S${i}`, quantity, price: 1 }));
 
 describe('cart items', () => {
   test(`at most ${LIMITS.maxCartItems}: at and below pass, above names the first item past the limit`, () => {
@@ -33,16 +39,42 @@ describe('cart items', () => {
 
   test(`sum of quantities at most ${LIMITS.maxTotalQuantity}`, () => {
     assert.equal(put({ cartItems: [{ sku: 'a', quantity: 9_999 }] }).status, 200);
-    assert.equal(put({ cartItems: [{ sku: 'a', quantity: 5_000 }, { sku: 'b', quantity: 5_000 }] }).status, 200);
-    assert.deepEqual(pointers(put({ cartItems: [{ sku: 'a', quantity: 5_000 }, { sku: 'b', quantity: 5_001 }] })), ['/customerSession/cartItems/1/quantity']);
-    assert.deepEqual(pointers(put({ cartItems: [{ sku: 'a', quantity: 10_001 }] })), ['/customerSession/cartItems/0/quantity']);
+    assert.equal(
+      put({
+        cartItems: [
+          { sku: 'a', quantity: 5_000 },
+          { sku: 'b', quantity: 5_000 },
+        ],
+      }).status,
+      200,
+    );
+    assert.deepEqual(
+      pointers(
+        put({
+          cartItems: [
+            { sku: 'a', quantity: 5_000 },
+            { sku: 'b', quantity: 5_001 },
+          ],
+        }),
+      ),
+      ['/customerSession/cartItems/1/quantity'],
+    );
+    assert.deepEqual(pointers(put({ cartItems: [{ sku: 'a', quantity: 10_001 }] })), [
+      '/customerSession/cartItems/0/quantity',
+    ]);
   });
 
   test('quantity is an integer ≥ 1', () => {
     assert.equal(put({ cartItems: [{ sku: 'a', quantity: 1 }] }).status, 200);
-    assert.deepEqual(pointers(put({ cartItems: [{ sku: 'a', quantity: 0 }] })), ['/customerSession/cartItems/0/quantity']);
-    assert.deepEqual(pointers(put({ cartItems: [{ sku: 'a', quantity: 1.5 }] })), ['/customerSession/cartItems/0/quantity']);
-    assert.deepEqual(pointers(put({ cartItems: [{ sku: 'a', quantity: '2' }] })), ['/customerSession/cartItems/0/quantity']);
+    assert.deepEqual(pointers(put({ cartItems: [{ sku: 'a', quantity: 0 }] })), [
+      '/customerSession/cartItems/0/quantity',
+    ]);
+    assert.deepEqual(pointers(put({ cartItems: [{ sku: 'a', quantity: 1.5 }] })), [
+      '/customerSession/cartItems/0/quantity',
+    ]);
+    assert.deepEqual(pointers(put({ cartItems: [{ sku: 'a', quantity: '2' }] })), [
+      '/customerSession/cartItems/0/quantity',
+    ]);
   });
 
   test('sku and quantity are required, sku is non-empty', () => {
@@ -53,8 +85,12 @@ describe('cart items', () => {
   });
 
   test('types of the optional fields are checked', () => {
-    assert.deepEqual(pointers(put({ cartItems: [{ sku: 'a', quantity: 1, price: 'free' }] })), ['/customerSession/cartItems/0/price']);
-    assert.deepEqual(pointers(put({ cartItems: [{ sku: 'a', quantity: 1, product: {} }] })), ['/customerSession/cartItems/0/product/name']);
+    assert.deepEqual(pointers(put({ cartItems: [{ sku: 'a', quantity: 1, price: 'free' }] })), [
+      '/customerSession/cartItems/0/price',
+    ]);
+    assert.deepEqual(pointers(put({ cartItems: [{ sku: 'a', quantity: 1, product: {} }] })), [
+      '/customerSession/cartItems/0/product/name',
+    ]);
   });
 });
 
@@ -68,7 +104,9 @@ describe('session fields', () => {
   test(`at most ${LIMITS.maxIdentifiers} identifiers`, () => {
     assert.equal(put({ identifiers: ['a', 'b', 'c', 'd'] }).status, 200);
     assert.equal(put({ identifiers: ['a', 'b', 'c', 'd', 'e'] }).status, 200);
-    assert.deepEqual(pointers(put({ identifiers: ['a', 'b', 'c', 'd', 'e', 'f'] })), ['/customerSession/identifiers/5']);
+    assert.deepEqual(pointers(put({ identifiers: ['a', 'b', 'c', 'd', 'e', 'f'] })), [
+      '/customerSession/identifiers/5',
+    ]);
   });
 
   test(`coupon codes at most ${LIMITS.maxCouponCodeLength} characters each`, () => {
@@ -98,9 +136,19 @@ describe('session fields', () => {
   });
 
   test('customerSession is required and must be an object; the body must be an object', () => {
-    assert.deepEqual(pointers(core.handle({ method: 'PUT', path: '/v2/customer_sessions/x', query: {}, body: {} })), ['/customerSession']);
-    assert.deepEqual(pointers(core.handle({ method: 'PUT', path: '/v2/customer_sessions/x', query: {}, body: { customerSession: [] } })), ['/customerSession']);
-    assert.deepEqual(pointers(core.handle({ method: 'PUT', path: '/v2/customer_sessions/x', query: {}, body: undefined })), ['']);
+    assert.deepEqual(pointers(core.handle({ method: 'PUT', path: '/v2/customer_sessions/x', query: {}, body: {} })), [
+      '/customerSession',
+    ]);
+    assert.deepEqual(
+      pointers(
+        core.handle({ method: 'PUT', path: '/v2/customer_sessions/x', query: {}, body: { customerSession: [] } }),
+      ),
+      ['/customerSession'],
+    );
+    assert.deepEqual(
+      pointers(core.handle({ method: 'PUT', path: '/v2/customer_sessions/x', query: {}, body: undefined })),
+      [''],
+    );
   });
 
   test('null coupon codes and referral code mean "keep", as Talon.One documents', () => {
@@ -109,7 +157,11 @@ describe('session fields', () => {
 
   test('several errors are reported together, one per field', () => {
     const ptrs = pointers(put({ loyaltyCards: ['a', 'b'], cartItems: [{ sku: '', quantity: 0 }] }));
-    assert.deepEqual(ptrs.sort(), ['/customerSession/cartItems/0/quantity', '/customerSession/cartItems/0/sku', '/customerSession/loyaltyCards/1']);
+    assert.deepEqual(ptrs.sort(), [
+      '/customerSession/cartItems/0/quantity',
+      '/customerSession/cartItems/0/sku',
+      '/customerSession/loyaltyCards/1',
+    ]);
   });
 });
 
@@ -122,7 +174,12 @@ describe('responseContent', () => {
   });
   test('returns accept only their own subset', () => {
     const id = `rc${n++}`;
-    core.handle({ method: 'PUT', path: `/v2/customer_sessions/${id}`, query: {}, body: { customerSession: { state: 'closed', cartItems: [{ sku: 'a', quantity: 1 }] } } });
+    core.handle({
+      method: 'PUT',
+      path: `/v2/customer_sessions/${id}`,
+      query: {},
+      body: { customerSession: { state: 'closed', cartItems: [{ sku: 'a', quantity: 1 }] } },
+    });
     const res = core.handle({
       method: 'POST',
       path: `/v2/customer_sessions/${id}/returns`,
@@ -135,9 +192,19 @@ describe('responseContent', () => {
 
 describe('path and query parameters', () => {
   test(`session ID at most ${LIMITS.maxSessionIdLength} characters`, () => {
-    const ok = core.handle({ method: 'PUT', path: `/v2/customer_sessions/${'i'.repeat(1000)}`, query: {}, body: { customerSession: {} } });
+    const ok = core.handle({
+      method: 'PUT',
+      path: `/v2/customer_sessions/${'i'.repeat(1000)}`,
+      query: {},
+      body: { customerSession: {} },
+    });
     assert.equal(ok.status, 200);
-    const res = core.handle({ method: 'PUT', path: `/v2/customer_sessions/${'i'.repeat(1001)}`, query: {}, body: { customerSession: {} } });
+    const res = core.handle({
+      method: 'PUT',
+      path: `/v2/customer_sessions/${'i'.repeat(1001)}`,
+      query: {},
+      body: { customerSession: {} },
+    });
     assert.deepEqual(pointers(res), ['?customerSessionId']);
   });
 
@@ -149,7 +216,13 @@ describe('path and query parameters', () => {
   test('now only with dry=true, RFC 3339, in the future', () => {
     const at = new Date('2030-01-01T00:00:00Z');
     const call = (query: Record<string, string>) =>
-      core.handle({ method: 'PUT', path: `/v2/customer_sessions/now${n++}`, query, body: { customerSession: {} }, now: at });
+      core.handle({
+        method: 'PUT',
+        path: `/v2/customer_sessions/now${n++}`,
+        query,
+        body: { customerSession: {} },
+        now: at,
+      });
     const whatIf = call({ dry: 'true', now: '2030-01-02T00:00:00+02:00' });
     assert.equal(whatIf.status, 200);
     const answered = core.handle({
@@ -160,15 +233,25 @@ describe('path and query parameters', () => {
       now: at,
     }).body as { customerSession: { updated: string } };
     assert.equal(answered.customerSession.updated, '2030-01-01T22:00:00.000Z', 'the answer reads as if sent at `now`');
-    assert.equal(call({ dry: 'true', now: '2030-01-01T00:00:01.5+01:00' }).status, 400, 'an hour earlier in UTC: the past');
+    assert.equal(
+      call({ dry: 'true', now: '2030-01-01T00:00:01.5+01:00' }).status,
+      400,
+      'an hour earlier in UTC: the past',
+    );
     assert.deepEqual(pointers(call({ now: '2030-01-02T00:00:00Z' })), ['?now']);
     assert.deepEqual(pointers(call({ dry: 'true', now: '2029-12-31T23:59:59Z' })), ['?now']);
     assert.deepEqual(pointers(call({ dry: 'true', now: 'tomorrow' })), ['?now']);
   });
 
   test('unknown paths and methods are 404', () => {
-    assert.equal(core.handle({ method: 'DELETE', path: '/v2/customer_sessions/x', query: {}, body: undefined }).status, 404);
-    assert.equal(core.handle({ method: 'GET', path: '/v2/customer_sessions/x/y/z', query: {}, body: undefined }).status, 404);
+    assert.equal(
+      core.handle({ method: 'DELETE', path: '/v2/customer_sessions/x', query: {}, body: undefined }).status,
+      404,
+    );
+    assert.equal(
+      core.handle({ method: 'GET', path: '/v2/customer_sessions/x/y/z', query: {}, body: undefined }).status,
+      404,
+    );
     assert.equal(core.handle({ method: 'GET', path: '/v1/other', query: {}, body: undefined }).status, 404);
   });
 });

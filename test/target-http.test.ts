@@ -7,7 +7,8 @@ import { buildTargetApp, startTarget, type RunningTarget, type TargetStats } fro
 
 const KEY = 'test-key-7f3a';
 const AUTH = { authorization: `ApiKey-v1 ${KEY}`, 'content-type': 'application/json' };
-const sessionBody = (extra: Record<string, unknown> = {}) => JSON.stringify({ customerSession: { cartItems: [{ sku: 'A', quantity: 1, price: 10 }], ...extra } });
+const sessionBody = (extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ customerSession: { cartItems: [{ sku: 'A', quantity: 1, price: 10 }], ...extra } });
 
 describe('with inject (no sockets)', () => {
   const { app } = buildTargetApp({ apiKey: KEY, bodyLimit: 2_000 });
@@ -15,7 +16,11 @@ describe('with inject (no sockets)', () => {
 
   test('401 in Talon.One shape for a missing, malformed or wrong key; the key never appears', async () => {
     for (const authorization of [undefined, KEY, `ApiKey-v1 wrong`, `Bearer ${KEY}`]) {
-      const res = await app.inject({ method: 'GET', url: '/v2/customer_sessions/x', headers: authorization ? { authorization } : {} });
+      const res = await app.inject({
+        method: 'GET',
+        url: '/v2/customer_sessions/x',
+        headers: authorization ? { authorization } : {},
+      });
       assert.equal(res.statusCode, 401);
       const body = res.json() as ErrorResponse;
       assert.equal(body.message, 'Invalid API key');
@@ -26,26 +31,46 @@ describe('with inject (no sockets)', () => {
   });
 
   test('200 with the key; JSON content type', async () => {
-    const res = await app.inject({ method: 'PUT', url: '/v2/customer_sessions/a?dry=false', headers: AUTH, payload: sessionBody() });
+    const res = await app.inject({
+      method: 'PUT',
+      url: '/v2/customer_sessions/a?dry=false',
+      headers: AUTH,
+      payload: sessionBody(),
+    });
     assert.equal(res.statusCode, 200);
     assert.match(String(res.headers['content-type']), /^application\/json/);
     assert.deepEqual(Object.keys(res.json() as object).sort(), ['createdCoupons', 'createdReferrals', 'effects']);
   });
 
   test('bodies are JSON whatever the content type says', async () => {
-    const res = await app.inject({ method: 'PUT', url: '/v2/customer_sessions/b', headers: { authorization: AUTH.authorization, 'content-type': 'text/plain' }, payload: sessionBody() });
+    const res = await app.inject({
+      method: 'PUT',
+      url: '/v2/customer_sessions/b',
+      headers: { authorization: AUTH.authorization, 'content-type': 'text/plain' },
+      payload: sessionBody(),
+    });
     assert.equal(res.statusCode, 200);
   });
 
   test('400 with the field pointer for a body that breaks a limit', async () => {
-    const res = await app.inject({ method: 'PUT', url: '/v2/customer_sessions/c', headers: AUTH, payload: JSON.stringify({ customerSession: { loyaltyCards: ['a', 'b'] } }) });
+    const res = await app.inject({
+      method: 'PUT',
+      url: '/v2/customer_sessions/c',
+      headers: AUTH,
+      payload: JSON.stringify({ customerSession: { loyaltyCards: ['a', 'b'] } }),
+    });
     assert.equal(res.statusCode, 400);
     const body = res.json() as ErrorResponse;
     assert.equal(body.errors?.[0]?.source.pointer, '/customerSession/loyaltyCards/1');
   });
 
   test('400 for malformed JSON, in the same shape', async () => {
-    const res = await app.inject({ method: 'PUT', url: '/v2/customer_sessions/d', headers: AUTH, payload: '{"customerSession": ' });
+    const res = await app.inject({
+      method: 'PUT',
+      url: '/v2/customer_sessions/d',
+      headers: AUTH,
+      payload: '{"customerSession": ',
+    });
     assert.equal(res.statusCode, 400);
     const body = res.json() as ErrorResponse;
     assert.match(body.message, /Malformed JSON/);
@@ -53,7 +78,12 @@ describe('with inject (no sockets)', () => {
   });
 
   test('413 for a body over the limit, in the same shape', async () => {
-    const res = await app.inject({ method: 'PUT', url: '/v2/customer_sessions/e', headers: AUTH, payload: JSON.stringify({ customerSession: { attributes: { pad: 'x'.repeat(3_000) } } }) });
+    const res = await app.inject({
+      method: 'PUT',
+      url: '/v2/customer_sessions/e',
+      headers: AUTH,
+      payload: JSON.stringify({ customerSession: { attributes: { pad: 'x'.repeat(3_000) } } }),
+    });
     assert.equal(res.statusCode, 413);
     const body = res.json() as ErrorResponse;
     assert.equal(body.StatusCode, 413);
@@ -61,7 +91,12 @@ describe('with inject (no sockets)', () => {
   });
 
   test('reopen takes no body, even with a JSON content type', async () => {
-    await app.inject({ method: 'PUT', url: '/v2/customer_sessions/f', headers: AUTH, payload: sessionBody({ state: 'closed' }) });
+    await app.inject({
+      method: 'PUT',
+      url: '/v2/customer_sessions/f',
+      headers: AUTH,
+      payload: sessionBody({ state: 'closed' }),
+    });
     const res = await app.inject({ method: 'PUT', url: '/v2/customer_sessions/f/reopen', headers: AUTH });
     assert.equal(res.statusCode, 200, res.body);
     assert.deepEqual(res.json(), { effects: [] });
@@ -69,15 +104,35 @@ describe('with inject (no sockets)', () => {
 
   test('a repeated Idempotency-Key gets the stored answer without being processed again', async () => {
     const headers = { ...AUTH, 'idempotency-key': '0b5e0c1e-7d1c-4a53-9a4e-2f1d0b7e9c11' };
-    const first = await app.inject({ method: 'PUT', url: '/v2/customer_sessions/idem', headers, payload: sessionBody({ state: 'closed' }) });
-    const again = await app.inject({ method: 'PUT', url: '/v2/customer_sessions/idem', headers, payload: sessionBody({ state: 'closed' }) });
+    const first = await app.inject({
+      method: 'PUT',
+      url: '/v2/customer_sessions/idem',
+      headers,
+      payload: sessionBody({ state: 'closed' }),
+    });
+    const again = await app.inject({
+      method: 'PUT',
+      url: '/v2/customer_sessions/idem',
+      headers,
+      payload: sessionBody({ state: 'closed' }),
+    });
     assert.equal(first.statusCode, 200);
     assert.equal(again.statusCode, 200, 'a second close would be a 400 if it were processed');
     assert.equal(again.body, first.body);
-    const tooLong = await app.inject({ method: 'PUT', url: '/v2/customer_sessions/idem2', headers: { ...AUTH, 'idempotency-key': 'k'.repeat(256) }, payload: sessionBody() });
+    const tooLong = await app.inject({
+      method: 'PUT',
+      url: '/v2/customer_sessions/idem2',
+      headers: { ...AUTH, 'idempotency-key': 'k'.repeat(256) },
+      payload: sessionBody(),
+    });
     assert.equal(tooLong.statusCode, 400);
     assert.equal((tooLong.json() as ErrorResponse).errors?.[0]?.source.parameter, 'Idempotency-Key');
-    const fresh = await app.inject({ method: 'PUT', url: '/v2/customer_sessions/idem', headers: AUTH, payload: sessionBody({ state: 'closed' }) });
+    const fresh = await app.inject({
+      method: 'PUT',
+      url: '/v2/customer_sessions/idem',
+      headers: AUTH,
+      payload: sessionBody({ state: 'closed' }),
+    });
     assert.equal(fresh.statusCode, 400, 'without the key it is processed: closed → closed is refused');
   });
 
@@ -137,7 +192,9 @@ describe('concurrency on real sockets', () => {
   });
 
   test('parallel requests of one profile on different sessions: the same rule', async () => {
-    const res = await Promise.all(Array.from({ length: 5 }, (_, i) => put(t, `prof-${i}`, sessionBody({ profileId: 'shared' }))));
+    const res = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => put(t, `prof-${i}`, sessionBody({ profileId: 'shared' }))),
+    );
     assert.deepEqual(await statuses(res), [200, 200, 200, 409, 409]);
     const body = (await (await put(t, 'prof-0', sessionBody({ profileId: 'shared' }))).json()) as IntegrationStateV2;
     assert.ok(body.effects, 'after the burst the profile is free again');
@@ -147,7 +204,10 @@ describe('concurrency on real sockets', () => {
     const writes = Array.from({ length: 3 }, () => put(t, 'read-me'));
     const reads = Array.from({ length: 5 }, () => fetch(`${t.url}/v2/customer_sessions/read-me`, { headers: AUTH }));
     const statusesOfReads = await statuses(await Promise.all(reads));
-    assert.ok(statusesOfReads.every((s) => s === 200 || s === 404), `no 409 for reads: ${statusesOfReads.join(' ')}`);
+    assert.ok(
+      statusesOfReads.every((s) => s === 200 || s === 404),
+      `no 409 for reads: ${statusesOfReads.join(' ')}`,
+    );
     assert.deepEqual(await statuses(await Promise.all(writes)), [200, 200, 200]);
   });
 
@@ -196,7 +256,10 @@ describe('knobs', () => {
   });
 
   test('capacity: requests beyond the workers wait in the queue; beyond the queue limit they get 503', async () => {
-    const t = await startTarget({ apiKey: KEY, knobs: { capacity: { workers: 1, serviceTime: '1000', queueLimit: 1 } } });
+    const t = await startTarget({
+      apiKey: KEY,
+      knobs: { capacity: { workers: 1, serviceTime: '1000', queueLimit: 1 } },
+    });
     try {
       const res = await Promise.all(Array.from({ length: 4 }, (_, i) => put(t, `cap-${i}`)));
       assert.deepEqual(await statuses(res), [200, 200, 503, 503]);
@@ -220,8 +283,17 @@ describe('request log', () => {
     const lines: string[] = [];
     const { app } = buildTargetApp({ apiKey: KEY, logRequest: (l) => lines.push(l) });
     try {
-      await app.inject({ method: 'PUT', url: '/v2/customer_sessions/logged?dry=true', headers: AUTH, payload: sessionBody() });
-      await app.inject({ method: 'GET', url: '/v2/customer_sessions/logged', headers: { authorization: 'ApiKey-v1 wrong' } });
+      await app.inject({
+        method: 'PUT',
+        url: '/v2/customer_sessions/logged?dry=true',
+        headers: AUTH,
+        payload: sessionBody(),
+      });
+      await app.inject({
+        method: 'GET',
+        url: '/v2/customer_sessions/logged',
+        headers: { authorization: 'ApiKey-v1 wrong' },
+      });
       assert.equal(lines.length, 2);
       assert.match(lines[0]!, /^PUT \/v2\/customer_sessions\/logged\?dry=true 200 \d+\.\d ms$/);
       assert.match(lines[1]!, /^GET \/v2\/customer_sessions\/logged 401 /);
@@ -237,7 +309,11 @@ describe('startTarget', () => {
     const t = await startTarget();
     assert.match(t.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     assert.ok(t.apiKey.length >= 20);
-    const res = await fetch(`${t.url}/v2/customer_sessions/k`, { method: 'PUT', headers: { authorization: `ApiKey-v1 ${t.apiKey}` }, body: sessionBody() });
+    const res = await fetch(`${t.url}/v2/customer_sessions/k`, {
+      method: 'PUT',
+      headers: { authorization: `ApiKey-v1 ${t.apiKey}` },
+      body: sessionBody(),
+    });
     assert.equal(res.status, 200);
     await Promise.all([t.close(), t.close()]);
   });

@@ -18,7 +18,8 @@ describe('KeyedSerializer', () => {
     const s = new KeyedSerializer();
     for (let i = 0; i < 3; i++) s.admit(['p']);
     assert.equal(s.admit(['fresh', 'p']), 'p');
-    for (let i = 0; i < 3; i++) assert.equal(s.admit(['fresh']), undefined, 'fresh was not counted by the refused request');
+    for (let i = 0; i < 3; i++)
+      assert.equal(s.admit(['fresh']), undefined, 'fresh was not counted by the refused request');
   });
 
   test('hands the key over in arrival order and forgets idle keys', async () => {
@@ -64,7 +65,7 @@ describe('WorkerPool', () => {
     const next = pool.take();
     assert.ok(next instanceof Promise);
     pool.give(1234.5);
-    assert.equal(await next, 1234.5, 'the next service starts at the previous one\'s scheduled end');
+    assert.equal(await next, 1234.5, "the next service starts at the previous one's scheduled end");
     pool.give(2000);
     assert.equal(pool.busy, 0);
   });
@@ -79,8 +80,12 @@ describe('knobs', () => {
     assert.deepEqual(parseDistribution('exp:50', 'latency'), { kind: 'exponential', mean: 50 });
     assert.deepEqual(parseDistribution('normal:50:10', 'latency'), { kind: 'normal', mean: 50, sd: 10 });
     assert.deepEqual(parseDistribution({ kind: 'fixed', ms: 3 }, 'latency'), { kind: 'fixed', ms: 3 });
-    for (const bad of ['', '-5', 'fast', 'exp:', 'normal:1', '5ms']) assert.throws(() => parseDistribution(bad, 'latency'), /latency/, bad);
-    assert.throws(() => parseDistribution({ kind: 'fixed', ms: -1 }, 'service time'), /service time: ms must be a number ≥ 0/);
+    for (const bad of ['', '-5', 'fast', 'exp:', 'normal:1', '5ms'])
+      assert.throws(() => parseDistribution(bad, 'latency'), /latency/, bad);
+    assert.throws(
+      () => parseDistribution({ kind: 'fixed', ms: -1 }, 'service time'),
+      /service time: ms must be a number ≥ 0/,
+    );
   });
 
   test('samplers stay in range and repeat for a seed', () => {
@@ -96,7 +101,10 @@ describe('knobs', () => {
     assert.ok(exp.every((v) => v >= 0));
     const mean = exp.reduce((a, b) => a + b, 0) / exp.length;
     assert.ok(mean > 40 && mean < 60, `exponential mean near 50, got ${mean}`);
-    assert.ok(draw('normal:5:10', 4).every((v) => v >= 0), 'normal draws are cut off at 0');
+    assert.ok(
+      draw('normal:5:10', 4).every((v) => v >= 0),
+      'normal draws are cut off at 0',
+    );
   });
 
   test('resolveKnobs: zero latency adds no delay; capacity does; bad values are named', () => {

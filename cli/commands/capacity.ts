@@ -50,37 +50,85 @@ export function parseShare(option: string, value: string): number {
 
 export default defineCommand<CapacityArgs>({
   command: 'capacity',
-  describe: 'Find the highest rate the target sustains within the SLO (a search of probes with k6 or the Node engine); --from <run> judges a finished run again',
+  describe:
+    'Find the highest rate the target sustains within the SLO (a search of probes with k6 or the Node engine); --from <run> judges a finished run again',
   builder: (y) =>
     y
-      .option('engine', { choices: ['auto', 'k6', 'node'] as const, default: 'auto' as const, describe: 'auto: k6 when found on K6_BIN or PATH, else node' })
-      .option('from', { type: 'string', describe: 'Judge a finished capacity run again (its folder, capacity.json or k6-summary.json), e.g. under another SLO; sends nothing' })
-      .option('target', { type: 'string', describe: 'Base URL of the deployment (default $TALON_BASE_URL, else a local target started for the run)' })
+      .option('engine', {
+        choices: ['auto', 'k6', 'node'] as const,
+        default: 'auto' as const,
+        describe: 'auto: k6 when found on K6_BIN or PATH, else node',
+      })
+      .option('from', {
+        type: 'string',
+        describe:
+          'Judge a finished capacity run again (its folder, capacity.json or k6-summary.json), e.g. under another SLO; sends nothing',
+      })
+      .option('target', {
+        type: 'string',
+        describe: 'Base URL of the deployment (default $TALON_BASE_URL, else a local target started for the run)',
+      })
       .option('start', { type: 'number', describe: 'First rate, sessions/s (default 5)' })
-      .option('growth', { type: 'number', describe: 'Coarse steps: each rate is the previous times this until the SLO breaks (default 2)' })
-      .option('tolerance', { type: 'string', describe: 'Refine until the bracket between the last good and the first bad rate is this narrow (default 5%)' })
+      .option('growth', {
+        type: 'number',
+        describe: 'Coarse steps: each rate is the previous times this until the SLO breaks (default 2)',
+      })
+      .option('tolerance', {
+        type: 'string',
+        describe: 'Refine until the bracket between the last good and the first bad rate is this narrow (default 5%)',
+      })
       .option('max-rate', { type: 'number', describe: 'Never offer more than this, sessions/s' })
-      .option('min-rate', { type: 'number', describe: 'When the first rate breaks the SLO, step down to this at the lowest (default 0.05)' })
+      .option('min-rate', {
+        type: 'number',
+        describe: 'When the first rate breaks the SLO, step down to this at the lowest (default 0.05)',
+      })
       .option('max-probes', { type: 'number', describe: 'Most probes (default 16)' })
       .option('max-duration', { type: 'string', describe: 'Start no probe that would end after this long, e.g. 3m' })
-      .option('warmup', { type: 'string', describe: 'Each probe: time at its rate before measuring (default 5s; longer than a session with think times)' })
+      .option('warmup', {
+        type: 'string',
+        describe: 'Each probe: time at its rate before measuring (default 5s; longer than a session with think times)',
+      })
       .option('hold', { type: 'string', describe: 'Each probe: time measured (default 15s)' })
       .option('drain', { type: 'string', describe: 'After each hold, time for requests still in flight (default 5s)' })
       .option('p95-ms', { type: 'number', describe: 'SLO: p95 latency, ms (env P95_MS; default 500)' })
       .option('p99-ms', { type: 'number', describe: 'SLO: p99 latency, ms (env P99_MS; default 1000)' })
-      .option('error-rate', { type: 'string', describe: 'SLO: largest share of failed requests, e.g. 1% or 0.01 (env ERROR_RATE; default 1%)' })
+      .option('error-rate', {
+        type: 'string',
+        describe: 'SLO: largest share of failed requests, e.g. 1% or 0.01 (env ERROR_RATE; default 1%)',
+      })
       .option('seed', { type: 'number', describe: 'Seed of the generated sessions (env SEED; default 1)' })
       .option('profile', { type: 'string', describe: 'Traffic profile: a preset or a JSON file (env PROFILE)' })
-      .option('think-scale', { type: 'number', describe: 'Multiplies the plans\' think times (default 0: each step right after the previous answer)' })
+      .option('think-scale', {
+        type: 'number',
+        describe: "Multiplies the plans' think times (default 0: each step right after the previous answer)",
+      })
       .option('max-think', { type: 'number', describe: 'Longest think time in seconds (env MAX_THINK; default 30)' })
-      .option('connections', { type: 'number', describe: 'Node engine: connections and the cap on requests in flight (default 1024)' })
+      .option('connections', {
+        type: 'number',
+        describe: 'Node engine: connections and the cap on requests in flight (default 1024)',
+      })
       .option('max-vus', { type: 'number', describe: 'k6: the most VUs (env MAX_VUS; default 60 x the rate)' })
-      .option('target-workers', { type: 'number', describe: 'Without a target: the local target\'s workers (with --target-service-time)' })
-      .option('target-service-time', { type: 'string', describe: 'Without a target: the local target\'s service time, ms (with --target-workers)' })
-      .option('results-dir', { type: 'string', default: 'results', describe: 'Where the run folder <run-id>/ is written' })
+      .option('target-workers', {
+        type: 'number',
+        describe: "Without a target: the local target's workers (with --target-service-time)",
+      })
+      .option('target-service-time', {
+        type: 'string',
+        describe: "Without a target: the local target's service time, ms (with --target-workers)",
+      })
+      .option('results-dir', {
+        type: 'string',
+        default: 'results',
+        describe: 'Where the run folder <run-id>/ is written',
+      })
       .option('run-id', { type: 'string', describe: 'Name of the run folder (default UTC time + random)' })
       .option('json', { type: 'boolean', default: false, describe: 'Print capacity.json instead of the text report' })
-      .option('yes', { type: 'boolean', default: false, describe: 'Confirm a run that writes to a host other than this machine without a prompt (for CI; also CARTLOAD_YES=1)' }) as unknown as Argv<CapacityArgs>,
+      .option('yes', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'Confirm a run that writes to a host other than this machine without a prompt (for CI; also CARTLOAD_YES=1)',
+      }) as unknown as Argv<CapacityArgs>,
   run: async (a, ctx) => {
     // 1. Flags, named as flags.
     const errorRate = a.errorRate === undefined ? undefined : parseShare('error-rate', a.errorRate);
@@ -97,13 +145,20 @@ export default defineCommand<CapacityArgs>({
     if (a.start !== undefined) numberFlag('start', a.start, { above: 0 });
     if (a.growth !== undefined) numberFlag('growth', a.growth, { above: 1 });
     const tolerance = a.tolerance === undefined ? undefined : parseShare('tolerance', a.tolerance);
-    if (tolerance !== undefined && !(tolerance > 0 && tolerance < 1)) throw new UsageError(`--tolerance ${a.tolerance}: must be above 0% and below 100%`);
+    if (tolerance !== undefined && !(tolerance > 0 && tolerance < 1))
+      throw new UsageError(`--tolerance ${a.tolerance}: must be above 0% and below 100%`);
     if (a.maxRate !== undefined) numberFlag('max-rate', a.maxRate, { above: 0 });
     if (a.minRate !== undefined) numberFlag('min-rate', a.minRate, { min: 0.01 });
     if (a.maxProbes !== undefined) wholeFlag('max-probes', a.maxProbes, 1, 1000);
     const budgetMs = a.maxDuration === undefined ? undefined : durationFlag('max-duration', a.maxDuration);
-    for (const [flag, v] of [['warmup', a.warmup], ['hold', a.hold], ['drain', a.drain]] as const) if (v !== undefined) durationFlag(flag, v);
-    if (a.seed !== undefined && !Number.isSafeInteger(a.seed)) throw new UsageError(`--seed ${a.seed}: must be a whole number`);
+    for (const [flag, v] of [
+      ['warmup', a.warmup],
+      ['hold', a.hold],
+      ['drain', a.drain],
+    ] as const)
+      if (v !== undefined) durationFlag(flag, v);
+    if (a.seed !== undefined && !Number.isSafeInteger(a.seed))
+      throw new UsageError(`--seed ${a.seed}: must be a whole number`);
     if (a.thinkScale !== undefined) numberFlag('think-scale', a.thinkScale, { min: 0 });
     if (a.maxThink !== undefined) numberFlag('max-think', a.maxThink, { min: 0 });
     if (a.connections !== undefined) wholeFlag('connections', a.connections, 1, 10_000);
@@ -112,12 +167,17 @@ export default defineCommand<CapacityArgs>({
       const why = checkRunId(a.runId);
       if (why !== undefined) throw new UsageError(`--run-id ${why}`);
     }
-    if ((a.targetWorkers === undefined) !== (a.targetServiceTime === undefined)) throw new UsageError('--target-workers and --target-service-time go together');
+    if ((a.targetWorkers === undefined) !== (a.targetServiceTime === undefined))
+      throw new UsageError('--target-workers and --target-service-time go together');
     const named = a.target ?? ((ctx.env.TALON_BASE_URL ?? '').trim() || undefined);
     if (a.targetWorkers !== undefined) {
-      if (named !== undefined) throw new UsageError('--target-workers configures the local target: drop --target (or unset TALON_BASE_URL), or drop --target-workers');
+      if (named !== undefined)
+        throw new UsageError(
+          '--target-workers configures the local target: drop --target (or unset TALON_BASE_URL), or drop --target-workers',
+        );
       wholeFlag('target-workers', a.targetWorkers, 1);
-      if (!/^\d+(\.\d+)?$/.test((a.targetServiceTime as string).trim())) throw new UsageError(`--target-service-time ${a.targetServiceTime}: a number of ms, e.g. 10`);
+      if (!/^\d+(\.\d+)?$/.test((a.targetServiceTime as string).trim()))
+        throw new UsageError(`--target-service-time ${a.targetServiceTime}: a number of ms, e.g. 10`);
     }
     // 2. The guard rail: a named deployment that is not this machine, and not dry.
     if (named !== undefined) {
@@ -129,7 +189,10 @@ export default defineCommand<CapacityArgs>({
           dry,
           yes: a.yes,
           details: [
-            ['search', `from ${a.start ?? 5} sessions/s, x ${a.growth ?? 2} until the SLO breaks, then refined to ${a.tolerance ?? '5%'}${a.maxRate !== undefined ? `, at most ${a.maxRate} sessions/s` : ''}`],
+            [
+              'search',
+              `from ${a.start ?? 5} sessions/s, x ${a.growth ?? 2} until the SLO breaks, then refined to ${a.tolerance ?? '5%'}${a.maxRate !== undefined ? `, at most ${a.maxRate} sessions/s` : ''}`,
+            ],
             ['each probe', `${a.warmup ?? '5s'} warm-up + ${a.hold ?? '15s'} hold`],
           ],
         },
@@ -163,7 +226,9 @@ export default defineCommand<CapacityArgs>({
         ...(a.maxThink !== undefined ? { maxThink: a.maxThink } : {}),
         ...(a.connections !== undefined ? { connections: a.connections } : {}),
         ...(a.maxVus !== undefined ? { maxVUs: a.maxVus } : {}),
-        ...(a.targetWorkers !== undefined ? { localTarget: { workers: a.targetWorkers, serviceTime: (a.targetServiceTime as string).trim() } } : {}),
+        ...(a.targetWorkers !== undefined
+          ? { localTarget: { workers: a.targetWorkers, serviceTime: (a.targetServiceTime as string).trim() } }
+          : {}),
         resultsDir: a.resultsDir,
         ...(a.runId !== undefined ? { runId: a.runId } : {}),
         signal: interrupts.signal,

@@ -19,6 +19,18 @@ import deploy from './deploy.ts';
 const erase = <A>(c: CartloadCommand<A>): CartloadCommand<never> => c as unknown as CartloadCommand<never>;
 
 export const commands: CartloadCommand<never>[] = [
-  erase(generate), erase(pools), erase(target), erase(build), erase(capacity), erase(capacityReport), erase(replay), erase(run), erase(compare),
-  erase(convert), erase(merge), erase(report), erase(deploy), erase(learn),
+  erase(generate),
+  erase(pools),
+  erase(target),
+  erase(build),
+  erase(capacity),
+  erase(capacityReport),
+  erase(replay),
+  erase(run),
+  erase(compare),
+  erase(convert),
+  erase(merge),
+  erase(report),
+  erase(deploy),
+  erase(learn),
 ];

@@ -83,7 +83,9 @@ async function checkFile(file: string): Promise<void> {
     await access(file, constants.R_OK);
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    throw new UsageError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot read it'} (the recording to replay; - reads standard input)`);
+    throw new UsageError(
+      `${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'cannot read it'} (the recording to replay; - reads standard input)`,
+    );
   }
 }
 
@@ -99,66 +101,163 @@ function issuePrinter(ctx: CommandContext, max = 20): (issue: RowIssue) => void 
 
 export default defineCommand<ReplayArgs>({
   command: 'replay <file>',
-  describe: 'Replay recorded traffic (a Talon.One session export or a request log CSV; .gz or - for stdin) against a deployment',
+  describe:
+    'Replay recorded traffic (a Talon.One session export or a request log CSV; .gz or - for stdin) against a deployment',
   builder: (y) =>
     withRunOptions(
       y
-        .positional('file', { type: 'string', describe: 'The recording: a CSV file, a .csv.gz, or - for standard input (gzip or not)' })
-        .option('format', { choices: ['export', 'request-log'] as const, describe: 'The recording format (default: detected from the header)' })
-        .option('speed', { type: 'number', describe: 'Replay at the recorded pace times speed (2 = twice as fast; default 1)' })
-        .option('rate', { type: 'number', describe: 'Start sessions at this many per second instead, ignoring recorded times' })
-        .option('asap', { type: 'boolean', default: false, describe: 'As fast as possible, up to --connections requests in flight' })
+        .positional('file', {
+          type: 'string',
+          describe: 'The recording: a CSV file, a .csv.gz, or - for standard input (gzip or not)',
+        })
+        .option('format', {
+          choices: ['export', 'request-log'] as const,
+          describe: 'The recording format (default: detected from the header)',
+        })
+        .option('speed', {
+          type: 'number',
+          describe: 'Replay at the recorded pace times speed (2 = twice as fast; default 1)',
+        })
+        .option('rate', {
+          type: 'number',
+          describe: 'Start sessions at this many per second instead, ignoring recorded times',
+        })
+        .option('asap', {
+          type: 'boolean',
+          default: false,
+          describe: 'As fast as possible, up to --connections requests in flight',
+        })
         .option('timeout', { type: 'string', default: '30s', describe: 'Per-request timeout (connect, headers, body)' })
-        .option('keep-session-ids', { type: 'boolean', default: false, describe: 'Send the recorded session IDs unchanged' })
-        .option('from', { type: 'string', describe: 'Only sessions that start at or after this time (ISO 8601 or epoch ms)' })
+        .option('keep-session-ids', {
+          type: 'boolean',
+          default: false,
+          describe: 'Send the recorded session IDs unchanged',
+        })
+        .option('from', {
+          type: 'string',
+          describe: 'Only sessions that start at or after this time (ISO 8601 or epoch ms)',
+        })
         .option('to', { type: 'string', describe: 'Only sessions that start before this time' })
-        .option('state', { type: 'string', array: true, describe: `Only sessions whose final recorded state is one of these (${SESSION_STATES.join(', ')})` })
-        .option('sample', { type: 'number', describe: 'Replay this fraction of sessions (0..1], chosen by a hash of the session ID' })
+        .option('state', {
+          type: 'string',
+          array: true,
+          describe: `Only sessions whose final recorded state is one of these (${SESSION_STATES.join(', ')})`,
+        })
+        .option('sample', {
+          type: 'number',
+          describe: 'Replay this fraction of sessions (0..1], chosen by a hash of the session ID',
+        })
         .option('limit', { type: 'number', describe: 'Replay at most this many sessions' })
-        .option('loop', { type: 'number', default: 1, describe: 'Replay the recording this many times, each pass under fresh session IDs' })
-        .option('shard', { type: 'string', describe: 'i/n: replay only the sessions whose ID hashes to shard i of n (run n processes for the whole file)' })
-        .option('on-error', { choices: ['skip', 'abort'] as const, default: 'abort' as const, describe: 'A bad row: stop (abort), or count it and go on (skip)' })
-        .option('log-requests', { type: 'boolean', default: false, describe: 'Also write requests.csv: one line per request with intended, sent and answered times' })
-        .option('session-idle', { type: 'string', default: '10m', describe: 'Forget a session after this much recorded time without a step (request logs do not mark last steps)' })
-        .option('drain-timeout', { type: 'string', default: '10s', describe: 'After Ctrl-C, how long requests in flight may take' })
-        .option('preflight', { type: 'boolean', default: true, describe: 'Check the target answers and accepts the key first (--no-preflight to skip)' })
-        .option('sort-window', { type: 'string', describe: 'Start at once and order rows within this much recorded time (e.g. 30s) instead of sorting the whole file first; a row later than that is a bad row (for nearly time-ordered request logs)' })
-        .option('workers', { type: 'number', describe: 'Worker threads sending one shard of the file each, on one shared clock (default: the cores available; 1 for -, --loop, --limit or a checkpoint)' })
-        .option('checkpoint', { type: 'string', describe: 'Record every step sent in this file (write-ahead), so that an interrupted replay can be resumed' })
-        .option('resume', { type: 'string', describe: 'Continue the replay recorded in this checkpoint: never sends a step twice; lists the steps left in doubt' })
-        .option('resend-in-doubt', { type: 'boolean', default: false, describe: 'With --resume: send the steps in doubt again (the target may then see them twice)' })
-        .option('tmp-dir', { type: 'string', describe: 'Where sorting a large unsorted recording spills to disk (default the OS temp folder)' }),
+        .option('loop', {
+          type: 'number',
+          default: 1,
+          describe: 'Replay the recording this many times, each pass under fresh session IDs',
+        })
+        .option('shard', {
+          type: 'string',
+          describe:
+            'i/n: replay only the sessions whose ID hashes to shard i of n (run n processes for the whole file)',
+        })
+        .option('on-error', {
+          choices: ['skip', 'abort'] as const,
+          default: 'abort' as const,
+          describe: 'A bad row: stop (abort), or count it and go on (skip)',
+        })
+        .option('log-requests', {
+          type: 'boolean',
+          default: false,
+          describe: 'Also write requests.csv: one line per request with intended, sent and answered times',
+        })
+        .option('session-idle', {
+          type: 'string',
+          default: '10m',
+          describe:
+            'Forget a session after this much recorded time without a step (request logs do not mark last steps)',
+        })
+        .option('drain-timeout', {
+          type: 'string',
+          default: '10s',
+          describe: 'After Ctrl-C, how long requests in flight may take',
+        })
+        .option('preflight', {
+          type: 'boolean',
+          default: true,
+          describe: 'Check the target answers and accepts the key first (--no-preflight to skip)',
+        })
+        .option('sort-window', {
+          type: 'string',
+          describe:
+            'Start at once and order rows within this much recorded time (e.g. 30s) instead of sorting the whole file first; a row later than that is a bad row (for nearly time-ordered request logs)',
+        })
+        .option('workers', {
+          type: 'number',
+          describe:
+            'Worker threads sending one shard of the file each, on one shared clock (default: the cores available; 1 for -, --loop, --limit or a checkpoint)',
+        })
+        .option('checkpoint', {
+          type: 'string',
+          describe: 'Record every step sent in this file (write-ahead), so that an interrupted replay can be resumed',
+        })
+        .option('resume', {
+          type: 'string',
+          describe:
+            'Continue the replay recorded in this checkpoint: never sends a step twice; lists the steps left in doubt',
+        })
+        .option('resend-in-doubt', {
+          type: 'boolean',
+          default: false,
+          describe: 'With --resume: send the steps in doubt again (the target may then see them twice)',
+        })
+        .option('tmp-dir', {
+          type: 'string',
+          describe: 'Where sorting a large unsorted recording spills to disk (default the OS temp folder)',
+        }),
       {
         target: 'Base URL of the deployment (default $TALON_BASE_URL); the API key comes from $TALON_API_KEY',
         sessionPrefix: 'Prefix for recorded session IDs (default cartload-<random>-, new every run)',
         dry: 'Send updates with dry=true (nothing stored); steps a never-stored session cannot take are left out',
         gate: '(default 0.01; 1 turns it off)',
-        latency: ['(default: no latency gate; with --p99-ms alone, 500)', '(default: no latency gate; with --p95-ms alone, 1000)'],
+        latency: [
+          '(default: no latency gate; with --p99-ms alone, 500)',
+          '(default: no latency gate; with --p95-ms alone, 1000)',
+        ],
       },
       // yargs types the options by their dashed names; the parsed arguments also carry the camelCase ones we read.
     ) as unknown as Argv<ReplayArgs>,
   run: async (a, ctx) => {
     // 1. Flags.
     const fromEnv = a.target === undefined ? (ctx.env.TALON_BASE_URL ?? '').trim() : undefined;
-    if (fromEnv === '') throw new UsageError('name the deployment with --target or TALON_BASE_URL (for a local try: cartload target, then --target http://127.0.0.1:3000)');
+    if (fromEnv === '')
+      throw new UsageError(
+        'name the deployment with --target or TALON_BASE_URL (for a local try: cartload target, then --target http://127.0.0.1:3000)',
+      );
     const target = fromEnv === undefined ? (a.target as string) : urlFlag('target', fromEnv, 'TALON_BASE_URL');
     const { connections } = checkRunOptions(a);
-    if (a.keepSessionIds && a.sessionPrefix !== undefined) throw new UsageError('choose one of --keep-session-ids and --session-prefix');
+    if (a.keepSessionIds && a.sessionPrefix !== undefined)
+      throw new UsageError('choose one of --keep-session-ids and --session-prefix');
     const timing = timingOf(a);
     const filters = await filtersOf(a);
     const loops = wholeFlag('loop', a.loop, 1);
     const timeoutMs = durationFlag('timeout', a.timeout);
     const drainTimeoutMs = durationFlag('drain-timeout', a.drainTimeout, { zero: true });
     const sessionIdleMs = durationFlag('session-idle', a.sessionIdle);
-    const sortWindowMs = a.sortWindow === undefined ? undefined : durationFlag('sort-window', a.sortWindow, { zero: true });
+    const sortWindowMs =
+      a.sortWindow === undefined ? undefined : durationFlag('sort-window', a.sortWindow, { zero: true });
     if (loops > 1 && a.file === '-') throw new UsageError('--loop cannot read standard input twice: name a file');
-    if (a.checkpoint !== undefined && a.resume !== undefined) throw new UsageError('--resume continues its checkpoint file: drop --checkpoint');
+    if (a.checkpoint !== undefined && a.resume !== undefined)
+      throw new UsageError('--resume continues its checkpoint file: drop --checkpoint');
     if (a.resendInDoubt && a.resume === undefined) throw new UsageError('--resend-in-doubt goes with --resume');
     const checkpoint = a.resume ?? a.checkpoint;
-    if (checkpoint !== undefined && a.workers !== undefined && a.workers > 1) throw new UsageError('--checkpoint and --resume run one worker: drop --workers');
+    if (checkpoint !== undefined && a.workers !== undefined && a.workers > 1)
+      throw new UsageError('--checkpoint and --resume run one worker: drop --workers');
     const { defaultWorkers, workersRefusal } = await import('../../orchestrate/replay-workers.ts');
     const limit = filters.limit !== undefined ? { limit: filters.limit } : {};
-    const workers = checkpoint !== undefined ? 1 : a.workers !== undefined ? wholeFlag('workers', a.workers, 1) : defaultWorkers({ file: a.file, loops, ...limit });
+    const workers =
+      checkpoint !== undefined
+        ? 1
+        : a.workers !== undefined
+          ? wholeFlag('workers', a.workers, 1)
+          : defaultWorkers({ file: a.file, loops, ...limit });
     const refused = workersRefusal({ workers, file: a.file, loops, ...limit });
     if (refused) throw new UsageError(refused);
     const { validateEngineOptions } = await import('../../engine/index.ts');
@@ -184,7 +283,14 @@ export default defineCommand<ReplayArgs>({
       ...(a.maxErrorRate !== undefined ? { maxErrorRate: a.maxErrorRate } : {}),
       ...(a.runId !== undefined ? { runId: a.runId } : {}),
     });
-    const slo = a.p95Ms !== undefined || a.p99Ms !== undefined ? { errorRate: a.maxErrorRate ?? DEFAULT_MAX_ERROR_RATE, p95Ms: a.p95Ms ?? DEFAULT_P95_MS, p99Ms: a.p99Ms ?? DEFAULT_P99_MS } : undefined;
+    const slo =
+      a.p95Ms !== undefined || a.p99Ms !== undefined
+        ? {
+            errorRate: a.maxErrorRate ?? DEFAULT_MAX_ERROR_RATE,
+            p95Ms: a.p95Ms ?? DEFAULT_P95_MS,
+            p99Ms: a.p99Ms ?? DEFAULT_P99_MS,
+          }
+        : undefined;
     // 2. Paths.
     await checkFile(a.file);
     const { checkDirWritable, checkRunFolderFree } = await import('../../io/dirs.ts');
@@ -193,7 +299,12 @@ export default defineCommand<ReplayArgs>({
     if (a.tmpDir !== undefined) await checkDirWritable(a.tmpDir, '--tmp-dir');
     // 3. The guard rail, before anything is read or sent.
     const sessionPrefix = a.keepSessionIds ? '' : a.sessionPrefix;
-    const pace = timing.mode === 'asap' ? 'as fast as possible' : timing.mode === 'rate' ? `${timing.rate} session${timing.rate === 1 ? '' : 's'}/s` : `the recorded pace × ${timing.speed}`;
+    const pace =
+      timing.mode === 'asap'
+        ? 'as fast as possible'
+        : timing.mode === 'rate'
+          ? `${timing.rate} session${timing.rate === 1 ? '' : 's'}/s`
+          : `the recorded pace × ${timing.speed}`;
     await confirmWrites(
       {
         command: 'cartload replay',
@@ -203,7 +314,12 @@ export default defineCommand<ReplayArgs>({
         details: [
           ['file', a.file === '-' ? 'standard input' : a.file],
           ['pace', `${pace}, up to ${connections} requests in flight${loops > 1 ? `, ${loops} passes` : ''}`],
-          ['sessions', sessionPrefix === '' ? 'the recorded session IDs, unchanged' : `recorded IDs prefixed with ${sessionPrefix ?? 'cartload-<random>-'}`],
+          [
+            'sessions',
+            sessionPrefix === ''
+              ? 'the recorded session IDs, unchanged'
+              : `recorded IDs prefixed with ${sessionPrefix ?? 'cartload-<random>-'}`,
+          ],
         ],
       },
       ctx,
@@ -263,9 +379,18 @@ export default defineCommand<ReplayArgs>({
       let res;
       if (checkpoint !== undefined) {
         const { replayWithCheckpoint } = await import('../../orchestrate/replay-checkpoint.ts');
-        const r = await replayWithCheckpoint({ ...engine, file: a.file, recording, checkpoint, resume: a.resume !== undefined, resendInDoubt: a.resendInDoubt });
+        const r = await replayWithCheckpoint({
+          ...engine,
+          file: a.file,
+          recording,
+          checkpoint,
+          resume: a.resume !== undefined,
+          resendInDoubt: a.resendInDoubt,
+        });
         if (r.inDoubt && r.inDoubt.length > 0) {
-          ctx.say(`${r.inDoubt.length} step(s) were in flight when the previous run ended: the target may or may not have processed them; ${a.resendInDoubt ? 'sent again' : 'not sent again (--resend-in-doubt to send them)'}; each session goes on after them:`);
+          ctx.say(
+            `${r.inDoubt.length} step(s) were in flight when the previous run ended: the target may or may not have processed them; ${a.resendInDoubt ? 'sent again' : 'not sent again (--resend-in-doubt to send them)'}; each session goes on after them:`,
+          );
           for (const d of r.inDoubt) ctx.say(`  in doubt: session ${d.session}, step ${d.step}`);
         }
         if (r.alreadyDone !== undefined) ctx.say(`resumed: ${r.alreadyDone} step(s) were done before this run`);

@@ -98,10 +98,20 @@ function profileView(integrationId: string, ctx: AnswerContext, nowIso: string):
 }
 
 function ledger(balance: number): Record<string, number> {
-  return { currentBalance: balance, pendingBalance: 0, expiredBalance: 0, spentBalance: 0, tentativeCurrentBalance: balance };
+  return {
+    currentBalance: balance,
+    pendingBalance: 0,
+    expiredBalance: 0,
+    spentBalance: 0,
+    tentativeCurrentBalance: balance,
+  };
 }
 
-export function integrationState(parts: AnswerParts, content: readonly string[] | undefined, ctx: AnswerContext): IntegrationStateV2 {
+export function integrationState(
+  parts: AnswerParts,
+  content: readonly string[] | undefined,
+  ctx: AnswerContext,
+): IntegrationStateV2 {
   const out: IntegrationStateV2 = { effects: parts.effects, createdCoupons: [], createdReferrals: [] };
   if (parts.ret) out.return = parts.ret;
   if (!content) return out;
@@ -140,12 +150,27 @@ export function integrationState(parts: AnswerParts, content: readonly string[] 
         const card = s.loyaltyCards?.[0];
         const balance = card === undefined ? 0 : ctx.balance(card);
         out.loyalty = {
-          programs: { [String(LOYALTY_PROGRAM_ID)]: { id: LOYALTY_PROGRAM_ID, title: 'Points', name: 'points', ledger: ledger(balance) } },
+          programs: {
+            [String(LOYALTY_PROGRAM_ID)]: {
+              id: LOYALTY_PROGRAM_ID,
+              title: 'Points',
+              name: 'points',
+              ledger: ledger(balance),
+            },
+          },
           ...(card === undefined
             ? {}
             : {
                 cards: [
-                  { id: 1, created: ctx.epoch, programID: LOYALTY_PROGRAM_ID, status: 'active', identifier: card, usersPerCardLimit: 1, ledger: ledger(balance) },
+                  {
+                    id: 1,
+                    created: ctx.epoch,
+                    programID: LOYALTY_PROGRAM_ID,
+                    status: 'active',
+                    identifier: card,
+                    usersPerCardLimit: 1,
+                    ledger: ledger(balance),
+                  },
                 ],
               }),
         };

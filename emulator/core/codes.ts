@@ -12,7 +12,8 @@ export interface CodeEntry {
   usageCounter: number;
 }
 
-export type CodeCheck = { ok: true; entry: CodeEntry } | { ok: false; reason: 'not-found' | 'limit-reached'; entry?: CodeEntry };
+export type CodeCheck =
+  { ok: true; entry: CodeEntry } | { ok: false; reason: 'not-found' | 'limit-reached'; entry?: CodeEntry };
 
 /** A stable numeric ID for a pattern code, so answers repeat across runs. */
 function stableId(code: string): number {
@@ -26,7 +27,9 @@ export class CodeBook {
   constructor(pattern: string, list?: readonly CodeSpec[]) {
     if (list) {
       this.listed = new Map();
-      list.forEach((c, i) => this.listed!.set(c.code, { id: i + 1, code: c.code, usageLimit: c.usageLimit ?? 0, usageCounter: 0 }));
+      list.forEach((c, i) =>
+        this.listed!.set(c.code, { id: i + 1, code: c.code, usageLimit: c.usageLimit ?? 0, usageCounter: 0 }),
+      );
     } else {
       this.pattern = new RegExp(pattern);
     }
@@ -48,7 +51,8 @@ export class CodeBook {
   check(code: string, held: boolean): CodeCheck {
     const entry = this.find(code);
     if (!entry) return { ok: false, reason: 'not-found' };
-    if (!held && entry.usageLimit > 0 && entry.usageCounter >= entry.usageLimit) return { ok: false, reason: 'limit-reached', entry };
+    if (!held && entry.usageLimit > 0 && entry.usageCounter >= entry.usageLimit)
+      return { ok: false, reason: 'limit-reached', entry };
     return { ok: true, entry };
   }
 

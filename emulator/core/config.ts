@@ -51,26 +51,39 @@ export function resolveTargetConfig(partial: Partial<TargetConfig> = {}): Target
     if (v !== undefined) (config as unknown as Record<string, unknown>)[k] = v;
   }
   for (const key of ['maxSessions', 'maxProfiles'] as const) {
-    if (!Number.isInteger(config[key]) || config[key] < 1) throw new RangeError(`target config: ${key} must be an integer ≥ 1, got ${config[key]}`);
+    if (!Number.isInteger(config[key]) || config[key] < 1)
+      throw new RangeError(`target config: ${key} must be an integer ≥ 1, got ${config[key]}`);
   }
-  for (const key of ['couponDiscountPercent', 'referralDiscount', 'loyaltyPointsPerUnit', 'freeShippingThreshold'] as const) {
-    if (!Number.isFinite(config[key]) || config[key] < 0) throw new RangeError(`target config: ${key} must be a number ≥ 0, got ${config[key]}`);
+  for (const key of [
+    'couponDiscountPercent',
+    'referralDiscount',
+    'loyaltyPointsPerUnit',
+    'freeShippingThreshold',
+  ] as const) {
+    if (!Number.isFinite(config[key]) || config[key] < 0)
+      throw new RangeError(`target config: ${key} must be a number ≥ 0, got ${config[key]}`);
   }
-  if (config.couponDiscountPercent > 100) throw new RangeError('target config: couponDiscountPercent must be at most 100');
+  if (config.couponDiscountPercent > 100)
+    throw new RangeError('target config: couponDiscountPercent must be at most 100');
   for (const key of ['couponPattern', 'referralPattern'] as const) {
     try {
       new RegExp(config[key]);
     } catch (err) {
-      throw new RangeError(`target config: ${key} is not a valid regular expression: ${(err as Error).message}`, { cause: err });
+      throw new RangeError(`target config: ${key} is not a valid regular expression: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
   }
   for (const key of ['coupons', 'referrals'] as const) {
     const list = config[key];
     if (list === undefined) continue;
     list.forEach((c, i) => {
-      if (typeof c.code !== 'string' || c.code === '') throw new RangeError(`target config: ${key}[${i}].code must be a non-empty string`);
+      if (typeof c.code !== 'string' || c.code === '')
+        throw new RangeError(`target config: ${key}[${i}].code must be a non-empty string`);
       if (c.usageLimit !== undefined && (!Number.isInteger(c.usageLimit) || c.usageLimit < 0)) {
-        throw new RangeError(`target config: ${key}[${i}].usageLimit must be an integer ≥ 0 (0 = unlimited), got ${c.usageLimit}`);
+        throw new RangeError(
+          `target config: ${key}[${i}].usageLimit must be an integer ≥ 0 (0 = unlimited), got ${c.usageLimit}`,
+        );
       }
     });
   }

@@ -131,7 +131,16 @@ export function touchProfile(ctx: CoreContext, integrationId: string, nowIso: st
   if (integrationId === '') return true;
   let p = ctx.profiles.get(integrationId);
   const first = !p || p.sessions === 0;
-  if (!p) p = { id: ctx.next.profile++, integrationId, created: nowIso, lastActivity: nowIso, sessions: 0, closedSessions: 0, totalSales: 0 };
+  if (!p)
+    p = {
+      id: ctx.next.profile++,
+      integrationId,
+      created: nowIso,
+      lastActivity: nowIso,
+      sessions: 0,
+      closedSessions: 0,
+      totalSales: 0,
+    };
   p.lastActivity = nowIso;
   if (newSession) p.sessions++;
   ctx.profiles.set(integrationId, p);

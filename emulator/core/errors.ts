@@ -26,7 +26,10 @@ export function withStatus(status: number, message: string, error: ApiError): Co
 export function notFound(message: string, parameter?: string): CoreResponse {
   return {
     status: 404,
-    body: { message, errors: [{ title: 'Not found', details: message, source: parameter ? { parameter } : {} }] } satisfies ErrorResponse,
+    body: {
+      message,
+      errors: [{ title: 'Not found', details: message, source: parameter ? { parameter } : {} }],
+    } satisfies ErrorResponse,
   };
 }
 

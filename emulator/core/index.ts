@@ -43,10 +43,20 @@ function route(ctx: CoreContext, req: CoreRequest): { endpoint: string; res: Cor
   const endpoint = endpointOf(req.method, req.path);
   if (!endpoint) return { endpoint: 'other', res: notFound(`No such endpoint: ${req.method} ${req.path}`) };
   const id = sessionIdOf(req.path);
-  if (id === undefined) return { endpoint, res: parameterError('customerSessionId is not a valid URL-encoded string', 'customerSessionId') };
+  if (id === undefined)
+    return {
+      endpoint,
+      res: parameterError('customerSessionId is not a valid URL-encoded string', 'customerSessionId'),
+    };
   if (id === '') return { endpoint, res: notFound('customerSessionId is empty', 'customerSessionId') };
   if (id.length > LIMITS.maxSessionIdLength) {
-    return { endpoint, res: parameterError(`customerSessionId must be at most ${LIMITS.maxSessionIdLength} characters`, 'customerSessionId') };
+    return {
+      endpoint,
+      res: parameterError(
+        `customerSessionId must be at most ${LIMITS.maxSessionIdLength} characters`,
+        'customerSessionId',
+      ),
+    };
   }
   const now = req.now ?? new Date();
   switch (endpoint) {
@@ -79,6 +89,11 @@ export function createTargetCore(partial: Partial<TargetConfig> = {}): TargetCor
     },
     profileOf: (id) => sessions.get(id)?.view.profileId,
     session: (id) => sessions.get(id)?.view,
-    stats: () => ({ ...structuredClone(stats), sessionsStored: sessions.size, sessionsEvicted: sessions.evictions, profilesStored: profiles.size }),
+    stats: () => ({
+      ...structuredClone(stats),
+      sessionsStored: sessions.size,
+      sessionsEvicted: sessions.evictions,
+      profilesStored: profiles.size,
+    }),
   };
 }

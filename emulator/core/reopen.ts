@@ -11,9 +11,16 @@ export function reopenSession(ctx: CoreContext, id: string, now: Date): CoreResp
   if (!rec) return notFound(`Customer session '${id}' not found`, 'customerSessionId');
   const from = rec.view.state;
   if (!allowed('reopen', from, 'open')) {
-    return badRequest(`Cannot reopen customer session '${id}': it is ${from}, and only closed sessions can be reopened`, [
-      { title: 'Invalid state transition', details: `from ${from} to open is not allowed`, source: { parameter: 'customerSessionId' } },
-    ]);
+    return badRequest(
+      `Cannot reopen customer session '${id}': it is ${from}, and only closed sessions can be reopened`,
+      [
+        {
+          title: 'Invalid state transition',
+          details: `from ${from} to open is not allowed`,
+          source: { parameter: 'customerSessionId' },
+        },
+      ],
+    );
   }
   const effects = rec.commit ? rollBack(ctx, rec.commit, 1, true) : [];
   const view: CustomerSessionV2 = { ...rec.view, state: 'open', updated: now.toISOString() };

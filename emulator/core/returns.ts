@@ -13,7 +13,10 @@ import { INVALID_BODY } from './update.ts';
 type Lines = ReturnRecord['returnedCartItems'];
 
 /** Resolves each returned item to a position and quantity, or the 400 naming the first bad one. */
-function resolveLines(view: CustomerSessionV2, body: ReturnBody): { lines: Lines; taken: Map<number, number>; value: number } | CoreResponse {
+function resolveLines(
+  view: CustomerSessionV2,
+  body: ReturnBody,
+): { lines: Lines; taken: Map<number, number>; value: number } | CoreResponse {
   const items = view.cartItems;
   const taken = new Map<number, number>();
   const lines: Lines = [];
@@ -23,16 +26,30 @@ function resolveLines(view: CustomerSessionV2, body: ReturnBody): { lines: Lines
     const ptr = `/return/returnedCartItems/${i}`;
     let pos = r.position;
     if (pos === undefined) {
-      if (r.sku === undefined) return fieldError('A returned cart item needs its position (or sku)', `${ptr}/position`, 'Missing required field');
+      if (r.sku === undefined)
+        return fieldError(
+          'A returned cart item needs its position (or sku)',
+          `${ptr}/position`,
+          'Missing required field',
+        );
       pos = items.findIndex((it) => it.sku === r.sku && it.remainingQuantity - (taken.get(it.position) ?? 0) > 0);
       if (pos < 0) return fieldError(`No cart item with sku ${JSON.stringify(r.sku)} is left to return`, `${ptr}/sku`);
     }
     const item = items[pos];
-    if (!item) return fieldError(`Cart item position ${pos} does not exist; the session has ${items.length} cart items`, `${ptr}/position`);
-    if (r.sku !== undefined && r.sku !== item.sku) return fieldError(`Cart item ${pos} has sku ${JSON.stringify(item.sku)}, not ${JSON.stringify(r.sku)}`, `${ptr}/sku`);
+    if (!item)
+      return fieldError(
+        `Cart item position ${pos} does not exist; the session has ${items.length} cart items`,
+        `${ptr}/position`,
+      );
+    if (r.sku !== undefined && r.sku !== item.sku)
+      return fieldError(
+        `Cart item ${pos} has sku ${JSON.stringify(item.sku)}, not ${JSON.stringify(r.sku)}`,
+        `${ptr}/sku`,
+      );
     const left = item.remainingQuantity - (taken.get(pos) ?? 0);
     const q = r.quantity ?? left;
-    if (q < 1 || q > left) return fieldError(`Only ${left} of cart item ${pos} remain to be returned, not ${q}`, `${ptr}/quantity`);
+    if (q < 1 || q > left)
+      return fieldError(`Only ${left} of cart item ${pos} remain to be returned, not ${q}`, `${ptr}/quantity`);
     taken.set(pos, (taken.get(pos) ?? 0) + q);
     lines.push({ position: pos, quantity: q, sku: item.sku });
     value += (item.price ?? 0) * q;
@@ -40,7 +57,13 @@ function resolveLines(view: CustomerSessionV2, body: ReturnBody): { lines: Lines
   return { lines, taken, value };
 }
 
-export function returnItems(ctx: CoreContext, id: string, query: Record<string, string>, body: unknown, now: Date): CoreResponse {
+export function returnItems(
+  ctx: CoreContext,
+  id: string,
+  query: Record<string, string>,
+  body: unknown,
+  now: Date,
+): CoreResponse {
   const dry = parseBool(query, 'dry');
   if (typeof dry !== 'boolean') return dry;
   // runRuleEngine re-evaluates campaigns with reevaluateOnReturn; the built-in ones have it off.
@@ -63,12 +86,22 @@ export function returnItems(ctx: CoreContext, id: string, query: Record<string, 
 
   const nowIso = now.toISOString();
   const commit = rec.commit;
-  const share = commit && commit.itemTotal > 0 ? Math.min(resolved.value / commit.itemTotal, 1 - commit.returnedShare) : 0;
+  const share =
+    commit && commit.itemTotal > 0 ? Math.min(resolved.value / commit.itemTotal, 1 - commit.returnedShare) : 0;
   const effects = commit ? rollbackEffects(commit, share, ctx.campaigns, false) : [];
-  const view: CustomerSessionV2 = { ...rec.view, state: 'partially_returned', updated: nowIso, cartItems: rec.view.cartItems.slice() };
+  const view: CustomerSessionV2 = {
+    ...rec.view,
+    state: 'partially_returned',
+    updated: nowIso,
+    cartItems: rec.view.cartItems.slice(),
+  };
   for (const [pos, q] of resolved.taken) {
     const it = view.cartItems[pos]!;
-    view.cartItems[pos] = { ...it, returnedQuantity: it.returnedQuantity + q, remainingQuantity: it.remainingQuantity - q };
+    view.cartItems[pos] = {
+      ...it,
+      returnedQuantity: it.returnedQuantity + q,
+      remainingQuantity: it.remainingQuantity - q,
+    };
   }
   const record: ReturnRecord = {
     id: dry ? 0 : ctx.next.return++,
@@ -97,7 +130,14 @@ export function returnItems(ctx: CoreContext, id: string, query: Record<string, 
   return {
     status: 200,
     body: integrationState(
-      { session: view, effects, returns: rec.returns.concat(record), ret: record, nowIso, eventType: 'talon_session_returned' },
+      {
+        session: view,
+        effects,
+        returns: rec.returns.concat(record),
+        ret: record,
+        nowIso,
+        eventType: 'talon_session_returned',
+      },
       responseContent,
       ctx.answers,
     ),

@@ -59,7 +59,14 @@ export interface RuleContext {
 }
 
 function failure(c: CampaignDef, extra: Partial<RuleFailure>): RuleFailure {
-  return { campaignID: c.id, campaignName: c.name, ruleIndex: 0, ruleName: c.ruleName, rulesetID: c.rulesetId, ...extra };
+  return {
+    campaignID: c.id,
+    campaignName: c.name,
+    ruleIndex: 0,
+    ruleName: c.ruleName,
+    rulesetID: c.rulesetId,
+    ...extra,
+  };
 }
 
 export function evaluate(s: CustomerSessionV2, ctx: RuleContext): Evaluation {
@@ -169,10 +176,13 @@ export function evaluate(s: CustomerSessionV2, ctx: RuleContext): Evaluation {
  */
 export function rollbackEffects(commit: Commit, share: number, campaigns: Campaigns, releaseCodes: boolean): Effect[] {
   const out: Effect[] = [];
-  if (releaseCodes && commit.coupon) out.push(effect(campaigns.coupon, 'rollbackCoupon', { value: commit.coupon.code }, commit.coupon.id));
-  if (releaseCodes && commit.referral) out.push(effect(campaigns.referral, 'rollbackReferral', { value: commit.referral.code }));
+  if (releaseCodes && commit.coupon)
+    out.push(effect(campaigns.coupon, 'rollbackCoupon', { value: commit.coupon.code }, commit.coupon.id));
+  if (releaseCodes && commit.referral)
+    out.push(effect(campaigns.referral, 'rollbackReferral', { value: commit.referral.code }));
   const discount = money(commit.discount * share);
-  if (discount > 0) out.push(effect(campaigns.coupon, 'rollbackDiscount', { name: 'Rolled back discount', value: discount }));
+  if (discount > 0)
+    out.push(effect(campaigns.coupon, 'rollbackDiscount', { name: 'Rolled back discount', value: discount }));
   const points = Math.floor(commit.points * share);
   if (points > 0 && commit.card !== undefined) {
     out.push(

@@ -28,14 +28,18 @@ export const CartItemSchema = Type.Object({
 
 export const NewCustomerSessionSchema = Type.Object({
   profileId: Type.Optional(Type.String()),
-  storeIntegrationId: Type.Optional(Type.String({ minLength: LIMITS.minStoreIdLength, maxLength: LIMITS.maxStoreIdLength })),
+  storeIntegrationId: Type.Optional(
+    Type.String({ minLength: LIMITS.minStoreIdLength, maxLength: LIMITS.maxStoreIdLength }),
+  ),
   evaluableCampaignIds: Type.Optional(Type.Array(Type.Integer())),
   couponCodes: Type.Optional(Type.Array(Type.String({ maxLength: LIMITS.maxCouponCodeLength }))),
   referralCode: Type.Optional(Type.String({ maxLength: LIMITS.maxReferralCodeLength })),
   loyaltyCards: Type.Optional(Type.Array(Type.String(), { maxItems: LIMITS.maxLoyaltyCards })),
   state: Type.Optional(Type.Union(SESSION_STATES.map((s) => Type.Literal(s)))),
   cartItems: Type.Optional(Type.Array(CartItemSchema, { maxItems: LIMITS.maxCartItems })),
-  experimentVariantAllocations: Type.Optional(Type.Array(Type.Object({ experimentID: Type.Integer(), variantID: Type.Integer() }))),
+  experimentVariantAllocations: Type.Optional(
+    Type.Array(Type.Object({ experimentID: Type.Integer(), variantID: Type.Integer() })),
+  ),
   additionalCosts: Type.Optional(AdditionalCosts),
   identifiers: Type.Optional(Type.Array(Type.String(), { maxItems: LIMITS.maxIdentifiers })),
   attributes: Type.Optional(Attributes),
@@ -75,7 +79,8 @@ void _returnAgrees;
 export type UpdateBody = Static<typeof IntegrationRequestSchema>;
 export type ReturnBody = Static<typeof ReturnRequestSchema>;
 
-export const checkUpdateBody: TypeCheck<typeof IntegrationRequestSchema> = TypeCompiler.Compile(IntegrationRequestSchema);
+export const checkUpdateBody: TypeCheck<typeof IntegrationRequestSchema> =
+  TypeCompiler.Compile(IntegrationRequestSchema);
 export const checkReturnBody: TypeCheck<typeof ReturnRequestSchema> = TypeCompiler.Compile(ReturnRequestSchema);
 
 const MAX_REPORTED_ERRORS = 20;
@@ -91,8 +96,14 @@ function describe(e: ValueError): ApiError {
         source: { pointer: `${e.path}/${schema.maxItems}` },
       };
     case ValueErrorType.Union: {
-      const allowed = ((e.schema as TSchema & { anyOf?: { const?: unknown }[] }).anyOf ?? []).map((s) => JSON.stringify(s.const));
-      return { title: 'Invalid value', details: `${e.path} is ${JSON.stringify(e.value)}; allowed: ${allowed.join(', ')}`, source: { pointer: e.path } };
+      const allowed = ((e.schema as TSchema & { anyOf?: { const?: unknown }[] }).anyOf ?? []).map((s) =>
+        JSON.stringify(s.const),
+      );
+      return {
+        title: 'Invalid value',
+        details: `${e.path} is ${JSON.stringify(e.value)}; allowed: ${allowed.join(', ')}`,
+        source: { pointer: e.path },
+      };
     }
     case ValueErrorType.ObjectRequiredProperty:
       return { title: 'Missing required field', details: `${e.path} is required`, source: { pointer: e.path } };

@@ -46,7 +46,12 @@ export function applyPayload(s: CustomerSessionV2, cs: NewCustomerSessionV2): vo
   computeTotals(s);
 }
 
-export function blankSession(id: number, integrationId: string, applicationId: number, nowIso: string): CustomerSessionV2 {
+export function blankSession(
+  id: number,
+  integrationId: string,
+  applicationId: number,
+  nowIso: string,
+): CustomerSessionV2 {
   return {
     id,
     created: nowIso,

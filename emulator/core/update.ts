@@ -3,7 +3,14 @@
 import type { CustomerSessionV2, Effect, NewCustomerSessionV2 } from '../../model/api.ts';
 import { LIMITS, type SessionState } from '../../model/limits.ts';
 import { integrationState } from './answers.ts';
-import { commitClose, countEvaluation, rollBack, touchProfile, type CoreContext, type SessionRecord } from './context.ts';
+import {
+  commitClose,
+  countEvaluation,
+  rollBack,
+  touchProfile,
+  type CoreContext,
+  type SessionRecord,
+} from './context.ts';
 import { badRequest, fieldError, parameterError, type CoreResponse } from './errors.ts';
 import { parseBool } from './query.ts';
 import { evaluate, rollbackEffects, type Evaluation } from './rules.ts';
@@ -38,7 +45,8 @@ function nowError(query: Record<string, string>, dry: boolean, now: Date): CoreR
   if (nowParam === undefined) return undefined;
   if (!dry) return parameterError('Query parameter now can only be used together with dry=true', 'now');
   const t = Date.parse(nowParam);
-  if (!RFC3339.test(nowParam) || Number.isNaN(t)) return parameterError(`Query parameter now must be an RFC 3339 timestamp, got ${JSON.stringify(nowParam)}`, 'now');
+  if (!RFC3339.test(nowParam) || Number.isNaN(t))
+    return parameterError(`Query parameter now must be an RFC 3339 timestamp, got ${JSON.stringify(nowParam)}`, 'now');
   if (t <= now.getTime()) return parameterError('Query parameter now must be in the future', 'now');
   return undefined;
 }
@@ -46,16 +54,37 @@ function nowError(query: Record<string, string>, dry: boolean, now: Date): CoreR
 function transitionError(id: string, from: SessionState | undefined, to: SessionState): CoreResponse | undefined {
   const pointer = '/customerSession/state';
   if (from === undefined) {
-    return to === 'open' || to === 'closed' ? undefined : fieldError(`A customer session can only be created as open or closed, not as ${to}`, pointer, 'Invalid state');
+    return to === 'open' || to === 'closed'
+      ? undefined
+      : fieldError(`A customer session can only be created as open or closed, not as ${to}`, pointer, 'Invalid state');
   }
   if (from === to) {
-    return from === 'open' ? undefined : fieldError(`Customer session '${id}' is ${from} and cannot be updated: ${transitionHint(from, to)}`, pointer, 'Invalid state transition');
+    return from === 'open'
+      ? undefined
+      : fieldError(
+          `Customer session '${id}' is ${from} and cannot be updated: ${transitionHint(from, to)}`,
+          pointer,
+          'Invalid state transition',
+        );
   }
-  return allowed('update', from, to) ? undefined : fieldError(`Cannot change customer session '${id}' from ${from} to ${to}: ${transitionHint(from, to)}`, pointer, 'Invalid state transition');
+  return allowed('update', from, to)
+    ? undefined
+    : fieldError(
+        `Cannot change customer session '${id}' from ${from} to ${to}: ${transitionHint(from, to)}`,
+        pointer,
+        'Invalid state transition',
+      );
 }
 
 /** The session as it would be after the request; the stored one is never modified. */
-function nextView(ctx: CoreContext, id: string, existing: SessionRecord | undefined, cs: NewCustomerSessionV2, dry: boolean, nowIso: string): CustomerSessionV2 {
+function nextView(
+  ctx: CoreContext,
+  id: string,
+  existing: SessionRecord | undefined,
+  cs: NewCustomerSessionV2,
+  dry: boolean,
+  nowIso: string,
+): CustomerSessionV2 {
   let view: CustomerSessionV2;
   if (existing && existing.view.state !== 'open') {
     // A settled session only changes state (to cancelled): its cart is what was closed.
@@ -79,14 +108,23 @@ function nextView(ctx: CoreContext, id: string, existing: SessionRecord | undefi
   return view;
 }
 
-export function updateSession(ctx: CoreContext, id: string, query: Record<string, string>, rawBody: unknown, now: Date): CoreResponse {
+export function updateSession(
+  ctx: CoreContext,
+  id: string,
+  query: Record<string, string>,
+  rawBody: unknown,
+  now: Date,
+): CoreResponse {
   const dry = parseBool(query, 'dry');
   if (typeof dry !== 'boolean') return dry;
   const badNow = nowError(query, dry, now);
   if (badNow) return badNow;
   const body =
     rawBody !== null && typeof rawBody === 'object' && 'customerSession' in rawBody
-      ? { ...(rawBody as Record<string, unknown>), customerSession: withoutNulls((rawBody as Record<string, unknown>)['customerSession']) }
+      ? {
+          ...(rawBody as Record<string, unknown>),
+          customerSession: withoutNulls((rawBody as Record<string, unknown>)['customerSession']),
+        }
       : rawBody;
   if (!checkUpdateBody.Check(body)) return badRequest(INVALID_BODY, schemaErrors(checkUpdateBody, body));
   const { customerSession: cs, responseContent } = body as UpdateBody;
@@ -116,7 +154,14 @@ export function updateSession(ctx: CoreContext, id: string, query: Record<string
     }
   } else {
     const closing = to === 'closed' && from !== 'closed';
-    ev = evaluate(view, { config: ctx.config, campaigns: ctx.campaigns, coupons: ctx.coupons, referrals: ctx.referrals, held: commit, closing });
+    ev = evaluate(view, {
+      config: ctx.config,
+      campaigns: ctx.campaigns,
+      coupons: ctx.coupons,
+      referrals: ctx.referrals,
+      held: commit,
+      closing,
+    });
     effects = ev.effects;
     if (!dry) {
       countEvaluation(ctx, ev);
@@ -142,7 +187,14 @@ export function updateSession(ctx: CoreContext, id: string, query: Record<string
   return {
     status: 200,
     body: integrationState(
-      { session: view, effects, evaluation: ev, returns: existing?.returns ?? [], nowIso, eventType: 'talon_session_updated' },
+      {
+        session: view,
+        effects,
+        evaluation: ev,
+        returns: existing?.returns ?? [],
+        nowIso,
+        eventType: 'talon_session_updated',
+      },
       responseContent,
       ctx.answers,
     ),

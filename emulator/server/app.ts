@@ -75,7 +75,10 @@ function answerOnce(core: TargetCore, idempotency: IdempotencyStore, req: Fastif
   const key = req.method === 'GET' ? undefined : req.headers['idempotency-key'];
   if (typeof key !== 'string') return core.handle({ method: req.method, path, query, body: req.body });
   const invalid = IdempotencyStore.check(key);
-  if (invalid) return badRequest(invalid, [{ title: 'Invalid header', details: invalid, source: { parameter: 'Idempotency-Key' } }]);
+  if (invalid)
+    return badRequest(invalid, [
+      { title: 'Invalid header', details: invalid, source: { parameter: 'Idempotency-Key' } },
+    ]);
   const now = Date.now();
   const earlier = idempotency.recall(key, now);
   if (earlier) return earlier;
@@ -109,7 +112,9 @@ export function buildTargetApp(options: TargetAppOptions = {}): TargetApp {
   const log = options.logRequest;
   if (log) {
     // Only the request line: headers carry the API key.
-    app.addHook('onResponse', async (req, reply) => log(`${req.method} ${req.url} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)} ms`));
+    app.addHook('onResponse', async (req, reply) =>
+      log(`${req.method} ${req.url} ${reply.statusCode} ${reply.elapsedTime.toFixed(1)} ms`),
+    );
   }
   registerBodyHandling(app, bodyLimit, http);
 
@@ -146,7 +151,14 @@ export function buildTargetApp(options: TargetAppOptions = {}): TargetApp {
       if (knobs.errorRate > 0 && endpoint !== undefined && knobs.random() < knobs.errorRate) {
         http.injectedErrors++;
         const details = `status ${knobs.errorStatus} at rate ${knobs.errorRate}`;
-        return http.send(reply, withStatus(knobs.errorStatus, `Injected error (the target's error-rate knob)`, { title: 'Injected error', details, source: {} }));
+        return http.send(
+          reply,
+          withStatus(knobs.errorStatus, `Injected error (the target's error-rate knob)`, {
+            title: 'Injected error',
+            details,
+            source: {},
+          }),
+        );
       }
       const answer = () => answerOnce(core, idempotency, req, path);
       // Without delays every request runs to completion synchronously, so no two can overlap and

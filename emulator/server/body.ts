@@ -31,17 +31,39 @@ export function registerBodyHandling(app: FastifyInstance, bodyLimit: number, ht
     if (err.statusCode === 413 || err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       http.payloadTooLarge++;
       const details = `at most ${bodyLimit} bytes are accepted`;
-      return http.send(reply, withStatus(413, `Request body is larger than ${bodyLimit} bytes`, { title: 'Payload too large', details, source: { pointer: '' } }));
+      return http.send(
+        reply,
+        withStatus(413, `Request body is larger than ${bodyLimit} bytes`, {
+          title: 'Payload too large',
+          details,
+          source: { pointer: '' },
+        }),
+      );
     }
     if (err instanceof BodyError || (err.statusCode === 400 && err.code?.startsWith('FST_ERR_CTP'))) {
       http.malformedJson++;
-      return http.send(reply, badRequest(err.message, [{ title: 'Malformed JSON', details: err.message, source: { pointer: '' } }]));
+      return http.send(
+        reply,
+        badRequest(err.message, [{ title: 'Malformed JSON', details: err.message, source: { pointer: '' } }]),
+      );
     }
     if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
-      return http.send(reply, withStatus(err.statusCode, err.message, { title: 'Bad request', details: err.message, source: {} }));
+      return http.send(
+        reply,
+        withStatus(err.statusCode, err.message, { title: 'Bad request', details: err.message, source: {} }),
+      );
     }
-    return http.send(reply, withStatus(500, 'Internal error in the local target', { title: 'Internal error', details: err.message, source: {} }));
+    return http.send(
+      reply,
+      withStatus(500, 'Internal error in the local target', {
+        title: 'Internal error',
+        details: err.message,
+        source: {},
+      }),
+    );
   });
 
-  app.setNotFoundHandler((req, reply) => http.send(reply, notFound(`No such endpoint: ${req.method} ${req.url.split('?')[0]}`)));
+  app.setNotFoundHandler((req, reply) =>
+    http.send(reply, notFound(`No such endpoint: ${req.method} ${req.url.split('?')[0]}`)),
+  );
 }

@@ -14,7 +14,8 @@ export class CodesFileError extends CartloadError {
 function limitOf(raw: unknown, where: string): number | undefined {
   if (raw === undefined || raw === null || raw === '') return undefined;
   const n = typeof raw === 'number' ? raw : Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new CodesFileError(`${where}: usageLimit must be an integer ≥ 0 (0 = unlimited), got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new CodesFileError(`${where}: usageLimit must be an integer ≥ 0 (0 = unlimited), got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -25,11 +26,17 @@ function fromJson(text: string, file: string): CodeSpec[] {
   } catch (err) {
     throw new CodesFileError(`${file}: not valid JSON: ${(err as Error).message}`, { cause: err });
   }
-  if (!Array.isArray(data)) throw new CodesFileError(`${file}: expected a JSON array of codes or of { "code", "usageLimit" } objects`);
+  if (!Array.isArray(data))
+    throw new CodesFileError(`${file}: expected a JSON array of codes or of { "code", "usageLimit" } objects`);
   return data.map((entry: unknown, i) => {
     const where = `${file}: entry ${i}`;
     if (typeof entry === 'string' && entry !== '') return { code: entry };
-    if (entry !== null && typeof entry === 'object' && typeof (entry as { code?: unknown }).code === 'string' && (entry as { code: string }).code !== '') {
+    if (
+      entry !== null &&
+      typeof entry === 'object' &&
+      typeof (entry as { code?: unknown }).code === 'string' &&
+      (entry as { code: string }).code !== ''
+    ) {
       const spec: CodeSpec = { code: (entry as { code: string }).code };
       const limit = limitOf((entry as { usageLimit?: unknown }).usageLimit, where);
       if (limit !== undefined) spec.usageLimit = limit;
@@ -46,7 +53,8 @@ function fromCsv(text: string, file: string): CodeSpec[] {
   } catch (err) {
     throw new CodesFileError(`${file}: ${(err as Error).message}`, { cause: err });
   }
-  if (rows.length > 0 && !('code' in rows[0]!)) throw new CodesFileError(`${file}: line 1: the header needs a "code" column (and optionally "usageLimit")`);
+  if (rows.length > 0 && !('code' in rows[0]!))
+    throw new CodesFileError(`${file}: line 1: the header needs a "code" column (and optionally "usageLimit")`);
   return rows.map((row, i) => {
     const where = `${file}: line ${i + 2}`;
     const code = row['code'];

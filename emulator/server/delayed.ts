@@ -27,11 +27,23 @@ function profileKey(core: TargetCore, method: string, sessionId: string, body: u
 const CONFLICT_DETAILS =
   'Talon.One processes the requests of one customer profile or session one at a time and queues at most 2 more; avoid parallel requests';
 const conflict = (parameter: string): CoreResponse =>
-  withStatus(409, CONFLICT_MESSAGE, { title: 'Too many parallel requests', details: CONFLICT_DETAILS, source: { parameter } });
+  withStatus(409, CONFLICT_MESSAGE, {
+    title: 'Too many parallel requests',
+    details: CONFLICT_DETAILS,
+    source: { parameter },
+  });
 const CONFLICT = conflict('customerSessionId');
 const PROFILE_CONFLICT = conflict('profileId');
-const OVER_CAPACITY = withStatus(503, 'The local target is over capacity', { title: 'Service unavailable', details: 'the capacity knob queue is full', source: {} });
-const SHUTTING_DOWN = withStatus(503, 'The local target is shutting down', { title: 'Service unavailable', details: 'closed while the request waited', source: {} });
+const OVER_CAPACITY = withStatus(503, 'The local target is over capacity', {
+  title: 'Service unavailable',
+  details: 'the capacity knob queue is full',
+  source: {},
+});
+const SHUTTING_DOWN = withStatus(503, 'The local target is shutting down', {
+  title: 'Service unavailable',
+  details: 'closed while the request waited',
+  source: {},
+});
 
 export class DelayedServing {
   readonly serializer = new KeyedSerializer();
@@ -46,7 +58,12 @@ export class DelayedServing {
     this.pool = knobs.capacity ? new WorkerPool(knobs.capacity.workers, knobs.capacity.queueLimit) : undefined;
   }
 
-  async serve(req: FastifyRequest, reply: FastifyReply, path: string, answer: () => CoreResponse): Promise<FastifyReply> {
+  async serve(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    path: string,
+    answer: () => CoreResponse,
+  ): Promise<FastifyReply> {
     const keys = this.keysOf(req, path);
     const full = this.serializer.admit(keys);
     if (full !== undefined) {

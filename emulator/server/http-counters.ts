@@ -34,7 +34,26 @@ export class HttpCounters implements HttpCounts {
   }
 
   snapshot(): HttpCounts {
-    const { requests, unauthorized, conflicts409, injectedErrors, overCapacity, payloadTooLarge, malformedJson, inFlight } = this;
-    return { requests, byStatus: { ...this.byStatus }, unauthorized, conflicts409, injectedErrors, overCapacity, payloadTooLarge, malformedJson, inFlight };
+    const {
+      requests,
+      unauthorized,
+      conflicts409,
+      injectedErrors,
+      overCapacity,
+      payloadTooLarge,
+      malformedJson,
+      inFlight,
+    } = this;
+    return {
+      requests,
+      byStatus: { ...this.byStatus },
+      unauthorized,
+      conflicts409,
+      injectedErrors,
+      overCapacity,
+      payloadTooLarge,
+      malformedJson,
+      inFlight,
+    };
   }
 }

@@ -37,7 +37,8 @@ const FORMS: [RegExp, (m: number[]) => Distribution][] = [
   [new RegExp(`^normal:${NUM}:${NUM}$`), ([mean, sd]) => ({ kind: 'normal', mean: mean!, sd: sd! })],
 ];
 
-export const DISTRIBUTION_FORMS = '"50" (fixed ms), "20..80" (uniform), "exp:50" (exponential, mean), "normal:50:10" (mean:sd)';
+export const DISTRIBUTION_FORMS =
+  '"50" (fixed ms), "20..80" (uniform), "exp:50" (exponential, mean), "normal:50:10" (mean:sd)';
 
 /** Parses a duration spec; throws a RangeError naming the knob and the accepted forms. */
 export function parseDistribution(spec: Distribution | string, knob: string): Distribution {
@@ -53,9 +54,11 @@ export function parseDistribution(spec: Distribution | string, knob: string): Di
 function checkDistribution(d: Distribution, knob: string): Distribution {
   const values = Object.entries(d).filter(([k]) => k !== 'kind');
   for (const [k, v] of values) {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RangeError(`${knob}: ${k} must be a number ≥ 0`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      throw new RangeError(`${knob}: ${k} must be a number ≥ 0`);
   }
-  if (d.kind === 'uniform' && d.min > d.max) throw new RangeError(`${knob}: the lower bound ${d.min} is above the upper bound ${d.max}`);
+  if (d.kind === 'uniform' && d.min > d.max)
+    throw new RangeError(`${knob}: the lower bound ${d.min} is above the upper bound ${d.max}`);
   return d;
 }
 
@@ -81,7 +84,8 @@ export function sampler(d: Distribution, random: () => number): () => number {
       return () => -d.mean * Math.log(1 - random());
     case 'normal':
       // Box–Muller; negative draws are clamped to 0 (a delay cannot be negative).
-      return () => Math.max(0, d.mean + d.sd * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
+      return () =>
+        Math.max(0, d.mean + d.sd * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
   }
 }
 
@@ -100,10 +104,18 @@ export interface ResolvedKnobs {
 export function resolveKnobs(k: TargetKnobs = {}): ResolvedKnobs {
   const random = seededRandom(k.seed ?? 1);
   const errorRate = k.errorRate ?? 0;
-  if (!(errorRate >= 0 && errorRate <= 1)) throw new RangeError(`error rate must be between 0 and 1, got ${k.errorRate}`);
+  if (!(errorRate >= 0 && errorRate <= 1))
+    throw new RangeError(`error rate must be between 0 and 1, got ${k.errorRate}`);
   const errorStatus = k.errorStatus ?? 503;
-  if (!Number.isInteger(errorStatus) || errorStatus < 400 || errorStatus > 599) throw new RangeError(`error status must be an HTTP status from 400 to 599, got ${k.errorStatus}`);
-  const out: ResolvedKnobs = { errorRate, errorStatus, random, delays: false, describe: { errorRate, errorStatus, seed: k.seed ?? 1 } };
+  if (!Number.isInteger(errorStatus) || errorStatus < 400 || errorStatus > 599)
+    throw new RangeError(`error status must be an HTTP status from 400 to 599, got ${k.errorStatus}`);
+  const out: ResolvedKnobs = {
+    errorRate,
+    errorStatus,
+    random,
+    delays: false,
+    describe: { errorRate, errorStatus, seed: k.seed ?? 1 },
+  };
   if (k.latency !== undefined) {
     const d = parseDistribution(k.latency, 'latency');
     if (!(d.kind === 'fixed' && d.ms === 0)) {
@@ -114,8 +126,10 @@ export function resolveKnobs(k: TargetKnobs = {}): ResolvedKnobs {
   }
   if (k.capacity) {
     const { workers, queueLimit } = k.capacity;
-    if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`capacity workers must be an integer ≥ 1, got ${workers}`);
-    if (queueLimit !== undefined && (!Number.isInteger(queueLimit) || queueLimit < 0)) throw new RangeError(`capacity queue limit must be an integer ≥ 0, got ${queueLimit}`);
+    if (!Number.isInteger(workers) || workers < 1)
+      throw new RangeError(`capacity workers must be an integer ≥ 1, got ${workers}`);
+    if (queueLimit !== undefined && (!Number.isInteger(queueLimit) || queueLimit < 0))
+      throw new RangeError(`capacity queue limit must be an integer ≥ 0, got ${queueLimit}`);
     const d = parseDistribution(k.capacity.serviceTime, 'service time');
     out.capacity = { workers, serviceTime: sampler(d, random), queueLimit: queueLimit ?? Infinity };
     out.delays = true;

@@ -64,9 +64,14 @@ export function targetOptionsFrom(o: ServeTargetOptions): StartTargetOptions {
   if ((o.workers === undefined) !== (o.serviceTime === undefined)) {
     throw new TargetOptionsError('--workers and --service-time go together: the capacity knob needs both');
   }
-  if (o.queueLimit !== undefined && o.workers === undefined) throw new TargetOptionsError('--queue-limit needs --workers and --service-time');
+  if (o.queueLimit !== undefined && o.workers === undefined)
+    throw new TargetOptionsError('--queue-limit needs --workers and --service-time');
   if (o.workers !== undefined && o.serviceTime !== undefined) {
-    knobs.capacity = { workers: o.workers, serviceTime: o.serviceTime, ...(o.queueLimit !== undefined ? { queueLimit: o.queueLimit } : {}) };
+    knobs.capacity = {
+      workers: o.workers,
+      serviceTime: o.serviceTime,
+      ...(o.queueLimit !== undefined ? { queueLimit: o.queueLimit } : {}),
+    };
   }
   const out: StartTargetOptions = { port: o.port, host: o.host, config, knobs };
   if (o.apiKey) out.apiKey = o.apiKey;
@@ -84,14 +89,23 @@ export async function serveTarget(options: ServeTargetOptions, io: ServeIo): Pro
     // Bad knob values are RangeErrors from the core or the knobs; a taken port is the user's to fix too.
     if (err instanceof RangeError) throw new TargetOptionsError(err.message, { cause: err });
     const code = (err as { code?: string }).code;
-    if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    if (
+      code === 'EADDRINUSE' ||
+      code === 'EADDRNOTAVAIL' ||
+      code === 'EACCES' ||
+      code === 'ENOTFOUND' ||
+      code === 'EAI_AGAIN'
+    ) {
       throw new TargetOptionsError(`cannot listen on ${options.host}:${options.port}: ${code}`, { cause: err });
     }
     throw err;
   }
   io.out(target.url);
-  if (!options.apiKey) io.err(`cartload target: no API key given (--api-key or TALON_API_KEY); generated one: ${target.apiKey}`);
-  io.err(`cartload target: serving the customer-session endpoints at ${target.url} (stats: ${target.url}/__stats); stop with Ctrl-C`);
+  if (!options.apiKey)
+    io.err(`cartload target: no API key given (--api-key or TALON_API_KEY); generated one: ${target.apiKey}`);
+  io.err(
+    `cartload target: serving the customer-session endpoints at ${target.url} (stats: ${target.url}/__stats); stop with Ctrl-C`,
+  );
   io.onListening?.(target);
   const reason = await io.until;
   await target.close();
@@ -99,5 +113,7 @@ export async function serveTarget(options: ServeTargetOptions, io: ServeIo): Pro
   const statuses = Object.entries(s.http.byStatus)
     .map(([code, n]) => `${code}×${n}`)
     .join(' ');
-  io.err(`cartload target: stopped (${reason}) after ${s.http.requests} requests [${statuses}], ${s.conflicts409} 409s, ${s.sessionsStored} sessions stored, ${s.sessionsEvicted} evicted`);
+  io.err(
+    `cartload target: stopped (${reason}) after ${s.http.requests} requests [${statuses}], ${s.conflicts409} 409s, ${s.sessionsStored} sessions stored, ${s.sessionsEvicted} evicted`,
+  );
 }

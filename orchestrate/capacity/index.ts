@@ -6,7 +6,15 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { PROJECT_ROOT } from '../../bundle/index.ts';
-import { CAPACITY_SCHEMA_VERSION, capacityReport, type CapacityFile, type CapacityProbe, type CapacitySearchOptions, type CapacitySlo, type StopReason } from '../../model/capacity.ts';
+import {
+  CAPACITY_SCHEMA_VERSION,
+  capacityReport,
+  type CapacityFile,
+  type CapacityProbe,
+  type CapacitySearchOptions,
+  type CapacitySlo,
+  type StopReason,
+} from '../../model/capacity.ts';
 import { parseK6Duration } from '../../model/duration.ts';
 import { CartloadError } from '../../model/errors.ts';
 import { checkDirWritable, checkRunFolderFree } from '../../io/dirs.ts';
@@ -69,7 +77,14 @@ export type RunCapacityResult =
   | { engine: 'k6' | 'node'; runId: string; dir: string; file: CapacityFile; text: string; interrupted: boolean }
   | { engine: 'none'; outcome: 'bad-input' | 'unavailable' | 'failed'; message: string; dir?: string };
 
-export const CAPACITY_DEFAULTS = { start: 5, warmup: '5s', hold: '15s', drain: '5s', thinkScale: 0, connections: 1024 } as const;
+export const CAPACITY_DEFAULTS = {
+  start: 5,
+  warmup: '5s',
+  hold: '15s',
+  drain: '5s',
+  thinkScale: 0,
+  connections: 1024,
+} as const;
 
 class ProbeStop extends Error {
   constructor(
@@ -113,7 +128,16 @@ export async function writeCurve(dir: string, file: CapacityFile, text: string):
     return;
   }
   const note = `a capacity search of ${file.probes.length} probes: the figures and charts over time are probe ${probe.n}'s (${probe.rate} sessions/s${file.report.sustainable?.n === probe.n ? ', the highest sustainable' : ''}); the capacity curve covers every probe (capacity.json)`;
-  await writeRunFolder(dir, { ...results, run: { ...results.run, runId: file.runId }, capacity: capacityCurve(file), notes: [note, ...results.notes] }, text);
+  await writeRunFolder(
+    dir,
+    {
+      ...results,
+      run: { ...results.run, runId: file.runId },
+      capacity: capacityCurve(file),
+      notes: [note, ...results.notes],
+    },
+    text,
+  );
 }
 
 export async function runCapacity(o: RunCapacityOptions): Promise<RunCapacityResult> {
@@ -125,10 +149,15 @@ export async function runCapacity(o: RunCapacityOptions): Promise<RunCapacityRes
   const holdMs = durationOption('hold', hold);
   const drainMs = durationOption('drain', drain);
   for (const v of [warmupMs, holdMs, drainMs]) if (typeof v === 'string') return bad(v);
-  const search: CapacitySearchOptions = { ...DEFAULT_SEARCH, start: CAPACITY_DEFAULTS.start, ...Object.fromEntries(Object.entries(o.search ?? {}).filter(([, v]) => v !== undefined)) };
+  const search: CapacitySearchOptions = {
+    ...DEFAULT_SEARCH,
+    start: CAPACITY_DEFAULTS.start,
+    ...Object.fromEntries(Object.entries(o.search ?? {}).filter(([, v]) => v !== undefined)),
+  };
   const invalid = searchOptionsError(search);
   if (invalid) return bad(invalid);
-  if (o.connections !== undefined && !(Number.isInteger(o.connections) && o.connections >= 1)) return bad('--connections must be a whole number of at least 1');
+  if (o.connections !== undefined && !(Number.isInteger(o.connections) && o.connections >= 1))
+    return bad('--connections must be a whole number of at least 1');
 
   const env: Env = { ...o.env };
   const set = (name: string, v: string | number | undefined): void => {
@@ -170,7 +199,9 @@ export async function runCapacity(o: RunCapacityOptions): Promise<RunCapacityRes
     throw err;
   }
   // Said once everything is checked: a refused run prints its one reason only.
-  o.say(`engine: ${engine}${engine === 'k6' ? ` (${k6.bin})` : o.engine === 'node' ? '' : ` (no k6 binary: ${'reason' in k6 ? k6.reason : ''})`}`);
+  o.say(
+    `engine: ${engine}${engine === 'k6' ? ` (${k6.bin})` : o.engine === 'node' ? '' : ` (no k6 binary: ${'reason' in k6 ? k6.reason : ''})`}`,
+  );
   const dir = resolve(resultsDir, runId);
   const probesDir = join(dir, 'probes');
   await mkdir(probesDir, { recursive: true });
@@ -179,7 +210,9 @@ export async function runCapacity(o: RunCapacityOptions): Promise<RunCapacityRes
   let knownCeiling = o.knownCeiling;
   const named = (o.env.TALON_BASE_URL ?? '').trim();
   if (named === '') {
-    const knob = o.localTarget ? { capacity: { workers: o.localTarget.workers, serviceTime: o.localTarget.serviceTime } } : {};
+    const knob = o.localTarget
+      ? { capacity: { workers: o.localTarget.workers, serviceTime: o.localTarget.serviceTime } }
+      : {};
     try {
       local = await startTarget({ ...(config.apiKey ? { apiKey: config.apiKey } : {}), knobs: knob });
     } catch (err) {
@@ -195,7 +228,9 @@ export async function runCapacity(o: RunCapacityOptions): Promise<RunCapacityRes
   } else o.say(`target: ${config.baseUrl}`);
   const target = local?.url ?? config.baseUrl;
   const apiKey = local?.apiKey ?? config.apiKey;
-  o.say(`SLO: p95 < ${slo.p95Ms} ms, p99 < ${slo.p99Ms} ms, failed < ${+(100 * slo.errorRate).toFixed(4)}%; each probe ${warmup} warm-up + ${hold} hold; tolerance ${+(100 * search.tolerance).toFixed(2)}%`);
+  o.say(
+    `SLO: p95 < ${slo.p95Ms} ms, p99 < ${slo.p99Ms} ms, failed < ${+(100 * slo.errorRate).toFixed(4)}%; each probe ${warmup} warm-up + ${hold} hold; tolerance ${+(100 * search.tolerance).toFixed(2)}%`,
+  );
 
   const startedAt = new Date();
   const options = redact({
@@ -207,7 +242,9 @@ export async function runCapacity(o: RunCapacityOptions): Promise<RunCapacityRes
     warmup,
     hold,
     drain,
-    ...(engine === 'node' ? { connections: o.connections ?? CAPACITY_DEFAULTS.connections } : { maxVUs: config.maxVUs }),
+    ...(engine === 'node'
+      ? { connections: o.connections ?? CAPACITY_DEFAULTS.connections }
+      : { maxVUs: config.maxVUs }),
   });
   const fileOf = (probes: readonly CapacityProbe[], stoppedBy: StopReason): CapacityFile => ({
     tool: 'cartload',
@@ -305,7 +342,13 @@ export async function runCapacity(o: RunCapacityOptions): Promise<RunCapacityRes
     }
     const file = fileOf(result.probes, result.stoppedBy);
     await save(file);
-    const text = renderCapacityText({ probes: file.probes, report: file.report, stoppedBy: file.stoppedBy, ...(knownCeiling !== undefined ? { knownCeiling } : {}), notes: engine === 'k6' ? [K6_CAPACITY_NOTE] : [] });
+    const text = renderCapacityText({
+      probes: file.probes,
+      report: file.report,
+      stoppedBy: file.stoppedBy,
+      ...(knownCeiling !== undefined ? { knownCeiling } : {}),
+      notes: engine === 'k6' ? [K6_CAPACITY_NOTE] : [],
+    });
     await writeFile(join(dir, 'capacity.txt'), text);
     await writeCurve(dir, file, text);
     return { engine, runId, dir, file, text, interrupted: result.stoppedBy === 'interrupted' };

@@ -39,7 +39,9 @@ function tail(text: string, lines = 8): string {
   return text.trim().split('\n').slice(-lines).join('\n');
 }
 
-export function k6Prober(ctx: K6ProbeContext): (rate: number, phase: CapacityProbe['phase'], n: number) => Promise<K6ProbeOutcome> {
+export function k6Prober(
+  ctx: K6ProbeContext,
+): (rate: number, phase: CapacityProbe['phase'], n: number) => Promise<K6ProbeOutcome> {
   return async (rate, phase, n) => {
     const id = `probe-${String(n).padStart(2, '0')}-${String(rate).replace('.', '_')}`;
     await mkdir(join(ctx.probesDir, id), { recursive: true });
@@ -89,7 +91,12 @@ export function k6Prober(ctx: K6ProbeContext): (rate: number, phase: CapacityPro
           failed: 0,
           conflicts409: 0,
           statuses: {},
-          generator: { delivered: false, measuring: false, droppedSessions: 0, notes: ['interrupted before k6 wrote its summary'] },
+          generator: {
+            delivered: false,
+            measuring: false,
+            droppedSessions: 0,
+            notes: ['interrupted before k6 wrote its summary'],
+          },
           dir: join('probes', id),
           interrupted: true,
         };
@@ -98,8 +105,15 @@ export function k6Prober(ctx: K6ProbeContext): (rate: number, phase: CapacityPro
       return { failed: `k6 wrote no capacity.json for the probe at ${rate} sessions/s (${(err as Error).message})` };
     }
     const measured = file.probes?.[0];
-    if (!measured) return { failed: `k6's summary of the probe at ${rate} sessions/s holds no step: the run ended before the hold` };
-    const probe: CapacityProbe = { ...measured, n, phase, dir: join('probes', id), ...(interrupted ? { interrupted: true } : {}) };
+    if (!measured)
+      return { failed: `k6's summary of the probe at ${rate} sessions/s holds no step: the run ended before the hold` };
+    const probe: CapacityProbe = {
+      ...measured,
+      n,
+      phase,
+      dir: join('probes', id),
+      ...(interrupted ? { interrupted: true } : {}),
+    };
     if (ctx.planned) {
       // The requests of the sessions whose answers fall in the hold: those that started one typical
       // session duration before it (iteration i starts at i / rate s; the warm-up runs at the rate).
@@ -107,10 +121,14 @@ export function k6Prober(ctx: K6ProbeContext): (rate: number, phase: CapacityPro
       const h = durationMs(ctx.hold);
       const shift = Math.min(w, Math.max(0, probe.sessionP50Ms ?? 0));
       let planned = 0;
-      for (let i = Math.ceil(((w - shift) * rate) / 1000); i < Math.ceil(((w + h - shift) * rate) / 1000); i++) planned += ctx.planned(i);
+      for (let i = Math.ceil(((w - shift) * rate) / 1000); i < Math.ceil(((w + h - shift) * rate) / 1000); i++)
+        planned += ctx.planned(i);
       const perSession = planned / ((h / 1000) * rate);
       probe.offered = { sessionsPerSec: rate, requestsPerSec: planned / (h / 1000) };
-      probe.achieved = { ...probe.achieved, sessionsPerSec: perSession > 0 ? probe.achieved.requestsPerSec / perSession : 0 };
+      probe.achieved = {
+        ...probe.achieved,
+        sessionsPerSec: perSession > 0 ? probe.achieved.requestsPerSec / perSession : 0,
+      };
     }
     return { probe };
   };

@@ -7,7 +7,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parse } from 'csv-parse/sync';
-import { GENERATOR_CLOCK_SHARE, GENERATOR_LAG_SHARE, type CapacityProbe, type GeneratorHealth } from '../../model/capacity.ts';
+import {
+  GENERATOR_CLOCK_SHARE,
+  GENERATOR_LAG_SHARE,
+  type CapacityProbe,
+  type GeneratorHealth,
+} from '../../model/capacity.ts';
 import type { SessionPlan } from '../../model/plan.ts';
 import { runEngine, type EngineResult } from '../../engine/index.ts';
 
@@ -63,7 +68,10 @@ export interface ProbeWindow {
  * request of the hold left without an answer when the probe was cut after it counts with the time
  * it had waited (a lower bound), not as an error: the probe, not the target, ended it.
  */
-export function measureHold(rows: readonly Row[], w: ProbeWindow): Omit<CapacityProbe, 'n' | 'phase' | 'generator' | 'dir'> & { lagP99Ms: number } {
+export function measureHold(
+  rows: readonly Row[],
+  w: ProbeWindow,
+): Omit<CapacityProbe, 'n' | 'phase' | 'generator' | 'dir'> & { lagP99Ms: number } {
   const start = w.warmupMs;
   const end = w.warmupMs + w.holdMs;
   const mid = start + w.holdMs / 2;
@@ -85,7 +93,8 @@ export function measureHold(rows: readonly Row[], w: ProbeWindow): Omit<Capacity
     const intended = Number(r.intended_ms);
     if (intended >= start && intended < end) {
       const seen = firstSend.get(r.session_id);
-      if (seen === undefined || intended < seen.intended || (intended === seen.intended && sent < seen.sent)) firstSend.set(r.session_id, { intended, sent });
+      if (seen === undefined || intended < seen.intended || (intended === seen.intended && sent < seen.sent))
+        firstSend.set(r.session_id, { intended, sent });
       const sp = span.get(r.session_id);
       const cutHere = r.status === 'error' && answered >= end;
       if (sp === undefined) span.set(r.session_id, { start: intended, last: answered, cut: cutHere });
@@ -119,7 +128,10 @@ export function measureHold(rows: readonly Row[], w: ProbeWindow): Omit<Capacity
   // one typical session duration earlier than the hold; the rate is the same before and during the
   // hold, so this shift changes which sessions are counted, not how many, and it keeps sessions
   // that straddle an edge of the hold from skewing a short probe's count.
-  const durations = [...span.values()].filter((x) => !x.cut).map((x) => x.last - x.start).sort((a, b) => a - b);
+  const durations = [...span.values()]
+    .filter((x) => !x.cut)
+    .map((x) => x.last - x.start)
+    .sort((a, b) => a - b);
   const shift = Math.min(w.warmupMs, Math.max(0, percentile(durations, 50)));
   const planned = w.planned(start - shift, end - shift);
   const offeredRequests = planned / seconds;
@@ -131,9 +143,17 @@ export function measureHold(rows: readonly Row[], w: ProbeWindow): Omit<Capacity
     holdMs: w.holdMs,
     offered: { sessionsPerSec: w.rate, requestsPerSec: offeredRequests },
     achieved: { requestsPerSec: achievedRequests, sessionsPerSec: perSession > 0 ? achievedRequests / perSession : 0 },
-    latency: { count: latencies.length, p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? 0 },
+    latency: {
+      count: latencies.length,
+      p50: percentile(latencies, 50),
+      p95: percentile(latencies, 95),
+      p99: percentile(latencies, 99),
+      max: latencies[latencies.length - 1] ?? 0,
+    },
     ...(durations.length > 0 ? { sessionP50Ms: percentile(durations, 50) } : {}),
-    ...(first.length > 0 && second.length > 0 ? { trend: { firstHalfP50: percentile(first, 50), secondHalfP50: percentile(second, 50) } } : {}),
+    ...(first.length > 0 && second.length > 0
+      ? { trend: { firstHalfP50: percentile(first, 50), secondHalfP50: percentile(second, 50) } }
+      : {}),
     requests,
     failed,
     conflicts409: conflicts,
@@ -145,7 +165,9 @@ export function measureHold(rows: readonly Row[], w: ProbeWindow): Omit<Capacity
 export type NodeProbeOutcome = { probe: CapacityProbe } | { unavailable: string } | { badInput: string };
 
 /** Runs one probe; `first` of the run checks the target first (the engine's preflight). */
-export function nodeProber(ctx: NodeProbeContext): (rate: number, phase: CapacityProbe['phase'], n: number, first: boolean) => Promise<NodeProbeOutcome> {
+export function nodeProber(
+  ctx: NodeProbeContext,
+): (rate: number, phase: CapacityProbe['phase'], n: number, first: boolean) => Promise<NodeProbeOutcome> {
   let nextIndex = 0;
   return async (rate, phase, n, first) => {
     const offset = nextIndex;
@@ -199,7 +221,9 @@ export function nodeProber(ctx: NodeProbeContext): (rate: number, phase: Capacit
         logRequests: true,
         preflight: first,
         options: { ...ctx.options, rate, warmupMs: ctx.warmupMs, holdMs: ctx.holdMs, probe: n },
-        notes: [`capacity probe ${n}: ${rate} sessions/s, warm-up ${ctx.warmupMs / 1000} s, hold ${ctx.holdMs / 1000} s`],
+        notes: [
+          `capacity probe ${n}: ${rate} sessions/s, warm-up ${ctx.warmupMs / 1000} s, hold ${ctx.holdMs / 1000} s`,
+        ],
         signal,
         hardSignal,
       });
@@ -213,7 +237,10 @@ export function nodeProber(ctx: NodeProbeContext): (rate: number, phase: Capacit
     if (result.outcome === 'unavailable') return { unavailable: result.message ?? 'the target did not answer' };
     if (result.outcome === 'bad-input') return { badInput: result.message ?? 'bad input' };
     const dir = result.dir as string;
-    const rows = parse(await readFile(join(dir, 'requests.csv'), 'utf8'), { columns: true, skip_empty_lines: true }) as Row[];
+    const rows = parse(await readFile(join(dir, 'requests.csv'), 'utf8'), {
+      columns: true,
+      skip_empty_lines: true,
+    }) as Row[];
     // Session i starts at i × 1000 / rate ms.
     const plannedBetween = (fromMs: number, toMs: number): number => {
       let sum = 0;
@@ -226,11 +253,26 @@ export function nodeProber(ctx: NodeProbeContext): (rate: number, phase: Capacit
     const notes: string[] = [];
     const measuring = loopP99 < GENERATOR_CLOCK_SHARE * ctx.sloP95Ms;
     const delivered = lagP99 < GENERATOR_LAG_SHARE * ctx.sloP95Ms;
-    if (!measuring) notes.push(`the Node engine's event loop was delayed ${loopP99.toFixed(0)} ms (p99): short of CPU, its latencies are not the target's`);
-    if (!delivered) notes.push(`the Node engine sent requests up to ${lagP99.toFixed(0)} ms late (p99 lag): it could not keep the schedule (raise --connections, or give it more CPU)`);
-    const generator: GeneratorHealth = { delivered, measuring, droppedSessions: 0, lagP99Ms: lagP99, eventLoopDelayP99Ms: loopP99, notes };
+    if (!measuring)
+      notes.push(
+        `the Node engine's event loop was delayed ${loopP99.toFixed(0)} ms (p99): short of CPU, its latencies are not the target's`,
+      );
+    if (!delivered)
+      notes.push(
+        `the Node engine sent requests up to ${lagP99.toFixed(0)} ms late (p99 lag): it could not keep the schedule (raise --connections, or give it more CPU)`,
+      );
+    const generator: GeneratorHealth = {
+      delivered,
+      measuring,
+      droppedSessions: 0,
+      lagP99Ms: lagP99,
+      eventLoopDelayP99Ms: loopP99,
+      notes,
+    };
     const interrupted = ctx.signal?.aborted === true;
     const { lagP99Ms: _lag, ...probe } = measured;
-    return { probe: { n, phase, ...probe, generator, dir: join('probes', id), ...(interrupted ? { interrupted } : {}) } };
+    return {
+      probe: { n, phase, ...probe, generator, dir: join('probes', id), ...(interrupted ? { interrupted } : {}) },
+    };
   };
 }

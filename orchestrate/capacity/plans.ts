@@ -26,10 +26,15 @@ export interface CapacityPlans {
  * (parseConfig refuses RATE_SCALE for capacity, applyRateScale CURVE_SPEED and DAY_START without it).
  */
 export async function capacityProfile(config: ScenarioConfig): Promise<TrafficProfile> {
-  return applyRateScale(config, editProfile(await loadProfile(config.profile ?? 'default'), config.profileSet ?? [])).profile;
+  return applyRateScale(config, editProfile(await loadProfile(config.profile ?? 'default'), config.profileSet ?? []))
+    .profile;
 }
 
-export async function capacityPlans(config: ScenarioConfig, thinkScale: number, resolved?: TrafficProfile): Promise<CapacityPlans> {
+export async function capacityPlans(
+  config: ScenarioConfig,
+  thinkScale: number,
+  resolved?: TrafficProfile,
+): Promise<CapacityPlans> {
   const profile = resolved ?? (await capacityProfile(config));
   const pools = await resolvePools({ seed: config.seed });
   const sessionPrefix = config.sessionPrefix ?? `${DEFAULT_SESSION_PREFIX}-${shortRandom()}`;

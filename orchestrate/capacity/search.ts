@@ -8,7 +8,14 @@
 // The search then tries just under that estimate, and, once a rate near it held, just above the
 // last good rate, so that a usual search closes the bracket in two refinement probes instead of
 // four or five; an estimate that misleads costs a probe, after which plain bisection goes on.
-import { judgeProbe, KEEP_UP_SHARE, type CapacityProbe, type CapacitySearchOptions, type CapacitySlo, type StopReason } from '../../model/capacity.ts';
+import {
+  judgeProbe,
+  KEEP_UP_SHARE,
+  type CapacityProbe,
+  type CapacitySearchOptions,
+  type CapacitySlo,
+  type StopReason,
+} from '../../model/capacity.ts';
 
 export type ProbeFn = (rate: number, phase: CapacityProbe['phase'], n: number) => Promise<CapacityProbe>;
 
@@ -27,7 +34,12 @@ export interface SearchResult {
   stoppedBy: StopReason;
 }
 
-export const DEFAULT_SEARCH: Omit<CapacitySearchOptions, 'start'> = { growth: 2, tolerance: 0.05, minRate: 0.05, maxProbes: 16 };
+export const DEFAULT_SEARCH: Omit<CapacitySearchOptions, 'start'> = {
+  growth: 2,
+  tolerance: 0.05,
+  minRate: 0.05,
+  maxProbes: 16,
+};
 
 /**
  * Rates are kept to 3 significant digits and at most 2 decimals: k6 takes integer rates per time
@@ -46,8 +58,10 @@ export function searchOptionsError(o: CapacitySearchOptions): string | undefined
   if (!(o.growth > 1)) return `--growth must be above 1, got ${o.growth}`;
   if (!(o.tolerance > 0 && o.tolerance < 1)) return `--tolerance must be between 0 and 100%, got ${100 * o.tolerance}%`;
   if (!(o.minRate >= 0.01)) return `--min-rate must be at least 0.01 sessions/s, got ${o.minRate}`;
-  if (o.maxRate !== undefined && !(o.maxRate >= o.start)) return `--max-rate (${o.maxRate}) must be at least --start (${o.start})`;
-  if (!(Number.isInteger(o.maxProbes) && o.maxProbes >= 1)) return `--max-probes must be a whole number of at least 1, got ${o.maxProbes}`;
+  if (o.maxRate !== undefined && !(o.maxRate >= o.start))
+    return `--max-rate (${o.maxRate}) must be at least --start (${o.start})`;
+  if (!(Number.isInteger(o.maxProbes) && o.maxProbes >= 1))
+    return `--max-probes must be a whole number of at least 1, got ${o.maxProbes}`;
   if (o.budgetMs !== undefined && !(o.budgetMs > 0)) return '--max-duration must be above 0';
   return undefined;
 }
@@ -55,14 +69,22 @@ export function searchOptionsError(o: CapacitySearchOptions): string | undefined
 /** The session rate a saturated probe's target served: where the SLO is likely to break. */
 function saturationEstimate(p: CapacityProbe): number | undefined {
   const offered = p.offered.requestsPerSec;
-  if (!(offered > 0) || !(p.achieved.requestsPerSec > 0) || p.achieved.requestsPerSec >= KEEP_UP_SHARE * offered) return undefined;
+  if (!(offered > 0) || !(p.achieved.requestsPerSec > 0) || p.achieved.requestsPerSec >= KEEP_UP_SHARE * offered)
+    return undefined;
   return p.rate * (p.achieved.requestsPerSec / offered);
 }
 
 /** The next refinement rate inside (lo, hi), or undefined when the bracket is narrow enough. */
-export function nextRate(lo: number, hi: number, tolerance: number, estimate: number | undefined, tried: ReadonlySet<number>): number | undefined {
+export function nextRate(
+  lo: number,
+  hi: number,
+  tolerance: number,
+  estimate: number | undefined,
+  tried: ReadonlySet<number>,
+): number | undefined {
   if ((hi - lo) / lo <= tolerance) return undefined;
-  const inside = (r: number): boolean => r > lo * (1 + tolerance / 4) && r < hi * (1 - tolerance / 4) && !tried.has(roundRate(r));
+  const inside = (r: number): boolean =>
+    r > lo * (1 + tolerance / 4) && r < hi * (1 - tolerance / 4) && !tried.has(roundRate(r));
   if (estimate !== undefined && estimate < hi) {
     const under = estimate * (1 - tolerance / 2);
     if (inside(under)) return roundRate(under);
@@ -70,14 +92,20 @@ export function nextRate(lo: number, hi: number, tolerance: number, estimate: nu
     // the last good rate is past the estimate by more than the tolerance, the estimate was wrong:
     // bisect.
     const above = lo * (1 + 0.9 * tolerance);
-    if (lo <= estimate * (1 + tolerance) && estimate < lo * (1 + 2 * tolerance) && inside(above)) return roundRate(above);
+    if (lo <= estimate * (1 + tolerance) && estimate < lo * (1 + 2 * tolerance) && inside(above))
+      return roundRate(above);
   }
   const mid = roundRate((lo + hi) / 2);
   // Rounding can land on an end of a narrow bracket: then it is as narrow as rates get.
   return mid > lo && mid < hi ? mid : undefined;
 }
 
-export async function searchCapacity(o: CapacitySearchOptions, slo: CapacitySlo, probe: ProbeFn, hooks: SearchHooks = {}): Promise<SearchResult> {
+export async function searchCapacity(
+  o: CapacitySearchOptions,
+  slo: CapacitySlo,
+  probe: ProbeFn,
+  hooks: SearchHooks = {},
+): Promise<SearchResult> {
   const invalid = searchOptionsError(o);
   if (invalid) throw new RangeError(invalid);
   const now = hooks.now ?? (() => performance.now());
@@ -104,7 +132,10 @@ export async function searchCapacity(o: CapacitySearchOptions, slo: CapacitySlo,
     return undefined;
   };
   /** Runs one probe: 'good', 'bad' (the target missed the SLO), 'generator' (it could not drive the rate), or a reason to stop. */
-  const run = async (rate: number, phase: CapacityProbe['phase']): Promise<'good' | 'bad' | 'generator' | StopReason> => {
+  const run = async (
+    rate: number,
+    phase: CapacityProbe['phase'],
+  ): Promise<'good' | 'bad' | 'generator' | StopReason> => {
     const stop = stopBefore();
     if (stop) return stop;
     const r = roundRate(rate);
@@ -143,7 +174,8 @@ export async function searchCapacity(o: CapacitySearchOptions, slo: CapacitySlo,
     const top = upper() as number;
     const down = top / o.growth;
     rate = down >= o.minRate ? down : o.minRate;
-    if (rate >= top || tried.has(roundRate(rate))) return { probes, stoppedBy: hi !== undefined && hi <= top ? 'min-rate' : 'generator' };
+    if (rate >= top || tried.has(roundRate(rate)))
+      return { probes, stoppedBy: hi !== undefined && hi <= top ? 'min-rate' : 'generator' };
     const r = await run(rate, 'coarse');
     if (r !== 'good' && r !== 'bad' && r !== 'generator') return { probes, stoppedBy: r };
   }

@@ -49,7 +49,10 @@ let exitHookInstalled = false;
 export class SortSpillError extends CartloadError {
   constructor(where: string, cause: unknown) {
     const why = cause instanceof Error ? cause.message : String(cause);
-    super(`sorting the recording needs temporary files and ${where} failed: ${why} (point TMPDIR at a folder with room for about the recording's size)`, { cause });
+    super(
+      `sorting the recording needs temporary files and ${where} failed: ${why} (point TMPDIR at a folder with room for about the recording's size)`,
+      { cause },
+    );
     this.name = 'SortSpillError';
   }
 }

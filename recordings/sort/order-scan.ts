@@ -61,7 +61,11 @@ const STOP = -2;
  * inside an unquoted field, or anything but a comma or a line end after a closing quote, is where
  * csv-parse stops with an error, and so does this scan ('unreadable').
  */
-export async function scanOrder(chunks: AsyncIterable<Buffer>, cb: ScanCallbacks, hooks: { afterChunk?: () => Promise<void>; progressEvery?: number } = {}): Promise<ScanResult> {
+export async function scanOrder(
+  chunks: AsyncIterable<Buffer>,
+  cb: ScanCallbacks,
+  hooks: { afterChunk?: () => Promise<void>; progressEvery?: number } = {},
+): Promise<ScanResult> {
   const progressEvery = hooks.progressEvery ?? 4096;
   let timeColumn = -2;
   let newest = Number.NEGATIVE_INFINITY;
@@ -181,7 +185,8 @@ export async function scanOrder(chunks: AsyncIterable<Buffer>, cb: ScanCallbacks
         continue;
       }
       started = true;
-      if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff)) return { ok: false, why: 'unreadable' };
+      if ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff))
+        return { ok: false, why: 'unreadable' };
       if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) from = 3;
     }
     const at = scan(buf, from, false);

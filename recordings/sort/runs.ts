@@ -15,13 +15,20 @@ export interface LineCodec<T> {
   decode: (line: string) => T;
 }
 
-export const JSON_LINES: LineCodec<unknown> = { encode: (item) => JSON.stringify(item), decode: (line) => JSON.parse(line) as unknown };
+export const JSON_LINES: LineCodec<unknown> = {
+  encode: (item) => JSON.stringify(item),
+  decode: (line) => JSON.parse(line) as unknown,
+};
 
 /**
  * Writes items one line each; returns the bytes written. One block is written while the next is
  * encoded, so the disk and the CPU work at the same time.
  */
-export async function writeRun<T>(path: string, items: Iterable<T> | AsyncIterable<T>, codec: LineCodec<T>): Promise<number> {
+export async function writeRun<T>(
+  path: string,
+  items: Iterable<T> | AsyncIterable<T>,
+  codec: LineCodec<T>,
+): Promise<number> {
   const fh = await open(path, 'w');
   let bytes = 0;
   let inFlight: Promise<{ bytesWritten: number }> | undefined;

@@ -4,12 +4,21 @@
 // object at the end. Hot path: a few increments and dense-array histogram records per answer, no
 // object per event. Pure: no Node APIs.
 import { HISTOGRAM_SCHEME, LogHistogram } from './histogram.ts';
-import { RESULTS_FORMAT, RESULTS_VERSION, type CapacityCurve, type RequestTally, type Results, type RunInfo, type ThresholdRecord } from './format.ts';
+import {
+  RESULTS_FORMAT,
+  RESULTS_VERSION,
+  type CapacityCurve,
+  type RequestTally,
+  type Results,
+  type RunInfo,
+  type ThresholdRecord,
+} from './format.ts';
 import { TimelineAcc } from './timeline.ts';
 
 const STATUS_TEXT: string[] = [];
 /** "200", "409", … and "error" for 0 (no answer); strings made once per status. */
-export const statusKey = (status: number): string => (status === 0 ? 'error' : (STATUS_TEXT[status] ??= String(status)));
+export const statusKey = (status: number): string =>
+  status === 0 ? 'error' : (STATUS_TEXT[status] ??= String(status));
 
 export class TallyAcc {
   count = 0;
@@ -70,7 +79,13 @@ export class ResultsCollector {
   lagHistogram: LogHistogram | undefined;
   waitingHistogram: LogHistogram | undefined;
   readonly counters: Record<string, number> = {};
-  readonly sessions = { started: 0, completed: 0, failed: 0, skippedSteps: 0, byKind: {} as Record<string, { completed: number; failed: number }> };
+  readonly sessions = {
+    started: 0,
+    completed: 0,
+    failed: 0,
+    skippedSteps: 0,
+    byKind: {} as Record<string, { completed: number; failed: number }>,
+  };
 
   constructor(widthMs?: number) {
     this.timeline = new TimelineAcc(widthMs);
@@ -87,7 +102,15 @@ export class ResultsCollector {
    * answer; `latencyMs`: sent → answered (absent without an answer); `fromIntendedMs`: intended
    * send → answered, for open-model engines.
    */
-  answer(at: number, step: string, endpoint: string, status: number, failed: boolean, latencyMs?: number, fromIntendedMs?: number): void {
+  answer(
+    at: number,
+    step: string,
+    endpoint: string,
+    status: number,
+    failed: boolean,
+    latencyMs?: number,
+    fromIntendedMs?: number,
+  ): void {
     const key = statusKey(status);
     this.overall.add(key, failed, latencyMs);
     this.tally(this.byStep, step).add(key, failed, latencyMs);
@@ -121,7 +144,12 @@ export class ResultsCollector {
       this.sessions.failed++;
       k.failed++;
     }
-    this.timeline.at(at).count(event === 'started' ? 'sessionsStarted' : event === 'completed' ? 'sessionsCompleted' : 'sessionsFailed', 1);
+    this.timeline
+      .at(at)
+      .count(
+        event === 'started' ? 'sessionsStarted' : event === 'completed' ? 'sessionsCompleted' : 'sessionsFailed',
+        1,
+      );
   }
 
   skippedSteps(at: number, n: number): void {
@@ -166,10 +194,14 @@ export class ResultsCollector {
       notes: info.notes ?? [],
     };
     if (this.lagHistogram || this.waitingHistogram) {
-      results.lag = { lag: (this.lagHistogram ?? new LogHistogram()).encode(), waitingForPredecessor: (this.waitingHistogram ?? new LogHistogram()).encode() };
+      results.lag = {
+        lag: (this.lagHistogram ?? new LogHistogram()).encode(),
+        waitingForPredecessor: (this.waitingHistogram ?? new LogHistogram()).encode(),
+      };
     }
     if (info.skippedRows && Object.keys(info.skippedRows).length > 0) results.skippedRows = { ...info.skippedRows };
-    if (info.filteredSteps && Object.keys(info.filteredSteps).length > 0) results.filteredSteps = { ...info.filteredSteps };
+    if (info.filteredSteps && Object.keys(info.filteredSteps).length > 0)
+      results.filteredSteps = { ...info.filteredSteps };
     if (info.capacity) results.capacity = info.capacity;
     return results;
   }

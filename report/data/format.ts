@@ -148,6 +148,8 @@ export interface ThresholdRecord extends ThresholdResult {
 }
 
 /** Slice widths a timeline may have: each divides the next, so timelines of any two widths merge. */
-export const TIMELINE_WIDTHS_MS = [1_000, 5_000, 10_000, 30_000, 60_000, 300_000, 600_000, 1_800_000, 3_600_000] as const;
+export const TIMELINE_WIDTHS_MS = [
+  1_000, 5_000, 10_000, 30_000, 60_000, 300_000, 600_000, 1_800_000, 3_600_000,
+] as const;
 /** A timeline is coarsened to the next width when it would hold more slices than this. */
 export const MAX_SLICES = 900;

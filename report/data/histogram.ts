@@ -184,20 +184,23 @@ export class LogHistogram {
   /** Reads an encoded histogram; throws a RangeError naming what is wrong (callers add the file and field). */
   static decode(e: EncodedHistogram): LogHistogram {
     const h = new LogHistogram();
-    if (e === null || typeof e !== 'object' || !Array.isArray(e.b) || e.b.length % 2 !== 0) throw new RangeError('not a histogram { n, min, max, sum, b: [index, count, …] }');
+    if (e === null || typeof e !== 'object' || !Array.isArray(e.b) || e.b.length % 2 !== 0)
+      throw new RangeError('not a histogram { n, min, max, sum, b: [index, count, …] }');
     let index = -1;
     let total = 0;
     for (let k = 0; k < e.b.length; k += 2) {
       const step = e.b[k]!;
       const count = e.b[k + 1]!;
-      if (!Number.isInteger(step) || step < (k === 0 ? 0 : 1) || !Number.isInteger(count) || count < 1) throw new RangeError(`b[${k}]: bucket gaps and counts are whole numbers ≥ 1`);
+      if (!Number.isInteger(step) || step < (k === 0 ? 0 : 1) || !Number.isInteger(count) || count < 1)
+        throw new RangeError(`b[${k}]: bucket gaps and counts are whole numbers ≥ 1`);
       index = k === 0 ? step : index + step;
       if (index > MAX_INDEX) throw new RangeError(`b[${k}]: bucket ${index} is beyond the last one (${MAX_INDEX})`);
       h.addToBucket(index, count);
       total += count;
     }
     if (total !== e.n) throw new RangeError(`n is ${e.n} but the buckets hold ${total}`);
-    for (const k of ['min', 'max', 'sum'] as const) if (typeof e[k] !== 'number' || !(e[k] >= 0)) throw new RangeError(`${k} must be a number ≥ 0`);
+    for (const k of ['min', 'max', 'sum'] as const)
+      if (typeof e[k] !== 'number' || !(e[k] >= 0)) throw new RangeError(`${k} must be a number ≥ 0`);
     h.n = e.n;
     h.min = e.min;
     h.max = e.max;

@@ -5,7 +5,14 @@
 // Pure: no Node APIs.
 import { CartloadError } from '../../model/errors.ts';
 import { HISTOGRAM_SCHEME, LogHistogram } from './histogram.ts';
-import { RESULTS_FORMAT, RESULTS_VERSION, type RequestTally, type Results, type RunPart, type ThresholdRecord } from './format.ts';
+import {
+  RESULTS_FORMAT,
+  RESULTS_VERSION,
+  type RequestTally,
+  type Results,
+  type RunPart,
+  type ThresholdRecord,
+} from './format.ts';
 import { TallyAcc } from './collector.ts';
 import { TimelineAcc } from './timeline.ts';
 import { evaluateThreshold, thresholdValue } from './thresholds.ts';
@@ -22,7 +29,17 @@ export interface MergeOptions {
 }
 
 /** Options that differ between the parts of one split test by design. */
-const PER_PART_OPTIONS = new Set(['runId', 'sessionPrefix', 'resultsDir', 'shard', 'segment', 'executionSegment', 'executionSegmentSequence', 'progress', 'logRequests']);
+const PER_PART_OPTIONS = new Set([
+  'runId',
+  'sessionPrefix',
+  'resultsDir',
+  'shard',
+  'segment',
+  'executionSegment',
+  'executionSegmentSequence',
+  'progress',
+  'logRequests',
+]);
 
 function segmentOf(options: Record<string, unknown>): string | undefined {
   for (const k of ['executionSegment', 'segment']) if (typeof options[k] === 'string') return options[k] as string;
@@ -36,9 +53,17 @@ function addCounts(into: Record<string, number>, from: Record<string, number> | 
   for (const [k, v] of Object.entries(from ?? {})) into[k] = (into[k] ?? 0) + v;
 }
 
-const sortKeys = <T>(o: Record<string, T>): Record<string, T> => Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]!]));
+const sortKeys = <T>(o: Record<string, T>): Record<string, T> =>
+  Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k]!]),
+  );
 
-function mergeTallies(parts: readonly Results[], pick: (r: Results) => Record<string, RequestTally>): Record<string, RequestTally> {
+function mergeTallies(
+  parts: readonly Results[],
+  pick: (r: Results) => Record<string, RequestTally>,
+): Record<string, RequestTally> {
   const acc = new Map<string, TallyAcc>();
   for (const p of parts) {
     for (const [k, t] of Object.entries(pick(p))) {
@@ -67,11 +92,14 @@ export function mergeResults(parts: readonly Results[], o: MergeOptions = {}): R
   const first = parts[0]!;
   const ids = new Set<string>();
   for (const p of parts) {
-    if (ids.has(p.run.runId)) throw new MergeError(`run ${p.run.runId} is given twice: each part of a split test counts once`);
+    if (ids.has(p.run.runId))
+      throw new MergeError(`run ${p.run.runId} is given twice: each part of a split test counts once`);
     ids.add(p.run.runId);
     for (const field of ['engine', 'kind', 'scenario'] as const) {
       if (p.run[field] !== first.run[field]) {
-        throw new MergeError(`runs ${first.run.runId} and ${p.run.runId} differ in ${field} (${first.run[field]} vs ${p.run[field]}): merge combines the parts of one test`);
+        throw new MergeError(
+          `runs ${first.run.runId} and ${p.run.runId} differ in ${field} (${first.run[field]} vs ${p.run[field]}): merge combines the parts of one test`,
+        );
       }
     }
   }
@@ -104,7 +132,13 @@ export function mergeResults(parts: readonly Results[], o: MergeOptions = {}): R
   for (const p of parts) overall.merge(TallyAcc.decode(p.requests));
   const fromIntended = parts.some((p) => p.requests.fromIntended) ? new LogHistogram() : undefined;
   const lag = parts.some((p) => p.lag) ? { lag: new LogHistogram(), waiting: new LogHistogram() } : undefined;
-  const sessions = { started: 0, completed: 0, failed: 0, skippedSteps: 0, byKind: {} as Record<string, { completed: number; failed: number }> };
+  const sessions = {
+    started: 0,
+    completed: 0,
+    failed: 0,
+    skippedSteps: 0,
+    byKind: {} as Record<string, { completed: number; failed: number }>,
+  };
   const counters: Record<string, number> = {};
   const skippedRows: Record<string, number> = {};
   const filteredSteps: Record<string, number> = {};
@@ -124,17 +158,23 @@ export function mergeResults(parts: readonly Results[], o: MergeOptions = {}): R
     addCounts(skippedRows, p.skippedRows);
     addCounts(filteredSteps, p.filteredSteps);
   }
-  if (parts.some((p) => p.capacity)) notes.push('the parts held capacity curves: a curve is one run\'s own and is not merged');
+  if (parts.some((p) => p.capacity))
+    notes.push("the parts held capacity curves: a curve is one run's own and is not merged");
 
   const start = Math.min(...parts.map((p) => Date.parse(p.run.startedAt)));
   const end = Math.max(...parts.map((p) => Date.parse(p.run.endedAt)));
   const partsInfo: RunPart[] = parts.flatMap((p) =>
-    (p.run.parts && p.run.parts.length > 0 ? p.run.parts : [{ runId: p.run.runId, startedAt: p.run.startedAt, endedAt: p.run.endedAt, interrupted: p.run.interrupted }]).map((part) => {
+    (p.run.parts && p.run.parts.length > 0
+      ? p.run.parts
+      : [{ runId: p.run.runId, startedAt: p.run.startedAt, endedAt: p.run.endedAt, interrupted: p.run.interrupted }]
+    ).map((part) => {
       const segment = part.segment ?? segmentOf(p.run.options);
       return segment ? { ...part, segment } : { ...part };
     }),
   );
-  const options = Object.fromEntries(Object.entries(first.run.options).filter(([k]) => !PER_PART_OPTIONS.has(k) && k !== 'filters'));
+  const options = Object.fromEntries(
+    Object.entries(first.run.options).filter(([k]) => !PER_PART_OPTIONS.has(k) && k !== 'filters'),
+  );
   if (first.run.options.filters !== undefined) {
     const { shard: _shard, ...filters } = first.run.options.filters as Record<string, unknown>;
     options.filters = filters;
@@ -193,6 +233,12 @@ function mergeThresholds(parts: readonly Results[], merged: Results): ThresholdR
     const ok = evaluateThreshold(merged, metric, expression);
     if (ok === undefined) return { metric, expression, ok: oks.every(Boolean), recomputed: false };
     const value = thresholdValue(merged, metric, expression);
-    return { metric, expression, ok, ...(value !== undefined && Number.isFinite(value) ? { value } : {}), recomputed: true };
+    return {
+      metric,
+      expression,
+      ok,
+      ...(value !== undefined && Number.isFinite(value) ? { value } : {}),
+      recomputed: true,
+    };
   });
 }

@@ -29,7 +29,8 @@ function histogram(v: unknown, file: string, field: string): void {
 
 function counts(v: unknown, file: string, field: string): void {
   need(isObject(v), file, field, 'must be an object of counts');
-  for (const [k, n] of Object.entries(v)) need(typeof n === 'number' && n >= 0, file, `${field}.${k}`, 'must be a number ≥ 0');
+  for (const [k, n] of Object.entries(v))
+    need(typeof n === 'number' && n >= 0, file, `${field}.${k}`, 'must be a number ≥ 0');
 }
 
 function tally(v: unknown, file: string, field: string): void {
@@ -44,9 +45,16 @@ function tally(v: unknown, file: string, field: string): void {
 export function parseResults(data: unknown, file: string): Results {
   need(isObject(data), file, '(top level)', 'not a cartload results.json (expected a JSON object)');
   if (data.tool === 'cartload' && 'schemaVersion' in data) {
-    throw new ResultsFileError(`${file}: this is a summary.json (results format 1); results.json (results format ${RESULTS_VERSION}) is needed`);
+    throw new ResultsFileError(
+      `${file}: this is a summary.json (results format 1); results.json (results format ${RESULTS_VERSION}) is needed`,
+    );
   }
-  need(data.format === RESULTS_FORMAT, file, 'format', `not a cartload results.json (expected "${RESULTS_FORMAT}", found ${JSON.stringify(data.format)})`);
+  need(
+    data.format === RESULTS_FORMAT,
+    file,
+    'format',
+    `not a cartload results.json (expected "${RESULTS_FORMAT}", found ${JSON.stringify(data.format)})`,
+  );
   need(
     data.version === RESULTS_VERSION,
     file,
@@ -57,15 +65,26 @@ export function parseResults(data: unknown, file: string): Results {
   );
   const run = data.run;
   need(isObject(run), file, 'run', 'must be an object');
-  for (const k of ['runId', 'scenario', 'target', 'startedAt', 'endedAt'] as const) need(typeof run[k] === 'string', file, `run.${k}`, 'must be a string');
-  need(run.engine === 'k6' || run.engine === 'node', file, 'run.engine', `must be "k6" or "node" (found ${JSON.stringify(run.engine)})`);
+  for (const k of ['runId', 'scenario', 'target', 'startedAt', 'endedAt'] as const)
+    need(typeof run[k] === 'string', file, `run.${k}`, 'must be a string');
+  need(
+    run.engine === 'k6' || run.engine === 'node',
+    file,
+    'run.engine',
+    `must be "k6" or "node" (found ${JSON.stringify(run.engine)})`,
+  );
   need(run.kind === 'scenario' || run.kind === 'recording', file, 'run.kind', 'must be "scenario" or "recording"');
   need(typeof run.durationMs === 'number', file, 'run.durationMs', 'must be a number');
   need(typeof run.interrupted === 'boolean', file, 'run.interrupted', 'must be true or false');
   need(isObject(run.options), file, 'run.options', 'must be an object');
   need(isObject(run.tools), file, 'run.tools', 'must be an object');
   const h = data.histogram;
-  need(isObject(h) && h.scheme === 'log-linear' && h.unit === 'us' && h.subBuckets === SUB_BUCKETS, file, 'histogram', `must be { scheme: "log-linear", unit: "us", subBuckets: ${SUB_BUCKETS} }`);
+  need(
+    isObject(h) && h.scheme === 'log-linear' && h.unit === 'us' && h.subBuckets === SUB_BUCKETS,
+    file,
+    'histogram',
+    `must be { scheme: "log-linear", unit: "us", subBuckets: ${SUB_BUCKETS} }`,
+  );
   const r = data.requests;
   tally(r, file, 'requests');
   const req = r as Record<string, unknown>;
@@ -81,23 +100,44 @@ export function parseResults(data: unknown, file: string): Results {
   }
   const s = data.sessions;
   need(isObject(s), file, 'sessions', 'must be an object');
-  for (const k of ['started', 'completed', 'failed', 'skippedSteps'] as const) need(typeof s[k] === 'number', file, `sessions.${k}`, 'must be a number');
+  for (const k of ['started', 'completed', 'failed', 'skippedSteps'] as const)
+    need(typeof s[k] === 'number', file, `sessions.${k}`, 'must be a number');
   need(isObject(s.byKind), file, 'sessions.byKind', 'must be an object');
   counts(data.counters, file, 'counters');
   need(Array.isArray(data.thresholds), file, 'thresholds', 'must be a list');
   data.thresholds.forEach((t: unknown, i: number) => {
-    need(isObject(t) && typeof t.metric === 'string' && typeof t.expression === 'string' && typeof t.ok === 'boolean', file, `thresholds[${i}]`, 'must be { metric, expression, ok }');
+    need(
+      isObject(t) && typeof t.metric === 'string' && typeof t.expression === 'string' && typeof t.ok === 'boolean',
+      file,
+      `thresholds[${i}]`,
+      'must be { metric, expression, ok }',
+    );
   });
   const tl = data.timeline;
   need(isObject(tl), file, 'timeline', 'must be an object { widthMs, slices }');
-  need((TIMELINE_WIDTHS_MS as readonly unknown[]).includes(tl.widthMs), file, 'timeline.widthMs', `must be one of ${TIMELINE_WIDTHS_MS.join(', ')}`);
+  need(
+    (TIMELINE_WIDTHS_MS as readonly unknown[]).includes(tl.widthMs),
+    file,
+    'timeline.widthMs',
+    `must be one of ${TIMELINE_WIDTHS_MS.join(', ')}`,
+  );
   need(Array.isArray(tl.slices), file, 'timeline.slices', 'must be a list');
   tl.slices.forEach((sl: unknown, i: number) => {
     const f = `timeline.slices[${i}]`;
-    need(isObject(sl) && typeof sl.t === 'number' && sl.t % (tl.widthMs as number) === 0, file, `${f}.t`, 'must be a slice start (a multiple of widthMs)');
+    need(
+      isObject(sl) && typeof sl.t === 'number' && sl.t % (tl.widthMs as number) === 0,
+      file,
+      `${f}.t`,
+      'must be a slice start (a multiple of widthMs)',
+    );
     need(isObject(sl.steps), file, `${f}.steps`, 'must be an object');
     for (const [name, st] of Object.entries(sl.steps)) {
-      need(isObject(st) && typeof st.n === 'number' && typeof st.failed === 'number', file, `${f}.steps.${name}`, 'must be { n, failed, latency }');
+      need(
+        isObject(st) && typeof st.n === 'number' && typeof st.failed === 'number',
+        file,
+        `${f}.steps.${name}`,
+        'must be { n, failed, latency }',
+      );
       histogram(st.latency, file, `${f}.steps.${name}.latency`);
     }
     if (sl.lag !== undefined) histogram(sl.lag, file, `${f}.lag`);
@@ -109,7 +149,8 @@ export function parseResults(data: unknown, file: string): Results {
 
 function checkLatency(v: unknown, file: string, field: string): void {
   need(isObject(v), file, field, 'must be a latency object { count, p50, p95, p99, … }');
-  for (const k of ['p50', 'p95', 'p99'] as const) need(typeof v[k] === 'number' && Number.isFinite(v[k]), file, `${field}.${k}`, 'must be a number');
+  for (const k of ['p50', 'p95', 'p99'] as const)
+    need(typeof v[k] === 'number' && Number.isFinite(v[k]), file, `${field}.${k}`, 'must be a number');
 }
 
 /**
@@ -119,7 +160,12 @@ function checkLatency(v: unknown, file: string, field: string): void {
 export function parseSummary(data: unknown, file: string): RunSummary {
   need(isObject(data), file, '(top level)', 'not a cartload summary.json (expected a JSON object)');
   if (data.format === RESULTS_FORMAT) throw new ResultsFileError(`${file}: this is a results.json, not a summary.json`);
-  need(data.tool === 'cartload', file, 'tool', `not a cartload summary.json (expected "cartload", found ${JSON.stringify(data.tool)})`);
+  need(
+    data.tool === 'cartload',
+    file,
+    'tool',
+    `not a cartload summary.json (expected "cartload", found ${JSON.stringify(data.tool)})`,
+  );
   need(
     data.schemaVersion === 1 || data.schemaVersion === SUMMARY_SCHEMA_VERSION,
     file,
@@ -128,12 +174,14 @@ export function parseSummary(data: unknown, file: string): RunSummary {
       ? `is ${data.schemaVersion}: written by a newer cartload; this one reads schemaVersion 1 and ${SUMMARY_SCHEMA_VERSION} (upgrade cartload)`
       : `is ${JSON.stringify(data.schemaVersion)}; this cartload reads schemaVersion 1 and ${SUMMARY_SCHEMA_VERSION}`,
   );
-  for (const k of ['engine', 'runId', 'scenario', 'target'] as const) need(typeof data[k] === 'string', file, k, 'must be a string');
+  for (const k of ['engine', 'runId', 'scenario', 'target'] as const)
+    need(typeof data[k] === 'string', file, k, 'must be a string');
   need(typeof data.durationMs === 'number', file, 'durationMs', 'must be a number');
   need(isObject(data.options), file, 'options', 'must be an object');
   const r = data.requests;
   need(isObject(r), file, 'requests', 'must be an object');
-  for (const k of ['total', 'failed', 'conflicts409'] as const) need(typeof r[k] === 'number', file, `requests.${k}`, 'must be a number');
+  for (const k of ['total', 'failed', 'conflicts409'] as const)
+    need(typeof r[k] === 'number', file, `requests.${k}`, 'must be a number');
   checkLatency(r.latency, file, 'requests.latency');
   need(isObject(r.byStep), file, 'requests.byStep', 'must be an object');
   for (const [step, st] of Object.entries(r.byStep)) {
@@ -143,13 +191,23 @@ export function parseSummary(data: unknown, file: string): RunSummary {
     need(isObject(st.statuses), file, `${f}.statuses`, 'must be an object');
     checkLatency(st.latency, file, `${f}.latency`);
   }
-  need(isObject(data.sessions) && typeof data.sessions.failed === 'number', file, 'sessions.failed', 'must be a number');
+  need(
+    isObject(data.sessions) && typeof data.sessions.failed === 'number',
+    file,
+    'sessions.failed',
+    'must be a number',
+  );
   const summary = data as unknown as RunSummary;
   if (data.schemaVersion === 1) {
-    const upgraded: RunSummary = { ...summary, schemaVersion: SUMMARY_SCHEMA_VERSION, engine: (summary.engine as string) === 'k6' || (summary.engine as string) === 'harness' ? 'k6' : 'node' };
+    const upgraded: RunSummary = {
+      ...summary,
+      schemaVersion: SUMMARY_SCHEMA_VERSION,
+      engine: (summary.engine as string) === 'k6' || (summary.engine as string) === 'harness' ? 'k6' : 'node',
+    };
     for (const map of [upgraded.requests.byStep, upgraded.requests.byEndpoint ?? {}]) {
       for (const st of Object.values(map)) {
-        if (st.failed === undefined) st.failed = Object.entries(st.statuses).reduce((n, [code, c]) => (/^2\d\d$/.test(code) ? n : n + c), 0);
+        if (st.failed === undefined)
+          st.failed = Object.entries(st.statuses).reduce((n, [code, c]) => (/^2\d\d$/.test(code) ? n : n + c), 0);
       }
     }
     return upgraded;

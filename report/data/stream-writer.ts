@@ -36,7 +36,15 @@ export class ResultsStreamWriter implements ResultsConsumer {
       case 'step': {
         const at = this.anchor + e.answeredMs;
         this.lastAt = at;
-        c.answer(at, e.step, e.endpoint, e.status, e.failed, e.status === 0 ? undefined : e.latencyMs, this.paced ? e.answeredMs - e.intendedMs : undefined);
+        c.answer(
+          at,
+          e.step,
+          e.endpoint,
+          e.status,
+          e.failed,
+          e.status === 0 ? undefined : e.latencyMs,
+          this.paced ? e.answeredMs - e.intendedMs : undefined,
+        );
         if (this.paced) {
           c.lag(this.anchor + e.sentMs, e.lagMs);
           if (e.waitingMs > 0) c.waiting(this.anchor + e.readyMs, e.waitingMs);
@@ -44,7 +52,12 @@ export class ResultsStreamWriter implements ResultsConsumer {
         break;
       }
       case 'session':
-        c.timeline.at(this.lastAt).count(e.change === 'started' ? 'sessionsStarted' : e.change === 'failed' ? 'sessionsFailed' : 'sessionsCut', 1);
+        c.timeline
+          .at(this.lastAt)
+          .count(
+            e.change === 'started' ? 'sessionsStarted' : e.change === 'failed' ? 'sessionsFailed' : 'sessionsCut',
+            1,
+          );
         break;
       case 'left-out':
         if (e.why === 'session-failed') c.timeline.at(this.lastAt).count('skippedSteps', e.count);
@@ -88,7 +101,12 @@ export class ResultsStreamWriter implements ResultsConsumer {
       const ok = evaluateThreshold(results, t.metric, t.expression);
       if (ok === undefined) return { ...t };
       const value = thresholdValue(results, t.metric, t.expression);
-      return { metric: t.metric, expression: t.expression, ok, ...(value !== undefined && Number.isFinite(value) ? { value } : {}) };
+      return {
+        metric: t.metric,
+        expression: t.expression,
+        ok,
+        ...(value !== undefined && Number.isFinite(value) ? { value } : {}),
+      };
     });
     return results;
   }

@@ -1,7 +1,13 @@
 // summary.json from results.json: the figures people read, every percentile computed from the
 // histograms (so a merged run's percentiles are those of all its samples, never an average).
 // Pure: no Node APIs.
-import { EMPTY_LATENCY, SUMMARY_SCHEMA_VERSION, type LatencyStats, type RunSummary, type StepStats } from '../../model/summary.ts';
+import {
+  EMPTY_LATENCY,
+  SUMMARY_SCHEMA_VERSION,
+  type LatencyStats,
+  type RunSummary,
+  type StepStats,
+} from '../../model/summary.ts';
 import { LogHistogram, type EncodedHistogram } from './histogram.ts';
 import type { RequestTally, Results } from './format.ts';
 
@@ -28,7 +34,8 @@ function stepStats(t: RequestTally): StepStats {
   return { count: t.count, failed: t.failed, statuses: { ...t.statuses }, latency: latencyOfEncoded(t.latency) };
 }
 
-const mapValues = <A, B>(o: Record<string, A>, f: (a: A) => B): Record<string, B> => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
+const mapValues = <A, B>(o: Record<string, A>, f: (a: A) => B): Record<string, B> =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
 
 export function summarize(r: Results): RunSummary {
   const run = r.run;
@@ -63,9 +70,20 @@ export function summarize(r: Results): RunSummary {
     },
     sessions: { ...r.sessions, byKind: mapValues(r.sessions.byKind, (k) => ({ ...k })) },
   };
-  if (r.lag) summary.lag = { ...latencyOfEncoded(r.lag.lag), waitingForPredecessor: latencyOfEncoded(r.lag.waitingForPredecessor) };
-  if (c.checksPassed !== undefined || c.checksFailed !== undefined) summary.checks = { passes: c.checksPassed ?? 0, fails: c.checksFailed ?? 0 };
-  if (r.thresholds.length > 0) summary.thresholds = r.thresholds.map(({ metric, expression, ok, value }) => ({ metric, expression, ok, ...(value !== undefined ? { value } : {}) }));
+  if (r.lag)
+    summary.lag = {
+      ...latencyOfEncoded(r.lag.lag),
+      waitingForPredecessor: latencyOfEncoded(r.lag.waitingForPredecessor),
+    };
+  if (c.checksPassed !== undefined || c.checksFailed !== undefined)
+    summary.checks = { passes: c.checksPassed ?? 0, fails: c.checksFailed ?? 0 };
+  if (r.thresholds.length > 0)
+    summary.thresholds = r.thresholds.map(({ metric, expression, ok, value }) => ({
+      metric,
+      expression,
+      ok,
+      ...(value !== undefined ? { value } : {}),
+    }));
   if (c.rejectedCoupons !== undefined) summary.rejectedCoupons = c.rejectedCoupons;
   if (r.skippedRows) summary.skippedRows = { ...r.skippedRows };
   if (r.filteredSteps) summary.filteredSteps = { ...r.filteredSteps };

@@ -11,7 +11,8 @@ import { LogHistogram } from './histogram.ts';
 import type { RequestTally, Results } from './format.ts';
 
 const SELECTOR = /^([A-Za-z_][A-Za-z0-9_]*)(?:\{(.*)\})?$/;
-const EXPRESSION = /^\s*(avg|min|max|med|count|rate|value|p\((\d+(?:\.\d+)?)\))\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/;
+const EXPRESSION =
+  /^\s*(avg|min|max|med|count|rate|value|p\((\d+(?:\.\d+)?)\))\s*(<=|>=|===|==|!=|<|>)\s*(-?\d+(?:\.\d+)?(?:e-?\d+)?)\s*$/;
 
 function parseSelector(metric: string): { name: string; tags: Record<string, string> } | undefined {
   const m = SELECTOR.exec(metric.trim());
@@ -32,8 +33,12 @@ function tallyOf(r: Results, tags: Record<string, string>): RequestTally | undef
   const keys = Object.keys(tags);
   if (keys.length === 0) return r.requests;
   if (keys.length !== 1) return undefined;
-  if (tags.step !== undefined) return r.requests.byStep[tags.step] ?? { count: 0, failed: 0, statuses: {}, latency: new LogHistogram().encode() };
-  if (tags.name !== undefined) return r.requests.byEndpoint[tags.name] ?? { count: 0, failed: 0, statuses: {}, latency: new LogHistogram().encode() };
+  if (tags.step !== undefined)
+    return r.requests.byStep[tags.step] ?? { count: 0, failed: 0, statuses: {}, latency: new LogHistogram().encode() };
+  if (tags.name !== undefined)
+    return (
+      r.requests.byEndpoint[tags.name] ?? { count: 0, failed: 0, statuses: {}, latency: new LogHistogram().encode() }
+    );
   return undefined;
 }
 
@@ -60,7 +65,10 @@ export function thresholdValue(r: Results, metric: string, expression: string): 
       const t = tallyOf(r, sel.tags);
       if (!t) return undefined;
       const h = LogHistogram.decode(t.latency);
-      if (h.n === 0) return stat === 'max' || stat === 'min' || stat === 'avg' || stat === 'med' || stat.startsWith('p(') ? 0 : undefined;
+      if (h.n === 0)
+        return stat === 'max' || stat === 'min' || stat === 'avg' || stat === 'med' || stat.startsWith('p(')
+          ? 0
+          : undefined;
       if (stat === 'avg') return h.mean() / 1000;
       if (stat === 'min') return h.min / 1000;
       if (stat === 'max') return h.max / 1000;
@@ -80,7 +88,8 @@ export function thresholdValue(r: Results, metric: string, expression: string): 
     case 'http_reqs': {
       let n: number | undefined;
       const keys = Object.keys(sel.tags);
-      if (keys.length === 1 && sel.tags.status !== undefined) n = r.requests.statuses[sel.tags.status === '0' ? 'error' : sel.tags.status] ?? 0;
+      if (keys.length === 1 && sel.tags.status !== undefined)
+        n = r.requests.statuses[sel.tags.status === '0' ? 'error' : sel.tags.status] ?? 0;
       else n = tallyOf(r, sel.tags)?.count;
       if (n === undefined) return undefined;
       return stat === 'count' ? n : stat === 'rate' ? (seconds > 0 ? n / seconds : 0) : undefined;

@@ -96,7 +96,8 @@ export class TimelineAcc {
   private maxIndex = -Infinity;
 
   constructor(public widthMs: number = TIMELINE_WIDTHS_MS[0]) {
-    if (!(TIMELINE_WIDTHS_MS as readonly number[]).includes(widthMs)) throw new RangeError(`slice width ${widthMs} ms is not one of ${TIMELINE_WIDTHS_MS.join(', ')}`);
+    if (!(TIMELINE_WIDTHS_MS as readonly number[]).includes(widthMs))
+      throw new RangeError(`slice width ${widthMs} ms is not one of ${TIMELINE_WIDTHS_MS.join(', ')}`);
   }
 
   /** The slice holding epoch time `at` (ms), created when needed. */
@@ -109,7 +110,10 @@ export class TimelineAcc {
       this.slices.set(index, s);
       if (index < this.minIndex) this.minIndex = index;
       if (index > this.maxIndex) this.maxIndex = index;
-      if (this.maxIndex - this.minIndex + 1 > MAX_SLICES && this.widthMs < TIMELINE_WIDTHS_MS[TIMELINE_WIDTHS_MS.length - 1]!) {
+      if (
+        this.maxIndex - this.minIndex + 1 > MAX_SLICES &&
+        this.widthMs < TIMELINE_WIDTHS_MS[TIMELINE_WIDTHS_MS.length - 1]!
+      ) {
         this.coarsen(widthAtLeast(this.widthMs + 1));
         return this.at(at);
       }
@@ -122,7 +126,8 @@ export class TimelineAcc {
   /** Re-slices to a wider width (a multiple of the current one): slices are added together. */
   coarsen(widthMs: number): void {
     if (widthMs === this.widthMs) return;
-    if (widthMs < this.widthMs || widthMs % this.widthMs !== 0) throw new RangeError(`cannot coarsen ${this.widthMs} ms slices to ${widthMs} ms`);
+    if (widthMs < this.widthMs || widthMs % this.widthMs !== 0)
+      throw new RangeError(`cannot coarsen ${this.widthMs} ms slices to ${widthMs} ms`);
     const old = [...this.slices.values()];
     this.slices.clear();
     this.widthMs = widthMs;

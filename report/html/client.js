@@ -6,7 +6,17 @@
   'use strict';
   var data = JSON.parse(document.getElementById('cartload-data').textContent);
   if (!data) return;
-  var COLORS = { p50: '#4c78a8', p95: '#f58518', p99: '#e45756', requests: '#4c78a8', errors: '#e45756', vus: '#8c8c8c', waiting: '#72b7b2', achieved: '#54a24b', offered: '#9d9d9d' };
+  var COLORS = {
+    p50: '#4c78a8',
+    p95: '#f58518',
+    p99: '#e45756',
+    requests: '#4c78a8',
+    errors: '#e45756',
+    vus: '#8c8c8c',
+    waiting: '#72b7b2',
+    achieved: '#54a24b',
+    offered: '#9d9d9d',
+  };
   var charts = [];
 
   function ms(u, v) {
@@ -57,7 +67,14 @@
   var few = data.x.length <= 2;
 
   function line(label, color, value, extra) {
-    var s = { label: label, stroke: color, width: 1.6, value: value, spanGaps: false, points: { show: few, size: 7, fill: color } };
+    var s = {
+      label: label,
+      stroke: color,
+      width: 1.6,
+      value: value,
+      spanGaps: false,
+      points: { show: few, size: 7, fill: color },
+    };
     if (extra) for (var k in extra) s[k] = extra[k];
     return s;
   }
@@ -79,21 +96,43 @@
         values.push(data.vus);
         axes.push({ scale: 'vus', side: 1, label: 'VUs', grid: { show: false }, size: 50 });
       }
-      draw(panel(root, 'Throughput and errors', 'Requests and failed requests ended per second.', true), { series: series, axes: axes, scales: { x: { time: true } } }, values);
+      draw(
+        panel(root, 'Throughput and errors', 'Requests and failed requests ended per second.', true),
+        { series: series, axes: axes, scales: { x: { time: true } } },
+        values,
+      );
 
       Object.keys(data.latency).forEach(function (step) {
         var l = data.latency[step];
         draw(
           panel(root, 'Latency: ' + step, 'Percentiles of the requests that ended in each slice.'),
-          { series: [{}, line('p50', COLORS.p50, ms), line('p95', COLORS.p95, ms), line('p99', COLORS.p99, ms)], axes: [{}, { label: 'ms', size: 56 }], scales: { x: { time: true } } },
+          {
+            series: [{}, line('p50', COLORS.p50, ms), line('p95', COLORS.p95, ms), line('p99', COLORS.p99, ms)],
+            axes: [{}, { label: 'ms', size: 56 }],
+            scales: { x: { time: true } },
+          },
           [data.x, l.p50, l.p95, l.p99],
         );
       });
 
       if (data.lag) {
         draw(
-          panel(root, 'Lag', 'How late steps were sent against their schedule, and how long steps waited for their session\u2019s previous answer.', true),
-          { series: [{}, line('lag p50', COLORS.p50, ms), line('lag p99', COLORS.p99, ms), line('waiting p99', COLORS.waiting, ms)], axes: [{}, { label: 'ms', size: 56 }], scales: { x: { time: true } } },
+          panel(
+            root,
+            'Lag',
+            'How late steps were sent against their schedule, and how long steps waited for their session\u2019s previous answer.',
+            true,
+          ),
+          {
+            series: [
+              {},
+              line('lag p50', COLORS.p50, ms),
+              line('lag p99', COLORS.p99, ms),
+              line('waiting p99', COLORS.waiting, ms),
+            ],
+            axes: [{}, { label: 'ms', size: 56 }],
+            scales: { x: { time: true } },
+          },
           [data.x, data.lag.p50, data.lag.p99, data.lag.waitingP99],
         );
       }
@@ -110,7 +149,8 @@
     });
     var unit = data.capacity.unit;
     var note = [];
-    if (data.capacity.sustainable != null) note.push('highest rate within the SLO: ' + data.capacity.sustainable + ' ' + unit);
+    if (data.capacity.sustainable != null)
+      note.push('highest rate within the SLO: ' + data.capacity.sustainable + ' ' + unit);
     if (data.capacity.knee != null) note.push('knee: ' + data.capacity.knee + ' ' + unit);
     draw(
       panel(cap, 'Latency and errors against offered rate', note.join('; ')),
@@ -123,18 +163,61 @@
           line('p99', COLORS.p99, ms, { points: { show: true } }),
           line('error rate', COLORS.errors, percent, { scale: 'pct', dash: [4, 3], points: { show: true } }),
         ],
-        axes: [{ label: 'offered ' + unit }, { label: 'ms', size: 56 }, { scale: 'pct', side: 1, label: 'errors', grid: { show: false }, size: 56, values: function (u, vals) { return vals.map(function (v) { return (v * 100).toFixed(0) + '%'; }); } }],
+        axes: [
+          { label: 'offered ' + unit },
+          { label: 'ms', size: 56 },
+          {
+            scale: 'pct',
+            side: 1,
+            label: 'errors',
+            grid: { show: false },
+            size: 56,
+            values: function (u, vals) {
+              return vals.map(function (v) {
+                return (v * 100).toFixed(0) + '%';
+              });
+            },
+          },
+        ],
       },
-      [offered, pts.map(function (p) { return p.p50; }), pts.map(function (p) { return p.p95; }), pts.map(function (p) { return p.p99; }), pts.map(function (p) { return p.errorRate; })],
+      [
+        offered,
+        pts.map(function (p) {
+          return p.p50;
+        }),
+        pts.map(function (p) {
+          return p.p95;
+        }),
+        pts.map(function (p) {
+          return p.p99;
+        }),
+        pts.map(function (p) {
+          return p.errorRate;
+        }),
+      ],
     );
     draw(
-      panel(cap, 'Achieved against offered rate', 'Below the diagonal, the target (or the load generator) fell behind.'),
+      panel(
+        cap,
+        'Achieved against offered rate',
+        'Below the diagonal, the target (or the load generator) fell behind.',
+      ),
       {
         scales: { x: { time: false } },
-        series: [{ label: 'offered (' + unit + ')' }, line('achieved', COLORS.achieved, plain, { points: { show: true } }), line('offered', COLORS.offered, plain, { dash: [4, 3] })],
+        series: [
+          { label: 'offered (' + unit + ')' },
+          line('achieved', COLORS.achieved, plain, { points: { show: true } }),
+          line('offered', COLORS.offered, plain, { dash: [4, 3] }),
+        ],
         axes: [{ label: 'offered ' + unit }, { label: unit, size: 56 }],
       },
-      [offered, pts.map(function (p) { return p.achieved; }), offered],
+      [
+        offered,
+        pts.map(function (p) {
+          return p.achieved;
+        }),
+        offered,
+      ],
     );
   }
 

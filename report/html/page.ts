@@ -19,9 +19,14 @@ export interface ReportInput {
   results?: Results;
 }
 
-const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const esc = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 /** JSON inside <script>: no `</script>` or `<!--` can end the element early. */
-const scriptJson = (v: unknown): string => JSON.stringify(v).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+const scriptJson = (v: unknown): string =>
+  JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 /** Inlined library code: only a literal `</script` could end the element; escape it where it could occur. */
 const scriptText = (s: string): string => s.replace(/<\/script/gi, '<\\/script');
 
@@ -41,11 +46,15 @@ function verdict(s: RunSummary): { text: string; cls: string } {
   const t = s.thresholds ?? [];
   if (t.length === 0) return { text: 'no thresholds', cls: 'neutral' };
   const failed = t.filter((x) => !x.ok).length;
-  return failed > 0 ? { text: `${failed} threshold${failed === 1 ? '' : 's'} crossed`, cls: 'bad' } : { text: 'thresholds passed', cls: 'good' };
+  return failed > 0
+    ? { text: `${failed} threshold${failed === 1 ? '' : 's'} crossed`, cls: 'bad' }
+    : { text: 'thresholds passed', cls: 'good' };
 }
 
 function latencyCells(l: LatencyStats): string {
-  return [l.p50, l.p90, l.p95, l.p99, l.max].map((v) => `<td class="num">${l.count === 0 ? '–' : fmtMs(v)}</td>`).join('');
+  return [l.p50, l.p90, l.p95, l.p99, l.max]
+    .map((v) => `<td class="num">${l.count === 0 ? '–' : fmtMs(v)}</td>`)
+    .join('');
 }
 
 function statusText(statuses: Record<string, number>): string {
@@ -87,10 +96,15 @@ function thresholdTable(s: RunSummary, r: Results | undefined): string {
   const crossed = list.filter((t) => !t.ok);
   const passed = list.filter((t) => t.ok);
   const out: string[] = [];
-  if (crossed.length > 0) out.push(`<table class="thresholds" id="crossed">${head}<tbody>${thresholdRows(crossed)}</tbody></table>`);
+  if (crossed.length > 0)
+    out.push(`<table class="thresholds" id="crossed">${head}<tbody>${thresholdRows(crossed)}</tbody></table>`);
   if (passed.length > 0) {
     const table = `<table class="thresholds">${head}<tbody>${thresholdRows(passed)}</tbody></table>`;
-    out.push(passed.length > 6 || crossed.length > 0 ? `<details><summary>${passed.length} threshold${passed.length === 1 ? '' : 's'} passed</summary>${table}</details>` : table);
+    out.push(
+      passed.length > 6 || crossed.length > 0
+        ? `<details><summary>${passed.length} threshold${passed.length === 1 ? '' : 's'} passed</summary>${table}</details>`
+        : table,
+    );
   }
   return out.join('\n');
 }
@@ -170,25 +184,53 @@ export function renderReportHtml(input: ReportInput, assets: ReportAssets): stri
   const req = s.requests;
   const engine = s.engine === 'k6' ? 'k6' : 'Node engine';
   const data = r ? chartData(r) : undefined;
-  const git = s.git ? `<code>${esc(s.git.revision.slice(0, 12))}</code>${s.git.dirty ? ' (with uncommitted changes)' : ''}` : undefined;
-  const tools = s.tools ? Object.entries(s.tools).map(([k, ver]) => `${esc(k)} ${esc(ver)}`).join(', ') : undefined;
-  const parts = r?.run.parts ? r.run.parts.map((p) => `${esc(p.runId)}${p.segment ? ` <span class="muted">(${esc(p.segment)})</span>` : ''}`).join(', ') : undefined;
+  const git = s.git
+    ? `<code>${esc(s.git.revision.slice(0, 12))}</code>${s.git.dirty ? ' (with uncommitted changes)' : ''}`
+    : undefined;
+  const tools = s.tools
+    ? Object.entries(s.tools)
+        .map(([k, ver]) => `${esc(k)} ${esc(ver)}`)
+        .join(', ')
+    : undefined;
+  const parts = r?.run.parts
+    ? r.run.parts
+        .map((p) => `${esc(p.runId)}${p.segment ? ` <span class="muted">(${esc(p.segment)})</span>` : ''}`)
+        .join(', ')
+    : undefined;
   const figures = [
-    figure('requests', int(req.total), `${seconds > 0 ? (req.total / seconds).toFixed(1) : '0'}/s over ${seconds.toFixed(1)} s`),
-    figure('failed', `<span class="${req.failed > 0 ? 'ko' : ''}">${pct(req.failed, req.total)}</span>`, `${int(req.failed)} requests`),
+    figure(
+      'requests',
+      int(req.total),
+      `${seconds > 0 ? (req.total / seconds).toFixed(1) : '0'}/s over ${seconds.toFixed(1)} s`,
+    ),
+    figure(
+      'failed',
+      `<span class="${req.failed > 0 ? 'ko' : ''}">${pct(req.failed, req.total)}</span>`,
+      `${int(req.failed)} requests`,
+    ),
     figure('p50', `${fmtMs(req.latency.p50)} ms`),
     figure('p95', `${fmtMs(req.latency.p95)} ms`),
     figure('p99', `${fmtMs(req.latency.p99)} ms`, `max ${fmtMs(req.latency.max)} ms`),
-    figure('sessions', int(s.sessions.started), `${int(s.sessions.completed)} completed, ${int(s.sessions.failed)} failed`),
+    figure(
+      'sessions',
+      int(s.sessions.started),
+      `${int(s.sessions.completed)} completed, ${int(s.sessions.failed)} failed`,
+    ),
   ];
-  if (s.lag) figures.push(figure('lag p99', `${fmtMs(s.lag.p99)} ms`, `waiting p99 ${fmtMs(s.lag.waitingForPredecessor.p99)} ms`));
+  if (s.lag)
+    figures.push(
+      figure('lag p99', `${fmtMs(s.lag.p99)} ms`, `waiting p99 ${fmtMs(s.lag.waitingForPredecessor.p99)} ms`),
+    );
   const chartSection = data
     ? `<h2>Over time</h2>
 <p class="muted">One point per ${data.widthMs >= 60_000 ? `${data.widthMs / 60_000} min` : `${data.widthMs / 1000} s`} slice (by when each request ended). Hover a chart for its values; click a legend entry to hide a line.</p>
 <div class="charts" id="charts"></div>`
     : `<h2>Over time</h2><p class="muted">This run folder holds summary.json only (results format 1): it has no time slices to draw. Runs made with this cartload write results.json, and their reports have charts.</p>`;
   const capacity = data?.capacity ? `<h2>Capacity</h2><div class="charts" id="capacity-charts"></div>` : '';
-  const notes = s.notes && s.notes.length > 0 ? `<h2>Notes</h2><ul class="notes">${s.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : '';
+  const notes =
+    s.notes && s.notes.length > 0
+      ? `<h2>Notes</h2><ul class="notes">${s.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`
+      : '';
   const skipped = [
     ...(s.skippedRows ? Object.entries(s.skippedRows).map(([k, n]) => `skipped rows, ${k}: ${int(n)}`) : []),
     ...(s.filteredSteps ? Object.entries(s.filteredSteps).map(([k, n]) => `steps left out, ${k}: ${int(n)}`) : []),

@@ -105,11 +105,20 @@ function coarser(r: Results, widthMs: number): Results {
     for (const [step, st] of Object.entries(s.steps)) {
       const a = into.steps[step];
       if (!a) into.steps[step] = st;
-      else into.steps[step] = { n: a.n + st.n, failed: a.failed + st.failed, latency: LogHistogram.decode(a.latency).add(LogHistogram.decode(st.latency)).encode() };
+      else
+        into.steps[step] = {
+          n: a.n + st.n,
+          failed: a.failed + st.failed,
+          latency: LogHistogram.decode(a.latency).add(LogHistogram.decode(st.latency)).encode(),
+        };
     }
     if (s.lag) into.lag = into.lag ? LogHistogram.decode(into.lag).add(LogHistogram.decode(s.lag)).encode() : s.lag;
-    if (s.waiting) into.waiting = into.waiting ? LogHistogram.decode(into.waiting).add(LogHistogram.decode(s.waiting)).encode() : s.waiting;
-    if (s.gauges?.vus !== undefined) into.gauges = { ...into.gauges, vus: Math.max(into.gauges?.vus ?? 0, s.gauges.vus) };
+    if (s.waiting)
+      into.waiting = into.waiting
+        ? LogHistogram.decode(into.waiting).add(LogHistogram.decode(s.waiting)).encode()
+        : s.waiting;
+    if (s.gauges?.vus !== undefined)
+      into.gauges = { ...into.gauges, vus: Math.max(into.gauges?.vus ?? 0, s.gauges.vus) };
   }
   return { ...r, timeline: { widthMs, slices: [...merged.values()].sort((a, b) => a.t - b.t) } };
 }

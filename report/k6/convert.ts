@@ -53,13 +53,17 @@ async function readMeta(file: string): Promise<Meta> {
   try {
     data = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
-    throw new K6CsvError(`--summary ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not readable JSON (${(err as Error).message})`}`);
+    throw new K6CsvError(
+      `--summary ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not readable JSON (${(err as Error).message})`}`,
+    );
   }
   const o = data as Record<string, unknown>;
   if (o && typeof o === 'object' && 'metrics' in o && 'state' in o) {
     // k6's own handleSummary data: thresholds with their verdicts, and the exact test duration.
     const thresholds: ThresholdRecord[] = [];
-    for (const [metric, m] of Object.entries(o.metrics as Record<string, { thresholds?: Record<string, { ok: boolean }> }>)) {
+    for (const [metric, m] of Object.entries(
+      o.metrics as Record<string, { thresholds?: Record<string, { ok: boolean }> }>,
+    )) {
       for (const [expression, t] of Object.entries(m.thresholds ?? {})) {
         // Always-true thresholds only keep sub-metrics for handleSummary: they judge nothing.
         if (['max>=0', 'rate!=-1', 'count>=0'].includes(expression)) continue;
@@ -67,7 +71,10 @@ async function readMeta(file: string): Promise<Meta> {
       }
     }
     const state = o.state as { testRunDurationMs?: number };
-    return { thresholds, ...(typeof state.testRunDurationMs === 'number' ? { durationMs: Math.round(state.testRunDurationMs) } : {}) };
+    return {
+      thresholds,
+      ...(typeof state.testRunDurationMs === 'number' ? { durationMs: Math.round(state.testRunDurationMs) } : {}),
+    };
   }
   const s = parseSummary(data, file);
   return {
@@ -102,7 +109,9 @@ async function eachRow(file: string, onRow: (row: string[]) => void): Promise<vo
     gz = file.endsWith('.gz') || (await isGzip(file));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new K6CsvError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (err as Error).message}`);
+    throw new K6CsvError(
+      `${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (err as Error).message}`,
+    );
   }
   const input: Readable = gz ? pipeline(createReadStream(file), createGunzip(), () => {}) : createReadStream(file);
   const parser = input.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true }));
@@ -117,7 +126,8 @@ async function eachRow(file: string, onRow: (row: string[]) => void): Promise<vo
     };
     parser.on('readable', () => {
       try {
-        for (let row = parser.read() as string[] | null; row !== null; row = parser.read() as string[] | null) onRow(row);
+        for (let row = parser.read() as string[] | null; row !== null; row = parser.read() as string[] | null)
+          onRow(row);
       } catch (err) {
         fail(err);
       }
@@ -156,10 +166,16 @@ export async function convertK6Csv(o: ConvertK6Options): Promise<Results> {
     durationMs,
     interrupted: o.interrupted ?? meta.interrupted ?? false,
   };
-  const notes = [...(o.notes ?? []), `converted from k6's metric stream (${basename(o.csv)}, ${f.rows} rows)`, ...(meta.notes ?? [])];
-  if (!o.summary) notes.push('no summary given: run ID, options and thresholds are unknown (convert with --summary to add them)');
+  const notes = [
+    ...(o.notes ?? []),
+    `converted from k6's metric stream (${basename(o.csv)}, ${f.rows} rows)`,
+    ...(meta.notes ?? []),
+  ];
+  if (!o.summary)
+    notes.push('no summary given: run ID, options and thresholds are unknown (convert with --summary to add them)');
   if (f.timeFormat === 'unix') notes.push('k6 wrote whole-second timestamps: start and end are known to the second');
   const dropped = conv.collector.counters.droppedIterations ?? 0;
-  if (dropped > 0 && !notes.some((n) => n.includes('dropped'))) notes.push(`k6 dropped ${dropped} iteration(s) (sessions) it had no free VU for: raise MAX_VUS`);
+  if (dropped > 0 && !notes.some((n) => n.includes('dropped')))
+    notes.push(`k6 dropped ${dropped} iteration(s) (sessions) it had no free VU for: raise MAX_VUS`);
   return conv.collector.finish({ run, thresholds: meta.thresholds ?? [], notes, sessions: conv.sessions() });
 }

@@ -76,7 +76,14 @@ const REQUIRED = ['metric_name', 'timestamp', 'metric_value'] as const;
 
 export class K6StreamConverter {
   readonly collector = new ResultsCollector();
-  readonly facts: StreamFacts = { firstMs: Infinity, lastMs: -Infinity, rows: 0, timeFormat: undefined, scenarios: new Map(), origins: new Set() };
+  readonly facts: StreamFacts = {
+    firstMs: Infinity,
+    lastMs: -Infinity,
+    rows: 0,
+    timeFormat: undefined,
+    scenarios: new Map(),
+    origins: new Set(),
+  };
   private col: Record<string, number> | undefined;
   private iterations = 0;
   private line = 1;
@@ -100,7 +107,10 @@ export class K6StreamConverter {
       const col: Record<string, number> = {};
       row.forEach((name, i) => (col[name.trim()] = i));
       for (const c of REQUIRED) {
-        if (col[c] === undefined) throw new K6CsvError(`${this.file}:1: not k6 CSV output (no ${c} column; the header is ${row.slice(0, 4).join(',')}…)`);
+        if (col[c] === undefined)
+          throw new K6CsvError(
+            `${this.file}:1: not k6 CSV output (no ${c} column; the header is ${row.slice(0, 4).join(',')}…)`,
+          );
       }
       this.col = col;
       return;
@@ -109,10 +119,14 @@ export class K6StreamConverter {
     const metric = this.cell(row, 'metric_name');
     const ts = this.cell(row, 'timestamp');
     this.facts.timeFormat ??= detectFormat(ts);
-    if (this.facts.timeFormat === undefined) throw new K6CsvError(`${this.file}:${this.line}: timestamp "${ts}" is not a time k6 writes (unix, unix_milli, unix_micro, unix_nano or rfc3339)`);
+    if (this.facts.timeFormat === undefined)
+      throw new K6CsvError(
+        `${this.file}:${this.line}: timestamp "${ts}" is not a time k6 writes (unix, unix_milli, unix_micro, unix_nano or rfc3339)`,
+      );
     const at = toEpochMs(ts, this.facts.timeFormat);
     const value = Number(this.cell(row, 'metric_value'));
-    if (!Number.isFinite(at) || !Number.isFinite(value)) throw new K6CsvError(`${this.file}:${this.line}: timestamp or metric_value is not a number`);
+    if (!Number.isFinite(at) || !Number.isFinite(value))
+      throw new K6CsvError(`${this.file}:${this.line}: timestamp or metric_value is not a number`);
     this.facts.rows++;
     if (at < this.facts.firstMs) this.facts.firstMs = at;
     if (at > this.facts.lastMs) this.facts.lastMs = at;
@@ -177,8 +191,20 @@ export class K6StreamConverter {
   }
 
   /** Sessions as k6 counts them: started = iterations (one session per iteration). */
-  sessions(): { started: number; completed: number; failed: number; skippedSteps: number; byKind: Record<string, { completed: number; failed: number }> } {
+  sessions(): {
+    started: number;
+    completed: number;
+    failed: number;
+    skippedSteps: number;
+    byKind: Record<string, { completed: number; failed: number }>;
+  } {
     const s = this.collector.sessions;
-    return { started: this.iterations, completed: s.completed, failed: s.failed, skippedSteps: s.skippedSteps, byKind: { ...s.byKind } };
+    return {
+      started: this.iterations,
+      completed: s.completed,
+      failed: s.failed,
+      skippedSteps: s.skippedSteps,
+      byKind: { ...s.byKind },
+    };
   }
 }

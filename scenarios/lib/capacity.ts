@@ -2,7 +2,16 @@
 // rate), read from handleSummary's data, and the capacity report over them (model/capacity.ts).
 // The same function reads a `cartload capacity` probe (one step after a warm-up) and a staircase
 // run of dist/capacity.js (many steps). Pure: no k6 imports.
-import { CAPACITY_SCHEMA_VERSION, capacityReport, GENERATOR_CLOCK_SHARE, GENERATOR_LAG_SHARE, type CapacityFile, type CapacityProbe, type CapacitySlo, type GeneratorHealth } from '../../model/capacity.ts';
+import {
+  CAPACITY_SCHEMA_VERSION,
+  capacityReport,
+  GENERATOR_CLOCK_SHARE,
+  GENERATOR_LAG_SHARE,
+  type CapacityFile,
+  type CapacityProbe,
+  type CapacitySlo,
+  type GeneratorHealth,
+} from '../../model/capacity.ts';
 import { redact } from '../../model/summary.ts';
 import { renderCapacityText } from '../../report/capacity.ts';
 import { publicConfig, type ScenarioConfig } from './config.ts';
@@ -12,7 +21,8 @@ import type { CapacityStep } from './load.ts';
 import { METRICS } from './metric-names.ts';
 
 /** What k6's summary cannot show of the load generator: said once in every k6 capacity report. */
-export const K6_CAPACITY_NOTE = "k6's own CPU is not in its summary: a k6 short of CPU shows as latency (keep it well under full load)";
+export const K6_CAPACITY_NOTE =
+  "k6's own CPU is not in its summary: a k6 short of CPU shows as latency (keep it well under full load)";
 
 function num(m: K6Metric | undefined, key: string): number {
   const v = m?.values[key];
@@ -23,7 +33,12 @@ function num(m: K6Metric | undefined, key: string): number {
  * Per step that ran: its measurements as a capacity probe. `maxVUs` is the scenario's limit; `slo`
  * the run's, against which k6's own lateness is judged (without it, k6 is taken to have kept time).
  */
-export function probesFromK6Summary(data: K6SummaryData, steps: readonly CapacityStep[], maxVUs?: number, slo?: CapacitySlo): CapacityProbe[] {
+export function probesFromK6Summary(
+  data: K6SummaryData,
+  steps: readonly CapacityStep[],
+  maxVUs?: number,
+  slo?: CapacitySlo,
+): CapacityProbe[] {
   const m = data.metrics;
   const probes: CapacityProbe[] = [];
   const dropped = num(m.dropped_iterations, 'count');
@@ -65,12 +80,18 @@ export function probesFromK6Summary(data: K6SummaryData, steps: readonly Capacit
     // Dropped iterations are counted for the whole run: in a staircase, a step that finished its
     // sessions at its rate was not short of VUs.
     const short = dropped > 0 && (single || stepSessions < 0.95 * s.rate);
-    if (short) notes.push(`k6 dropped ${dropped} sessions for want of a free VU (${vusMax} VUs in use at most${maxVUs ? ` of MAX_VUS ${maxVUs}` : ''})`);
+    if (short)
+      notes.push(
+        `k6 dropped ${dropped} sessions for want of a free VU (${vusMax} VUs in use at most${maxVUs ? ` of MAX_VUS ${maxVUs}` : ''})`,
+      );
     const lag = m[`${METRICS.startLag}{${tag}}`];
     const lagP99 = num(lag, 'p(99)');
     const late = slo !== undefined && lagP99 >= GENERATOR_LAG_SHARE * slo.p95Ms;
     const measuring = slo === undefined || lagP99 < GENERATOR_CLOCK_SHARE * slo.p95Ms;
-    if (!measuring || late) notes.push(`k6 started sessions up to ${lagP99.toFixed(0)} ms late (p99): short of CPU, its latencies are not the target's`);
+    if (!measuring || late)
+      notes.push(
+        `k6 started sessions up to ${lagP99.toFixed(0)} ms late (p99): short of CPU, its latencies are not the target's`,
+      );
     const generator: GeneratorHealth = {
       delivered: !short && !late,
       measuring,
@@ -97,9 +118,19 @@ export function probesFromK6Summary(data: K6SummaryData, steps: readonly Capacit
       holdMs,
       offered,
       achieved,
-      latency: { count: num(d, 'count'), p50: num(d, 'med'), p95: num(d, 'p(95)'), p99: num(d, 'p(99)'), max: num(d, 'max') },
-      ...(num(m[`iteration_duration{${tag}}`], 'med') > 0 ? { sessionP50Ms: num(m[`iteration_duration{${tag}}`], 'med') } : {}),
-      ...(num(h1, 'count') > 0 && num(h2, 'count') > 0 ? { trend: { firstHalfP50: num(h1, 'med'), secondHalfP50: num(h2, 'med') } } : {}),
+      latency: {
+        count: num(d, 'count'),
+        p50: num(d, 'med'),
+        p95: num(d, 'p(95)'),
+        p99: num(d, 'p(99)'),
+        max: num(d, 'max'),
+      },
+      ...(num(m[`iteration_duration{${tag}}`], 'med') > 0
+        ? { sessionP50Ms: num(m[`iteration_duration{${tag}}`], 'med') }
+        : {}),
+      ...(num(h1, 'count') > 0 && num(h2, 'count') > 0
+        ? { trend: { firstHalfP50: num(h1, 'med'), secondHalfP50: num(h2, 'med') } }
+        : {}),
       requests,
       failed: num(f, 'passes'),
       conflicts409: num(m[`${METRICS.conflicts}{${tag}}`], 'count'),
@@ -139,5 +170,9 @@ export function capacitySummary(
     steps,
   };
   const text = renderCapacityText({ probes, report, notes: [K6_CAPACITY_NOTE] });
-  return { text, notes: [`capacity: ${report.verdict}`], files: { 'capacity.json': `${JSON.stringify(file, null, 2)}\n` } };
+  return {
+    text,
+    notes: [`capacity: ${report.verdict}`],
+    files: { 'capacity.json': `${JSON.stringify(file, null, 2)}\n` },
+  };
 }

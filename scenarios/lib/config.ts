@@ -119,7 +119,8 @@ const positiveInt = (n: number): boolean => Number.isSafeInteger(n) && n > 0;
 
 function duration(env: Env, name: string): string | undefined {
   const v = str(env, name);
-  if (v !== undefined && !isDuration(v)) throw new ConfigError(name, `must be a k6 duration such as 30s, 5m or 1h30m, got ${JSON.stringify(v)}`);
+  if (v !== undefined && !isDuration(v))
+    throw new ConfigError(name, `must be a k6 duration such as 30s, 5m or 1h30m, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -147,7 +148,10 @@ export function parseStages(value: string, variable = 'STAGES'): Stage[] {
     items = value.split(',').map((part, i) => {
       const [target, dur, extra] = part.trim().split(':');
       if (target === undefined || dur === undefined || extra !== undefined) {
-        throw new ConfigError(variable, `item ${i + 1} (${JSON.stringify(part.trim())}) must be rate:duration, e.g. 20:1m`);
+        throw new ConfigError(
+          variable,
+          `item ${i + 1} (${JSON.stringify(part.trim())}) must be rate:duration, e.g. 20:1m`,
+        );
       }
       return { target: Number(target), duration: dur };
     });
@@ -155,11 +159,20 @@ export function parseStages(value: string, variable = 'STAGES'): Stage[] {
   if (items.length === 0) throw new ConfigError(variable, 'has no stages');
   return items.map((item, i) => {
     const s = item as Partial<Stage> | null;
-    if (s === null || typeof s !== 'object' || typeof s.target !== 'number' || !Number.isFinite(s.target) || s.target < 0) {
+    if (
+      s === null ||
+      typeof s !== 'object' ||
+      typeof s.target !== 'number' ||
+      !Number.isFinite(s.target) ||
+      s.target < 0
+    ) {
       throw new ConfigError(variable, `stage ${i + 1} needs a target rate >= 0`);
     }
     if (typeof s.duration !== 'string' || !isDuration(s.duration)) {
-      throw new ConfigError(variable, `stage ${i + 1} needs a k6 duration such as 30s or 5m, got ${JSON.stringify(s.duration)}`);
+      throw new ConfigError(
+        variable,
+        `stage ${i + 1} needs a k6 duration such as 30s or 5m, got ${JSON.stringify(s.duration)}`,
+      );
     }
     return { target: s.target, duration: s.duration };
   });
@@ -167,7 +180,8 @@ export function parseStages(value: string, variable = 'STAGES'): Stage[] {
 
 function baseUrl(env: Env): string {
   const v = str(env, 'TALON_BASE_URL') ?? DEFAULT_BASE_URL;
-  if (!/^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(v)) throw new ConfigError('TALON_BASE_URL', `must be an http(s) URL, got ${JSON.stringify(v)}`);
+  if (!/^https?:\/\/[^/\s]+(\/[^\s]*)?$/.test(v))
+    throw new ConfigError('TALON_BASE_URL', `must be an http(s) URL, got ${JSON.stringify(v)}`);
   return v.replace(/\/+$/, '');
 }
 
@@ -196,7 +210,8 @@ export function parseConfig(env: Env, ownLoadShape?: string): ScenarioConfig {
     slo: {
       p95Ms: num(env, 'P95_MS', (n) => n > 0, 'a positive number of milliseconds') ?? DEFAULT_SLO.p95Ms,
       p99Ms: num(env, 'P99_MS', (n) => n > 0, 'a positive number of milliseconds') ?? DEFAULT_SLO.p99Ms,
-      errorRate: num(env, 'ERROR_RATE', (n) => n >= 0 && n <= 1, 'a share between 0 and 1 (0.01 = 1%)') ?? DEFAULT_SLO.errorRate,
+      errorRate:
+        num(env, 'ERROR_RATE', (n) => n >= 0 && n <= 1, 'a share between 0 and 1 (0.01 = 1%)') ?? DEFAULT_SLO.errorRate,
     },
     checkRate: num(env, 'CHECK_RATE', (n) => n >= 0 && n <= 1, 'a share between 0 and 1') ?? 0.99,
     maxThinkSeconds: num(env, 'MAX_THINK', (n) => n >= 0, 'a number of seconds >= 0') ?? 30,
@@ -225,14 +240,24 @@ export function parseConfig(env: Env, ownLoadShape?: string): ScenarioConfig {
     thresholds: str(env, 'THRESHOLDS') === undefined ? undefined : parseThresholds(str(env, 'THRESHOLDS') as string),
     profileSet: str(env, 'PROFILE_SET') === undefined ? undefined : parseEditList(str(env, 'PROFILE_SET') as string),
     rateScale: num(env, 'RATE_SCALE', (n) => n > 0, 'a positive multiple of the recorded arrival rate'),
-    curveSpeed: num(env, 'CURVE_SPEED', (n) => n > 0, 'a positive speed-up of the arrival curve (24 plays a day in an hour)'),
+    curveSpeed: num(
+      env,
+      'CURVE_SPEED',
+      (n) => n > 0,
+      'a positive speed-up of the arrival curve (24 plays a day in an hour)',
+    ),
     dayStartMinute: dayMinute(env, 'DAY_START'),
   };
-  for (const [k, v] of Object.entries(optional)) if (v !== undefined) (config as unknown as Record<string, unknown>)[k] = v;
+  for (const [k, v] of Object.entries(optional))
+    if (v !== undefined) (config as unknown as Record<string, unknown>)[k] = v;
   if (config.preAllocatedVUs !== undefined && config.maxVUs !== undefined && config.maxVUs < config.preAllocatedVUs) {
-    throw new ConfigError('MAX_VUS', `(${config.maxVUs}) must be at least PRE_ALLOCATED_VUS (${config.preAllocatedVUs})`);
+    throw new ConfigError(
+      'MAX_VUS',
+      `(${config.maxVUs}) must be at least PRE_ALLOCATED_VUS (${config.preAllocatedVUs})`,
+    );
   }
-  if (ownLoadShape !== undefined && config.rateScale !== undefined) throw new ConfigError('RATE_SCALE', `does not apply to ${ownLoadShape}, which has its own load shape`);
+  if (ownLoadShape !== undefined && config.rateScale !== undefined)
+    throw new ConfigError('RATE_SCALE', `does not apply to ${ownLoadShape}, which has its own load shape`);
   return config;
 }
 
@@ -253,7 +278,8 @@ function dayMinute(env: Env, name: string): number | undefined {
   const v = str(env, name);
   if (v === undefined) return undefined;
   const m = /^(\d{1,2}):(\d{2})$/.exec(v);
-  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new ConfigError(name, `must be a time of day HH:MM (UTC), got ${JSON.stringify(v)}`);
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59)
+    throw new ConfigError(name, `must be a time of day HH:MM (UTC), got ${JSON.stringify(v)}`);
   return Number(m[1]) * 60 + Number(m[2]);
 }
 
@@ -266,13 +292,19 @@ export function parseThresholds(value: string, variable = 'THRESHOLDS'): Record<
     throw new ConfigError(variable, `is not valid JSON: ${(err as Error).message}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ConfigError(variable, 'must be a JSON object of metric → threshold expressions, e.g. {"http_req_duration{step:close}":["p(95)<300"]}');
+    throw new ConfigError(
+      variable,
+      'must be a JSON object of metric → threshold expressions, e.g. {"http_req_duration{step:close}":["p(95)<300"]}',
+    );
   }
   const out: Record<string, string[]> = {};
   for (const [metric, exprs] of Object.entries(parsed as Record<string, unknown>)) {
     const list = typeof exprs === 'string' ? [exprs] : exprs;
     if (!Array.isArray(list) || list.length === 0 || list.some((e) => typeof e !== 'string' || e.trim() === '')) {
-      throw new ConfigError(variable, `"${metric}" must have a threshold expression or a list of them, e.g. ["p(95)<300"]`);
+      throw new ConfigError(
+        variable,
+        `"${metric}" must have a threshold expression or a list of them, e.g. ["p(95)<300"]`,
+      );
     }
     out[metric] = list as string[];
   }
@@ -286,5 +318,7 @@ export function publicConfig(config: ScenarioConfig): Record<string, unknown> {
 
 /** A fresh per-run namespace for session IDs, so a run never touches real or earlier sessions. */
 export function runNamespace(now: number, random: () => number): string {
-  return `${DEFAULT_SESSION_PREFIX}-${now.toString(36)}${Math.floor(random() * 36 ** 4).toString(36).padStart(4, '0')}`;
+  return `${DEFAULT_SESSION_PREFIX}-${now.toString(36)}${Math.floor(random() * 36 ** 4)
+    .toString(36)
+    .padStart(4, '0')}`;
 }

@@ -2,7 +2,14 @@
 // JUnit input. Written against the real k6 v2.2 object in /work/shared/reference/k6/. Pure: no k6
 // imports, so Node tests feed it recorded k6 data.
 import { ENDPOINTS, LIFECYCLE_KINDS, STEP_NAMES } from '../../model/plan.ts';
-import { EMPTY_LATENCY, SUMMARY_SCHEMA_VERSION, type LatencyStats, type RunSummary, type StepStats, type ThresholdResult } from '../../model/summary.ts';
+import {
+  EMPTY_LATENCY,
+  SUMMARY_SCHEMA_VERSION,
+  type LatencyStats,
+  type RunSummary,
+  type StepStats,
+  type ThresholdResult,
+} from '../../model/summary.ts';
 import type { JUnitCheck, JUnitThreshold } from '../../report/junit.ts';
 import { METRICS } from './metric-names.ts';
 import { COUNTED_STATUSES, OBSERVER_EXPRESSIONS } from './thresholds.ts';
@@ -57,7 +64,16 @@ function latency(m: K6Metric | undefined): LatencyStats {
   if (!m || m.type !== 'trend') return { ...EMPTY_LATENCY };
   const v = m.values;
   const n = (k: string): number => (typeof v[k] === 'number' && Number.isFinite(v[k]) ? (v[k] as number) : 0);
-  return { count: n('count'), min: n('min'), mean: n('avg'), p50: n('med'), p90: n('p(90)'), p95: n('p(95)'), p99: n('p(99)'), max: n('max') };
+  return {
+    count: n('count'),
+    min: n('min'),
+    mean: n('avg'),
+    p50: n('med'),
+    p90: n('p(90)'),
+    p95: n('p(95)'),
+    p99: n('p(99)'),
+    max: n('max'),
+  };
 }
 
 const count = (m: K6Metric | undefined): number => m?.values.count ?? 0;
@@ -124,7 +140,11 @@ export function toRunSummary(data: K6SummaryData, ctx: SummaryContext): RunSumma
     const failed = count(m[`${METRICS.failed}{kind:${kind}}`]);
     if (completed + failed > 0) byKind[kind] = { completed, failed };
   }
-  const thresholds: ThresholdResult[] = realThresholds(data).map(({ metric, expression, ok }) => ({ metric, expression, ok }));
+  const thresholds: ThresholdResult[] = realThresholds(data).map(({ metric, expression, ok }) => ({
+    metric,
+    expression,
+    ok,
+  }));
   const checks = m.checks ? { passes: m.checks.values.passes ?? 0, fails: m.checks.values.fails ?? 0 } : undefined;
   const notes = [...K6_SUMMARY_LIMITS, ...(ctx.notes ?? [])];
   const dropped = count(m.dropped_iterations);

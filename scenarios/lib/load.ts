@@ -33,12 +33,19 @@ const TIME_UNITS: ReadonlyArray<readonly [string, number]> = [
  */
 export function timeUnitFor(rates: readonly number[]): { timeUnit: string; per: (rate: number) => number } {
   for (const [timeUnit, factor] of TIME_UNITS) {
-    if (rates.every((r) => Math.abs(r * factor - Math.round(r * factor)) < 1e-9)) return { timeUnit, per: (r) => Math.round(r * factor) };
+    if (rates.every((r) => Math.abs(r * factor - Math.round(r * factor)) < 1e-9))
+      return { timeUnit, per: (r) => Math.round(r * factor) };
   }
   return { timeUnit: '1h', per: (r) => Math.max(r > 0 ? 1 : 0, Math.round(r * 3600)) };
 }
 
-function ramping(config: ScenarioConfig, stages: Stage[], exec: string, tags: Record<string, string>, startRate = 0): Scenario {
+function ramping(
+  config: ScenarioConfig,
+  stages: Stage[],
+  exec: string,
+  tags: Record<string, string>,
+  startRate = 0,
+): Scenario {
   const peak = Math.max(...stages.map((s) => s.target), 1);
   const unit = timeUnitFor([startRate, ...stages.map((s) => s.target)]);
   return {
@@ -104,18 +111,37 @@ export function soak(config: ScenarioConfig, d: ShapeDefaults): Stage[] {
   ];
 }
 
-export const PRESET_SHAPES: Record<LoadPreset, (config: ScenarioConfig, d: ShapeDefaults) => Stage[]> = { load, stress, spike, soak };
+export const PRESET_SHAPES: Record<LoadPreset, (config: ScenarioConfig, d: ShapeDefaults) => Stage[]> = {
+  load,
+  stress,
+  spike,
+  soak,
+};
 
 /**
  * The scenario for an open-model entry point: STAGES, else a LOAD preset, else a constant arrival
  * rate of RATE sessions/s for DURATION; VUS instead runs a closed model (VUS looping sessions).
  */
-export function openModel(config: ScenarioConfig, exec: string, d: ShapeDefaults, tags: Record<string, string> = {}): Scenario {
+export function openModel(
+  config: ScenarioConfig,
+  exec: string,
+  d: ShapeDefaults,
+  tags: Record<string, string> = {},
+): Scenario {
   const shapes = [config.stages && 'STAGES', config.load && 'LOAD', config.vus && 'VUS'].filter(Boolean);
-  if (shapes.length > 1) throw new ConfigError(shapes[1] as string, `cannot be combined with ${shapes[0]}: set one load shape`);
+  if (shapes.length > 1)
+    throw new ConfigError(shapes[1] as string, `cannot be combined with ${shapes[0]}: set one load shape`);
   if (config.vus !== undefined) {
-    if (config.rate !== undefined) throw new ConfigError('VUS', 'runs a closed model (VUs looping sessions) and cannot be combined with RATE');
-    return { executor: 'constant-vus', exec, vus: config.vus, duration: config.duration ?? d.duration, gracefulStop: config.gracefulStop ?? GRACEFUL_STOP, tags };
+    if (config.rate !== undefined)
+      throw new ConfigError('VUS', 'runs a closed model (VUs looping sessions) and cannot be combined with RATE');
+    return {
+      executor: 'constant-vus',
+      exec,
+      vus: config.vus,
+      duration: config.duration ?? d.duration,
+      gracefulStop: config.gracefulStop ?? GRACEFUL_STOP,
+      tags,
+    };
   }
   if (config.stages) return ramping(config, config.stages, exec, tags);
   if (config.load) return ramping(config, PRESET_SHAPES[config.load](config, d), exec, { ...tags, load: config.load });
@@ -147,7 +173,14 @@ export interface CapacityStep {
  * Stepped rates from RATE, RATE_STEP apart, STEPS of them (env read by the capacity scenario). With
  * a warm-up, the first step starts at its rate and holds it for the warm-up instead of ramping to it.
  */
-export function capacitySteps(start: number, step: number, count: number, hold: string, ramp: string, warmup?: string): CapacityStep[] {
+export function capacitySteps(
+  start: number,
+  step: number,
+  count: number,
+  hold: string,
+  ramp: string,
+  warmup?: string,
+): CapacityStep[] {
   return Array.from({ length: count }, (_, i) => ({
     rate: Math.round((start + i * step) * 100) / 100,
     ramp,
@@ -226,7 +259,10 @@ export function capacityTagsAt(steps: CapacityStep[], elapsedMs: number): { stag
  * (the integral of the rate) reach i. Infinity once the stages end. The Node engine paces
  * generated sessions with it, so both engines follow the same shape.
  */
-export function stageStarts(stages: readonly Stage[], startRate = 0): { startMs: (index: number) => number; durationMs: number; peak: number } {
+export function stageStarts(
+  stages: readonly Stage[],
+  startRate = 0,
+): { startMs: (index: number) => number; durationMs: number; peak: number } {
   const at: number[] = [];
   const len: number[] = [];
   const from: number[] = [];
@@ -256,13 +292,15 @@ export function stageStarts(stages: readonly Stage[], startRate = 0): { startMs:
     let hi = at.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if ((before[mid] as number) + (((from[mid] as number) + (to[mid] as number)) / 2) * (len[mid] as number) >= index) hi = mid;
+      if ((before[mid] as number) + (((from[mid] as number) + (to[mid] as number)) / 2) * (len[mid] as number) >= index)
+        hi = mid;
       else lo = mid + 1;
     }
     const x = index - (before[lo] as number);
     const a = from[lo] as number;
     const slope = ((to[lo] as number) - a) / (len[lo] as number);
-    const dt = Math.abs(slope) < 1e-15 ? (a > 0 ? x / a : 0) : (-a + Math.sqrt(Math.max(0, a * a + 2 * slope * x))) / slope;
+    const dt =
+      Math.abs(slope) < 1e-15 ? (a > 0 ? x / a : 0) : (-a + Math.sqrt(Math.max(0, a * a + 2 * slope * x))) / slope;
     return (at[lo] as number) + Math.min(len[lo] as number, Math.max(0, dt));
   };
   return { startMs, durationMs: t, peak };

@@ -4,13 +4,23 @@
 import type { Options, Scenario } from 'k6/options';
 import type { ScenarioConfig } from './config.ts';
 import { openModel, type ShapeDefaults } from './load.ts';
-import { mergeThresholds, observerThresholds, sloThresholds, SUMMARY_TREND_STATS, type Thresholds } from './thresholds.ts';
+import {
+  mergeThresholds,
+  observerThresholds,
+  sloThresholds,
+  SUMMARY_TREND_STATS,
+  type Thresholds,
+} from './thresholds.ts';
 
 /**
  * The options every entry point shares: its scenarios, its gate plus the user's THRESHOLDS and the
  * observers, the trend stats.
  */
-export function scenarioOptions(config: ScenarioConfig, scenarios: Record<string, Scenario>, gate: Thresholds): Options {
+export function scenarioOptions(
+  config: ScenarioConfig,
+  scenarios: Record<string, Scenario>,
+  gate: Thresholds,
+): Options {
   return {
     scenarios,
     thresholds: mergeThresholds(gate, config.thresholds ?? {}, observerThresholds()),
@@ -21,7 +31,11 @@ export function scenarioOptions(config: ScenarioConfig, scenarios: Record<string
 
 /** An open-model entry point's options: its one scenario `name` running `exec`, and the SLO gate. */
 export function openModelOptions(config: ScenarioConfig, name: string, exec: string, defaults: ShapeDefaults): Options {
-  return scenarioOptions(config, { [name]: openModel(config, exec, defaults) }, sloThresholds(config.slo, config.checkRate));
+  return scenarioOptions(
+    config,
+    { [name]: openModel(config, exec, defaults) },
+    sloThresholds(config.slo, config.checkRate),
+  );
 }
 
 /** smoke: each kind once, one VU, and every check must pass. */

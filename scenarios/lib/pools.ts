@@ -37,9 +37,12 @@ export function loadData(config: ScenarioConfig, profile: string): ScenarioData 
     try {
       text = open(path);
     } catch (err) {
-      throw new Error(`cartload: cannot open the pools file ${path} (POOLS): ${String(err)}. Run \`npm run build\` first: it writes dist/pools.json beside the bundles.`, {
-        cause: err,
-      });
+      throw new Error(
+        `cartload: cannot open the pools file ${path} (POOLS): ${String(err)}. Run \`npm run build\` first: it writes dist/pools.json beside the bundles.`,
+        {
+          cause: err,
+        },
+      );
     }
     try {
       return (parsed = JSON.parse(text) as Record<string, unknown>);
@@ -81,11 +84,16 @@ export function loadData(config: ScenarioConfig, profile: string): ScenarioData 
 function modelFor(config: ScenarioConfig, profile: string, shipped: unknown, pools: Pools): CompiledProfile {
   const sizes = poolSizes(pools);
   // Edits and the arrival-curve variables change (or check) the profile: compiled now.
-  const asIs = config.profileSet === undefined && config.rateScale === undefined && config.curveSpeed === undefined && config.dayStartMinute === undefined;
+  const asIs =
+    config.profileSet === undefined &&
+    config.rateScale === undefined &&
+    config.curveSpeed === undefined &&
+    config.dayStartMinute === undefined;
   // A file's path never names a preset, so a name found there is the preset's.
   if (asIs && Array.isArray(shipped)) {
     for (const m of shipped as PlanModel[]) {
-      if (m.name === profile && m.sizes.length === sizes.length && m.sizes.every((n, i) => n === sizes[i])) return { model: m };
+      if (m.name === profile && m.sizes.length === sizes.length && m.sizes.every((n, i) => n === sizes[i]))
+        return { model: m };
     }
   }
   // A profile file, a run that edits or shapes it, or pools without the compiled presets (a POOLS file of your own).

@@ -52,7 +52,13 @@ function ms(v: number): string {
  * bucket lasting bucketMinutes ÷ `speed`, for `lengthMs` of run time. A change of rate ramps over
  * at most a second (a tenth of the bucket when shorter); unrecorded buckets run at 0.
  */
-export function curveStages(a: ArrivalCurve, scale: number, speed: number, startBucket: number, lengthMs: number): Stage[] {
+export function curveStages(
+  a: ArrivalCurve,
+  scale: number,
+  speed: number,
+  startBucket: number,
+  lengthMs: number,
+): Stage[] {
   const n = a.sessionsPerSecond.length;
   const bucket = (a.bucketMinutes * 60_000) / speed;
   const stages: Stage[] = [];
@@ -86,20 +92,36 @@ export function curveStages(a: ArrivalCurve, scale: number, speed: number, start
 export function applyRateScale(config: ScenarioConfig, profile: TrafficProfile): RateScaled {
   const scale = config.rateScale;
   if (scale === undefined) {
-    const stray = config.curveSpeed !== undefined ? 'CURVE_SPEED' : config.dayStartMinute !== undefined ? 'DAY_START' : undefined;
+    const stray =
+      config.curveSpeed !== undefined ? 'CURVE_SPEED' : config.dayStartMinute !== undefined ? 'DAY_START' : undefined;
     if (stray) throw new ConfigError(stray, 'shapes a RATE_SCALE run; set RATE_SCALE too');
     return { config, profile };
   }
   const a = profile.arrival;
-  if (!a) throw new ConfigError('RATE_SCALE', `needs a learned arrival curve, and profile ${JSON.stringify(profile.name)} has none (learn one with \`cartload learn <recording>\`)`);
-  const clash = [config.rate !== undefined && 'RATE', config.stages && 'STAGES', config.vus !== undefined && 'VUS'].find(Boolean);
-  if (clash) throw new ConfigError('RATE_SCALE', `sets the rate from the recorded arrival curve and cannot be combined with ${clash}`);
+  if (!a)
+    throw new ConfigError(
+      'RATE_SCALE',
+      `needs a learned arrival curve, and profile ${JSON.stringify(profile.name)} has none (learn one with \`cartload learn <recording>\`)`,
+    );
+  const clash = [
+    config.rate !== undefined && 'RATE',
+    config.stages && 'STAGES',
+    config.vus !== undefined && 'VUS',
+  ].find(Boolean);
+  if (clash)
+    throw new ConfigError(
+      'RATE_SCALE',
+      `sets the rate from the recorded arrival curve and cannot be combined with ${clash}`,
+    );
   const out: ScenarioConfig = { ...config };
   let note: string;
   const peak = peakRate(a);
   if (config.load !== undefined) {
     if (config.curveSpeed !== undefined || config.dayStartMinute !== undefined) {
-      throw new ConfigError(config.curveSpeed !== undefined ? 'CURVE_SPEED' : 'DAY_START', `shapes the arrival curve, which LOAD=${config.load} replaces`);
+      throw new ConfigError(
+        config.curveSpeed !== undefined ? 'CURVE_SPEED' : 'DAY_START',
+        `shapes the arrival curve, which LOAD=${config.load} replaces`,
+      );
     }
     out.rate = Number((scale * peak).toPrecision(6));
     note = `LOAD ${config.load} at ${out.rate} sessions/s: ${scale} × the recorded peak of ${peak}/s`;
@@ -107,15 +129,37 @@ export function applyRateScale(config: ScenarioConfig, profile: TrafficProfile):
     const speed = config.curveSpeed ?? 1;
     const bucketMs = a.bucketMinutes * 60_000;
     const start = config.dayStartMinute === undefined ? a.start : Math.floor(config.dayStartMinute / a.bucketMinutes);
-    const lengthMs = config.duration !== undefined ? durationMs(config.duration) : (recordedRun(a, start) * bucketMs) / speed;
-    if (lengthMs > 31 * DAY_MS) throw new ConfigError('DURATION', 'is longer than a month of the curve: shorten it or raise CURVE_SPEED');
+    const lengthMs =
+      config.duration !== undefined ? durationMs(config.duration) : (recordedRun(a, start) * bucketMs) / speed;
+    if (lengthMs > 31 * DAY_MS)
+      throw new ConfigError('DURATION', 'is longer than a month of the curve: shorten it or raise CURVE_SPEED');
     out.stages = curveStages(a, scale, speed, start, lengthMs);
-    if (!out.stages.some((s) => s.target > 0)) throw new ConfigError(config.dayStartMinute !== undefined ? 'DAY_START' : 'DURATION', 'covers no recorded arrivals: every bucket of the curve it runs over is empty');
-    const hhmm = (m: number): string => `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+    if (!out.stages.some((s) => s.target > 0))
+      throw new ConfigError(
+        config.dayStartMinute !== undefined ? 'DAY_START' : 'DURATION',
+        'covers no recorded arrivals: every bucket of the curve it runs over is empty',
+      );
+    const hhmm = (m: number): string =>
+      `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
     note = `the recorded arrival curve × ${scale} from ${hhmm(start * a.bucketMinutes)} UTC${speed !== 1 ? `, ${speed}× faster than recorded` : ''}, for ${Math.round(lengthMs / 1000)} s (peak ${Number((scale * peak).toPrecision(6))} sessions/s)`;
   }
   const spp = profile.profiles.sessionsPerProfile;
-  const scaled = spp ? resolveProfile({ ...profile, profiles: { ...profile.profiles, sessionsPerProfile: { weights: spp.weights, window: Math.min(1e9, Math.max(1, Math.round(spp.window * scale))) } } }) : profile;
-  const shape: RunShape = { ...(out.stages ? { stages: out.stages } : {}), ...(out.rate !== undefined ? { rate: out.rate } : {}), note };
+  const scaled = spp
+    ? resolveProfile({
+        ...profile,
+        profiles: {
+          ...profile.profiles,
+          sessionsPerProfile: {
+            weights: spp.weights,
+            window: Math.min(1e9, Math.max(1, Math.round(spp.window * scale))),
+          },
+        },
+      })
+    : profile;
+  const shape: RunShape = {
+    ...(out.stages ? { stages: out.stages } : {}),
+    ...(out.rate !== undefined ? { rate: out.rate } : {}),
+    note,
+  };
   return { config: out, profile: scaled, note, shape };
 }

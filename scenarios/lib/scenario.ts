@@ -56,10 +56,17 @@ export interface ScenarioRuntime {
   handleSummary(data: K6SummaryData): Record<string, string>;
 }
 
-export function defineScenario(def: ScenarioDefinition, env: Record<string, string | undefined> = __ENV): ScenarioRuntime {
+export function defineScenario(
+  def: ScenarioDefinition,
+  env: Record<string, string | undefined> = __ENV,
+): ScenarioRuntime {
   // Parsed once per test, by the first VU (a bad variable fails it, with the variable's name): the
   // others read the result, as a copy they may change.
-  const config: ScenarioConfig = { ...(new SharedArray('cartload:config', () => [parseConfig(env, def.ownLoadShape ? def.name : undefined)])[0] as ScenarioConfig) };
+  const config: ScenarioConfig = {
+    ...(new SharedArray('cartload:config', () => [
+      parseConfig(env, def.ownLoadShape ? def.name : undefined),
+    ])[0] as ScenarioConfig),
+  };
   if (def.forceDry) config.dry = true;
   const data = loadData(config, config.profile ?? def.defaultProfile);
   // RATE_SCALE turns the profile's learned arrival curve into the load shape (stages, or a LOAD
@@ -81,7 +88,14 @@ export function defineScenario(def: ScenarioDefinition, env: Record<string, stri
   // The planner needs the run's session prefix, which setup picks: built on a VU's first iteration.
   // One planner serves every kind (plan(index, kind) forces one); its tables come with the data.
   let planner: Planner | undefined;
-  const plannerFor = (prefix: string): Planner => (planner ??= createModelPlanner({ pools: data.pools, model: data.model(), itemTexts: data.itemTexts, seed: config.seed, sessionPrefix: prefix }));
+  const plannerFor = (prefix: string): Planner =>
+    (planner ??= createModelPlanner({
+      pools: data.pools,
+      model: data.model(),
+      itemTexts: data.itemTexts,
+      seed: config.seed,
+      sessionPrefix: prefix,
+    }));
 
   return {
     config,
@@ -98,10 +112,16 @@ export function defineScenario(def: ScenarioDefinition, env: Record<string, stri
       run(kinds ? p.plan(index, kinds[index % kinds.length]) : p.plan(index));
     },
     teardown(data: RunData): void {
-      console.log(`cartload ${def.name}: this run's sessions are ${data.sessionPrefix}-${config.seed}-<n>${config.dry ? ' (all dry: nothing was stored)' : ''}`);
+      console.log(
+        `cartload ${def.name}: this run's sessions are ${data.sessionPrefix}-${config.seed}-<n>${config.dry ? ' (all dry: nothing was stored)' : ''}`,
+      );
     },
     handleSummary(data: K6SummaryData): Record<string, string> {
-      return summaryFiles(data, { scenario: def.name, config, ...(def.extraSummary ? { extraText: def.extraSummary } : {}) });
+      return summaryFiles(data, {
+        scenario: def.name,
+        config,
+        ...(def.extraSummary ? { extraText: def.extraSummary } : {}),
+      });
     },
   };
 }

@@ -12,7 +12,14 @@ import exec from 'k6/execution';
 import http, { type RefinedParams, type RefinedResponse } from 'k6/http';
 import { endpointOf, type PlanStep, type SessionPlan, type StepName } from '../../model/plan.ts';
 import { toDryPlan } from './dry.ts';
-import { conflicts, drySkippedSteps, lifecyclesCompleted, lifecyclesFailed, rejectedCoupons, skippedSteps } from './metrics.ts';
+import {
+  conflicts,
+  drySkippedSteps,
+  lifecyclesCompleted,
+  lifecyclesFailed,
+  rejectedCoupons,
+  skippedSteps,
+} from './metrics.ts';
 
 export interface SessionOptions {
   baseUrl: string;
@@ -37,7 +44,10 @@ const answerAsExpected = (): boolean => answerOk;
 /** The two checks of each step, by name: built on a step's first request, once per VU. */
 const checkSets: Partial<Record<StepName, CheckSet>> = {};
 function checksOf(step: StepName): CheckSet {
-  return (checkSets[step] ??= { [`${step}: status 200`]: status200, [`${step}: answer as expected`]: answerAsExpected });
+  return (checkSets[step] ??= {
+    [`${step}: status 200`]: status200,
+    [`${step}: answer as expected`]: answerAsExpected,
+  });
 }
 
 /** This VU's tags (k6 adds them to every metric sample the VU emits): read once, kept. */
@@ -93,7 +103,12 @@ export function createSessionRunner(options: SessionOptions): (plan: SessionPlan
       }
     }
     params.tags.name = endpointOf(step.method, step.path) ?? `${step.method} other`;
-    return http.request(step.method, url, step.bodyText ?? (step.body === undefined ? null : JSON.stringify(step.body)), params);
+    return http.request(
+      step.method,
+      url,
+      step.bodyText ?? (step.body === undefined ? null : JSON.stringify(step.body)),
+      params,
+    );
   };
 
   return (plan: SessionPlan): boolean => {

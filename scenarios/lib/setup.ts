@@ -31,9 +31,13 @@ export function checkTarget(config: ScenarioConfig, sessionPrefix: string): void
     throw new Error(`cartload: the target ${config.baseUrl} refused the API key (HTTP ${res.status}); ${why}`);
   }
   if (res.status === 0) {
-    throw new Error(`cartload: the target ${config.baseUrl} is unreachable (${res.error || 'no answer'}); check TALON_BASE_URL and that the target runs`);
+    throw new Error(
+      `cartload: the target ${config.baseUrl} is unreachable (${res.error || 'no answer'}); check TALON_BASE_URL and that the target runs`,
+    );
   }
   if (res.status !== 200 && res.status !== 404) {
-    throw new Error(`cartload: the target ${config.baseUrl} answered the health check with HTTP ${res.status}; expected 200 or 404`);
+    throw new Error(
+      `cartload: the target ${config.baseUrl} answered the health check with HTTP ${res.status}; expected 200 or 404`,
+    );
   }
 }

@@ -35,7 +35,10 @@ export function makeK6RunId(start: Date, random: () => number): string {
  * RESULTS_DIR (`results/`, made by `cartload build`) as `<RUN_ID>-…`, or `<scenario>-…` without
  * RUN_ID (overwritten by the next run of that scenario).
  */
-export function resultsPrefix(config: Pick<ScenarioConfig, 'resultsDir' | 'runDir' | 'runId'>, scenario: string): string {
+export function resultsPrefix(
+  config: Pick<ScenarioConfig, 'resultsDir' | 'runDir' | 'runId'>,
+  scenario: string,
+): string {
   if (config.runDir !== undefined) return config.runDir.endsWith('/') ? config.runDir : `${config.runDir}/`;
   return `${config.resultsDir}/${config.runId ?? scenario}-`;
 }

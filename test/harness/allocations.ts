@@ -84,7 +84,9 @@ const STRING_TYPES = new Set(['string', 'concatenated string', 'sliced string'])
 /** Counts a heap snapshot file (tens of MB for a harness test: read whole, counted, dropped). */
 function countSnapshot(file: string, withNames: boolean): Counts {
   const h = JSON.parse(readFileSync(file, 'utf8')) as {
-    snapshot: { meta: { node_fields: string[]; edge_fields: string[]; node_types: [string[]]; edge_types: [string[]] } };
+    snapshot: {
+      meta: { node_fields: string[]; edge_fields: string[]; node_types: [string[]]; edge_types: [string[]] };
+    };
     nodes: number[];
     edges: number[];
     strings: string[];
@@ -94,7 +96,16 @@ function countSnapshot(file: string, withNames: boolean): Counts {
   const ef = meta.edge_fields.length;
   const nodeTypes = meta.node_types[0];
   const edgeTypes = meta.edge_types[0];
-  const c: Counts = { objects: 0, closures: 0, properties: 0, elements: 0, strings: 0, v8Bytes: 0, bufferBytes: 0, names: new Map() };
+  const c: Counts = {
+    objects: 0,
+    closures: 0,
+    properties: 0,
+    elements: 0,
+    strings: 0,
+    v8Bytes: 0,
+    bufferBytes: 0,
+    names: new Map(),
+  };
   const { nodes, edges, strings } = h;
   const firstEdge = new Uint32Array(nodes.length / nf);
   for (let i = 0, e = 0; i < nodes.length; i += nf) {
@@ -104,7 +115,8 @@ function countSnapshot(file: string, withNames: boolean): Counts {
   /** The script a closure's code comes from ('' for V8's built-in functions). */
   const scriptOf = (node: number): string => {
     const edgeTo = (from: number, name: string): number | undefined => {
-      for (let j = 0, e = firstEdge[from / nf]!; j < nodes[from + 4]!; j++, e += ef) if (strings[edges[e + 1]!] === name) return edges[e + 2]!;
+      for (let j = 0, e = firstEdge[from / nf]!; j < nodes[from + 4]!; j++, e += ef)
+        if (strings[edges[e + 1]!] === name) return edges[e + 2]!;
       return undefined;
     };
     const shared = edgeTo(node, 'shared');
@@ -124,7 +136,10 @@ function countSnapshot(file: string, withNames: boolean): Counts {
       else c.objects++;
       c.v8Bytes += nodes[i + 3]!;
       if (withNames) {
-        const key = type === 'closure' ? `${scriptOf(i).endsWith(HARNESS_SCRIPT) ? 'function' : 'built-in'} ${name || '(anonymous)'}` : name;
+        const key =
+          type === 'closure'
+            ? `${scriptOf(i).endsWith(HARNESS_SCRIPT) ? 'function' : 'built-in'} ${name || '(anonymous)'}`
+            : name;
         c.names.set(key, (c.names.get(key) ?? 0) + 1);
       }
     } else if (STRING_TYPES.has(type)) c.strings++;
@@ -148,8 +163,18 @@ function countSnapshot(file: string, withNames: boolean): Counts {
  * Snapshots a VU in its session's first think time, and again when the session ended: sleep() is
  * the host's, so the first is taken while the session's code is on the stack, holding its plan.
  */
-async function inSession(options: RunK6BundleOptions, sessions: number, snapshot: () => void, last: () => string): Promise<Allocations | undefined> {
-  const test = new K6Test({ callTimeoutMs: 0, ...options, env: { ...options.env, THINK_SCALE: '1' }, record: { requests: false, samples: false, metrics: false } });
+async function inSession(
+  options: RunK6BundleOptions,
+  sessions: number,
+  snapshot: () => void,
+  last: () => string,
+): Promise<Allocations | undefined> {
+  const test = new K6Test({
+    callTimeoutMs: 0,
+    ...options,
+    env: { ...options.env, THINK_SCALE: '1' },
+    record: { requests: false, samples: false, metrics: false },
+  });
   await test.prepare();
   await test.setup();
   const vu = test.addVu();
@@ -180,8 +205,19 @@ async function inSession(options: RunK6BundleOptions, sessions: number, snapshot
   // A script that never sleeps between requests holds nothing across a think time.
   if (mids.length === 0) return undefined;
   const total = (list: Counts[]): Counts => {
-    const t: Counts = { objects: 0, closures: 0, properties: 0, elements: 0, strings: 0, v8Bytes: 0, bufferBytes: 0, names: new Map() };
-    for (const c of list) for (const k of ['objects', 'closures', 'properties', 'elements', 'strings', 'v8Bytes', 'bufferBytes'] as const) t[k] += c[k];
+    const t: Counts = {
+      objects: 0,
+      closures: 0,
+      properties: 0,
+      elements: 0,
+      strings: 0,
+      v8Bytes: 0,
+      bufferBytes: 0,
+      names: new Map(),
+    };
+    for (const c of list)
+      for (const k of ['objects', 'closures', 'properties', 'elements', 'strings', 'v8Bytes', 'bufferBytes'] as const)
+        t[k] += c[k];
     return t;
   };
   return perVu(total(ends), total(mids), mids.length);
@@ -205,7 +241,10 @@ function perVu(before: Counts, after: Counts, k: number): Allocations {
  * meanwhile, so the difference between snapshots is what the VUs hold. One VU is initialised and
  * run first, so that what all VUs share (compiled code, shared arrays) is in every snapshot.
  */
-export async function measureVuAllocations(options: RunK6BundleOptions, o: MeasureOptions = {}): Promise<VuAllocations> {
+export async function measureVuAllocations(
+  options: RunK6BundleOptions,
+  o: MeasureOptions = {},
+): Promise<VuAllocations> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('measureVuAllocations needs node --expose-gc');
   const k = o.vus ?? 8;
@@ -219,7 +258,11 @@ export async function measureVuAllocations(options: RunK6BundleOptions, o: Measu
     files.push(v8.writeHeapSnapshot(join(dir, `${files.length}.heapsnapshot`)));
   };
   try {
-    const test = new K6Test({ callTimeoutMs: 0, ...options, record: { requests: false, samples: false, metrics: false } });
+    const test = new K6Test({
+      callTimeoutMs: 0,
+      ...options,
+      record: { requests: false, samples: false, metrics: false },
+    });
     await test.prepare();
     await test.setup();
     test.addVu();
@@ -234,7 +277,12 @@ export async function measureVuAllocations(options: RunK6BundleOptions, o: Measu
     snapshot();
     if (test.state.errors.length > 0) throw new Error(`an iteration failed: ${test.state.errors[0]!.message}`);
     const withNames = (o.top ?? 0) > 0;
-    const [a, b, c, d] = files.map((f, i) => countSnapshot(f, withNames && (i === 0 || i === 3))) as [Counts, Counts, Counts, Counts];
+    const [a, b, c, d] = files.map((f, i) => countSnapshot(f, withNames && (i === 0 || i === 3))) as [
+      Counts,
+      Counts,
+      Counts,
+      Counts,
+    ];
     const result: VuAllocations = { init: perVu(a, b, k), first: perVu(a, c, k), warm: perVu(a, d, k) };
     if ((o.sessions ?? 0) > 0) {
       const held = await inSession(options, o.sessions ?? 0, snapshot, () => files.at(-1)!);

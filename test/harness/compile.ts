@@ -55,9 +55,16 @@ function stackMapper(map: SourceMap, scriptName: string, bundleDir: string): (st
   const frame = new RegExp(`${escaped}:(\\d+):(\\d+)`, 'g');
   return (stack) =>
     stack.replace(frame, (whole, line: string, column: string) => {
-      const e = map.findEntry(Number(line) - 1, Number(column) - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
-      if (e.originalSource === undefined || e.originalLine === undefined || e.originalColumn === undefined) return whole;
-      const source = e.originalSource.startsWith('file://') ? fileURLToPath(e.originalSource) : resolve(bundleDir, e.originalSource);
+      const e = map.findEntry(Number(line) - 1, Number(column) - 1) as {
+        originalSource?: string;
+        originalLine?: number;
+        originalColumn?: number;
+      };
+      if (e.originalSource === undefined || e.originalLine === undefined || e.originalColumn === undefined)
+        return whole;
+      const source = e.originalSource.startsWith('file://')
+        ? fileURLToPath(e.originalSource)
+        : resolve(bundleDir, e.originalSource);
       return `${relative(process.cwd(), source) || source}:${e.originalLine + 1}:${e.originalColumn + 1}`;
     });
 }
@@ -75,7 +82,11 @@ const k6Shims: Plugin = {
       loader: 'js',
     }));
     b.onResolve({ filter: /^https?:\/\// }, (args) => ({
-      errors: [{ text: `remote module ${args.path}: k6 would download it at run time; the harness (and many CI networks) cannot. Bundle it instead.` }],
+      errors: [
+        {
+          text: `remote module ${args.path}: k6 would download it at run time; the harness (and many CI networks) cannot. Bundle it instead.`,
+        },
+      ],
     }));
   },
 };
@@ -103,7 +114,8 @@ export function compiledFromCode(file: string, code: string, map: string): Compi
   // The source map is parsed only when a stack or a position needs it: a VU thread of the paced
   // stand-in compiles the script again and would parse it for nothing.
   let parsed: SourceMap | undefined;
-  const sourceMap = (): SourceMap => (parsed ??= new SourceMap(JSON.parse(map) as ConstructorParameters<typeof SourceMap>[0]));
+  const sourceMap = (): SourceMap =>
+    (parsed ??= new SourceMap(JSON.parse(map) as ConstructorParameters<typeof SourceMap>[0]));
   let mapper: ((stack: string) => string) | undefined;
   return {
     file: abs,
@@ -115,7 +127,9 @@ export function compiledFromCode(file: string, code: string, map: string): Compi
     sourceAt: (line, column) => {
       const e = sourceMap().findEntry(line, column) as { originalSource?: string };
       if (e.originalSource === undefined) return undefined;
-      const source = e.originalSource.startsWith('file://') ? fileURLToPath(e.originalSource) : resolve(mapDir, e.originalSource);
+      const source = e.originalSource.startsWith('file://')
+        ? fileURLToPath(e.originalSource)
+        : resolve(mapDir, e.originalSource);
       return relative(process.cwd(), source) || source;
     },
     scriptName,

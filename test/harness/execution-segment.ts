@@ -58,7 +58,8 @@ const ONE = rat(1n, 1n);
 
 function segment(from: Rat, to: Rat): Segment {
   if (cmp(from, ZERO) < 0) throw new Error(`segment start value should be at least 0 but was ${ratString(from)}`);
-  if (cmp(from, to) >= 0) throw new Error(`segment start(${ratString(from)}) should be less than its end(${ratString(to)})`);
+  if (cmp(from, to) >= 0)
+    throw new Error(`segment start(${ratString(from)}) should be less than its end(${ratString(to)})`);
   if (cmp(to, ONE) > 0) throw new Error(`segment end value shouldn't be more than 1 but was ${ratString(to)}`);
   return { from, to };
 }
@@ -74,7 +75,8 @@ export function parseSegment(text: string): Segment {
 export function parseSequence(text: string): Segment[] {
   if (text.trim() === '') return [];
   const points = text.split(',');
-  if (points.length < 2) throw new Error(`at least 2 points are needed for an execution segment sequence, ${points.length} given`);
+  if (points.length < 2)
+    throw new Error(`at least 2 points are needed for an execution segment sequence, ${points.length} given`);
   const rats = points.map(parseRat);
   return rats.slice(1).map((to, i) => segment(rats[i] as Rat, to));
 }
@@ -113,12 +115,17 @@ export function executionTuple(segmentText = '', sequenceText = ''): ExecutionTu
   const seq = parseSequence(sequenceText);
   for (let i = 1; i < seq.length; i++) {
     if (cmp((seq[i] as Segment).from, (seq[i - 1] as Segment).to) !== 0) {
-      throw new Error(`the start value ${ratString((seq[i] as Segment).from)} of segment #${i} must be equal to the end value of the previous one, but it is ${ratString((seq[i - 1] as Segment).to)}`);
+      throw new Error(
+        `the start value ${ratString((seq[i] as Segment).from)} of segment #${i} must be equal to the end value of the previous one, but it is ${ratString((seq[i - 1] as Segment).to)}`,
+      );
     }
   }
   const full = filled(seq, seg);
   const index = full.findIndex((s) => cmp(s.from, seg.from) === 0 && cmp(s.to, seg.to) === 0);
-  if (index === -1) throw new Error(`couldn't find segment ${segmentString(seg)} in sequence ${full.map((s, i) => (i === 0 ? `${ratString(s.from)},` : '') + ratString(s.to)).join(',')}`);
+  if (index === -1)
+    throw new Error(
+      `couldn't find segment ${segmentString(seg)} in sequence ${full.map((s, i) => (i === 0 ? `${ratString(s.from)},` : '') + ratString(s.to)).join(',')}`,
+    );
 
   // The striping (NewExecutionSegmentSequenceWrapper): lengths over their LCD, biggest first (a
   // stable sort), and each element 0..LCD-1 goes to the first segment that is owed one.
@@ -126,7 +133,9 @@ export function executionTuple(segmentText = '', sequenceText = ''): ExecutionTu
   let lcdBig = 1n;
   for (const l of lengths) lcdBig = (lcdBig * l.den) / gcd(lcdBig, l.den);
   const lcd = Number(lcdBig);
-  const sorted = lengths.map((l, i) => ({ norm: Number(l.num * (lcdBig / l.den)), original: i })).sort((a, b) => b.norm - a.norm);
+  const sorted = lengths
+    .map((l, i) => ({ norm: Number(l.num * (lcdBig / l.den)), original: i }))
+    .sort((a, b) => b.norm - a.norm);
   const offsets: number[][] = full.map(() => []);
   const prev = full.map(() => 0);
   const chosen = full.map(() => 0);

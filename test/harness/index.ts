@@ -26,7 +26,13 @@ export { validateK6Options } from './options.ts';
 export { findK6, locateK6, runK6 } from '../../orchestrate/k6-binary.ts';
 
 /** k6's exit codes that the harness can end with. */
-export const K6_EXIT = { ok: 0, thresholdsFailed: 99, invalidConfig: 104, scriptException: 107, scriptAborted: 108 } as const;
+export const K6_EXIT = {
+  ok: 0,
+  thresholdsFailed: 99,
+  invalidConfig: 104,
+  scriptException: 107,
+  scriptAborted: 108,
+} as const;
 
 /** Where the target answers unless `baseUrl` says otherwise; TALON_BASE_URL defaults to it. */
 export const HARNESS_BASE_URL = 'http://127.0.0.1:3000';
@@ -153,12 +159,18 @@ export interface K6RunFlags {
  * execution setting of the script, and becomes the scenario `default`.
  */
 export function applyRunFlags(options: Record<string, unknown>, flags: K6RunFlags): Record<string, unknown> {
-  if (flags.iterations === undefined && flags.duration === undefined) return flags.vus === undefined ? options : { ...options, vus: flags.vus };
+  if (flags.iterations === undefined && flags.duration === undefined)
+    return flags.vus === undefined ? options : { ...options, vus: flags.vus };
   const { scenarios: _s, stages: _st, iterations: _i, duration: _d, vus: scriptVus, ...rest } = options;
   const vus = flags.vus ?? (typeof scriptVus === 'number' ? scriptVus : 1);
   const scenario: Record<string, unknown> =
     flags.iterations !== undefined
-      ? { executor: 'shared-iterations', vus, iterations: flags.iterations, ...(flags.duration !== undefined ? { maxDuration: flags.duration } : {}) }
+      ? {
+          executor: 'shared-iterations',
+          vus,
+          iterations: flags.iterations,
+          ...(flags.duration !== undefined ? { maxDuration: flags.duration } : {}),
+        }
       : { executor: 'constant-vus', vus, duration: flags.duration };
   return { ...rest, vus, scenarios: { default: scenario } };
 }
@@ -188,7 +200,8 @@ function pickScenario(options: Record<string, unknown>, wanted: string | undefin
 
 function toText(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (value instanceof ArrayBuffer || Object.prototype.toString.call(value) === '[object ArrayBuffer]') return Buffer.from(value as ArrayBuffer).toString('utf8');
+  if (value instanceof ArrayBuffer || Object.prototype.toString.call(value) === '[object ArrayBuffer]')
+    return Buffer.from(value as ArrayBuffer).toString('utf8');
   if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
   throw new Error(`handleSummary() returned a ${typeof value} where a string or ArrayBuffer is expected`);
 }
@@ -208,7 +221,14 @@ export function writeSummaryFiles(files: Record<string, string>, cwd: string): {
       written.push(path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+      const why =
+        code === 'ENOENT'
+          ? 'no such file or directory'
+          : code === 'EISDIR'
+            ? 'is a directory'
+            : code === 'EACCES'
+              ? 'permission denied'
+              : (err as Error).message;
       errors.push(`could not open '${path}': ${why}`);
     }
   }
@@ -237,8 +257,17 @@ export class K6Test {
     this.state = new TestState(
       opts.bundle,
       env,
-      { target: opts.core ?? createTargetCore(), origin: baseUrl.origin, apiKey, ...(opts.onRequest ? { onRequest: opts.onRequest } : {}) },
-      { requests: opts.record?.requests ?? true, samples: opts.record?.samples ?? true, metrics: opts.record?.metrics ?? true },
+      {
+        target: opts.core ?? createTargetCore(),
+        origin: baseUrl.origin,
+        apiKey,
+        ...(opts.onRequest ? { onRequest: opts.onRequest } : {}),
+      },
+      {
+        requests: opts.record?.requests ?? true,
+        samples: opts.record?.samples ?? true,
+        metrics: opts.record?.metrics ?? true,
+      },
       opts.printConsole ?? false,
       opts.callTimeoutMs ?? 60_000,
     );
@@ -252,7 +281,8 @@ export class K6Test {
     this.compiled = await compileBundle(this.opts.bundle);
     this.vu0.init(this.compiled);
     const exported = this.vu0.exports.options;
-    const scriptOptions = exported === undefined ? {} : (JSON.parse(JSON.stringify(exported)) as Record<string, unknown>);
+    const scriptOptions =
+      exported === undefined ? {} : (JSON.parse(JSON.stringify(exported)) as Record<string, unknown>);
     const options = this.opts.flags ? applyRunFlags(scriptOptions, this.opts.flags) : scriptOptions;
     this.state.options = options;
     if (this.opts.validateOptions !== false) {
@@ -294,7 +324,8 @@ export class K6Test {
     const fn = this.vus[0]!.exports[s.scenario.exec];
     if (typeof fn !== 'function') throw new Error(`function '${s.scenario.exec}' not found in exports`);
     // Each VU parses its own copy of setup's data once, as in k6.
-    while (this.vuData.length < this.vus.length) this.vuData.push(this.vus[this.vuData.length]!.parseHere(this.setupJson));
+    while (this.vuData.length < this.vus.length)
+      this.vuData.push(this.vus[this.vuData.length]!.parseHere(this.setupJson));
     const abortChecks = s.metrics.thresholds.some((t) => t.expressions.some((e) => e.abortOnFail));
     if (s.plannedIterations === 0) {
       // k6 samples its VU gauges on a timer; the harness has one level: all VUs, all the time.
@@ -314,7 +345,10 @@ export class K6Test {
         const crossed = s.metrics.evaluate(s.elapsedMs(), true).filter((o) => !o.ok);
         if (crossed.length > 0) {
           const metrics = [...new Set(crossed.map((o) => o.metric))].sort().join(', ');
-          s.aborted = { reason: `thresholds on metrics '${metrics}' were crossed; at least one has abortOnFail enabled, stopping test prematurely`, byThreshold: true };
+          s.aborted = {
+            reason: `thresholds on metrics '${metrics}' were crossed; at least one has abortOnFail enabled, stopping test prematurely`,
+            byThreshold: true,
+          };
         }
       }
     }
@@ -335,11 +369,17 @@ export class K6Test {
   }
 
   /** Evaluates thresholds, builds the summary data and calls handleSummary. */
-  async finish(extra: { timedOut: boolean; teardownError: string | undefined; durationMs?: number }): Promise<HarnessResult> {
+  async finish(extra: {
+    timedOut: boolean;
+    teardownError: string | undefined;
+    durationMs?: number;
+  }): Promise<HarnessResult> {
     const s = this.state;
     const durationMs = extra.durationMs ?? s.elapsedMs();
     const thresholds = s.metrics.evaluate(durationMs);
-    const trendStats = Array.isArray(s.options.summaryTrendStats) ? (s.options.summaryTrendStats as string[]) : undefined;
+    const trendStats = Array.isArray(s.options.summaryTrendStats)
+      ? (s.options.summaryTrendStats as string[])
+      : undefined;
     const summaryData = buildSummaryData(s.metrics, s.tree, thresholds, {
       durationMs,
       ...(trendStats ? { trendStats } : {}),
@@ -351,7 +391,9 @@ export class K6Test {
     const handle = this.vu0.exports.handleSummary;
     if (typeof handle === 'function') {
       try {
-        const out = await this.vu0.call('summary', handle as (...a: unknown[]) => unknown, [this.vu0.parseHere(JSON.stringify(summaryData))]);
+        const out = await this.vu0.call('summary', handle as (...a: unknown[]) => unknown, [
+          this.vu0.parseHere(JSON.stringify(summaryData)),
+        ]);
         if (out !== null && typeof out === 'object') for (const [k, v] of Object.entries(out)) summary[k] = toText(v);
         else if (out !== undefined) throw new Error('handleSummary() must return an object of file name → content');
       } catch (err) {
@@ -410,7 +452,8 @@ export async function runK6Bundle(options: RunK6BundleOptions): Promise<HarnessR
   const vus = flags?.iterations !== undefined ? (flags.vus ?? 1) : (options.vus ?? flags?.vus ?? 1);
   const iterations = flags?.iterations ?? options.iterations ?? 1;
   if (!Number.isInteger(vus) || vus < 1) throw new Error(`vus must be a positive integer, got ${vus}`);
-  if (!Number.isInteger(iterations) || iterations < 0) throw new Error(`iterations must be a non-negative integer, got ${iterations}`);
+  if (!Number.isInteger(iterations) || iterations < 0)
+    throw new Error(`iterations must be a non-negative integer, got ${iterations}`);
   const test = new K6Test(options);
   try {
     await test.prepare();
@@ -432,7 +475,8 @@ export async function runK6Bundle(options: RunK6BundleOptions): Promise<HarnessR
       }
     }
   }
-  if (!test.state.aborted) timedOut = (await test.iterate(test.segment.scale(iterations), options.timeoutMs ?? 120_000)).timedOut;
+  if (!test.state.aborted)
+    timedOut = (await test.iterate(test.segment.scale(iterations), options.timeoutMs ?? 120_000)).timedOut;
   const teardownError = await test.teardown();
   return test.finish({ timedOut, teardownError });
 }

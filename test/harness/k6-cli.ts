@@ -53,13 +53,23 @@ async function main(): Promise<number> {
   if (!script) fail('no script given', 1);
 
   const baseUrl = env.TALON_BASE_URL ?? 'http://127.0.0.1:3000';
-  const test = new K6Test({ bundle: resolve(script), env, baseUrl, apiKey: env.TALON_API_KEY ?? '', executionSegment: segment, executionSegmentSequence: sequence, record: { requests: true, samples: false } });
+  const test = new K6Test({
+    bundle: resolve(script),
+    env,
+    baseUrl,
+    apiKey: env.TALON_API_KEY ?? '',
+    executionSegment: segment,
+    executionSegmentSequence: sequence,
+    record: { requests: true, samples: false },
+  });
   try {
     await test.prepare();
   } catch (err) {
     fail((err as Error).message);
   }
-  const sc = (test.state.options.scenarios as Record<string, Record<string, unknown>> | undefined)?.[test.state.scenario.name] ?? {};
+  const sc =
+    (test.state.options.scenarios as Record<string, Record<string, unknown>> | undefined)?.[test.state.scenario.name] ??
+    {};
   let total: number;
   switch (test.state.scenario.executor) {
     case 'constant-arrival-rate':
@@ -88,7 +98,11 @@ async function main(): Promise<number> {
       writeFileSync(resolve(name), content);
     }
   }
-  const sent = [...new Set(result.requests.filter((r) => r.phase === 'iteration').map((r) => decodeURIComponent(r.path.split('/')[3] ?? '')))];
+  const sent = [
+    ...new Set(
+      result.requests.filter((r) => r.phase === 'iteration').map((r) => decodeURIComponent(r.path.split('/')[3] ?? '')),
+    ),
+  ];
   const runDir = env.RUN_DIR ?? (env.RUN_ID && env.RESULTS_DIR ? join(env.RESULTS_DIR, env.RUN_ID) : undefined);
   if (runDir) writeFileSync(join(resolve(runDir), 'sessions.harness.json'), JSON.stringify(sent));
   return result.exitCode;

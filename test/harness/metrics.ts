@@ -59,7 +59,12 @@ export interface ThresholdOutcome {
 }
 
 /** The aggregate values k6 shows for a metric (the `values` of handleSummary's data). */
-export function aggregate(type: MetricKind, values: readonly number[], durationMs: number, trendStats: readonly string[]): Record<string, number> {
+export function aggregate(
+  type: MetricKind,
+  values: readonly number[],
+  durationMs: number,
+  trendStats: readonly string[],
+): Record<string, number> {
   const seconds = durationMs / 1000;
   switch (type) {
     case 'counter': {
@@ -141,18 +146,25 @@ export class MetricsEngine {
   ) {
     this.samples = recordSamples ? [] : undefined;
     for (const [name, type] of Object.entries(BUILTIN_METRICS)) {
-      this.series.set(name, { def: { name, type, contains: BUILTIN_CONTAINS[name] ?? 'default' }, values: [], tags: [] });
+      this.series.set(name, {
+        def: { name, type, contains: BUILTIN_CONTAINS[name] ?? 'default' },
+        values: [],
+        tags: [],
+      });
     }
   }
 
   /** Declares a custom metric; k6's rules: a valid name, and one type per name for the whole test. */
   define(name: string, type: MetricKind, isTime: boolean): void {
     if (!METRIC_NAME.test(name)) {
-      throw new Error(`Invalid metric name: '${name}'. Metric names must only include up to 128 ASCII letters, numbers, or underscores and start with a letter or an underscore.`);
+      throw new Error(
+        `Invalid metric name: '${name}'. Metric names must only include up to 128 ASCII letters, numbers, or underscores and start with a letter or an underscore.`,
+      );
     }
     const existing = this.series.get(name);
     if (existing) {
-      if (existing.def.type !== type) throw new Error(`metric '${name}' already exists but with type ${existing.def.type}, instead of ${type}`);
+      if (existing.def.type !== type)
+        throw new Error(`metric '${name}' already exists but with type ${existing.def.type}, instead of ${type}`);
       return;
     }
     this.series.set(name, { def: { name, type, contains: isTime ? 'time' : 'default' }, values: [], tags: [] });
@@ -187,7 +199,10 @@ export class MetricsEngine {
       if ('error' in sel || !Array.isArray(list)) continue;
       const expressions: ThresholdDefinition['expressions'] = [];
       for (const entry of list as unknown[]) {
-        const obj = typeof entry === 'string' ? { threshold: entry } : (entry as { threshold: string; abortOnFail?: boolean; delayAbortEval?: unknown });
+        const obj =
+          typeof entry === 'string'
+            ? { threshold: entry }
+            : (entry as { threshold: string; abortOnFail?: boolean; delayAbortEval?: unknown });
         const parsed = parseThresholdExpression(obj.threshold);
         if ('error' in parsed) continue;
         const delay = obj.delayAbortEval === undefined ? undefined : parseK6Duration(obj.delayAbortEval);
@@ -224,7 +239,9 @@ export class MetricsEngine {
   evaluate(durationMs: number, onlyAbort = false): ThresholdOutcome[] {
     const out: ThresholdOutcome[] = [];
     for (const t of this.thresholds) {
-      const exprs = onlyAbort ? t.expressions.filter((e) => e.abortOnFail && (e.delayAbortEvalMs ?? 0) <= durationMs) : t.expressions;
+      const exprs = onlyAbort
+        ? t.expressions.filter((e) => e.abortOnFail && (e.delayAbortEvalMs ?? 0) <= durationMs)
+        : t.expressions;
       if (exprs.length === 0) continue;
       const data = this.valuesOf(t.metric, t.selector);
       if (!data) continue;
@@ -234,7 +251,12 @@ export class MetricsEngine {
       for (const e of exprs) {
         const key = e.method === 'p' ? `p(${e.percentile})` : e.method;
         const lhs = sink[key];
-        out.push({ metric: t.name, expression: e.source, ok: lhs === undefined ? false : compare(lhs, e.op, e.value), abortOnFail: e.abortOnFail });
+        out.push({
+          metric: t.name,
+          expression: e.source,
+          ok: lhs === undefined ? false : compare(lhs, e.op, e.value),
+          abortOnFail: e.abortOnFail,
+        });
       }
     }
     return out;
@@ -242,7 +264,12 @@ export class MetricsEngine {
 }
 
 /** The values a threshold can aggregate on, per metric type (k6's Thresholds.Run). */
-function sinkOf(type: MetricKind, values: number[], durationMs: number, exprs: ThresholdExpression[]): Record<string, number> {
+function sinkOf(
+  type: MetricKind,
+  values: number[],
+  durationMs: number,
+  exprs: ThresholdExpression[],
+): Record<string, number> {
   switch (type) {
     case 'counter': {
       const a = aggregate('counter', values, durationMs, []);
@@ -256,7 +283,13 @@ function sinkOf(type: MetricKind, values: number[], durationMs: number, exprs: T
       return { rate: trues / values.length };
     }
     case 'trend': {
-      const stats = ['min', 'max', 'avg', 'med', ...exprs.filter((e) => e.method === 'p').map((e) => `p(${e.percentile})`)];
+      const stats = [
+        'min',
+        'max',
+        'avg',
+        'med',
+        ...exprs.filter((e) => e.method === 'p').map((e) => `p(${e.percentile})`),
+      ];
       return aggregate('trend', values, durationMs, stats);
     }
   }

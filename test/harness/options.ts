@@ -69,7 +69,8 @@ export function parseThresholdExpression(source: string): ThresholdExpression | 
       break;
     }
   }
-  if (!found) return { error: `failed parsing threshold expression "${source}"; reason: malformed threshold expression` };
+  if (!found)
+    return { error: `failed parsing threshold expression "${source}"; reason: malformed threshold expression` };
   let method: string;
   let percentile: number | undefined;
   if (METHODS.includes(found.lhs)) {
@@ -77,34 +78,58 @@ export function parseThresholdExpression(source: string): ThresholdExpression | 
   } else if (found.lhs.startsWith('p(') && found.lhs.endsWith(')')) {
     const inner = found.lhs.slice(2, -1);
     if (!FLOAT.test(inner)) {
-      return { error: `failed parsing threshold expression's "${source}" left hand side; reason: malformed percentile value; reason: strconv.ParseFloat: parsing "${inner}": invalid syntax` };
+      return {
+        error: `failed parsing threshold expression's "${source}" left hand side; reason: malformed percentile value; reason: strconv.ParseFloat: parsing "${inner}": invalid syntax`,
+      };
     }
     method = 'p';
     percentile = Number(inner);
   } else {
-    return { error: `failed parsing threshold expression's "${source}" left hand side; reason: failed parsing method from expression` };
+    return {
+      error: `failed parsing threshold expression's "${source}" left hand side; reason: failed parsing method from expression`,
+    };
   }
   if (!FLOAT.test(found.rhs)) {
-    return { error: `failed parsing threshold expresion's "${source}" right hand side; reason: strconv.ParseFloat: parsing "${found.rhs}": invalid syntax` };
+    return {
+      error: `failed parsing threshold expresion's "${source}" right hand side; reason: strconv.ParseFloat: parsing "${found.rhs}": invalid syntax`,
+    };
   }
-  return { source, method, ...(percentile === undefined ? {} : { percentile }), op: found.op, value: Number(found.rhs) };
+  return {
+    source,
+    method,
+    ...(percentile === undefined ? {} : { percentile }),
+    op: found.op,
+    value: Number(found.rhs),
+  };
 }
 
 /** A threshold's metric name split into the metric and its tag selector, as k6's ParseMetricName does. */
-export function parseMetricSelector(name: string): { metric: string; tags: Record<string, string> } | { error: string } {
+export function parseMetricSelector(
+  name: string,
+): { metric: string; tags: Record<string, string> } | { error: string } {
   const open = name.indexOf('{');
   const close = name.lastIndexOf('}');
   if (open === -1 && close === -1) return { metric: name, tags: {} };
-  if (open === -1 || close === -1) return { error: `parsing metric name failed, metric "${name}" has unmatched opening/close curly brace` };
-  if (close < open) return { error: `parsing metric name failed, metric "${name}" closing curly brace appears before opening one` };
-  if (close !== name.length - 1) return { error: `parsing metric name failed, metric "${name}" lacks a closing curly brace in its last position` };
+  if (open === -1 || close === -1)
+    return { error: `parsing metric name failed, metric "${name}" has unmatched opening/close curly brace` };
+  if (close < open)
+    return { error: `parsing metric name failed, metric "${name}" closing curly brace appears before opening one` };
+  if (close !== name.length - 1)
+    return { error: `parsing metric name failed, metric "${name}" lacks a closing curly brace in its last position` };
   const tags: Record<string, string> = {};
   for (const part of name.slice(open + 1, close).split(',')) {
     const colon = part.indexOf(':');
-    if (colon === -1 || colon === part.length - 1) return { error: `parsing metric name failed, metric "${part}" tag expression is malformed` };
+    if (colon === -1 || colon === part.length - 1)
+      return { error: `parsing metric name failed, metric "${part}" tag expression is malformed` };
     // k6 strips spaces and quotes around keys and values when it builds the submetric.
-    const key = part.slice(0, colon).trim().replace(/^["']+|["']+$/g, '');
-    tags[key] = part.slice(colon + 1).trim().replace(/^["']+|["']+$/g, '');
+    const key = part
+      .slice(0, colon)
+      .trim()
+      .replace(/^["']+|["']+$/g, '');
+    tags[key] = part
+      .slice(colon + 1)
+      .trim()
+      .replace(/^["']+|["']+$/g, '');
   }
   return { metric: name.slice(0, open), tags };
 }
@@ -191,7 +216,8 @@ function validateStages(stages: unknown, where: string, errors: string[], allowM
       return;
     }
     for (const k of Object.keys(s)) {
-      if (k !== 'duration' && k !== 'target') errors.push(`${where}: stage ${n}: unknown field "${k}" (a stage has duration and target)`);
+      if (k !== 'duration' && k !== 'target')
+        errors.push(`${where}: stage ${n}: unknown field "${k}" (a stage has duration and target)`);
     }
     const r = new FieldReader(s, errors, `${where}: stage ${n}`);
     if (!r.has('duration')) errors.push(`${where}: stage ${n} doesn't have a duration`);
@@ -212,7 +238,8 @@ function validateStages(stages: unknown, where: string, errors: string[], allowM
 function validateScenario(name: string, raw: unknown, ctx: ValidateK6OptionsContext, errors: string[]): void {
   const where = `scenario ${name} has configuration errors`;
   const push = (msg: string): void => void errors.push(`${where}: ${msg}`);
-  if (!SCENARIO_NAME.test(name)) push('the scenario name should contain only numbers, latin letters, underscores, and dashes');
+  if (!SCENARIO_NAME.test(name))
+    push('the scenario name should contain only numbers, latin letters, underscores, and dashes');
   if (!isRecord(raw)) {
     push(`expected an object, got ${describe(raw)}`);
     return;
@@ -237,7 +264,8 @@ function validateScenario(name: string, raw: unknown, ctx: ValidateK6OptionsCont
   if (start !== undefined && start < 0) push("the startTime can't be negative");
   const stop = r.duration('gracefulStop');
   if (stop !== undefined && stop < 0) push("the gracefulStop timeout can't be negative");
-  if (executor === 'externally-controlled' && r.has('gracefulStop')) push('gracefulStop is not supported by the externally-controlled executor');
+  if (executor === 'externally-controlled' && r.has('gracefulStop'))
+    push('gracefulStop is not supported by the externally-controlled executor');
   r.stringMap('env');
   r.stringMap('tags');
   if (raw.exec !== undefined && raw.exec !== null) {
@@ -247,7 +275,10 @@ function validateScenario(name: string, raw: unknown, ctx: ValidateK6OptionsCont
   if (ctx.exports) {
     const exec = typeof raw.exec === 'string' && raw.exec !== '' ? raw.exec : 'default';
     // k6's own words (js/runner.go), also when the scenario is the `default` that --vus/--iterations make.
-    if (!ctx.exports.includes(exec)) errors.push(`executor ${name}: function '${exec}' not found in exports (the script exports: ${ctx.exports.join(', ') || 'nothing'})`);
+    if (!ctx.exports.includes(exec))
+      errors.push(
+        `executor ${name}: function '${exec}' not found in exports (the script exports: ${ctx.exports.join(', ') || 'nothing'})`,
+      );
   }
 
   const minDuration = (key: string, ms: number | undefined): void => {
@@ -317,7 +348,8 @@ function validateScenario(name: string, raw: unknown, ctx: ValidateK6OptionsCont
       const vus = r.int('vus') ?? 0;
       const max = r.int('maxVUs') ?? vus;
       if (vus < 0) push("the number of VUs can't be negative");
-      if (max < vus) push(`the number of active VUs (${vus}) must be less than or equal to the number of maxVUs (${max})`);
+      if (max < vus)
+        push(`the number of active VUs (${vus}) must be less than or equal to the number of maxVUs (${max})`);
       if (!r.has('duration')) push('the duration must be specified, for infinite duration use 0');
       else {
         const d = r.duration('duration');
@@ -341,11 +373,14 @@ function validateThresholds(thresholds: unknown, ctx: ValidateK6OptionsContext, 
       continue;
     }
     if (!METRIC_NAME.test(sel.metric)) {
-      errors.push(`${where}: "${sel.metric}" is not a valid metric name (up to 128 ASCII letters, digits and underscores, not starting with a digit)`);
+      errors.push(
+        `${where}: "${sel.metric}" is not a valid metric name (up to 128 ASCII letters, digits and underscores, not starting with a digit)`,
+      );
       continue;
     }
     const type = BUILTIN_METRICS[sel.metric] ?? ctx.metrics?.[sel.metric];
-    if (!type && ctx.metrics) errors.push(`${where}: invalid threshold defined on ${name}; reason: no metric name "${sel.metric}" found`);
+    if (!type && ctx.metrics)
+      errors.push(`${where}: invalid threshold defined on ${name}; reason: no metric name "${sel.metric}" found`);
     if (!Array.isArray(list)) {
       errors.push(`${where}: must be an array of threshold expressions such as ["p(95)<500"], got ${describe(list)}`);
       continue;
@@ -365,7 +400,9 @@ function validateThresholds(thresholds: unknown, ctx: ValidateK6OptionsContext, 
         }
       }
       if (typeof source !== 'string') {
-        errors.push(`${at}: a threshold must be an expression string or { threshold, abortOnFail?, delayAbortEval? }, got ${describe(source)}`);
+        errors.push(
+          `${at}: a threshold must be an expression string or { threshold, abortOnFail?, delayAbortEval? }, got ${describe(source)}`,
+        );
         return;
       }
       const parsed = parseThresholdExpression(source);
@@ -401,12 +438,19 @@ function validateShortcuts(o: Record<string, unknown>, errors: string[]): void {
   const hasScenarios = o.scenarios !== undefined && o.scenarios !== null;
   const conflict = (msg: string): void => void errors.push(`options: ${msg}`);
   if (r.has('iterations')) {
-    if (stages && stages.length > 0) conflict('using multiple execution config shortcuts (`iterations` and `stages`) simultaneously is not allowed');
-    else if (hasScenarios) conflict('using an execution configuration shortcut (`iterations`) and `scenarios` simultaneously is not allowed');
+    if (stages && stages.length > 0)
+      conflict('using multiple execution config shortcuts (`iterations` and `stages`) simultaneously is not allowed');
+    else if (hasScenarios)
+      conflict(
+        'using an execution configuration shortcut (`iterations`) and `scenarios` simultaneously is not allowed',
+      );
   } else if (r.has('duration')) {
-    if (stages && stages.length > 0) conflict('using multiple execution config shortcuts (`duration` and `stages`) simultaneously is not allowed');
-    else if (hasScenarios) conflict('using an execution configuration shortcut (`duration`) and `scenarios` simultaneously is not allowed');
-    else if (duration !== undefined && duration <= 0) conflict('`duration` should be more than 0, for infinite duration use the externally-controlled executor');
+    if (stages && stages.length > 0)
+      conflict('using multiple execution config shortcuts (`duration` and `stages`) simultaneously is not allowed');
+    else if (hasScenarios)
+      conflict('using an execution configuration shortcut (`duration`) and `scenarios` simultaneously is not allowed');
+    else if (duration !== undefined && duration <= 0)
+      conflict('`duration` should be more than 0, for infinite duration use the externally-controlled executor');
   } else if (stages && stages.length > 0 && hasScenarios) {
     conflict('using an execution configuration shortcut (`stages`) and `scenarios` simultaneously is not allowed');
   }
@@ -422,18 +466,26 @@ export function validateK6Options(options: unknown, ctx: ValidateK6OptionsContex
   if (!isRecord(options)) return [`options must be an object, got ${describe(options)}`];
   validateShortcuts(options, errors);
   if (options.scenarios !== undefined && options.scenarios !== null) {
-    if (!isRecord(options.scenarios)) errors.push(`options: scenarios must be an object of name → scenario, got ${describe(options.scenarios)}`);
+    if (!isRecord(options.scenarios))
+      errors.push(`options: scenarios must be an object of name → scenario, got ${describe(options.scenarios)}`);
     else for (const [name, sc] of Object.entries(options.scenarios)) validateScenario(name, sc, ctx, errors);
   } else if (ctx.exports && !ctx.exports.includes('default')) {
     // Without scenarios k6 derives one named `default` (from vus/iterations/duration/stages, or 1 iteration) that runs `default`.
-    errors.push(`executor default: function 'default' not found in exports (the script exports: ${ctx.exports.join(', ') || 'nothing'})`);
+    errors.push(
+      `executor default: function 'default' not found in exports (the script exports: ${ctx.exports.join(', ') || 'nothing'})`,
+    );
   }
-  if (options.thresholds !== undefined && options.thresholds !== null) validateThresholds(options.thresholds, ctx, errors);
+  if (options.thresholds !== undefined && options.thresholds !== null)
+    validateThresholds(options.thresholds, ctx, errors);
   if (options.summaryTrendStats !== undefined) {
-    if (!Array.isArray(options.summaryTrendStats)) errors.push(`options: summaryTrendStats must be an array, got ${describe(options.summaryTrendStats)}`);
+    if (!Array.isArray(options.summaryTrendStats))
+      errors.push(`options: summaryTrendStats must be an array, got ${describe(options.summaryTrendStats)}`);
     else {
       for (const s of options.summaryTrendStats) {
-        if (typeof s !== 'string' || !TREND_STATS.test(s)) errors.push(`options: summaryTrendStats: stat ${describe(s)} is not supported (avg, min, med, max, count, p(N))`);
+        if (typeof s !== 'string' || !TREND_STATS.test(s))
+          errors.push(
+            `options: summaryTrendStats: stat ${describe(s)} is not supported (avg, min, med, max, count, p(N))`,
+          );
       }
     }
   }

@@ -98,11 +98,16 @@ export function buildSummaryData(
   };
   for (const def of engine.observed()) put(def.name, def.name, {});
   // k6 always reports the duration of the requests it expected to succeed.
-  if (metrics.http_req_duration) put('http_req_duration{expected_response:true}', 'http_req_duration', { expected_response: 'true' });
+  if (metrics.http_req_duration)
+    put('http_req_duration{expected_response:true}', 'http_req_duration', { expected_response: 'true' });
   for (const t of engine.thresholds) if (!metrics[t.name]) put(t.name, t.metric, t.selector);
   return {
     root_group: tree.root,
-    options: { summaryTrendStats: trendStats, summaryTimeUnit: opts.summaryTimeUnit ?? '', noColor: opts.noColor ?? false },
+    options: {
+      summaryTrendStats: trendStats,
+      summaryTimeUnit: opts.summaryTimeUnit ?? '',
+      noColor: opts.noColor ?? false,
+    },
     state: { isStdOutTTY: false, isStdErrTTY: false, testRunDurationMs: opts.durationMs },
     metrics,
   };

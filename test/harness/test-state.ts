@@ -73,7 +73,11 @@ export class TestState {
 
   /** open(): paths relative to the bundle's folder, as k6 resolves them from the script file. */
   readFile(path: string): Buffer {
-    const file = path.startsWith('file://') ? fileURLToPath(path) : isAbsolute(path) ? path : resolve(this.bundleDir, path);
+    const file = path.startsWith('file://')
+      ? fileURLToPath(path)
+      : isAbsolute(path)
+        ? path
+        : resolve(this.bundleDir, path);
     let data = this.files.get(file);
     if (!data) {
       try {

@@ -51,7 +51,16 @@ export interface TransportConfig {
 /** An answer that replaces the target's: a JSON body, or `text` sent as it is (e.g. a proxy's HTML 502). */
 export type InjectedAnswer = CoreResponse & { text?: string; contentType?: string };
 
-const ZERO_TIMINGS: HostTimings = { duration: 0, blocked: 0, looking_up: 0, connecting: 0, tls_handshaking: 0, sending: 0, waiting: 0, receiving: 0 };
+const ZERO_TIMINGS: HostTimings = {
+  duration: 0,
+  blocked: 0,
+  looking_up: 0,
+  connecting: 0,
+  tls_handshaking: 0,
+  sending: 0,
+  waiting: 0,
+  receiving: 0,
+};
 const ROUTED_METHODS = new Set(['GET', 'PUT', 'POST']);
 
 function bodyText(body: string | number[] | null): string | null {
@@ -135,7 +144,8 @@ export function exchange(req: HostRequest, config: TransportConfig): Exchange {
     body: undefined,
   };
   // Sizes as on the wire for ASCII headers (all the scenarios send); bodies counted exactly.
-  let bytesSent = req.method.length + url.pathname.length + url.search.length + 12 + (text === null ? 0 : Buffer.byteLength(text));
+  let bytesSent =
+    req.method.length + url.pathname.length + url.search.length + 12 + (text === null ? 0 : Buffer.byteLength(text));
   for (const k in headers) bytesSent += k.length + headers[k]!.length + 4;
 
   if (url.origin !== config.origin) {
@@ -191,13 +201,18 @@ export function exchange(req: HostRequest, config: TransportConfig): Exchange {
     sent.body = parsed;
     const injected = config.onRequest?.(sent);
     if (injected) answer = injected;
-    else if (malformed) answer = badRequest(malformed, [{ title: 'Malformed JSON', details: malformed, source: { pointer: '' } }]);
+    else if (malformed)
+      answer = badRequest(malformed, [{ title: 'Malformed JSON', details: malformed, source: { pointer: '' } }]);
     else {
       try {
         answer = config.target.handle({ method: req.method, path, query: sent.query, body: parsed });
       } catch (err) {
         targetError = (err as Error).stack ?? String(err);
-        answer = withStatus(500, 'Internal error in the local target', { title: 'Internal error', details: (err as Error).message, source: {} });
+        answer = withStatus(500, 'Internal error in the local target', {
+          title: 'Internal error',
+          details: (err as Error).message,
+          source: {},
+        });
       }
     }
   }
@@ -207,7 +222,9 @@ export function exchange(req: HostRequest, config: TransportConfig): Exchange {
   const jsonBytes = Buffer.byteLength(json);
   const responseHeaders: Record<string, string> = { 'Content-Length': String(jsonBytes) };
   if (answer.text !== undefined || answer.body !== undefined) {
-    responseHeaders['Content-Type'] = answer.contentType ?? (answer.text === undefined ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8');
+    responseHeaders['Content-Type'] =
+      answer.contentType ??
+      (answer.text === undefined ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8');
   }
   const statusText = `${answer.status} ${STATUS_CODES[answer.status] ?? ''}`.trimEnd();
   let bytesReceived = statusText.length + 11 + jsonBytes;

@@ -3,7 +3,15 @@
 // SharedArray and metric declarations only in the init context; no requests, checks or groups there.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import vm from 'node:vm';
-import { ABORT_MARK, type HostApi, type HostRequest, type HostResponse, type MetricKind, type Phase, type Tags } from './host-api.ts';
+import {
+  ABORT_MARK,
+  type HostApi,
+  type HostRequest,
+  type HostResponse,
+  type MetricKind,
+  type Phase,
+  type Tags,
+} from './host-api.ts';
 import type { CompiledBundle } from './compile.ts';
 import { EXPORTS_GLOBAL } from './compile.ts';
 import { describeError } from './records.ts';
@@ -12,7 +20,14 @@ import type { TestState } from './test-state.ts';
 import { exchange } from './transport.ts';
 
 const DEFAULT_EXPECTED = [{ min: 200, max: 399 }];
-const HTTP_TRENDS = ['http_req_blocked', 'http_req_connecting', 'http_req_tls_handshaking', 'http_req_sending', 'http_req_waiting', 'http_req_receiving'] as const;
+const HTTP_TRENDS = [
+  'http_req_blocked',
+  'http_req_connecting',
+  'http_req_tls_handshaking',
+  'http_req_sending',
+  'http_req_waiting',
+  'http_req_receiving',
+] as const;
 const TIMING_OF: Record<(typeof HTTP_TRENDS)[number], keyof HostResponse['timings']> = {
   http_req_blocked: 'blocked',
   http_req_connecting: 'connecting',
@@ -51,7 +66,9 @@ function encode(buf: Buffer, encoding: string): string | number[] {
 export type AbortError = Error & { [ABORT_MARK]: true };
 
 /** Calls the function the host left in the context; compiled once for every VU. */
-const INVOKE = new vm.Script('globalThis.__cartloadCall.fn.apply(undefined, globalThis.__cartloadCall.args)', { filename: 'k6-harness-call' });
+const INVOKE = new vm.Script('globalThis.__cartloadCall.fn.apply(undefined, globalThis.__cartloadCall.args)', {
+  filename: 'k6-harness-call',
+});
 
 /** Node's timeout error, said in the harness's terms; any other error as it is. */
 function timeoutError(err: unknown, what: string, ms: number): unknown {
@@ -109,7 +126,10 @@ export class VirtualUser implements HostApi {
     sandbox.__cartloadCall = { fn, args };
     try {
       const ms = this.test.callTimeoutMs;
-      return INVOKE.runInContext(this.context, ms > 0 ? { timeout: ms, displayErrors: false } : { displayErrors: false });
+      return INVOKE.runInContext(
+        this.context,
+        ms > 0 ? { timeout: ms, displayErrors: false } : { displayErrors: false },
+      );
     } catch (err) {
       throw timeoutError(err, `${what} of VU ${this.vuId}`, this.test.callTimeoutMs);
     } finally {
@@ -123,7 +143,10 @@ export class VirtualUser implements HostApi {
     this.compiled = compiled;
     try {
       const ms = this.test.callTimeoutMs;
-      compiled.script.runInContext(this.context, ms > 0 ? { timeout: ms, displayErrors: false } : { displayErrors: false });
+      compiled.script.runInContext(
+        this.context,
+        ms > 0 ? { timeout: ms, displayErrors: false } : { displayErrors: false },
+      );
     } catch (thrown) {
       if (isAbort(thrown)) throw thrown;
       const err = timeoutError(thrown, `the init code of VU ${this.vuId}`, this.test.callTimeoutMs);
@@ -145,7 +168,8 @@ export class VirtualUser implements HostApi {
   /** Calls an exported function in a phase, awaiting a returned promise (k6 supports async functions). */
   async call(phase: Phase, fn: (...args: unknown[]) => unknown, args: unknown[]): Promise<unknown> {
     this.currentPhase = phase;
-    this.groupPath = phase === 'setup' ? `${GROUP_SEPARATOR}setup` : phase === 'teardown' ? `${GROUP_SEPARATOR}teardown` : '';
+    this.groupPath =
+      phase === 'setup' ? `${GROUP_SEPARATOR}setup` : phase === 'teardown' ? `${GROUP_SEPARATOR}teardown` : '';
     this.groupStarts = [];
     try {
       const r = this.invoke(fn, args, phase);
@@ -158,8 +182,14 @@ export class VirtualUser implements HostApi {
   }
 
   /** Runs one iteration; an exception is recorded (the test goes on, as in k6). */
-  async runIteration(fn: (data: unknown) => unknown, data: unknown, indexInTest: number, indexInInstance = indexInTest): Promise<void> {
-    if (this.iter === 0) Object.assign((this.context as { __ENV: Record<string, string> }).__ENV, this.test.scenario.env);
+  async runIteration(
+    fn: (data: unknown) => unknown,
+    data: unknown,
+    indexInTest: number,
+    indexInInstance = indexInTest,
+  ): Promise<void> {
+    if (this.iter === 0)
+      Object.assign((this.context as { __ENV: Record<string, string> }).__ENV, this.test.scenario.env);
     this.testIteration = indexInTest;
     this.instanceIteration = indexInInstance;
     const started = performance.now();
@@ -223,8 +253,11 @@ export class VirtualUser implements HostApi {
   }
 
   request(req: HostRequest): HostResponse {
-    this.requirePhase('Making requests in the init context is not supported, see https://grafana.com/docs/k6/latest/using-k6/test-lifecycle for more information');
-    const responseType = req.responseType === '' ? (this.test.options.discardResponseBodies === true ? 'none' : 'text') : req.responseType;
+    this.requirePhase(
+      'Making requests in the init context is not supported, see https://grafana.com/docs/k6/latest/using-k6/test-lifecycle for more information',
+    );
+    const responseType =
+      req.responseType === '' ? (this.test.options.discardResponseBodies === true ? 'none' : 'text') : req.responseType;
     const t = this.test.transport;
     const ex = t.exchange ? t.exchange({ ...req, responseType }) : exchange({ ...req, responseType }, t);
     const r = ex.response;
@@ -283,7 +316,14 @@ export class VirtualUser implements HostApi {
     this.test.metrics.add('checks', ok ? 1 : 0, t);
     this.test.tree.check(this.groupPath, name, ok);
     this.test.countCheck(name, ok);
-    if (!ok) this.test.failedChecks.push({ name, group: this.groupPath, vu: this.vuId, iteration: this.testIteration, tags: t });
+    if (!ok)
+      this.test.failedChecks.push({
+        name,
+        group: this.groupPath,
+        vu: this.vuId,
+        iteration: this.testIteration,
+        tags: t,
+      });
   }
 
   groupEnter(name: string): void {
@@ -324,7 +364,9 @@ export class VirtualUser implements HostApi {
 
   open(path: string, binary: boolean): string | number[] {
     if (this.currentPhase !== 'init') {
-      throw k6Error('The "open()" function is only available in the init stage (i.e. the global scope), see https://grafana.com/docs/k6/latest/using-k6/test-lifecycle for more information');
+      throw k6Error(
+        'The "open()" function is only available in the init stage (i.e. the global scope), see https://grafana.com/docs/k6/latest/using-k6/test-lifecycle for more information',
+      );
     }
     const data = this.test.readFile(path);
     return binary ? [...data] : data.toString('utf8');
@@ -345,9 +387,15 @@ export class VirtualUser implements HostApi {
     switch (kind) {
       case 'vu':
         if (this.currentPhase === 'init') throw k6Error('getting VU information in the init context is not supported');
-        return JSON.stringify({ idInInstance: this.vuId, idInTest: this.vuId, iterationInInstance: this.iter, iterationInScenario: this.iter });
+        return JSON.stringify({
+          idInInstance: this.vuId,
+          idInTest: this.vuId,
+          iterationInInstance: this.iter,
+          iterationInScenario: this.iter,
+        });
       case 'scenario':
-        if (this.currentPhase !== 'iteration') throw k6Error('getting scenario information outside of the VU context is not supported');
+        if (this.currentPhase !== 'iteration')
+          throw k6Error('getting scenario information outside of the VU context is not supported');
         return JSON.stringify({
           name: t.scenario.name,
           executor: t.scenario.executor,
@@ -357,7 +405,8 @@ export class VirtualUser implements HostApi {
           iterationInTest: this.testIteration,
         });
       case 'instance':
-        if (this.currentPhase === 'init') throw k6Error('getting instance information in the init context is not supported');
+        if (this.currentPhase === 'init')
+          throw k6Error('getting instance information in the init context is not supported');
         return JSON.stringify({
           iterationsInterrupted: t.iterationsInterrupted,
           iterationsCompleted: t.iterationsCompleted,

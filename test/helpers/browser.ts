@@ -9,7 +9,9 @@ import { chromium, type BrowserContext } from 'playwright-core';
 const CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
 /** The browser to use (CHROMIUM_PATH, else Debian's), or why there is none. */
-export function findChromium(env: Record<string, string | undefined> = process.env): { path: string } | { reason: string } {
+export function findChromium(
+  env: Record<string, string | undefined> = process.env,
+): { path: string } | { reason: string } {
   const list = env.CHROMIUM_PATH ? [env.CHROMIUM_PATH] : CANDIDATES;
   for (const p of list) {
     try {
@@ -22,12 +24,30 @@ export function findChromium(env: Record<string, string | undefined> = process.e
   return { reason: `no Chromium at ${list.join(', ')} (apt-get install chromium, or set CHROMIUM_PATH)` };
 }
 
-export const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** A browser with a new empty profile; close() also removes the profile. */
-export async function launchChromium(path: string, viewport = { width: 1280, height: 900 }): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+export async function launchChromium(
+  path: string,
+  viewport = { width: 1280, height: 900 },
+): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), 'cartload-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: path, headless: true, args: CHROMIUM_FLAGS, viewport, timeout: 90_000 });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: path,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    viewport,
+    timeout: 90_000,
+  });
   return {
     context,
     close: async () => {

@@ -46,7 +46,10 @@ export function spawnCartload(args: readonly string[], options: CliOptions = {})
 }
 
 /** Runs the CLI to its end. */
-export async function runCartload(args: readonly string[], options: CliOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runCartload(
+  args: readonly string[],
+  options: CliOptions = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const run = spawnCartload(args, options);
   const code = await run.code;
   return { code, stdout: run.stdout(), stderr: run.stderr() };
@@ -64,7 +67,10 @@ export interface MainResult {
  * for the tests of what the CLI checks and prints, at a fraction of a spawn's cost. `env` is the
  * whole environment the CLI sees; `stdin` its standard input (default: empty).
  */
-export async function runMain(args: readonly string[], o: { env?: Record<string, string | undefined>; stdin?: Readable; interactive?: boolean; answer?: string } = {}): Promise<MainResult & { asked: string[] }> {
+export async function runMain(
+  args: readonly string[],
+  o: { env?: Record<string, string | undefined>; stdin?: Readable; interactive?: boolean; answer?: string } = {},
+): Promise<MainResult & { asked: string[] }> {
   const { main } = await import('../../cli/main.ts');
   let stdout = '';
   let stderr = '';

@@ -38,7 +38,14 @@ export interface Recording {
 }
 
 /** `sessions` plans of `profile` (seed `seed`), session i started at `start(i)`, as a request log. */
-export function makeRecording(o: { pools: Pools; profile: TrafficProfile; seed: number; sessions: number; start: (i: number) => number; keepPlans?: boolean }): Recording {
+export function makeRecording(o: {
+  pools: Pools;
+  profile: TrafficProfile;
+  seed: number;
+  sessions: number;
+  start: (i: number) => number;
+  keepPlans?: boolean;
+}): Recording {
   const planner = createPlanner({ pools: o.pools, profile: o.profile, seed: o.seed });
   const parts: string[] = [stringify([REQUEST_LOG_COLUMNS as unknown as string[]])];
   const plans: SessionPlan[] = [];
@@ -62,17 +69,45 @@ export interface PlanFacts {
   /** Gaps between consecutive steps, all and by "from>to". */
   gaps: number[];
   gapsBy: Map<string, number[]>;
-  shares: { coupons: number; invalidCoupons: number; referral: number; loyalty: number; identifiers: number; shipping: number; get: number };
+  shares: {
+    coupons: number;
+    invalidCoupons: number;
+    referral: number;
+    loyalty: number;
+    identifiers: number;
+    shipping: number;
+    get: number;
+  };
   /** Sessions per profile ID (over the sessions given). */
   perProfile: Map<string, number>;
 }
 
 interface Body {
-  customerSession?: { cartItems?: { quantity: number; price?: number; category?: string }[]; couponCodes?: string[]; referralCode?: string; loyaltyCards?: string[]; identifiers?: string[]; additionalCosts?: unknown; profileId?: string };
+  customerSession?: {
+    cartItems?: { quantity: number; price?: number; category?: string }[];
+    couponCodes?: string[];
+    referralCode?: string;
+    loyaltyCards?: string[];
+    identifiers?: string[];
+    additionalCosts?: unknown;
+    profileId?: string;
+  };
 }
 
 export function planFacts(plans: Iterable<SessionPlan>, validCoupon: RegExp): PlanFacts {
-  const f: PlanFacts = { sessions: 0, kinds: new Map(), steps: new Map(), cartSizes: [], units: [], prices: [], categories: new Map(), gaps: [], gapsBy: new Map(), shares: { coupons: 0, invalidCoupons: 0, referral: 0, loyalty: 0, identifiers: 0, shipping: 0, get: 0 }, perProfile: new Map() };
+  const f: PlanFacts = {
+    sessions: 0,
+    kinds: new Map(),
+    steps: new Map(),
+    cartSizes: [],
+    units: [],
+    prices: [],
+    categories: new Map(),
+    gaps: [],
+    gapsBy: new Map(),
+    shares: { coupons: 0, invalidCoupons: 0, referral: 0, loyalty: 0, identifiers: 0, shipping: 0, get: 0 },
+    perProfile: new Map(),
+  };
   const add = <K>(m: Map<K, number>, k: K): void => void m.set(k, (m.get(k) ?? 0) + 1);
   let codes = 0;
   let nonDry = 0;
@@ -121,7 +156,8 @@ export function planFacts(plans: Iterable<SessionPlan>, validCoupon: RegExp): Pl
     // The cart checked out or cancelled with, else the last one.
     const end = p.steps.findIndex((s) => ['close', 'cancel', 'return', 'reopen'].includes(s.step));
     let cart = end === -1 ? undefined : (p.steps[end]!.body as Body | undefined)?.customerSession?.cartItems;
-    for (let i = (end === -1 ? p.steps.length : end) - 1; i >= 0 && !cart; i--) cart = (p.steps[i]!.body as Body | undefined)?.customerSession?.cartItems;
+    for (let i = (end === -1 ? p.steps.length : end) - 1; i >= 0 && !cart; i--)
+      cart = (p.steps[i]!.body as Body | undefined)?.customerSession?.cartItems;
     if (!cart) continue;
     f.cartSizes.push(cart.length);
     for (const item of cart) {

@@ -12,9 +12,14 @@ export interface TargetProcess {
 }
 
 /** Starts `cartload target <args>` on a free loopback port; rejects if it has not listened within `timeoutMs`. */
-export async function startTargetProcess(args: readonly string[], o: { apiKey?: string; timeoutMs?: number } = {}): Promise<TargetProcess> {
+export async function startTargetProcess(
+  args: readonly string[],
+  o: { apiKey?: string; timeoutMs?: number } = {},
+): Promise<TargetProcess> {
   const apiKey = o.apiKey ?? 'target-process-key';
-  const child = spawn(process.execPath, [CARTLOAD_BIN, 'target', '--port', '0', '--api-key', apiKey, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CARTLOAD_BIN, 'target', '--port', '0', '--api-key', apiKey, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));

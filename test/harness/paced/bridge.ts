@@ -68,7 +68,9 @@ export class HttpBridge {
         body: '',
         durationMs: performance.now() - started,
         waitingMs: 0,
-        error: refused ? `dial tcp ${url.host}: connect: connection refused` : `request failed: ${(err as Error).message}`,
+        error: refused
+          ? `dial tcp ${url.host}: connect: connection refused`
+          : `request failed: ${(err as Error).message}`,
         errorCode: refused ? 1212 : 1000,
         remoteIp: '',
         remotePort: 0,
@@ -80,4 +82,3 @@ export class HttpBridge {
     await this.agent.close().catch(() => undefined);
   }
 }
-

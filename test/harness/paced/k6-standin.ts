@@ -26,7 +26,9 @@ import type { Delta, FromVu, ToVu, VuWorkerData } from './vu-worker.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** Where the built stand-in lives: inside the project, so that esbuild resolves from its node_modules. */
-const CACHE = HERE.endsWith(join('.cache', 'cartload')) ? HERE : join(HERE, '..', '..', '..', 'node_modules', '.cache', 'cartload');
+const CACHE = HERE.endsWith(join('.cache', 'cartload'))
+  ? HERE
+  : join(HERE, '..', '..', '..', 'node_modules', '.cache', 'cartload');
 const SOURCES = HERE.endsWith(join('.cache', 'cartload')) ? undefined : join(HERE, '..', '..', '..');
 
 /**
@@ -39,10 +41,20 @@ async function buildStandIn(): Promise<{ main: string; worker: string }> {
   const main = join(CACHE, 'k6-standin.mjs');
   const worker = join(CACHE, 'k6-standin-vu.mjs');
   if (!SOURCES) return { main, worker };
-  const built = Math.min(...(await Promise.all([main, worker].map((f) => stat(f).then((st) => st.mtimeMs, () => 0)))));
+  const built = Math.min(
+    ...(await Promise.all(
+      [main, worker].map((f) =>
+        stat(f).then(
+          (st) => st.mtimeMs,
+          () => 0,
+        ),
+      ),
+    )),
+  );
   let newest = 0;
   for (const dir of ['test/harness', 'model', 'emulator/core']) {
-    for (const f of await readdir(join(SOURCES, dir), { recursive: true })) if (f.endsWith('.ts')) newest = Math.max(newest, (await stat(join(SOURCES, dir, f))).mtimeMs);
+    for (const f of await readdir(join(SOURCES, dir), { recursive: true }))
+      if (f.endsWith('.ts')) newest = Math.max(newest, (await stat(join(SOURCES, dir, f))).mtimeMs);
   }
   if (built > newest) return { main, worker };
   // The harness finds its k6 shims beside compile.ts: keep that file's own URL in the bundle.
@@ -51,14 +63,25 @@ async function buildStandIn(): Promise<{ main: string; worker: string }> {
     name: 'keep-compile-url',
     setup(b) {
       b.onLoad({ filter: /[\\/]harness[\\/]compile\.ts$/ }, async (args) => ({
-        contents: (await readFile(args.path, 'utf8')).replaceAll('import.meta.url', JSON.stringify(pathToFileURL(compileTs).href)),
+        contents: (await readFile(args.path, 'utf8')).replaceAll(
+          'import.meta.url',
+          JSON.stringify(pathToFileURL(compileTs).href),
+        ),
         loader: 'ts',
       }));
     },
   };
   // Some bundled CommonJS (undici) calls require(): give the ES module one.
   const common: BuildOptions = {
-    plugins: [keepUrl], bundle: true, platform: 'node', format: 'esm', target: 'node20', external: ['esbuild'], logLevel: 'silent', banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" } };
+    plugins: [keepUrl],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: ['esbuild'],
+    logLevel: 'silent',
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  };
   await Promise.all([
     build({ ...common, entryPoints: [join(HERE, 'k6-standin.ts')], outfile: main }),
     build({ ...common, entryPoints: [join(HERE, 'vu-worker.ts')], outfile: worker }),
@@ -119,7 +142,8 @@ async function main(argv: string[]): Promise<number> {
     return /exit code 104/.test((err as Error).message) ? K6_EXIT.invalidConfig : K6_EXIT.scriptException;
   }
   const s = test.state;
-  const scenarioOptions = ((s.options.scenarios ?? {}) as Record<string, Record<string, unknown>>)[s.scenario.name] ?? {};
+  const scenarioOptions =
+    ((s.options.scenarios ?? {}) as Record<string, Record<string, unknown>>)[s.scenario.name] ?? {};
   const plan = arrivalPlan(scenarioOptions);
   const maxVUs = Math.min(plan.maxVUs, cap);
   // The same compiled script K6Test.prepare() made (cached), for each VU thread to compile again.
@@ -145,7 +169,8 @@ async function main(argv: string[]): Promise<number> {
     }
     s.errors.push(...d.errors);
     s.console.push(...d.console);
-    for (const c of d.console) if (c.level === 'error' || c.level === 'warn') process.stderr.write(`${c.level}: ${c.message}\n`);
+    for (const c of d.console)
+      if (c.level === 'error' || c.level === 'warn') process.stderr.write(`${c.level}: ${c.message}\n`);
     s.iterationsCompleted += d.completed;
     s.iterationsInterrupted += d.interrupted;
   };
@@ -154,12 +179,25 @@ async function main(argv: string[]): Promise<number> {
     const channel = new MessageChannel();
     const flag = new SharedArrayBuffer(4);
     bridge.attach(channel.port1, new Int32Array(flag));
-    const workerData: VuWorkerData = { vuId: id, bundle: bundle as string, code, map, env, options: s.options, scenario: s.scenario, port: channel.port2, flag };
+    const workerData: VuWorkerData = {
+      vuId: id,
+      bundle: bundle as string,
+      code,
+      map,
+      env,
+      options: s.options,
+      scenario: s.scenario,
+      port: channel.port2,
+      flag,
+    };
     const worker = new Worker(workerFile, { workerData, transferList: [channel.port2], execArgv: [] });
     const vu: Vu = { id, worker, port: channel.port1, busy: false, ready: Promise.resolve() };
     all.push(vu);
     vu.ready = new Promise<void>((ok, fail) => {
-      vu.waiting = (m) => (m.type === 'ready' ? ok() : fail(new Error(m.type === 'init-error' ? m.message : `VU ${id}: unexpected ${m.type}`)));
+      vu.waiting = (m) =>
+        m.type === 'ready'
+          ? ok()
+          : fail(new Error(m.type === 'init-error' ? m.message : `VU ${id}: unexpected ${m.type}`));
     });
     worker.on('message', (m: FromVu) => {
       const w = vu.waiting;
@@ -259,7 +297,9 @@ async function main(argv: string[]): Promise<number> {
       if (vus.length + spawning < maxVUs) grow();
       else if (!warned) {
         warned = true;
-        process.stderr.write(`WARN Insufficient VUs, reached ${vus.length} active VUs and cannot initialize more${maxVUs < plan.maxVUs ? ` (the stand-in caps VUs at ${cap}: CARTLOAD_STANDIN_MAX_VUS)` : ''}\n`);
+        process.stderr.write(
+          `WARN Insufficient VUs, reached ${vus.length} active VUs and cannot initialize more${maxVUs < plan.maxVUs ? ` (the stand-in caps VUs at ${cap}: CARTLOAD_STANDIN_MAX_VUS)` : ''}\n`,
+        );
       }
       continue;
     }
@@ -294,7 +334,10 @@ async function main(argv: string[]): Promise<number> {
     teardownError = teardown.error;
   }
   const durationMs = performance.now() - started;
-  if (late > 0) process.stderr.write(`k6 stand-in: ${late} iterations waited for a VU thread to start (k6 would have had it ready)\n`);
+  if (late > 0)
+    process.stderr.write(
+      `k6 stand-in: ${late} iterations waited for a VU thread to start (k6 would have had it ready)\n`,
+    );
   await stopAll();
 
   const result = await test.finish({ timedOut: false, teardownError, durationMs });

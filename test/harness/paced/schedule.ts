@@ -70,5 +70,11 @@ export function arrivalPlan(scenario: Record<string, unknown>): ArrivalPlan {
     throw new Error(`the paced k6 stand-in runs arrival-rate scenarios only, not ${String(executor)}`);
   }
   const durationMs = segments.reduce((sum, s) => sum + s.ms, 0);
-  return { starts: () => arrivals(segments.filter((s) => s.ms > 0)), durationMs, preAllocatedVUs, maxVUs: Math.max(maxVUs, preAllocatedVUs), gracefulStopMs };
+  return {
+    starts: () => arrivals(segments.filter((s) => s.ms > 0)),
+    durationMs,
+    preAllocatedVUs,
+    maxVUs: Math.max(maxVUs, preAllocatedVUs),
+    gracefulStopMs,
+  };
 }

@@ -51,9 +51,16 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 function exchangeFor(req: HostRequest): Exchange {
   const url = new URL(req.url);
-  const body = req.body === null ? null : typeof req.body === 'string' ? req.body : Buffer.from(req.body).toString('utf8');
+  const body =
+    req.body === null ? null : typeof req.body === 'string' ? req.body : Buffer.from(req.body).toString('utf8');
   const headers: Record<string, string> = { 'User-Agent': 'k6/2.2.1 (https://k6.io/)', ...req.headers };
-  const r = send({ method: req.method, url: req.url, headers, body, timeoutMs: req.timeoutMs > 0 ? req.timeoutMs : 60_000 });
+  const r = send({
+    method: req.method,
+    url: req.url,
+    headers,
+    body,
+    timeoutMs: req.timeoutMs > 0 ? req.timeoutMs : 60_000,
+  });
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) if (!(k in query)) query[k] = v;
   return {
@@ -73,7 +80,19 @@ class PacedVu extends VirtualUser {
   }
 }
 
-const state = new TestState(data.bundle, data.env, { target: { handle: () => ({ status: 500, body: undefined }) }, origin: 'http://stand-in', apiKey: '', exchange: exchangeFor }, { requests: false, samples: true }, false, 0);
+const state = new TestState(
+  data.bundle,
+  data.env,
+  {
+    target: { handle: () => ({ status: 500, body: undefined }) },
+    origin: 'http://stand-in',
+    apiKey: '',
+    exchange: exchangeFor,
+  },
+  { requests: false, samples: true },
+  false,
+  0,
+);
 state.options = data.options;
 state.scenario = data.scenario;
 const vu = new PacedVu(data.vuId, state);
@@ -132,7 +151,8 @@ port.on('message', (m: ToVu) => {
         // exec.scenario.startTime: the scenario's start, the same for every VU.
         (state as { startedAt: number }).startedAt = m.scenarioStart;
         // Each VU parses setup()'s data once, as in k6.
-        if (setupData === undefined || setupData.json !== m.setupJson) setupData = { json: m.setupJson, value: vu.parseHere(m.setupJson) };
+        if (setupData === undefined || setupData.json !== m.setupJson)
+          setupData = { json: m.setupJson, value: vu.parseHere(m.setupJson) };
         await vu.runIteration(fn, setupData.value, m.index);
         post({ type: 'done', ...delta() });
         return;

@@ -7,7 +7,10 @@ function out(r: string | number[]): Out {
   return typeof r === 'string' ? r : toArrayBuffer(r);
 }
 
-const hashWith = (algorithm: string) => (input: unknown, encoding: string): Out => out(host.hash(algorithm, toHostData(input), encoding));
+const hashWith =
+  (algorithm: string) =>
+  (input: unknown, encoding: string): Out =>
+    out(host.hash(algorithm, toHostData(input), encoding));
 
 export const md4 = hashWith('md4');
 export const md5 = hashWith('md5');
@@ -48,4 +51,18 @@ export function createHMAC(algorithm: string, secret: unknown): Hasher {
   return new Hasher((data, encoding) => out(host.hmac(algorithm, toHostData(secret), data, encoding)));
 }
 
-export default { md4, md5, sha1, sha256, sha384, sha512, sha512_224, sha512_256, ripemd160, hmac, randomBytes, createHash, createHMAC };
+export default {
+  md4,
+  md5,
+  sha1,
+  sha256,
+  sha384,
+  sha512,
+  sha512_224,
+  sha512_256,
+  ripemd160,
+  hmac,
+  randomBytes,
+  createHash,
+  createHMAC,
+};

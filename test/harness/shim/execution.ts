@@ -28,12 +28,16 @@ function infoObject(kind: Kind, extra: PropertyDescriptorMap = {}): Record<strin
   return Object.defineProperties(o, extra);
 }
 
-function liveTags(get: () => Record<string, string>, set: (k: string, v: string | null) => void): Record<string, string> {
+function liveTags(
+  get: () => Record<string, string>,
+  set: (k: string, v: string | null) => void,
+): Record<string, string> {
   return new Proxy({} as Record<string, string>, {
     get: (_t, key) => (typeof key === 'string' ? get()[key] : undefined),
     set: (_t, key, value: unknown) => {
       if (typeof key !== 'string') return false;
-      if (value !== null && typeof value === 'object') throw new Error(`only String, Boolean and Number types are accepted as a metric tag value (tag "${key}")`);
+      if (value !== null && typeof value === 'object')
+        throw new Error(`only String, Boolean and Number types are accepted as a metric tag value (tag "${key}")`);
       set(key, String(value));
       return true;
     },
@@ -52,8 +56,16 @@ function liveTags(get: () => Record<string, string>, set: (k: string, v: string 
 
 let vuTags: Record<string, string> | undefined;
 let vuMetadata: Record<string, string> | undefined;
-const tags = (): Record<string, string> => (vuTags ??= liveTags(() => host.vuTags(), (k, v) => host.setVuTag(k, v)));
-const metadata = (): Record<string, string> => (vuMetadata ??= liveTags(() => host.vuMetadata(), (k, v) => host.setVuMetadata(k, v)));
+const tags = (): Record<string, string> =>
+  (vuTags ??= liveTags(
+    () => host.vuTags(),
+    (k, v) => host.setVuTag(k, v),
+  ));
+const metadata = (): Record<string, string> =>
+  (vuMetadata ??= liveTags(
+    () => host.vuMetadata(),
+    (k, v) => host.setVuMetadata(k, v),
+  ));
 
 let vuInfo: Record<string, unknown> | undefined;
 let scenarioInfo: Record<string, unknown> | undefined;
@@ -64,7 +76,13 @@ function vuObject(): Record<string, unknown> {
   read('vu'); // the same error as k6 outside of a VU
   return (vuInfo ??= infoObject('vu', {
     tags: { get: tags, enumerable: true },
-    metrics: { value: Object.defineProperties({}, { tags: { get: tags, enumerable: true }, metadata: { get: metadata, enumerable: true } }), enumerable: true },
+    metrics: {
+      value: Object.defineProperties(
+        {},
+        { tags: { get: tags, enumerable: true }, metadata: { get: metadata, enumerable: true } },
+      ),
+      enumerable: true,
+    },
   }));
 }
 
@@ -84,11 +102,19 @@ function testObject(): Record<string, unknown> {
   }));
 }
 
-const exec = Object.defineProperties({} as { vu: Record<string, unknown>; scenario: Record<string, unknown>; instance: Record<string, unknown>; test: Record<string, unknown> }, {
-  vu: { get: vuObject, enumerable: true },
-  scenario: { get: () => (scenarioInfo ??= infoObject('scenario')), enumerable: true },
-  instance: { get: () => (instanceInfo ??= infoObject('instance')), enumerable: true },
-  test: { get: testObject, enumerable: true },
-});
+const exec = Object.defineProperties(
+  {} as {
+    vu: Record<string, unknown>;
+    scenario: Record<string, unknown>;
+    instance: Record<string, unknown>;
+    test: Record<string, unknown>;
+  },
+  {
+    vu: { get: vuObject, enumerable: true },
+    scenario: { get: () => (scenarioInfo ??= infoObject('scenario')), enumerable: true },
+    instance: { get: () => (instanceInfo ??= infoObject('instance')), enumerable: true },
+    test: { get: testObject, enumerable: true },
+  },
+);
 
 export default exec;

@@ -60,7 +60,13 @@ export class Response {
   tls_cipher_suite = '';
   ocsp = { produced_at: 0, this_update: 0, next_update: 0, revocation_reason: '', revoked_at: 0, status: 'unknown' };
   cookies: Record<string, unknown[]> = {};
-  request: { method: string; url: string; headers: Record<string, string[]>; body: string; cookies: Record<string, unknown[]> };
+  request: {
+    method: string;
+    url: string;
+    headers: Record<string, string[]>;
+    body: string;
+    cookies: Record<string, unknown[]>;
+  };
   #text: string | null;
   #parsed: unknown = undefined;
   #parsedOk = false;
@@ -86,7 +92,9 @@ export class Response {
   /** The body parsed as JSON, or the value at a GJSON selector (undefined when absent or the body is not JSON). */
   json(selector?: string): unknown {
     if (this.#text === null) {
-      throw new Error("the body is null so we can't transform it to JSON - this likely was because of a request error getting the response");
+      throw new Error(
+        "the body is null so we can't transform it to JSON - this likely was because of a request error getting the response",
+      );
     }
     if (!this.#parsedOk) {
       try {
@@ -96,7 +104,10 @@ export class Response {
         if (selector !== undefined) return undefined;
         const msg = (err as Error).message;
         const at = jsonErrorPosition(this.#text, msg);
-        throw new Error(`cannot parse json due to an error at line ${at.line}, character ${at.character} , error: ${msg}`, { cause: err });
+        throw new Error(
+          `cannot parse json due to an error at line ${at.line}, character ${at.character} , error: ${msg}`,
+          { cause: err },
+        );
       }
     }
     return selector === undefined ? this.#parsed : selectJson(this.#parsed, String(selector));
@@ -116,7 +127,8 @@ export class Response {
 function formEncode(body: Record<string, unknown>): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(body)) {
-    if (v !== null && typeof v === 'object' && (v as { __k6file?: boolean }).__k6file) throw NOT_EMULATED('multipart bodies (http.file)');
+    if (v !== null && typeof v === 'object' && (v as { __k6file?: boolean }).__k6file)
+      throw NOT_EMULATED('multipart bodies (http.file)');
     parts.push(`${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`);
   }
   return parts.join('&');
@@ -148,12 +160,17 @@ export function request(method: string, url: unknown, body?: unknown, params?: P
       headers['Content-Type'] = 'application/x-www-form-urlencoded';
     } else sent = String(body);
   }
-  if (p.headers) for (const [k, v] of Object.entries(p.headers)) if (v !== undefined && v !== null) headers[k] = String(v);
+  if (p.headers)
+    for (const [k, v] of Object.entries(p.headers)) if (v !== undefined && v !== null) headers[k] = String(v);
   const tags = toTags(p.tags) ?? {};
   if (u.name !== undefined && tags.name === undefined) tags.name = u.name;
   const m = String(method);
   const expected =
-    p.responseCallback === undefined ? undefined : p.responseCallback === null ? null : (p.responseCallback as ExpectedStatuses)[EXPECTED];
+    p.responseCallback === undefined
+      ? undefined
+      : p.responseCallback === null
+        ? null
+        : (p.responseCallback as ExpectedStatuses)[EXPECTED];
   const r = host.request({
     method: m,
     url: u.url,
@@ -169,11 +186,16 @@ export function request(method: string, url: unknown, body?: unknown, params?: P
 
 export const get = (url: unknown, params?: Params | null): Response => request('GET', url, null, params);
 export const head = (url: unknown, params?: Params | null): Response => request('HEAD', url, null, params);
-export const post = (url: unknown, body?: unknown, params?: Params | null): Response => request('POST', url, body, params);
-export const put = (url: unknown, body?: unknown, params?: Params | null): Response => request('PUT', url, body, params);
-export const patch = (url: unknown, body?: unknown, params?: Params | null): Response => request('PATCH', url, body, params);
-export const del = (url: unknown, body?: unknown, params?: Params | null): Response => request('DELETE', url, body, params);
-export const options = (url: unknown, body?: unknown, params?: Params | null): Response => request('OPTIONS', url, body, params);
+export const post = (url: unknown, body?: unknown, params?: Params | null): Response =>
+  request('POST', url, body, params);
+export const put = (url: unknown, body?: unknown, params?: Params | null): Response =>
+  request('PUT', url, body, params);
+export const patch = (url: unknown, body?: unknown, params?: Params | null): Response =>
+  request('PATCH', url, body, params);
+export const del = (url: unknown, body?: unknown, params?: Params | null): Response =>
+  request('DELETE', url, body, params);
+export const options = (url: unknown, body?: unknown, params?: Params | null): Response =>
+  request('OPTIONS', url, body, params);
 
 export function asyncRequest(method: string, url: unknown, body?: unknown, params?: Params | null): Promise<Response> {
   try {
@@ -183,7 +205,11 @@ export function asyncRequest(method: string, url: unknown, body?: unknown, param
   }
 }
 
-type BatchItem = string | TaggedUrl | [string, unknown, unknown?, Params?] | { method?: string; url: unknown; body?: unknown; params?: Params };
+type BatchItem =
+  | string
+  | TaggedUrl
+  | [string, unknown, unknown?, Params?]
+  | { method?: string; url: unknown; body?: unknown; params?: Params };
 
 function runBatchItem(item: BatchItem): Response {
   if (typeof item === 'string') return request('GET', item);
@@ -211,7 +237,9 @@ export function url(strings: TemplateStringsArray, ...values: unknown[]): Tagged
 }
 
 export function expectedStatuses(...statuses: (number | { min: number; max: number })[]): ExpectedStatuses {
-  const ranges: Ranges = statuses.map((s) => (typeof s === 'number' ? { min: s, max: s } : { min: Number(s.min), max: Number(s.max) }));
+  const ranges: Ranges = statuses.map((s) =>
+    typeof s === 'number' ? { min: s, max: s } : { min: Number(s.min), max: Number(s.max) },
+  );
   return { [EXPECTED]: ranges };
 }
 
