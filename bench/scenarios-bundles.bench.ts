@@ -51,7 +51,7 @@ const K6 = {
 
 const AUTH = `const params = { headers: { 'Content-Type': 'application/json', Authorization: 'ApiKey-v1 ' + __ENV.TALON_API_KEY }, tags: { name: 'PUT /v2/customer_sessions/{id}' } };`;
 
-/** The issue's minimal script: one fixed-body PUT with a check per iteration. */
+/** The minimal script real k6 was measured with: one fixed-body PUT with a check per iteration. */
 const MINIMAL = `import http from 'k6/http';
 import { check } from 'k6';
 const body = JSON.stringify({ customerSession: { profileId: 'customer-1', cartItems: [{ sku: 'SKU-1', name: 'Practical Steel Chair', price: 24.99, category: 'Home', quantity: 1 }] }, responseContent: ['customerSession'] });
@@ -62,7 +62,7 @@ export default function () {
 }
 `;
 
-/** The issue's CPU baseline: open → update → close with fixed bodies, two checks per request. */
+/** The CPU baseline real k6 was measured with: open → update → close with fixed bodies, two checks per request. */
 const FIXED = `import http from 'k6/http';
 import { check } from 'k6';
 const items = [];

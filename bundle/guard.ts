@@ -1,5 +1,5 @@
 // An esbuild plugin that keeps Node and faker out of the k6 bundles. k6 has no Node APIs, and faker
-// costs megabytes per VU (see DESIGN.md), so an import of either fails the build with the whole
+// costs megabytes per VU (every VU evaluates the bundle), so an import of either fails the build with the whole
 // import chain from the scenario down to the offending specifier: the fix is usually in the middle.
 import { builtinModules } from 'node:module';
 import { relative, sep } from 'node:path';

@@ -12,7 +12,7 @@ import { capacitySteps } from '../scenarios/lib/load.ts';
 import { makeK6RunId, resultsPrefix, summaryFiles } from '../scenarios/lib/summary.ts';
 import { parseXml } from './xml-wellformed.ts';
 
-// The real data object a k6 v2.2 run handed to handleSummary (see /work/shared/reference/k6/).
+// The real data object a k6 v2.2 run handed to handleSummary (test/fixtures/scenarios/k6-handleSummary-data.sample.json).
 const realData = JSON.parse(
   readFileSync(join(import.meta.dirname, 'fixtures/scenarios/k6-handleSummary-data.sample.json'), 'utf8'),
 ) as K6SummaryData;

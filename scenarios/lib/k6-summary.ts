@@ -1,5 +1,5 @@
 // Turns the data object k6 hands to handleSummary into cartload's RunSummary (summary.json) and the
-// JUnit input. Written against the real k6 v2.2 object in /work/shared/reference/k6/. Pure: no k6
+// JUnit input. Written against the object a real k6 v2.2 run hands over (test/fixtures/scenarios/k6-handleSummary-data.sample.json). Pure: no k6
 // imports, so Node tests feed it recorded k6 data.
 import { ENDPOINTS, LIFECYCLE_KINDS, STEP_NAMES } from '../../model/plan.ts';
 import {

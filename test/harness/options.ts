@@ -3,7 +3,7 @@
 // machine without k6, not in the user's CI. The rules and, where k6 has one, the wording of each
 // message follow k6's executor configs (lib/executor/*.go), its threshold parser
 // (metrics/thresholds_parser.go) and its metric-name parser; see also
-// /work/shared/reference/k6/console-bad-options.txt for two messages seen from a real k6 v2.2.
+// the two messages a real k6 v2.2 printed for bad options (quoted in the tests).
 import { describe, formatDuration, parseK6Duration } from '../../model/duration.ts';
 
 export type MetricType = 'counter' | 'gauge' | 'rate' | 'trend';
