@@ -44,7 +44,7 @@ test("N equal segments in k6's notation, one sequence, one run folder per instan
 
 test('every variable the scenarios read is passed to the instances, except the ones set per instance or secret', async () => {
   const config = await readFile(join(ROOT, 'scenarios/lib/config.ts'), 'utf8');
-  const read = new Set([...config.matchAll(/\((?:env, )?'([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1] as string));
+  const read = new Set([...config.matchAll(/\((?:\s*env,)?\s*'([A-Z][A-Z0-9_]+)'/g)].map((m) => m[1] as string));
   const perInstance = ['SESSION_PREFIX', 'RUN_ID', 'RUN_DIR', 'RESULTS_DIR', 'TALON_API_KEY'];
   assert.deepEqual([...SCENARIO_VARIABLES].sort(), [...read].filter((v) => !perInstance.includes(v)).sort());
 });
