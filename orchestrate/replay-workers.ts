@@ -233,7 +233,10 @@ export async function replayWithWorkers(o: ReplayWorkersOptions): Promise<Engine
       new Promise<void>((resolve) => {
         const j = k + 1;
         const end = (e: WorkerEnd): void => {
-          w.end ??= e;
+          // A worker's thread exits after its report: that exit is no failure, and must not stop
+          // the workers still sending (it did, and they dropped what they had not sent).
+          if (w.end !== undefined) return;
+          w.end = e;
           // A worker that could not start (the target refused, the input is bad) stops the run.
           if (e.outcome !== 'ok' && e.outcome !== 'thresholds' && e.outcome !== 'interrupted') onStop();
           w.wakeProducer?.();

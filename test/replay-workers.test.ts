@@ -103,6 +103,47 @@ test("the first step sent is a session's first event that the filters admit; it 
 });
 
 test(
+  'a worker that finishes first does not stop the others: every step of the late shard is sent',
+  { timeout: 120_000 },
+  async () => {
+    // Shard 1's sessions are over in 0.3 s, shard 2's recorded 1.5 s in: worker 1 ends and exits
+    // while worker 2 still waits for its steps.
+    const events: ReplayEvent[] = [];
+    const session = (id: string, at: number): void => {
+      for (const e of makeEvents({ sessions: 1, steps: ['open', 'close'], stepMs: 20, t0: T0 + at }))
+        events.push({ ...e, sessionId: id, step: { ...e.step, path: e.step.path.replace('/s0', `/${id}`) } });
+    };
+    idsIn(1, 5).forEach((id, i) => session(id, i * 50));
+    idsIn(2, 5, 3000).forEach((id, i) => session(id, 1500 + i * 50));
+    events.sort((a, b) => a.time - b.time);
+    const file = join(dir, 'early-late.csv');
+    await writeRequestLog(file, events);
+    const server = await startRecorder();
+    try {
+      const res = await replayWithWorkers({
+        file,
+        workers: 2,
+        target: server.url,
+        timing: { mode: 'speed', speed: 1 },
+        sessionPrefix: '',
+        resultsDir: join(dir, 'results'),
+        runId: 'early-late',
+        preflight: false,
+      });
+      assert.equal(res.outcome, 'ok', res.message);
+      assert.equal(server.received.length, events.length, 'every step sent');
+      assert.equal(res.summary?.requests.total, events.length);
+      assert.ok(
+        !res.summary?.notes?.some((n) => /not sent because the run stopped/.test(n)),
+        JSON.stringify(res.summary?.notes),
+      );
+    } finally {
+      await server.close();
+    }
+  },
+);
+
+test(
   'two workers: every step once, in session order, on one timeline; one merged run folder',
   { timeout: 120_000 },
   async () => {
