@@ -5,7 +5,6 @@
 // on one clock (orchestrate/shared-start.ts); then one merged summary and one verdict in <run>/.
 // One Node process sends from one core; N workers send from N, while one thread reads.
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -26,11 +25,6 @@ export interface ReplayWorkersOptions extends Omit<ReplayFileOptions, 'progress'
   progress?: ProgressSink;
   /** The recording, already opened (openRecording); default: opened here. */
   recording?: OpenedRecording;
-}
-
-/** The workers a replay gets by default: one per core, or one when the input cannot be split. */
-export function defaultWorkers(o: { file: string; loops?: number; limit?: number }): number {
-  return o.file === '-' || (o.loops ?? 1) > 1 || o.limit !== undefined ? 1 : availableParallelism();
 }
 
 /** Why these options cannot run on several workers, or undefined. */

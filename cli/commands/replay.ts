@@ -192,7 +192,7 @@ export default defineCommand<ReplayArgs>({
         .option('workers', {
           type: 'number',
           describe:
-            'Worker threads sending one shard of the file each, on one shared clock (default: the cores available; 1 for -, --loop, --limit or a checkpoint)',
+            'Worker threads sending one shard of the file each, on one shared clock (default 1; not with -, --loop, --limit or a checkpoint)',
         })
         .option('checkpoint', {
           type: 'string',
@@ -250,14 +250,16 @@ export default defineCommand<ReplayArgs>({
     const checkpoint = a.resume ?? a.checkpoint;
     if (checkpoint !== undefined && a.workers !== undefined && a.workers > 1)
       throw new UsageError('--checkpoint and --resume run one worker: drop --workers');
-    const { defaultWorkers, workersRefusal } = await import('../../orchestrate/replay-workers.ts');
+    const { workersRefusal } = await import('../../orchestrate/replay-workers.ts');
     const limit = filters.limit !== undefined ? { limit: filters.limit } : {};
     const workers =
       checkpoint !== undefined
         ? 1
         : a.workers !== undefined
           ? wholeFlag('workers', a.workers, 1)
-          : defaultWorkers({ file: a.file, loops, ...limit });
+          : // One thread unless asked: handing events to workers costs more CPU per request than it
+            // saves on a machine of few cores (docs/scaling-out.md has the figures).
+            1;
     const refused = workersRefusal({ workers, file: a.file, loops, ...limit });
     if (refused) throw new UsageError(refused);
     const { validateEngineOptions } = await import('../../engine/index.ts');
