@@ -15,7 +15,13 @@ import {
 } from './checkpoint.ts';
 import type { RecordingInput } from '../engine/index.ts';
 import type { ReplayEvent } from '../recordings/events.ts';
-import { openRecording, replayOpened, type OpenedRecording, type ReplayFileOptions } from './replay.ts';
+import {
+  openRecording,
+  recordingSourceOf,
+  replayOpened,
+  type OpenedRecording,
+  type ReplayFileOptions,
+} from './replay.ts';
 
 export interface CheckpointReplayOptions extends ReplayFileOptions {
   /** The recording, already opened (openRecording); default: opened here. */
@@ -40,28 +46,19 @@ export async function replayWithCheckpoint(o: CheckpointReplayOptions): Promise<
     resume,
     resendInDoubt,
     recording: opened,
-    file,
-    format,
-    onError,
-    tmpDir,
-    sortWindowMs,
-    stdin,
+    file: _file,
+    format: _format,
+    onError: _onError,
+    tmpDir: _tmpDir,
+    sortWindowMs: _sortWindowMs,
+    stdin: _stdin,
     ...engine
   } = o;
   const run = async (
     wrap: (events: AsyncIterable<ReplayEvent>) => AsyncIterable<ReplayEvent>,
     options: typeof engine,
   ) => {
-    const recording =
-      opened ??
-      (await openRecording({
-        file,
-        ...(format ? { format } : {}),
-        ...(onError ? { onError } : {}),
-        ...(tmpDir ? { tmpDir } : {}),
-        ...(sortWindowMs !== undefined ? { sortWindowMs } : {}),
-        ...(stdin ? { stdin } : {}),
-      }));
+    const recording = opened ?? (await openRecording(recordingSourceOf(o)));
     const input: RecordingInput = { ...recording.input, open: (onIssue) => wrap(recording.input.open(onIssue)) };
     return replayOpened({ input, close: () => recording.close() }, options);
   };

@@ -15,7 +15,7 @@ import type { EngineResult, ProgressSink } from '../engine/index.ts';
 import { shardOf, type Shard } from '../engine/hash.ts';
 import { makeRunId, shortRandom } from '../engine/run-id.ts';
 import { mergeParts, MergeError } from './merge-parts.ts';
-import { openRecording, type OpenedRecording, type ReplayFileOptions } from './replay.ts';
+import { openRecording, recordingSourceOf, type OpenedRecording, type ReplayFileOptions } from './replay.ts';
 import { CREDIT, type FromWorker, type ToWorker, type WorkerInput } from './replay-worker-protocol.ts';
 import { firstSentStep } from './shared-start.ts';
 
@@ -152,25 +152,16 @@ export async function replayWithWorkers(o: ReplayWorkersOptions): Promise<Engine
     signal,
     hardSignal,
     file,
-    format,
-    onError,
-    tmpDir,
-    sortWindowMs,
-    stdin,
+    format: _format,
+    onError: _onError,
+    tmpDir: _tmpDir,
+    sortWindowMs: _sortWindowMs,
+    stdin: _stdin,
     recording: opened,
     consumers: _consumers,
     ...engine
   } = o;
-  const recording =
-    opened ??
-    (await openRecording({
-      file,
-      ...(format ? { format } : {}),
-      ...(onError ? { onError } : {}),
-      ...(tmpDir ? { tmpDir } : {}),
-      ...(sortWindowMs !== undefined ? { sortWindowMs } : {}),
-      ...(stdin ? { stdin } : {}),
-    }));
+  const recording = opened ?? (await openRecording(recordingSourceOf(o)));
   const speed = o.timing.mode === 'speed' ? o.timing.speed : undefined;
   const { shard: outer, ...filters } = o.filters ?? {};
   const m = outer?.count ?? 1;

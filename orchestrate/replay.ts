@@ -87,9 +87,10 @@ async function* prepend<T>(first: T, rest: AsyncGenerator<T>): AsyncGenerator<T>
 }
 
 /** Replays a recording: opens it (openRecording), then runs the engine over it. */
-export async function replayFile(o: ReplayFileOptions): Promise<EngineResult> {
-  const { file, format, onError, tmpDir, sortWindowMs, stdin, ...engine } = o;
-  const source: RecordingSource = {
+/** The recording's own options out of a replay's (the rest are the engine's). */
+export function recordingSourceOf(o: RecordingSource): RecordingSource {
+  const { file, format, onError, tmpDir, sortWindowMs, stdin } = o;
+  return {
     file,
     ...(format ? { format } : {}),
     ...(onError ? { onError } : {}),
@@ -97,6 +98,19 @@ export async function replayFile(o: ReplayFileOptions): Promise<EngineResult> {
     ...(sortWindowMs !== undefined ? { sortWindowMs } : {}),
     ...(stdin ? { stdin } : {}),
   };
+}
+
+export async function replayFile(o: ReplayFileOptions): Promise<EngineResult> {
+  const {
+    file: _file,
+    format: _format,
+    onError: _onError,
+    tmpDir: _tmpDir,
+    sortWindowMs: _window,
+    stdin: _stdin,
+    ...engine
+  } = o;
+  const source = recordingSourceOf(o);
   return replayOpened(await openRecording(source), engine);
 }
 
