@@ -25,7 +25,7 @@ const SECONDS = 4;
 /** Sessions per second; two steps each: 24 requests per step and run. */
 const RATE = 6;
 /** Rounds (of three runs each) at once. */
-const AT_ONCE = 4;
+const AT_ONCE = 10;
 /** Added latency per request (ms): normal, B's mean and spread 1.3 × A's, so every percentile of it moves by 30%. */
 const A_LATENCY = { mean: 1000, sd: 50 };
 const B_LATENCY = { mean: 1300, sd: 65 };
