@@ -20,6 +20,10 @@ import { summarize } from '../report/data/summarize.ts';
 import { TimelineAcc } from '../report/data/timeline.ts';
 import { convertK6Csv } from '../report/k6/convert.ts';
 import { readRunResults } from '../report/read.ts';
+import { replayFile } from '../orchestrate/replay.ts';
+import { makeEvents } from './fixtures/replay-engine/events.ts';
+import { writeRequestLog } from './fixtures/replay-engine/request-log.ts';
+import { startRecorder } from './fixtures/replay-engine/server.ts';
 import { mergeRunFolders } from '../report/runs.ts';
 import { writeRunFolder } from '../report/write.ts';
 import { random } from './fixtures/compare/results.ts';
@@ -203,6 +207,41 @@ test("k6 runner folders that kept k6's metric stream (k6-metrics.csv.gz) merge a
   assert.deepEqual(merged.results.requests, whole.requests);
   assert.deepEqual(merged.results.timeline, whole.timeline);
 });
+
+test(
+  'replay shards of one file merge their read-side counts once: nothing left out by the shards, the sample once',
+  { timeout: 120_000 },
+  async () => {
+    const file = join(dir, 'shards.csv');
+    await writeRequestLog(file, makeEvents({ sessions: 60, gapMs: 1 }));
+    const server = await startRecorder();
+    try {
+      const common = {
+        file,
+        target: server.url,
+        timing: { mode: 'asap' as const },
+        resultsDir: join(dir, 'shards'),
+        preflight: false,
+      };
+      const run = async (runId: string, filters: Record<string, unknown>): Promise<Results> => {
+        // The options the CLI records with a run (the merge reads the shard from them).
+        const f = { sample: 0.5, ...filters };
+        const r = await replayFile({ ...common, runId, filters: f, options: { file, filters: f } });
+        assert.equal(r.outcome, 'ok', r.message);
+        return readRunResults(r.dir as string, 'merge');
+      };
+      const whole = await run('whole', {});
+      const a = await run('a', { shard: { index: 1, count: 2 } });
+      const b = await run('b', { shard: { index: 2, count: 2 } });
+      const m = mergeResults([a, b], { runId: 'ab' });
+      assert.equal(m.requests.count, whole.requests.count);
+      assert.deepEqual(m.filteredSteps, whole.filteredSteps, 'the sample once, nothing left out by the shards');
+      assert.ok(!m.notes.some((n) => /different options/.test(n)), JSON.stringify(m.notes));
+    } finally {
+      await server.close();
+    }
+  },
+);
 
 test(
   'the Node engine: two halves of the same sessions, merged, equal the single run in counts',

@@ -75,15 +75,62 @@ function mergeTallies(
   return Object.fromEntries([...acc.keys()].sort().map((k) => [k, acc.get(k)!.encode()]));
 }
 
+/** A replay's filters without its shard, which differs between the parts by design. */
+function filtersBesidesShard(options: Record<string, unknown>): unknown {
+  const f = options.filters as Record<string, unknown> | undefined;
+  if (f === undefined) return null;
+  const { shard: _shard, ...rest } = f;
+  return rest;
+}
+
 function differingOptions(parts: readonly Results[]): string[] {
   const keys = new Set(parts.flatMap((p) => Object.keys(p.run.options)));
   const out: string[] = [];
   for (const k of [...keys].sort()) {
     if (PER_PART_OPTIONS.has(k)) continue;
-    const values = new Set(parts.map((p) => JSON.stringify(p.run.options[k] ?? null)));
+    const of = (p: Results): unknown => (k === 'filters' ? filtersBesidesShard(p.run.options) : p.run.options[k]);
+    const values = new Set(parts.map((p) => JSON.stringify(of(p) ?? null)));
     if (values.size > 1) out.push(`${k} (${[...values].join(' / ')})`);
   }
   return out;
+}
+
+const shardOfPart = (p: Results): { index: number; count: number } | undefined =>
+  (p.run.options.filters as { shard?: { index: number; count: number } } | undefined)?.shard;
+
+/** Replays of one recording by `--shard i/n`: each part read the whole file. */
+function shardsOfOneFile(parts: readonly Results[]): boolean {
+  const shards = parts.map(shardOfPart);
+  return (
+    parts.length > 1 &&
+    parts.every((p) => p.run.kind === 'recording') &&
+    shards.every((s) => s !== undefined && s.count === shards[0]?.count) &&
+    new Set(shards.map((s) => s?.index)).size === parts.length
+  );
+}
+
+/** Filters a replay applies after the shard (engine/sources.ts), and the engine's own: counted per part. */
+const AFTER_SHARD = ['state', 'before-from', 'after-to', 'limit', 'dry-not-applicable'];
+
+/**
+ * Counts every shard of one file made alike, taken once instead of added: the bad rows and the
+ * sample (judged before the shard). The steps left out by the shard are those of the shards no
+ * part ran: all the steps one part saw before its shard filter, less what every part kept.
+ */
+function readOnceCounts(
+  parts: readonly Results[],
+  skippedRows: Record<string, number>,
+  filtered: Record<string, number>,
+): void {
+  for (const k of Object.keys(skippedRows)) skippedRows[k] = Math.max(...parts.map((p) => p.skippedRows?.[k] ?? 0));
+  if (filtered.sample !== undefined) filtered.sample = Math.max(...parts.map((p) => p.filteredSteps?.sample ?? 0));
+  const kept = (p: Results): number =>
+    p.requests.count + p.sessions.skippedSteps + AFTER_SHARD.reduce((n, k) => n + (p.filteredSteps?.[k] ?? 0), 0);
+  const first = parts[0] as Results;
+  const seen = kept(first) + (first.filteredSteps?.shard ?? 0);
+  const outside = seen - parts.reduce((n, p) => n + kept(p), 0);
+  if (outside > 0) filtered.shard = outside;
+  else delete filtered.shard;
 }
 
 /** One run from the parts of a split test; throws MergeError when they are not parts of one test. */
@@ -212,6 +259,7 @@ export function mergeResults(parts: readonly Results[], o: MergeOptions = {}): R
     notes,
   };
   if (lag) merged.lag = { lag: lag.lag.encode(), waitingForPredecessor: lag.waiting.encode() };
+  if (shardsOfOneFile(parts)) readOnceCounts(parts, skippedRows, filteredSteps);
   if (Object.keys(skippedRows).length > 0) merged.skippedRows = sortKeys(skippedRows);
   if (Object.keys(filteredSteps).length > 0) merged.filteredSteps = sortKeys(filteredSteps);
   merged.thresholds = mergeThresholds(parts, merged);
