@@ -109,7 +109,17 @@ export interface Comparison {
 }
 
 /** Options that legitimately differ between two runs of the same test (they name the run, not its load). */
-const RUN_SPECIFIC_OPTIONS = new Set(['sessionPrefix', 'runId', 'resultsDir', 'progress', 'logRequests', 'noProgress']);
+// engineChoice says why an engine ran (e.g. how many PATH folders were searched for k6): the
+// engine itself is compared apart.
+const RUN_SPECIFIC_OPTIONS = new Set([
+  'sessionPrefix',
+  'runId',
+  'resultsDir',
+  'progress',
+  'logRequests',
+  'noProgress',
+  'engineChoice',
+]);
 
 const ref = (r: Results): RunRef => ({
   runId: r.run.runId,
