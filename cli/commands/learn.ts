@@ -47,7 +47,7 @@ export default defineCommand<LearnArgs>({
       .option('out', {
         alias: 'o',
         type: 'string',
-        describe: 'The profile file to write (default, or -, standard output)',
+        describe: 'The profile file to write (default: standard output, as with -)',
       })
       .option('format', { choices: FORMATS, describe: 'The recording format (default: detected from the header)' })
       .option('on-error', {

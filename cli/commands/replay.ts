@@ -336,6 +336,10 @@ export default defineCommand<ReplayArgs>({
       ...(sortWindowMs !== undefined ? { sortWindowMs } : {}),
       stdin: ctx.io.stdin,
     });
+    // A recording at its own pace can span hours: say so before the first step waits for its time.
+    ctx.say(
+      `replaying ${a.file === '-' ? 'standard input' : a.file} against ${target}: ${pace}${timing.mode === 'speed' ? ' (each step at its recorded time after the first; --speed N or --asap go faster)' : ''}`,
+    );
     const { trapInterrupts } = await import('../../engine/interrupts.ts');
     const interrupts = trapInterrupts(ctx.say);
     try {
