@@ -54,6 +54,8 @@ export interface DeployK6OperatorResult extends K6OperatorManifests {
   sessionPrefix: string;
   /** Shell commands for the user: create the Secret, apply, watch, collect. */
   commands: string[];
+  /** Things the user should know before applying (a loopback target, ...). */
+  warnings: string[];
 }
 
 export async function deployK6Operator(o: DeployK6OperatorOptions): Promise<DeployK6OperatorResult> {
@@ -179,5 +181,9 @@ export async function deployK6Operator(o: DeployK6OperatorOptions): Promise<Depl
       : [`# results: each runner's summary is in its log (kubectl logs)`]),
     `kubectl${ns} delete testrun ${name}   # before applying it again; generate the file anew for a new session namespace`,
   ];
-  return { ...manifests, name, sessionPrefix, commands };
+  const host = new URL(vars.TALON_BASE_URL).hostname;
+  const warnings = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|::1)$/.test(host)
+    ? [`${vars.TALON_BASE_URL} is a loopback address: inside a runner pod it is the pod itself, not this machine`]
+    : [];
+  return { ...manifests, name, sessionPrefix, commands, warnings };
 }

@@ -199,6 +199,9 @@ test('deploy k6-operator: ConfigMaps within 1 MiB and a TestRun the CRD accepts,
   );
   // A second generation is a new session namespace.
   const again = await deployK6Operator({ env: {}, target: 'https://staging.example.talon.one', parallelism: 2 });
+  assert.deepEqual(again.warnings, []);
+  const local = await deployK6Operator({ env: {}, target: 'http://127.0.0.1:3000', parallelism: 1 });
+  assert.match(local.warnings[0] ?? '', /loopback address: inside a runner pod it is the pod itself/);
   assert.notEqual(again.sessionPrefix, res.sessionPrefix);
   assert.equal(errors(again.objects.at(-1)), '');
 });

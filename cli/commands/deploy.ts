@@ -134,6 +134,7 @@ export default defineCommand<DeployArgs>({
         }
         ctx.say(`wrote ${a.out}`);
       } else ctx.out(header + res.yaml);
+      for (const w of res.warnings) ctx.say(`warning: ${w}`);
       ctx.say(res.commands.map((c) => c.replace(`${res.name}.yaml`, a.out ?? `${res.name}.yaml`)).join('\n'));
       return EXIT.ok;
     } catch (err) {
