@@ -15,7 +15,10 @@ export async function preflight(sender: Sender, prefix: string): Promise<Preflig
   if (o.status === 0)
     return { ok: false, message: `the target did not answer: ${'message' in o ? o.message : 'no answer'}` };
   if (o.status === 401 || o.status === 403)
-    return { ok: false, message: `the target refused the API key (HTTP ${o.status}); check TALON_API_KEY (it must be an Integration API key of this deployment)` };
+    return {
+      ok: false,
+      message: `the target refused the API key (HTTP ${o.status}); check TALON_API_KEY (it must be an Integration API key of this deployment)`,
+    };
   if (o.status >= 500)
     return { ok: true, warning: `the target answered the preflight check with HTTP ${o.status}: it looks unhealthy` };
   return { ok: true };
