@@ -123,7 +123,10 @@ test('cartload capacity on the command line: a local target with a capacity knob
     { env: { ...NO_K6, TALON_BASE_URL: '', TALON_API_KEY: '' }, timeoutMs: 90_000 },
   );
   assert.equal(run.code, 0, run.stderr);
-  assert.match(run.stderr, /target: the local reference target at http:\/\/127\.0\.0\.1:\d+ with 2 workers × 40 ms/);
+  assert.match(
+    run.stderr,
+    /target: the local reference target at http:\/\/127\.0\.0\.1:\d+, in a process of its own, with 2 workers × 40 ms/,
+  );
   assert.match(run.stdout, /search: 2 probes; stopped at --max-probes/);
   assert.match(run.stdout, /the target's configured ceiling is 50 req\/s/);
   const again = await runCartload(['capacity', '--from', join(results, 'cli-run'), '--p95-ms', '1', '--json'], {

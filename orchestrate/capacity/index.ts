@@ -25,7 +25,7 @@ import { readRun } from '../../report/read.ts';
 import { writeRunFolder } from '../../report/write.ts';
 import { K6_CAPACITY_NOTE } from '../../scenarios/lib/capacity.ts';
 import { parseConfig, type ScenarioConfig } from '../../scenarios/lib/config.ts';
-import { startTarget, type RunningTarget } from '../../emulator/server/index.ts';
+import { startTargetProcess, TargetProcessError, type TargetProcess } from '../target-process.ts';
 import { makeRunId } from '../../engine/run-id.ts';
 import type { TrafficProfile } from '../../generators/profiles.ts';
 import { locateK6, type Env } from '../k6-binary.ts';
@@ -206,24 +206,26 @@ export async function runCapacity(o: RunCapacityOptions): Promise<RunCapacityRes
   const probesDir = join(dir, 'probes');
   await mkdir(probesDir, { recursive: true });
 
-  let local: RunningTarget | undefined;
+  let local: TargetProcess | undefined;
   let knownCeiling = o.knownCeiling;
   const named = (o.env.TALON_BASE_URL ?? '').trim();
   if (named === '') {
+    // In a process of its own: here it would share the generator's event loop and blur the
+    // generator's health with the target's work.
     const knob = o.localTarget
-      ? { capacity: { workers: o.localTarget.workers, serviceTime: o.localTarget.serviceTime } }
-      : {};
+      ? ['--workers', String(o.localTarget.workers), '--service-time', o.localTarget.serviceTime]
+      : [];
     try {
-      local = await startTarget({ ...(config.apiKey ? { apiKey: config.apiKey } : {}), knobs: knob });
+      local = await startTargetProcess(knob, config.apiKey ? { apiKey: config.apiKey } : {});
     } catch (err) {
-      if (err instanceof RangeError) return bad(err.message);
+      if (err instanceof TargetProcessError) return bad(err.message);
       throw err;
     }
     if (o.localTarget && knownCeiling === undefined && /^\d+(\.\d+)?$/.test(o.localTarget.serviceTime.trim())) {
       knownCeiling = (o.localTarget.workers * 1000) / Number(o.localTarget.serviceTime);
     }
     o.say(
-      `target: the local reference target at ${local.url}${o.localTarget ? ` with ${o.localTarget.workers} workers × ${o.localTarget.serviceTime} ms` : ' (no capacity knob: its limit is this machine’s CPU, shared with the load generator)'}; set TALON_BASE_URL to aim elsewhere`,
+      `target: the local reference target at ${local.url}, in a process of its own${o.localTarget ? `, with ${o.localTarget.workers} workers × ${o.localTarget.serviceTime} ms` : ' (no capacity knob: its limit is this machine’s CPU, shared with the load generator)'}; set TALON_BASE_URL to aim elsewhere`,
     );
   } else o.say(`target: ${config.baseUrl}`);
   const target = local?.url ?? config.baseUrl;
@@ -353,6 +355,6 @@ export async function runCapacity(o: RunCapacityOptions): Promise<RunCapacityRes
     await writeCurve(dir, file, text);
     return { engine, runId, dir, file, text, interrupted: result.stoppedBy === 'interrupted' };
   } finally {
-    await local?.close();
+    await local?.stop();
   }
 }
