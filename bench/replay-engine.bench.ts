@@ -7,7 +7,7 @@
 //  4. the scheduler's ceiling: sessions/s it can schedule with no HTTP at all (the basis of the
 //     --rate ceiling, engine/options.ts MAX_RATE), vs a bare loop making the same items.
 // Everything is bounded by counts; temporary files go to .cartload-tmp/ and are deleted.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
@@ -24,6 +24,7 @@ import type { Session, StepItem } from '../engine/types.ts';
 import type { ReplayEvent } from '../recordings/events.ts';
 import { readRecording } from '../recordings/index.ts';
 import { REQUEST_LOG_COLUMNS } from '../recordings/request-log.ts';
+import { startEchoServer, stopEchoServer } from './echo-server.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TMP = join(here, '..', '.cartload-tmp', 'bench-replay-engine');
@@ -33,25 +34,6 @@ const THROUGHPUT_SECONDS = 3;
 const LAG_RATE = 2000;
 const LAG_SECONDS = 10;
 const MEMORY_ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
-
-// Answers every request 200 with a small JSON body after reading it; prints its port.
-const SERVER = `
-const http = require('node:http');
-const s = http.createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json', 'content-length': 2 }); res.end('{}'); }); });
-s.keepAliveTimeout = 60000;
-s.listen(0, '127.0.0.1', () => console.log(s.address().port));
-process.stdin.on('end', () => process.exit(0)); process.stdin.resume();
-`;
-
-async function startServer(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['-e', SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const [chunk] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
-  return { url: `http://127.0.0.1:${chunk.toString().trim()}`, child };
-}
-
-function stopServer(child: ChildProcess): void {
-  child.stdin?.end();
-}
 
 const BODY = JSON.stringify({
   customerSession: {
@@ -440,7 +422,7 @@ async function main(): Promise<void> {
   if (flag === '--phase' && phase === 'memory' && url && file)
     return memoryPhase(url, file, idle === undefined ? undefined : Number(idle));
   await mkdir(TMP, { recursive: true });
-  const server = await startServer();
+  const server = await startEchoServer();
   try {
     const parts = (process.env.BENCH_PARTS ?? 'throughput,lag,memory,ceiling').split(',');
     if (parts.includes('ceiling')) ceiling();
@@ -448,7 +430,7 @@ async function main(): Promise<void> {
     if (parts.includes('lag')) await lag(server.url);
     if (parts.includes('memory')) await memory(server.url);
   } finally {
-    stopServer(server.child);
+    stopEchoServer(server);
     await rm(TMP, { recursive: true, force: true });
   }
 }

@@ -5,8 +5,6 @@
 //     together vs one process replaying the whole file (goal ≤ 1.1×: N cores give close to N× the rate);
 //  2. requests per second of 1 vs 2 workers.
 // Bounded by the file's size; temporary files go to .cartload-tmp/ and are deleted.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,6 +15,7 @@ import { sessionPath } from '../model/plan.ts';
 import { REQUEST_LOG_COLUMNS } from '../recordings/request-log.ts';
 import { replayFile } from '../orchestrate/replay.ts';
 import { replayWithWorkers } from '../orchestrate/replay-workers.ts';
+import { startEchoServer, stopEchoServer } from './echo-server.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const TMP = join(here, '..', '.cartload-tmp', 'bench-replay-workers');
@@ -25,20 +24,6 @@ const STEPS = 3;
 const CONNECTIONS = 32;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WORKERS = Math.max(2, Number(process.env.BENCH_WORKERS ?? availableParallelism()));
-
-const SERVER = `
-const http = require('node:http');
-const s = http.createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json', 'content-length': 2 }); res.end('{}'); }); });
-s.keepAliveTimeout = 60000;
-s.listen(0, '127.0.0.1', () => console.log(s.address().port));
-process.stdin.on('end', () => process.exit(0)); process.stdin.resume();
-`;
-
-async function startServer(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['-e', SERVER], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const [chunk] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
-  return { url: `http://127.0.0.1:${chunk.toString().trim()}`, child };
-}
 
 const BODY = JSON.stringify({
   customerSession: {
@@ -102,7 +87,7 @@ await rm(TMP, { recursive: true, force: true });
 await mkdir(TMP, { recursive: true });
 const file = join(TMP, 'requests.csv');
 await writeLog(file);
-const server = await startServer();
+const server = await startEchoServer();
 let n = 0;
 const common = () => ({
   file,
@@ -142,6 +127,6 @@ try {
         `  ${k}: ${m.map((x) => `${(x.cpuUs / x.requests).toFixed(1)} µs/req, ${((x.requests * 1000) / x.wallMs).toFixed(0)}/s`).join('; ')}`,
       );
 } finally {
-  server.child.stdin?.end();
+  stopEchoServer(server);
   await rm(TMP, { recursive: true, force: true });
 }
