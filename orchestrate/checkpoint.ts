@@ -19,6 +19,25 @@ export class CheckpointError extends CartloadError {
   override name = 'CheckpointError';
 }
 
+export const checkpointExistsMessage = (path: string): string =>
+  `--checkpoint ${path} exists: continue it with --resume ${path}, or name a new file`;
+const missing = (path: string): string => `--resume ${path}: no such checkpoint (start with --checkpoint ${path})`;
+
+/**
+ * What is wrong with a checkpoint path before anything is read: a new one (--checkpoint) must not
+ * exist, one to continue (--resume) must be a file. The CLI asks before it opens the recording.
+ */
+export function checkpointPathProblem(path: string, resume: boolean): string | undefined {
+  let isFile: boolean | undefined;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    isFile = undefined;
+  }
+  if (!resume) return isFile === undefined ? undefined : checkpointExistsMessage(path);
+  return isFile ? undefined : missing(path);
+}
+
 const FORMAT = 'cartload-checkpoint';
 
 export interface CheckpointHeader {
@@ -54,7 +73,7 @@ export function readCheckpoint(path: string): CheckpointState {
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    throw new CheckpointError(`--resume ${path}: no such checkpoint (start with --checkpoint ${path})`);
+    throw new CheckpointError(missing(path));
   }
   const lines = text.split('\n');
   let header: CheckpointHeader;

@@ -10,6 +10,7 @@ import {
   markEvents,
   newHeader,
   openCheckpoint,
+  checkpointExistsMessage,
   readCheckpoint,
   type InDoubt,
 } from './checkpoint.ts';
@@ -86,7 +87,7 @@ export async function replayWithCheckpoint(o: CheckpointReplayOptions): Promise<
         if ((err as { code?: string }).code === 'EEXIST')
           return bail({
             outcome: 'bad-input',
-            message: `--checkpoint ${checkpoint} exists: continue it with --resume ${checkpoint}, or name a new file`,
+            message: checkpointExistsMessage(checkpoint),
           });
         throw err;
       }

@@ -300,24 +300,11 @@ export default defineCommand<ReplayArgs>({
     if (a.runId !== undefined) await checkRunFolderFree(a.resultsDir, a.runId);
     if (a.tmpDir !== undefined) await checkDirWritable(a.tmpDir, '--tmp-dir');
     // A checkpoint is written new or continued: which one it is shows before the file is opened.
-    if (
-      a.checkpoint !== undefined &&
-      (await stat(a.checkpoint).then(
-        () => true,
-        () => false,
-      ))
-    )
-      throw new UsageError(
-        `--checkpoint ${a.checkpoint} exists: continue it with --resume ${a.checkpoint}, or name a new file`,
-      );
-    if (
-      a.resume !== undefined &&
-      !(await stat(a.resume).then(
-        (st) => st.isFile(),
-        () => false,
-      ))
-    )
-      throw new UsageError(`--resume ${a.resume}: no such checkpoint (start with --checkpoint ${a.resume})`);
+    if (checkpoint !== undefined) {
+      const { checkpointPathProblem } = await import('../../orchestrate/checkpoint.ts');
+      const problem = checkpointPathProblem(checkpoint, a.resume !== undefined);
+      if (problem) throw new UsageError(problem);
+    }
     // 3. The guard rail, before anything is read or sent.
     const sessionPrefix = a.keepSessionIds ? '' : a.sessionPrefix;
     const pace =
