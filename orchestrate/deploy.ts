@@ -20,6 +20,7 @@ import { applyRateScale } from '../scenarios/lib/rate-scale.ts';
 import { checkK8sName, k6OperatorManifests, type BundleFile, type K6OperatorManifests } from './k6-operator.ts';
 import { scenarioEnv, type RunScenarioOptions } from './run.ts';
 import { SCENARIO_VARIABLES } from './segments.ts';
+import { isLoopbackUrl } from '../io/url.ts';
 
 export class DeployError extends CartloadError {
   override name = 'DeployError';
@@ -181,8 +182,7 @@ export async function deployK6Operator(o: DeployK6OperatorOptions): Promise<Depl
       : [`# results: each runner's summary is in its log (kubectl logs)`]),
     `kubectl${ns} delete testrun ${name}   # before applying it again; generate the file anew for a new session namespace`,
   ];
-  const host = new URL(vars.TALON_BASE_URL).hostname;
-  const warnings = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|::1)$/.test(host)
+  const warnings = isLoopbackUrl(vars.TALON_BASE_URL)
     ? [`${vars.TALON_BASE_URL} is a loopback address: inside a runner pod it is the pod itself, not this machine`]
     : [];
   return { ...manifests, name, sessionPrefix, commands, warnings };

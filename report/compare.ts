@@ -10,6 +10,7 @@ import { LogHistogram } from './data/histogram.ts';
 import type { Results } from './data/format.ts';
 import { readRunResults } from './read.ts';
 import { stepEvidence, type ChangeEvidence, type StepEvidence, type TimedSlice } from './compare-stats.ts';
+import { isLoopbackUrl } from '../io/url.ts';
 
 export class CompareInputError extends CartloadError {
   override name = 'CompareInputError';
@@ -268,15 +269,13 @@ function differingOptions(b: Record<string, unknown>, c: Record<string, unknown>
     .map((k) => `${k} ${JSON.stringify(b[k]) ?? '(unset)'} → ${JSON.stringify(c[k]) ?? '(unset)'}`);
 }
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/;
-
 /** The local target starts on a free port per run, so two loopback URLs differing only in port are one target. */
 function sameTarget(a: string, b: string): boolean {
   if (a === b) return true;
   try {
     const ua = new URL(a);
     const ub = new URL(b);
-    return LOOPBACK.test(ua.hostname) && LOOPBACK.test(ub.hostname) && ua.pathname === ub.pathname;
+    return isLoopbackUrl(a) && isLoopbackUrl(b) && ua.pathname === ub.pathname;
   } catch {
     return false;
   }

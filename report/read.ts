@@ -62,11 +62,11 @@ export async function readRun(path: string): Promise<RunView> {
     for (const name of [K6_METRICS_FILE, 'k6-metrics.csv']) {
       const csv = join(path, name);
       if (!(await exists(csv))) continue;
-      // Without its summary the run is named after its folder (a runner's pod), not the stream's file.
       // Loaded when needed: the CSV parser is no part of reading a converted run.
       const { convertK6Csv } = await import('./k6/convert.ts');
       const r = await convertK6Csv({
         csv,
+        // Without its summary the run is named after its folder (a runner's pod), not the stream's file.
         ...((await exists(summary)) ? { summary } : { runId: basename(resolve(path)) }),
       });
       return { dir: path, results: r, summary: summarize(r) };
