@@ -88,9 +88,18 @@ export default tseslint.config(
   },
   ...layering,
   {
-    // The bin and its compiler are plain JavaScript run by Node before any TypeScript loads.
-    files: ['bin/**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly' } },
+    // The bin, its compiler and the test runner are plain JavaScript run by Node before any
+    // TypeScript loads.
+    files: ['bin/**/*.mjs', 'test/*.mjs'],
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        URL: 'readonly',
+        performance: 'readonly',
+      },
+    },
   },
   {
     // The CLI entry point is the only place allowed to end the process.

@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+// `npm test`: the static checks (types, lint, format) and the test files at once, so that the
+// checks use the CPU the tests leave idle while they wait on sockets, timers and child processes.
+// Test files start slowest first (their durations from the last run, kept in node_modules/.cache),
+// so that one long file does not start last and hold the run open alone.
+//   node test/run.mjs                       everything npm test checks
+//   node test/run.mjs --tests [file ...]    only the tests (all, or the files named)
+// CARTLOAD_TEST_CONCURRENCY sets how many test files run at once (default: cores + 1, since most
+// files spend much of their time waiting).
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, relative } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CACHE = join(ROOT, 'node_modules', '.cache', 'cartload');
+const TIMES = join(CACHE, 'test-times.json');
+/** This run's durations, merged into TIMES after it (a run of a few files keeps the others' times). */
+const NEW_TIMES = join(CACHE, 'test-times.new.json');
+const STATIC = ['typecheck', 'lint', 'format:check'];
+
+const args = process.argv.slice(2);
+const testsOnly = args[0] === '--tests';
+const named = testsOnly ? args.slice(1) : args;
+const concurrency = Number(process.env.CARTLOAD_TEST_CONCURRENCY) || availableParallelism() + 1;
+
+/** Durations by file from a reporter's output; none when there is no earlier run (a fresh clone). */
+function readTimes(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+/** Every test file, or the ones named, slowest first by the last run's durations. */
+function testFiles() {
+  const all = named.length
+    ? named
+    : readdirSync(join(ROOT, 'test'))
+        .filter((f) => f.endsWith('.test.ts'))
+        .map((f) => join('test', f));
+  const times = readTimes(TIMES);
+  // A file the last run did not time may be new and slow: it goes first.
+  const cost = (f) => times[relative(ROOT, join(ROOT, f))] ?? Infinity;
+  return all.sort((a, b) => cost(b) - cost(a) || a.localeCompare(b));
+}
+
+/** Runs a command with its output held, so that it prints whole after the tests' own lines. */
+function held(script) {
+  const started = performance.now();
+  return new Promise((done) => {
+    const child = spawn('npm', ['run', '-s', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    child.on('close', (code, signal) =>
+      done({ script, code: code ?? (signal ? 1 : 0), out, seconds: (performance.now() - started) / 1000 }),
+    );
+  });
+}
+
+async function staticChecks(say) {
+  const results = [];
+  // One after another: together they would take the CPU the tests need.
+  for (const script of STATIC) {
+    const r = await held(script);
+    say(`# ${script}: ${r.code === 0 ? 'ok' : `FAILED (exit ${r.code})`} in ${r.seconds.toFixed(1)} s`);
+    if (r.code !== 0) say(r.out.trimEnd());
+    results.push(r);
+  }
+  return results;
+}
+
+function tests(say) {
+  mkdirSync(CACHE, { recursive: true });
+  const files = testFiles();
+  const reporter = process.stdout.isTTY ? 'spec' : 'tap';
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--test',
+      `--test-concurrency=${concurrency}`,
+      // A hang fails its file after 5 minutes instead of holding CI until its own timeout.
+      '--test-timeout=300000',
+      `--test-reporter=${reporter}`,
+      '--test-reporter-destination=stdout',
+      '--test-reporter=./test/timings-reporter.mjs',
+      `--test-reporter-destination=${NEW_TIMES}`,
+      ...files,
+    ],
+    {
+      cwd: ROOT,
+      stdio: ['inherit', 'pipe', 'inherit'],
+      env: { ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0' },
+    },
+  );
+  createInterface({ input: child.stdout }).on('line', (l) => say(l));
+  return new Promise((done) =>
+    child.on('close', (code, signal) => {
+      writeFileSync(TIMES, JSON.stringify({ ...readTimes(TIMES), ...readTimes(NEW_TIMES) }));
+      rmSync(NEW_TIMES, { force: true });
+      done(code ?? (signal ? 1 : 0));
+    }),
+  );
+}
+
+const started = performance.now();
+const say = (line) => process.stdout.write(`${line}\n`);
+const [checks, testCode] = await Promise.all([testsOnly ? [] : staticChecks(say), tests(say)]);
+const failed = [...checks.filter((c) => c.code !== 0).map((c) => c.script), ...(testCode !== 0 ? ['tests'] : [])];
+say(
+  `# ${testsOnly ? 'tests' : 'npm test'}: ${failed.length ? `FAILED (${failed.join(', ')})` : 'all green'} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+);
+process.exitCode = failed.length ? 1 : 0;
