@@ -1,5 +1,7 @@
-// `cartload compare` as a user runs it: spawned CLI on run folders (synthetic and real), its
-// outputs (text, Markdown, JSON) and exit codes, and bad input.
+// `cartload compare` as a user runs it, on run folders (synthetic and real): its outputs (text,
+// Markdown, JSON), exit codes, and bad input. The package bin is spawned once per exit code (99, 2)
+// to prove the process ends with the code main() returns; the other cases run main() in this
+// process, which is what the bin runs.
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +11,7 @@ import type { Comparison } from '../report/compare.ts';
 import { summarize } from '../report/data/summarize.ts';
 import { writeRunFolder } from '../report/write.ts';
 import { synthRun, uniformMs } from './fixtures/compare/results.ts';
-import { runCartload } from './helpers/cli.ts';
+import { runCartload, runMain } from './helpers/cli.ts';
 
 let dir: string;
 const steps = (scale = 1) => ({
@@ -32,12 +34,17 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const cartload = (args: string[]) => runCartload(args, { cwd: dir, env: { TALON_BASE_URL: '', TALON_API_KEY: '' } });
+const env = { TALON_BASE_URL: '', TALON_API_KEY: '' };
+/** The package bin, spawned in the runs' folder. */
+const spawned = (args: string[]) => runCartload(args, { cwd: dir, env });
+/** main() in this process: run folders given by their full paths. */
+const at = (...names: string[]) => names.map((n) => join(dir, n));
+const cartload = (args: string[]) => runMain(args, { env });
 
 test('a regression exits 99 with a table on stdout, and --json and --markdown files', async () => {
   const json = join(dir, 'cmp.json');
   const md = join(dir, 'cmp.md');
-  const r = await cartload(['compare', 'base', 'slow', '--json', json, '--markdown', md]);
+  const r = await spawned(['compare', 'base', 'slow', '--json', json, '--markdown', md]);
   assert.equal(r.code, 99, r.stderr);
   assert.match(r.stdout, /^step +metric +baseline +current +change +noise range +verdict$/m);
   assert.match(
@@ -53,28 +60,28 @@ test('a regression exits 99 with a table on stdout, and --json and --markdown fi
 });
 
 test('two runs of the same traffic pass with exit 0; --format picks what stdout gets', async () => {
-  let r = await cartload(['compare', 'base', join('same', 'results.json')]);
+  let r = await cartload(['compare', ...at('base', join('same', 'results.json'))]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /^result: no regression$/m);
-  r = await cartload(['compare', 'base', 'same', '--format', 'json']);
+  r = await cartload(['compare', ...at('base', 'same'), '--format', 'json']);
   assert.equal((JSON.parse(r.stdout) as Comparison).ok, true);
-  r = await cartload(['compare', 'base', 'same', '--format', 'markdown']);
+  r = await cartload(['compare', ...at('base', 'same'), '--format', 'markdown']);
   assert.match(r.stdout, /^### cartload compare: ✅ no regression/);
 });
 
 test('the floors are options: the same slowdown passes above a +40% floor', async () => {
-  const r = await cartload(['compare', 'base', 'slow', '--max-latency-increase', '40']);
+  const r = await cartload(['compare', ...at('base', 'slow'), '--max-latency-increase', '40']);
   assert.equal(r.code, 0, r.stdout);
 });
 
 test('runs of different scenarios are refused (exit 2) unless --allow-different', async () => {
-  let r = await cartload(['compare', 'base', 'other']);
+  let r = await cartload(['compare', ...at('base', 'other')]);
   assert.equal(r.code, 2);
   assert.match(
     r.stderr,
     /the runs are of different tests \(scenario lifecycle vs scenario big-carts\).*--allow-different/,
   );
-  r = await cartload(['compare', 'base', 'other', '--allow-different']);
+  r = await cartload(['compare', ...at('base', 'other'), '--allow-different']);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^warning: the runs are of different tests/m);
 });
@@ -87,7 +94,7 @@ test('two real smoke runs of the Node engine compare, run folders as arguments',
       '--engine',
       'node',
       '--results-dir',
-      'r',
+      join(dir, 'r'),
       '--run-id',
       id,
       '--no-progress',
@@ -114,7 +121,7 @@ test('two real smoke runs of the Node engine compare, run folders as arguments',
 test('bad input exits 2 naming the file, the field or the version needed', async () => {
   const notJson = join(dir, 'not.json');
   await writeFile(notJson, 'timestamp,session_id\n');
-  let r = await cartload(['compare', notJson, 'base']);
+  let r = await spawned(['compare', notJson, 'base']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /not\.json: not valid JSON/);
 
@@ -124,7 +131,7 @@ test('bad input exits 2 naming the file, the field or the version needed', async
     join(dir, 'old', 'summary.json'),
     JSON.stringify({ ...summarize(synthRun('old', steps())), schemaVersion: 1, engine: 'replay' }),
   );
-  r = await cartload(['compare', 'old', 'base']);
+  r = await cartload(['compare', ...at('old', 'base')]);
   assert.equal(r.code, 2);
   assert.match(
     r.stderr,
@@ -136,15 +143,15 @@ test('bad input exits 2 naming the file, the field or the version needed', async
     future,
     JSON.stringify({ ...JSON.parse(await readFile(join(dir, 'base', 'results.json'), 'utf8')), version: 3 }),
   );
-  r = await cartload(['compare', 'base', future]);
+  r = await cartload(['compare', ...at('base'), future]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /future\.json: version: is 3: written by a newer cartload; this one reads results format 2/);
 
-  r = await cartload(['compare', join(dir, 'nowhere'), 'base']);
+  r = await cartload(['compare', ...at('nowhere', 'base')]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /nowhere: no such run folder or file/);
 
-  r = await cartload(['compare', 'base', 'same', '--max-latency-increase', '-5']);
+  r = await cartload(['compare', ...at('base', 'same'), '--max-latency-increase', '-5']);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^cartload compare: --max-latency-increase -5: must be a number at least 0\n$/);
 });

@@ -1,5 +1,7 @@
 // `cartload replay` as a user runs it: a spawned CLI over a request-log file, against a loopback
 // recorder. SIGINT drains and still writes an interrupted summary; exit codes; no secret leaks.
+// Spawned where the process itself is under test (a signal, the exit code 99 the process ends
+// with); the bad-input cases run main() in this process, which returns the code the bin exits with.
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { makeEvents } from './fixtures/replay-engine/events.ts';
 import { writeRequestLog } from './fixtures/replay-engine/request-log.ts';
 import { startRecorder, type RecorderServer } from './fixtures/replay-engine/server.ts';
-import { spawnCartload, type SpawnedCli } from './helpers/cli.ts';
+import { runMain, spawnCartload, type SpawnedCli } from './helpers/cli.ts';
 
 const KEY = 'cli-secret-key-9f8e7d6c5b4a';
 let dir: string;
@@ -22,6 +24,11 @@ after(async () => {
 
 function cartload(args: string[], env: Record<string, string> = {}): SpawnedCli {
   return spawnCartload(args, { cwd: dir, env: { TALON_API_KEY: KEY, TALON_BASE_URL: '', ...env } });
+}
+
+/** main() in this process, as the bin runs it: for the cases where neither a signal nor the process's own exit is under test. */
+function inProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runMain(args, { env: { TALON_API_KEY: KEY, TALON_BASE_URL: '' } });
 }
 
 async function waitFor(server: RecorderServer, n: number): Promise<void> {
@@ -101,23 +108,23 @@ test('--max-error-rate crossed exits 99; the summary records the threshold', asy
 test('bad usage and bad input exit 2 with a message naming the problem; an absent target exits 3', async () => {
   const file = join(dir, 'ok.csv');
   await writeRequestLog(file, makeEvents({ sessions: 1 }));
-  const noTarget = cartload(['replay', file]);
-  assert.equal(await noTarget.code, 2);
-  assert.match(noTarget.stderr(), /--target or TALON_BASE_URL/);
-  const badShard = cartload(['replay', file, '--target', 'http://127.0.0.1:9', '--shard', '4/3']);
-  assert.equal(await badShard.code, 2);
-  assert.match(badShard.stderr(), /--shard 4\/3/);
-  const missing = cartload(['replay', join(dir, 'nope.csv'), '--target', 'http://127.0.0.1:9']);
-  assert.equal(await missing.code, 2);
-  assert.match(missing.stderr(), /nope\.csv/);
-  const both = cartload(['replay', file, '--target', 'http://127.0.0.1:9', '--rate', '5', '--asap']);
-  assert.equal(await both.code, 2);
+  const noTarget = await inProcess(['replay', file]);
+  assert.equal(noTarget.code, 2);
+  assert.match(noTarget.stderr, /--target or TALON_BASE_URL/);
+  const badShard = await inProcess(['replay', file, '--target', 'http://127.0.0.1:9', '--shard', '4/3']);
+  assert.equal(badShard.code, 2);
+  assert.match(badShard.stderr, /--shard 4\/3/);
+  const missing = await inProcess(['replay', join(dir, 'nope.csv'), '--target', 'http://127.0.0.1:9']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /nope\.csv/);
+  const both = await inProcess(['replay', file, '--target', 'http://127.0.0.1:9', '--rate', '5', '--asap']);
+  assert.equal(both.code, 2);
   const closed = await startRecorder();
   const url = closed.url;
   await closed.close();
-  const down = cartload(['replay', file, '--target', url, '--results-dir', join(dir, 'results-down')]);
-  assert.equal(await down.code, 3);
-  assert.match(down.stderr(), /did not answer/);
+  const down = await inProcess(['replay', file, '--target', url, '--results-dir', join(dir, 'results-down')]);
+  assert.equal(down.code, 3);
+  assert.match(down.stderr, /did not answer/);
 });
 
 test('a bad row with --on-error abort exits 2 naming file and line; with skip it is counted and the rest replays', async () => {
@@ -131,7 +138,7 @@ test('a bad row with --on-error abort exits 2 naming file and line; with skip it
     lines[2] = (lines[2] ?? '').replace('{""customerSession""', '{""customerSession"" oops');
     const { writeFile } = await import('node:fs/promises');
     await writeFile(file, lines.join('\n'));
-    const abort = cartload([
+    const abort = await inProcess([
       'replay',
       file,
       '--target',
@@ -140,9 +147,9 @@ test('a bad row with --on-error abort exits 2 naming file and line; with skip it
       '--results-dir',
       join(dir, 'results-abort'),
     ]);
-    assert.equal(await abort.code, 2, abort.stderr());
-    assert.match(abort.stderr(), /bad\.csv:3/);
-    const skip = cartload([
+    assert.equal(abort.code, 2, abort.stderr);
+    assert.match(abort.stderr, /bad\.csv:3/);
+    const skip = await inProcess([
       'replay',
       file,
       '--target',
@@ -153,7 +160,7 @@ test('a bad row with --on-error abort exits 2 naming file and line; with skip it
       '--results-dir',
       join(dir, 'results-skip'),
     ]);
-    assert.equal(await skip.code, 0, skip.stderr());
+    assert.equal(skip.code, 0, skip.stderr);
     const files = await runFiles(join(dir, 'results-skip'));
     const summary = JSON.parse(files['summary.json'] ?? '{}');
     assert.equal(

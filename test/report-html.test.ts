@@ -23,10 +23,13 @@ const skip = 'reason' in browser ? `the HTML report's browser test needs Chromiu
 if (skip) console.log(`# skipped: ${skip}`);
 
 let dir: string;
+/** One browser for the file (a launch is most of a test's cost); each report opens in a page of its own. */
+let launched: Promise<Awaited<ReturnType<typeof launchChromium>>> | undefined;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cartload-report-'));
 });
 after(async () => {
+  if (launched) await (await launched).close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -102,9 +105,9 @@ interface PageReport {
 
 async function open(file: string): Promise<PageReport> {
   if ('reason' in browser) throw new Error(browser.reason);
-  const b = await launchChromium(browser.path);
+  launched ??= launchChromium(browser.path);
+  const page = await (await launched).context.newPage();
   try {
-    const page = b.context.pages()[0] ?? (await b.context.newPage());
     const errors: string[] = [];
     const requests: string[] = [];
     page.on('console', (m) => {
@@ -144,7 +147,7 @@ async function open(file: string): Promise<PageReport> {
       text: await page.innerText('body'),
     };
   } finally {
-    await b.close();
+    await page.close();
   }
 }
 

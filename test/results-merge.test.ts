@@ -27,7 +27,7 @@ import { startRecorder } from './fixtures/replay-engine/server.ts';
 import { mergeRunFolders } from '../report/runs.ts';
 import { writeRunFolder } from '../report/write.ts';
 import { random } from './fixtures/compare/results.ts';
-import { runCartload } from './helpers/cli.ts';
+import { runCartload, runMain } from './helpers/cli.ts';
 
 let dir: string;
 before(async () => {
@@ -333,10 +333,12 @@ test('cartload merge writes one run folder and exits 99 when a merged threshold 
     'summary.json',
     'summary.txt',
   ]);
-  const again = await runCartload(['merge', 'cli/p1', 'cli/p2', '--out', 'cli/both'], { cwd: dir });
+  // The refusals through main() in this process: the spawn above proves the bin exits with main()'s code.
+  const cli = (p: string): string => join(dir, 'cli', p);
+  const again = await runMain(['merge', cli('p1'), cli('p2'), '--out', cli('both')]);
   assert.equal(again.code, 2);
   assert.match(again.stderr, /already holds files/);
-  const one = await runCartload(['merge', 'cli/p1'], { cwd: dir });
+  const one = await runMain(['merge', cli('p1')]);
   assert.equal(one.code, 2);
   assert.match(one.stderr, /merge needs at least two runs/);
 });

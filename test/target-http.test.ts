@@ -1,7 +1,7 @@
 // The target's HTTP layer: auth, error shapes (400/401/404/409/413), the concurrency rule per
 // session and per profile on real sockets, the knobs, /__stats, and secrets kept out of answers.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import type { ErrorResponse, IntegrationStateV2 } from '../model/api.ts';
 import { buildTargetApp, startTarget, type RunningTarget, type TargetStats } from '../emulator/server/index.ts';
 
@@ -170,16 +170,21 @@ async function statuses(responses: Response[]): Promise<number[]> {
   return responses.map((r) => r.status).sort();
 }
 
-describe('concurrency on real sockets', () => {
+// Each test has a target of its own, so the four (each mostly waiting on 1 s answers) run side by
+// side and each test's counters are its own.
+describe('concurrency on real sockets', { concurrency: true }, () => {
   // Each request holds its session and profile for 1 s, far longer than it takes six requests
   // sent together to arrive: the three beyond "one in process, two queued" must be refused.
-  let t: RunningTarget;
-  before(async () => {
-    t = await startTarget({ apiKey: KEY, knobs: { latency: '1000' } });
-  });
-  after(() => t.close());
+  const targets: RunningTarget[] = [];
+  const target = async (): Promise<RunningTarget> => {
+    const t = await startTarget({ apiKey: KEY, knobs: { latency: '1000' } });
+    targets.push(t);
+    return t;
+  };
+  after(() => Promise.all(targets.map((t) => t.close())));
 
   test('parallel requests on one session: 1 in process + 2 queued, the rest get 409', async () => {
+    const t = await target();
     const res = await Promise.all(Array.from({ length: 6 }, () => put(t, 'same')));
     const conflict = res.find((r) => r.status === 409);
     assert.ok(conflict);
@@ -189,18 +194,22 @@ describe('concurrency on real sockets', () => {
     assert.equal(body.errors?.[0]?.source.parameter, 'customerSessionId');
     assert.deepEqual(await statuses(res), [200, 200, 200, 409, 409, 409]);
     assert.equal(t.core.session('same')?.updateCount, 3, 'the queued ones ran, one after another');
+    assert.equal(t.stats().conflicts409, 3);
   });
 
   test('parallel requests of one profile on different sessions: the same rule', async () => {
+    const t = await target();
     const res = await Promise.all(
       Array.from({ length: 5 }, (_, i) => put(t, `prof-${i}`, sessionBody({ profileId: 'shared' }))),
     );
     assert.deepEqual(await statuses(res), [200, 200, 200, 409, 409]);
     const body = (await (await put(t, 'prof-0', sessionBody({ profileId: 'shared' }))).json()) as IntegrationStateV2;
     assert.ok(body.effects, 'after the burst the profile is free again');
+    assert.equal(t.stats().conflicts409, 2);
   });
 
   test('reads wait for no one: parallel GETs of a busy session all answer', async () => {
+    const t = await target();
     const writes = Array.from({ length: 3 }, () => put(t, 'read-me'));
     const reads = Array.from({ length: 5 }, () => fetch(`${t.url}/v2/customer_sessions/read-me`, { headers: AUTH }));
     const statusesOfReads = await statuses(await Promise.all(reads));
@@ -212,17 +221,19 @@ describe('concurrency on real sockets', () => {
   });
 
   test('different sessions and profiles in parallel never conflict; anonymous sessions share nothing', async () => {
+    const t = await target();
     const res = await Promise.all([
       ...Array.from({ length: 4 }, (_, i) => put(t, `free-${i}`, sessionBody({ profileId: `own-${i}` }))),
       ...Array.from({ length: 4 }, (_, i) => put(t, `anon-${i}`, sessionBody({ profileId: '' }))),
     ]);
     assert.deepEqual(await statuses(res), Array(8).fill(200));
-    assert.equal(t.stats().conflicts409, 5);
+    assert.equal(t.stats().conflicts409, 0);
     assert.equal(t.stats().http.keysInFlight, 0, 'idle keys are forgotten');
   });
 });
 
-describe('knobs', () => {
+// Each test starts its own target: they run side by side.
+describe('knobs', { concurrency: true }, () => {
   test('error rate 1 answers every session request with the chosen status, processing none', async () => {
     const t = await startTarget({ apiKey: KEY, knobs: { errorRate: 1, errorStatus: 429 } });
     try {
@@ -340,7 +351,9 @@ describe('startTarget', () => {
       (r) => r.status,
       () => 'connection closed',
     );
-    await new Promise((r) => setTimeout(r, 200));
+    // Closed once the request is in (it holds its session's key), not after a guessed delay.
+    for (let i = 0; i < 500 && t.stats().http.keysInFlight === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.ok(t.stats().http.keysInFlight > 0, 'the request arrived');
     await t.close();
     assert.ok([503, 'connection closed'].includes(await pending));
   });
