@@ -123,6 +123,14 @@ function parser(tokens: string[], io: CliIo, onExit: (code: number) => void): Ar
     .fail((msg, err) => {
       throw err ?? UsageError.fromParser(parserMessage(msg, tokens));
     });
+  // yargs renders a command's whole help text as soon as its handler starts, in case the handler
+  // fails later and help is to be shown (its usage.cacheHelpMessage). cartload reports its own
+  // errors and never shows help on a failure, and that render was most of the parse: about 30 of
+  // `replay`'s 40 ms per call. yargs has no option for it, so the internal method goes, if present;
+  // --help and getHelp() render the text themselves when nothing is cached.
+  type Internals = { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } };
+  const usage = (cli as unknown as Internals).getInternalMethods?.().getUsageInstance?.();
+  if (usage?.cacheHelpMessage) usage.cacheHelpMessage = () => undefined;
   for (const c of commands) {
     cli = cli.command(c.command as string | string[], c.describe, c.builder, async (args) => {
       onExit(await c.run(args as never, ctx));
