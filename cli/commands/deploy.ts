@@ -1,7 +1,6 @@
 // `cartload deploy k6-operator [scenario]`: the Kubernetes objects (ConfigMaps with the bundle, a
 // TestRun) that run a scenario over N k6 instances with k6-operator, as one YAML file.
 import type { Argv } from 'yargs';
-import { writeFile } from 'node:fs/promises';
 import { defineCommand, EXIT, UsageError } from '../command.ts';
 import { durationFlag, numberFlag, urlFlag } from '../flags.ts';
 
@@ -98,6 +97,9 @@ export default defineCommand<DeployArgs>({
       throw new UsageError(`--seed ${a.seed}: must be a whole number`);
     if (a.thinkScale !== undefined) numberFlag('think-scale', a.thinkScale, { min: 0 });
     if (a.maxThink !== undefined) numberFlag('max-think', a.maxThink, { min: 0 });
+    // A path that cannot be written is refused before the bundle is built.
+    const { checkOutputFile, writeOutputText } = await import('../../io/output.ts');
+    if (a.out) await checkOutputFile(a.out, '--out');
     const { BuildError } = await import('../../bundle/index.ts');
     const { PoolsError } = await import('../../generators/pools.ts');
     const { DeployError, deployK6Operator } = await import('../../orchestrate/deploy.ts');
@@ -125,13 +127,7 @@ export default defineCommand<DeployArgs>({
       });
       const header = `# cartload deploy k6-operator ${a.scenario}: ${res.objects.length - 1} ConfigMap(s) with the bundle, and the TestRun ${res.name}\n# (${a.parallelism} k6 instances, session IDs ${res.sessionPrefix}-<seed>-<n>). Apply with kubectl apply -f; see docs/scaling-out.md.\n`;
       if (a.out) {
-        try {
-          await writeFile(a.out, header + res.yaml);
-        } catch (err) {
-          throw new UsageError(
-            `--out ${a.out}: cannot write it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-          );
-        }
+        await writeOutputText(a.out, header + res.yaml, '--out');
         ctx.say(`wrote ${a.out}`);
       } else ctx.out(header + res.yaml);
       for (const w of res.warnings) ctx.say(`warning: ${w}`);
