@@ -61,7 +61,7 @@ test(
     const common = {
       engine: 'k6' as const,
       warmup: '1s',
-      hold: '2s',
+      hold: '1s',
       drain: '1s',
       search: { start: 4, growth: 2, maxProbes: 2 },
       slo: { p95Ms: 5000, p99Ms: 10_000 },
