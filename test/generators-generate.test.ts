@@ -12,7 +12,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { SessionPlan } from '../model/plan.ts';
 import { generate } from '../generators/generate.ts';
 import { createPlanner } from '../generators/planner.ts';
-import { buildPools, readPools } from '../generators/pools.ts';
+import { buildPools, poolsText, readPools } from '../generators/pools.ts';
 import { PRESETS } from '../generators/profiles.ts';
 import { OutputError, runGenerate } from '../generators/run.ts';
 import { readRecording } from '../recordings/index.ts';
@@ -21,9 +21,17 @@ import { runMain } from './helpers/cli.ts';
 
 const root = join(import.meta.dirname, '..');
 let dir = '';
+/** A small pools file: building the default pools from a seed costs a quarter of a second a run. */
+let small = '';
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cartload-generate-'));
+  small = join(dir, 'small-pools.json');
+  await writeFile(small, poolsText(buildPools({ seed: 21, sizes: { products: 50, profileIds: 50 } })));
 });
+/** The big-carts tests' catalog, built once. */
+let bigCatalog: ReturnType<typeof buildPools> | undefined;
+const bigPools = (): ReturnType<typeof buildPools> =>
+  (bigCatalog ??= buildPools({ seed: 1, sizes: { products: 1200 } }));
 after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
@@ -53,20 +61,21 @@ test('--first-index splits one seed over files whose concatenation is the whole'
   const whole = join(dir, 'whole.ndjson');
   const p1 = join(dir, 'p1.ndjson');
   const p2 = join(dir, 'p2.ndjson');
-  await runGenerate({ ...base, sessions: 60, out: whole, profile: 'returns-heavy' });
-  await runGenerate({ ...base, sessions: 25, out: p1, profile: 'returns-heavy' });
-  await runGenerate({ ...base, sessions: 35, firstIndex: 25, out: p2, profile: 'returns-heavy' });
+  const o = { ...base, pools: small, profile: 'returns-heavy' };
+  await runGenerate({ ...o, sessions: 60, out: whole });
+  await runGenerate({ ...o, sessions: 25, out: p1 });
+  await runGenerate({ ...o, sessions: 35, firstIndex: 25, out: p2 });
   assert.equal((await readFile(p1, 'utf8')) + (await readFile(p2, 'utf8')), await readFile(whole, 'utf8'));
 });
 
 test('csv: the request-log header, one row a step, sessions paced by --rate, readable by cartload replay', async () => {
   const file = join(dir, 'log.csv');
   const start = Date.UTC(2026, 5, 1, 12);
-  const r = await runGenerate({ ...base, sessions: 40, format: 'csv', out: file, rate: 4, start });
+  const r = await runGenerate({ ...base, pools: small, sessions: 40, format: 'csv', out: file, rate: 4, start });
   const rows = parse(await readFile(file), { columns: true }) as Record<string, string>[];
   assert.deepEqual(Object.keys(rows[0]!), [...REQUEST_LOG_COLUMNS]);
   assert.equal(rows.length, r.steps);
-  const planner = createPlanner({ pools: buildPools({ seed: 21 }), seed: 21 });
+  const planner = createPlanner({ pools: await readPools(small), seed: 21 });
   const plan = planner.plan(10);
   const mine = rows.filter((x) => x['session_id'] === plan.sessionId);
   assert.equal(mine.length, plan.steps.length);
@@ -90,7 +99,7 @@ test('an --out that cannot be written is named in the error, and nothing is left
   const blocker = join(dir, 'a-file');
   await writeFile(blocker, 'x');
   await assert.rejects(
-    runGenerate({ ...base, sessions: 3, out: join(blocker, 'plans.ndjson') }),
+    runGenerate({ ...base, pools: small, sessions: 3, out: join(blocker, 'plans.ndjson') }),
     (err: Error) =>
       err instanceof OutputError && err.message.startsWith(`--out ${join(blocker, 'plans.ndjson')}: cannot write: `),
   );
@@ -100,13 +109,13 @@ test('an --out that cannot be written is named in the error, and nothing is left
 test('a .gz output is gzip of the same bytes', async () => {
   const plain = join(dir, 'x.ndjson');
   const gz = join(dir, 'x.ndjson.gz');
-  await runGenerate({ ...base, sessions: 30, out: plain });
-  await runGenerate({ ...base, sessions: 30, out: gz });
+  await runGenerate({ ...base, pools: small, sessions: 30, out: plain });
+  await runGenerate({ ...base, pools: small, sessions: 30, out: gz });
   assert.equal(gunzipSync(await readFile(gz)).toString(), await readFile(plain, 'utf8'));
 });
 
 test('streams with backpressure: a slow destination never holds more than a chunk and a plan', async () => {
-  const pools = buildPools({ seed: 1, sizes: { products: 1200 } });
+  const pools = bigPools();
   let maxHeld = 0;
   let maxLine = 0;
   let total = 0;
@@ -143,7 +152,7 @@ test('an abort signal stops after a whole session', async () => {
       done();
     },
   });
-  const pools = buildPools({ seed: 1, sizes: { products: 1200 } });
+  const pools = bigPools();
   const r = await generate({
     sessions: 1_000_000,
     seed: 1,
@@ -167,7 +176,7 @@ test('a destination that fails mid-run ends generate instead of hanging it', asy
     },
   });
   failing.on('error', () => {});
-  const pools = buildPools({ seed: 1, sizes: { products: 1200 } });
+  const pools = bigPools();
   const r = await generate({
     sessions: 100_000,
     seed: 1,

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { buildScenarios } from '../bundle/index.ts';
+import { buildScenarios, PROJECT_ROOT } from '../bundle/index.ts';
 import { createTargetCore } from '../emulator/core/index.ts';
 import { executionTuple } from './harness/execution-segment.ts';
 import { runK6Bundle, type HarnessRequest } from './harness/index.ts';
@@ -70,7 +70,12 @@ test("over any sequence, the instances' shares of N iterations cover 0..N-1 exac
 let dir: string;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cartload-segments-'));
-  await buildScenarios({ outDir: dir, seed: 3 });
+  await buildScenarios({
+    rootDir: PROJECT_ROOT,
+    entries: [join(PROJECT_ROOT, 'scenarios', 'lifecycle.ts')],
+    outDir: dir,
+    seed: 3,
+  });
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });

@@ -14,7 +14,7 @@ import { buildPools } from '../generators/pools.ts';
 import { resolveProfile, type TrafficProfile } from '../generators/profiles.ts';
 import { learnProfile } from '../learn/index.ts';
 import { DEFAULT_VALID_COUPON_PATTERN } from '../model/conventions.ts';
-import { runCartload } from './helpers/cli.ts';
+import { runCartload, runMain } from './helpers/cli.ts';
 import { makeRecording } from './helpers/recording.ts';
 
 const EXPORT = new URL('../examples/session-export.csv', import.meta.url).pathname;
@@ -268,12 +268,12 @@ test('bad rows abort by default naming file and line, or are skipped and counted
 test("a request log's sessions are finished when idle: the open table stays small, and a cap finishes the longest-open early", async () => {
   const pools = buildPools({ seed: 4, sizes: { products: 200, profileIds: 100, loyaltyCards: 100 } });
   const profile: TrafficProfile = resolveProfile({ thinkTimeMs: { median: 2000, sigma: 0.5, min: 100, max: 10_000 } });
-  // 3,000 sessions, one a second: a session lasts under a minute, so with a 2-minute idle limit about 120 are open at once.
+  // 2,000 sessions, one a second: a session lasts under a minute, so with a 2-minute idle limit about 120 are open at once.
   const rec = makeRecording({
     pools,
     profile,
     seed: 1,
-    sessions: 3000,
+    sessions: 2000,
     start: (i) => Date.UTC(2026, 0, 1) + i * 1000,
     keepPlans: false,
   });
@@ -283,7 +283,7 @@ test("a request log's sessions are finished when idle: the open table stays smal
     return learnProfile({ file: '-', stdin, ...o });
   };
   const idle = await learn({ sessionIdleMs: 120_000 });
-  assert.equal(idle.sessions, 3000);
+  assert.equal(idle.sessions, 2000);
   // Idle sessions are swept every 1,024 rows (about 250 sessions here).
   assert.ok(idle.stats.openPeak < 600, `open at once: ${idle.stats.openPeak}`);
   assert.equal(idle.stats.forced, 0);
@@ -299,7 +299,8 @@ test("a request log's sessions are finished when idle: the open table stays smal
 
 test('cartload learn: writes the profile and reports what it learned and kept; bad input exits 2 naming the problem', async () => {
   const out = join(dir, 'learned.json');
-  const ok = await runCartload(['learn', EXPORT, '--out', out, '--set', 'couponShare=0.8'], { cwd: dir });
+  // In this process (the CLI's main, as the bin runs it); one spawn below proves the bin.
+  const ok = await runMain(['learn', EXPORT, '--out', out, '--set', 'couponShare=0.8']);
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stderr, /learned from 5 sessions, 12 requests \(export, 5 rows\)/);
   assert.match(ok.stderr, /kept {4}loyalty\.sessionShare: an export has no loyalty card column/);
@@ -311,7 +312,7 @@ test('cartload learn: writes the profile and reports what it learned and kept; b
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /nope\.csv: no such file/);
   assert.doesNotMatch(bad.stderr, /\n\s+at /, 'no stack trace');
-  const edit = await runCartload(['learn', EXPORT, '--set', 'couponShare=2'], { cwd: dir });
+  const edit = await runMain(['learn', EXPORT, '--set', 'couponShare=2']);
   assert.equal(edit.code, 2);
   assert.match(edit.stderr, /--set couponShare=2: profile\.coupons\.sessionShare: must be ≤ 1/);
 });

@@ -246,16 +246,16 @@ test('curveStages and applyRateScale: the recorded curve × the scale, from wher
 
 test('cartload run with a learned profile at a scaled arrival curve: the Node engine follows the curve, with what-if edits', async () => {
   // The example export's five sessions arrived within 4.5 minutes of 09:15: 0.0149 sessions/s over
-  // that quarter-hour. × 400, played 90× faster: 5.97 sessions/s for 10 s, the first second a ramp
-  // up from 0: about 57 sessions.
+  // that quarter-hour. × 1000, played 300× faster: 14.9 sessions/s for 3 s, the first 0.3 s a ramp
+  // up from 0: about 42 sessions.
   const results = join(dir, 'results');
   const lines: string[] = [];
   const res = await runScenario({
     engine: 'node',
     env: NO_K6,
     profile: learnedFile,
-    rateScale: 400,
-    curveSpeed: 90,
+    rateScale: 1000,
+    curveSpeed: 300,
     thinkScale: 0,
     set: ['couponShare=1'],
     resultsDir: results,
@@ -266,7 +266,7 @@ test('cartload run with a learned profile at a scaled arrival curve: the Node en
   if (res.engine !== 'node') return;
   assert.equal(res.result.outcome, 'ok', res.result.message);
   const summary = res.result.summary!;
-  const expected = learned.arrival!.sessionsPerSecond[learned.arrival!.start]! * 400 * 9.5;
+  const expected = learned.arrival!.sessionsPerSecond[learned.arrival!.start]! * 1000 * 2.85;
   assert.ok(
     Math.abs(summary.sessions.started - expected) <= 1.5,
     `${summary.sessions.started} sessions started, ${expected} expected`,
@@ -274,7 +274,7 @@ test('cartload run with a learned profile at a scaled arrival curve: the Node en
   assert.equal(summary.sessions.failed, 0, JSON.stringify(summary.notes));
   assert.match(
     lines.join('\n'),
-    /following the recorded arrival curve × 400 from 09:15 UTC, 90× faster than recorded, for 10 s/,
+    /following the recorded arrival curve × 1000 from 09:15 UTC, 300× faster than recorded, for 3 s/,
   );
   assert.match(String((summary.options as Record<string, unknown>).profile), /learned \(couponShare=1\)/);
   assert.deepEqual((await readdir(results)).sort(), ['curve']);
@@ -299,7 +299,7 @@ test('cartload run with a learned profile at a scaled arrival curve: the Node en
 test("the Node engine runs STAGES and LOAD presets now, at the stages' rates", async () => {
   const res = await runScenario({
     engine: 'node',
-    env: { ...NO_K6, STAGES: '10:1s,10:1s' },
+    env: { ...NO_K6, STAGES: '20:500ms,20:500ms' },
     thinkScale: 0,
     resultsDir: join(dir, 'results-stages'),
     say: () => undefined,
@@ -307,7 +307,7 @@ test("the Node engine runs STAGES and LOAD presets now, at the stages' rates", a
   assert.equal(res.engine, 'node');
   if (res.engine !== 'node') return;
   assert.equal(res.result.outcome, 'ok', res.result.message);
-  // A ramp from 0 to 10/s over a second (5 sessions), then 10/s for a second (10).
+  // A ramp from 0 to 20/s over half a second (5 sessions), then 20/s for half a second (10).
   assert.ok(
     Math.abs(res.result.summary!.sessions.started - 15) <= 1,
     `${res.result.summary!.sessions.started} started`,

@@ -14,7 +14,7 @@
 //   node --import tsx test/harness/paced/k6-standin.ts run [--quiet] [-e NAME=value] dist/capacity.js
 // (standInK6Bin writes a `k6` that runs it built, without the TypeScript loader: faster to start).
 import { build, type BuildOptions, type Plugin } from 'esbuild';
-import { chmod, mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
@@ -32,18 +32,20 @@ const CACHE = HERE.endsWith(join('.cache', 'cartload'))
 const SOURCES = HERE.endsWith(join('.cache', 'cartload')) ? undefined : join(HERE, '..', '..', '..');
 
 /**
- * The stand-in and its VU worker as plain modules, built again only when a source is newer: a
- * capacity search starts the stand-in once per probe, and a worker thread does not run the
- * TypeScript loader the main thread was started with. esbuild stays external (it resolves from the
- * project's node_modules).
+ * The stand-in, its VU worker and the unpaced harness CLI (../k6-cli.ts) as plain modules, built
+ * again only when a source is newer: a capacity search starts the stand-in once per probe, a worker
+ * thread does not run the TypeScript loader the main thread was started with, and a process started
+ * without that loader starts in a fraction of the time. esbuild stays external (it resolves from
+ * the project's node_modules).
  */
-async function buildStandIn(): Promise<{ main: string; worker: string }> {
+async function buildStandIn(): Promise<{ main: string; worker: string; cli: string }> {
   const main = join(CACHE, 'k6-standin.mjs');
   const worker = join(CACHE, 'k6-standin-vu.mjs');
-  if (!SOURCES) return { main, worker };
+  const cli = join(CACHE, 'k6-harness-cli.mjs');
+  if (!SOURCES) return { main, worker, cli };
   const built = Math.min(
     ...(await Promise.all(
-      [main, worker].map((f) =>
+      [main, worker, cli].map((f) =>
         stat(f).then(
           (st) => st.mtimeMs,
           () => 0,
@@ -56,7 +58,7 @@ async function buildStandIn(): Promise<{ main: string; worker: string }> {
     for (const f of await readdir(join(SOURCES, dir), { recursive: true }))
       if (f.endsWith('.ts')) newest = Math.max(newest, (await stat(join(SOURCES, dir, f))).mtimeMs);
   }
-  if (built > newest) return { main, worker };
+  if (built > newest) return { main, worker, cli };
   // The harness finds its k6 shims beside compile.ts: keep that file's own URL in the bundle.
   const compileTs = join(SOURCES, 'test', 'harness', 'compile.ts');
   const keepUrl: Plugin = {
@@ -81,12 +83,37 @@ async function buildStandIn(): Promise<{ main: string; worker: string }> {
     external: ['esbuild'],
     logLevel: 'silent',
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    write: false,
   };
-  await Promise.all([
-    build({ ...common, entryPoints: [join(HERE, 'k6-standin.ts')], outfile: main }),
-    build({ ...common, entryPoints: [join(HERE, 'vu-worker.ts')], outfile: worker }),
-  ]);
-  return { main, worker };
+  await mkdir(CACHE, { recursive: true });
+  await Promise.all(
+    [
+      [join(HERE, 'k6-standin.ts'), main],
+      [join(HERE, 'vu-worker.ts'), worker],
+      [join(HERE, '..', 'k6-cli.ts'), cli],
+    ].map(async ([entry, outfile]) => {
+      const out = await build({ ...common, entryPoints: [entry as string], outfile });
+      // Written aside, then renamed: test files running side by side may build at once, and a
+      // process started meanwhile must never read a half-written file.
+      const tmp = `${outfile}.${process.pid}.tmp`;
+      await writeFile(tmp, out.outputFiles![0]!.contents);
+      await rename(tmp, outfile as string);
+    }),
+  );
+  return { main, worker, cli };
+}
+
+/**
+ * Writes an executable that runs the unpaced harness CLI (../k6-cli.ts: iterations back to back
+ * against its in-process target) as `k6`, built, without the TypeScript loader; returns its path.
+ */
+export async function harnessK6Bin(dir: string): Promise<string> {
+  const { cli } = await buildStandIn();
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, 'k6');
+  await writeFile(file, `#!/bin/sh\nexec "${process.execPath}" "${cli}" "$@"\n`);
+  await chmod(file, 0o755);
+  return file;
 }
 
 /** Writes an executable that runs the stand-in as `k6` (for K6_BIN); returns its path. */
