@@ -98,7 +98,8 @@ export function renderCapacityText(c: CapacityTextInput): string {
     '',
   ];
   lines.push(`  capacity: ${r.verdict}`);
-  if (c.stoppedBy) lines.push(`  search: ${c.probes.length} probes; ${STOPPED[c.stoppedBy]}`);
+  if (c.stoppedBy)
+    lines.push(`  search: ${c.probes.length} probe${c.probes.length === 1 ? '' : 's'}; ${STOPPED[c.stoppedBy]}`);
   if (c.knownCeiling !== undefined && r.sustainable) {
     lines.push(
       `  the target's configured ceiling is ${rateText(c.knownCeiling)} req/s: the sustainable rate is ${(r.sustainable.requestsPerSec / c.knownCeiling).toFixed(2)} of it`,
