@@ -36,7 +36,7 @@ function idsIn(index: number, count: number, from = 0): string[] {
 }
 
 /**
- * 10 sessions of shard 1 over the first half second, then 10 of shard 2 from 1 s in: shard 2's first
+ * 10 sessions of shard 1 over the first quarter second, then 10 of shard 2 from 1 s in: shard 2's first
  * session is recorded 1 s in, and worker 1 has sent everything and ended before worker 2 starts.
  */
 function lateShardTwo(): ReplayEvent[] {
@@ -47,8 +47,8 @@ function lateShardTwo(): ReplayEvent[] {
     for (const e of makeEvents({ sessions: 1, steps: ['open', 'close', 'reopen'], stepMs: 20, t0: T0 + at }))
       events.push({ ...e, sessionId: id, step: { ...e.step, path: e.step.path.replace('/s0', `/${id}`) } });
   };
-  one.forEach((id, i) => session(id, i * 50));
-  two.forEach((id, i) => session(id, 1000 + i * 100));
+  one.forEach((id, i) => session(id, i * 25));
+  two.forEach((id, i) => session(id, 1000 + i * 25));
   return events.sort((a, b) => a.time - b.time);
 }
 
@@ -123,7 +123,7 @@ test(
         logRequests: true,
       });
       assert.equal(res.outcome, 'ok', res.message);
-      // Worker 1 ends half a second before worker 2 sends its first step: its thread's exit must not
+      // Worker 1 ends some 0.7 s before worker 2 sends its first step: its thread's exit must not
       // stop worker 2, whose steps would then go unsent (the check below, and no such note).
       assert.ok(
         !res.summary?.notes?.some((n) => /not sent because the run stopped/.test(n)),
