@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -9,6 +9,7 @@ import { BuildError, buildScenarios, PROJECT_ROOT, scenarioEntries, type BuildRe
 import { checkBundle } from '../bundle/check.ts';
 import { wrapLazy } from '../bundle/lazy.ts';
 import { runK6Bundle } from './harness/index.ts';
+import { runMain } from './helpers/cli.ts';
 import { POOL_NAMES } from '../generators/types.ts';
 import { compilePlanModel } from '../generators/plan-compile.ts';
 import { PRESET_NAMES, PRESETS } from '../generators/profiles.ts';
@@ -178,32 +179,36 @@ test('checkBundle rejects foreign imports, CommonJS and a bundle with nothing to
   );
 });
 
-test('cartload build prints each bundle size and exits 0; a forbidden import exits 2', () => {
+test('cartload build prints each bundle size and exits 0; a forbidden import exits 2', async () => {
+  // main() in this process for the output and the exit codes; the bin once, for its working folder.
   const out = join(dir, 'cli');
-  const ok = spawnSync(
-    process.execPath,
-    ['bin/cartload.mjs', 'build', '--out-dir', out, '--entry', 'test/fixtures/bundle/clean.ts'],
-    { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 },
-  );
-  assert.equal(ok.status, 0, ok.stderr);
+  const ok = await runMain(['build', '--out-dir', out, '--entry', fixture('clean.ts')]);
+  assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /clean\.js\s+\d+(\.\d)? (B|kB)/);
   assert.match(ok.stdout, /pools\.json .*generated, seed 1/);
   assert.match(ok.stdout, /results\/ .*k6 runs write their results here/);
-  const bad = spawnSync(
-    process.execPath,
-    ['bin/cartload.mjs', 'build', '--out-dir', out, '--entry', 'test/fixtures/bundle/uses-node.ts'],
-    { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 },
-  );
-  assert.equal(bad.status, 2);
+  const bad = await runMain(['build', '--out-dir', out, '--entry', fixture('uses-node.ts')]);
+  assert.equal(bad.code, 2);
   assert.match(bad.stderr, /uses-node\.ts → .*reads-file\.ts → node:fs/);
   // Relative paths are the user's: taken from where cartload runs, not from the project.
+  await copyFile(report.pools?.file as string, join(dir, 'rel-pools.json'));
   const elsewhere = spawnSync(
     process.execPath,
-    [join(PROJECT_ROOT, 'bin/cartload.mjs'), 'build', '--out-dir', 'rel-out', '--entry', fixture('clean.ts')],
+    [
+      join(PROJECT_ROOT, 'bin/cartload.mjs'),
+      'build',
+      '--out-dir',
+      'rel-out',
+      '--pools',
+      'rel-pools.json',
+      '--entry',
+      fixture('clean.ts'),
+    ],
     { cwd: dir, encoding: 'utf8', timeout: 60_000 },
   );
   assert.equal(elsewhere.status, 0, elsewhere.stderr);
   assert.match(elsewhere.stdout, /rel-out\/clean\.js/);
+  assert.match(elsewhere.stdout, /pools\.json .*rel-pools\.json/);
   assert.ok(
     existsSync(join(dir, 'results')),
     'the results folder is made where cartload build runs: where k6 runs from',

@@ -2,7 +2,7 @@
 // not), the guard rail before real writes, an unexpected error as one line and a trace file, and
 // the start-time promises (the compiled entry loads no heavy package; a changed source is noticed).
 import assert from 'node:assert/strict';
-import { readFile, mkdtemp, readdir, rm, stat, utimes } from 'node:fs/promises';
+import { readFile, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -29,6 +29,22 @@ before(async () => {
   log = join(dir, 'log.csv');
   await writeRequestLog(log, makeEvents({ sessions: 3 }));
   await writeRequestLog(join(dir, 'header-only.csv'), []);
+  // One of each, for generate: building the default pools would cost more than the rest of its test.
+  await writeFile(
+    join(dir, 'pools.json'),
+    JSON.stringify({
+      products: [{ sku: 'A-1', name: 'a', category: 'c', price: 1, weight: 1, height: 1, width: 1, length: 1 }],
+      stores: ['s'],
+      cities: ['c'],
+      validCoupons: ['CLAAAA1234'],
+      invalidCoupons: ['x'],
+      validReferrals: ['R-AAAA-1234'],
+      invalidReferrals: ['x'],
+      loyaltyCards: ['L1'],
+      profileIds: ['p1'],
+      campaignIds: [1],
+    }),
+  );
 });
 after(async () => {
   await server.close();
@@ -60,7 +76,7 @@ describe('replay - reads the recording from standard input', () => {
   }
 
   test('generate --out - writes to standard output', async () => {
-    const r = await runMain(['generate', '-n', '2', '--out', '-'], { env: env() });
+    const r = await runMain(['generate', '-n', '2', '--pools', join(dir, 'pools.json'), '--out', '-'], { env: env() });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trimEnd().split('\n').length, 2);
     assert.match(r.stderr, /→ standard output/);
@@ -207,9 +223,16 @@ describe('an unexpected error', () => {
 });
 
 describe('start time', () => {
-  test('the compiled entry statically loads no heavy package: commands import theirs when they run', async () => {
+  // One build for both tests (a build costs about a second of CPU).
+  let compiled: Promise<string> | undefined;
+  const compileOnce = async (): Promise<string> => {
     const { compileCli } = await import('../bin/compile.mjs');
-    const entry = await compileCli();
+    compiled ??= compileCli();
+    return compiled;
+  };
+
+  test('the compiled entry statically loads no heavy package: commands import theirs when they run', async () => {
+    const entry = await compileOnce();
     const seen = new Set<string>();
     const packages = new Set<string>();
     const visit = async (file: string): Promise<void> => {
@@ -246,8 +269,8 @@ describe('start time', () => {
   });
 
   test('a source file changed after the build makes the bin compile again', async () => {
-    const { compileCli, freshEntry } = await import('../bin/compile.mjs');
-    const entry = await compileCli();
+    const { freshEntry } = await import('../bin/compile.mjs');
+    const entry = await compileOnce();
     assert.equal(freshEntry(), entry);
     const source = join(ROOT, 'cli', 'flags.ts');
     const { atime, mtime } = await stat(source);

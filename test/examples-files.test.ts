@@ -11,7 +11,7 @@ import { resolveProfile } from '../generators/profiles.ts';
 import { readCsvPool } from '../generators/user-pools.ts';
 import type { RunSummary } from '../model/summary.ts';
 import { startTarget } from '../emulator/server/index.ts';
-import { runCartload } from './helpers/cli.ts';
+import { runMain } from './helpers/cli.ts';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 const EX = join(ROOT, 'examples');
@@ -23,8 +23,9 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+// The CLI's main() in this process: what is under test is the examples, not the bin.
 const cartload = (args: string[], env: Record<string, string> = {}) =>
-  runCartload(args, { cwd: dir, env: { TALON_BASE_URL: '', TALON_API_KEY: '', ...env } });
+  runMain(args, { env: { TALON_BASE_URL: '', TALON_API_KEY: '', ...env } });
 
 test('examples/traffic-profile.json resolves over its preset', async () => {
   const p = await loadProfile(join(EX, 'traffic-profile.json'));
@@ -64,7 +65,7 @@ test('examples/session-export.csv replays against the local target with no failu
         target.url,
         '--asap',
         '--results-dir',
-        'r',
+        join(dir, 'r'),
         '--run-id',
         'export',
         '--no-progress',

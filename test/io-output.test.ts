@@ -15,15 +15,21 @@ import { runGenerate, runPools } from '../generators/run.ts';
 import { prepareRunDir, RunDirError } from '../report/write.ts';
 
 let dir = '';
+// Pools built once: the writers under test read them from this file rather than build them each time.
+let pools: ReturnType<typeof buildPools>;
+let poolsFile = '';
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cartload-io-'));
+  pools = buildPools({ seed: 1 });
+  poolsFile = join(dir, 'pools.json');
+  await writePools(pools, poolsFile);
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
 const generateTo = (out: string) =>
-  runGenerate({ sessions: 3, seed: 1, format: 'ndjson', out, stdout: process.stdout });
+  runGenerate({ sessions: 3, seed: 1, pools: poolsFile, format: 'ndjson', out, stdout: process.stdout });
 
 test('a regular file is replaced atomically: no temporary file is left, and the content is whole', async () => {
   const file = join(dir, 'plans.ndjson');
@@ -54,8 +60,8 @@ test('a character device stays a device after generate, pools and writePools wri
     const before = await stat(device);
     assert.ok(before.isCharacterDevice(), `${device} is a character device`);
     await generateTo(device);
-    await runPools({ seed: 1, out: device });
-    await writePools(buildPools({ seed: 2 }), device);
+    await runPools({ seed: 1, pools: poolsFile, out: device });
+    await writePools(pools, device);
     const after = await lstat(device);
     assert.ok(after.isCharacterDevice(), `${device} is still a device`);
     assert.equal(after.rdev, before.rdev);

@@ -44,9 +44,10 @@ function expectedOrder(items: Item[]): Item[] {
 
 test('shuffled input comes out ordered and stable across many spilled chunks and merge passes', async (t) => {
   const dir = await tempDir(t);
-  // 2,000 items over 50 distinct times: many ties, each must keep input order (seq).
+  // 500 items over 50 distinct times: many ties, each must keep input order (seq). In runs of 7
+  // merged 4 at a time: 71 runs, which take several merges before the last.
   const items = shuffled(
-    Array.from({ length: 2000 }, (_, i) => ({ t: i % 50, seq: 0 })),
+    Array.from({ length: 500 }, (_, i) => ({ t: i % 50, seq: 0 })),
     42,
   ).map((x, seq) => ({ ...x, seq }));
   const stats: SortStats = { items: 0, runs: 0, bytesWritten: 0, extraMergePasses: 0 };
@@ -54,9 +55,9 @@ test('shuffled input comes out ordered and stable across many spilled chunks and
   for await (const x of externalSort(from(items), { key: (x) => x.t, chunkItems: 7, maxFanIn: 4, tmpDir: dir, stats }))
     out.push(x);
   assert.deepEqual(out, expectedOrder(items));
-  assert.equal(stats.items, 2000);
-  assert.equal(stats.runs, Math.ceil(2000 / 7) - 1, 'every full chunk spilled, the last one merged from memory');
-  assert.ok(stats.extraMergePasses > 0, 'more runs than maxFanIn: extra passes');
+  assert.equal(stats.items, 500);
+  assert.equal(stats.runs, Math.ceil(500 / 7) - 1, 'every full chunk spilled, the last one merged from memory');
+  assert.ok(stats.extraMergePasses > 1, 'more runs than maxFanIn: extra passes');
   assert.ok(stats.bytesWritten > 0);
   assert.deepEqual(await readdir(dir), [], 'temporary files removed');
 });

@@ -15,7 +15,7 @@ import {
   type RowIssue,
 } from '../recordings/index.ts';
 import { startRecorder } from './fixtures/replay-engine/server.ts';
-import { runCartload } from './helpers/cli.ts';
+import { runMain } from './helpers/cli.ts';
 
 const BASE = Date.UTC(2026, 2, 14, 9);
 
@@ -168,8 +168,9 @@ test('cartload replay --sort-window passes the window to the reader', async (t) 
   await writeFile(file, [HEADER, row(1, 5_000), row(2, 10_000), row(3, 0)].join('\n') + '\n');
   const server = await startRecorder();
   t.after(() => server.close());
+  // The CLI's main() in this process: the flag and its path to the reader are under test, not the bin.
   const run = async (args: string[]): Promise<{ code: number | null; stderr: string }> => {
-    const { code, stderr } = await runCartload(
+    const { code, stderr } = await runMain(
       [
         'replay',
         file,
@@ -181,7 +182,7 @@ test('cartload replay --sort-window passes the window to the reader', async (t) 
         join(dir, 'results'),
         ...args,
       ],
-      { cwd: dir, env: { TALON_API_KEY: 'window-test-key' } },
+      { env: { TALON_API_KEY: 'window-test-key' } },
     );
     return { code, stderr };
   };

@@ -35,20 +35,20 @@ function idsIn(index: number, count: number, from = 0): string[] {
   return out;
 }
 
-/** 10 sessions of shard 1 over the first second, then 10 of each shard alternating over the next: shard 2's first session is recorded 1 s in. */
+/**
+ * 10 sessions of shard 1 over the first quarter second, then 10 of shard 2 from 1 s in: shard 2's first
+ * session is recorded 1 s in, and worker 1 has sent everything and ended before worker 2 starts.
+ */
 function lateShardTwo(): ReplayEvent[] {
-  const one = idsIn(1, 20);
+  const one = idsIn(1, 10);
   const two = idsIn(2, 10, 1000);
   const events: ReplayEvent[] = [];
   const session = (id: string, at: number): void => {
     for (const e of makeEvents({ sessions: 1, steps: ['open', 'close', 'reopen'], stepMs: 20, t0: T0 + at }))
       events.push({ ...e, sessionId: id, step: { ...e.step, path: e.step.path.replace('/s0', `/${id}`) } });
   };
-  one.slice(0, 10).forEach((id, i) => session(id, i * 100));
-  for (let i = 0; i < 10; i++) {
-    session(two[i] as string, 1000 + i * 100);
-    session(one[10 + i] as string, 1050 + i * 100);
-  }
+  one.forEach((id, i) => session(id, i * 25));
+  two.forEach((id, i) => session(id, 1000 + i * 25));
   return events.sort((a, b) => a.time - b.time);
 }
 
@@ -75,7 +75,7 @@ test("the first step sent is a session's first event that the filters admit; it 
     return of.find((e) => is(e))?.time;
   };
   assert.equal(first({}), T0);
-  assert.equal(first({ from: T0 + 500 }), T0 + 500);
+  assert.equal(first({ from: T0 + 200 }), T0 + 200);
   assert.equal(first({ to: T0 }), undefined);
   assert.equal(
     first(
@@ -103,48 +103,7 @@ test("the first step sent is a session's first event that the filters admit; it 
 });
 
 test(
-  'a worker that finishes first does not stop the others: every step of the late shard is sent',
-  { timeout: 120_000 },
-  async () => {
-    // Shard 1's sessions are over in 0.3 s, shard 2's recorded 1.5 s in: worker 1 ends and exits
-    // while worker 2 still waits for its steps.
-    const events: ReplayEvent[] = [];
-    const session = (id: string, at: number): void => {
-      for (const e of makeEvents({ sessions: 1, steps: ['open', 'close'], stepMs: 20, t0: T0 + at }))
-        events.push({ ...e, sessionId: id, step: { ...e.step, path: e.step.path.replace('/s0', `/${id}`) } });
-    };
-    idsIn(1, 5).forEach((id, i) => session(id, i * 50));
-    idsIn(2, 5, 3000).forEach((id, i) => session(id, 1500 + i * 50));
-    events.sort((a, b) => a.time - b.time);
-    const file = join(dir, 'early-late.csv');
-    await writeRequestLog(file, events);
-    const server = await startRecorder();
-    try {
-      const res = await replayWithWorkers({
-        file,
-        workers: 2,
-        target: server.url,
-        timing: { mode: 'speed', speed: 1 },
-        sessionPrefix: '',
-        resultsDir: join(dir, 'results'),
-        runId: 'early-late',
-        preflight: false,
-      });
-      assert.equal(res.outcome, 'ok', res.message);
-      assert.equal(server.received.length, events.length, 'every step sent');
-      assert.equal(res.summary?.requests.total, events.length);
-      assert.ok(
-        !res.summary?.notes?.some((n) => /not sent because the run stopped/.test(n)),
-        JSON.stringify(res.summary?.notes),
-      );
-    } finally {
-      await server.close();
-    }
-  },
-);
-
-test(
-  'two workers: every step once, in session order, on one timeline; one merged run folder',
+  'two workers: every step once, in session order, on one timeline, the one that finishes first not stopping the other; one merged run folder',
   { timeout: 120_000 },
   async () => {
     const events = lateShardTwo();
@@ -164,6 +123,12 @@ test(
         logRequests: true,
       });
       assert.equal(res.outcome, 'ok', res.message);
+      // Worker 1 ends some 0.7 s before worker 2 sends its first step: its thread's exit must not
+      // stop worker 2, whose steps would then go unsent (the check below, and no such note).
+      assert.ok(
+        !res.summary?.notes?.some((n) => /not sent because the run stopped/.test(n)),
+        JSON.stringify(res.summary?.notes),
+      );
       const sent = server.received.filter((r) => !r.path.includes('preflight'));
       assert.equal(server.received.length - sent.length, 1, 'one check of the target for the run');
       const key = (method: string, path: string, body: string | undefined): string => `${method} ${path} ${body ?? ''}`;
@@ -217,8 +182,8 @@ test(
         'both workers sent',
       );
       assert.equal(merged.requests.total, events.length);
-      assert.equal(merged.sessions.started, 30);
-      assert.equal(merged.sessions.completed, 30);
+      assert.equal(merged.sessions.started, 20);
+      assert.equal(merged.sessions.completed, 20);
       assert.equal(merged.filteredSteps?.shard, undefined, "the other worker's steps are not left out of the run");
       const log = (await readFile(join(run, 'requests.csv'), 'utf8')).trim().split('\n');
       assert.equal(log.length, events.length + 1, 'one request log for the run');

@@ -1,5 +1,7 @@
-// `cartload run`: the node engine end to end (a spawned CLI against its own local target), the
-// engine choice, k6's exit code passed through, and the errors a user can make.
+// `cartload run`: the node engine end to end (the CLI's main() in this process, against its own
+// local target), the engine choice, k6's exit code passed through, and the errors a user can make.
+// The bin's own handling of run (a spawned process: exit codes, --local, --segments) is proven in
+// test/run-segments.test.ts.
 import assert from 'node:assert/strict';
 import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +11,7 @@ import { after, before, test } from 'node:test';
 import { runScenario, scaleThinkTimes } from '../orchestrate/run.ts';
 import { CartloadError } from '../model/errors.ts';
 import { sessionPath, type SessionPlan } from '../model/plan.ts';
-import { runCartload } from './helpers/cli.ts';
+import { runMain } from './helpers/cli.ts';
 
 let dir: string;
 before(async () => {
@@ -28,9 +30,9 @@ test('cartload run with no k6 on the machine: the node engine runs a short lifec
     code,
     stdout: out,
     stderr: err,
-  } = await runCartload(
-    ['run', '--duration', '2s', '--rate', '5', '--think-scale', '0', '--results-dir', results, '--no-progress'],
-    { cwd: dir, env: NO_K6, timeoutMs: 90_000 },
+  } = await runMain(
+    ['run', '--duration', '1s', '--rate', '10', '--think-scale', '0', '--results-dir', results, '--no-progress'],
+    { env: NO_K6 },
   );
   assert.equal(code, 0, err);
   assert.match(err, /engine: node: no k6 binary/);
@@ -40,7 +42,7 @@ test('cartload run with no k6 on the machine: the node engine runs a short lifec
   const summary = JSON.parse(await readFile(join(results, runId, 'summary.json'), 'utf8'));
   assert.equal(summary.engine, 'node');
   assert.equal(summary.scenario, 'lifecycle');
-  assert.equal(summary.sessions.started, 10, '2 s at 5 sessions/s');
+  assert.equal(summary.sessions.started, 10, '1 s at 10 sessions/s');
   assert.equal(summary.sessions.failed, 0, JSON.stringify(summary.notes));
   assert.equal(summary.requests.conflicts409, 0);
   assert.ok(summary.thresholds.every((t: { ok: boolean }) => t.ok));
