@@ -2,7 +2,8 @@
 // `npm test`: the static checks (types, lint, format) and the test files at once, so that the
 // checks use the CPU the tests leave idle while they wait on sockets, timers and child processes.
 // Test files start slowest first (their durations from the last run, kept in node_modules/.cache),
-// so that one long file does not start last and hold the run open alone.
+// so that one long file does not start last and hold the run open alone, and run built into plain
+// JavaScript (test/bundle-tests.mjs): the TypeScript loader would cost each of them half a second.
 //   node test/run.mjs                       everything npm test checks
 //   node test/run.mjs --tests [file ...]    only the tests (all, or the files named)
 // CARTLOAD_TEST_CONCURRENCY sets how many test files run at once (default: cores + 1, since most
@@ -10,9 +11,10 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { bundleTests } from './bundle-tests.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CACHE = join(ROOT, 'node_modules', '.cache', 'cartload');
@@ -38,13 +40,13 @@ function readTimes(file) {
 /** Every test file, or the ones named, slowest first by the last run's durations. */
 function testFiles() {
   const all = named.length
-    ? named
+    ? named.map((f) => relative(ROOT, resolve(f)))
     : readdirSync(join(ROOT, 'test'))
         .filter((f) => f.endsWith('.test.ts'))
         .map((f) => join('test', f));
   const times = readTimes(TIMES);
   // A file the last run did not time may be new and slow: it goes first.
-  const cost = (f) => times[relative(ROOT, join(ROOT, f))] ?? Infinity;
+  const cost = (f) => times[f] ?? Infinity;
   return all.sort((a, b) => cost(b) - cost(a) || a.localeCompare(b));
 }
 
@@ -74,15 +76,29 @@ async function staticChecks(say) {
   return results;
 }
 
-function tests(say) {
+/** The timings reporter names the built files; the cache keeps the sources' names. */
+function sourceTimes(file) {
+  const out = {};
+  for (const [f, ms] of Object.entries(readTimes(file))) out[join('test', basename(f).replace(/\.mjs$/, '.ts'))] = ms;
+  return out;
+}
+
+async function tests(say) {
   mkdirSync(CACHE, { recursive: true });
   const files = testFiles();
+  const outDir = join(CACHE, `tests-${process.pid}`);
+  let built;
+  try {
+    built = await bundleTests(ROOT, files, outDir);
+  } catch (err) {
+    say(`# tests: the test files do not build: ${err.message}`);
+    return 1;
+  }
   const reporter = process.stdout.isTTY ? 'spec' : 'tap';
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
+      '--enable-source-maps',
       '--test',
       `--test-concurrency=${concurrency}`,
       // A hang fails its file after 5 minutes instead of holding CI until its own timeout.
@@ -91,7 +107,7 @@ function tests(say) {
       '--test-reporter-destination=stdout',
       '--test-reporter=./test/timings-reporter.mjs',
       `--test-reporter-destination=${NEW_TIMES}`,
-      ...files,
+      ...built,
     ],
     {
       cwd: ROOT,
@@ -102,8 +118,9 @@ function tests(say) {
   createInterface({ input: child.stdout }).on('line', (l) => say(l));
   return new Promise((done) =>
     child.on('close', (code, signal) => {
-      writeFileSync(TIMES, JSON.stringify({ ...readTimes(TIMES), ...readTimes(NEW_TIMES) }));
+      writeFileSync(TIMES, JSON.stringify({ ...readTimes(TIMES), ...sourceTimes(NEW_TIMES) }));
       rmSync(NEW_TIMES, { force: true });
+      rmSync(outDir, { recursive: true, force: true });
       done(code ?? (signal ? 1 : 0));
     }),
   );
