@@ -6,21 +6,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Comparison } from '../report/compare.ts';
-import { gateRounds } from '../test/helpers/gate-rounds.ts';
+import { changeRange, gateRounds, judged } from '../test/helpers/gate-rounds.ts';
 
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 20);
 const AT_ONCE = 10;
-
-const judged = (cs: Comparison[], metric: string): number[] =>
-  cs.flatMap((c) =>
-    [...c.overall, ...c.steps.flatMap((s) => s.metrics)]
-      .filter((m) => m.metric === metric && m.verdict !== 'info' && m.verdict !== 'too-few')
-      .map((m) => m.relative ?? 0),
-  );
-const pct = (v: number): string => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)}%`;
-const range = (xs: number[]): string =>
-  xs.length === 0 ? 'not judged' : `${pct(Math.min(...xs))} to ${pct(Math.max(...xs))}`;
 
 const dir = await mkdtemp(join(tmpdir(), 'cartload-gate-bench-'));
 try {
@@ -32,10 +21,10 @@ try {
   const caught = ab.filter((c) => !c.ok).length;
   console.log(`${PAIRS} rounds in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   console.log(
-    `A/A (same latency): ${flagged} of ${aa.length} flagged (false alarms, goal 0); p50 changes ${range(judged(aa, 'p50'))}`,
+    `A/A (same latency): ${flagged} of ${aa.length} flagged (false alarms, goal 0); p50 changes ${changeRange(judged(aa, 'p50'))}`,
   );
   console.log(
-    `A/B (latency 1.3×): ${caught} of ${ab.length} caught (goal ${ab.length}); p50 changes ${range(judged(ab, 'p50'))}, p95 ${range(judged(ab, 'p95'))}`,
+    `A/B (latency 1.3×): ${caught} of ${ab.length} caught (goal ${ab.length}); p50 changes ${changeRange(judged(ab, 'p50'))}, p95 ${changeRange(judged(ab, 'p95'))}`,
   );
   if (flagged > 0 || caught < ab.length) process.exitCode = 1;
 } finally {

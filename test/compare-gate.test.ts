@@ -9,8 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Comparison } from '../report/compare.ts';
-import { A_LATENCY, B_LATENCY, gateRounds, knobP95, type Round } from './helpers/gate-rounds.ts';
+import { A_LATENCY, B_LATENCY, changeRange, gateRounds, judged, knobP95, type Round } from './helpers/gate-rounds.ts';
 
 const PAIRS = 4;
 
@@ -26,21 +25,11 @@ let rounds: Promise<Round[]> | undefined;
 /** All rounds side by side, run once for both tests. */
 const allRounds = (): Promise<Round[]> => (rounds ??= gateRounds(dir, PAIRS, PAIRS));
 
-const judged = (cs: Comparison[], metric: string): number[] =>
-  cs.flatMap((c) =>
-    [...c.overall, ...c.steps.flatMap((s) => s.metrics)]
-      .filter((m) => m.metric === metric && m.verdict !== 'info' && m.verdict !== 'too-few')
-      .map((m) => m.relative ?? 0),
-  );
-const pct = (v: number): string => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)}%`;
-const range = (xs: number[]): string =>
-  xs.length === 0 ? 'not judged (too few answers beyond it)' : `${pct(Math.min(...xs))} to ${pct(Math.max(...xs))}`;
-
 test(`${PAIRS} A/A pairs of short runs on the local target: no regression`, { timeout: 900_000 }, async (t) => {
   const cs = (await allRounds()).map((r) => r.aa);
   const flagged = cs.filter((c) => !c.ok);
   t.diagnostic(
-    `A/A: ${flagged.length} of ${cs.length} pairs flagged; ${cs.reduce((n, c) => n + c.noise.length, 0)} large changes judged noise; p50 changes ${range(judged(cs, 'p50'))}, p95 ${range(judged(cs, 'p95'))}`,
+    `A/A: ${flagged.length} of ${cs.length} pairs flagged; ${cs.reduce((n, c) => n + c.noise.length, 0)} large changes judged noise; p50 changes ${changeRange(judged(cs, 'p50'))}, p95 ${changeRange(judged(cs, 'p95'))}`,
   );
   assert.deepEqual(
     flagged.map((c) => c.regressions),
@@ -65,7 +54,7 @@ test(`${PAIRS} A/B pairs, B's target latency 1.3× (p95 +30%): every one caught`
   const cs = (await allRounds()).map((r) => r.ab);
   const caught = cs.filter((c) => !c.ok);
   t.diagnostic(
-    `A/B: ${caught.length} of ${cs.length} pairs caught (${Math.min(...cs.map((c) => c.regressions.length))} to ${Math.max(...cs.map((c) => c.regressions.length))} regressions each); p50 changes ${range(judged(cs, 'p50'))}, p95 ${range(judged(cs, 'p95'))}`,
+    `A/B: ${caught.length} of ${cs.length} pairs caught (${Math.min(...cs.map((c) => c.regressions.length))} to ${Math.max(...cs.map((c) => c.regressions.length))} regressions each); p50 changes ${changeRange(judged(cs, 'p50'))}, p95 ${changeRange(judged(cs, 'p95'))}`,
   );
   const missed = cs
     .filter((c) => c.ok)

@@ -88,3 +88,15 @@ export async function gateRounds(dir: string, pairs: number, atOnce: number): Pr
   }
   return out;
 }
+
+/** The relative changes of `metric` the gate judged over these comparisons. */
+export const judged = (cs: Comparison[], metric: string): number[] =>
+  cs.flatMap((c) =>
+    [...c.overall, ...c.steps.flatMap((s) => s.metrics)]
+      .filter((m) => m.metric === metric && m.verdict !== 'info' && m.verdict !== 'too-few')
+      .map((m) => m.relative ?? 0),
+  );
+const pct = (v: number): string => `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)}%`;
+/** `-1.6% to +1.7%`, for the lines the test and the bench print. */
+export const changeRange = (xs: number[]): string =>
+  xs.length === 0 ? 'not judged (too few answers beyond it)' : `${pct(Math.min(...xs))} to ${pct(Math.max(...xs))}`;
