@@ -103,27 +103,26 @@ async function buildStandIn(): Promise<{ main: string; worker: string; cli: stri
   return { main, worker, cli };
 }
 
+/** Writes `dir/k6`, a shell script that runs the built module `script` with this Node; returns its path. */
+async function k6Executable(dir: string, script: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, 'k6');
+  await writeFile(file, `#!/bin/sh\nexec "${process.execPath}" "${script}" "$@"\n`);
+  await chmod(file, 0o755);
+  return file;
+}
+
 /**
  * Writes an executable that runs the unpaced harness CLI (../k6-cli.ts: iterations back to back
  * against its in-process target) as `k6`, built, without the TypeScript loader; returns its path.
  */
 export async function harnessK6Bin(dir: string): Promise<string> {
-  const { cli } = await buildStandIn();
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, 'k6');
-  await writeFile(file, `#!/bin/sh\nexec "${process.execPath}" "${cli}" "$@"\n`);
-  await chmod(file, 0o755);
-  return file;
+  return k6Executable(dir, (await buildStandIn()).cli);
 }
 
 /** Writes an executable that runs the stand-in as `k6` (for K6_BIN); returns its path. */
 export async function standInK6Bin(dir: string): Promise<string> {
-  const { main } = await buildStandIn();
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, 'k6');
-  await writeFile(file, `#!/bin/sh\nexec "${process.execPath}" "${main}" "$@"\n`);
-  await chmod(file, 0o755);
-  return file;
+  return k6Executable(dir, (await buildStandIn()).main);
 }
 
 interface Vu {
