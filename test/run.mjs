@@ -110,8 +110,22 @@ function sourceTimes(file) {
   return out;
 }
 
+/** Built test files left by runs that were killed before they could clean up. */
+function removeStaleBuilds() {
+  for (const name of readdirSync(CACHE)) {
+    const pid = Number(/^tests-(\d+)$/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if (err.code === 'ESRCH') rmSync(join(CACHE, name), { recursive: true, force: true });
+    }
+  }
+}
+
 async function tests(say) {
   mkdirSync(CACHE, { recursive: true });
+  removeStaleBuilds();
   const files = testFiles();
   const outDir = join(CACHE, `tests-${process.pid}`);
   let built;
@@ -153,6 +167,10 @@ async function tests(say) {
   );
 }
 
+// Ctrl-C reaches the test and check processes too (one process group): this one waits for them to
+// end, cleans up, and says what had failed by then.
+let interrupted = false;
+process.on('SIGINT', () => (interrupted = true));
 const started = performance.now();
 const say = (line) => process.stdout.write(`${line}\n`);
 const [checks, testCode] = await Promise.all([testsOnly ? [] : staticChecks(say), tests(say)]);
@@ -160,4 +178,4 @@ const failed = [...checks.filter((c) => c.code !== 0).map((c) => c.script), ...(
 say(
   `# ${testsOnly ? 'tests' : 'npm test'}: ${failed.length ? `FAILED (${failed.join(', ')})` : 'all green'} in ${((performance.now() - started) / 1000).toFixed(1)} s`,
 );
-process.exitCode = failed.length ? 1 : 0;
+process.exitCode = interrupted ? 130 : failed.length ? 1 : 0;
