@@ -84,7 +84,9 @@ export function k6OperatorManifests(o: K6OperatorOptions): K6OperatorManifests {
   const configMaps: { index: number; binaryData: Record<string, string>; size: number }[] = [];
   const pieces = new Map<string, string[]>();
   for (const f of o.files) {
-    const gz = gzipSync(f.content, { level: 9 });
+    // zlib's default level: level 9 makes the default pools 3% smaller (336 KB instead of 345 KB)
+    // for four times the CPU, and rarely saves a ConfigMap.
+    const gz = gzipSync(f.content);
     const paths: string[] = [];
     for (let at = 0, part = 0; at < gz.length || part === 0; part++) {
       let cm = configMaps.at(-1);

@@ -54,23 +54,9 @@ before(async () => {
   // 400 known customers for ~7,000 known sessions: they come back 10 to 25 times each.
   pools = buildPools({ seed: 1, sizes: { products: 2000, profileIds: 400, loyaltyCards: 1000 } });
   truth = resolveProfile('default');
-  const n = curveSessions(CURVE);
-  const rec = makeRecording({
-    pools,
-    profile: truth,
-    seed: 5,
-    sessions: n,
-    start: (i) => curveStart(CURVE, i) as number,
-  });
-  recorded = planFacts(rec.plans, VALID);
-  const stdin = new PassThrough();
-  stdin.end(rec.csv);
-  learned = await learnProfile({
-    file: '-',
-    stdin,
-    validCoupons: DEFAULT_VALID_COUPON_PATTERN,
-    validReferrals: DEFAULT_VALID_REFERRAL_PATTERN,
-  });
+  // In a function of its own: the recording's plans and CSV are garbage once it returns, not
+  // carried through the 50,000 sessions below (where every collection would walk them again).
+  ({ recorded, learned } = await learnFromRecording());
   profile = resolveProfile(learned.profile);
   const planner = createPlanner({ pools, profile, seed: 99 });
   const window = profile.profiles.sessionsPerProfile?.window ?? 0;
@@ -239,6 +225,28 @@ test('what a request log cannot say is kept from the base and said so; nothing i
   ])
     assert.ok(fields.has(f), f);
 });
+
+/** The recording (its facts read from its plans) and the profile learned from its request log. */
+async function learnFromRecording(): Promise<{ recorded: PlanFacts; learned: LearnResult }> {
+  const rec = makeRecording({
+    pools,
+    profile: truth,
+    seed: 5,
+    sessions: curveSessions(CURVE),
+    start: (i) => curveStart(CURVE, i) as number,
+  });
+  const stdin = new PassThrough();
+  stdin.end(rec.csv);
+  return {
+    recorded: planFacts(rec.plans, VALID),
+    learned: await learnProfile({
+      file: '-',
+      stdin,
+      validCoupons: DEFAULT_VALID_COUPON_PATTERN,
+      validReferrals: DEFAULT_VALID_REFERRAL_PATTERN,
+    }),
+  };
+}
 
 function near(got: number, want: number, tolerance: number, what: string): void {
   assert.ok(Math.abs(got - want) <= tolerance, `${what}: ${got} vs ${want} (tolerance ${tolerance})`);
