@@ -113,9 +113,8 @@ test('cartload capacity on the command line: a local target with a capacity knob
       '40',
       '--start',
       '8',
-      // One probe: the search's mechanics over several are the library test's above.
       '--max-probes',
-      '1',
+      '2',
       '--warmup',
       '1s',
       '--hold',
@@ -138,7 +137,7 @@ test('cartload capacity on the command line: a local target with a capacity knob
     run.stderr,
     /target: the local reference target at http:\/\/127\.0\.0\.1:\d+, in a process of its own, with 2 workers × 40 ms/,
   );
-  assert.match(run.stdout, /search: 1 probe; stopped at --max-probes/);
+  assert.match(run.stdout, /search: 2 probes; stopped at --max-probes/);
   assert.match(run.stdout, /the target's configured ceiling is 50 req\/s/);
   // The rest in this process (the CLI's main, as the bin runs it): one spawn proves the bin.
   const again = await runMain(['capacity', '--from', join(results, 'cli-run'), '--p95-ms', '1', '--json'], {
