@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildScenarios, PROJECT_ROOT } from '../bundle/index.ts';
+import { buildPools, writePools } from '../generators/pools.ts';
 import { runK6 } from '../orchestrate/k6-binary.ts';
 import type { RunSummary } from '../model/summary.ts';
 import { standInK6Bin } from './harness/paced/k6-standin.ts';
@@ -71,11 +72,17 @@ test(
   { timeout: 5 * 60_000 },
   async () => {
     const dist = join(dir, 'dist');
+    // Small pools: the stand-in's pacing does not depend on their size, and every k6 process reads them.
+    const pools = join(dir, 'pools.json');
+    await writePools(
+      buildPools({ seed: 1, sizes: { products: 50, validCoupons: 50, loyaltyCards: 50, profileIds: 50, cities: 20 } }),
+      pools,
+    );
     await buildScenarios({
       rootDir: PROJECT_ROOT,
       entries: [join(PROJECT_ROOT, 'scenarios', 'lifecycle.ts')],
       outDir: dist,
-      seed: 1,
+      pools,
     });
     const bin = await standInK6Bin(join(dir, 'bin'));
     await mkdir(join(dir, 'results', 'paced'), { recursive: true });

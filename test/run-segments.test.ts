@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { runSegments } from '../orchestrate/run-segments.ts';
 import { SCENARIO_VARIABLES, segmentCommands, shellWord, splitSegments } from '../orchestrate/segments.ts';
 import type { RunSummary } from '../model/summary.ts';
+import { buildPools, writePools } from '../generators/pools.ts';
 import { harnessK6Bin } from './harness/paced/k6-standin.ts';
 import { runCartload, runMain } from './helpers/cli.ts';
 
@@ -149,9 +150,19 @@ test(
     const results = join(dir, 'results');
     const said: string[] = [];
     const out: string[] = [];
+    // Small pools through POOLS (passed on to every instance): the split does not depend on their
+    // size, and each instance's init would parse the build's 1.6 MB.
+    const pools = join(dir, 'small-pools.json');
+    await writePools(buildPools({ seed: 7, sizes: { products: 50, loyaltyCards: 50, profileIds: 50 } }), pools);
     const res = await runSegments({
       scenario: 'lifecycle',
-      env: { PATH: process.env.PATH, K6_BIN: k6, TALON_API_KEY: 'local-key', SESSION_PREFIX: 'seg-local' },
+      env: {
+        PATH: process.env.PATH,
+        K6_BIN: k6,
+        TALON_API_KEY: 'local-key',
+        SESSION_PREFIX: 'seg-local',
+        POOLS: pools,
+      },
       segments: 2,
       local: true,
       rate: 4,

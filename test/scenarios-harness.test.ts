@@ -24,7 +24,19 @@ const SMALL_POOLS = 'small-pools.json';
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cartload-scenarios-'));
-  await buildScenarios({ outDir: dir, seed: 3 });
+  // The bundles ship pools about a tenth of the default size: every run's VU 0 parses them, and no test
+  // here depends on their size (big-carts' hundreds of items draw from a few hundred products).
+  const shipped = join(dir, 'shipped-pools.json');
+  await writeFile(
+    shipped,
+    poolsText(
+      buildPools({
+        seed: 3,
+        sizes: { products: 500, validCoupons: 200, loyaltyCards: 1000, profileIds: 2000, cities: 50 },
+      }),
+    ),
+  );
+  await buildScenarios({ outDir: dir, pools: shipped });
   await writeFile(
     join(dir, SMALL_POOLS),
     poolsText(buildPools({ seed: 3, sizes: { products: 20, profileIds: 10, loyaltyCards: 10 } })),

@@ -174,6 +174,7 @@ async function main(argv: string[]): Promise<number> {
   const maxVUs = Math.min(plan.maxVUs, cap);
   // The same compiled script K6Test.prepare() made (cached), for each VU thread to compile again.
   const [{ code, map }, { worker: workerFile }] = await Promise.all([compileBundle(bundle), buildStandIn()]);
+  const sharedArrays = [...s.sharedArrays];
   const bridge = new HttpBridge();
   const vus: Vu[] = [];
   const free: Vu[] = [];
@@ -213,6 +214,7 @@ async function main(argv: string[]): Promise<number> {
       env,
       options: s.options,
       scenario: s.scenario,
+      sharedArrays,
       port: channel.port2,
       flag,
     };

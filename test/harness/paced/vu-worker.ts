@@ -20,6 +20,11 @@ export interface VuWorkerData {
   env: Record<string, string>;
   options: Record<string, unknown>;
   scenario: ScenarioInfo;
+  /**
+   * The SharedArrays the main thread's VU 0 made at its init: as in k6, each is made once per
+   * process (its callback, e.g. reading and parsing the pools file, runs once), not once per VU.
+   */
+  sharedArrays: [string, string[]][];
   port: MessagePort;
   flag: SharedArrayBuffer;
 }
@@ -95,6 +100,7 @@ const state = new TestState(
 );
 state.options = data.options;
 state.scenario = data.scenario;
+for (const [name, texts] of data.sharedArrays) state.sharedArrays.set(name, texts);
 const vu = new PacedVu(data.vuId, state);
 let setupData: { json: string | undefined; value: unknown } | undefined;
 let errorsSent = 0;
