@@ -121,13 +121,7 @@ export async function foldRecording(o: FoldOptions): Promise<FoldResult> {
         break;
       }
     }
-    if (onRow === undefined)
-      throw new RecordingError({
-        file,
-        line: 1,
-        reason: 'empty',
-        message: `${file}: the file is empty (no header line)`,
-      });
+    if (onRow === undefined) throw RecordingError.empty(file);
   } finally {
     await batches.return(undefined);
   }

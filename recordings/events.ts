@@ -48,6 +48,16 @@ export class RecordingError extends CartloadError {
     super(issue.message);
     this.name = 'RecordingError';
   }
+
+  /** A file with not even a header line. */
+  static empty(file: string): RecordingError {
+    return new RecordingError({
+      file,
+      line: 1,
+      reason: 'empty',
+      message: `${file}: the file is empty (no header line)`,
+    });
+  }
 }
 
 export interface ReadRecordingOptions {

@@ -341,13 +341,7 @@ async function* readMerged(
         yield format.name(e);
       }
     }
-    if (format === undefined)
-      throw new RecordingError({
-        file,
-        line: 1,
-        reason: 'empty',
-        message: `${file}: the file is empty (no header line)`,
-      });
+    if (format === undefined) throw RecordingError.empty(file);
     if (p !== lateLines.length)
       throw new Error(`${file}:${lateLines.at(p)}: the order scan and the CSV parser disagree on where records start`);
     reportHeld(Number.POSITIVE_INFINITY);
@@ -426,13 +420,7 @@ async function* readOnePass(options: ReadRecordingOptions & ReadRecordingTuning)
       }
       if (window) for (const e of window.ready()) yield format.name(e);
     }
-    if (format === undefined)
-      throw new RecordingError({
-        file,
-        line: 1,
-        reason: 'empty',
-        message: `${file}: the file is empty (no header line)`,
-      });
+    if (format === undefined) throw RecordingError.empty(file);
     if (window) {
       for (const e of window.rest()) yield format.name(e);
     } else {
