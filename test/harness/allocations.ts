@@ -79,6 +79,17 @@ interface Counts {
   names: Map<string, number>;
 }
 
+const emptyCounts = (): Counts => ({
+  objects: 0,
+  closures: 0,
+  properties: 0,
+  elements: 0,
+  strings: 0,
+  v8Bytes: 0,
+  bufferBytes: 0,
+  names: new Map(),
+});
+
 const STRING_TYPES = new Set(['string', 'concatenated string', 'sliced string']);
 
 /** Counts a heap snapshot file (tens of MB for a harness test: read whole, counted, dropped). */
@@ -96,16 +107,7 @@ function countSnapshot(file: string, withNames: boolean): Counts {
   const ef = meta.edge_fields.length;
   const nodeTypes = meta.node_types[0];
   const edgeTypes = meta.edge_types[0];
-  const c: Counts = {
-    objects: 0,
-    closures: 0,
-    properties: 0,
-    elements: 0,
-    strings: 0,
-    v8Bytes: 0,
-    bufferBytes: 0,
-    names: new Map(),
-  };
+  const c = emptyCounts();
   const { nodes, edges, strings } = h;
   const firstEdge = new Uint32Array(nodes.length / nf);
   for (let i = 0, e = 0; i < nodes.length; i += nf) {
@@ -205,16 +207,7 @@ async function inSession(
   // A script that never sleeps between requests holds nothing across a think time.
   if (mids.length === 0) return undefined;
   const total = (list: Counts[]): Counts => {
-    const t: Counts = {
-      objects: 0,
-      closures: 0,
-      properties: 0,
-      elements: 0,
-      strings: 0,
-      v8Bytes: 0,
-      bufferBytes: 0,
-      names: new Map(),
-    };
+    const t = emptyCounts();
     for (const c of list)
       for (const k of ['objects', 'closures', 'properties', 'elements', 'strings', 'v8Bytes', 'bufferBytes'] as const)
         t[k] += c[k];
