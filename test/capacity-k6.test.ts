@@ -11,15 +11,13 @@ import assert from 'node:assert/strict';
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { buildPools } from '../generators/pools.ts';
 import { resolveProfile } from '../generators/profiles.ts';
-import { learnProfile } from '../learn/index.ts';
 import { DEFAULT_VALID_COUPON_PATTERN } from '../model/conventions.ts';
 import { runCapacity } from '../orchestrate/capacity/index.ts';
 import { formatProfile } from '../orchestrate/learn.ts';
-import { makeRecording } from './helpers/recording.ts';
+import { learnFromCsv, makeRecording } from './helpers/recording.ts';
 import { standInK6Bin } from './harness/paced/k6-standin.ts';
 import { startTargetProcess, type TargetProcess } from './helpers/target-process.ts';
 
@@ -52,9 +50,7 @@ test(
       start: (i) => Date.UTC(2026, 4, 1, 12) + i * 3000,
       keepPlans: false,
     });
-    const stdin = new PassThrough();
-    stdin.end(rec.csv);
-    const learned = await learnProfile({ file: '-', stdin, validCoupons: DEFAULT_VALID_COUPON_PATTERN });
+    const learned = await learnFromCsv(rec.csv, { validCoupons: DEFAULT_VALID_COUPON_PATTERN });
     const file = join(dir, 'learned.json');
     await writeFile(file, formatProfile(learned.profile));
     const lines: string[] = [];

@@ -8,7 +8,6 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +16,6 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { buildScenarios } from '../bundle/index.ts';
 import { buildPools } from '../generators/pools.ts';
 import { PROFILE_VERSION, resolveProfile, type ProfileInput } from '../generators/profiles.ts';
-import { learnProfile } from '../learn/index.ts';
 import { DEFAULT_VALID_COUPON_PATTERN } from '../model/conventions.ts';
 import { deployK6Operator } from '../orchestrate/deploy.ts';
 import {
@@ -30,7 +28,7 @@ import {
 import { formatProfile } from '../orchestrate/learn.ts';
 import { SCENARIO_VARIABLES } from '../orchestrate/segments.ts';
 import { runCartload, runMain } from './helpers/cli.ts';
-import { makeRecording } from './helpers/recording.ts';
+import { learnFromCsv, makeRecording } from './helpers/recording.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CRD_FILE = join(ROOT, 'test/fixtures/deploy/k6.io_testruns.yaml');
@@ -275,9 +273,7 @@ test('a learned (version 2) profile reaches the runners whole: every learned dis
     start: (i) => Date.UTC(2026, 4, 1, 9) + i * 2000,
     keepPlans: false,
   });
-  const stdin = new PassThrough();
-  stdin.end(rec.csv);
-  const learned = await learnProfile({ file: '-', stdin, validCoupons: DEFAULT_VALID_COUPON_PATTERN });
+  const learned = await learnFromCsv(rec.csv, { validCoupons: DEFAULT_VALID_COUPON_PATTERN });
   const file = join(dir, 'learned.json');
   await writeFile(file, formatProfile(learned.profile));
   const original = resolveProfile(learned.profile);

@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { buildScenarios, PROJECT_ROOT } from '../bundle/index.ts';
 import { createTargetCore } from '../emulator/core/index.ts';
@@ -14,11 +13,10 @@ import { editProfile } from '../generators/profile-edit.ts';
 import { createPlanner } from '../generators/planner.ts';
 import { buildPools, validatePools } from '../generators/pools.ts';
 import { resolveProfile, type TrafficProfile } from '../generators/profiles.ts';
-import { learnProfile } from '../learn/index.ts';
 import { DEFAULT_VALID_COUPON_PATTERN } from '../model/conventions.ts';
 import { formatProfile } from '../orchestrate/learn.ts';
 import { K6Test, runK6Bundle, validateK6Options } from './harness/index.ts';
-import { makeRecording } from './helpers/recording.ts';
+import { learnFromCsv, makeRecording } from './helpers/recording.ts';
 
 const KEY = 'learn-k6-key';
 let dir: string;
@@ -36,9 +34,7 @@ before(async () => {
     start: (i) => Date.UTC(2026, 4, 1, 18) + i * 1000,
     keepPlans: false,
   });
-  const stdin = new PassThrough();
-  stdin.end(rec.csv);
-  const r = await learnProfile({ file: '-', stdin, validCoupons: DEFAULT_VALID_COUPON_PATTERN });
+  const r = await learnFromCsv(rec.csv, { validCoupons: DEFAULT_VALID_COUPON_PATTERN });
   learned = resolveProfile(r.profile);
   const file = join(dir, 'learned.json');
   await writeFile(file, formatProfile(r.profile));

@@ -15,7 +15,7 @@ import { resolveProfile, type TrafficProfile } from '../generators/profiles.ts';
 import { learnProfile } from '../learn/index.ts';
 import { DEFAULT_VALID_COUPON_PATTERN } from '../model/conventions.ts';
 import { runCartload, runMain } from './helpers/cli.ts';
-import { makeRecording } from './helpers/recording.ts';
+import { learnFromCsv, makeRecording } from './helpers/recording.ts';
 
 const EXPORT = new URL('../examples/session-export.csv', import.meta.url).pathname;
 
@@ -165,11 +165,7 @@ test('no personal data in a profile learned from a request log: session and prof
     for (const v of Object.values((cs.attributes as Record<string, string> | undefined) ?? {})) strings.add(v);
   }
   assert.ok(strings.size > 3000, `${strings.size} identities in the recording`);
-  const stdin = new PassThrough();
-  stdin.end(rec.csv);
-  const text = JSON.stringify(
-    (await learnProfile({ file: '-', stdin, validCoupons: DEFAULT_VALID_COUPON_PATTERN })).profile,
-  );
+  const text = JSON.stringify((await learnFromCsv(rec.csv, { validCoupons: DEFAULT_VALID_COUPON_PATTERN })).profile);
   for (const s of strings)
     if (s.length >= 4) assert.ok(!text.includes(s), `"${s}" from the recording is in the profile`);
 });
@@ -277,11 +273,8 @@ test("a request log's sessions are finished when idle: the open table stays smal
     start: (i) => Date.UTC(2026, 0, 1) + i * 1000,
     keepPlans: false,
   });
-  const learn = async (o: { sessionIdleMs: number; maxOpenSessions?: number }): ReturnType<typeof learnProfile> => {
-    const stdin = new PassThrough();
-    stdin.end(rec.csv);
-    return learnProfile({ file: '-', stdin, ...o });
-  };
+  const learn = (o: { sessionIdleMs: number; maxOpenSessions?: number }): ReturnType<typeof learnProfile> =>
+    learnFromCsv(rec.csv, o);
   const idle = await learn({ sessionIdleMs: 120_000 });
   assert.equal(idle.sessions, 2000);
   // Idle sessions are swept every 1,024 rows (about 250 sessions here).

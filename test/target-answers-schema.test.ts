@@ -152,18 +152,7 @@ test('every answer has the fields the schema requires, with every responseConten
   };
   const put = call('PUT', '/v2/customer_sessions/s', { customerSession: full, responseContent: RESPONSE_CONTENT });
   assert.equal(put.status, 200);
-  const opened = state(put.body, 'update', [
-    'customerSession',
-    'customerProfile',
-    'coupons',
-    'triggeredCampaigns',
-    'referral',
-    'loyalty',
-    'event',
-    'awardedGiveaways',
-    'ruleFailureReasons',
-    'previousReturns',
-  ]);
+  const opened = state(put.body, 'update', RESPONSE_CONTENT);
   assert.ok(
     (opened['triggeredCampaigns'] as unknown[]).length >= 3,
     'coupon, referral and shipping campaigns triggered',

@@ -2,10 +2,12 @@
 // profile, started on a known arrival curve, written as a request log (the CSV `cartload generate`
 // writes). Shared by the learn tests and the learn bench. Also the facts a test compares: samples
 // and shares read straight from plans, independently of the learner.
+import { PassThrough } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import { createPlanner } from '../../generators/planner.ts';
 import type { TrafficProfile } from '../../generators/profiles.ts';
 import type { Pools } from '../../generators/types.ts';
+import { learnProfile, type LearnOptions, type LearnResult } from '../../learn/index.ts';
 import type { SessionPlan } from '../../model/plan.ts';
 import { REQUEST_LOG_COLUMNS, planToRequestLogRecords } from '../../recordings/request-log.ts';
 
@@ -199,4 +201,11 @@ export function shares(m: Map<string, number>): Map<string, number> {
   let total = 0;
   for (const v of m.values()) total += v;
   return new Map([...m].map(([k, v]) => [k, v / total]));
+}
+
+/** Learns a profile from a recording's CSV text, read as `cartload learn -` reads standard input. */
+export function learnFromCsv(csv: string, o: Omit<LearnOptions, 'file' | 'stdin'> = {}): Promise<LearnResult> {
+  const stdin = new PassThrough();
+  stdin.end(csv);
+  return learnProfile({ ...o, file: '-', stdin });
 }
