@@ -30,12 +30,52 @@ const ownImportMeta = {
   },
 };
 
-/** Builds `files` (paths under `root`) into `outDir` as `<name>.test.mjs`, with source maps. */
-export async function bundleTests(root, files, outDir) {
+/**
+ * The entry of a shard: several test files run one after another in one process, as if each had
+ * its own (the tests of one file are registered, and its top-level await settled, before the next
+ * file loads). A file that fails to load is reported as a failing test of its name, and the files
+ * after it still run.
+ */
+function shardEntry(root, files) {
+  const lines = ["import { test } from 'node:test';"];
+  for (const f of files) {
+    lines.push(
+      `try { await import(${JSON.stringify(join(root, f))}); } ` +
+        `catch (err) { test(${JSON.stringify(`${f} loads`)}, () => { throw err; }); }`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Resolves the shard entries (`shard:<n>`), whose text shardEntry writes. */
+function shards(root, groups) {
+  return {
+    name: 'shards',
+    setup(b) {
+      b.onResolve({ filter: /^shard:\d+$/ }, (args) => ({ path: args.path, namespace: 'shard' }));
+      b.onLoad({ filter: /.*/, namespace: 'shard' }, (args) => ({
+        contents: shardEntry(root, groups[Number(args.path.slice('shard:'.length))]),
+        resolveDir: join(root, 'test'),
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * Builds the test files (paths under `root`) into `outDir`, with source maps: each group of one file
+ * as `<name>.test.mjs`, each group of several as one `shard-<n>.test.mjs` that runs them in turn
+ * (see shardEntry). Returns the built entries, one per group.
+ */
+export async function bundleTests(root, groups, outDir) {
+  const entries = groups.map((group, i) =>
+    group.length === 1
+      ? { in: join(root, group[0]), out: basename(group[0]).replace(/\.ts$/, '') }
+      : { in: `shard:${i}`, out: `shard-${i + 1}.test` },
+  );
   await build({
-    entryPoints: files.map((f) => join(root, f)),
+    entryPoints: entries,
     outdir: outDir,
-    outbase: join(root, 'test'),
     outExtension: { '.js': '.mjs' },
     bundle: true,
     splitting: true,
@@ -49,8 +89,8 @@ export async function bundleTests(root, files, outDir) {
       'import.meta.dirname': '__meta_dirname',
       'import.meta.filename': '__meta_filename',
     },
-    plugins: [ownImportMeta],
+    plugins: [ownImportMeta, shards(root, groups)],
     logLevel: 'silent',
   });
-  return files.map((f) => join(outDir, basename(f).replace(/\.ts$/, '.mjs')));
+  return entries.map((e) => join(outDir, `${e.out}.mjs`));
 }

@@ -26,6 +26,14 @@ import { stageStarts } from '../scenarios/lib/load.ts';
 import { applyRateScale, curveStages } from '../scenarios/lib/rate-scale.ts';
 
 const NO_K6 = { PATH: '/nonexistent', K6_BIN: '', TALON_BASE_URL: '', TALON_API_KEY: '' };
+/**
+ * The lifecycle gate's latency limits, out of reach: these runs prove the shape of the traffic, and
+ * on a busy machine a second's stall of this process is the 99th percentile of a few hundred
+ * requests.
+ */
+const NO_LATENCY_GATE = { P95_MS: '600000', P99_MS: '600000' };
+const gateSaid = (r: { message?: string; summary?: { thresholds?: unknown } }): string =>
+  `${r.message ?? ''} ${JSON.stringify(r.summary?.thresholds)}`;
 const EXPORT = new URL('../examples/session-export.csv', import.meta.url).pathname;
 
 let dir: string;
@@ -252,7 +260,7 @@ test('cartload run with a learned profile at a scaled arrival curve: the Node en
   const lines: string[] = [];
   const res = await runScenario({
     engine: 'node',
-    env: NO_K6,
+    env: { ...NO_K6, ...NO_LATENCY_GATE },
     profile: learnedFile,
     rateScale: 1000,
     curveSpeed: 300,
@@ -264,7 +272,7 @@ test('cartload run with a learned profile at a scaled arrival curve: the Node en
   });
   assert.equal(res.engine, 'node');
   if (res.engine !== 'node') return;
-  assert.equal(res.result.outcome, 'ok', res.result.message);
+  assert.equal(res.result.outcome, 'ok', gateSaid(res.result));
   const summary = res.result.summary!;
   const expected = learned.arrival!.sessionsPerSecond[learned.arrival!.start]! * 1000 * 2.85;
   assert.ok(
@@ -299,14 +307,14 @@ test('cartload run with a learned profile at a scaled arrival curve: the Node en
 test("the Node engine runs STAGES and LOAD presets now, at the stages' rates", async () => {
   const res = await runScenario({
     engine: 'node',
-    env: { ...NO_K6, STAGES: '20:500ms,20:500ms' },
+    env: { ...NO_K6, ...NO_LATENCY_GATE, STAGES: '20:500ms,20:500ms' },
     thinkScale: 0,
     resultsDir: join(dir, 'results-stages'),
     say: () => undefined,
   });
   assert.equal(res.engine, 'node');
   if (res.engine !== 'node') return;
-  assert.equal(res.result.outcome, 'ok', res.result.message);
+  assert.equal(res.result.outcome, 'ok', gateSaid(res.result));
   // A ramp from 0 to 20/s over half a second (5 sessions), then 20/s for half a second (10).
   assert.ok(
     Math.abs(res.result.summary!.sessions.started - 15) <= 1,

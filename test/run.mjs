@@ -1,13 +1,18 @@
 #!/usr/bin/env node
 // `npm test`: the static checks (types, lint, format) and the test files at once, so that the
 // checks use the CPU the tests leave idle while they wait on sockets, timers and child processes.
-// Test files start slowest first (their durations from the last run, kept in node_modules/.cache),
-// so that one long file does not start last and hold the run open alone, and run built into plain
-// JavaScript (test/bundle-tests.mjs): the TypeScript loader would cost each of them half a second.
+// Test files run built into plain JavaScript (test/bundle-tests.mjs): the TypeScript loader would
+// cost each of them half a second. Short files share a process (a shard runs them one after
+// another): starting Node and loading the modules a file needs cost each file about 0.4 s of CPU,
+// which for most files is more than their tests. Long files and shards start slowest first (their
+// durations from the last run, kept in node_modules/.cache), so that none starts last and holds the
+// run open alone.
 //   node test/run.mjs                       everything npm test checks
 //   node test/run.mjs --tests [file ...]    only the tests (all, or the files named)
-// CARTLOAD_TEST_CONCURRENCY sets how many test files run at once (default: cores + 1, since most
-// files spend much of their time waiting).
+// CARTLOAD_TEST_CONCURRENCY sets how many processes run tests at once (default: cores + 1, since
+// most of them spend much of their time waiting); CARTLOAD_TEST_SHARD_MS how long a shard's files
+// may take together (default 8000; 0 runs every file in its own process, to rule out a leak of
+// state from one file into the next).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, setPriority } from 'node:os';
@@ -27,10 +32,14 @@ const args = process.argv.slice(2);
 const testsOnly = args[0] === '--tests';
 const named = testsOnly ? args.slice(1) : args;
 const concurrency = Number(process.env.CARTLOAD_TEST_CONCURRENCY) || availableParallelism() + 1;
+const shardMs = Number(process.env.CARTLOAD_TEST_SHARD_MS ?? 8000);
+/** What a file the last run did not time (a new one, or any in a fresh clone) is taken to cost. */
+const UNTIMED_MS = 2000;
 
 /**
- * Before a first run has timed them (a fresh clone, as in CI), the files that wait longest start
- * first from this list (seconds, one run on 2 cores); every run's own timings replace it.
+ * Before a first run has timed them (a fresh clone, as in CI), the files that take longest run
+ * alone and start first from this list (seconds, one run on 2 cores); every run's own timings
+ * replace it.
  */
 const FRESH_CLONE_ORDER = Object.fromEntries(
   [
@@ -58,17 +67,31 @@ function readTimes(file) {
   }
 }
 
-/** Every test file, or the ones named, slowest first by the last run's durations. */
+/** Every test file, or the ones named. */
 function testFiles() {
-  const all = named.length
+  return named.length
     ? named.map((f) => relative(ROOT, resolve(f)))
     : readdirSync(join(ROOT, 'test'))
         .filter((f) => f.endsWith('.test.ts'))
         .map((f) => join('test', f));
+}
+
+/**
+ * The files in groups, one process each, slowest first: a file that takes a shard's time or more
+ * alone, the others packed into shards of up to that time (first fit, longest first).
+ */
+function groupFiles(files) {
   const times = { ...FRESH_CLONE_ORDER, ...readTimes(TIMES) };
-  // A file the last run did not time may be new and slow: it goes first.
-  const cost = (f) => times[f] ?? Infinity;
-  return all.sort((a, b) => cost(b) - cost(a) || a.localeCompare(b));
+  const cost = (f) => times[f] ?? UNTIMED_MS;
+  const bins = [];
+  for (const f of [...files].sort((a, b) => cost(b) - cost(a) || a.localeCompare(b))) {
+    const bin = bins.find((b) => b.ms + cost(f) <= shardMs);
+    if (bin) {
+      bin.files.push(f);
+      bin.ms += cost(f);
+    } else bins.push({ files: [f], ms: cost(f) });
+  }
+  return bins.sort((a, b) => b.ms - a.ms).map((b) => b.files);
 }
 
 /** Runs a command with its output held, so that it prints whole after the tests' own lines. */
@@ -106,7 +129,10 @@ async function staticChecks(say) {
 /** The timings reporter names the built files; the cache keeps the sources' names. */
 function sourceTimes(file) {
   const out = {};
-  for (const [f, ms] of Object.entries(readTimes(file))) out[join('test', basename(f).replace(/\.mjs$/, '.ts'))] = ms;
+  for (const [f, ms] of Object.entries(readTimes(file))) {
+    // A file that failed to load is named by its shard's entry, which is no test file.
+    if (/\.test\.(ts|mjs)$/.test(f)) out[join('test', basename(f).replace(/\.mjs$/, '.ts'))] = ms;
+  }
   return out;
 }
 
@@ -126,11 +152,11 @@ function removeStaleBuilds() {
 async function tests(say) {
   mkdirSync(CACHE, { recursive: true });
   removeStaleBuilds();
-  const files = testFiles();
+  const groups = groupFiles(testFiles());
   const outDir = join(CACHE, `tests-${process.pid}`);
   let built;
   try {
-    built = await bundleTests(ROOT, files, outDir);
+    built = await bundleTests(ROOT, groups, outDir);
   } catch (err) {
     say(`# tests: the test files do not build: ${err.message}`);
     return 1;
