@@ -53,7 +53,7 @@ function randomCsv(r: () => number): string {
 }
 
 async function* chunked(bytes: Buffer, r: () => number): AsyncGenerator<Buffer> {
-  for (let i = 0; i < bytes.length;) {
+  for (let i = 0; i < bytes.length; ) {
     const n = 1 + Math.floor(r() * 7);
     yield bytes.subarray(i, i + n);
     i += n;
