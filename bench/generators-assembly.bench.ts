@@ -193,7 +193,9 @@ async function worker(mode: string, bundleFile: string, iifeFile: string, poolsF
     return (after - before) / contexts;
   };
   const iterations = 50;
-  const empty = measure(() => {});
+  const empty = measure(() => {
+    // A bare context: what every measurement carries before any script runs.
+  });
   const baseline = measure((ctx) => {
     vm.runInContext(`${BASELINE_SOURCE}; for (let i = 0; i < ${iterations}; i++) baselineSession(i, 5);`, ctx);
   });

@@ -54,7 +54,12 @@ function oneStringWidth() {
   try {
     path = fileURLToPath(import.meta.resolve('string-width'));
   } catch {
-    return { name: 'one-string-width', setup() {} };
+    return {
+      name: 'one-string-width',
+      setup() {
+        // Nothing to unify: string-width is not installed.
+      },
+    };
   }
   return { name: 'one-string-width', setup: (b) => b.onResolve({ filter: /^string-width$/ }, () => ({ path })) };
 }

@@ -19,7 +19,7 @@ export const VERSION: string = pkg.version;
 /** One line, printable, of bounded length: a message may quote a binary file's first bytes. */
 export function oneLine(text: string, max = 800): string {
   const flat = text
-    // eslint-disable-next-line no-control-regex -- control characters are what is removed
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
     .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim();

@@ -66,7 +66,9 @@ export class RatePacer implements Pacer {
     return this.latest;
   }
 
-  nextPass(): void {}
+  nextPass(): void {
+    // Starts follow the session count, which a new pass does not reset.
+  }
 
   planStart(index: number): number {
     return this.startMs ? this.startMs(index) : (index * 1000) / this.rate;
@@ -87,7 +89,9 @@ export class AsapPacer implements Pacer {
     return this.now();
   }
 
-  nextPass(): void {}
+  nextPass(): void {
+    // Everything is due when read, in every pass.
+  }
 
   planStart(_index?: number): number {
     return this.now();

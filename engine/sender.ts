@@ -54,7 +54,9 @@ class Exchange<T> implements Dispatcher.DispatchHandler {
   ) {}
 
   /** undici tells the handler APIs apart by this method's presence. */
-  onRequestStart(): void {}
+  onRequestStart(): void {
+    // Nothing to do when the request starts.
+  }
 
   onResponseStart(_c: Dispatcher.DispatchController, statusCode: number): void {
     this.status = statusCode;

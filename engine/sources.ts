@@ -308,6 +308,8 @@ export function planSource(input: PlansInput, ctx: SourceContext): Source {
     get frontier() {
       return ctx.pacer.paced ? frontier : -Infinity;
     },
-    async close() {},
+    async close() {
+      // A plan is computed as it is read: no file or stream to release.
+    },
   };
 }

@@ -32,7 +32,7 @@ export function writeLearnedCatalog(
     const hi: number[] = [];
     const share: number[] = [];
     const steps = prices.length - 1;
-    for (let i = 0; i < steps;) {
+    for (let i = 0; i < steps; ) {
       let j = i + 1;
       while (j < steps && prices[j + 1] === prices[i]) j++;
       lo.push(prices[i] as number);

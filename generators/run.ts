@@ -110,8 +110,10 @@ export async function runGenerate(o: RunGenerateOptions): Promise<RunGenerateRes
   } finally {
     o.signal?.removeEventListener('abort', onAbort);
     sink.off('error', onError);
-    // A broken pipe may still report late writes: the stream is dead, its errors are known.
-    if (sinkError) sink.on('error', () => {});
+    if (sinkError)
+      sink.on('error', () => {
+        // A broken pipe may still report late writes: the stream is dead, its errors are known.
+      });
   }
 }
 

@@ -73,7 +73,14 @@ export interface CapacityProbe {
 }
 
 export type StopReason =
-  'tolerance' | 'max-probes' | 'budget' | 'max-rate' | 'min-rate' | 'generator' | 'interrupted' | 'staircase';
+  | 'tolerance'
+  | 'max-probes'
+  | 'budget'
+  | 'max-rate'
+  | 'min-rate'
+  | 'generator'
+  | 'interrupted'
+  | 'staircase';
 
 export interface CapacitySearchOptions {
   /** First rate, sessions/s. */

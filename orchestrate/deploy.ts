@@ -26,10 +26,11 @@ export class DeployError extends CartloadError {
   override name = 'DeployError';
 }
 
-export interface DeployK6OperatorOptions extends Pick<
-  RunScenarioOptions,
-  'env' | 'rate' | 'duration' | 'seed' | 'profile' | 'thinkScale' | 'maxThink' | 'dry'
-> {
+export interface DeployK6OperatorOptions
+  extends Pick<
+    RunScenarioOptions,
+    'env' | 'rate' | 'duration' | 'seed' | 'profile' | 'thinkScale' | 'maxThink' | 'dry'
+  > {
   scenario?: string;
   /** The deployment's base URL (default TALON_BASE_URL); required, since the pods cannot reach a local target. */
   target?: string;

@@ -55,7 +55,9 @@ async function* stdinBytes(input: Readable): AsyncGenerator<Buffer> {
     yield* all();
     return;
   }
-  const gunzipped = pipeline(Readable.from(all()), createGunzip({ chunkSize: READ_CHUNK_BYTES }), () => {});
+  const gunzipped = pipeline(Readable.from(all()), createGunzip({ chunkSize: READ_CHUNK_BYTES }), () => {
+    // A failure reaches the reader as the stream's error.
+  });
   yield* gunzipped as AsyncIterable<Buffer>;
 }
 
@@ -66,7 +68,11 @@ export function recordingBytes(source: CsvSource): Readable {
   if (file === '-')
     return Readable.from(stdinBytes((source.stdin ?? process.stdin) as Readable), { objectMode: false });
   const input = createReadStream(file, { highWaterMark: READ_CHUNK_BYTES });
-  return file.endsWith('.gz') ? pipeline(input, createGunzip({ chunkSize: READ_CHUNK_BYTES }), () => {}) : input;
+  return file.endsWith('.gz')
+    ? pipeline(input, createGunzip({ chunkSize: READ_CHUNK_BYTES }), () => {
+        // A failure reaches the reader as the stream's error.
+      })
+    : input;
 }
 
 /**
@@ -159,7 +165,9 @@ export async function* csvRecordBatches(source: CsvSource): AsyncGenerator<CsvRe
   // The typings of parse() take a record-changing on_record only together with `columns`.
   const parser = parse(options as unknown as Options);
   // pipeline destroys every stage when one fails or the reader stops early (parser.destroy()).
-  pipeline(recordingBytes(source), parser, () => {});
+  pipeline(recordingBytes(source), parser, () => {
+    // A failure reaches the reader as the parser's error.
+  });
   try {
     yield* readBatches<CsvRecord>(parser);
   } catch (err) {

@@ -231,8 +231,9 @@ async function sortLateRows(
   const bytes = recordingBytes({ file });
   let result: ScanResult;
   try {
-    // A file that cannot be read is left to the one-pass read, which names the problem.
-    bytes.on('error', () => {});
+    bytes.on('error', () => {
+      // A file that cannot be read is left to the one-pass read, which names the problem.
+    });
     result = await scanOrder(
       bytes as AsyncIterable<Buffer>,
       {

@@ -34,7 +34,7 @@ const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&
 export function escapeXml(text: string): string {
   return (
     text
-      // eslint-disable-next-line no-control-regex -- removing the control characters XML forbids is the point
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing the control characters XML forbids is the point
       .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
       .replace(/[&<>"']/g, (c) => XML_ESCAPES[c] ?? c)
   );

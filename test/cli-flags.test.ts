@@ -364,31 +364,27 @@ async function entries(): Promise<string[]> {
 for (const [command, cases] of Object.entries(CASES)) {
   describe(`cartload ${command || '(no command)'}: bad values`, () => {
     for (const [argv, names, extraEnv] of cases) {
-      test(
-        `${argv.join(' ')}${
-          extraEnv
-            ? ` with ${Object.entries(extraEnv)
-                .map(([k, v]) => `${k}=${v}`)
-                .join(' ')}`
-            : ''
-        }`,
-        { timeout: 60_000 },
-        async () => {
-          const sent = server.received.length;
-          const r = await runMain(argv, { env: { ...env, ...extraEnv } });
-          assert.equal(r.code, 2, `exit code; stderr: ${r.stderr}`);
-          assert.match(r.stderr, /^[^\n]+\n$/, `exactly one line on stderr: ${JSON.stringify(r.stderr)}`);
-          assert.match(r.stderr, names);
-          assert.match(r.stderr, new RegExp(`^cartload${command ? ` ${command}` : ''}: `));
-          // Flags are named as flags: only a variable the user set is named as a variable.
-          if (!extraEnv) assert.doesNotMatch(r.stderr, /environment variable/);
-          assert.doesNotMatch(r.stderr, /\n\s+at |Error:/, 'no stack trace');
-          assert.ok(!r.stderr.includes(KEY), 'no API key');
-          assert.equal(r.stdout, '');
-          assert.deepEqual(await entries(), FIXTURES, 'no results folder, no output file');
-          assert.equal(server.received.length, sent, 'no request sent');
-        },
-      );
+      test(`${argv.join(' ')}${
+        extraEnv
+          ? ` with ${Object.entries(extraEnv)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' ')}`
+          : ''
+      }`, { timeout: 60_000 }, async () => {
+        const sent = server.received.length;
+        const r = await runMain(argv, { env: { ...env, ...extraEnv } });
+        assert.equal(r.code, 2, `exit code; stderr: ${r.stderr}`);
+        assert.match(r.stderr, /^[^\n]+\n$/, `exactly one line on stderr: ${JSON.stringify(r.stderr)}`);
+        assert.match(r.stderr, names);
+        assert.match(r.stderr, new RegExp(`^cartload${command ? ` ${command}` : ''}: `));
+        // Flags are named as flags: only a variable the user set is named as a variable.
+        if (!extraEnv) assert.doesNotMatch(r.stderr, /environment variable/);
+        assert.doesNotMatch(r.stderr, /\n\s+at |Error:/, 'no stack trace');
+        assert.ok(!r.stderr.includes(KEY), 'no API key');
+        assert.equal(r.stdout, '');
+        assert.deepEqual(await entries(), FIXTURES, 'no results folder, no output file');
+        assert.equal(server.received.length, sent, 'no request sent');
+      });
     }
   });
 }

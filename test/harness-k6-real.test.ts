@@ -16,82 +16,80 @@ import { startTarget } from '../emulator/server/index.ts';
 
 const k6 = locateK6();
 
-test(
-  'plain k6 run leaves its files; smoke, a short lifecycle and every bundle under --vus/--iterations pass under real k6',
-  { timeout: 300_000 },
-  async (t) => {
-    if ('reason' in k6) {
-      t.skip(`k6 not found on PATH or K6_BIN: ${k6.reason}`);
-      return;
-    }
-    const bin = k6.bin;
-    const dir = mkdtempSync(join(tmpdir(), 'cartload-k6-real-'));
-    const target = await startTarget({ port: 0 });
-    try {
-      const { bundles } = await buildScenarios({
-        outDir: join(dir, 'dist'),
-        resultsDir: join(dir, DEFAULT_RESULTS_DIR),
+test('plain k6 run leaves its files; smoke, a short lifecycle and every bundle under --vus/--iterations pass under real k6', {
+  timeout: 300_000,
+}, async (t) => {
+  if ('reason' in k6) {
+    t.skip(`k6 not found on PATH or K6_BIN: ${k6.reason}`);
+    return;
+  }
+  const bin = k6.bin;
+  const dir = mkdtempSync(join(tmpdir(), 'cartload-k6-real-'));
+  const target = await startTarget({ port: 0 });
+  try {
+    const { bundles } = await buildScenarios({
+      outDir: join(dir, 'dist'),
+      resultsDir: join(dir, DEFAULT_RESULTS_DIR),
+    });
+    const file = (name: string): string => {
+      const b = bundles.find((x) => x.name === name);
+      assert.ok(b, `the build made dist/${name}.js`);
+      return b.file;
+    };
+    const run = async (
+      args: string[],
+      env: Record<string, string>,
+    ): Promise<{ code: number | null; output: string }> => {
+      const r = await runK6(bin, ['run', '--no-color', ...args], {
+        cwd: dir,
+        timeoutMs: 240_000,
+        env: {
+          ...process.env,
+          TALON_BASE_URL: target.url,
+          TALON_API_KEY: target.apiKey,
+          K6_NO_USAGE_REPORT: 'true',
+          ...env,
+        },
       });
-      const file = (name: string): string => {
-        const b = bundles.find((x) => x.name === name);
-        assert.ok(b, `the build made dist/${name}.js`);
-        return b.file;
-      };
-      const run = async (
-        args: string[],
-        env: Record<string, string>,
-      ): Promise<{ code: number | null; output: string }> => {
-        const r = await runK6(bin, ['run', '--no-color', ...args], {
-          cwd: dir,
-          timeoutMs: 240_000,
-          env: {
-            ...process.env,
-            TALON_BASE_URL: target.url,
-            TALON_API_KEY: target.apiKey,
-            K6_NO_USAGE_REPORT: 'true',
-            ...env,
-          },
-        });
-        return { code: r.code, output: `${r.stdout}\n${r.stderr}` };
-      };
+      return { code: r.code, output: `${r.stdout}\n${r.stderr}` };
+    };
 
-      const smoke = await run([file('smoke')], {});
-      assert.equal(smoke.code, 0, `k6 run dist/smoke.js exited ${smoke.code}:\n${smoke.output}`);
-      assert.doesNotMatch(smoke.output, /could not open/, 'k6 wrote every file');
-      assertResults(join(dir, 'results', 'smoke-'), 'smoke');
+    const smoke = await run([file('smoke')], {});
+    assert.equal(smoke.code, 0, `k6 run dist/smoke.js exited ${smoke.code}:\n${smoke.output}`);
+    assert.doesNotMatch(smoke.output, /could not open/, 'k6 wrote every file');
+    assertResults(join(dir, 'results', 'smoke-'), 'smoke');
 
-      const named = await run([file('smoke')], { RUN_ID: 'ci-7' });
-      assert.equal(named.code, 0, named.output);
-      assertResults(join(dir, 'results', 'ci-7-'), 'smoke');
+    const named = await run([file('smoke')], { RUN_ID: 'ci-7' });
+    assert.equal(named.code, 0, named.output);
+    assertResults(join(dir, 'results', 'ci-7-'), 'smoke');
 
-      const lifecycle = await run([file('lifecycle')], {
-        RUN_ID: 'lifecycle-real',
-        RATE: '2',
-        DURATION: '5s',
+    const lifecycle = await run([file('lifecycle')], {
+      RUN_ID: 'lifecycle-real',
+      RATE: '2',
+      DURATION: '5s',
+      THINK_SCALE: '0',
+    });
+    assert.equal(lifecycle.code, 0, `k6 run dist/lifecycle.js exited ${lifecycle.code}:\n${lifecycle.output}`);
+    assertResults(join(dir, 'results', 'lifecycle-real-'), 'lifecycle');
+
+    for (const b of bundles) {
+      const flagged = await run(['--vus', '2', '--iterations', '9', b.file], {
+        RUN_ID: `flags-${b.name}`,
         THINK_SCALE: '0',
       });
-      assert.equal(lifecycle.code, 0, `k6 run dist/lifecycle.js exited ${lifecycle.code}:\n${lifecycle.output}`);
-      assertResults(join(dir, 'results', 'lifecycle-real-'), 'lifecycle');
-
-      for (const b of bundles) {
-        const flagged = await run(['--vus', '2', '--iterations', '9', b.file], {
-          RUN_ID: `flags-${b.name}`,
-          THINK_SCALE: '0',
-        });
-        assert.equal(
-          flagged.code,
-          0,
-          `k6 run --vus 2 --iterations 9 dist/${b.name}.js exited ${flagged.code}:\n${flagged.output}`,
-        );
-        assert.doesNotMatch(flagged.output, /not found in exports/);
-      }
-      assert.ok(!`${smoke.output}${lifecycle.output}`.includes(target.apiKey), 'k6 never printed the API key');
-    } finally {
-      await target.close();
-      rmSync(dir, { recursive: true, force: true });
+      assert.equal(
+        flagged.code,
+        0,
+        `k6 run --vus 2 --iterations 9 dist/${b.name}.js exited ${flagged.code}:\n${flagged.output}`,
+      );
+      assert.doesNotMatch(flagged.output, /not found in exports/);
     }
-  },
-);
+    assert.ok(!`${smoke.output}${lifecycle.output}`.includes(target.apiKey), 'k6 never printed the API key');
+  } finally {
+    await target.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 /** The four files, flat in results/ under `prefix` (`results/smoke-`, `results/<RUN_ID>-`). */
 function assertResults(prefix: string, scenario: string): void {

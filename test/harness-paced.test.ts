@@ -67,73 +67,71 @@ test('arrival schedules: constant rate per time unit, linear ramps, the first it
   assert.throws(() => arrivalPlan({ executor: 'constant-vus', vus: 1, duration: '1s' }), /arrival-rate scenarios only/);
 });
 
-test(
-  'k6 run in real time: sessions at the scenario’s rate, summary files where handleSummary puts them, k6’s exit codes',
-  { timeout: 5 * 60_000 },
-  async () => {
-    const dist = join(dir, 'dist');
-    // Small pools: the stand-in's pacing does not depend on their size, and every k6 process reads them.
-    const pools = join(dir, 'pools.json');
-    await writePools(
-      buildPools({ seed: 1, sizes: { products: 50, validCoupons: 50, loyaltyCards: 50, profileIds: 50, cities: 20 } }),
-      pools,
-    );
-    await buildScenarios({
-      rootDir: PROJECT_ROOT,
-      entries: [join(PROJECT_ROOT, 'scenarios', 'lifecycle.ts')],
-      outDir: dist,
-      pools,
-    });
-    const bin = await standInK6Bin(join(dir, 'bin'));
-    await mkdir(join(dir, 'results', 'paced'), { recursive: true });
-    const env = {
-      PATH: process.env.PATH,
-      TALON_BASE_URL: target.url,
-      TALON_API_KEY: 'paced-key',
-      RUN_DIR: join(dir, 'results', 'paced'),
-      RUN_ID: 'paced',
-    };
-    const started = Date.now();
-    const r = await runK6(
-      bin,
-      [
-        'run',
-        '--quiet',
-        '-e',
-        'RATE=5',
-        '-e',
-        'DURATION=1s',
-        '-e',
-        'THINK_SCALE=0',
-        '-e',
-        'PRE_ALLOCATED_VUS=2',
-        '-e',
-        'MAX_VUS=2',
-        join(dist, 'lifecycle.js'),
-      ],
-      { env, timeoutMs: 4 * 60_000 },
-    );
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /cartload run paced \(k6\): lifecycle/);
-    const summary = JSON.parse(await readFile(join(dir, 'results', 'paced', 'summary.json'), 'utf8')) as RunSummary;
-    const k6 = JSON.parse(await readFile(join(dir, 'results', 'paced', 'k6-summary.json'), 'utf8')) as {
-      metrics: Record<string, { values: { count: number } } | undefined>;
-    };
-    // 1 s at 5 sessions/s: each started, or dropped for want of a free VU (k6's rule) on a machine too busy to start VU threads in time.
-    assert.equal(summary.sessions.started + (k6.metrics.dropped_iterations?.values.count ?? 0), 5);
-    assert.equal(summary.sessions.failed, 0, JSON.stringify(summary.notes));
-    assert.ok(summary.durationMs >= 1000, `a paced run lasts as long as its scenario: ${summary.durationMs} ms`);
-    assert.ok(Date.now() - started >= 1000);
+test('k6 run in real time: sessions at the scenario’s rate, summary files where handleSummary puts them, k6’s exit codes', {
+  timeout: 5 * 60_000,
+}, async () => {
+  const dist = join(dir, 'dist');
+  // Small pools: the stand-in's pacing does not depend on their size, and every k6 process reads them.
+  const pools = join(dir, 'pools.json');
+  await writePools(
+    buildPools({ seed: 1, sizes: { products: 50, validCoupons: 50, loyaltyCards: 50, profileIds: 50, cities: 20 } }),
+    pools,
+  );
+  await buildScenarios({
+    rootDir: PROJECT_ROOT,
+    entries: [join(PROJECT_ROOT, 'scenarios', 'lifecycle.ts')],
+    outDir: dist,
+    pools,
+  });
+  const bin = await standInK6Bin(join(dir, 'bin'));
+  await mkdir(join(dir, 'results', 'paced'), { recursive: true });
+  const env = {
+    PATH: process.env.PATH,
+    TALON_BASE_URL: target.url,
+    TALON_API_KEY: 'paced-key',
+    RUN_DIR: join(dir, 'results', 'paced'),
+    RUN_ID: 'paced',
+  };
+  const started = Date.now();
+  const r = await runK6(
+    bin,
+    [
+      'run',
+      '--quiet',
+      '-e',
+      'RATE=5',
+      '-e',
+      'DURATION=1s',
+      '-e',
+      'THINK_SCALE=0',
+      '-e',
+      'PRE_ALLOCATED_VUS=2',
+      '-e',
+      'MAX_VUS=2',
+      join(dist, 'lifecycle.js'),
+    ],
+    { env, timeoutMs: 4 * 60_000 },
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /cartload run paced \(k6\): lifecycle/);
+  const summary = JSON.parse(await readFile(join(dir, 'results', 'paced', 'summary.json'), 'utf8')) as RunSummary;
+  const k6 = JSON.parse(await readFile(join(dir, 'results', 'paced', 'k6-summary.json'), 'utf8')) as {
+    metrics: Record<string, { values: { count: number } } | undefined>;
+  };
+  // 1 s at 5 sessions/s: each started, or dropped for want of a free VU (k6's rule) on a machine too busy to start VU threads in time.
+  assert.equal(summary.sessions.started + (k6.metrics.dropped_iterations?.values.count ?? 0), 5);
+  assert.equal(summary.sessions.failed, 0, JSON.stringify(summary.notes));
+  assert.ok(summary.durationMs >= 1000, `a paced run lasts as long as its scenario: ${summary.durationMs} ms`);
+  assert.ok(Date.now() - started >= 1000);
 
-    // One VU thread besides VU 0: setup() fails before any iteration needs one.
-    const down = await runK6(bin, ['run', '-e', 'PRE_ALLOCATED_VUS=1', '-e', 'MAX_VUS=1', join(dist, 'lifecycle.js')], {
-      env: { ...env, TALON_BASE_URL: 'http://127.0.0.1:9' },
-      timeoutMs: 4 * 60_000,
-    });
-    assert.equal(down.code, 107, 'setup() refuses an unreachable target: k6 exits 107');
-    assert.match(down.stderr, /unreachable/);
-    const bad = await runK6(bin, ['run', '--vus', '3', join(dist, 'lifecycle.js')], { env, timeoutMs: 60_000 });
-    assert.equal(bad.code, 255);
-    assert.match(bad.stderr, /the flag --vus is not emulated/);
-  },
-);
+  // One VU thread besides VU 0: setup() fails before any iteration needs one.
+  const down = await runK6(bin, ['run', '-e', 'PRE_ALLOCATED_VUS=1', '-e', 'MAX_VUS=1', join(dist, 'lifecycle.js')], {
+    env: { ...env, TALON_BASE_URL: 'http://127.0.0.1:9' },
+    timeoutMs: 4 * 60_000,
+  });
+  assert.equal(down.code, 107, 'setup() refuses an unreachable target: k6 exits 107');
+  assert.match(down.stderr, /unreachable/);
+  const bad = await runK6(bin, ['run', '--vus', '3', join(dist, 'lifecycle.js')], { env, timeoutMs: 60_000 });
+  assert.equal(bad.code, 255);
+  assert.match(bad.stderr, /the flag --vus is not emulated/);
+});

@@ -79,25 +79,23 @@ test('a symbolic link is written through: the link stays, its target gets the co
   assert.equal((await readFile(real, 'utf8')).trimEnd().split('\n').length, 3);
 });
 
-test(
-  'a FIFO is written in place: its reader gets the plans and the FIFO stays a FIFO',
-  { timeout: 30_000 },
-  async () => {
-    const fifo = join(dir, 'plans.fifo');
-    execFileSync('mkfifo', [fifo]);
-    let got = '';
-    const reading = new Promise<void>((resolve, reject) => {
-      const r = createReadStream(fifo, 'utf8');
-      r.on('data', (c) => (got += c));
-      r.on('end', resolve);
-      r.on('error', reject);
-    });
-    await generateTo(fifo);
-    await reading;
-    assert.equal(got.trimEnd().split('\n').length, 3);
-    assert.ok((await lstat(fifo)).isFIFO());
-  },
-);
+test('a FIFO is written in place: its reader gets the plans and the FIFO stays a FIFO', {
+  timeout: 30_000,
+}, async () => {
+  const fifo = join(dir, 'plans.fifo');
+  execFileSync('mkfifo', [fifo]);
+  let got = '';
+  const reading = new Promise<void>((resolve, reject) => {
+    const r = createReadStream(fifo, 'utf8');
+    r.on('data', (c) => (got += c));
+    r.on('end', resolve);
+    r.on('error', reject);
+  });
+  await generateTo(fifo);
+  await reading;
+  assert.equal(got.trimEnd().split('\n').length, 3);
+  assert.ok((await lstat(fifo)).isFIFO());
+});
 
 test('writeOutputText and openOutput tell the two cases apart', async () => {
   const file = join(dir, 'text.txt');

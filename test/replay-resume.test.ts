@@ -103,22 +103,20 @@ function check(server: RecorderServer, inDoubt: { session: string; step: string 
 }
 
 for (const at of [Math.floor(5 + Math.random() * 45), Math.floor(55 + Math.random() * 55)]) {
-  test(
-    `SIGKILL after ${at} requests, then --resume: no step twice, the missing ones all reported in doubt`,
-    { timeout: 180_000 },
-    async () => {
-      const { server, inDoubt } = await interruptAndResume('SIGKILL', at);
-      try {
-        const prefix = sessionOfPath(server.received.find((r) => !r.path.includes('preflight'))?.path ?? '').replace(
-          /s\d+$/,
-          '',
-        );
-        check(server, inDoubt, prefix);
-      } finally {
-        await server.close();
-      }
-    },
-  );
+  test(`SIGKILL after ${at} requests, then --resume: no step twice, the missing ones all reported in doubt`, {
+    timeout: 180_000,
+  }, async () => {
+    const { server, inDoubt } = await interruptAndResume('SIGKILL', at);
+    try {
+      const prefix = sessionOfPath(server.received.find((r) => !r.path.includes('preflight'))?.path ?? '').replace(
+        /s\d+$/,
+        '',
+      );
+      check(server, inDoubt, prefix);
+    } finally {
+      await server.close();
+    }
+  });
 }
 
 test('SIGINT, then --resume: nothing in doubt and every step sent exactly once', { timeout: 180_000 }, async () => {

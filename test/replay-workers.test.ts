@@ -102,99 +102,97 @@ test("the first step sent is a session's first event that the filters admit; it 
   );
 });
 
-test(
-  'two workers: every step once, in session order, on one timeline, the one that finishes first not stopping the other; one merged run folder',
-  { timeout: 120_000 },
-  async () => {
-    const events = lateShardTwo();
-    const file = join(dir, 'late.csv');
-    await writeRequestLog(file, events);
-    const server = await startRecorder();
-    try {
-      const results = join(dir, 'results');
-      const res = await replayWithWorkers({
-        file,
-        workers: 2,
-        target: server.url,
-        timing: { mode: 'speed', speed: 1 },
-        sessionPrefix: '',
-        resultsDir: results,
-        runId: 'two',
-        logRequests: true,
-      });
-      assert.equal(res.outcome, 'ok', res.message);
-      // Worker 1 ends some 0.7 s before worker 2 sends its first step: its thread's exit must not
-      // stop worker 2, whose steps would then go unsent (the check below, and no such note).
-      assert.ok(
-        !res.summary?.notes?.some((n) => /not sent because the run stopped/.test(n)),
-        JSON.stringify(res.summary?.notes),
-      );
-      const sent = server.received.filter((r) => !r.path.includes('preflight'));
-      assert.equal(server.received.length - sent.length, 1, 'one check of the target for the run');
-      const key = (method: string, path: string, body: string | undefined): string => `${method} ${path} ${body ?? ''}`;
-      const expected = events.map((e) =>
-        key(e.step.method, e.step.path, e.step.body === undefined ? '' : JSON.stringify(e.step.body)),
-      );
+test('two workers: every step once, in session order, on one timeline, the one that finishes first not stopping the other; one merged run folder', {
+  timeout: 120_000,
+}, async () => {
+  const events = lateShardTwo();
+  const file = join(dir, 'late.csv');
+  await writeRequestLog(file, events);
+  const server = await startRecorder();
+  try {
+    const results = join(dir, 'results');
+    const res = await replayWithWorkers({
+      file,
+      workers: 2,
+      target: server.url,
+      timing: { mode: 'speed', speed: 1 },
+      sessionPrefix: '',
+      resultsDir: results,
+      runId: 'two',
+      logRequests: true,
+    });
+    assert.equal(res.outcome, 'ok', res.message);
+    // Worker 1 ends some 0.7 s before worker 2 sends its first step: its thread's exit must not
+    // stop worker 2, whose steps would then go unsent (the check below, and no such note).
+    assert.ok(
+      !res.summary?.notes?.some((n) => /not sent because the run stopped/.test(n)),
+      JSON.stringify(res.summary?.notes),
+    );
+    const sent = server.received.filter((r) => !r.path.includes('preflight'));
+    assert.equal(server.received.length - sent.length, 1, 'one check of the target for the run');
+    const key = (method: string, path: string, body: string | undefined): string => `${method} ${path} ${body ?? ''}`;
+    const expected = events.map((e) =>
+      key(e.step.method, e.step.path, e.step.body === undefined ? '' : JSON.stringify(e.step.body)),
+    );
+    assert.deepEqual(
+      sent.map((r) => key(r.method, r.path, r.body)).sort(),
+      expected.sort(),
+      'every recorded step exactly once',
+    );
+    assert.equal(server.overlaps, 0, 'never two steps of one session at once');
+    for (const id of new Set(events.map((e) => e.sessionId))) {
       assert.deepEqual(
-        sent.map((r) => key(r.method, r.path, r.body)).sort(),
-        expected.sort(),
-        'every recorded step exactly once',
+        sent.filter((r) => sessionOfPath(r.path) === id).map((r) => key(r.method, r.path, r.body)),
+        events
+          .filter((e) => e.sessionId === id)
+          .map((e) => key(e.step.method, e.step.path, e.step.body === undefined ? '' : JSON.stringify(e.step.body))),
+        `${id} in order`,
       );
-      assert.equal(server.overlaps, 0, 'never two steps of one session at once');
-      for (const id of new Set(events.map((e) => e.sessionId))) {
-        assert.deepEqual(
-          sent.filter((r) => sessionOfPath(r.path) === id).map((r) => key(r.method, r.path, r.body)),
-          events
-            .filter((e) => e.sessionId === id)
-            .map((e) => key(e.step.method, e.step.path, e.step.body === undefined ? '' : JSON.stringify(e.step.body))),
-          `${id} in order`,
-        );
-      }
-      // One timeline: each worker's steps arrive at their recorded offsets from one start. The median
-      // of (arrival − recorded offset) is the start as each worker kept it, plus its typical lag; a
-      // worker on its own clock would send the late shard's steps about 1 s early.
-      const offsetOf = new Map(
-        events.map((e) => [
-          key(e.step.method, e.step.path, e.step.body === undefined ? '' : JSON.stringify(e.step.body)),
-          e.time - T0,
-        ]),
-      );
-      const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
-      const startOf = (shard: number): number =>
-        median(
-          sent
-            .filter((r) => shardOf(sessionOfPath(r.path), 2) === shard)
-            .map((r) => r.at - (offsetOf.get(key(r.method, r.path, r.body)) as number)),
-        );
-      const apart = startOf(2) - startOf(1);
-      assert.ok(Math.abs(apart) < 400, `the workers' clocks are ${apart.toFixed(0)} ms apart`);
-
-      const run = join(results, 'two');
-      assert.deepEqual((await readdir(join(run, 'parts'))).sort(), ['two-w1of2', 'two-w2of2']);
-      const merged = JSON.parse(await readFile(join(run, 'summary.json'), 'utf8')) as RunSummary;
-      const parts = await Promise.all(
-        ['two-w1of2', 'two-w2of2'].map(
-          async (p) => JSON.parse(await readFile(join(run, 'parts', p, 'summary.json'), 'utf8')) as RunSummary,
-        ),
-      );
-      assert.ok(
-        parts.every((p) => p.requests.total > 0),
-        'both workers sent',
-      );
-      assert.equal(merged.requests.total, events.length);
-      assert.equal(merged.sessions.started, 20);
-      assert.equal(merged.sessions.completed, 20);
-      assert.equal(merged.filteredSteps?.shard, undefined, "the other worker's steps are not left out of the run");
-      const log = (await readFile(join(run, 'requests.csv'), 'utf8')).trim().split('\n');
-      assert.equal(log.length, events.length + 1, 'one request log for the run');
-      // Its times are on the run's clock: the late shard's first step is intended about 1 s in.
-      const lateFirst = log.find((l) => l.startsWith(`${idsIn(2, 1, 1000)[0]},open,`)) as string;
-      assert.ok(Math.abs(Number(lateFirst.split(',').at(-3)) - 1000) < 1, lateFirst);
-    } finally {
-      await server.close();
     }
-  },
-);
+    // One timeline: each worker's steps arrive at their recorded offsets from one start. The median
+    // of (arrival − recorded offset) is the start as each worker kept it, plus its typical lag; a
+    // worker on its own clock would send the late shard's steps about 1 s early.
+    const offsetOf = new Map(
+      events.map((e) => [
+        key(e.step.method, e.step.path, e.step.body === undefined ? '' : JSON.stringify(e.step.body)),
+        e.time - T0,
+      ]),
+    );
+    const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
+    const startOf = (shard: number): number =>
+      median(
+        sent
+          .filter((r) => shardOf(sessionOfPath(r.path), 2) === shard)
+          .map((r) => r.at - (offsetOf.get(key(r.method, r.path, r.body)) as number)),
+      );
+    const apart = startOf(2) - startOf(1);
+    assert.ok(Math.abs(apart) < 400, `the workers' clocks are ${apart.toFixed(0)} ms apart`);
+
+    const run = join(results, 'two');
+    assert.deepEqual((await readdir(join(run, 'parts'))).sort(), ['two-w1of2', 'two-w2of2']);
+    const merged = JSON.parse(await readFile(join(run, 'summary.json'), 'utf8')) as RunSummary;
+    const parts = await Promise.all(
+      ['two-w1of2', 'two-w2of2'].map(
+        async (p) => JSON.parse(await readFile(join(run, 'parts', p, 'summary.json'), 'utf8')) as RunSummary,
+      ),
+    );
+    assert.ok(
+      parts.every((p) => p.requests.total > 0),
+      'both workers sent',
+    );
+    assert.equal(merged.requests.total, events.length);
+    assert.equal(merged.sessions.started, 20);
+    assert.equal(merged.sessions.completed, 20);
+    assert.equal(merged.filteredSteps?.shard, undefined, "the other worker's steps are not left out of the run");
+    const log = (await readFile(join(run, 'requests.csv'), 'utf8')).trim().split('\n');
+    assert.equal(log.length, events.length + 1, 'one request log for the run');
+    // Its times are on the run's clock: the late shard's first step is intended about 1 s in.
+    const lateFirst = log.find((l) => l.startsWith(`${idsIn(2, 1, 1000)[0]},open,`)) as string;
+    assert.ok(Math.abs(Number(lateFirst.split(',').at(-3)) - 1000) < 1, lateFirst);
+  } finally {
+    await server.close();
+  }
+});
 
 test('an interrupt stops every worker; what was sent is counted once', { timeout: 120_000 }, async () => {
   const file = join(dir, 'slow.csv');

@@ -44,76 +44,74 @@ const slicesTotal = (r: Results): { n: number; failed: number; latency: number }
   return { n, failed, latency };
 };
 
-test(
-  'a Node engine run writes results.json that agrees with its summary; its slices add up to the totals',
-  { timeout: 120_000 },
-  async () => {
-    const target = await startTarget({ knobs: { latency: '2..6', errorRate: 0.1, errorStatus: 503, seed: 3 } });
-    try {
-      const plan = (i: number): SessionPlan => ({
-        sessionId: `fmt-${i}`,
-        kind: 'checkout',
-        steps: [
-          { step: 'open', method: 'PUT', path: sessionPath(`fmt-${i}`), body: { customerSession: { state: 'open' } } },
-          { step: 'get', method: 'GET', path: sessionPath(`fmt-${i}`), at: 30 },
-        ],
-      });
-      const res = await runEngine({
-        target: target.url,
-        apiKey: target.apiKey,
-        input: { kind: 'plans', name: 'fmt', plan, durationMs: 1500 },
-        timing: { mode: 'rate', rate: 20 },
-        resultsDir: dir,
-        runId: 'engine',
-        scenario: 'fmt',
-        options: { rate: 20, apiKey: 'secret-key-value' },
-        preflight: false,
-      });
-      assert.ok(res.summary, res.message);
-      assert.deepEqual((await readdir(join(dir, 'engine'))).sort(), [
-        'report.html',
-        'results.json',
-        'summary.json',
-        'summary.txt',
-      ]);
-      const raw = await readFile(join(dir, 'engine', 'results.json'), 'utf8');
-      assert.ok(!raw.includes('secret-key-value'), 'no secret in results.json');
-      const r = parseResults(JSON.parse(raw), 'results.json');
-      assert.equal(r.version, RESULTS_VERSION);
-      assert.equal(r.run.engine, 'node');
-      assert.equal(r.run.kind, 'scenario');
-      assert.equal(r.run.tools.node, process.version);
-      assert.ok(r.run.sendingMs !== undefined && r.run.sendingStartedAt !== undefined);
-      // summary.json on disk is the view of results.json: the same figures.
-      const onDisk = JSON.parse(await readFile(join(dir, 'engine', 'summary.json'), 'utf8'));
-      assert.deepEqual(onDisk, JSON.parse(JSON.stringify(summarize(r))));
-      assert.deepEqual(res.summary, onDisk);
-      assert.equal(r.requests.count, res.summary.requests.total);
-      assert.ok(r.requests.failed > 0, 'the target failed some requests (10% 503s)');
-      assert.ok(r.timeline.slices.length >= 2, 'more than one slice to add up');
-      const t = slicesTotal(r);
-      assert.deepEqual(t, { n: r.requests.count, failed: r.requests.failed, latency: r.requests.latency.n });
-      // The whole-run histogram is the sum of the slices' (merging is exact).
-      const sum = new LogHistogram();
-      for (const s of r.timeline.slices)
-        for (const st of Object.values(s.steps)) sum.add(LogHistogram.decode(st.latency));
-      assert.deepEqual(sum.encode(), r.requests.latency);
-      // Paced: lag recorded per slice; sessions counted per slice.
-      assert.ok(r.lag && r.lag.lag.n === r.requests.count);
-      const started = r.timeline.slices.reduce((n, s) => n + (s.counters?.sessionsStarted ?? 0), 0);
-      assert.equal(started, r.sessions.started);
-      assert.ok(r.timeline.slices.every((s) => s.t % 1000 === 0));
-      // The gate was judged from the histograms: the 10% of 503s crosses the default error-rate gate.
-      assert.deepEqual(
-        r.thresholds.map((x) => [x.metric, x.expression, x.ok]),
-        [['error_rate', 'rate<=0.01', false]],
-      );
-      assert.equal(res.outcome, 'thresholds');
-    } finally {
-      await target.close();
-    }
-  },
-);
+test('a Node engine run writes results.json that agrees with its summary; its slices add up to the totals', {
+  timeout: 120_000,
+}, async () => {
+  const target = await startTarget({ knobs: { latency: '2..6', errorRate: 0.1, errorStatus: 503, seed: 3 } });
+  try {
+    const plan = (i: number): SessionPlan => ({
+      sessionId: `fmt-${i}`,
+      kind: 'checkout',
+      steps: [
+        { step: 'open', method: 'PUT', path: sessionPath(`fmt-${i}`), body: { customerSession: { state: 'open' } } },
+        { step: 'get', method: 'GET', path: sessionPath(`fmt-${i}`), at: 30 },
+      ],
+    });
+    const res = await runEngine({
+      target: target.url,
+      apiKey: target.apiKey,
+      input: { kind: 'plans', name: 'fmt', plan, durationMs: 1500 },
+      timing: { mode: 'rate', rate: 20 },
+      resultsDir: dir,
+      runId: 'engine',
+      scenario: 'fmt',
+      options: { rate: 20, apiKey: 'secret-key-value' },
+      preflight: false,
+    });
+    assert.ok(res.summary, res.message);
+    assert.deepEqual((await readdir(join(dir, 'engine'))).sort(), [
+      'report.html',
+      'results.json',
+      'summary.json',
+      'summary.txt',
+    ]);
+    const raw = await readFile(join(dir, 'engine', 'results.json'), 'utf8');
+    assert.ok(!raw.includes('secret-key-value'), 'no secret in results.json');
+    const r = parseResults(JSON.parse(raw), 'results.json');
+    assert.equal(r.version, RESULTS_VERSION);
+    assert.equal(r.run.engine, 'node');
+    assert.equal(r.run.kind, 'scenario');
+    assert.equal(r.run.tools.node, process.version);
+    assert.ok(r.run.sendingMs !== undefined && r.run.sendingStartedAt !== undefined);
+    // summary.json on disk is the view of results.json: the same figures.
+    const onDisk = JSON.parse(await readFile(join(dir, 'engine', 'summary.json'), 'utf8'));
+    assert.deepEqual(onDisk, JSON.parse(JSON.stringify(summarize(r))));
+    assert.deepEqual(res.summary, onDisk);
+    assert.equal(r.requests.count, res.summary.requests.total);
+    assert.ok(r.requests.failed > 0, 'the target failed some requests (10% 503s)');
+    assert.ok(r.timeline.slices.length >= 2, 'more than one slice to add up');
+    const t = slicesTotal(r);
+    assert.deepEqual(t, { n: r.requests.count, failed: r.requests.failed, latency: r.requests.latency.n });
+    // The whole-run histogram is the sum of the slices' (merging is exact).
+    const sum = new LogHistogram();
+    for (const s of r.timeline.slices)
+      for (const st of Object.values(s.steps)) sum.add(LogHistogram.decode(st.latency));
+    assert.deepEqual(sum.encode(), r.requests.latency);
+    // Paced: lag recorded per slice; sessions counted per slice.
+    assert.ok(r.lag && r.lag.lag.n === r.requests.count);
+    const started = r.timeline.slices.reduce((n, s) => n + (s.counters?.sessionsStarted ?? 0), 0);
+    assert.equal(started, r.sessions.started);
+    assert.ok(r.timeline.slices.every((s) => s.t % 1000 === 0));
+    // The gate was judged from the histograms: the 10% of 503s crosses the default error-rate gate.
+    assert.deepEqual(
+      r.thresholds.map((x) => [x.metric, x.expression, x.ok]),
+      [['error_rate', 'rate<=0.01', false]],
+    );
+    assert.equal(res.outcome, 'thresholds');
+  } finally {
+    await target.close();
+  }
+});
 
 test('a long run coarsens its slices to the next width, never holding more than MAX_SLICES', () => {
   const c = new ResultsCollector();
@@ -244,38 +242,36 @@ test('the converter reads what k6 says per request: every status per step, failu
   assert.equal(r.run.durationMs, 3000);
 });
 
-test(
-  'cartload convert writes a run folder from k6 output; cartload report rewrites a report',
-  { timeout: 120_000 },
-  async () => {
-    // The bin once (a relative --results-dir resolved in its working folder, exit 0); the rest
-    // through main() in this process (the same code, a spawn's cost saved).
-    const c = await runCartload(
-      ['convert', SAMPLE, '--results-dir', 'conv', '--run-id', 'k6run', '--target', 'http://127.0.0.1:3000'],
-      { cwd: dir },
-    );
-    assert.equal(c.code, 0, c.stderr);
-    assert.match(c.stdout, /^cartload run k6run \(k6\): lifecycle against http:\/\/127\.0\.0\.1:3000/m);
-    assert.match(c.stderr, /results: .*conv\/k6run/);
-    assert.deepEqual((await readdir(join(dir, 'conv', 'k6run'))).sort(), [
-      'report.html',
-      'results.json',
-      'summary.json',
-      'summary.txt',
-    ]);
-    const conv = join(dir, 'conv');
-    const again = await runMain(['convert', SAMPLE, '--results-dir', conv, '--run-id', 'k6run']);
-    assert.equal(again.code, 2);
-    assert.match(again.stderr, /--run-id k6run: .*conv\/k6run already holds a run/);
-    await rm(join(conv, 'k6run', 'report.html'));
-    const rep = await runMain(['report', join(conv, 'k6run')]);
-    assert.equal(rep.code, 0, rep.stderr);
-    assert.match(rep.stdout.trim(), /conv\/k6run\/report\.html$/);
-    const html = await readFile(join(conv, 'k6run', 'report.html'), 'utf8');
-    assert.match(html, /^<!DOCTYPE html>/);
-    assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
-    const missing = await runMain(['report', join(dir, 'nowhere')]);
-    assert.equal(missing.code, 2);
-    assert.match(missing.stderr, /nowhere: no such run folder or file/);
-  },
-);
+test('cartload convert writes a run folder from k6 output; cartload report rewrites a report', {
+  timeout: 120_000,
+}, async () => {
+  // The bin once (a relative --results-dir resolved in its working folder, exit 0); the rest
+  // through main() in this process (the same code, a spawn's cost saved).
+  const c = await runCartload(
+    ['convert', SAMPLE, '--results-dir', 'conv', '--run-id', 'k6run', '--target', 'http://127.0.0.1:3000'],
+    { cwd: dir },
+  );
+  assert.equal(c.code, 0, c.stderr);
+  assert.match(c.stdout, /^cartload run k6run \(k6\): lifecycle against http:\/\/127\.0\.0\.1:3000/m);
+  assert.match(c.stderr, /results: .*conv\/k6run/);
+  assert.deepEqual((await readdir(join(dir, 'conv', 'k6run'))).sort(), [
+    'report.html',
+    'results.json',
+    'summary.json',
+    'summary.txt',
+  ]);
+  const conv = join(dir, 'conv');
+  const again = await runMain(['convert', SAMPLE, '--results-dir', conv, '--run-id', 'k6run']);
+  assert.equal(again.code, 2);
+  assert.match(again.stderr, /--run-id k6run: .*conv\/k6run already holds a run/);
+  await rm(join(conv, 'k6run', 'report.html'));
+  const rep = await runMain(['report', join(conv, 'k6run')]);
+  assert.equal(rep.code, 0, rep.stderr);
+  assert.match(rep.stdout.trim(), /conv\/k6run\/report\.html$/);
+  const html = await readFile(join(conv, 'k6run', 'report.html'), 'utf8');
+  assert.match(html, /^<!DOCTYPE html>/);
+  assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
+  const missing = await runMain(['report', join(dir, 'nowhere')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /nowhere: no such run folder or file/);
+});

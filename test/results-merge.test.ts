@@ -208,111 +208,107 @@ test("k6 runner folders that kept k6's metric stream (k6-metrics.csv.gz) merge a
   assert.deepEqual(merged.results.timeline, whole.timeline);
 });
 
-test(
-  'replay shards of one file merge their read-side counts once: nothing left out by the shards, the sample once',
-  { timeout: 120_000 },
-  async () => {
-    const file = join(dir, 'shards.csv');
-    await writeRequestLog(file, makeEvents({ sessions: 60, gapMs: 1 }));
-    const server = await startRecorder();
-    try {
-      const common = {
-        file,
-        target: server.url,
-        timing: { mode: 'asap' as const },
-        resultsDir: join(dir, 'shards'),
-        preflight: false,
-      };
-      const run = async (runId: string, filters: Record<string, unknown>): Promise<Results> => {
-        // The options the CLI records with a run (the merge reads the shard from them).
-        const f = { sample: 0.5, ...filters };
-        const r = await replayFile({ ...common, runId, filters: f, options: { file, filters: f } });
-        assert.equal(r.outcome, 'ok', r.message);
-        return readRunResults(r.dir as string, 'merge');
-      };
-      const whole = await run('whole', {});
-      const a = await run('a', { shard: { index: 1, count: 2 } });
-      const b = await run('b', { shard: { index: 2, count: 2 } });
-      const m = mergeResults([a, b], { runId: 'ab' });
-      assert.equal(m.requests.count, whole.requests.count);
-      assert.deepEqual(m.filteredSteps, whole.filteredSteps, 'the sample once, nothing left out by the shards');
-      assert.ok(!m.notes.some((n) => /different options/.test(n)), JSON.stringify(m.notes));
-    } finally {
-      await server.close();
-    }
-  },
-);
-
-test(
-  'the Node engine: two halves of the same sessions, merged, equal the single run in counts',
-  { timeout: 120_000 },
-  async () => {
-    const planner = createPlanner({ pools: buildPools({ seed: 3 }), seed: 3, sessionPrefix: 'seg' });
-    const N = 60;
-    const runOn = async (
-      runId: string,
-      indices: (i: number) => number,
-      limit: number,
-      url: string,
-      apiKey: string,
-    ): Promise<Results> => {
-      const res = await runEngine({
-        target: url,
-        apiKey,
-        input: { kind: 'plans', name: 'segments', plan: (i) => scaleThinkTimes(planner.plan(indices(i)), 0, 0), limit },
-        timing: { mode: 'asap' },
-        connections: 8,
-        resultsDir: dir,
-        runId,
-        scenario: 'segments',
-        options: { segment: runId },
-        preflight: false,
-      });
-      assert.equal(res.outcome, 'ok', res.message);
-      return readRunResults(join(dir, runId), 'merge');
+test('replay shards of one file merge their read-side counts once: nothing left out by the shards, the sample once', {
+  timeout: 120_000,
+}, async () => {
+  const file = join(dir, 'shards.csv');
+  await writeRequestLog(file, makeEvents({ sessions: 60, gapMs: 1 }));
+  const server = await startRecorder();
+  try {
+    const common = {
+      file,
+      target: server.url,
+      timing: { mode: 'asap' as const },
+      resultsDir: join(dir, 'shards'),
+      preflight: false,
     };
-    const single = await startTarget();
-    const shared = await startTarget();
-    try {
-      const whole = await runOn('whole', (i) => i, N, single.url, single.apiKey);
-      // Two instances side by side against one target, as two k6 segments would be.
-      const [h1, h2] = await Promise.all([
-        runOn('half-1', (i) => i, N / 2, shared.url, shared.apiKey),
-        runOn('half-2', (i) => N / 2 + i, N / 2, shared.url, shared.apiKey),
-      ]);
-      const merged = mergeResults([h1, h2], { runId: 'halves' });
-      const counts = (r: Results) => ({
-        total: r.requests.count,
-        failed: r.requests.failed,
-        statuses: r.requests.statuses,
-        byStep: Object.fromEntries(
-          Object.entries(r.requests.byStep).map(([k, t]) => [
-            k,
-            { count: t.count, failed: t.failed, statuses: t.statuses },
-          ]),
-        ),
-        byEndpoint: Object.fromEntries(Object.entries(r.requests.byEndpoint).map(([k, t]) => [k, t.count])),
-        sessions: r.sessions,
-      });
-      assert.deepEqual(counts(merged), counts(whole));
-      assert.ok(whole.requests.count > N, `${whole.requests.count} requests`);
-      assert.equal(
-        merged.timeline.slices.reduce((n, s) => n + Object.values(s.steps).reduce((m, st) => m + st.n, 0), 0),
-        whole.requests.count,
-        'every request is in a slice',
-      );
-      assert.deepEqual(
-        merged.run.parts?.map((p) => [p.runId, p.segment]),
-        [
-          ['half-1', 'half-1'],
-          ['half-2', 'half-2'],
-        ],
-      );
-    } finally {
-      await Promise.all([single.close(), shared.close()]);
-    }
-  },
-);
+    const run = async (runId: string, filters: Record<string, unknown>): Promise<Results> => {
+      // The options the CLI records with a run (the merge reads the shard from them).
+      const f = { sample: 0.5, ...filters };
+      const r = await replayFile({ ...common, runId, filters: f, options: { file, filters: f } });
+      assert.equal(r.outcome, 'ok', r.message);
+      return readRunResults(r.dir as string, 'merge');
+    };
+    const whole = await run('whole', {});
+    const a = await run('a', { shard: { index: 1, count: 2 } });
+    const b = await run('b', { shard: { index: 2, count: 2 } });
+    const m = mergeResults([a, b], { runId: 'ab' });
+    assert.equal(m.requests.count, whole.requests.count);
+    assert.deepEqual(m.filteredSteps, whole.filteredSteps, 'the sample once, nothing left out by the shards');
+    assert.ok(!m.notes.some((n) => /different options/.test(n)), JSON.stringify(m.notes));
+  } finally {
+    await server.close();
+  }
+});
+
+test('the Node engine: two halves of the same sessions, merged, equal the single run in counts', {
+  timeout: 120_000,
+}, async () => {
+  const planner = createPlanner({ pools: buildPools({ seed: 3 }), seed: 3, sessionPrefix: 'seg' });
+  const N = 60;
+  const runOn = async (
+    runId: string,
+    indices: (i: number) => number,
+    limit: number,
+    url: string,
+    apiKey: string,
+  ): Promise<Results> => {
+    const res = await runEngine({
+      target: url,
+      apiKey,
+      input: { kind: 'plans', name: 'segments', plan: (i) => scaleThinkTimes(planner.plan(indices(i)), 0, 0), limit },
+      timing: { mode: 'asap' },
+      connections: 8,
+      resultsDir: dir,
+      runId,
+      scenario: 'segments',
+      options: { segment: runId },
+      preflight: false,
+    });
+    assert.equal(res.outcome, 'ok', res.message);
+    return readRunResults(join(dir, runId), 'merge');
+  };
+  const single = await startTarget();
+  const shared = await startTarget();
+  try {
+    const whole = await runOn('whole', (i) => i, N, single.url, single.apiKey);
+    // Two instances side by side against one target, as two k6 segments would be.
+    const [h1, h2] = await Promise.all([
+      runOn('half-1', (i) => i, N / 2, shared.url, shared.apiKey),
+      runOn('half-2', (i) => N / 2 + i, N / 2, shared.url, shared.apiKey),
+    ]);
+    const merged = mergeResults([h1, h2], { runId: 'halves' });
+    const counts = (r: Results) => ({
+      total: r.requests.count,
+      failed: r.requests.failed,
+      statuses: r.requests.statuses,
+      byStep: Object.fromEntries(
+        Object.entries(r.requests.byStep).map(([k, t]) => [
+          k,
+          { count: t.count, failed: t.failed, statuses: t.statuses },
+        ]),
+      ),
+      byEndpoint: Object.fromEntries(Object.entries(r.requests.byEndpoint).map(([k, t]) => [k, t.count])),
+      sessions: r.sessions,
+    });
+    assert.deepEqual(counts(merged), counts(whole));
+    assert.ok(whole.requests.count > N, `${whole.requests.count} requests`);
+    assert.equal(
+      merged.timeline.slices.reduce((n, s) => n + Object.values(s.steps).reduce((m, st) => m + st.n, 0), 0),
+      whole.requests.count,
+      'every request is in a slice',
+    );
+    assert.deepEqual(
+      merged.run.parts?.map((p) => [p.runId, p.segment]),
+      [
+        ['half-1', 'half-1'],
+        ['half-2', 'half-2'],
+      ],
+    );
+  } finally {
+    await Promise.all([single.close(), shared.close()]);
+  }
+});
 
 test('cartload merge writes one run folder and exits 99 when a merged threshold is crossed', async () => {
   const fail = [{ metric: 'http_req_duration', expression: 'p(95)<30', ok: true }];

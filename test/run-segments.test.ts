@@ -141,88 +141,86 @@ test('the printed commands: one shared SESSION_PREFIX, per-instance RUN_IDs, she
   );
 });
 
-test(
-  '--segments 2 --local: two k6 processes (the harness standing in), disjoint sessions that make the whole test, one merged run',
-  { timeout: 180_000 },
-  async () => {
-    // The harness CLI built, without the TypeScript loader: each instance starts in a fraction of the time.
-    const k6 = await harnessK6Bin(join(dir, 'bin'));
-    const results = join(dir, 'results');
-    const said: string[] = [];
-    const out: string[] = [];
-    // Small pools through POOLS (passed on to every instance): the split does not depend on their
-    // size, and each instance's init would parse the build's 1.6 MB.
-    const pools = join(dir, 'small-pools.json');
-    await writePools(buildPools({ seed: 7, sizes: { products: 50, loyaltyCards: 50, profileIds: 50 } }), pools);
-    const res = await runSegments({
-      scenario: 'lifecycle',
-      env: {
-        PATH: process.env.PATH,
-        K6_BIN: k6,
-        TALON_API_KEY: 'local-key',
-        SESSION_PREFIX: 'seg-local',
-        POOLS: pools,
-      },
-      segments: 2,
-      local: true,
-      rate: 4,
-      duration: '3s',
-      thinkScale: 0,
-      seed: 7,
-      runId: 'split',
-      resultsDir: results,
-      distDir: join(dir, 'dist-local'),
-      say: (l) => said.push(l),
-      k6Stdout: (c) => out.push(c),
-      k6Stderr: (c) => out.push(c),
-    });
-    assert.equal(res.mode, 'local', JSON.stringify(res));
-    if (res.mode !== 'local') return;
-    assert.equal(res.exitCode, 0, out.join(''));
-    assert.deepEqual(
-      res.instances.map((r) => r.exitCode),
-      [0, 0],
-    );
-    assert.ok(
-      out.some((c) => c.startsWith('[1/2] ')) && out.some((c) => c.startsWith('[2/2] ')),
-      "each instance's output is marked",
-    );
-    assert.deepEqual((await readdir(join(results, 'split', 'parts'))).sort(), ['split-1of2', 'split-2of2']);
+test('--segments 2 --local: two k6 processes (the harness standing in), disjoint sessions that make the whole test, one merged run', {
+  timeout: 180_000,
+}, async () => {
+  // The harness CLI built, without the TypeScript loader: each instance starts in a fraction of the time.
+  const k6 = await harnessK6Bin(join(dir, 'bin'));
+  const results = join(dir, 'results');
+  const said: string[] = [];
+  const out: string[] = [];
+  // Small pools through POOLS (passed on to every instance): the split does not depend on their
+  // size, and each instance's init would parse the build's 1.6 MB.
+  const pools = join(dir, 'small-pools.json');
+  await writePools(buildPools({ seed: 7, sizes: { products: 50, loyaltyCards: 50, profileIds: 50 } }), pools);
+  const res = await runSegments({
+    scenario: 'lifecycle',
+    env: {
+      PATH: process.env.PATH,
+      K6_BIN: k6,
+      TALON_API_KEY: 'local-key',
+      SESSION_PREFIX: 'seg-local',
+      POOLS: pools,
+    },
+    segments: 2,
+    local: true,
+    rate: 4,
+    duration: '3s',
+    thinkScale: 0,
+    seed: 7,
+    runId: 'split',
+    resultsDir: results,
+    distDir: join(dir, 'dist-local'),
+    say: (l) => said.push(l),
+    k6Stdout: (c) => out.push(c),
+    k6Stderr: (c) => out.push(c),
+  });
+  assert.equal(res.mode, 'local', JSON.stringify(res));
+  if (res.mode !== 'local') return;
+  assert.equal(res.exitCode, 0, out.join(''));
+  assert.deepEqual(
+    res.instances.map((r) => r.exitCode),
+    [0, 0],
+  );
+  assert.ok(
+    out.some((c) => c.startsWith('[1/2] ')) && out.some((c) => c.startsWith('[2/2] ')),
+    "each instance's output is marked",
+  );
+  assert.deepEqual((await readdir(join(results, 'split', 'parts'))).sort(), ['split-1of2', 'split-2of2']);
 
-    const sent = await Promise.all(
-      res.instances.map(
-        async (r) => JSON.parse(await readFile(join(r.dir, 'sessions.harness.json'), 'utf8')) as string[],
-      ),
-    );
-    const [a, b] = sent as [string[], string[]];
-    assert.ok(a.length > 0 && b.length > 0);
-    assert.deepEqual(
-      a.filter((id) => b.includes(id)),
-      [],
-      'no session sent by both instances',
-    );
-    const all = Array.from({ length: 12 }, (_, i) => `seg-local-7-${i}`);
-    assert.deepEqual([...a, ...b].sort(), all.sort(), '4/s for 3 s: sessions 0..11, each once');
+  const sent = await Promise.all(
+    res.instances.map(
+      async (r) => JSON.parse(await readFile(join(r.dir, 'sessions.harness.json'), 'utf8')) as string[],
+    ),
+  );
+  const [a, b] = sent as [string[], string[]];
+  assert.ok(a.length > 0 && b.length > 0);
+  assert.deepEqual(
+    a.filter((id) => b.includes(id)),
+    [],
+    'no session sent by both instances',
+  );
+  const all = Array.from({ length: 12 }, (_, i) => `seg-local-7-${i}`);
+  assert.deepEqual([...a, ...b].sort(), all.sort(), '4/s for 3 s: sessions 0..11, each once');
 
-    const parts = await Promise.all(
-      res.instances.map(async (r) => JSON.parse(await readFile(join(r.dir, 'summary.json'), 'utf8')) as RunSummary),
-    );
-    const merged = JSON.parse(await readFile(join(results, 'split', 'summary.json'), 'utf8')) as RunSummary;
-    assert.equal(merged.runId, 'split');
-    assert.equal(merged.sessions.started, 12);
-    assert.equal(
-      merged.requests.total,
-      (parts[0] as RunSummary).requests.total + (parts[1] as RunSummary).requests.total,
-    );
-    assert.equal(merged.requests.failed, 0);
-    assert.ok(merged.thresholds && merged.thresholds.length > 0 && merged.thresholds.every((t) => t.ok));
-    assert.deepEqual(merged.options.parts, ['split-1of2', 'split-2of2']);
-    assert.ok(!JSON.stringify(merged).includes('local-key'), 'no API key in the merged summary');
-    assert.ok(
-      said.some((l) => /2 instances over execution segments 0:1\/2, 1\/2:1; session IDs seg-local-7-<n>/.test(l)),
-    );
-  },
-);
+  const parts = await Promise.all(
+    res.instances.map(async (r) => JSON.parse(await readFile(join(r.dir, 'summary.json'), 'utf8')) as RunSummary),
+  );
+  const merged = JSON.parse(await readFile(join(results, 'split', 'summary.json'), 'utf8')) as RunSummary;
+  assert.equal(merged.runId, 'split');
+  assert.equal(merged.sessions.started, 12);
+  assert.equal(
+    merged.requests.total,
+    (parts[0] as RunSummary).requests.total + (parts[1] as RunSummary).requests.total,
+  );
+  assert.equal(merged.requests.failed, 0);
+  assert.ok(merged.thresholds && merged.thresholds.length > 0 && merged.thresholds.every((t) => t.ok));
+  assert.deepEqual(merged.options.parts, ['split-1of2', 'split-2of2']);
+  assert.ok(!JSON.stringify(merged).includes('local-key'), 'no API key in the merged summary');
+  assert.ok(
+    said.some((l) => /2 instances over execution segments 0:1\/2, 1\/2:1; session IDs seg-local-7-<n>/.test(l)),
+  );
+});
 
 test('the CLI refuses --local without --segments, and --segments with the Node engine', async () => {
   const env = { PATH: '/nonexistent', K6_BIN: '', TALON_BASE_URL: '', TALON_API_KEY: '' };

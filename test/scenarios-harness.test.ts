@@ -254,8 +254,9 @@ test('PROFILE names a JSON profile file beside the bundle, and SESSION_PREFIX fi
       ['open', 'close'],
       'checkout only, no updates',
     );
-    const cart = (reqs[1]?.requestBody as { customerSession: { cartItems: unknown[] } }).customerSession.cartItems;
-    assert.equal(cart.length, 3);
+    const cart = (reqs[1]?.requestBody as { customerSession: { cartItems: unknown[] } } | undefined)?.customerSession
+      .cartItems;
+    assert.equal(cart?.length, 3);
   }
   await assert.rejects(
     runK6Bundle({ bundle: bundle('lifecycle'), apiKey: KEY, env: { PROFILE: './missing-profile.json' } }),

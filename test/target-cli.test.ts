@@ -29,8 +29,9 @@ function spawnCli(args: string[], env: Record<string, string | undefined> = {}) 
     rl.once('line', resolve);
     child.once('exit', () => reject(new Error(`exited before printing a line; stderr: ${stderr}`)));
   });
-  // Tests that expect an early exit never read the line: keep its rejection from going unhandled.
-  firstLine.catch(() => {});
+  firstLine.catch(() => {
+    // Tests that expect an early exit never read the line: keep its rejection from going unhandled.
+  });
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
   return { child, firstLine, exited, stderr: () => stderr };
 }

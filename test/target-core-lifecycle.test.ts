@@ -235,9 +235,8 @@ describe('updates build on the stored session', () => {
     let s = ok(c.put('s', { attributes: { zip: '10115' } }, { content: ['customerSession'] })).customerSession!;
     assert.equal(s.cartItems.length, 2);
     assert.deepEqual(s.attributes, { city: 'Berlin', zip: '10115' });
-    s = ok(
-      c.put('s', { cartItems: [{ sku: 'C', quantity: 1, price: 1 }] }, { content: ['customerSession'] }),
-    ).customerSession!;
+    s = ok(c.put('s', { cartItems: [{ sku: 'C', quantity: 1, price: 1 }] }, { content: ['customerSession'] }))
+      .customerSession!;
     assert.deepEqual(
       s.cartItems.map((i) => i.sku),
       ['C'],

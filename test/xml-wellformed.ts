@@ -11,7 +11,7 @@ export interface XmlElement {
 
 const NAME = /^[A-Za-z_][\w.-]*/;
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-// eslint-disable-next-line no-control-regex -- the characters XML 1.0 forbids are exactly these
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters XML 1.0 forbids are exactly these
 const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 
 function decode(raw: string, where: string): string {

@@ -13,7 +13,8 @@ export interface CodeEntry {
 }
 
 export type CodeCheck =
-  { ok: true; entry: CodeEntry } | { ok: false; reason: 'not-found' | 'limit-reached'; entry?: CodeEntry };
+  | { ok: true; entry: CodeEntry }
+  | { ok: false; reason: 'not-found' | 'limit-reached'; entry?: CodeEntry };
 
 /** A stable numeric ID for a pattern code, so answers repeat across runs. */
 function stableId(code: string): number {

@@ -19,16 +19,16 @@
   };
   var charts = [];
 
-  function ms(u, v) {
+  function ms(_u, v) {
     return v == null ? '–' : (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)) + ' ms';
   }
-  function perSecond(u, v) {
+  function perSecond(_u, v) {
     return v == null ? '–' : (v >= 100 ? v.toFixed(0) : v.toFixed(1)) + '/s';
   }
-  function plain(u, v) {
+  function plain(_u, v) {
     return v == null ? '–' : String(Math.round(v * 100) / 100);
   }
-  function percent(u, v) {
+  function percent(_u, v) {
     return v == null ? '–' : (v * 100).toFixed(2) + '%';
   }
 
@@ -172,7 +172,7 @@
             label: 'errors',
             grid: { show: false },
             size: 56,
-            values: function (u, vals) {
+            values: function (_u, vals) {
               return vals.map(function (v) {
                 return (v * 100).toFixed(0) + '%';
               });

@@ -113,7 +113,11 @@ async function eachRow(file: string, onRow: (row: string[]) => void): Promise<vo
       `${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (err as Error).message}`,
     );
   }
-  const input: Readable = gz ? pipeline(createReadStream(file), createGunzip(), () => {}) : createReadStream(file);
+  const input: Readable = gz
+    ? pipeline(createReadStream(file), createGunzip(), () => {
+        // A failure reaches the parser below as the stream's error.
+      })
+    : createReadStream(file);
   const parser = input.pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true }));
   await new Promise<void>((resolve, reject) => {
     let failed = false;

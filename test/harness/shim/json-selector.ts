@@ -58,7 +58,7 @@ function walk(value: unknown, parts: string[], i: number): unknown {
       for (const k of Object.keys(obj)) if (re.test(k)) return walk(obj[k], parts, i + 1);
       return MISSING;
     }
-    return Object.prototype.hasOwnProperty.call(obj, key) ? walk(obj[key], parts, i + 1) : MISSING;
+    return Object.hasOwn(obj, key) ? walk(obj[key], parts, i + 1) : MISSING;
   }
   return MISSING;
 }
