@@ -45,9 +45,13 @@ export interface BuildPoolsOptions {
   sizes?: Partial<PoolSizes>;
 }
 
-/** How many seed and size combinations buildPools keeps (about 3 MB each at the default sizes). */
-const KEPT_POOLS = 4;
-const built = new Map<string, PoolArrays>();
+/**
+ * What buildPools keeps, least recently used first, by pool elements: about four sets of the
+ * default sizes (38,260 elements, about 3 MB each), while small sets hardly count.
+ */
+const KEPT_ELEMENTS = 160_000;
+const built = new Map<string, { pools: PoolArrays; elements: number }>();
+let keptElements = 0;
 
 /**
  * Builds every pool from a seed: the same seed and sizes give the same pools. A process builds
@@ -59,13 +63,21 @@ const built = new Map<string, PoolArrays>();
 export function buildPools(options: BuildPoolsOptions): PoolArrays {
   const sizes = checkedSizes(options.sizes);
   const key = `${seedNumber(options.seed)}:${POOL_NAMES.map((name) => sizes[name]).join(',')}`;
-  let pools = built.get(key);
-  if (pools === undefined) {
-    pools = freezePools(makePools(options.seed, sizes));
-    if (built.size >= KEPT_POOLS) built.delete(built.keys().next().value as string);
-    built.set(key, pools);
+  let entry = built.get(key);
+  if (entry === undefined) {
+    const elements = POOL_NAMES.reduce((n, name) => n + sizes[name], 0);
+    entry = { pools: freezePools(makePools(options.seed, sizes)), elements };
+    keptElements += elements;
   }
-  return pools;
+  // Set again, last: the Map's order is the order of use, least recent first.
+  built.delete(key);
+  built.set(key, entry);
+  for (const [oldest, { elements }] of built) {
+    if (keptElements <= KEPT_ELEMENTS || oldest === key) break;
+    built.delete(oldest);
+    keptElements -= elements;
+  }
+  return entry.pools;
 }
 
 /**

@@ -65,6 +65,7 @@ test('buildPools is seeded: same seed same pools, other seed other pools, sizes 
 });
 
 test('buildPools builds once per seed and sizes in a process, and no caller can change what another sees', () => {
+  const defaults = pools1();
   const kept = buildPools({ seed: 3, sizes: SMALL });
   assert.equal(buildPools({ seed: 3, sizes: { ...SMALL } }), kept, 'the same pools object for the same seed and sizes');
   assert.equal(buildPools({ seed: '3', sizes: SMALL }), kept, 'a string seed names the same pools as its number');
@@ -73,6 +74,8 @@ test('buildPools builds once per seed and sizes in a process, and no caller can 
   const bigger = buildPools({ seed: 3, sizes: { ...SMALL, products: 6 } });
   assert.notEqual(bigger, kept, 'other sizes are built anew');
   assert.equal(bigger.products.length, 6);
+  for (let seed = 10; seed < 20; seed++) buildPools({ seed, sizes: SMALL });
+  assert.equal(pools1(), defaults, 'small pools built since do not push out the default ones');
 
   // Every array, product and attributes object is frozen: a write throws (modules are strict) and changes nothing.
   const product = kept.products[0]!;
