@@ -6,7 +6,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BuildError } from './errors.ts';
 import type { Pools } from '../generators/types.ts';
-import { buildPools, readPools, writePools } from '../generators/pools.ts';
+import { buildPools, poolsText, readPools } from '../generators/pools.ts';
+import { writeOutputText } from '../io/output.ts';
 import { compilePlanModel } from '../generators/plan-compile.ts';
 import { poolSizes } from '../generators/plan-model.ts';
 import { PRESET_NAMES, PRESETS } from '../generators/profiles.ts';
@@ -26,6 +27,13 @@ export interface PoolsReport {
   sizes: Record<string, number>;
 }
 
+/**
+ * The text of generated pools (1.6 MB at the default sizes) with their plan models, by the pools
+ * buildPools keeps for the process: a process that builds for one seed again (a library caller,
+ * a test) writes the same frozen pools and serialises them once.
+ */
+const generatedTexts = new WeakMap<Pools, string>();
+
 export async function writeBundlePools(options: { outDir: string; seed: number; from?: string }): Promise<PoolsReport> {
   const file = join(options.outDir, POOLS_FILE);
   let pools: Pools;
@@ -35,16 +43,25 @@ export async function writeBundlePools(options: { outDir: string; seed: number; 
     if (!options.from) throw err;
     throw new BuildError([err instanceof Error ? err.message : String(err)]);
   }
-  const counts = poolSizes(pools);
-  await writePools(pools, file, 'pools file', {
-    planModels: PRESET_NAMES.map((name) =>
-      compilePlanModel(PRESETS[name] as NonNullable<(typeof PRESETS)[string]>, counts),
-    ),
-  });
+  let text = generatedTexts.get(pools);
+  if (text === undefined) {
+    text = poolsTextWithModels(pools);
+    if (!options.from) generatedTexts.set(pools, text);
+  }
+  await writeOutputText(file, text, 'pools file');
   const sizes: Record<string, number> = {};
   for (const [name, pool] of Object.entries(pools)) sizes[name] = (pool as ArrayLike<unknown>).length;
   const bytes = (await stat(file)).size;
   return options.from
     ? { file, bytes, source: 'file', from: options.from, sizes }
     : { file, bytes, source: 'generated', seed: options.seed, sizes };
+}
+
+function poolsTextWithModels(pools: Pools): string {
+  const counts = poolSizes(pools);
+  return poolsText(pools, {
+    planModels: PRESET_NAMES.map((name) =>
+      compilePlanModel(PRESETS[name] as NonNullable<(typeof PRESETS)[string]>, counts),
+    ),
+  });
 }

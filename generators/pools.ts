@@ -27,8 +27,11 @@ export const DEFAULT_POOL_SIZES: Readonly<PoolSizes> = Object.freeze({
   campaignIds: 20,
 });
 
-/** The pools as plain arrays (what Node builds and reads; k6 sees the same through SharedArrays). */
-export type PoolArrays = { [K in PoolName]: Pools[K] extends ArrayLike<infer T> ? T[] : never };
+/**
+ * The pools as plain arrays (what Node builds and reads; k6 sees the same through SharedArrays).
+ * Read-only: buildPools hands the same pools to every caller in a process.
+ */
+export type PoolArrays = { [K in PoolName]: Pools[K] extends ArrayLike<infer T> ? readonly Readonly<T>[] : never };
 
 export class PoolsError extends CartloadError {
   constructor(message: string) {
@@ -43,21 +46,74 @@ export interface BuildPoolsOptions {
 }
 
 /**
- * Builds every pool from a seed: the same seed and sizes give the same pools. Uses a fresh Faker
- * with the en locale only (importing faker's index would load every locale).
+ * What buildPools keeps, least recently used first, by pool elements: about four sets of the
+ * default sizes (38,260 elements, about 3 MB each), while small sets hardly count.
+ */
+const KEPT_ELEMENTS = 160_000;
+const built = new Map<string, { pools: PoolArrays; elements: number }>();
+let keptElements = 0;
+
+/**
+ * Builds every pool from a seed: the same seed and sizes give the same pools. A process builds
+ * them once per seed and sizes and hands the same pools to every caller: building the default
+ * pools costs 0.3-0.7 s of CPU, and one command may need them twice (`capacity --engine k6`
+ * plans the sessions and writes pools.json). They are frozen, every array and product, so that
+ * no caller can change what another one sees (freezing costs about 2 ms).
  */
 export function buildPools(options: BuildPoolsOptions): PoolArrays {
-  const sizes = { ...DEFAULT_POOL_SIZES, ...options.sizes };
+  const sizes = checkedSizes(options.sizes);
+  const key = `${seedNumber(options.seed)}:${POOL_NAMES.map((name) => sizes[name]).join(',')}`;
+  let entry = built.get(key);
+  if (entry === undefined) {
+    const elements = POOL_NAMES.reduce((n, name) => n + sizes[name], 0);
+    entry = { pools: freezePools(makePools(options.seed, sizes)), elements };
+    keptElements += elements;
+  }
+  // Set again, last: the Map's order is the order of use, least recent first.
+  built.delete(key);
+  built.set(key, entry);
+  for (const [oldest, { elements }] of built) {
+    if (keptElements <= KEPT_ELEMENTS || oldest === key) break;
+    built.delete(oldest);
+    keptElements -= elements;
+  }
+  return entry.pools;
+}
+
+/**
+ * buildPools without the process's memo: new pools each call, not frozen (for a caller that
+ * changes the pools it gets, and to check that a seed builds the same pools every time).
+ */
+export function buildFreshPools(options: BuildPoolsOptions): PoolArrays {
+  return makePools(options.seed, checkedSizes(options.sizes));
+}
+
+function checkedSizes(given: Partial<PoolSizes> | undefined): PoolSizes {
+  const sizes = { ...DEFAULT_POOL_SIZES, ...given };
   for (const name of POOL_NAMES) {
     const n = sizes[name];
     if (!Number.isInteger(n) || n < 0) throw new PoolsError(`sizes.${name}: must be an integer ≥ 0, got ${n}`);
   }
   if (sizes.products < 1) throw new PoolsError('sizes.products: must be ≥ 1');
   if (sizes.stores < 1) throw new PoolsError('sizes.stores: must be ≥ 1');
+  return sizes;
+}
+
+function freezePools(pools: PoolArrays): PoolArrays {
+  for (const p of pools.products) {
+    if (p.attributes) Object.freeze(p.attributes);
+    Object.freeze(p);
+  }
+  for (const name of POOL_NAMES) Object.freeze(pools[name]);
+  return Object.freeze(pools);
+}
+
+/** Uses a fresh Faker with the en locale only (importing faker's index would load every locale). */
+function makePools(seed: number | string, sizes: PoolSizes): PoolArrays {
   // The en instance's constructor is faker's Faker class: a fresh, independently seeded instance without loading other locales.
   const FakerClass = enFaker.constructor as typeof Faker;
   const f = new FakerClass({ locale: enFaker.rawDefinitions });
-  f.seed(seedNumber(options.seed));
+  f.seed(seedNumber(seed));
   const unique = uniqueFactory();
 
   const products: Product[] = [];

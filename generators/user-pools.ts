@@ -56,7 +56,7 @@ export async function readCsvPools(specs: readonly CsvPoolSpec[]): Promise<Parti
   const out: Partial<PoolArrays> = {};
   for (const spec of specs) {
     if (out[spec.pool]) throw new PoolsError(`--csv: pool ${spec.pool} named twice`);
-    (out as Record<PoolName, unknown[]>)[spec.pool] = await readCsvPool(spec.pool, spec.file);
+    (out as Record<PoolName, readonly unknown[]>)[spec.pool] = await readCsvPool(spec.pool, spec.file);
   }
   return out;
 }

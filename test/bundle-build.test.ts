@@ -103,7 +103,7 @@ test('pools.json beside the bundles holds every pool, seeded', async () => {
   assert.equal(
     await readFile(again.pools?.file as string, 'utf8'),
     await readFile(report.pools.file, 'utf8'),
-    'same seed, same pools',
+    'same seed, same pools (the text the first build kept)',
   );
 });
 
@@ -186,6 +186,11 @@ test('cartload build prints each bundle size and exits 0; a forbidden import exi
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, /clean\.js\s+\d+(\.\d)? (B|kB)/);
   assert.match(ok.stdout, /pools\.json .*generated, seed 1/);
+  assert.notEqual(
+    await readFile(join(out, 'pools.json'), 'utf8'),
+    await readFile(report.pools?.file as string, 'utf8'),
+    'another seed, other pools: nothing kept from the seed 7 build',
+  );
   assert.match(ok.stdout, /results\/ .*k6 runs write their results here/);
   const bad = await runMain(['build', '--out-dir', out, '--entry', fixture('uses-node.ts')]);
   assert.equal(bad.code, 2);

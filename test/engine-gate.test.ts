@@ -94,7 +94,8 @@ test("the README's CI gate (--dry --sample 0.1 --max-error-rate 0.01) passes on 
     sessions: 400,
     format: 'csv',
     out: file,
-    seed: 7,
+    // The run above's seed: this process builds the seed's pools once.
+    seed: 1,
     stdout: new Writable({ write: (_c, _e, cb) => cb() }),
   });
   const target = await startTarget({ apiKey: 'gate-key' });

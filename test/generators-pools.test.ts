@@ -7,6 +7,7 @@ import { DEFAULT_VALID_COUPON_PATTERN, DEFAULT_VALID_REFERRAL_PATTERN } from '..
 import {
   DEFAULT_POOL_SIZES,
   PoolsError,
+  buildFreshPools,
   buildPools,
   readPools,
   writeDefaultPools,
@@ -39,27 +40,63 @@ const SMALL = {
   campaignIds: 3,
 };
 
-// Pools of the default sizes, built once for the tests that read them (a build costs about 0.2 s).
-let seeded3: ReturnType<typeof buildPools> | undefined;
-const pools3 = (): ReturnType<typeof buildPools> => (seeded3 ??= buildPools({ seed: 3 }));
+// Pools of the default sizes, seed 1: what resolvePools and writeDefaultPools below also build, so
+// this file builds them once (buildPools keeps them for the process).
+const pools1 = (): ReturnType<typeof buildPools> => buildPools({ seed: 1 });
 
 test('buildPools is seeded: same seed same pools, other seed other pools, sizes as asked', () => {
-  const a = pools3();
-  assert.equal(JSON.stringify(buildPools({ seed: 3 })), JSON.stringify(a));
-  assert.notEqual(
-    JSON.stringify(buildPools({ seed: 4, sizes: SMALL })),
-    JSON.stringify(buildPools({ seed: 3, sizes: SMALL })),
+  // Fresh builds: buildPools would hand back the pools it kept.
+  assert.equal(
+    JSON.stringify(buildFreshPools({ seed: 3, sizes: SMALL })),
+    JSON.stringify(buildFreshPools({ seed: 3, sizes: SMALL })),
   );
+  assert.notEqual(
+    JSON.stringify(buildFreshPools({ seed: 4, sizes: SMALL })),
+    JSON.stringify(buildFreshPools({ seed: 3, sizes: SMALL })),
+  );
+  const a = pools1();
   for (const name of POOL_NAMES) assert.equal(a[name].length, DEFAULT_POOL_SIZES[name], name);
   const small = buildPools({ seed: 3, sizes: { products: 10, loyaltyCards: 0 } });
   assert.equal(small.products.length, 10);
   assert.equal(small.loyaltyCards.length, 0);
   assert.throws(() => buildPools({ seed: 1, sizes: { products: 0 } }), /sizes\.products: must be ≥ 1/);
   assert.throws(() => buildPools({ seed: 1, sizes: { stores: -1 } }), /sizes\.stores: must be an integer ≥ 0/);
+  assert.throws(() => buildFreshPools({ seed: 1, sizes: { stores: -1 } }), /sizes\.stores: must be an integer ≥ 0/);
+});
+
+test('buildPools builds once per seed and sizes in a process, and no caller can change what another sees', () => {
+  const defaults = pools1();
+  const kept = buildPools({ seed: 3, sizes: SMALL });
+  assert.equal(buildPools({ seed: 3, sizes: { ...SMALL } }), kept, 'the same pools object for the same seed and sizes');
+  assert.equal(buildPools({ seed: '3', sizes: SMALL }), kept, 'a string seed names the same pools as its number');
+  assert.deepEqual(buildFreshPools({ seed: 3, sizes: SMALL }), kept, 'what a fresh build gives');
+  assert.notEqual(buildPools({ seed: 4, sizes: SMALL }), kept, 'another seed is built anew');
+  const bigger = buildPools({ seed: 3, sizes: { ...SMALL, products: 6 } });
+  assert.notEqual(bigger, kept, 'other sizes are built anew');
+  assert.equal(bigger.products.length, 6);
+  for (let seed = 10; seed < 20; seed++) buildPools({ seed, sizes: SMALL });
+  assert.equal(pools1(), defaults, 'small pools built since do not push out the default ones');
+
+  // Every array, product and attributes object is frozen: a write throws (modules are strict) and changes nothing.
+  const product = kept.products[0]!;
+  const price = product.price;
+  const mutations: [string, () => void][] = [
+    ['a pool', () => (kept.products as unknown[]).push({})],
+    ['a pool element', () => ((kept.profileIds as string[])[0] = 'someone-else')],
+    ['a product', () => ((product as { price: number }).price = 0)],
+    ['a product attribute', () => ((product.attributes as Record<string, string>).color = 'none')],
+    ['the pools object', () => ((kept as { stores: readonly string[] }).stores = [])],
+  ];
+  for (const [what, mutate] of mutations) assert.throws(mutate, TypeError, `${what} cannot be changed`);
+  assert.deepEqual(buildPools({ seed: 3, sizes: SMALL }), buildFreshPools({ seed: 3, sizes: SMALL }), 'unchanged');
+  assert.equal(product.price, price);
+  const fresh = buildFreshPools({ seed: 3, sizes: SMALL });
+  (fresh.profileIds as string[])[0] = 'mine';
+  assert.notEqual(buildPools({ seed: 3, sizes: SMALL }).profileIds[0], 'mine', 'a fresh build is the caller’s own');
 });
 
 test('pool contents: unique SKUs with two-decimal prices, valid codes match the target conventions, invalid ones never do', () => {
-  const p = pools3();
+  const p = pools1();
   assert.equal(new Set(p.products.map((x) => x.sku)).size, p.products.length);
   for (const x of p.products) {
     assert.ok(
@@ -89,7 +126,7 @@ test('writePools / readPools round-trip; writeDefaultPools writes what build and
   const text = await readFile(file, 'utf8');
   assert.ok(text.split('\n').length > 50, 'one element a line');
   const def = join(dir, 'default.json');
-  const written = await writeDefaultPools(def, 6);
+  const written = await writeDefaultPools(def, 1);
   assert.deepEqual(await readPools(def), written);
 });
 

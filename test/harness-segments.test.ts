@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildScenarios, PROJECT_ROOT } from '../bundle/index.ts';
 import { createTargetCore } from '../emulator/core/index.ts';
+import { buildPools, writePools } from '../generators/pools.ts';
 import { executionTuple } from './harness/execution-segment.ts';
 import { runK6Bundle, type HarnessRequest } from './harness/index.ts';
 
@@ -70,11 +71,17 @@ test("over any sequence, the instances' shares of N iterations cover 0..N-1 exac
 let dir: string;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cartload-segments-'));
+  // Small pools: which instance sends which session does not depend on their size.
+  const pools = join(dir, 'small-pools.json');
+  await writePools(
+    buildPools({ seed: 3, sizes: { products: 50, validCoupons: 50, loyaltyCards: 50, profileIds: 50 } }),
+    pools,
+  );
   await buildScenarios({
     rootDir: PROJECT_ROOT,
     entries: [join(PROJECT_ROOT, 'scenarios', 'lifecycle.ts')],
     outDir: dir,
-    seed: 3,
+    pools,
   });
 });
 after(async () => {

@@ -15,12 +15,13 @@ import { runGenerate, runPools } from '../generators/run.ts';
 import { prepareRunDir, RunDirError } from '../report/write.ts';
 
 let dir = '';
-// Pools built once: the writers under test read them from this file rather than build them each time.
+// Pools built once, small (what is under test is where the writers write, not how much): the
+// writers read them from this file rather than build them each time.
 let pools: ReturnType<typeof buildPools>;
 let poolsFile = '';
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cartload-io-'));
-  pools = buildPools({ seed: 1 });
+  pools = buildPools({ seed: 1, sizes: { products: 50, validCoupons: 50, loyaltyCards: 50, profileIds: 50 } });
   poolsFile = join(dir, 'pools.json');
   await writePools(pools, poolsFile);
 });

@@ -11,7 +11,7 @@ import { buildScenarios, PROJECT_ROOT } from '../bundle/index.ts';
 import { createTargetCore } from '../emulator/core/index.ts';
 import { editProfile } from '../generators/profile-edit.ts';
 import { createPlanner } from '../generators/planner.ts';
-import { buildPools, validatePools } from '../generators/pools.ts';
+import { buildPools, validatePools, writePools } from '../generators/pools.ts';
 import { resolveProfile, type TrafficProfile } from '../generators/profiles.ts';
 import { DEFAULT_VALID_COUPON_PATTERN } from '../model/conventions.ts';
 import { formatProfile } from '../orchestrate/learn.ts';
@@ -38,11 +38,15 @@ before(async () => {
   learned = resolveProfile(r.profile);
   const file = join(dir, 'learned.json');
   await writeFile(file, formatProfile(r.profile));
+  // The bundle ships the recording's own small pools: the test compares its sessions with the
+  // Node planner's from the same pools.json, whatever their size.
+  const poolsFile = join(dir, 'recorded-pools.json');
+  await writePools(pools, poolsFile);
   await buildScenarios({
     rootDir: PROJECT_ROOT,
     outDir: join(dir, 'dist'),
     entries: [join(PROJECT_ROOT, 'scenarios', 'lifecycle.ts')],
-    seed: 3,
+    pools: poolsFile,
     profile: file,
   });
 });

@@ -17,7 +17,8 @@ let resultsDir: string;
 let pools: ReturnType<typeof buildPools>;
 before(async () => {
   resultsDir = await mkdtemp(join(tmpdir(), 'cartload-target-'));
-  pools = buildPools({ seed: 7 });
+  // Small pools: 120 sessions need no 5,000-product catalog to overlap their requests.
+  pools = buildPools({ seed: 7, sizes: { products: 200, validCoupons: 100, loyaltyCards: 200, profileIds: 200 } });
 });
 after(async () => {
   await rm(resultsDir, { recursive: true, force: true });
