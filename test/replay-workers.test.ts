@@ -166,7 +166,9 @@ test('two workers: every step once, in session order, on one timeline, the one t
           .map((r) => r.at - (offsetOf.get(key(r.method, r.path, r.body)) as number)),
       );
     const apart = startOf(2) - startOf(1);
-    assert.ok(Math.abs(apart) < 400, `the workers' clocks are ${apart.toFixed(0)} ms apart`);
+    // Early is the own-clock signature (about −1,000 ms); late is lag, which a busy machine can
+    // stretch past half a second for one worker's thread, so lateness is bounded only loosely.
+    assert.ok(apart > -400 && apart < 1500, `worker 2's clock is ${apart.toFixed(0)} ms from worker 1's`);
 
     const run = join(results, 'two');
     assert.deepEqual((await readdir(join(run, 'parts'))).sort(), ['two-w1of2', 'two-w2of2']);
