@@ -18,7 +18,8 @@ import { PRESET_NAMES, PRESETS, resolveProfile } from '../generators/profiles.ts
 import { ConfigError, parseConfig } from '../scenarios/lib/config.ts';
 import { applyRateScale } from '../scenarios/lib/rate-scale.ts';
 import { checkK8sName, k6OperatorManifests, type BundleFile, type K6OperatorManifests } from './k6-operator.ts';
-import { scenarioEnv, type RunScenarioOptions } from './run.ts';
+import type { RunScenarioOptions } from './run.ts';
+import { scenarioEnv } from './scenario-env.ts';
 import { SCENARIO_VARIABLES } from './segments.ts';
 import { isLoopbackUrl } from '../io/url.ts';
 
