@@ -53,14 +53,16 @@ export interface RecordingOptions {
  */
 export function makeRecording(o: RecordingOptions & { keepPlans?: boolean }): Recording {
   const planner = createPlanner({ pools: o.pools, profile: o.profile, seed: o.seed });
-  const parts: string[] = [requestLogCsv([REQUEST_LOG_COLUMNS])];
+  // Kept as bytes until the end: each plan's text is a rope of its cells, and thousands of ropes
+  // held at once cost the garbage collector more than writing the text (twice the time, measured).
+  const parts: Buffer[] = [Buffer.from(requestLogCsv([REQUEST_LOG_COLUMNS]))];
   const plans: SessionPlan[] = [];
   for (let i = 0; i < o.sessions; i++) {
     const plan = planner.plan(i);
     if (o.keepPlans !== false) plans.push(plan);
-    parts.push(requestLogCsv(planToRequestLogRecords(plan, Math.round(o.start(i)))));
+    parts.push(Buffer.from(requestLogCsv(planToRequestLogRecords(plan, Math.round(o.start(i))))));
   }
-  return { plans, csv: parts.join('') };
+  return { plans, csv: Buffer.concat(parts).toString() };
 }
 
 /**
