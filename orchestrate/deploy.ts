@@ -119,6 +119,8 @@ export async function deployK6Operator(o: DeployK6OperatorOptions): Promise<Depl
       `${o.profile !== undefined ? '--profile' : 'PROFILE'} ${config.profile}: neither a preset (${PRESET_NAMES.join(', ')}) nor a file`,
     );
   }
+  // Refused before the bundle is built, as `cartload build` refuses it.
+  if (o.pools !== undefined && !existsSync(resolve(o.pools))) throw new DeployError(`--pools ${o.pools}: no such file`);
   // What every runner would refuse at init: a bad what-if edit, RATE_SCALE without a learned curve, ...
   try {
     applyRateScale(
