@@ -353,8 +353,12 @@ test('deploy/k6-operator/testrun.example.yaml is what the command writes for its
 
 test('the CLI refuses a missing target and a bad name, naming the option', async () => {
   const env = { TALON_BASE_URL: '', TALON_API_KEY: '' };
-  // One spawn: the package bin ends with exit code 2; the other case runs main() in this process.
-  const a = await runCartload(['deploy', 'k6-operator'], { env });
+  // One spawn: the package bin ends with exit code 2 (on a flag refused before anything is loaded);
+  // the cases under test run main() in this process.
+  const bin = await runCartload(['deploy', 'k6-operator', '--parallelism', '0'], { env });
+  assert.equal(bin.code, 2);
+  assert.match(bin.stderr, /--parallelism must be a whole number from 1 to 1000, got 0/);
+  const a = await runMain(['deploy', 'k6-operator'], { env });
   assert.equal(a.code, 2);
   assert.match(a.stderr, /name the deployment the runners load with --target or TALON_BASE_URL/);
   const b = await runMain(['deploy', 'k6-operator', '--target', 'https://x.example', '--name', 'Bad_Name'], {
