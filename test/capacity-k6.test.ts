@@ -30,7 +30,8 @@ before(async () => {
   [target, k6] = await Promise.all([
     // In this process: the load comes from the k6 processes, and this one only waits for them.
     startTarget({ apiKey: 'capacity-key', knobs: { capacity: { workers: 2, serviceTime: '40' } } }),
-    standInK6Bin(join(dir, 'bin')),
+    // Runs of seconds: see K6BinOptions.short.
+    standInK6Bin(join(dir, 'bin'), { short: true }),
   ]);
 });
 after(async () => {
