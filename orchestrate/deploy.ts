@@ -18,7 +18,8 @@ import { PRESET_NAMES, PRESETS, resolveProfile } from '../generators/profiles.ts
 import { ConfigError, parseConfig } from '../scenarios/lib/config.ts';
 import { applyRateScale } from '../scenarios/lib/rate-scale.ts';
 import { checkK8sName, k6OperatorManifests, type BundleFile, type K6OperatorManifests } from './k6-operator.ts';
-import { scenarioEnv, type RunScenarioOptions } from './run.ts';
+import type { RunScenarioOptions } from './run.ts';
+import { scenarioEnv } from './scenario-env.ts';
 import { SCENARIO_VARIABLES } from './segments.ts';
 import { isLoopbackUrl } from '../io/url.ts';
 
@@ -119,6 +120,8 @@ export async function deployK6Operator(o: DeployK6OperatorOptions): Promise<Depl
       `${o.profile !== undefined ? '--profile' : 'PROFILE'} ${config.profile}: neither a preset (${PRESET_NAMES.join(', ')}) nor a file`,
     );
   }
+  // Refused before the bundle is built, as `cartload build` refuses it.
+  if (o.pools !== undefined && !existsSync(resolve(o.pools))) throw new DeployError(`--pools ${o.pools}: no such file`);
   // What every runner would refuse at init: a bad what-if edit, RATE_SCALE without a learned curve, ...
   try {
     applyRateScale(

@@ -15,7 +15,8 @@ import { SCENARIO_DEFAULTS, type ScenarioDefaults } from '../scenarios/lib/defau
 import { applyRateScale } from '../scenarios/lib/rate-scale.ts';
 import { locateK6 } from './k6-binary.ts';
 import { mergeParts, type MergePartsResult } from './merge-parts.ts';
-import { buildScenarioBundle, runWithK6, scenarioEnv, type RunScenarioOptions } from './run.ts';
+import { buildScenarioBundle, runWithK6, type RunScenarioOptions } from './run.ts';
+import { scenarioEnv } from './scenario-env.ts';
 import { SCENARIO_VARIABLES, segmentArgs, segmentCommands, splitSegments, type SegmentInstance } from './segments.ts';
 
 export interface RunSegmentsOptions extends RunScenarioOptions {

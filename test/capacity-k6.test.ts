@@ -18,22 +18,24 @@ import { DEFAULT_VALID_COUPON_PATTERN } from '../model/conventions.ts';
 import { runCapacity } from '../orchestrate/capacity/index.ts';
 import { formatProfile } from '../orchestrate/learn.ts';
 import { learnFromCsv, makeRecording } from './helpers/recording.ts';
+import { startTarget, type RunningTarget } from '../emulator/server/index.ts';
 import { standInK6Bin } from './harness/paced/k6-standin.ts';
-import { startTargetProcess, type TargetProcess } from './helpers/target-process.ts';
 
 let dir: string;
-let target: TargetProcess;
+let target: RunningTarget;
 let k6: string;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cartload-capacity-k6-'));
   [target, k6] = await Promise.all([
-    startTargetProcess(['--workers', '2', '--service-time', '40'], { apiKey: 'capacity-key' }),
-    standInK6Bin(join(dir, 'bin')),
+    // In this process: the load comes from the k6 processes, and this one only waits for them.
+    startTarget({ apiKey: 'capacity-key', knobs: { capacity: { workers: 2, serviceTime: '40' } } }),
+    // Runs of seconds: see K6BinOptions.short.
+    standInK6Bin(join(dir, 'bin'), { short: true }),
   ]);
 });
 after(async () => {
-  await target.stop();
+  await target.close();
   await rm(dir, { recursive: true, force: true });
 });
 

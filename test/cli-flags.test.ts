@@ -4,7 +4,7 @@
 // The CLI runs in this process (main(argv, io)); the flags each command has are read from its own
 // --help, so a new flag without a bad-value case here fails the coverage test.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -17,34 +17,48 @@ const KEY = 'flags-secret-key-5d4c3b2a1';
 let dir = '';
 let server: RecorderServer;
 let env: Record<string, string>;
-const home = process.cwd();
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cartload-flags-'));
   server = await startRecorder();
   env = { TALON_BASE_URL: server.url, TALON_API_KEY: KEY, PATH: '/nonexistent', K6_BIN: '' };
-  // Relative outputs (pools.json, dist/, results/) would land here: the checks below see them.
-  process.chdir(dir);
-  await writeRequestLog('ok.csv', makeEvents({ sessions: 2 }));
-  await writeFile('empty.csv', '');
-  await writeFile('binary.csv', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0xff, 0xfe, 10, 0, 1, 2, 3]));
-  await writeFile('wrong-header.csv', 'name,price\nshoe,10\n');
-  await writeRequestLog('header-only.csv', []);
-  const ok = (await import('node:fs/promises')).readFile;
-  const lines = (await ok('ok.csv', 'utf8')).split('\n');
+  const at = (name: string): string => join(dir, name);
+  await writeRequestLog(at('ok.csv'), makeEvents({ sessions: 2 }));
+  await writeFile(at('empty.csv'), '');
+  await writeFile(
+    at('binary.csv'),
+    Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0xff, 0xfe, 10, 0, 1, 2, 3]),
+  );
+  await writeFile(at('wrong-header.csv'), 'name,price\nshoe,10\n');
+  await writeRequestLog(at('header-only.csv'), []);
+  const lines = (await readFile(at('ok.csv'), 'utf8')).split('\n');
   lines[2] = (lines[2] as string).replace('{""customerSession""', '{""customerSession"" oops');
-  await writeFile('malformed.csv', lines.join('\n'));
-  await writeFile('a-file', 'x');
-  await mkdir('a-folder');
-  await mkdir('a-folder-with-a-run');
-  await writeFile(join('a-folder-with-a-run', 'summary.json'), '{}');
+  await writeFile(at('malformed.csv'), lines.join('\n'));
+  await writeFile(at('a-file'), 'x');
+  await mkdir(at('a-folder'));
+  await mkdir(at('a-folder-with-a-run'));
+  await writeFile(join(dir, 'a-folder-with-a-run', 'summary.json'), '{}');
 });
 
 after(async () => {
-  process.chdir(home);
   await server.close();
   await rm(dir, { recursive: true, force: true });
 });
+
+/**
+ * The CLI run in `dir`: the cases name its files by relative paths, and a relative output (pools.json,
+ * dist/, results/) would land there, where the checks see it. The process's folder is back after
+ * each run: other test files may share this process.
+ */
+async function inDir<T>(run: () => Promise<T>): Promise<T> {
+  const home = process.cwd();
+  process.chdir(dir);
+  try {
+    return await run();
+  } finally {
+    process.chdir(home);
+  }
+}
 
 const FIXTURES = [
   'a-file',
@@ -372,7 +386,7 @@ for (const [command, cases] of Object.entries(CASES)) {
           : ''
       }`, { timeout: 60_000 }, async () => {
         const sent = server.received.length;
-        const r = await runMain(argv, { env: { ...env, ...extraEnv } });
+        const r = await inDir(() => runMain(argv, { env: { ...env, ...extraEnv } }));
         assert.equal(r.code, 2, `exit code; stderr: ${r.stderr}`);
         assert.match(r.stderr, /^[^\n]+\n$/, `exactly one line on stderr: ${JSON.stringify(r.stderr)}`);
         assert.match(r.stderr, names);

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { buildScenarios } from '../bundle/index.ts';
-import { buildPools } from '../generators/pools.ts';
+import { buildPools, writePools } from '../generators/pools.ts';
 import { PROFILE_VERSION, resolveProfile, type ProfileInput } from '../generators/profiles.ts';
 import { DEFAULT_VALID_COUPON_PATTERN } from '../model/conventions.ts';
 import { deployK6Operator } from '../orchestrate/deploy.ts';
@@ -63,10 +63,12 @@ let dir: string;
 let files: BundleFile[];
 /**
  * The pools before() generated (seed 1, as a deployment without --seed generates them): the
- * deployments below but the first ship this file, so pools are generated once per file, not per
- * deployment (the first deployment proves the generated path).
+ * example's deployment ships this file, so pools are generated once per file, not per deployment
+ * (the first deployment proves the generated path).
  */
 let pools: string;
+/** A small pools file, for the deployments whose checks do not depend on the pools' size. */
+let smallPools: string;
 before(async () => {
   const crd = parse(await readFile(CRD_FILE, 'utf8')) as {
     spec: { versions: { name: string; schema: { openAPIV3Schema: Schema } }[] };
@@ -86,6 +88,8 @@ before(async () => {
     { name: 'pools.json', content: await readFile(join(dir, 'dist/pools.json')) },
   ];
   pools = join(dir, 'dist/pools.json');
+  smallPools = join(dir, 'small-pools.json');
+  await writePools(buildPools({ seed: 1, sizes: { products: 50, profileIds: 50, loyaltyCards: 50 } }), smallPools);
 });
 after(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -205,9 +209,14 @@ test('deploy k6-operator: ConfigMaps within 1 MiB and a TestRun the CRD accepts,
     ),
   );
   // A second generation is a new session namespace.
-  const again = await deployK6Operator({ env: {}, target: 'https://staging.example.talon.one', parallelism: 2, pools });
+  const again = await deployK6Operator({
+    env: {},
+    target: 'https://staging.example.talon.one',
+    parallelism: 2,
+    pools: smallPools,
+  });
   assert.deepEqual(again.warnings, []);
-  const local = await deployK6Operator({ env: {}, target: 'http://127.0.0.1:3000', parallelism: 1, pools });
+  const local = await deployK6Operator({ env: {}, target: 'http://127.0.0.1:3000', parallelism: 1, pools: smallPools });
   assert.match(local.warnings[0] ?? '', /loopback address: inside a runner pod it is the pod itself/);
   assert.notEqual(again.sessionPrefix, res.sessionPrefix);
   assert.equal(errors(again.objects.at(-1)), '');
@@ -289,7 +298,7 @@ test('a learned (version 2) profile reaches the runners whole: every learned dis
     target: 'https://staging.example.talon.one',
     parallelism: 2,
     profile: file,
-    pools,
+    pools: smallPools,
   });
   const env = new Map(
     (res.objects.at(-1) as { spec: { runner: { env: { name: string; value?: string }[] } } }).spec.runner.env.map(
@@ -344,8 +353,12 @@ test('deploy/k6-operator/testrun.example.yaml is what the command writes for its
 
 test('the CLI refuses a missing target and a bad name, naming the option', async () => {
   const env = { TALON_BASE_URL: '', TALON_API_KEY: '' };
-  // One spawn: the package bin ends with exit code 2; the other case runs main() in this process.
-  const a = await runCartload(['deploy', 'k6-operator'], { env });
+  // One spawn: the package bin ends with exit code 2 (on a flag refused before anything is loaded);
+  // the cases under test run main() in this process.
+  const bin = await runCartload(['deploy', 'k6-operator', '--parallelism', '0'], { env });
+  assert.equal(bin.code, 2);
+  assert.match(bin.stderr, /--parallelism must be a whole number from 1 to 1000, got 0/);
+  const a = await runMain(['deploy', 'k6-operator'], { env });
   assert.equal(a.code, 2);
   assert.match(a.stderr, /name the deployment the runners load with --target or TALON_BASE_URL/);
   const b = await runMain(['deploy', 'k6-operator', '--target', 'https://x.example', '--name', 'Bad_Name'], {

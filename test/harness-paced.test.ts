@@ -9,19 +9,20 @@ import { buildScenarios, PROJECT_ROOT } from '../bundle/index.ts';
 import { buildPools, writePools } from '../generators/pools.ts';
 import { runK6 } from '../orchestrate/k6-binary.ts';
 import type { RunSummary } from '../model/summary.ts';
+import { startTarget, type RunningTarget } from '../emulator/server/index.ts';
 import { standInK6Bin } from './harness/paced/k6-standin.ts';
 import { arrivalPlan } from './harness/paced/schedule.ts';
-import { startTargetProcess, type TargetProcess } from './helpers/target-process.ts';
 
 let dir: string;
-let target: TargetProcess;
+let target: RunningTarget;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cartload-paced-'));
-  target = await startTargetProcess([], { apiKey: 'paced-key' });
+  // In this process: the requests come from the stand-in's processes, and this one only waits for them.
+  target = await startTarget({ apiKey: 'paced-key' });
 });
 after(async () => {
-  await target.stop();
+  await target.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -83,7 +84,8 @@ test('k6 run in real time: sessions at the scenario’s rate, summary files wher
     outDir: dist,
     pools,
   });
-  const bin = await standInK6Bin(join(dir, 'bin'));
+  // Runs of seconds: see K6BinOptions.short.
+  const bin = await standInK6Bin(join(dir, 'bin'), { short: true });
   await mkdir(join(dir, 'results', 'paced'), { recursive: true });
   const env = {
     PATH: process.env.PATH,

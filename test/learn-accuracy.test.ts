@@ -5,7 +5,6 @@
 // recording and the generating profile, and sessions generated from the learned profile must send
 // the recording's per-step request mix within 5%.
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { before, test } from 'node:test';
 import { buildPools, type PoolArrays } from '../generators/pools.ts';
 import { createPlanner } from '../generators/planner.ts';
@@ -17,9 +16,10 @@ import {
   curveSessions,
   curveStart,
   ks,
-  makeRecording,
   planFacts,
+  planFactsOf,
   shares,
+  streamRecording,
   type KnownCurve,
   type PlanFacts,
 } from './helpers/recording.ts';
@@ -54,8 +54,6 @@ before(async () => {
   // 400 known customers for ~7,000 known sessions: they come back 10 to 25 times each.
   pools = buildPools({ seed: 1, sizes: { products: 2000, profileIds: 400, loyaltyCards: 1000 } });
   truth = resolveProfile('default');
-  // In a function of its own: the recording's plans and CSV are garbage once it returns, not
-  // carried through the 50,000 sessions below (where every collection would walk them again).
   ({ recorded, learned } = await learnFromRecording());
   profile = resolveProfile(learned.profile);
   const planner = createPlanner({ pools, profile, seed: 99 });
@@ -226,26 +224,27 @@ test('what a request log cannot say is kept from the base and said so; nothing i
     assert.ok(fields.has(f), f);
 });
 
-/** The recording (its facts read from its plans) and the profile learned from its request log. */
+/**
+ * The recording's facts (read from its plans) and the profile learned from its request log. The
+ * log is made as the learner reads it, and each plan summed up as its rows are made: neither the
+ * 52 MB of text nor the plans are held, which would cost more garbage collection than the learning.
+ */
 async function learnFromRecording(): Promise<{ recorded: PlanFacts; learned: LearnResult }> {
-  const rec = makeRecording({
-    pools,
-    profile: truth,
-    seed: 5,
-    sessions: curveSessions(CURVE),
-    start: (i) => curveStart(CURVE, i) as number,
-  });
-  const stdin = new PassThrough();
-  stdin.end(rec.csv);
-  return {
-    recorded: planFacts(rec.plans, VALID),
-    learned: await learnProfile({
-      file: '-',
-      stdin,
-      validCoupons: DEFAULT_VALID_COUPON_PATTERN,
-      validReferrals: DEFAULT_VALID_REFERRAL_PATTERN,
+  const facts = planFactsOf(VALID);
+  const learned = await learnProfile({
+    file: '-',
+    stdin: streamRecording({
+      pools,
+      profile: truth,
+      seed: 5,
+      sessions: curveSessions(CURVE),
+      start: (i) => curveStart(CURVE, i) as number,
+      onPlan: (plan) => facts.add(plan),
     }),
-  };
+    validCoupons: DEFAULT_VALID_COUPON_PATTERN,
+    validReferrals: DEFAULT_VALID_REFERRAL_PATTERN,
+  });
+  return { recorded: facts.done(), learned };
 }
 
 function near(got: number, want: number, tolerance: number, what: string): void {

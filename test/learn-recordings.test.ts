@@ -144,25 +144,29 @@ test('no personal data in a profile learned from a request log: session and prof
   });
   const rec = makeRecording({
     pools,
-    profile: resolveProfile({ extends: 'coupon-heavy', loyalty: { sessionShare: 0.5 } }),
+    // Small carts: the identities are in the session's fields, and the learner's time goes on bytes.
+    profile: resolveProfile({
+      extends: 'coupon-heavy',
+      loyalty: { sessionShare: 0.5 },
+      cart: { items: { median: 1, sigma: 0.5, min: 1, max: 3 } },
+    }),
     seed: 3,
     sessions: 1500,
     start: (i) => Date.UTC(2026, 0, 5) + i * 500,
-    keepPlans: false,
   });
-  const rows = parse(rec.csv, { columns: true }) as Record<string, string>[];
+  // Read from the plans the log was written from: its session_id column and its bodies, parsed.
   const strings = new Set<string>();
-  for (const row of rows) {
-    strings.add(row.session_id as string);
-    const cs = row.body
-      ? (JSON.parse(row.body) as { customerSession?: Record<string, unknown> }).customerSession
-      : undefined;
-    if (!cs) continue;
-    for (const k of ['profileId', 'storeIntegrationId', 'referralCode'])
-      if (typeof cs[k] === 'string') strings.add(cs[k] as string);
-    for (const k of ['couponCodes', 'loyaltyCards', 'identifiers'])
-      for (const v of (cs[k] as string[] | undefined) ?? []) strings.add(v);
-    for (const v of Object.values((cs.attributes as Record<string, string> | undefined) ?? {})) strings.add(v);
+  for (const plan of rec.plans) {
+    strings.add(plan.sessionId);
+    for (const step of plan.steps) {
+      const cs = (step.body as { customerSession?: Record<string, unknown> } | undefined)?.customerSession;
+      if (!cs) continue;
+      for (const k of ['profileId', 'storeIntegrationId', 'referralCode'])
+        if (typeof cs[k] === 'string') strings.add(cs[k] as string);
+      for (const k of ['couponCodes', 'loyaltyCards', 'identifiers'])
+        for (const v of (cs[k] as string[] | undefined) ?? []) strings.add(v);
+      for (const v of Object.values((cs.attributes as Record<string, string> | undefined) ?? {})) strings.add(v);
+    }
   }
   assert.ok(strings.size > 3000, `${strings.size} identities in the recording`);
   const text = JSON.stringify((await learnFromCsv(rec.csv, { validCoupons: DEFAULT_VALID_COUPON_PATTERN })).profile);
@@ -263,7 +267,11 @@ test('bad rows abort by default naming file and line, or are skipped and counted
 
 test("a request log's sessions are finished when idle: the open table stays small, and a cap finishes the longest-open early", async () => {
   const pools = buildPools({ seed: 4, sizes: { products: 200, profileIds: 100, loyaltyCards: 100 } });
-  const profile: TrafficProfile = resolveProfile({ thinkTimeMs: { median: 2000, sigma: 0.5, min: 100, max: 10_000 } });
+  // Small carts: what is measured is sessions open at once, and the learner's time goes on bytes.
+  const profile: TrafficProfile = resolveProfile({
+    thinkTimeMs: { median: 2000, sigma: 0.5, min: 100, max: 10_000 },
+    cart: { items: { median: 1, sigma: 0.5, min: 1, max: 3 } },
+  });
   // 2,000 sessions, one a second: a session lasts under a minute, so with a 2-minute idle limit about 120 are open at once.
   const rec = makeRecording({
     pools,

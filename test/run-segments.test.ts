@@ -144,8 +144,9 @@ test('the printed commands: one shared SESSION_PREFIX, per-instance RUN_IDs, she
 test('--segments 2 --local: two k6 processes (the harness standing in), disjoint sessions that make the whole test, one merged run', {
   timeout: 180_000,
 }, async () => {
-  // The harness CLI built, without the TypeScript loader: each instance starts in a fraction of the time.
-  const k6 = await harnessK6Bin(join(dir, 'bin'));
+  // The harness CLI built, without the TypeScript loader: each instance starts in a fraction of the
+  // time (and runs seconds: see K6BinOptions.short).
+  const k6 = await harnessK6Bin(join(dir, 'bin'), { short: true });
   const results = join(dir, 'results');
   const said: string[] = [];
   const out: string[] = [];

@@ -112,6 +112,8 @@ export default defineCommand<RunArgs>({
     if (a.curveSpeed !== undefined) numberFlag('curve-speed', a.curveSpeed, { above: 0 });
     if (a.dayStart !== undefined && !/^([01]?\d|2[0-3]):[0-5]\d$/.test(a.dayStart))
       throw new UsageError(`--day-start ${a.dayStart}: a time of day HH:MM (UTC)`);
+    if (a.local && a.segments === undefined)
+      throw new UsageError('--local runs the instances of --segments N: add --segments');
     // 2. What the run reads, resolved; nothing started.
     const { describeRun, prepareRun, startRun } = await import('../../orchestrate/run.ts');
     const options = {
@@ -142,8 +144,6 @@ export default defineCommand<RunArgs>({
       k6Stdout: ctx.out,
       k6Stderr: (c: string) => void ctx.io.stderr.write(c),
     };
-    if (a.local && a.segments === undefined)
-      throw new UsageError('--local runs the instances of --segments N: add --segments');
     if (a.segments !== undefined) return runSegmentsCommand(a, options, ctx);
     const prepared = await prepareRun(options);
     // 3. The guard rail: a named deployment that is not this machine, and not dry.

@@ -2,14 +2,13 @@
 // profile, started on a known arrival curve, written as a request log (the CSV `cartload generate`
 // writes). Shared by the learn tests and the learn bench. Also the facts a test compares: samples
 // and shares read straight from plans, independently of the learner.
-import { PassThrough } from 'node:stream';
-import { stringify } from 'csv-stringify/sync';
+import { Readable } from 'node:stream';
 import { createPlanner } from '../../generators/planner.ts';
 import type { TrafficProfile } from '../../generators/profiles.ts';
 import type { Pools } from '../../generators/types.ts';
 import { learnProfile, type LearnOptions, type LearnResult } from '../../learn/index.ts';
 import type { SessionPlan } from '../../model/plan.ts';
-import { REQUEST_LOG_COLUMNS, planToRequestLogRecords } from '../../recordings/request-log.ts';
+import { REQUEST_LOG_COLUMNS, planToRequestLogRecords, requestLogCsv } from '../../recordings/request-log.ts';
 
 /** Sessions per second, bucket by bucket, from `startMs`. */
 export interface KnownCurve {
@@ -39,24 +38,57 @@ export interface Recording {
   csv: string;
 }
 
-/** `sessions` plans of `profile` (seed `seed`), session i started at `start(i)`, as a request log. */
-export function makeRecording(o: {
+export interface RecordingOptions {
   pools: Pools;
   profile: TrafficProfile;
   seed: number;
   sessions: number;
   start: (i: number) => number;
-  keepPlans?: boolean;
-}): Recording {
+}
+
+/**
+ * `sessions` plans of `profile` (seed `seed`), session i started at `start(i)`, as a request log.
+ * Written by the request-log writer `cartload generate` uses (the same bytes as csv-stringify, as
+ * generators-generate.test.ts checks, at a fraction of its CPU).
+ */
+export function makeRecording(o: RecordingOptions & { keepPlans?: boolean }): Recording {
   const planner = createPlanner({ pools: o.pools, profile: o.profile, seed: o.seed });
-  const parts: string[] = [stringify([REQUEST_LOG_COLUMNS as unknown as string[]])];
+  // Kept as bytes until the end: each plan's text is a rope of its cells, and thousands of ropes
+  // held at once cost the garbage collector more than writing the text (twice the time, measured).
+  const parts: Buffer[] = [Buffer.from(requestLogCsv([REQUEST_LOG_COLUMNS]))];
   const plans: SessionPlan[] = [];
   for (let i = 0; i < o.sessions; i++) {
     const plan = planner.plan(i);
     if (o.keepPlans !== false) plans.push(plan);
-    parts.push(stringify(planToRequestLogRecords(plan, Math.round(o.start(i)))));
+    parts.push(Buffer.from(requestLogCsv(planToRequestLogRecords(plan, Math.round(o.start(i))))));
   }
-  return { plans, csv: parts.join('') };
+  return { plans, csv: Buffer.concat(parts).toString() };
+}
+
+/**
+ * The same request log as makeRecording's, made as it is read, in chunks of about 64 KB (a pipe's;
+ * 256 KB chunks cost the whole learning about a fifth more CPU, measured): a large recording is
+ * never held whole (as text or as plans), which would cost its reader's garbage collector more
+ * than the reading. `onPlan` sees each plan as its rows are made.
+ */
+export function streamRecording(o: RecordingOptions & { onPlan?: (plan: SessionPlan) => void }): Readable {
+  const planner = createPlanner({ pools: o.pools, profile: o.profile, seed: o.seed });
+  return Readable.from(
+    (function* (): Generator<string> {
+      let chunk = requestLogCsv([REQUEST_LOG_COLUMNS]);
+      for (let i = 0; i < o.sessions; i++) {
+        const plan = planner.plan(i);
+        o.onPlan?.(plan);
+        chunk += requestLogCsv(planToRequestLogRecords(plan, Math.round(o.start(i))));
+        if (chunk.length >= 64 * 1024) {
+          yield chunk;
+          chunk = '';
+        }
+      }
+      yield chunk;
+    })(),
+    { objectMode: false },
+  );
 }
 
 /** What the tests compare between a recording and a run from its learned profile, read from plans. */
@@ -97,6 +129,13 @@ interface Body {
 }
 
 export function planFacts(plans: Iterable<SessionPlan>, validCoupon: RegExp): PlanFacts {
+  const facts = planFactsOf(validCoupon);
+  for (const p of plans) facts.add(p);
+  return facts.done();
+}
+
+/** planFacts one plan at a time: `add` each plan, then `done` once for the facts. */
+export function planFactsOf(validCoupon: RegExp): { add(p: SessionPlan): void; done(): PlanFacts } {
   const f: PlanFacts = {
     sessions: 0,
     kinds: new Map(),
@@ -113,7 +152,7 @@ export function planFacts(plans: Iterable<SessionPlan>, validCoupon: RegExp): Pl
   const add = <K>(m: Map<K, number>, k: K): void => void m.set(k, (m.get(k) ?? 0) + 1);
   let codes = 0;
   let nonDry = 0;
-  for (const p of plans) {
+  const add1 = (p: SessionPlan): void => {
     f.sessions++;
     add(f.kinds, p.kind);
     if (p.profileId) add(f.perProfile, p.profileId);
@@ -160,23 +199,26 @@ export function planFacts(plans: Iterable<SessionPlan>, validCoupon: RegExp): Pl
     let cart = end === -1 ? undefined : (p.steps[end]!.body as Body | undefined)?.customerSession?.cartItems;
     for (let i = (end === -1 ? p.steps.length : end) - 1; i >= 0 && !cart; i--)
       cart = (p.steps[i]!.body as Body | undefined)?.customerSession?.cartItems;
-    if (!cart) continue;
+    if (!cart) return;
     f.cartSizes.push(cart.length);
     for (const item of cart) {
       f.units.push(item.quantity);
       if (item.price !== undefined) f.prices.push(item.price);
       if (item.category) add(f.categories, item.category);
     }
-  }
-  const n = f.sessions;
-  f.shares.invalidCoupons = codes === 0 ? 0 : f.shares.invalidCoupons / codes;
-  f.shares.coupons /= n;
-  f.shares.referral /= n;
-  f.shares.loyalty /= n;
-  f.shares.identifiers /= n;
-  f.shares.shipping /= n;
-  f.shares.get = nonDry === 0 ? 0 : f.shares.get / nonDry;
-  return f;
+  };
+  const done = (): PlanFacts => {
+    const n = f.sessions;
+    f.shares.invalidCoupons = codes === 0 ? 0 : f.shares.invalidCoupons / codes;
+    f.shares.coupons /= n;
+    f.shares.referral /= n;
+    f.shares.loyalty /= n;
+    f.shares.identifiers /= n;
+    f.shares.shipping /= n;
+    f.shares.get = nonDry === 0 ? 0 : f.shares.get / nonDry;
+    return f;
+  };
+  return { add: add1, done };
 }
 
 /** The two-sample Kolmogorov–Smirnov statistic: the largest gap between the two empirical CDFs. */
@@ -203,9 +245,19 @@ export function shares(m: Map<string, number>): Map<string, number> {
   return new Map([...m].map(([k, v]) => [k, v / total]));
 }
 
-/** Learns a profile from a recording's CSV text, read as `cartload learn -` reads standard input. */
+/**
+ * Learns a profile from a recording's CSV text, read as `cartload learn -` reads standard input: in
+ * 64 KB pieces, a pipe's (handed over whole, the text cost the learning about 15% more CPU, measured).
+ */
 export function learnFromCsv(csv: string, o: Omit<LearnOptions, 'file' | 'stdin'> = {}): Promise<LearnResult> {
-  const stdin = new PassThrough();
-  stdin.end(csv);
-  return learnProfile({ ...o, file: '-', stdin });
+  const pieces = (function* (): Generator<string> {
+    for (let at = 0; at < csv.length; ) {
+      let end = at + 64 * 1024;
+      // Never between the two halves of a surrogate pair: each piece is encoded on its own.
+      if ((csv.charCodeAt(end) & 0xfc00) === 0xdc00) end++;
+      yield csv.slice(at, end);
+      at = end;
+    }
+  })();
+  return learnProfile({ ...o, file: '-', stdin: Readable.from(pieces, { objectMode: false }) });
 }

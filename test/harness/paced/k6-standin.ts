@@ -103,11 +103,20 @@ async function buildStandIn(): Promise<{ main: string; worker: string; cli: stri
   return { main, worker, cli };
 }
 
+export interface K6BinOptions {
+  /**
+   * Runs of a few seconds (the tests'): V8's optimizing compiler off (node --no-opt). Every VU thread
+   * optimizes the same hot functions again, and a run of seconds ends before that pays back: 15-20%
+   * less CPU measured on the tests' runs. Long runs (the capacity bench) keep it.
+   */
+  short?: boolean;
+}
+
 /** Writes `dir/k6`, a shell script that runs the built module `script` with this Node; returns its path. */
-async function k6Executable(dir: string, script: string): Promise<string> {
+async function k6Executable(dir: string, script: string, o: K6BinOptions): Promise<string> {
   await mkdir(dir, { recursive: true });
   const file = join(dir, 'k6');
-  await writeFile(file, `#!/bin/sh\nexec "${process.execPath}" "${script}" "$@"\n`);
+  await writeFile(file, `#!/bin/sh\nexec "${process.execPath}" ${o.short ? '--no-opt ' : ''}"${script}" "$@"\n`);
   await chmod(file, 0o755);
   return file;
 }
@@ -116,13 +125,13 @@ async function k6Executable(dir: string, script: string): Promise<string> {
  * Writes an executable that runs the unpaced harness CLI (../k6-cli.ts: iterations back to back
  * against its in-process target) as `k6`, built, without the TypeScript loader; returns its path.
  */
-export async function harnessK6Bin(dir: string): Promise<string> {
-  return k6Executable(dir, (await buildStandIn()).cli);
+export async function harnessK6Bin(dir: string, o: K6BinOptions = {}): Promise<string> {
+  return k6Executable(dir, (await buildStandIn()).cli, o);
 }
 
 /** Writes an executable that runs the stand-in as `k6` (for K6_BIN); returns its path. */
-export async function standInK6Bin(dir: string): Promise<string> {
-  return k6Executable(dir, (await buildStandIn()).main);
+export async function standInK6Bin(dir: string, o: K6BinOptions = {}): Promise<string> {
+  return k6Executable(dir, (await buildStandIn()).main, o);
 }
 
 interface Vu {
