@@ -235,10 +235,12 @@ describe('start time', () => {
     const entry = await compileOnce();
     const seen = new Set<string>();
     const packages = new Set<string>();
+    let bytes = 0;
     const visit = async (file: string): Promise<void> => {
       if (seen.has(file)) return;
       seen.add(file);
       const code = await readFile(file, 'utf8');
+      bytes += code.length;
       // Static imports only (`import x from "y"`, `import "y"`, `export ... from "y"`); import() is lazy.
       for (const m of code.matchAll(/^(?:import|export)\b[^;'"]*?(?:from\s*)?["']([^"']+)["'];?$/gm)) {
         const spec = m[1] as string;
@@ -257,7 +259,9 @@ describe('start time', () => {
       [],
       'the entry and its static chunks import only Node built-ins (yargs is bundled in)',
     );
-    assert.ok(seen.size > 1 && seen.size < 20, `${seen.size} files load at start`);
+    // How esbuild splits the chunks shifts as modules move; what start-up pays for is the code read
+    // (about 380 KB, nearly all of it yargs and the commands' options).
+    assert.ok(seen.size > 1 && bytes < 450_000, `${seen.size} files, ${bytes} characters load at start`);
     // The check sees what it looks for: the emulator's chunk imports fastify, and is not among them.
     const out = join(entry, '..');
     const withFastify: string[] = [];
