@@ -37,24 +37,31 @@ const shardMs = Number(process.env.CARTLOAD_TEST_SHARD_MS ?? 8000);
 const UNTIMED_MS = 2000;
 
 /**
- * Before a first run has timed them (a fresh clone, as in CI), the files that take longest run
- * alone and start first from this list (seconds, one run on 2 cores); every run's own timings
- * replace it.
+ * Before a first run has timed them (a fresh clone, as in CI), the durations of the longest files
+ * come from this list (seconds, one run on 2 cores; any other file is taken to take UNTIMED_MS);
+ * every run's own timings replace it.
  */
 const FRESH_CLONE_ORDER = Object.fromEntries(
   [
-    ['capacity-node', 26],
-    ['capacity-k6', 21],
     ['replay-resume', 15],
     ['compare-gate', 14],
-    ['harness-paced', 11],
-    ['cli-flags', 11],
-    ['bundle-build', 10],
-    ['report-html', 9],
-    ['deploy-k6-operator', 9],
-    ['scenarios-harness', 9],
+    ['capacity-node', 13],
+    ['capacity-k6', 12],
     ['learn-accuracy', 8],
-    ['learn-run', 8],
+    ['report-html', 8],
+    ['bundle-build', 7],
+    ['deploy-k6-operator', 7],
+    ['target-cli', 7],
+    ['target-http', 6],
+    ['learn-run', 6],
+    ['replay-workers', 6],
+    ['harness-paced', 6],
+    ['run-segments', 6],
+    ['scenarios-k6-run', 6],
+    ['cli-flags', 6],
+    ['results-merge', 5],
+    ['generators-planner', 5],
+    ['run-scenario', 5],
   ].map(([name, s]) => [`test/${name}.test.ts`, s * 1000]),
 );
 
