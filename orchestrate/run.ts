@@ -3,7 +3,7 @@
 // is found (K6_BIN or PATH), otherwise with the Node engine over the same generated plans, at the
 // scenario's rate for its duration. Both engines read the same variables (scenarios/lib/config.ts)
 // with the same validation, so a CI job behaves the same with or without k6.
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { buildScenarios, PROJECT_ROOT } from '../bundle/index.ts';
 import { access, stat } from 'node:fs/promises';
 import { checkDirWritable, checkRunFolderFree, makeDirs } from '../io/dirs.ts';
@@ -14,6 +14,7 @@ import { createPlanner, type Planner } from '../generators/planner.ts';
 import { loadProfile } from '../generators/profile-file.ts';
 import { PRESETS, type TrafficProfile } from '../generators/profiles.ts';
 import { editProfile } from '../generators/profile-edit.ts';
+import { POOLS_FILE } from '../bundle/pools.ts';
 import { PROFILE_FILE } from '../bundle/profile.ts';
 import { resolvePools } from '../generators/run.ts';
 import { DEFAULT_CONNECTIONS, DEFAULT_SESSION_PREFIX } from '../model/conventions.ts';
@@ -410,7 +411,8 @@ export async function runScenario(o: RunScenarioOptions): Promise<RunScenarioRes
 }
 
 /**
- * Builds one scenario's k6 bundle (and pools.json beside it). A PROFILE naming a file is copied
+ * Builds one scenario's k6 bundle (and pools.json beside it, unless POOLS names a file elsewhere by
+ * its full path). A PROFILE naming a file is copied
  * beside them as profile.json: the returned env names it as k6 opens it (PROFILE=./profile.json).
  */
 export async function buildScenarioBundle(r: {
@@ -425,11 +427,16 @@ export async function buildScenarioBundle(r: {
   // relative to the bundle, not to where the user ran cartload.
   const named = (r.env.PROFILE ?? '').trim();
   const profileFile = named !== '' && !PRESETS[named] ? resolve(named) : undefined;
+  // POOLS naming a file by its full path: k6 opens that one, and pools generated beside the bundle
+  // (1.6 MB, half a second of CPU at the default sizes) would go unread.
+  const pools = (r.env.POOLS ?? '').trim();
+  const elsewhere = isAbsolute(pools) && resolve(pools) !== resolve(r.outDir, POOLS_FILE);
   const built = await buildScenarios({
     rootDir: r.rootDir,
     entries: [entry],
     outDir: r.outDir,
     seed: r.seed,
+    ...(elsewhere ? { writePools: false } : {}),
     ...(profileFile ? { profile: profileFile } : {}),
   });
   const file = built.bundles.find((b) => b.name === r.scenario)?.file ?? join(r.outDir, `${r.scenario}.js`);

@@ -205,6 +205,22 @@ test('the same (seed, profile, index) gives the same plan, whatever was planned 
   assert.ok(same < 5, `${same} of 200 plans do not change with the seed`);
 });
 
+test('identifiers are 64 hex digits, the same for the same (seed, index) as earlier versions made them', () => {
+  const p = createPlanner({ pools, profile: 'default', seed: 'ids' });
+  const idsOf = (i: number): string[] | undefined =>
+    p
+      .plan(i)
+      .steps.map((s) => (s.body as IntegrationRequest | undefined)?.customerSession?.identifiers)
+      .find((x) => x !== undefined);
+  // Written by the implementation before hex64 formatted its digits itself (Number#toString(16)).
+  assert.deepEqual(idsOf(2), [
+    '10249b37ee7a4b76d8e81ea42b62ea26eafe828df47878964ba5e255c463e62a',
+    'c6ef3e4766c4a590392ceb190d0bb994a99040cd4df86d00596f00208e6b514e',
+  ]);
+  assert.deepEqual(idsOf(4), ['01a121698e43817dfc59290c3dee6c725928b64b692f21262a81270893227ccb']);
+  for (let i = 0; i < 200; i++) for (const id of idsOf(i) ?? []) assert.match(id, /^[0-9a-f]{64}$/);
+});
+
 test('plan(i, kind) forces the lifecycle and keeps the session otherwise as drawn', () => {
   const p = createPlanner({ pools, seed: 12 });
   for (let i = 0; i < 50; i++) {

@@ -188,6 +188,10 @@ test('--segments 2 --local: two k6 processes (the harness standing in), disjoint
     "each instance's output is marked",
   );
   assert.deepEqual((await readdir(join(results, 'split', 'parts'))).sort(), ['split-1of2', 'split-2of2']);
+  assert.ok(
+    !(await readdir(join(dir, 'dist-local'))).includes('pools.json'),
+    'the instances read the POOLS file: no pools are generated beside the bundle',
+  );
 
   const sent = await Promise.all(
     res.instances.map(
