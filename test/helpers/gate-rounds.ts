@@ -3,7 +3,7 @@
 // real runs of the Node engine (fixed sessions, seeded target latency), compared in pairs.
 //
 // Each round runs three runs side by side, each against its own target: A and A' (the same
-// latency) and B (1.3×). A/A compares A with A', A/B compares A with B. Side by side, as a CI job
+// latency) and B (1.3× by default). A/A compares A with A', A/B compares A with B. Side by side, as a CI job
 // runs baseline and candidate on one machine: whatever else the machine does hits all three. The
 // rates are low so that a busy machine slows the runs without saturating the process.
 import assert from 'node:assert/strict';
@@ -67,8 +67,16 @@ export interface Round {
   ab: Comparison;
 }
 
-/** `pairs` rounds, `atOnce` rounds at a time, each round's three runs side by side; run folders go in `dir`. */
-export async function gateRounds(dir: string, pairs: number, atOnce: number): Promise<Round[]> {
+/**
+ * `pairs` rounds, `atOnce` rounds at a time, each round's three runs side by side; run folders go
+ * in `dir`. `b` is B's added latency (default B_LATENCY, 1.3× A's).
+ */
+export async function gateRounds(
+  dir: string,
+  pairs: number,
+  atOnce: number,
+  b: { mean: number; sd: number } = B_LATENCY,
+): Promise<Round[]> {
   // One short run first, unmeasured: the first run in a process also compiles and warms up the
   // code, and would be slower for that alone.
   await run(dir, A_LATENCY, 'warm-up');
@@ -77,11 +85,9 @@ export async function gateRounds(dir: string, pairs: number, atOnce: number): Pr
     const batch: Promise<Round>[] = [];
     for (let i = first; i < Math.min(pairs, first + atOnce); i++) {
       batch.push(
-        Promise.all([
-          run(dir, A_LATENCY, `r${i}-a`),
-          run(dir, A_LATENCY, `r${i}-a2`),
-          run(dir, B_LATENCY, `r${i}-b`),
-        ]).then(([a, a2, b]) => ({ aa: compareResults(a, a2), ab: compareResults(a, b) })),
+        Promise.all([run(dir, A_LATENCY, `r${i}-a`), run(dir, A_LATENCY, `r${i}-a2`), run(dir, b, `r${i}-b`)]).then(
+          ([a, a2, b]) => ({ aa: compareResults(a, a2), ab: compareResults(a, b) }),
+        ),
       );
     }
     out.push(...(await Promise.all(batch)));
