@@ -43,8 +43,8 @@ const UNTIMED_MS = 2000;
  */
 const FRESH_CLONE_ORDER = Object.fromEntries(
   [
+    ['compare-gate', 30],
     ['replay-resume', 15],
-    ['compare-gate', 14],
     ['capacity-node', 13],
     ['capacity-k6', 12],
     ['learn-accuracy', 8],
