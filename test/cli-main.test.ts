@@ -257,7 +257,8 @@ describe('start time', () => {
       [],
       'the entry and its static chunks import only Node built-ins (yargs is bundled in)',
     );
-    assert.ok(seen.size > 1 && seen.size < 20, `${seen.size} files load at start`);
+    // Shared chunks of a few kB each: how esbuild splits them follows which commands share a module.
+    assert.ok(seen.size > 1 && seen.size < 24, `${seen.size} files load at start`);
     // The check sees what it looks for: the emulator's chunk imports fastify, and is not among them.
     const out = join(entry, '..');
     const withFastify: string[] = [];
