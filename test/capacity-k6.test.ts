@@ -14,10 +14,9 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildPools } from '../generators/pools.ts';
 import { resolveProfile } from '../generators/profiles.ts';
-import { DEFAULT_VALID_COUPON_PATTERN } from '../model/conventions.ts';
 import { runCapacity } from '../orchestrate/capacity/index.ts';
 import { formatProfile } from '../orchestrate/learn.ts';
-import { learnFromCsv, makeRecording } from './helpers/recording.ts';
+import { learnRecording } from './helpers/recording.ts';
 import { startTarget, type RunningTarget } from '../emulator/server/index.ts';
 import { standInK6Bin } from './harness/paced/k6-standin.ts';
 
@@ -43,15 +42,13 @@ test('k6 (the paced stand-in) runs the search: one k6 run per probe, its files r
   timeout: 5 * 60_000,
 }, async () => {
   const pools = buildPools({ seed: 2, sizes: { products: 200, profileIds: 50 } });
-  const rec = makeRecording({
+  const learned = await learnRecording({
     pools,
     profile: resolveProfile('coupon-heavy'),
     seed: 3,
     sessions: 400,
     start: (i) => Date.UTC(2026, 4, 1, 12) + i * 3000,
-    keepPlans: false,
   });
-  const learned = await learnFromCsv(rec.csv, { validCoupons: DEFAULT_VALID_COUPON_PATTERN });
   const file = join(dir, 'learned.json');
   await writeFile(file, formatProfile(learned.profile));
   const lines: string[] = [];

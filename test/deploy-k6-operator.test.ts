@@ -16,7 +16,6 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { buildScenarios } from '../bundle/index.ts';
 import { buildPools, writePools } from '../generators/pools.ts';
 import { PROFILE_VERSION, resolveProfile, type ProfileInput } from '../generators/profiles.ts';
-import { DEFAULT_VALID_COUPON_PATTERN } from '../model/conventions.ts';
 import { deployK6Operator } from '../orchestrate/deploy.ts';
 import {
   CONFIGMAP_LIMIT,
@@ -28,7 +27,7 @@ import {
 import { formatProfile } from '../orchestrate/learn.ts';
 import { SCENARIO_VARIABLES } from '../orchestrate/segments.ts';
 import { runCartload, runMain } from './helpers/cli.ts';
-import { learnFromCsv, makeRecording } from './helpers/recording.ts';
+import { learnRecording } from './helpers/recording.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CRD_FILE = join(ROOT, 'test/fixtures/deploy/k6.io_testruns.yaml');
@@ -274,15 +273,13 @@ test("the init container's script rebuilds every file byte for byte from pieces 
 
 test('a learned (version 2) profile reaches the runners whole: every learned distribution, and a bad one refused before any object is written', async () => {
   const recordingPools = buildPools({ seed: 6, sizes: { products: 300, profileIds: 100 } });
-  const rec = makeRecording({
+  const learned = await learnRecording({
     pools: recordingPools,
     profile: resolveProfile('returns-heavy'),
     seed: 4,
     sessions: 600,
     start: (i) => Date.UTC(2026, 4, 1, 9) + i * 2000,
-    keepPlans: false,
   });
-  const learned = await learnFromCsv(rec.csv, { validCoupons: DEFAULT_VALID_COUPON_PATTERN });
   const file = join(dir, 'learned.json');
   await writeFile(file, formatProfile(learned.profile));
   const original = resolveProfile(learned.profile);

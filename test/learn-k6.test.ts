@@ -13,10 +13,9 @@ import { editProfile } from '../generators/profile-edit.ts';
 import { createPlanner } from '../generators/planner.ts';
 import { buildPools, validatePools, writePools } from '../generators/pools.ts';
 import { resolveProfile, type TrafficProfile } from '../generators/profiles.ts';
-import { DEFAULT_VALID_COUPON_PATTERN } from '../model/conventions.ts';
 import { formatProfile } from '../orchestrate/learn.ts';
 import { K6Test, runK6Bundle, validateK6Options } from './harness/index.ts';
-import { learnFromCsv, makeRecording } from './helpers/recording.ts';
+import { learnRecording } from './helpers/recording.ts';
 
 const KEY = 'learn-k6-key';
 let dir: string;
@@ -26,15 +25,13 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cartload-learn-k6-'));
   // A request log of 1,500 coupon-heavy sessions over 25 minutes, learned with every feature: transitions, prices, categories, repeat customers, the curve.
   const pools = buildPools({ seed: 6, sizes: { products: 500, profileIds: 150 } });
-  const rec = makeRecording({
+  const r = await learnRecording({
     pools,
     profile: resolveProfile('coupon-heavy'),
     seed: 2,
     sessions: 1500,
     start: (i) => Date.UTC(2026, 4, 1, 18) + i * 1000,
-    keepPlans: false,
   });
-  const r = await learnFromCsv(rec.csv, { validCoupons: DEFAULT_VALID_COUPON_PATTERN });
   learned = resolveProfile(r.profile);
   const file = join(dir, 'learned.json');
   await writeFile(file, formatProfile(r.profile));

@@ -7,6 +7,7 @@ import { createPlanner } from '../../generators/planner.ts';
 import type { TrafficProfile } from '../../generators/profiles.ts';
 import type { Pools } from '../../generators/types.ts';
 import { learnProfile, type LearnOptions, type LearnResult } from '../../learn/index.ts';
+import { DEFAULT_VALID_COUPON_PATTERN } from '../../model/conventions.ts';
 import type { SessionPlan } from '../../model/plan.ts';
 import { REQUEST_LOG_COLUMNS, planToRequestLogRecords, requestLogCsv } from '../../recordings/request-log.ts';
 
@@ -260,4 +261,9 @@ export function learnFromCsv(csv: string, o: Omit<LearnOptions, 'file' | 'stdin'
     }
   })();
   return learnProfile({ ...o, file: '-', stdin: Readable.from(pieces, { objectMode: false }) });
+}
+
+/** A recording made as makeRecording does, learned as `cartload learn` does with its default coupon pattern. */
+export function learnRecording(o: RecordingOptions): Promise<LearnResult> {
+  return learnFromCsv(makeRecording({ ...o, keepPlans: false }).csv, { validCoupons: DEFAULT_VALID_COUPON_PATTERN });
 }
